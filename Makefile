@@ -1,0 +1,45 @@
+# Two commands for a new user: `make run` (set up + serve the app) and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8501
+SHARED ?= $(abspath ../shared)
+
+.PHONY: run setup index test lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# torch is pinned first so pip takes the CPU wheel instead of GBs of CUDA packages.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+setup: $(VENV)/.installed
+
+index: setup
+	$(BIN)/mockint index
+
+run: index
+	$(BIN)/mockint app --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.installed-test
+	bash scripts/system-deps.sh
+	TIKTOKEN_CACHE_DIR=$(SHARED)/tiktoken $(BIN)/ruff check src tests eval
+	TIKTOKEN_CACHE_DIR=$(SHARED)/tiktoken $(BIN)/pytest -q
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check src tests eval
+
+bench: setup
+	TIKTOKEN_CACHE_DIR=$(SHARED)/tiktoken $(BIN)/python -m mockint.bench
+
+clean:
+	rm -rf $(VENV) dist build

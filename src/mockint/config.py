@@ -1,0 +1,107 @@
+"""Settings from the environment and `.env` (pydantic-settings).
+
+Every variable is documented in `.env.example`. The API key is a SecretStr so it never appears
+in a repr, a log line or an error message.
+"""
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from mockint.errors import ConfigError
+
+
+def _default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "mockint"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    # LLM (any OpenAI-compatible endpoint: OpenAI, Ollama, vLLM, llama.cpp, LM Studio).
+    openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")
+    openai_api_key: SecretStr | None = Field(default=None, validation_alias="OPENAI_API_KEY")
+    model: str = Field(default="gpt-4o-mini", validation_alias="MOCKINT_MODEL")
+    grader: Literal["auto", "offline", "llm"] = Field(default="auto", validation_alias="MOCKINT_GRADER")
+    fallback_to_offline: bool = Field(default=True, validation_alias="MOCKINT_FALLBACK_OFFLINE")
+    llm_timeout: float = Field(default=60.0, gt=0, validation_alias="MOCKINT_LLM_TIMEOUT")
+    llm_max_retries: int = Field(default=3, ge=0, le=10, validation_alias="MOCKINT_LLM_MAX_RETRIES")
+    llm_context_tokens: int = Field(
+        default=8192, ge=1024, validation_alias="MOCKINT_LLM_CONTEXT_TOKENS"
+    )
+    max_answer_tokens: int = Field(default=800, ge=50, validation_alias="MOCKINT_MAX_ANSWER_TOKENS")
+
+    # Where things live.
+    data_dir: Path = Field(default_factory=_default_data_dir, validation_alias="MOCKINT_DATA_DIR")
+    corpus_dir: Path | None = Field(default=None, validation_alias="MOCKINT_CORPUS_DIR")
+
+    # Chroma: embedded persistent store in data_dir unless a server host is given.
+    chroma_host: str | None = Field(default=None, validation_alias="MOCKINT_CHROMA_HOST")
+    chroma_port: int = Field(default=8000, ge=1, le=65535, validation_alias="MOCKINT_CHROMA_PORT")
+    collection: str = Field(default="mockint-questions", validation_alias="MOCKINT_COLLECTION")
+
+    # Embeddings: local all-MiniLM-L6-v2 (offline) or an OpenAI-compatible embeddings endpoint.
+    embeddings: Literal["local", "openai"] = Field(default="local", validation_alias="MOCKINT_EMBEDDINGS")
+    openai_embedding_model: str = Field(
+        default="text-embedding-3-small", validation_alias="MOCKINT_OPENAI_EMBEDDING_MODEL"
+    )
+
+    # Speech: an OpenAI-compatible transcription endpoint, or offline pocketsphinx.
+    transcription: Literal["auto", "offline", "openai"] = Field(
+        default="auto", validation_alias="MOCKINT_TRANSCRIPTION"
+    )
+    transcription_model: str = Field(default="whisper-1", validation_alias="MOCKINT_TRANSCRIPTION_MODEL")
+
+    @field_validator("openai_base_url", "chroma_host", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("openai_api_key", mode="before")
+    @classmethod
+    def _blank_key_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def llm_configured(self) -> bool:
+        """An LLM counts as configured once a key or a base URL (keyless servers) is given."""
+        return self.openai_api_key is not None or self.openai_base_url is not None
+
+    @property
+    def active_grader(self) -> Literal["offline", "llm"]:
+        if self.grader == "auto":
+            return "llm" if self.llm_configured else "offline"
+        return self.grader
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def history_db(self) -> Path:
+        return self.data_dir / "history.sqlite3"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.data_dir / "cache"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings, read once per process. Tests call `get_settings.cache_clear()` after monkeypatching."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = ".".join(str(p) for p in first["loc"]) or "settings"
+        raise ConfigError(
+            f"Invalid setting {name}: {first['msg']}.",
+            hint="Fix it in your environment or .env (see .env.example).",
+        ) from None

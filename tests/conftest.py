@@ -1,0 +1,39 @@
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+# tiktoken would download its tables; the copies beside the project serve tests and CI.
+if (SHARED / "tiktoken").is_dir():
+    os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(SHARED / "tiktoken"))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path, monkeypatch):
+    """Every test gets its own data dir and no LLM configured unless it sets one itself."""
+    from mockint.config import get_settings
+
+    for var in list(os.environ):
+        if var.startswith("MOCKINT_") or var in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
+            monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("MOCKINT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.chdir(tmp_path)  # so a developer's own .env is not read
+    get_settings.cache_clear()
+    yield tmp_path / "data"
+    get_settings.cache_clear()
+
+
+def require_system_tool(path: str, package: str) -> None:
+    """Skip with a reason on a user's machine without the tool; never skip under CI."""
+    if Path(path).exists():
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{path} is missing under CI: .ci/run must install the Debian package {package}")
+    pytest.skip(f"{path} not found: install it with `sudo apt-get install {package}`")

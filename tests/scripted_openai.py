@@ -1,0 +1,158 @@
+"""A real OpenAI-compatible HTTP server on 127.0.0.1 whose replies the test scripts.
+
+Tests `enqueue` what the next requests get (a chat reply, an HTTP error, a delay) and read
+back what arrived in `requests`. When the queue is empty the server answers 500 with a body
+that says so, so a test that forgot to script a reply fails loudly instead of hanging.
+"""
+
+import json
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: dict[str, Any] | None = None
+    delay: float = 0.0
+    stream_chunks: list[str] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> dict[str, Any]:
+        return json.loads(self.body)
+
+
+def chat_completion(content: str, *, prompt_tokens: int = 100, completion_tokens: int = 50,
+                    model: str = "scripted-model") -> dict[str, Any]:
+    return {
+        "id": "chatcmpl-scripted",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [{"index": 0, "finish_reason": "stop",
+                     "message": {"role": "assistant", "content": content}}],
+        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+                  "total_tokens": prompt_tokens + completion_tokens},
+    }
+
+
+class ScriptedOpenAIServer:
+    """Start with `with ScriptedOpenAIServer() as server:`; point clients at `server.base_url`."""
+
+    def __init__(self, default: Reply | None = None) -> None:
+        self.queues: dict[str, deque[Reply]] = {}
+        self.default = default
+        self.requests: list[Received] = []
+        self._lock = threading.Lock()
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}/v1"
+
+    def enqueue(self, reply: Reply | dict[str, Any] | str, *, path: str = "/v1/chat/completions",
+                times: int = 1) -> None:
+        """Script the next reply for `path`. A str is a chat message content; a dict a JSON body."""
+        if isinstance(reply, str):
+            reply = Reply(body=chat_completion(reply))
+        elif isinstance(reply, dict):
+            reply = Reply(body=reply)
+        with self._lock:
+            queue = self.queues.setdefault(path, deque())
+            for _ in range(times):
+                queue.append(reply)
+
+    def received(self, path: str = "/v1/chat/completions") -> list[Received]:
+        with self._lock:
+            return [r for r in self.requests if r.path == path]
+
+    def _next(self, path: str) -> Reply:
+        with self._lock:
+            queue = self.queues.get(path)
+            if queue:
+                return queue.popleft()
+        if self.default is not None:
+            return self.default
+        return Reply(status=500, body={"error": {"message": f"nothing scripted for {path}"}})
+
+    def _handler(self):
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                with server._lock:
+                    server.requests.append(Received(self.path, dict(self.headers), body))
+                reply = server._next(self.path)
+                if reply.delay:
+                    time.sleep(reply.delay)
+                try:
+                    if reply.stream_chunks is not None:
+                        self._stream(reply)
+                    else:
+                        self._send_json(reply)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            def _send_json(self, reply: Reply) -> None:
+                data = json.dumps(reply.body or {}).encode()
+                self.send_response(reply.status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                for key, value in reply.headers.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _stream(self, reply: Reply) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Connection", "close")
+                self.end_headers()
+                for i, chunk in enumerate(reply.stream_chunks or []):
+                    event = {
+                        "id": "chatcmpl-scripted", "object": "chat.completion.chunk",
+                        "created": 0, "model": "scripted-model",
+                        "choices": [{"index": 0, "delta": {"content": chunk},
+                                     "finish_reason": None}],
+                    }
+                    if i == 0:
+                        event["choices"][0]["delta"]["role"] = "assistant"
+                    self.wfile.write(f"data: {json.dumps(event)}\n\n".encode())
+                    self.wfile.flush()
+                done = {"id": "chatcmpl-scripted", "object": "chat.completion.chunk", "created": 0,
+                        "model": "scripted-model",
+                        "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+                self.wfile.write(f"data: {json.dumps(done)}\n\ndata: [DONE]\n\n".encode())
+                self.wfile.flush()
+                self.close_connection = True
+
+        return Handler
+
+    def __enter__(self) -> "ScriptedOpenAIServer":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()

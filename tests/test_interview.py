@@ -1,0 +1,251 @@
+import random
+from datetime import timedelta
+
+import pytest
+
+import mockint.interview as interview_module
+from mockint.bank import load_bank
+from mockint.errors import GradingError, LLMUnavailableError
+from mockint.grade import (
+    Coverage,
+    Dimensions,
+    DimensionScore,
+    Grade,
+    GraderInfo,
+    GradingItem,
+    KeyPointResult,
+    Verdict,
+)
+from mockint.history import History
+from mockint.interview import (
+    MAX_ANSWER_CHARS,
+    EmptyAnswerError,
+    InterviewError,
+    InterviewSession,
+    Mode,
+    PracticeSetup,
+    Stage,
+)
+from mockint.review import ReviewScheduler
+
+
+class BankSource:
+    """The store's no-focus sampling, over the real bank (a stand-in for one unit of the flow)."""
+
+    def __init__(self):
+        self.bank = load_bank()
+
+    def get(self, question_id):
+        return self.bank.get(question_id)
+
+    def sample_next(self, *, exclude_ids, topic, difficulty, type, focus, rng):
+        pool = [q for q in self.bank.questions if q.id not in exclude_ids
+                and (not topic or q.topic == topic) and (not difficulty or q.difficulty == difficulty)
+                and (not type or q.type == type)]
+        return rng.choice(pool) if pool else None
+
+
+class LengthGrader:
+    """Scores by answer length, so tests control the score; records what it was asked."""
+
+    name = "length"
+
+    def __init__(self, fail: Exception | None = None):
+        self.fail = fail
+        self.calls: list[tuple[GradingItem, str]] = []
+
+    def grade(self, item: GradingItem, answer: str) -> Grade:
+        self.calls.append((item, answer))
+        if self.fail:
+            raise self.fail
+        score = min(5.0, len(answer.split()) / 2)
+        dim = DimensionScore(score=score, reason="length")
+        points = [KeyPointResult(point=p, status=Coverage.missed) for p in item.key_points]
+        return Grade(score=score, verdict=Verdict.partial, feedback="You said something.", model_answer="ref",
+                     dimensions=Dimensions(correctness=dim, completeness=dim, depth=dim, communication=dim),
+                     key_points=points, grader=GraderInfo(kind="offline", model="length"))
+
+
+def follow_up_item(q):
+    return GradingItem(question_id=q.id, question=q.follow_up, reference_answer=q.follow_up_answer or q.explanation)
+
+
+@pytest.fixture(scope="module")
+def source():
+    return BankSource()
+
+
+def session(source, grader=None, **setup):
+    history = History.from_settings()
+    return InterviewSession(PracticeSetup(**setup), source=source, grader=grader or LengthGrader(),
+                            history=history, follow_up_item=follow_up_item, rng=random.Random(1))
+
+
+def test_full_question_cycle_saves_every_attempt(source):
+    s = session(source, topic="nlp", length=2)
+    q = s.current_question()
+    assert q.topic == "nlp" and s.stage is Stage.answering and s.current_prompt() == q.question
+    grade = s.submit_answer("one two three four five six", transcript="raw words", recording_s=4.5)
+    assert grade.score == 3.0
+    assert s.stage is Stage.follow_up and s.current_prompt() == q.follow_up
+    follow = s.submit_follow_up("short answer")
+    assert follow.score == 1.0 and s.stage is Stage.reviewed
+    attempts = s.history.attempts(session_id=s.session_id)
+    assert [(a.kind, a.status, a.question) for a in attempts] == [
+        ("main", "graded", q.question), ("follow-up", "graded", q.follow_up)]
+    assert attempts[0].transcript == "raw words" and attempts[0].recording_s == 4.5
+    second = s.next_question()
+    assert second.id != q.id and second.topic == "nlp"
+    s.skip()
+    assert s.finished and s.current_question() is None
+    assert s.history.session(s.session_id).ended_at is not None
+
+
+def test_follow_up_is_graded_against_the_follow_up_item(source):
+    grader = LengthGrader()
+    s = session(source, grader)
+    q = s.current_question()
+    s.submit_answer("an answer")
+    s.submit_follow_up("a follow-up answer")
+    assert grader.calls[0][0].question == q.question and grader.calls[0][0].key_points == q.key_points
+    assert grader.calls[1][0].question == q.follow_up
+
+
+def test_empty_answer_is_not_graded_nor_saved(source):
+    grader = LengthGrader()
+    s = session(source, grader)
+    with pytest.raises(EmptyAnswerError, match="no answer to grade"):
+        s.submit_answer("   \n ")
+    assert grader.calls == [] and s.history.attempts(session_id=s.session_id) == []
+    assert s.stage is Stage.answering
+
+
+def test_grader_failure_keeps_answer_marks_failed_and_raises(source):
+    grader = LengthGrader(fail=LLMUnavailableError("endpoint down", hint="start it"))
+    s = session(source, grader)
+    with pytest.raises(LLMUnavailableError):
+        s.submit_answer("my careful answer")
+    [attempt] = s.history.attempts(session_id=s.session_id)
+    assert (attempt.status, attempt.answer, attempt.score) == ("failed", "my careful answer", None)
+    assert "endpoint down" in attempt.error and s.stage is Stage.answering
+    grader.fail = None
+    assert s.submit_answer("my careful answer").score == 1.5  # the candidate can press grade again
+
+
+def test_grader_crash_becomes_a_typed_error(source):
+    s = session(source, LengthGrader(fail=ZeroDivisionError("boom")))
+    with pytest.raises(GradingError, match="answer is saved"):
+        s.submit_answer("answer")
+    assert s.history.attempts(session_id=s.session_id)[0].status == "failed"
+
+
+def test_huge_answer_is_trimmed_with_a_note(source):
+    grader = LengthGrader()
+    s = session(source, grader)
+    grade = s.submit_answer("word " * 10_000)
+    assert len(grader.calls[0][1]) == MAX_ANSWER_CHARS
+    assert "only the first" in grade.notes[0]
+
+
+def test_skip_retry_reveal(source):
+    s = session(source, length=3)
+    first = s.current_question()
+    shown = s.reveal_answer()
+    assert shown["answer"] == first.answer and s.turn.revealed
+    s.submit_answer("a b c d")
+    assert s.retry() is Stage.answering
+    s.submit_answer("a b c d e f g h")
+    s.submit_follow_up("x y")
+    assert s.retry() is Stage.follow_up
+    s.skip()  # skips the follow-up retry and moves on
+    assert s.current_question().id != first.id
+    with pytest.raises(InterviewError, match="no graded answer"):
+        s.retry()
+    s.skip()
+    kinds = [(a.kind, a.status) for a in s.history.attempts(session_id=s.session_id)]
+    assert kinds == [("main", "graded"), ("main", "graded"), ("follow-up", "graded"), ("follow-up", "skipped"),
+                     ("main", "skipped")]
+
+
+def test_wrong_stage_is_refused(source):
+    s = session(source)
+    with pytest.raises(InterviewError, match="follow-up"):
+        s.submit_follow_up("too early")
+
+
+def test_summary_reports_mean_best_worst_and_missed_points(source):
+    s = session(source, topic="nlp", length=3)
+    s.submit_answer("one two")  # 1.0
+    s.next_question()  # follow-up not answered: skipped
+    s.submit_answer("one two three four five six seven eight")  # 4.0
+    s.submit_follow_up("fine answer here")
+    s.next_question()
+    s.skip()
+    summary = s.summary()
+    assert (summary.asked, summary.answered, summary.skipped) == (3, 2, 1)
+    assert summary.mean_score == 2.5 and summary.best.score == 4.0 and summary.worst.score == 1.0
+    assert summary.most_missed and summary.most_missed[0][1] >= 1
+    assert s.finished
+
+
+def test_first_graded_answer_schedules_review_poor_comes_back_first(source):
+    history = History.from_settings()
+    s = InterviewSession(PracticeSetup(topic="nlp", length=2), source=source, grader=LengthGrader(),
+                         history=history, follow_up_item=follow_up_item, rng=random.Random(3))
+    poor = s.current_question().id
+    s.submit_answer("no")
+    s.retry()
+    s.submit_answer("now a much longer and better answer than before really")  # a retry is not a recall
+    s.next_question()
+    good = s.current_question().id
+    s.submit_answer("one two three four five six seven eight nine ten")
+    review = ReviewScheduler(history)
+    assert review.card(poor).due < review.card(good).due
+    assert review.due_questions(review.card(poor).due) == [poor]
+
+
+def test_due_mode_asks_due_questions_and_says_when_none(source, monkeypatch):
+    history = History.from_settings()
+    empty = InterviewSession(PracticeSetup(mode=Mode.due), source=source, grader=LengthGrader(), history=history,
+                             follow_up_item=follow_up_item)
+    assert empty.finished and "Nothing is due" in empty.notice
+    ReviewScheduler(history).record("nlp-bpe-merge-learning", 0.0)
+    later = ReviewScheduler(history).card("nlp-bpe-merge-learning").due + timedelta(seconds=1)
+    monkeypatch.setattr(interview_module, "utc_now", lambda: later)
+    due = InterviewSession(PracticeSetup(mode=Mode.due), source=source, grader=LengthGrader(),
+                           history=history, follow_up_item=follow_up_item)
+    assert due.current_question().id == "nlp-bpe-merge-learning"
+
+
+def test_weak_spots_mode_asks_low_scored_questions_first(source):
+    history = History.from_settings()
+    first = InterviewSession(PracticeSetup(mode=Mode.weak_spots, length=2), source=source, grader=LengthGrader(),
+                             history=history, follow_up_item=follow_up_item, rng=random.Random(5))
+    assert "No weak spots yet" in first.notice
+    weak = first.current_question().id
+    first.submit_answer("bad")  # 0.5
+    first.next_question()
+    strong = first.current_question().id
+    first.submit_answer("one two three four five six seven eight nine ten")
+    again = InterviewSession(PracticeSetup(mode=Mode.weak_spots), source=source, grader=LengthGrader(),
+                             history=history, follow_up_item=follow_up_item, rng=random.Random(5))
+    assert again.current_question().id == weak and again.notice is None
+    assert strong != weak
+
+
+def test_focus_mode_needs_a_focus(source):
+    with pytest.raises(InterviewError, match="focus box"):
+        session(source, mode=Mode.focus, focus="  ")
+
+
+def test_grader_provider_is_called_lazily(source):
+    built = []
+
+    def provider():
+        built.append(1)
+        return LengthGrader()
+
+    s = session(source, provider)
+    assert built == []
+    s.submit_answer("an answer")
+    assert built == [1]

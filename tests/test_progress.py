@@ -1,0 +1,73 @@
+import random
+
+import pytest
+
+from mockint.history import History
+from mockint.interview import InterviewSession, PracticeSetup
+from mockint.progress import (
+    missed_points,
+    session_markdown,
+    session_rows,
+    topic_trend,
+    weak_questions,
+    weakest_topics,
+)
+from test_interview import BankSource, LengthGrader, follow_up_item
+
+
+@pytest.fixture(scope="module")
+def source():
+    return BankSource()
+
+
+def run_session(history, source, topic, answers, seed=0):
+    s = InterviewSession(PracticeSetup(topic=topic, length=len(answers)), source=source, grader=LengthGrader(),
+                         history=history, follow_up_item=follow_up_item, rng=random.Random(seed))
+    for answer in answers:
+        if answer is None:
+            s.skip()
+            continue
+        s.submit_answer(answer)
+        s.submit_follow_up("follow up words")
+        s.next_question()
+    return s
+
+
+def test_aggregations_over_two_sessions(source):
+    history = History.from_settings()
+    first = run_session(history, source, "nlp", ["a", "a b c d e f g h i j", None])
+    second = run_session(history, source, "statistics", ["a b", "a b c d"], seed=1)
+    rows = session_rows(history)
+    assert [r.id for r in rows] == [first.session_id, second.session_id]
+    assert (rows[0].answered, rows[0].skipped, rows[0].mean_score) == (2, 1, 2.75)
+    assert rows[1].mean_score == 1.5
+    trend = topic_trend(history)
+    assert [(p.topic, p.score) for p in trend] == [("nlp", 2.75), ("statistics", 1.5)]
+    assert [t.topic for t in weakest_topics(history)] == ["statistics", "nlp"]
+    weak = weak_questions(history)
+    assert [w.score for w in weak] == [0.5, 1.0, 2.0] and weak[0].topic == "nlp"
+    missed = missed_points(history, limit=3)
+    assert len(missed) == 3 and all(m.count == 1 for m in missed)
+
+
+def test_latest_score_counts_for_weak_spots(source):
+    history = History.from_settings()
+    s = InterviewSession(PracticeSetup(topic="nlp", length=1), source=source, grader=LengthGrader(),
+                         history=history, follow_up_item=follow_up_item)
+    s.submit_answer("poor")
+    s.retry()
+    s.submit_answer("one two three four five six seven eight")
+    assert weak_questions(history) == []
+
+
+def test_session_markdown_has_questions_answers_scores_and_skips(source):
+    history = History.from_settings()
+    s = run_session(history, source, "nlp", ["my | first answer\nsecond line", None])
+    q = s.turns[0].question
+    text = session_markdown(s.session_id, history)
+    assert text.startswith("# Mock interview")
+    assert f"## {q.question}" in text and f"**Follow-up:** {q.follow_up}" in text
+    assert "> my | first answer\n> second line" in text
+    assert "**Score: 3.0/5**" in text and "*Answer skipped.*" in text
+    assert "Missed:" in text and "## Points to revisit" in text
+    assert "mean score 3.0/5" in text and "topic=nlp" in text

@@ -1,0 +1,72 @@
+import pytest
+
+from eval_helpers import ScriptedGrader
+from mockint.eval_data import LabelledCase
+from mockint.eval_runner import GradingEval, evaluate, summarise
+from mockint.grade import GradingItem
+
+ITEM = GradingItem(question_id="q", question="What is dropout?", reference_answer="Randomly zeroing units.")
+
+
+def case(id: str, answer: str, gold: float, category: str | None = None, pair_id: str | None = None,
+         variant: str | None = None) -> LabelledCase:
+    return LabelledCase(id=id, item=ITEM, answer=answer, gold=gold, category=category, pair_id=pair_id,
+                        variant=variant)
+
+
+CASES = [
+    case("a", "good", 4, "good", "p1", "clean"),
+    case("b", "good spoken", 4, "spoken", "p1", "spoken"),
+    case("c", "clean2", 3, "good", "p2", "clean"),
+    case("d", "padded2", 3, "padded", "p2", "padded"),
+    case("e", "stuffed", 0, "keyword-stuffed"),
+    case("f", "FAIL please", 2, "partial"),
+    case("g", "", 0, "empty"),
+]
+SCORES = {"good": 4.0, "good spoken": 3.0, "clean2": 3.0, "padded2": 3.5, "stuffed": 1.0, "": 2.0}
+
+
+def test_each_case_is_graded_in_order_and_failures_keep_no_score():
+    result = GradingEval(CASES, concurrency=4, progress=False)(ScriptedGrader(scores=SCORES, model="m"))
+    assert [c.id for c in result.cases] == list("abcdefg")
+    failed = result.cases[5]
+    assert failed.predicted is None and failed.error == "GradingError: scripted failure"
+    assert [c.predicted for c in result.cases if c.id != "f"] == [4.0, 3.0, 3.0, 3.5, 1.0, 2.0]
+    assert all(c.latency_ms is not None and c.latency_ms >= 0 for c in result.cases)
+    assert result.cases[0].model == "m" and result.cases[0].verdict == "partial"
+
+
+def test_summary_counts_errors_adversarial_twins_and_categories():
+    result = GradingEval(CASES, concurrency=2, progress=False)(ScriptedGrader(scores=SCORES))
+    s = summarise(result, resamples=200)
+    assert (s.n, s.scored, s.errors) == (7, 6, 1)
+    assert s.adversarial_n == 2
+    assert s.adversarial_pass_rate == pytest.approx(0.5)  # stuffed 1.0 passes, empty 2.0 fails
+    assert s.adversarial_by_category == {"empty": 0.0, "keyword-stuffed": 1.0}
+    padded, spoken = s.twins
+    assert (padded.variant, padded.passed, padded.mean_delta) == ("padded", 0, pytest.approx(0.5))
+    assert (spoken.variant, spoken.passed, spoken.mean_delta) == ("spoken", 0, pytest.approx(-1.0))
+    good = next(c for c in s.categories if c.category == "good")
+    assert (good.n, good.gold, good.predicted) == (2, 3.5, 3.5)
+    assert "partial" not in {c.category for c in s.categories}  # its only case failed
+    assert s.metrics["mae"].value == pytest.approx((0 + 1 + 0 + 0.5 + 1 + 2) / 6)
+
+
+def test_tokens_and_cost_per_model():
+    grader = ScriptedGrader(model="gpt-4o-mini", prompt_tokens=1000, completion_tokens=200)
+    s = summarise(GradingEval(CASES[:2], progress=False)(grader), resamples=10)
+    (cost,) = s.costs
+    assert (cost.prompt_tokens, cost.completion_tokens) == (2000, 400)
+    assert cost.usd == pytest.approx((2000 * 0.15 + 400 * 0.60) / 1e6)
+    unknown = ScriptedGrader(model="my-local-llama", prompt_tokens=10, completion_tokens=5)
+    (cost,) = summarise(GradingEval(CASES[:1], progress=False)(unknown), resamples=10).costs
+    assert cost.usd is None
+
+
+def test_evaluate_runs_graders_then_baselines():
+    from mockint.baselines import TokenOverlapBaseline
+
+    runs = evaluate(CASES, [ScriptedGrader(scores=SCORES)], [TokenOverlapBaseline()], progress=False, resamples=10)
+    assert [(r.result.kind, r.result.system) for r in runs] == [("grader", "scripted:v1"),
+                                                                ("baseline", "baseline:token-overlap")]
+    assert runs[1].summary.errors == 0 and runs[1].summary.latency_p50_ms is None

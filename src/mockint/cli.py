@@ -73,6 +73,111 @@ def bank_import_command(
     )
 
 
+@app.command("eval")
+def eval_command(
+    grader: Annotated[list[str] | None, typer.Option(
+        help="offline or llm; repeat to compare side by side. Default: the configured grader.")] = None,
+    baseline: Annotated[list[str] | None, typer.Option(
+        help="token-overlap, tfidf or embedding; repeat. Default: all three.")] = None,
+    no_baselines: Annotated[bool, typer.Option("--no-baselines", help="Run no baseline.")] = False,
+    data: Annotated[Path | None, typer.Option(
+        help="Labelled answers: a labelled-set .jsonl, or any CSV/JSONL with the column options. "
+        "Default: eval/labelled/.")] = None,
+    question_col: Annotated[str | None, typer.Option(help="Column with the question text.")] = None,
+    reference_col: Annotated[str | None, typer.Option(help="Column with the reference answer.")] = None,
+    answer_col: Annotated[str | None, typer.Option(help="Column with the answer to grade.")] = None,
+    score_col: Annotated[str | None, typer.Option(help="Column with the human score.")] = None,
+    id_col: Annotated[str | None, typer.Option(help="Column with a unique answer id (default: row number).")] = None,
+    score_min: Annotated[float, typer.Option(help="Lowest score of the file's scale (rescaled to 0).")] = 0.0,
+    score_max: Annotated[float, typer.Option(help="Highest score of the file's scale (rescaled to 5).")] = 1.0,
+    filter: Annotated[list[str] | None, typer.Option(
+        help="Keep rows where COLUMN=VALUE, e.g. split=unseen_questions; repeat to AND.")] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="Grade only the first N answers.")] = None,
+    concurrency: Annotated[int, typer.Option(min=1, max=64, help="Parallel LLM requests.")] = 8,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the LLM grade cache.")] = False,
+    out: Annotated[Path | None, typer.Option(help="Run folder. Default: eval/runs/<timestamp>-<label>.")] = None,
+    label: Annotated[str | None, typer.Option(help="Name of the run (in the folder name).")] = None,
+    compare: Annotated[Path | None, typer.Option(help="An earlier run folder or result.json to compare with.")] = None,
+    threshold: Annotated[float, typer.Option(help="With --compare: list scores that moved more than this.")] = 0.5,
+    price: Annotated[list[str] | None, typer.Option(
+        help="MODEL=IN,OUT: USD per 1M input/output tokens, overriding the built-in table.")] = None,
+    resamples: Annotated[int, typer.Option(min=100, help="Bootstrap resamples for the 95% intervals.")] = 1000,
+    seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 0,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Measure graders against human-scored answers: agreement, adversarial answers, twins, latency, cost."""
+    from mockint import baselines as baselines_mod
+    from mockint import eval_data, eval_report, eval_runner, metrics
+    from mockint.config import get_settings
+
+    settings = get_settings()
+    kinds = grader or [settings.active_grader]
+    for kind in kinds:
+        if kind not in eval_runner.GRADER_KINDS:
+            raise typer.BadParameter(f"'{kind}': choose offline or llm.", param_hint="--grader")
+    names = [] if no_baselines else baseline or list(baselines_mod.BASELINE_NAMES)
+    for name in names:
+        if name not in baselines_mod.BASELINE_NAMES:
+            raise typer.BadParameter(f"'{name}': choose {', '.join(baselines_mod.BASELINE_NAMES)}.",
+                                     param_hint="--baseline")
+    try:
+        prices = {**metrics.PRICES_PER_MTOK, **dict(metrics.parse_price(p) for p in price or [])}
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--price") from None
+
+    filters = [eval_data.parse_filter(f) for f in filter or []]
+    columns = (question_col, reference_col, answer_col, score_col)
+    spec = None
+    if any(columns) or id_col:
+        if not all(columns):
+            raise typer.BadParameter("give all four of --question-col --reference-col --answer-col --score-col.")
+        spec = eval_data.TableSpec(*columns, id_col=id_col, score_min=score_min, score_max=score_max,
+                                   filters=filters, limit=limit)
+    cases = eval_data.load_cases(data, spec, filters=filters, limit=limit)
+    cache_dir = None if no_cache else settings.cache_dir
+    graders = [eval_runner.build_eval_grader(kind, settings, cache_dir) for kind in kinds]
+    source = data or eval_data.default_labelled_dir()
+    label = label or "-".join([*kinds, source.stem])
+    out = out or eval_report.run_dir_for(Path("eval/runs"), label)
+    record = eval_report.run_and_write(
+        cases, graders, baselines_mod.build_baselines(names), label=label, data=str(source), out_dir=out,
+        concurrency={g.name: concurrency if kind == "llm" else 1 for g, kind in zip(graders, kinds, strict=True)},
+        resamples=resamples, seed=seed, prices=prices, progress=progress, previous=compare, threshold=threshold,
+    )
+    typer.echo(eval_report.console_summary(record))
+    typer.echo(f"Report: {out / 'report.md'}")
+
+
+@app.command("grade")
+def grade_command(
+    question: Annotated[str, typer.Option("--question", "-q", help="Question id from the bank.")],
+    answer: Annotated[str, typer.Option("--answer", "-a", help="The answer text, or - to read it from stdin.")],
+    json_output: Annotated[bool, typer.Option("--json", help="Print the Grade as JSON.")] = False,
+    grader: Annotated[str | None, typer.Option(help="offline or llm. Default: the configured grader.")] = None,
+) -> None:
+    """Grade one answer to a bank question and print the rubric feedback."""
+    from rich.console import Console
+
+    from mockint.bank import load_bank
+    from mockint.errors import GradingError
+    from mockint.grade import GradingItem
+    from mockint.grade_view import print_grade
+    from mockint.graders import GRADER_KINDS, build_grader
+
+    if grader is not None and grader not in GRADER_KINDS:
+        raise typer.BadParameter(f"'{grader}': choose offline or llm.", param_hint="--grader")
+    text = sys.stdin.read() if answer == "-" else answer
+    if not text.strip():
+        raise GradingError("Nothing to grade: the answer is empty.",
+                           hint="Pass it with --answer TEXT, or pipe it in with --answer -.")
+    q = load_bank().get(question)
+    grade = build_grader(kind=grader).grade(GradingItem.from_question(q), text)
+    if json_output:
+        typer.echo(grade.model_dump_json(indent=2))
+    else:
+        print_grade(grade, Console(), question=q.question)
+
+
 # -- end of commands: add new commands above this line --
 
 

@@ -255,3 +255,38 @@ def _json_rows(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
                 raise EvalDataError(f"{path} line {line_no}: expected a JSON object.",
                                     hint="Write one JSON object per line.")
             yield f"line {line_no}", data
+
+
+def load_cases(
+    data: Path | None, spec: TableSpec | None = None, *, filters: list[tuple[str, str]] | None = None,
+    limit: int | None = None,
+) -> list[LabelledCase]:
+    """What `mockint eval` grades: the labelled set by default, a labelled-set JSONL, or a table read with `spec`
+    (which carries its own filters and limit)."""
+    if spec is not None:
+        if data is None:
+            raise EvalDataError("Column options need a file.", hint="Pass --data FILE with --answer-col etc.")
+        return load_table(data, spec)
+    path = data or default_labelled_dir()
+    if path.is_file() and path.suffix.lower() not in (".jsonl", ".ndjson"):
+        raise EvalDataError(f"{path} is not in the labelled-set format.",
+                            hint="Name its columns: --question-col --reference-col --answer-col --score-col "
+                            "[--score-min 0 --score-max 1].")
+    cases = load_labelled(path)
+    for column, value in filters or []:
+        if column not in _FILTERABLE:
+            raise EvalDataError(f"--filter {column}=...: the labelled set has no column '{column}'.",
+                                hint=f"Filter on one of: {', '.join(_FILTERABLE)}.")
+        cases = [c for c in cases if _FILTERABLE[column](c) == value]
+    if not cases:
+        raise EvalDataError(f"{path}: no answers to evaluate.", hint="Check --filter values (they must match exactly).")
+    return cases[:limit] if limit is not None else cases
+
+
+_FILTERABLE: dict[str, Callable[[LabelledCase], str | None]] = {
+    "id": lambda c: c.id,
+    "question_id": lambda c: c.item.question_id,
+    "category": lambda c: c.category,
+    "pair_id": lambda c: c.pair_id,
+    "variant": lambda c: c.variant,
+}

@@ -1,4 +1,4 @@
-"""Writes an evaluation run to disk: result.json, report.md, scatter.png, confusion.png.
+"""Runs an evaluation end to end and writes it: result.json, report.md, scatter.png, confusion.png.
 
 Also compares a run with an earlier one (`--compare`): metric deltas and the cases whose score moved.
 """
@@ -11,9 +11,11 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from mockint import metrics
+from mockint.baselines import Baseline
 from mockint.errors import EvalDataError
-from mockint.eval_data import ADVERSARIAL
-from mockint.eval_runner import Summary, SystemRun, disagreements
+from mockint.eval_data import ADVERSARIAL, LabelledCase
+from mockint.eval_runner import Summary, SystemRun, disagreements, evaluate
+from mockint.grade import Grader
 
 METRIC_LABELS = {"pearson": "Pearson r", "spearman": "Spearman ρ", "qwk": "QWK", "mae": "MAE", "rmse": "RMSE",
                  "exact": "exact", "within_1": "within 1"}
@@ -96,6 +98,24 @@ def compare(record: RunRecord, previous: RunRecord, previous_label: str, thresho
                 moved.append(MovedCase(system=run.summary.system, id=case.id, gold=case.gold, before=a, after=b))
     moved.sort(key=lambda m: -abs((m.after or 0) - (m.before or 0)))
     return Comparison(previous=previous_label, threshold=threshold, deltas=deltas, moved=moved)
+
+
+def run_and_write(
+    cases: Sequence[LabelledCase], graders: Sequence[Grader], baselines: Sequence[Baseline], *, label: str,
+    data: str, out_dir: Path, concurrency: dict[str, int] | None = None, resamples: int = 1000, seed: int = 0,
+    prices: dict[str, tuple[float, float]] | None = None, progress: bool = True, previous: Path | None = None,
+    threshold: float = 0.5,
+) -> RunRecord:
+    """Grades `cases` with every grader and baseline, compares with `previous` if given, writes `out_dir`."""
+    earlier = load_record(previous) if previous is not None else None  # fail before a long run, not after
+    runs = evaluate(cases, graders, baselines, concurrency=concurrency, progress=progress, resamples=resamples,
+                    seed=seed, prices=prices)
+    record = RunRecord(label=label, created=now_iso(), data=data, n_cases=len(cases), resamples=resamples,
+                       seed=seed, systems=runs)
+    if earlier is not None:
+        record.comparison = compare(record, earlier, str(previous), threshold)
+    write_run(out_dir, record, {c.id: c.answer for c in cases})
+    return record
 
 
 def write_run(out_dir: Path, record: RunRecord, answers: dict[str, str]) -> Path:
@@ -297,3 +317,17 @@ def plot_confusion(systems: Sequence[SystemRun], path: Path) -> None:
 
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def console_summary(record: RunRecord) -> str:
+    """A few lines per system for the terminal; the report has the rest."""
+    lines = []
+    for run in record.systems:
+        s, m = run.summary, run.summary.metrics
+        adversarial = f", adversarial pass {_pct(s.adversarial_pass_rate)}" if s.adversarial_n else ""
+        lines.append(f"{s.system}: r={_estimate(m['pearson'])} QWK={_num(m['qwk'].value)} MAE={_num(m['mae'].value)} "
+                     f"({s.scored}/{s.n} scored, {s.errors} errors{adversarial}, {s.wall_seconds:.1f}s)")
+    if record.comparison:
+        lines.append(f"{len(record.comparison.moved)} scores moved by more than {record.comparison.threshold} "
+                     f"since {record.comparison.previous}")
+    return "\n".join(lines)

@@ -9,6 +9,7 @@ import logging
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -17,6 +18,7 @@ from tqdm import tqdm
 
 from mockint import metrics
 from mockint.baselines import Baseline, rescale_min_max
+from mockint.config import Settings
 from mockint.eval_data import ADVERSARIAL, LabelledCase
 from mockint.grade import Grade, Grader
 from mockint.grade_cache import CachedGrader
@@ -236,3 +238,20 @@ def evaluate(
         result = run_baseline(baseline, cases)
         runs.append(SystemRun(result=result, summary=summarise(result, resamples=resamples, seed=seed, prices=prices)))
     return runs
+
+
+GRADER_KINDS = ("offline", "llm")
+
+
+def build_eval_grader(kind: str, settings: Settings, cache_dir: Path | None) -> Grader:
+    """The grader of `kind` as an eval needs it: never falling back, and the LLM one cached on disk.
+
+    A fallback grade would be scored as the LLM's. The offline grader is not cached: it is cheap, and its
+    name does not change when its code does, so a cache could serve grades of an older version.
+    """
+    from mockint.graders import build_grader
+
+    if kind not in GRADER_KINDS:
+        raise ValueError(f"unknown grader {kind!r}; choose from {', '.join(GRADER_KINDS)}")
+    grader = build_grader(settings.model_copy(update={"fallback_to_offline": False}), kind=kind)
+    return CachedGrader(grader, cache_dir) if kind == "llm" and cache_dir is not None else grader

@@ -222,3 +222,16 @@ def estimate_cost(
     if price is None:
         return None
     return (prompt_tokens * price[0] + completion_tokens * price[1]) / 1_000_000
+
+
+def parse_price(text: str) -> tuple[str, tuple[float, float]]:
+    """`MODEL=IN,OUT` (USD per 1M input and output tokens) -> (model, (in, out))."""
+    model, sep, numbers = text.partition("=")
+    parts = numbers.split(",")
+    try:
+        if not sep or not model.strip() or len(parts) != 2:
+            raise ValueError
+        price = (float(parts[0]), float(parts[1]))
+    except ValueError:
+        raise ValueError(f"'{text}' is not MODEL=IN,OUT, e.g. gpt-4o-mini=0.15,0.60 (USD per 1M tokens)") from None
+    return model.strip(), price

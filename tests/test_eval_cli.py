@@ -1,0 +1,119 @@
+"""`mockint eval` end to end: the real LLM grader against the real scripted HTTP server, the disk cache,
+--compare, and the one-line errors of the command."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from mockint.cli import app
+from scripted_openai import Reply, ScriptedOpenAIServer, chat_completion
+
+DATA = Path(__file__).parent / "data"
+DIMENSIONS = ("correctness", "completeness", "depth", "communication")
+GRADE_REPLY = {
+    "on_topic": True,
+    "key_points": [{"n": 1, "status": "partly", "quotes": []}],
+    "misconceptions": [],
+    "feedback": "You named the idea but not why it works.",
+    "model_answer": "A fuller answer.",
+    "dimensions": {d: {"score": 2, "reason": "scripted"} for d in DIMENSIONS},
+    "follow_up": "And at inference?",
+}
+
+
+@pytest.fixture
+def llm_env(monkeypatch):
+    from mockint.config import get_settings
+
+    server = ScriptedOpenAIServer(default=Reply(body=chat_completion(json.dumps(GRADE_REPLY), prompt_tokens=800,
+                                                                     completion_tokens=120)))
+    with server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-test-eval")
+        monkeypatch.setenv("MOCKINT_LLM_MAX_RETRIES", "0")
+        monkeypatch.setenv("MOCKINT_CORPUS_DIR", str(DATA / "eval_corpus"))
+        get_settings.cache_clear()
+        yield server
+
+
+def run_eval(*args: str) -> dict:
+    result = CliRunner().invoke(app, ["eval", "--grader", "llm", "--no-baselines", "--no-progress",
+                                      "--resamples", "100", "--data", str(DATA / "eval_small.jsonl"), *args])
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    return result
+
+
+def test_llm_eval_records_errors_caches_and_compares(llm_env, tmp_path):
+    # The first request fails (HTTP 500, no retries): that case is an error, never a score or a fallback.
+    llm_env.enqueue(Reply(status=500, body={"error": {"message": "overloaded"}}))
+    first = run_eval("--concurrency", "1", "--out", str(tmp_path / "one"))
+    assert "llm:gpt-4o-mini:grade.v1" in first.output
+    record = json.loads((tmp_path / "one" / "result.json").read_text())
+    (system,) = record["systems"]
+    cases = {c["id"]: c for c in system["result"]["cases"]}
+    assert cases["dropout-01"]["predicted"] is None and "HTTP 500" in cases["dropout-01"]["error"]
+    assert all(c["fallback_reason"] is None for c in cases.values())
+    assert all(c["predicted"] is not None for k, c in cases.items() if k != "dropout-01")
+    summary = system["summary"]
+    assert (summary["errors"], summary["scored"], summary["cached"]) == (1, 14, 0)
+    sent = len(llm_env.received())
+    assert sent == 14  # 15 answers, one of them empty and never sent
+    (cost,) = summary["costs"]
+    assert cost["prompt_tokens"] == 13 * 800 and cost["usd"] == pytest.approx((13 * 800 * 0.15 + 13 * 120 * 0.6) / 1e6)
+    body = llm_env.received()[1].json()
+    assert body["model"] == "gpt-4o-mini"
+
+    # A re-run is served from the cache, except the case that failed; --compare lists it as moved.
+    run_eval("--concurrency", "4", "--out", str(tmp_path / "two"), "--compare", str(tmp_path / "one"))
+    assert len(llm_env.received()) == sent + 1
+    again = json.loads((tmp_path / "two" / "result.json").read_text())
+    assert again["systems"][0]["summary"]["cached"] == 14
+    assert again["systems"][0]["summary"]["costs"][0]["usd_this_run"] == pytest.approx((800 * 0.15 + 120 * 0.6) / 1e6)
+    assert [m["id"] for m in again["comparison"]["moved"]] == ["dropout-01"]
+    assert "## Compared with" in (tmp_path / "two" / "report.md").read_text()
+
+    run_eval("--no-cache", "--out", str(tmp_path / "three"))
+    assert len(llm_env.received()) == sent + 1 + 14
+
+
+def test_price_override_and_unknown_model(llm_env, tmp_path, monkeypatch):
+    from mockint.config import get_settings
+
+    monkeypatch.setenv("MOCKINT_MODEL", "my-local-model")
+    get_settings.cache_clear()
+    run_eval("--limit", "2", "--out", str(tmp_path / "a"))
+    report = (tmp_path / "a" / "report.md").read_text()
+    assert "| my-local-model | 1600 | 240 | n/a | n/a |" in report
+    run_eval("--limit", "2", "--no-cache", "--price", "my-local-model=1,2", "--out", str(tmp_path / "b"))
+    assert "| my-local-model | 1600 | 240 | 0.0021 | 0.0021 |" in (tmp_path / "b" / "report.md").read_text()
+
+
+def mockint(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "mockint.cli", *args], capture_output=True, text=True, cwd=cwd,
+                          timeout=120)
+
+
+def test_malformed_data_is_a_one_line_error(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("question,reference,answer,score\nQ,R,A,lots\n", encoding="utf-8")
+    proc = mockint("eval", "--grader", "offline", "--no-baselines", "--data", str(bad), "--question-col", "question",
+                   "--reference-col", "reference", "--answer-col", "answer", "--score-col", "score", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert proc.stderr.strip().count("\n") == 0
+    assert "bad.csv row 1 (line 2), column 'score': score 'lots' is not a number" in proc.stderr
+
+    proc = mockint("eval", "--grader", "offline", "--data", str(DATA / "eval_table.csv"), cwd=tmp_path)
+    assert proc.returncode == 1 and "--answer-col" in proc.stderr
+
+
+def test_usage_errors(tmp_path):
+    result = CliRunner().invoke(app, ["eval", "--grader", "gpt"])
+    assert result.exit_code == 2 and "choose offline or llm" in result.output
+    result = CliRunner().invoke(app, ["eval", "--price", "gpt-4o=cheap"])
+    assert result.exit_code == 2 and "MODEL=IN,OUT" in result.output
+    result = CliRunner().invoke(app, ["eval", "--data", "x.csv", "--answer-col", "a"])
+    assert result.exit_code == 2 and "all four" in result.output

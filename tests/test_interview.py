@@ -3,7 +3,7 @@ from datetime import timedelta
 
 import pytest
 
-import mockint.interview as interview_module
+import mockint.practice_modes as practice_modes
 from mockint.bank import load_bank
 from mockint.errors import GradingError, LLMUnavailableError
 from mockint.grade import (
@@ -211,7 +211,7 @@ def test_due_mode_asks_due_questions_and_says_when_none(source, monkeypatch):
     assert empty.finished and "Nothing is due" in empty.notice
     ReviewScheduler(history).record("nlp-bpe-merge-learning", 0.0)
     later = ReviewScheduler(history).card("nlp-bpe-merge-learning").due + timedelta(seconds=1)
-    monkeypatch.setattr(interview_module, "utc_now", lambda: later)
+    monkeypatch.setattr(practice_modes, "utc_now", lambda: later)
     due = InterviewSession(PracticeSetup(mode=Mode.due), source=source, grader=LengthGrader(),
                            history=history, follow_up_item=follow_up_item)
     assert due.current_question().id == "nlp-bpe-merge-learning"

@@ -11,16 +11,19 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from mockint.errors import GradingError, MockintError
 from mockint.grade import Grade, Grader, GradingItem
-from mockint.history import History, utc_now
-from mockint.progress import weak_questions, weakest_topics
+from mockint.history import History
+from mockint.practice_modes import MODE_LABELS, Mode, PracticeSetup, QuestionSource, pick_question
 from mockint.question import Question
 from mockint.review import ReviewScheduler
+
+__all__ = ["MODE_LABELS", "EmptyAnswerError", "InterviewError", "InterviewSession", "Mode", "PracticeSetup",
+           "SessionSummary", "Stage"]
 
 # A paste this long is not an interview answer; trimming here keeps storage and token counting sane.
 MAX_ANSWER_CHARS = 20_000
@@ -32,43 +35,6 @@ class InterviewError(MockintError):
 
 class EmptyAnswerError(InterviewError):
     """Nothing to grade."""
-
-
-class Mode(StrEnum):
-    filters = "filters"
-    focus = "focus"
-    weak_spots = "weak-spots"
-    due = "due"
-
-
-MODE_LABELS = {
-    Mode.filters: "Browse by topic / difficulty / type",
-    Mode.focus: "Focus on something (describe it)",
-    Mode.weak_spots: "Weak spots (from my history)",
-    Mode.due: "Due for review (spaced repetition)",
-}
-
-
-class PracticeSetup(BaseModel):
-    mode: Mode = Mode.filters
-    topic: str | None = None
-    difficulty: str | None = None
-    type: str | None = None
-    focus: str | None = None
-    length: int = Field(default=5, ge=1, le=50)
-
-    def filters(self) -> dict[str, Any]:
-        return {"topic": self.topic, "difficulty": self.difficulty, "type": self.type, "focus": self.focus,
-                "length": self.length}
-
-
-class QuestionSource(Protocol):
-    """What the session needs from the store (QuestionStore, or a bank-backed stand-in)."""
-
-    def get(self, question_id: str) -> Question | None: ...
-
-    def sample_next(self, *, exclude_ids: set[str], topic: str | None, difficulty: str | None,
-                    type: str | None, focus: str | None, rng: random.Random) -> Question | None: ...
 
 
 class Stage(StrEnum):
@@ -190,14 +156,16 @@ class InterviewSession:
     # -- answering ---------------------------------------------------------------------------
 
     def submit_answer(self, text: str, *, transcript: str | None = None, recording_s: float | None = None,
-                      on_feedback: FeedbackCallback | None = None) -> Grade:
-        """Save, then grade the answer to the main question. Afterwards the follow-up is asked."""
+                      on_feedback: FeedbackCallback | None = None, delivery: Any = None) -> Grade:
+        """Save, then grade the answer to the main question. Afterwards the follow-up is asked.
+
+        `delivery` (speech insights of a spoken answer) is kept beside the grade, never mixed into it."""
         turn = self._require(Stage.answering, "answer the question")
         answer, notes = _clean(text)
         q = turn.question
         grade = self._grade(turn, GradingItem.from_question(q), "main", q.question, answer, notes,
                             transcript, recording_s, on_feedback)
-        turn.answer, turn.grade, turn.stage = answer, grade, Stage.follow_up
+        turn.answer, turn.grade, turn.delivery, turn.stage = answer, grade, delivery, Stage.follow_up
         turn.attempts += 1
         if not turn.reviewed_in_fsrs:
             # Only the first graded answer is a fair recall; a retry comes right after reading the feedback.
@@ -208,7 +176,7 @@ class InterviewSession:
         return grade
 
     def submit_follow_up(self, text: str, *, transcript: str | None = None, recording_s: float | None = None,
-                         on_feedback: FeedbackCallback | None = None) -> Grade:
+                         on_feedback: FeedbackCallback | None = None, delivery: Any = None) -> Grade:
         """Save, then grade the answer to the follow-up question."""
         turn = self._require(Stage.follow_up, "answer the follow-up")
         answer, notes = _clean(text)
@@ -216,6 +184,7 @@ class InterviewSession:
         grade = self._grade(turn, self._follow_up_item(q), "follow-up", q.follow_up, answer, notes,
                             transcript, recording_s, on_feedback)
         turn.follow_up_answer, turn.follow_up_grade, turn.stage = answer, grade, Stage.reviewed
+        turn.follow_up_delivery = delivery
         return grade
 
     def _grade(self, turn: Turn, item: GradingItem, kind: str, asked: str, answer: str, notes: list[str],
@@ -329,55 +298,12 @@ class InterviewSession:
                                  hint="Use the buttons under the question to move on.")
         return self.turn
 
-    # -- picking questions ------------------------------------------------------------------
-
-    def _asked_ids(self) -> set[str]:
-        return {t.question.id for t in self.turns}
-
-    def _matches(self, q: Question) -> bool:
-        s = self.setup
-        return ((not s.topic or q.topic == s.topic) and (not s.difficulty or q.difficulty == s.difficulty)
-                and (not s.type or q.type == s.type))
-
-    def _sample(self, *, topic: str | None = None, focus: str | None = None) -> Question | None:
-        s = self.setup
-        return self.source.sample_next(exclude_ids=self._asked_ids(), topic=topic or s.topic,
-                                       difficulty=s.difficulty, type=s.type, focus=focus, rng=self.rng)
-
-    def _first_known(self, ids: list[str]) -> Question | None:
-        asked = self._asked_ids()
-        for qid in ids:
-            if qid in asked:
-                continue
-            q = _lookup(self.source, qid)
-            if q is not None and self._matches(q):
-                return q
-        return None
-
     def _pick(self) -> Question | None:
-        mode = self.setup.mode
-        if mode is Mode.focus:
-            return self._sample(focus=self.setup.focus)
-        if mode is Mode.due:
-            question = self._first_known(self.review.due_questions(utc_now()))
-            if question is None and not self.turns:
-                nxt = self.review.next_due()
-                when = f" The next one is due {nxt:%Y-%m-%d %H:%M} UTC." if nxt else ""
-                self.notice = f"Nothing is due for review right now.{when} Pick another mode to practise."
-            return question
-        if mode is Mode.weak_spots:
-            question = self._first_known([w.question_id for w in weak_questions(self.history)])
-            for topic in weakest_topics(self.history):
-                if question is not None:
-                    break
-                if not self.setup.topic or topic.topic == self.setup.topic:
-                    question = self._sample(topic=topic.topic)
-            if question is None:
-                if not self.turns:
-                    self.notice = "No weak spots yet: these questions come from the whole bank. Keep practising!"
-                question = self._sample()
-            return question
-        return self._sample()
+        pick = pick_question(self.setup, self.source, self.history, self.review,
+                             asked={t.question.id for t in self.turns}, rng=self.rng)
+        if not self.turns:
+            self.notice = pick.notice
+        return pick.question
 
     # -- the end -----------------------------------------------------------------------------
 
@@ -413,14 +339,6 @@ def _clean(text: str) -> tuple[str, list[str]]:
             f"Your answer was {len(answer):,} characters; only the first {MAX_ANSWER_CHARS:,} were kept."
         ]
     return answer, []
-
-
-def _lookup(source: QuestionSource, question_id: str) -> Question | None:
-    # A question retired from the bank may still have history; it is simply not asked again.
-    try:
-        return source.get(question_id)
-    except MockintError:
-        return None
 
 
 def _accepts_on_feedback(grader: Grader) -> bool:

@@ -5,6 +5,8 @@ back what arrived in `requests`. When the queue is empty the server answers 500 
 that says so, so a test that forgot to script a reply fails loudly instead of hanging.
 """
 
+import email
+import email.policy
 import json
 import threading
 import time
@@ -32,6 +34,17 @@ class Received:
     def json(self) -> dict[str, Any]:
         return json.loads(self.body)
 
+    def form(self) -> dict[str, tuple[str | None, bytes]]:
+        """A multipart/form-data body as {field: (filename or None, content)}."""
+        content_type = next(v for k, v in self.headers.items() if k.lower() == "content-type")
+        message = email.message_from_bytes(
+            f"Content-Type: {content_type}\r\n\r\n".encode() + self.body, policy=email.policy.HTTP
+        )
+        return {
+            part.get_param("name", header="content-disposition"): (part.get_filename(), part.get_payload(decode=True))
+            for part in message.iter_parts()
+        }
+
 
 def chat_completion(content: str, *, prompt_tokens: int = 100, completion_tokens: int = 50,
                     model: str = "scripted-model") -> dict[str, Any]:
@@ -57,7 +70,9 @@ class ScriptedOpenAIServer:
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        # A short poll interval keeps shutdown (and so every test's teardown) fast.
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                        daemon=True)
 
     @property
     def base_url(self) -> str:

@@ -1,0 +1,218 @@
+"""LLMClient against a real HTTP server that speaks the OpenAI protocol (tests/scripted_openai.py)."""
+
+import logging
+import socket
+
+import pytest
+from pydantic import SecretStr
+
+from mockint.config import Settings
+from mockint.errors import LLMError, LLMUnavailableError
+from mockint.llm_client import LLMClient
+from scripted_openai import Reply, ScriptedOpenAIServer, chat_completion
+
+KEY = "sk-test-TOPSECRET-0123456789"
+SCHEMA = {"type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"],
+          "additionalProperties": False}
+
+
+@pytest.fixture
+def server():
+    with ScriptedOpenAIServer() as s:
+        yield s
+
+
+def make_client(base_url: str, *, key: str | None = KEY, timeout: float = 0.3, retries: int = 2,
+                sleeps: list[float] | None = None, **kw) -> LLMClient:
+    return LLMClient(base_url, SecretStr(key) if key else None, "test-model", timeout=timeout, max_retries=retries,
+                     backoff_base=0.01, backoff_max=0.02,
+                     sleep=sleeps.append if sleeps is not None else (lambda _: None), **kw)
+
+
+def ask(client: LLMClient):
+    return client.complete_json([{"role": "user", "content": "Reply in JSON."}], schema=SCHEMA, schema_name="t")
+
+
+def test_structured_output_request_and_usage(server):
+    server.enqueue(Reply(body=chat_completion('{"ok": true}', prompt_tokens=12, completion_tokens=3)))
+    reply = ask(make_client(server.base_url))
+    assert reply.text == '{"ok": true}'
+    assert (reply.prompt_tokens, reply.completion_tokens) == (12, 3)
+    assert reply.latency_ms > 0
+    [request] = server.received()
+    body = request.json()
+    assert body["response_format"] == {"type": "json_schema",
+                                       "json_schema": {"name": "t", "schema": SCHEMA, "strict": True}}
+    assert body["temperature"] == 0.0
+    assert body["model"] == "test-model"
+    assert {k.lower(): v for k, v in request.headers.items()}["authorization"] == f"Bearer {KEY}"
+
+
+def test_keyless_server_works_with_a_placeholder_key(server):
+    server.enqueue('{"ok": true}')
+    assert ask(make_client(server.base_url, key=None)).text == '{"ok": true}'
+    assert {k.lower(): v for k, v in server.received()[0].headers.items()}["authorization"].startswith("Bearer ")
+
+
+def test_rejected_structured_output_falls_back_to_json_object_and_remembers(server):
+    server.enqueue(Reply(status=400, body={"error": {"message": "response_format json_schema is not supported"}}))
+    server.enqueue('{"ok": true}', times=2)
+    client = make_client(server.base_url)
+    assert ask(client).text == '{"ok": true}'
+    assert ask(client).text == '{"ok": true}'
+    formats = [r.json().get("response_format") for r in server.received()]
+    assert formats[0]["type"] == "json_schema"
+    assert formats[1:] == [{"type": "json_object"}, {"type": "json_object"}]
+    assert client.response_format_mode == "json_object"
+
+
+def test_server_without_json_mode_gets_no_response_format(server):
+    server.enqueue(Reply(status=400, body={"error": {"message": "unknown field response_format"}}), times=2)
+    server.enqueue('{"ok": true}')
+    assert ask(make_client(server.base_url)).text == '{"ok": true}'
+    assert "response_format" not in server.received()[-1].json()
+
+
+def test_model_refusing_temperature_is_asked_without_it(server):
+    server.enqueue(Reply(status=400, body={"error": {"message": "Unsupported value: 'temperature' does not "
+                                                                "support 0.0 with this model."}}))
+    server.enqueue('{"ok": true}')
+    client = make_client(server.base_url)
+    assert ask(client).text == '{"ok": true}'
+    second = server.received()[1].json()
+    assert "temperature" not in second
+    assert second["response_format"]["type"] == "json_schema"
+
+
+def test_context_overflow_is_reported_not_mistaken_for_a_format_problem(server):
+    server.enqueue(Reply(status=400, body={"error": {"message": "This model's maximum context length is 4096"}}))
+    client = make_client(server.base_url)
+    with pytest.raises(LLMError, match="maximum context length") as info:
+        ask(client)
+    assert not isinstance(info.value, LLMUnavailableError)
+    assert len(server.received()) == 1
+    assert client.response_format_mode == "json_schema"
+
+
+def test_rate_limit_then_success_honours_retry_after_capped(server):
+    server.enqueue(Reply(status=429, body={"error": {"message": "slow down"}}, headers={"Retry-After": "3600"}))
+    server.enqueue('{"ok": true}')
+    sleeps: list[float] = []
+    reply = ask(make_client(server.base_url, sleeps=sleeps, retry_after_max=7.0))
+    assert reply.text == '{"ok": true}'
+    assert len(server.received()) == 2
+    assert sleeps == [7.0]
+
+
+def test_backoff_grows_and_is_bounded(server):
+    sleeps: list[float] = []
+    client = LLMClient(server.base_url, None, "m", timeout=0.3, max_retries=4, backoff_base=1.0, backoff_max=3.0,
+                       sleep=sleeps.append)
+    with pytest.raises(LLMUnavailableError):
+        ask(client)
+    assert len(sleeps) == 4
+    assert 0.5 <= sleeps[0] <= 1.0 and 1.0 <= sleeps[1] <= 2.0
+    assert all(s <= 3.0 for s in sleeps)
+
+
+def test_timeout_every_time_raises_unavailable_with_what_to_do(server):
+    server.enqueue(Reply(delay=1.0, body=chat_completion("{}")), times=3)
+    with pytest.raises(LLMUnavailableError) as info:
+        ask(make_client(server.base_url, timeout=0.3, retries=2))
+    message = str(info.value)
+    assert "timed out after 0.3 s" in message
+    assert "3 time(s)" in message
+    assert "OPENAI_BASE_URL" in message and "MOCKINT_LLM_TIMEOUT" in message
+    assert len(server.received()) == 3
+
+
+def test_server_error_every_time_stops_after_bounded_tries(server):
+    server.enqueue(Reply(status=500, body={"error": {"message": "boom"}}), times=10)
+    with pytest.raises(LLMUnavailableError, match="HTTP 500: boom"):
+        ask(make_client(server.base_url, retries=3))
+    assert len(server.received()) == 4  # ours only: the SDK's own retries are off
+
+
+def test_nothing_listening_is_unavailable():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with pytest.raises(LLMUnavailableError, match="could not connect"):
+        ask(make_client(f"http://127.0.0.1:{port}/v1", retries=1))
+
+
+def test_bad_key_says_check_the_key_and_never_shows_it(server, caplog):
+    caplog.set_level(logging.DEBUG)
+    server.enqueue(Reply(status=401, body={"error": {"message": f"Incorrect API key provided: {KEY}"}}))
+    with pytest.raises(LLMError, match="OPENAI_API_KEY") as info:
+        ask(make_client(server.base_url))
+    assert not isinstance(info.value, LLMUnavailableError)
+    assert len(server.received()) == 1
+    assert KEY not in str(info.value)
+    assert "TOPSECRET" not in caplog.text
+
+
+def test_key_never_in_errors_or_logs(server, caplog):
+    caplog.set_level(logging.DEBUG)
+    client = make_client(server.base_url)
+    server.enqueue(Reply(status=500, body={"error": {"message": f"upstream said Bearer {KEY}"}}), times=3)
+    with pytest.raises(LLMUnavailableError) as info:
+        ask(client)
+    server.enqueue(Reply(status=403, body={"error": {"message": "forbidden"}}))
+    with pytest.raises(LLMError) as denied:
+        ask(client)
+    for text in (str(info.value), str(denied.value), repr(client), caplog.text):
+        assert "TOPSECRET" not in text
+    assert "LLM chat request" in caplog.text  # debug logging is on, so the check above means something
+
+
+def test_stream_yields_deltas_then_reply(server):
+    server.enqueue(Reply(stream_chunks=['{"feed', 'back": "Yo', 'u did well"}']))
+    stream = make_client(server.base_url).stream_json(
+        [{"role": "user", "content": "JSON please"}], schema=SCHEMA, schema_name="t")
+    deltas = list(stream)
+    assert deltas == ['{"feed', 'back": "Yo', 'u did well"}']
+    assert stream.reply.text == '{"feedback": "You did well"}'
+    assert stream.reply.completion_tokens > 0
+    body = server.received()[0].json()
+    assert body["stream"] is True and body["response_format"]["type"] == "json_schema"
+
+
+def test_stream_falls_back_and_retries_before_the_first_delta(server):
+    server.enqueue(Reply(status=400, body={"error": {"message": "json_schema unsupported"}}))
+    server.enqueue(Reply(status=503, body={"error": {"message": "loading model"}}))
+    server.enqueue(Reply(stream_chunks=["{}"]))
+    stream = make_client(server.base_url).stream_json([{"role": "user", "content": "x"}], schema=SCHEMA,
+                                                      schema_name="t")
+    assert list(stream) == ["{}"]
+    assert [r.json()["response_format"]["type"] for r in server.received()] == [
+        "json_schema", "json_object", "json_object"]
+
+
+def test_embed_returns_vectors_in_input_order(server):
+    server.enqueue({"object": "list", "model": "emb", "usage": {"prompt_tokens": 2, "total_tokens": 2},
+                    "data": [{"object": "embedding", "index": 1, "embedding": [0.0, 1.0]},
+                             {"object": "embedding", "index": 0, "embedding": [1.0, 0.0]}]},
+                   path="/v1/embeddings")
+    vectors = make_client(server.base_url).embed(["a", "b"], model="emb")
+    assert vectors == [[1.0, 0.0], [0.0, 1.0]]
+    assert server.received("/v1/embeddings")[0].json()["input"] == ["a", "b"]
+
+
+def test_transcribe_posts_multipart_audio(server):
+    server.enqueue({"text": "backpropagation uses the chain rule"}, path="/v1/audio/transcriptions")
+    text = make_client(server.base_url).transcribe(b"RIFF-fake-wav", "answer.wav", model="whisper-1")
+    assert text == "backpropagation uses the chain rule"
+    form = server.received("/v1/audio/transcriptions")[0].form()
+    assert form["file"] == ("answer.wav", b"RIFF-fake-wav")
+    assert form["model"][1] == b"whisper-1"
+
+
+def test_from_settings_reads_the_endpoint_settings(monkeypatch):
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://localhost:11434/v1")
+    monkeypatch.setenv("MOCKINT_MODEL", "llama3.1:8b")
+    monkeypatch.setenv("MOCKINT_LLM_TIMEOUT", "12")
+    monkeypatch.setenv("MOCKINT_LLM_MAX_RETRIES", "1")
+    client = LLMClient.from_settings(Settings())
+    assert (client.base_url, client.model, client.timeout, client.max_retries) == (
+        "http://localhost:11434/v1", "llama3.1:8b", 12.0, 1)

@@ -39,6 +39,7 @@ def test_qwk_matches_sklearn_on_whole_point_bins():
     assert metrics.quadratic_weighted_kappa(GOLD, PRED) == pytest.approx(expected)
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.UndefinedMetricWarning")
 @settings(max_examples=60, deadline=None)
 @given(st.data())
 def test_qwk_agrees_with_sklearn_on_random_scores(data):

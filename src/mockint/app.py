@@ -1,0 +1,29 @@
+"""mockint's Streamlit app (entry point for `mockint app` / `streamlit run`). A face: it lays out
+pages and shows MockintError messages; the interview flow lives in `mockint.interview`."""
+
+import streamlit as st
+
+from mockint import ui_practice, ui_progress, ui_resources, ui_sidebar
+from mockint.config import get_settings
+from mockint.errors import MockintError
+
+st.set_page_config(page_title="mockint · mock interview coach", page_icon="🎤", layout="centered",
+                   initial_sidebar_state="expanded")
+
+try:
+    settings = get_settings()
+except MockintError as exc:
+    st.error(str(exc))
+    st.stop()
+
+page = st.navigation([
+    st.Page(ui_practice.render, title="Practice", icon="🎤", url_path="practice", default=True),
+    st.Page(ui_progress.render, title="Progress", icon="📈", url_path="progress"),
+])
+try:
+    page.run()
+except MockintError as exc:
+    st.error(str(exc))
+ui_sidebar.grader_panel(settings)
+# Only now, with the question on screen, start loading the grader and the store.
+ui_resources.warm_up()

@@ -1,0 +1,232 @@
+"""The Streamlit app driven through Streamlit's AppTest: real graders, a real SQLite file, the LLM
+path against the real scripted HTTP server. The corpus is four real bank questions (two on nlp), so a
+test picks its kind of question with the sidebar's topic filter."""
+
+import itertools
+import json
+import socket
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import mockint
+from mockint.bank import dump_questions, load_bank
+from mockint.config import get_settings
+from mockint.history import History
+from mockint.ui_feedback import md_escape
+from scripted_openai import Reply, ScriptedOpenAIServer
+
+APP = str(Path(mockint.__file__).with_name("app.py"))
+QUESTIONS = ["nlp-attention-sqrt-dk-scaling", "nlp-causal-mask-leakage", "what-is-dropout", "central-limit-theorem"]
+TIMEOUT = 180
+DIMENSIONS = ("correctness", "completeness", "depth", "communication")
+
+
+@pytest.fixture(scope="session")
+def app_corpus(tmp_path_factory):
+    bank = load_bank(Path(mockint.__file__).resolve().parents[2] / "corpus")
+    folder = tmp_path_factory.mktemp("app-corpus")
+    (folder / "app.yaml").write_text(dump_questions([bank.get(i) for i in QUESTIONS]), encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(autouse=True)
+def corpus(app_corpus, monkeypatch):
+    monkeypatch.setenv("MOCKINT_CORPUS_DIR", str(app_corpus))
+    get_settings.cache_clear()
+
+
+def start(topic: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not at.exception, at.exception
+    if topic:
+        at.selectbox(key="setup-topic").set_value(topic)
+        at.button[[b.label for b in at.button].index("Start new session")].click().run()
+    return at
+
+
+def session(at: AppTest):
+    return at.session_state["mi-interview"]
+
+
+def shown(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [i.value for i in at.info]
+    parts += [w.value for w in at.warning] + [e.value for e in at.error]
+    return "\n".join(parts)
+
+
+def answer(at: AppTest, text: str) -> AppTest:
+    at.chat_input[0].set_value(text).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def attempts() -> list:
+    return History.from_settings().attempts()
+
+
+def test_first_question_is_shown_ready_to_answer():
+    at = start()
+    q = session(at).current_question()
+    assert q is not None and f"**{md_escape(q.question)}**" in shown(at)
+    assert at.chat_input and at.audio_input
+    labels = [b.label for b in at.button]
+    assert "⏭️ Skip" in labels and "💡 Show me the answer" in labels
+    assert "Offline · local embeddings" in shown(at)
+
+
+def test_typed_answer_gets_feedback_card_then_follow_up_then_next_question():
+    at = start("nlp")
+    q = session(at).current_question()
+    answer(at, q.answer)
+    [score] = [m for m in at.metric if m.label == "Score"]
+    assert score.value.endswith("/ 5") and float(score.value.split()[0]) >= 3
+    text = shown(at)
+    assert "What you covered" in text and f"**Follow-up:** {md_escape(q.follow_up)}" in text
+    assert "Graded offline" in text
+    assert len([e for e in at.expander if "Reference answer" in e.label]) == 1
+    [main] = attempts()
+    assert (main.status, main.kind, main.answer, main.question_id) == ("graded", "main", q.answer, q.id)
+
+    answer(at, q.follow_up_answer)
+    assert [m.label for m in at.metric] == ["Score", "Follow-up score"]
+    assert [a.kind for a in attempts()] == ["main", "follow-up"] and attempts()[1].status == "graded"
+    at.button(key="next").click().run()
+    assert session(at).asked == 2 and session(at).current_question().id != q.id
+
+
+def test_skip_moves_on_and_is_recorded():
+    at = start("nlp")
+    first = session(at).current_question()
+    at.button(key="skip").click().run()
+    assert session(at).current_question().id != first.id
+    [skipped] = attempts()
+    assert (skipped.status, skipped.question_id) == ("skipped", first.id)
+    assert "Skipped." in shown(at)
+
+
+def test_show_me_the_answer_reveals_the_reference():
+    at = start("statistics")
+    q = session(at).current_question()
+    at.button(key="reveal").click().run()
+    [ref] = [e for e in at.expander if "Reference answer" in e.label]
+    assert q.answer in "\n".join(m.value for m in ref.markdown)
+    assert session(at).turn.revealed
+
+
+def test_empty_answer_gets_a_message_and_nothing_is_graded():
+    at = start()
+    answer(at, "   ")
+    assert "There is no answer to grade yet" in shown(at)
+    assert attempts() == [] and not at.metric
+
+
+def test_history_survives_a_reload_and_shows_on_the_progress_page():
+    at = start("nlp")
+    q = session(at).current_question()
+    answer(at, q.answer)
+    reloaded = start()  # a new browser session, same data dir
+    assert session(reloaded).session_id != session(at).session_id
+    progress = AppTest.from_string(
+        "from mockint import ui_progress\nui_progress.render()", default_timeout=TIMEOUT).run()
+    assert not progress.exception, progress.exception
+    metrics = {m.label: m.value for m in progress.metric}
+    assert metrics["Sessions"] == "1" and metrics["Questions answered"] == "1"
+    assert "Score trend per topic" in shown(progress)
+    [download] = progress.get("download_button")
+    assert download.proto.label == "⬇️ Download as Markdown"
+
+
+def test_progress_page_without_history_says_how_to_start():
+    progress = AppTest.from_string(
+        "from mockint import ui_progress\nui_progress.render()", default_timeout=TIMEOUT).run()
+    assert "answer a question on the Practice page" in shown(progress)
+
+
+def test_end_session_shows_summary():
+    at = start("nlp")
+    q = session(at).current_question()
+    answer(at, q.answer)
+    at.button(key="end-session").click().run()
+    text = shown(at)
+    assert "Session summary" in text and session(at).finished
+    assert {m.label for m in at.metric} >= {"Answered", "Mean score"}
+    assert History.from_settings().session(session(at).session_id).ended_at is not None
+
+
+# -- the LLM grader against the real scripted HTTP server -------------------------------------------
+
+GRADE_REPLY = {
+    "on_topic": True,
+    "key_points": [{"n": 1, "status": "covered", "quotes": ["variance grows with the dimension"]},
+                   {"n": 2, "status": "missed", "quotes": []}],
+    "misconceptions": [],
+    "feedback": "You explained why the variance grows; now say what the softmax does with large logits.",
+    "model_answer": "Scaling keeps the logits' variance near one so the softmax does not saturate.",
+    "dimensions": {d: {"score": 3, "reason": "scripted"} for d in DIMENSIONS},
+    "follow_up": "What breaks without it?",
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _use_llm(monkeypatch, base_url: str, **extra: str) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-app-secret")
+    monkeypatch.setenv("MOCKINT_MODEL", "scripted-model")
+    monkeypatch.setenv("MOCKINT_LLM_MAX_RETRIES", "0")
+    monkeypatch.setenv("MOCKINT_LLM_TIMEOUT", "20")
+    for key, value in extra.items():
+        monkeypatch.setenv(key, value)
+    get_settings.cache_clear()
+
+
+def test_llm_grader_streams_feedback_and_is_labelled(monkeypatch):
+    reply = json.dumps(GRADE_REPLY)
+    cut = [0, len(reply) // 3, 2 * len(reply) // 3, len(reply)]
+    with ScriptedOpenAIServer() as server:
+        server.enqueue(Reply(stream_chunks=[reply[a:b] for a, b in itertools.pairwise(cut)]))
+        _use_llm(monkeypatch, server.base_url)
+        at = start("nlp")
+        assert "LLM · `scripted-model` at 127.0.0.1" in shown(at)
+        q = session(at).current_question()
+        answer(at, "Because the dot product's variance grows with the dimension, so we divide by sqrt(d_k).")
+        [request] = server.received()
+    body = request.json()
+    assert body["stream"] is True and body["model"] == "scripted-model"
+    assert "variance grows with the dimension" in json.dumps(body["messages"])
+    text = shown(at)
+    assert "now say what the softmax does" in text and "Graded by the LLM grader (scripted-model" in text
+    assert "variance grows with the dimension" in text  # the evidence quote
+    assert "sk-test-app-secret" not in text
+    [main] = attempts()
+    assert (main.status, main.grader_kind, main.grader_model, main.question_id) == (
+        "graded", "llm", "scripted-model", q.id)
+
+
+def test_unreachable_llm_falls_back_to_offline_and_says_so(monkeypatch):
+    _use_llm(monkeypatch, f"http://127.0.0.1:{_free_port()}/v1")
+    at = start("nlp")
+    answer(at, session(at).current_question().answer)
+    text = shown(at)
+    assert "The LLM grader was unavailable" in text and "Graded offline" in text
+    [main] = attempts()
+    assert main.status == "graded" and main.grader_kind == "offline" and main.grade.grader.fallback_reason
+
+
+def test_grading_failure_keeps_the_answer_to_grade_again(monkeypatch):
+    _use_llm(monkeypatch, f"http://127.0.0.1:{_free_port()}/v1", MOCKINT_FALLBACK_OFFLINE="false")
+    at = start("nlp")
+    answer(at, "My answer that must not be lost.")
+    [error] = at.error
+    assert "could not connect" in error.value and "OPENAI_BASE_URL" in error.value
+    [failed] = attempts()
+    assert (failed.status, failed.answer) == ("failed", "My answer that must not be lost.")
+    [draft] = at.text_area
+    assert draft.value == "My answer that must not be lost."
+    assert at.button(key="grade-draft")

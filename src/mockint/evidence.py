@@ -4,8 +4,9 @@ A grader (LLM or not) may claim a rubric point is covered and quote the candidat
 counts when the quote is found in the answer and is real evidence:
 
 - found: after normalising case, whitespace, punctuation, accents and unicode quotes, the quote is
-  an exact substring of the answer at word boundaries, or a tight fuzzy match (character ratio
-  >= 0.9 against a window of about the same number of words) to absorb transcription slips.
+  an exact substring of the answer at word boundaries, or, for quotes of four words or more, a
+  tight fuzzy match (character ratio >= 0.9 against a window of about the same number of words)
+  to absorb transcription slips.
   A quote with an ellipsis is split there; each fragment must stand on its own.
 - substantive: at least three content words, not all of which are the question's own words
   (unless it negates what the question asks: "no, it is not used at inference").
@@ -21,6 +22,8 @@ from difflib import SequenceMatcher
 
 MIN_CONTENT_WORDS = 3
 FUZZY_MIN_RATIO = 0.9
+# Shorter quotes must match exactly: one changed character is too large a share of them.
+FUZZY_MIN_WORDS = 4
 _STEM_CHARS = 6
 _ELLIPSIS = re.compile(r"\.{3,}|…|\[\s*\.\.\.\s*\]")
 _TRANSLATE = str.maketrans({"‘": "'", "’": "'", "‚": "'", "“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
@@ -78,6 +81,8 @@ def stem(word: str) -> str:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             word = word[: -len(suffix)]
             break
+    if word.endswith("e") and len(word) >= 4:
+        word = word[:-1]
     return word[:_STEM_CHARS]
 
 
@@ -105,7 +110,7 @@ def _fuzzy_locate(needle: str, haystack: str, index: list[int]) -> tuple[int, in
     tokens = [(m.start(), m.end()) for m in re.finditer(r"\S+", haystack)]
     quote_tokens = needle.split()
     size = len(quote_tokens)
-    if not tokens or size < 2:
+    if not tokens or size < FUZZY_MIN_WORDS:
         return None
     wanted = set(quote_tokens)
     hits = [0]

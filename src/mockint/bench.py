@@ -347,6 +347,20 @@ def _pair_similarity(embedder, a: str, b: str) -> float:
     return float(va @ vb)
 
 
+@benchmark("prompt-tokens")
+def bench_prompt_tokens(args: argparse.Namespace) -> list[Figure]:
+    """Tokens of the LLM grading prompt per bank question, answered with its reference answer (no model call)."""
+    from mockint.llm_grader import prompt_stats
+
+    stats = prompt_stats(load_bank(args.corpus))
+    note = f"{stats.questions} questions" + ("" if stats.exact else "; APPROXIMATE: tiktoken tables unavailable")
+    return [
+        Figure("grading prompt tokens: median", stats.median, "tokens", "<= 1200", note),
+        Figure("grading prompt tokens: p95", stats.p95, "tokens", note=note),
+        Figure("grading prompt tokens: max", stats.max, "tokens", note=note),
+    ]
+
+
 def render(results: dict[str, list[Figure]]) -> str:
     from io import StringIO
 

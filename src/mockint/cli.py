@@ -178,6 +178,106 @@ def grade_command(
         print_grade(grade, Console(), question=q.question)
 
 
+@bank_app.command("validate")
+def bank_validate_command(
+    corpus: Annotated[Path | None, typer.Option(help="Corpus folder (default: the shipped corpus/).")] = None,
+    near_duplicates: Annotated[bool, typer.Option(
+        "--near-duplicates/--no-near-duplicates", help="Also flag questions that say the same thing.")] = True,
+    threshold: Annotated[float | None, typer.Option(
+        min=0.0, max=1.0, help="Cosine at or above which two questions are near-duplicates.")] = None,
+) -> None:
+    """Check every bank file; list every problem (and near-duplicate pairs)."""
+    from mockint.bank import validate_corpus
+    from mockint.near_duplicates import DEFAULT_THRESHOLD, check_bank
+
+    report = validate_corpus(corpus)
+    for problem in report.problems:
+        typer.secho(f"error: {problem}", fg=typer.colors.RED)
+    pairs = []
+    if near_duplicates and report.questions:
+        from mockint.embeddings import shared_local_embedder
+
+        limit = DEFAULT_THRESHOLD if threshold is None else threshold
+        pairs = check_bank(report.questions, shared_local_embedder(), limit)
+        for pair in pairs:
+            typer.secho(f"near-duplicate ({pair.similarity:.2f} >= {limit:.2f}): {pair.first} ~ {pair.second}",
+                        fg=typer.colors.YELLOW)
+    typer.echo(f"{report.corpus_dir}: {len(report.questions)} valid questions in {len(report.files)} files, "
+               f"{len(report.problems)} problems, {len(pairs)} near-duplicate pairs")
+    if report.problems or pairs:
+        raise typer.Exit(1)
+
+
+@bank_app.command("stats")
+def bank_stats_command(
+    corpus: Annotated[Path | None, typer.Option(help="Corpus folder (default: the shipped corpus/).")] = None,
+) -> None:
+    """Question counts by topic, type and difficulty."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from mockint.bank import load_bank, stats
+
+    bank = load_bank(corpus)
+    total = len(bank)
+    console = Console()
+    for name, counts in stats(bank).items():
+        table = Table(title=f"by {name}")
+        table.add_column(name)
+        table.add_column("questions", justify="right")
+        table.add_column("share", justify="right")
+        for key, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+            table.add_row(key, str(count), f"{100 * count / total:.1f}%")
+        table.add_row("total", str(total), "100.0%" if total else "-", style="bold")
+        console.print(table)
+
+
+@app.command("index")
+def index_command(
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Discard the stored vectors and embed everything.")
+                       ] = False,
+) -> None:
+    """Embed the question bank into the vector store (incremental: only new or edited questions)."""
+    from mockint.store import QuestionStore
+
+    store = QuestionStore.from_settings()
+    report = store.sync(progress=sys.stderr.isatty(), rebuild=rebuild)
+    typer.echo(f"{store.db.location}: {report.summary()}")
+    store.close()
+
+
+@app.command("search")
+def search_command(
+    query: Annotated[str, typer.Argument(help="What to look for, in your own words.")],
+    topic: Annotated[str | None, typer.Option(help="Only this topic.")] = None,
+    difficulty: Annotated[str | None, typer.Option(help="easy, medium or hard.")] = None,
+    type: Annotated[str | None, typer.Option(
+        "--type", help="conceptual, scenario, coding, system-design or behavioral.")] = None,
+    tag: Annotated[list[str] | None, typer.Option("--tag", help="Only questions with this tag (repeatable).")
+                   ] = None,
+    k: Annotated[int, typer.Option("-k", min=1, max=100, help="How many results.")] = 5,
+) -> None:
+    """Find questions by meaning (syncs the store first when the bank changed)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from mockint.store import QuestionStore
+
+    store = QuestionStore.from_settings()
+    hits = store.search(query, k=k, topic=topic, difficulty=difficulty, type=type, tags=tag)
+    store.close()
+    if not hits:
+        typer.echo("No matching questions.")
+        return
+    table = Table(title=f"closest to {query!r}")
+    for column in ("score", "id", "topic", "difficulty", "type", "question"):
+        table.add_column(column, overflow="fold", justify="right" if column == "score" else "left")
+    for hit in hits:
+        q = hit.question
+        table.add_row(f"{hit.score:.3f}", q.id, q.topic, q.difficulty.value, q.type.value, q.question)
+    Console().print(table)
+
+
 # -- end of commands: add new commands above this line --
 
 

@@ -60,3 +60,12 @@ def _cosine_matrix(vectors: np.ndarray) -> np.ndarray:
     mat = np.asarray(vectors, dtype=np.float32)
     mat = mat / np.maximum(np.linalg.norm(mat, axis=1, keepdims=True), 1e-12)
     return mat @ mat.T
+
+
+def check_bank(questions: Sequence[Question], embedder, threshold: float = DEFAULT_THRESHOLD
+               ) -> list[NearDuplicate]:
+    """Embed each question's `duplicate_text` with `embedder` and return the near-duplicate pairs."""
+    if len(questions) < 2:
+        return []
+    vectors = embedder.embed([duplicate_text(q) for q in questions])
+    return find_near_duplicates([q.id for q in questions], vectors, threshold)

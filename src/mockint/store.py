@@ -8,8 +8,10 @@ metadata layout or a damaged store means a rebuild from the bank, never a mix of
 import logging
 import random
 import threading
+from collections import OrderedDict
 from collections.abc import Collection, Sequence
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict
 from tqdm import tqdm
 
@@ -29,6 +31,8 @@ _SCHEMA_KEY = "mockint_schema"
 _EMBED_BATCH = 64
 # A focused pick chooses among this many best matches, so "quiz me on X" varies but stays on X.
 _FOCUS_POOL = 3
+# A session repeats its focus for every question; keep recent query vectors instead of re-embedding.
+_QUERY_CACHE = 256
 
 
 class SyncReport(BaseModel):
@@ -78,6 +82,7 @@ class QuestionStore:
         self.collection_name = collection
         self._collection: VectorCollection | None = None
         self._lock = threading.RLock()
+        self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> "QuestionStore":
@@ -146,9 +151,7 @@ class QuestionStore:
             return f"distance space was {collection.space}, not cosine"
         return None
 
-    def _embed(self, texts: list[str], progress: bool):
-        import numpy as np
-
+    def _embed(self, texts: list[str], progress: bool) -> np.ndarray:
         batches = [texts[i:i + _EMBED_BATCH] for i in range(0, len(texts), _EMBED_BATCH)]
         with tqdm(total=len(texts), desc="embedding questions", unit="q", disable=not progress) as bar:
             parts = []
@@ -172,9 +175,21 @@ class QuestionStore:
         if not query.strip() or k <= 0:
             return []
         collection = self._synced()
-        vector = self.embedder.embed([query])[0]
+        vector = self._query_vector(query)
         matches = collection.query(vector, min(k, max(len(self.bank), 1)), where)
         return [SearchHit(question=self.bank.get(m.id), score=1.0 - m.distance) for m in matches if m.id in self.bank]
+
+    def _query_vector(self, query: str) -> np.ndarray:
+        with self._lock:
+            if query in self._query_vectors:
+                self._query_vectors.move_to_end(query)
+                return self._query_vectors[query]
+        vector = self.embedder.embed([query])[0]
+        with self._lock:
+            self._query_vectors[query] = vector
+            if len(self._query_vectors) > _QUERY_CACHE:
+                self._query_vectors.popitem(last=False)
+        return vector
 
     def related(self, question_id: str, k: int = 3) -> list[SearchHit]:
         """The k questions closest to `question_id`, itself excluded."""

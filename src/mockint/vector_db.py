@@ -8,6 +8,7 @@ what to do.
 
 import logging
 import shutil
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -56,7 +57,9 @@ class VectorCollection:
 
     @property
     def space(self) -> str | None:
-        with self._db.guard("read the collection configuration"):
+        with self._db.guard("read the collection configuration"), warnings.catch_warnings():
+            # Chroma calls a collection made without an embedding function "legacy"; that is the point here.
+            warnings.simplefilter("ignore", DeprecationWarning)
             hnsw = (self._collection.configuration or {}).get("hnsw") or {}
             return hnsw.get("space") or self.metadata.get("hnsw:space")
 

@@ -105,3 +105,11 @@ def test_locate_never_crashes_and_spans_are_in_bounds(answer, quote):
     span = locate(quote, answer)
     if span is not None:
         assert 0 <= span[0] < span[1] <= len(answer)
+
+
+def test_a_stitched_quote_is_verified_clause_by_clause():
+    answer = "It scales each step by the learning rate. Too high a rate makes the loss diverge quickly."
+    stitched = "It scales each step by the learning rate; a rate that is too high means the loss will diverge"
+    span = verify_quote(stitched, answer, question="What does the learning rate do?")
+    assert answer[span[0]:span[1]] == "It scales each step by the learning rate"
+    assert verify_quote("It scales each step, by the way", answer, question="What does the learning rate do?") is None

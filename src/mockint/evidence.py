@@ -7,7 +7,8 @@ counts when the quote is found in the answer and is real evidence:
   an exact substring of the answer at word boundaries, or, for quotes of four words or more, a
   tight fuzzy match (character ratio >= 0.9 against a window of about the same number of words)
   to absorb transcription slips.
-  A quote with an ellipsis is split there; each fragment must stand on its own.
+  A quote with an ellipsis is split there; each fragment must stand on its own. A quote not found
+  whole is tried clause by clause, each clause again on its own.
 - substantive: at least three content words, not all of which are the question's own words
   (unless it negates what the question asks: "no, it is not used at inference").
 - relevant (when reference text is given): shares at least one content word with it, so a true
@@ -25,6 +26,7 @@ FUZZY_MIN_RATIO = 0.9
 # Shorter quotes must match exactly: one changed character is too large a share of them.
 FUZZY_MIN_WORDS = 4
 _STEM_CHARS = 6
+_CLAUSE_BREAK = re.compile(r"[.;:!?]+\s+|,\s+|\s+[-–—]+\s+")
 _ELLIPSIS = re.compile(r"\.{3,}|…|\[\s*\.\.\.\s*\]")
 _TRANSLATE = str.maketrans({"‘": "'", "’": "'", "‚": "'", "“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
 
@@ -166,9 +168,14 @@ def is_relevant(text: str, reference: str) -> bool:
 def verify_quote(quote: str, answer: str, *, question: str = "", reference: str = "") -> tuple[int, int] | None:
     """The span in `answer` backing `quote` as evidence, or None when it is not evidence.
 
-    The checks run on the answer's own words at that span, not on the model's rendering of them.
+    A quote that is not found whole is tried clause by clause (a model that stitched two clauses
+    together, or dropped a word between them, still quoted each clause); every piece must pass the
+    same checks on its own. The checks run on the answer's own words at that span, not on the
+    model's rendering of them.
     """
-    for part in fragments(quote):
+    parts = fragments(quote)
+    clauses = [c for part in parts for c in _clauses(part) if c != part]
+    for part in parts + clauses:
         span = locate(part, answer)
         if span is None:
             continue
@@ -176,6 +183,10 @@ def verify_quote(quote: str, answer: str, *, question: str = "", reference: str 
         if is_substantive(said, question) and (not reference or is_relevant(said, reference)):
             return span
     return None
+
+
+def _clauses(text: str) -> list[str]:
+    return [c.strip() for c in _CLAUSE_BREAK.split(text) if c.strip()]
 
 
 def reads_as_keyword_list(answer: str) -> bool:

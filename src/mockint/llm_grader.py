@@ -49,6 +49,10 @@ PROMPT_NAME = "grade"
 REPLY_TOKENS = 1200
 MAX_POINTS_PER_QUOTE = 2
 MAX_FOLLOW_UP_CHARS = 400
+# When the model credits this much more than its quotes back (in points, or as a share of the rubric),
+# its feedback praises things the answer does not say, so it is replaced by feedback from the evidence.
+OVERCLAIM_POINTS = 1.5
+OVERCLAIM_SHARE = 1 / 3
 _REPAIR_ECHO_CHARS = 2000
 _TAG_START = re.compile(r"<(?=\s*/?\s*[A-Za-z])")
 
@@ -251,7 +255,7 @@ def _grade_from_reply(item: GradingItem, points: list[str], answer: str, reply: 
     claimed = sum(CREDIT[c.status] for c in claims.values())
     backed = sum(CREDIT[v.status] for v in verdicts if v.verified)
     feedback = reply.feedback.strip()
-    if claimed - backed >= max(1.0, 0.25 * len(points)):
+    if claimed - backed >= max(OVERCLAIM_POINTS, len(points) * OVERCLAIM_SHARE):
         feedback = _evidence_feedback(results)
         notes.append("The model's feedback was replaced: it credited points your answer does not make.")
     reasons = {name: getattr(reply.dimensions, name) for name in ("correctness", "completeness", "depth",

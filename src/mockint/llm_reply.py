@@ -130,17 +130,34 @@ def partial_string_field(text: str, key: str) -> str | None:
             break
         code = text[i + 1]
         if code == "u":
-            digits = text[i + 2 : i + 6]
-            if len(digits) < 4:
+            point, used = _unicode_escape(text, i)
+            if used == 0:
                 break
-            point = int(digits, 16) if re.fullmatch(r"[0-9a-fA-F]{4}", digits) else 0xFFFD
-            if not 0xD800 <= point < 0xE000:  # half a surrogate pair is not text on its own
-                out.append(chr(point))
-            i += 6
+            out.append(chr(point))
+            i += used
             continue
         out.append(_ESCAPES.get(code, code))
         i += 2
     return "".join(out)
+
+
+def _unicode_escape(text: str, i: int) -> tuple[int, int]:
+    """The code point of the \\uXXXX escape at `i` (joining a surrogate pair) and the characters it
+    spans; (0, 0) while the escape is still incomplete."""
+    digits = text[i + 2 : i + 6]
+    if len(digits) < 4:
+        return 0, 0
+    if not re.fullmatch(r"[0-9a-fA-F]{4}", digits):
+        return 0xFFFD, 6
+    point = int(digits, 16)
+    if not 0xD800 <= point < 0xDC00:
+        return (0xFFFD, 6) if 0xDC00 <= point < 0xE000 else (point, 6)
+    low = text[i + 6 : i + 12]
+    if len(low) < 6:
+        return 0, 0
+    if re.fullmatch(r"\\u[dD][c-fC-F][0-9a-fA-F]{2}", low):
+        return 0x10000 + ((point - 0xD800) << 10) + (int(low[2:], 16) - 0xDC00), 12
+    return 0xFFFD, 6
 
 
 def strict_json_schema(model: type[BaseModel]) -> dict[str, Any]:

@@ -83,8 +83,8 @@ def test_keyword_lists_and_filler():
     assert has_content("ReLU")
 
 
-words_st = st.lists(st.text(alphabet="abcdefghijklmnopqrstuvwxyzÉé’0123456789", min_size=1, max_size=8),
-                    min_size=1, max_size=30)
+word_st = st.text(alphabet="abcdefghijklmnopqrstuvwxyzÉé’0123456789", min_size=1, max_size=8)
+words_st = st.lists(word_st.filter(lambda w: any(c.isalnum() for c in w)), min_size=1, max_size=30)
 seps_st = st.sampled_from([" ", "  ", ", ", ". ", "\n", " — ", " (", ") "])
 
 

@@ -25,6 +25,7 @@ MIN_CONTENT_WORDS = 3
 FUZZY_MIN_RATIO = 0.9
 # Shorter quotes must match exactly: one changed character is too large a share of them.
 FUZZY_MIN_WORDS = 4
+FUZZY_MAX_WINDOWS = 40
 _STEM_CHARS = 6
 _CLAUSE_BREAK = re.compile(r"[.;:!?]+\s+|,\s+|\s+[-–—]+\s+")
 _ELLIPSIS = re.compile(r"\.{3,}|…|\[\s*\.\.\.\s*\]")
@@ -118,23 +119,30 @@ def _fuzzy_locate(needle: str, haystack: str, index: list[int]) -> tuple[int, in
     hits = [0]
     for start, end in tokens:
         hits.append(hits[-1] + (haystack[start:end] in wanted))
+    # A 0.9 character match shares most of its words with the quote, so only the windows sharing the
+    # most words are compared character by character: this bounds the cost on long, repetitive answers.
+    windows = sorted(
+        (
+            (hits[first + width] - hits[first], first, width)
+            for width in (size - 1, size, size + 1)
+            if width <= len(tokens)
+            for first in range(len(tokens) - width + 1)
+        ),
+        key=lambda w: -w[0],
+    )
     matcher = SequenceMatcher(autojunk=False)
     matcher.set_seq2(needle)
     best: tuple[float, int, int] | None = None
-    for width in (size - 1, size, size + 1):
-        if width < 1 or width > len(tokens):
+    for shared, first, width in windows[:FUZZY_MAX_WINDOWS]:
+        if shared < size / 2:
+            break
+        start, end = tokens[first][0], tokens[first + width - 1][1]
+        matcher.set_seq1(haystack[start:end])
+        if matcher.real_quick_ratio() < FUZZY_MIN_RATIO or matcher.quick_ratio() < FUZZY_MIN_RATIO:
             continue
-        for first in range(len(tokens) - width + 1):
-            # Cheap filter: a 0.9 character match shares most of its words with the quote.
-            if hits[first + width] - hits[first] < size / 2:
-                continue
-            start, end = tokens[first][0], tokens[first + width - 1][1]
-            matcher.set_seq1(haystack[start:end])
-            if matcher.real_quick_ratio() < FUZZY_MIN_RATIO or matcher.quick_ratio() < FUZZY_MIN_RATIO:
-                continue
-            ratio = matcher.ratio()
-            if ratio >= FUZZY_MIN_RATIO and (best is None or ratio > best[0]):
-                best = (ratio, start, end)
+        ratio = matcher.ratio()
+        if ratio >= FUZZY_MIN_RATIO and (best is None or ratio > best[0]):
+            best = (ratio, start, end)
     if best is None:
         return None
     return index[best[1]], index[best[2] - 1] + 1

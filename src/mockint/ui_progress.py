@@ -1,7 +1,5 @@
 """The progress page: sessions over time, score trend per topic, weak spots, Markdown export."""
 
-import altair as alt
-import pandas as pd
 import streamlit as st
 
 from mockint import ui_resources as res
@@ -10,6 +8,8 @@ from mockint.ui_feedback import md_escape
 
 
 def render() -> None:
+    import pandas as pd  # here, not at the top: the practice page must start without pandas and altair
+
     st.markdown("### 📈 Progress")
     history = res.history()
     rows = session_rows(history)
@@ -59,6 +59,9 @@ def render() -> None:
 
 
 def _trend_chart(history) -> None:
+    import altair as alt
+    import pandas as pd
+
     points = topic_trend(history)
     st.markdown("**Score trend per topic**")
     frame = pd.DataFrame([{"when": p.when, "topic": p.topic, "score": p.score} for p in points])

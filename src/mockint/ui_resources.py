@@ -9,6 +9,7 @@ restarted configuration) never reuse one built for other settings.
 
 import random
 import threading
+import time
 from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Generic, TypeVar
 
@@ -25,13 +26,15 @@ if TYPE_CHECKING:
     from mockint.store import QuestionStore
 
 T = TypeVar("T")
+GRADER_HEAD_START_S = 1.0
 
 
 class Background(Generic[T]):
     """A value built once in a daemon thread; `get()` waits for it and re-raises what building raised."""
 
-    def __init__(self, build: Callable[[], T], name: str) -> None:
+    def __init__(self, build: Callable[[], T], name: str, *, head_start_s: float = 0.0) -> None:
         self._build = build
+        self._head_start_s = head_start_s
         self._value: T | None = None
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name=f"mockint-{name}", daemon=True)
@@ -46,6 +49,7 @@ class Background(Generic[T]):
         return self
 
     def _run(self) -> None:
+        time.sleep(self._head_start_s)
         try:
             self._value = self._build()
         except BaseException as exc:  # re-raised in the caller's thread by get()
@@ -80,7 +84,9 @@ def _grader(key: tuple) -> Background[Grader]:
 
         return build_grader(get_settings())
 
-    return Background(build, "grader")
+    # The page reaches the browser through the server's event loop, which needs the GIL that importing
+    # torch holds for seconds: a head start lets the first question arrive before the grader loads.
+    return Background(build, "grader", head_start_s=GRADER_HEAD_START_S)
 
 
 @st.cache_resource(show_spinner=False)

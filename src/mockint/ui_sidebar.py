@@ -59,21 +59,22 @@ def setup_form(bank: Bank, current: PracticeSetup | None) -> PracticeSetup | Non
     """The practice options; returns a new setup when the candidate starts a session."""
     current = current or PracticeSetup()
     modes = list(Mode)
-    topics = [None, *bank.topics]
-    difficulties = [None, *(d.value for d in Difficulty)]
-    types = [None, *(t.value for t in QuestionType)]
+    # "" stands for "any": a None option would make Streamlit offer to clear the box.
+    topics = ["", *bank.topics]
+    difficulties = ["", *(d.value for d in Difficulty)]
+    types = ["", *(t.value for t in QuestionType)]
     with st.sidebar.form("setup", border=False):
         st.markdown("**Practice setup**")
         mode = st.radio("Mode", modes, index=modes.index(current.mode), format_func=MODE_LABELS.get, key="setup-mode")
         focus = st.text_input("Focus", value=current.focus or "", key="setup-focus",
                               placeholder="e.g. attention in transformers",
                               help="Describe what to practise; questions are found by meaning. Used in focus mode.")
-        topic = st.selectbox("Topic", topics, index=topics.index(current.topic) if current.topic in topics else 0,
-                             format_func=lambda t: "Any topic" if t is None else _pretty(t), key="setup-topic")
-        difficulty = st.selectbox("Difficulty", difficulties, index=difficulties.index(current.difficulty),
-                                  format_func=lambda d: "Any difficulty" if d is None else d, key="setup-difficulty")
-        qtype = st.selectbox("Type", types, index=types.index(current.type),
-                             format_func=lambda t: "Any type" if t is None else t, key="setup-type")
+        topic = st.selectbox("Topic", topics, index=_index(topics, current.topic),
+                             format_func=lambda t: _pretty(t) if t else "Any topic", key="setup-topic")
+        difficulty = st.selectbox("Difficulty", difficulties, index=_index(difficulties, current.difficulty),
+                                  format_func=lambda d: d or "Any difficulty", key="setup-difficulty")
+        qtype = st.selectbox("Type", types, index=_index(types, current.type),
+                             format_func=lambda t: t or "Any type", key="setup-type")
         length = st.slider("Questions per session", 1, 20, current.length, key="setup-length")
         started = st.form_submit_button("Start new session", type="primary", width="stretch")
     if not started:
@@ -81,4 +82,9 @@ def setup_form(bank: Bank, current: PracticeSetup | None) -> PracticeSetup | Non
     focus = focus.strip() or None
     if focus and mode is Mode.filters:
         mode = Mode.focus  # typing a focus is asking for it
-    return PracticeSetup(mode=mode, topic=topic, difficulty=difficulty, type=qtype, focus=focus, length=length)
+    return PracticeSetup(mode=mode, topic=topic or None, difficulty=difficulty or None, type=qtype or None,
+                         focus=focus, length=length)
+
+
+def _index(options: list[str], value: str | None) -> int:
+    return options.index(value) if value in options else 0

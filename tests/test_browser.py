@@ -1,0 +1,68 @@
+"""One end-to-end run in a real browser: Debian's Chromium (via Playwright) against the app served by
+`streamlit run` on 127.0.0.1. The candidate types an answer and sees the score and the follow-up.
+
+The screenshot of the feedback card is kept in test-artifacts/; with MOCKINT_UPDATE_SCREENSHOT=1 it
+also refreshes docs/feedback-card.png for the README."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import require_system_tool
+from mockint.app_server import AppServer
+from mockint.bank import dump_questions, load_bank
+from mockint.history import History
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+QUESTION_ID = "nlp-attention-sqrt-dk-scaling"
+ANSWER = ("The dot product of two random vectors with d_k components has a variance that grows with d_k, so "
+          "without scaling the logits get very large. Dividing by the square root of d_k brings the variance "
+          "back to about one.")
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_typed_answer_shows_score_and_follow_up_in_a_real_browser(tmp_path):
+    require_system_tool(CHROMIUM, "chromium")
+    from playwright.sync_api import expect, sync_playwright
+
+    question = load_bank(ROOT / "corpus").get(QUESTION_ID)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "one.yaml").write_text(dump_questions([question]), encoding="utf-8")
+    env = {"MOCKINT_DATA_DIR": str(tmp_path / "data"), "MOCKINT_CORPUS_DIR": str(corpus), "MOCKINT_GRADER": "offline",
+           "HF_HUB_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False"}
+    artefacts = ROOT / "test-artifacts"
+    artefacts.mkdir(exist_ok=True)
+
+    with AppServer(env, cwd=tmp_path, log=artefacts / "browser-streamlit.log") as app, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1900})
+            page.goto(app.url)
+            expect(page.get_by_text(question.question)).to_be_visible(timeout=60_000)
+            box = page.get_by_test_id("stChatInputTextArea")
+            box.fill(ANSWER)
+            box.press("Enter")
+            expect(page.get_by_text("Follow-up:")).to_be_visible(timeout=120_000)
+            expect(page.get_by_text(question.follow_up)).to_be_visible()
+            score = page.get_by_test_id("stMetricValue").first.inner_text()
+            assert score.endswith("/ 5") and 0 < float(score.split()[0]) < 5
+            expect(page.get_by_text("What you covered")).to_be_visible()
+            expect(page.get_by_text("What you missed")).to_be_visible()
+            page.wait_for_timeout(500)  # let the progress bars finish their animation
+            shot = artefacts / "feedback-card.png"
+            page.screenshot(path=str(shot))
+        finally:
+            browser.close()
+
+    [attempt] = History(tmp_path / "data" / "history.sqlite3").attempts()
+    assert (attempt.status, attempt.answer, attempt.question_id) == ("graded", ANSWER, QUESTION_ID)
+    if os.environ.get("MOCKINT_UPDATE_SCREENSHOT") == "1":
+        (ROOT / "docs").mkdir(exist_ok=True)
+        shutil.copyfile(shot, ROOT / "docs" / "feedback-card.png")

@@ -361,6 +361,20 @@ def bench_prompt_tokens(args: argparse.Namespace) -> list[Figure]:
     ]
 
 
+@benchmark("app")
+def bench_app(args: argparse.Namespace) -> list[Figure]:
+    """The Streamlit app in Chromium: launch to first question, submit to feedback (offline), peak RSS."""
+    from mockint.app_bench import measure_app
+
+    m = measure_app(args.corpus)
+    return [
+        Figure("app launch -> first question answerable", m["first_question_s"], "s", "<= 5", "in Chromium"),
+        Figure("submit -> feedback, offline grader (steady)", m["feedback_s"], "s", "<= 1", "median of 3 answers"),
+        Figure("submit -> feedback, first answer (grader warm-up)", m["first_feedback_s"], "s"),
+        Figure("app peak RSS (streamlit process)", m["peak_rss_mib"], "MiB", "<= 1536"),
+    ]
+
+
 def render(results: dict[str, list[Figure]]) -> str:
     from io import StringIO
 

@@ -23,6 +23,7 @@ class Reply:
     delay: float = 0.0
     stream_chunks: list[str] | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    chunk_delay: float = 0.0  # pause before each streamed chunk, e.g. to stall a stream mid-way
 
 
 @dataclass
@@ -145,6 +146,8 @@ class ScriptedOpenAIServer:
                 self.send_header("Connection", "close")
                 self.end_headers()
                 for i, chunk in enumerate(reply.stream_chunks or []):
+                    if reply.chunk_delay and i:
+                        time.sleep(reply.chunk_delay)
                     event = {
                         "id": "chatcmpl-scripted", "object": "chat.completion.chunk",
                         "created": 0, "model": "scripted-model",

@@ -216,3 +216,23 @@ def test_from_settings_reads_the_endpoint_settings(monkeypatch):
     client = LLMClient.from_settings(Settings())
     assert (client.base_url, client.model, client.timeout, client.max_retries) == (
         "http://localhost:11434/v1", "llama3.1:8b", 12.0, 1)
+
+
+def test_stream_stalling_before_its_first_text_is_retried(server):
+    server.enqueue(Reply(stream_chunks=["", "late"], chunk_delay=1.0))
+    server.enqueue(Reply(stream_chunks=["on ", "time"]))
+    stream = make_client(server.base_url, retries=1).stream_json([{"role": "user", "content": "x"}], schema=None,
+                                                                 schema_name="t")
+    assert list(stream) == ["on ", "time"]
+    assert len(server.received()) == 2
+
+
+def test_stream_stalling_after_text_was_handed_out_is_not_retried(server):
+    server.enqueue(Reply(stream_chunks=["half ", "never"], chunk_delay=1.0))
+    stream = make_client(server.base_url, retries=3).stream_json([{"role": "user", "content": "x"}], schema=None,
+                                                                 schema_name="t")
+    seen = []
+    with pytest.raises(LLMUnavailableError, match=r"timed out after 0\.3 s"):
+        seen.extend(stream)
+    assert seen == ["half "]
+    assert len(server.received()) == 1

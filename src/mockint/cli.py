@@ -270,11 +270,13 @@ def search_command(
         typer.echo("No matching questions.")
         return
     table = Table(title=f"closest to {query!r}")
-    for column in ("score", "id", "topic", "difficulty", "type", "question"):
-        table.add_column(column, overflow="fold", justify="right" if column == "score" else "left")
+    table.add_column("score", justify="right", no_wrap=True)
+    table.add_column("id", no_wrap=True)
+    table.add_column("question", overflow="fold")
     for hit in hits:
         q = hit.question
-        table.add_row(f"{hit.score:.3f}", q.id, q.topic, q.difficulty.value, q.type.value, q.question)
+        details = f"[dim]{q.topic} · {q.difficulty.value} · {q.type.value}[/dim]"
+        table.add_row(f"{hit.score:.3f}", q.id, f"{q.question}\n{details}")
     Console().print(table)
 
 

@@ -1,0 +1,136 @@
+"""The bank, index and search commands, through `mockint.cli.main` (errors as one red line, exit 1)."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mockint.cli import main
+from mockint.config import get_settings
+from test_store import QUESTIONS, _entry, write_corpus
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT.parent / "shared" / "seeds" / "interviewskill-deep-learning.txt"
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    """Run the real entry point in-process (the embedding model stays loaded between tests)."""
+    argv = sys.argv
+    sys.argv = ["mockint", *args]
+    try:
+        main()
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    finally:
+        sys.argv = argv
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def run_process(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "mockint.cli", *args], capture_output=True, text=True,
+                          env={**os.environ, **env}, timeout=120)
+
+
+@pytest.fixture
+def corpus(tmp_path, monkeypatch) -> Path:
+    path = write_corpus(tmp_path / "corpus", [_entry(*q) for q in QUESTIONS])
+    monkeypatch.setenv("MOCKINT_CORPUS_DIR", str(path))
+    get_settings.cache_clear()
+    return path
+
+
+@pytest.fixture
+def broken(tmp_path) -> Path:
+    entries = [_entry(*q) for q in QUESTIONS]
+    entries[0]["difficulty"] = "brutal"
+    del entries[2]["answer"]
+    return write_corpus(tmp_path / "broken", entries)
+
+
+def test_validate_lists_every_problem_and_fails(capsys, broken):
+    code, out, _ = run(capsys, "bank", "validate", "--corpus", str(broken), "--no-near-duplicates")
+    assert code == 1
+    assert "broken/deep-learning.yaml" in out and "question what-is-dropout, field 'difficulty'" in out
+    assert "broken/statistics.yaml" in out and "question p-value-meaning, field 'answer'" in out
+    assert "2 problems" in out
+
+
+@pytest.mark.slow
+def test_validate_flags_near_duplicates(capsys, corpus):
+    entries = [_entry(*q) for q in QUESTIONS]
+    entries.append(_entry("dropout-explained", "deep-learning", "easy", "conceptual", [],
+                          "Can you explain what dropout is?",
+                          "During training, dropout randomly switches off units so the network overfits less."))
+    write_corpus(corpus, entries)
+    code, out, _ = run(capsys, "bank", "validate", "--corpus", str(corpus))
+    assert code == 1
+    assert "near-duplicate" in out and "what-is-dropout ~ dropout-explained" in out
+    code, out, _ = run(capsys, "bank", "validate", "--corpus", str(corpus), "--threshold", "0.99")
+    assert code == 0 and "0 problems, 0 near-duplicate pairs" in out
+
+
+def test_stats_counts_with_totals_and_shares(capsys, corpus):
+    code, out, _ = run(capsys, "bank", "stats", "--corpus", str(corpus))
+    assert code == 0
+    rows = [[cell.strip() for cell in line.split("│")[1:-1]] for line in out.splitlines() if line.count("│") >= 3]
+    assert ["statistics", "2", "33.3%"] in rows and ["scenario", "1", "16.7%"] in rows
+    assert ["medium", "3", "50.0%"] in rows and ["easy", "2", "33.3%"] in rows and ["hard", "1", "16.7%"] in rows
+    assert rows.count(["total", "6", "100.0%"]) == 3
+
+
+@pytest.mark.slow
+def test_index_then_search(capsys, corpus):
+    code, out, _ = run(capsys, "index")
+    assert code == 0 and "6 added" in out and "6 embedded" in out
+    code, out, _ = run(capsys, "index")
+    assert code == 0 and "6 unchanged; 0 embedded" in out
+    code, out, _ = run(capsys, "search", "how likely would we see results this surprising by luck alone",
+                       "--topic", "statistics", "-k", "1")
+    assert code == 0 and "p-value-meaning" in out and "ab-test-sample-size" not in out
+    code, out, _ = run(capsys, "index", "--rebuild")
+    assert code == 0 and "6 embedded; rebuilt" in out
+
+
+@pytest.mark.slow
+def test_search_syncs_on_its_own(capsys, corpus):
+    code, out, _ = run(capsys, "search", "image filters", "--tag", "vision", "--difficulty", "easy")
+    assert code == 0 and "what-is-a-cnn" in out and "bleu-score" not in out
+
+
+def test_search_with_a_bad_filter_is_one_line(capsys, corpus):
+    code, _, err = run(capsys, "search", "x", "--difficulty", "brutal")
+    assert code == 1 and err.startswith("mockint: Unknown difficulty 'brutal'") and err.count("\n") == 1
+
+
+def test_broken_corpus_is_one_line_and_verbose_shows_the_traceback(broken):
+    env = {"MOCKINT_CORPUS_DIR": str(broken)}
+    quiet = run_process("search", "dropout", env=env)
+    assert quiet.returncode == 1
+    assert quiet.stderr.count("\n") == 1 and quiet.stderr.startswith("mockint: The question bank has 2 problems")
+    assert "Traceback" not in quiet.stderr
+    loud = run_process("--verbose", "search", "dropout", env=env)
+    assert loud.returncode != 0 and "Traceback" in loud.stderr and "BankValidationError" in loud.stderr
+
+
+def test_import_command_dry_run_then_real(capsys, tmp_path):
+    if not SEED.is_file():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{SEED} is missing under CI")
+        pytest.skip(f"{SEED} not found: the shared seed pages live in ../shared beside the repository")
+    target = tmp_path / "new-corpus"
+    code, out, _ = run(capsys, "bank", "import", str(SEED), "--corpus", str(target), "--dry-run")
+    assert code == 0 and "would write" in out and "15 added" in out
+    assert not target.joinpath("deep-learning.yaml").exists()
+    code, out, _ = run(capsys, "bank", "import", str(SEED), "--corpus", str(target), "--topic", "dl")
+    assert code == 0 and "15 added" in out and target.joinpath("dl.yaml").exists()
+
+
+def test_import_of_a_malformed_page_is_one_line(capsys, tmp_path):
+    page = tmp_path / "page.txt"
+    page.write_text("Site\n\n1 questions\nDeep Learning\n\nNo difficulty here\n", encoding="utf-8")
+    code, _, err = run(capsys, "bank", "import", str(page), "--corpus", str(tmp_path / "c"))
+    assert code == 1 and "line 6:" in err and err.count("\n") == 1

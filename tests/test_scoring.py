@@ -120,3 +120,17 @@ def test_long_sentences_split_at_semicolons():
                 "sensitivity to the particular training sample drawn from the population; the total expected error "
                 "adds both terms plus irreducible noise.")
     assert len(derive_key_points(sentence)) == 3
+
+
+def test_list_references_become_their_items():
+    reference = ("Possible differences:\n"
+                 "- The UDP header (8 bytes) is much shorter than the TCP header\n"
+                 "- Sequence number\n"
+                 "- Reserved\n"
+                 "2) The sender port is optional in UDP, while TCP\n"
+                 "   (which needs it) must have one.\n")
+    assert derive_key_points(reference) == [
+        "The UDP header (8 bytes) is much shorter than the TCP header",
+        "Sequence number",
+        "The sender port is optional in UDP, while TCP (which needs it) must have one.",
+    ]

@@ -127,20 +127,39 @@ def _clamp(value: float) -> float:
 
 MAX_DERIVED_POINTS = 6
 _SENTENCE_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)(?<!\betc)(?<=[.!?])\s+(?=[A-Z0-9\"“(`])")
+_BULLET = re.compile(r"^(?:[-*•●○▪◦–]+|\(?\d+[.)](?!\d)|\(?[ivx]+\)|[a-z]\))\s*", re.IGNORECASE)
 _LONG_SENTENCE_WORDS = 30
 
 
 def derive_key_points(reference: str, max_points: int = MAX_DERIVED_POINTS) -> list[str]:
-    """Rubric points from a reference answer: its sentences (long ones split at semicolons),
-    keeping those with at least three content words, first `max_points` in order.
+    """Rubric points from a reference answer: its list items and sentences (long ones split at
+    semicolons), without bullets and without heading lines ending in a colon, keeping those with at
+    least three content words, the first `max_points` in order.
 
     Deterministic, so labelled data without key points is graded by the same evidence rule.
     """
-    text = " ".join(reference.split())
-    if not text:
-        return []
     points: list[str] = []
-    for sentence in _SENTENCE_END.split(text):
-        parts = sentence.split("; ") if len(sentence.split()) > _LONG_SENTENCE_WORDS else [sentence]
-        points.extend(p.strip() for p in parts if len(content_words(p)) >= 3)
-    return points[:max_points] or [text]
+    for line, bulleted in _logical_lines(reference):
+        # A list item may be a bare term pair ("Sequence number"); prose needs a real clause.
+        least = 2 if bulleted else 3
+        for sentence in _SENTENCE_END.split(line):
+            parts = sentence.split("; ") if len(sentence.split()) > _LONG_SENTENCE_WORDS else [sentence]
+            points.extend(p.strip() for p in parts if len(content_words(p)) >= least)
+    whole = " ".join(reference.split())
+    return points[:max_points] or ([whole] if whole else [])
+
+
+def _logical_lines(text: str) -> list[tuple[str, bool]]:
+    """(line, was a list item) with bullets removed; a line that continues the previous one
+    (hard-wrapped prose, starting in lower case or with a bracket) is joined back to it."""
+    lines: list[tuple[str, bool]] = []
+    for raw in text.splitlines():
+        line = " ".join(raw.split())
+        if not line:
+            continue
+        bullet = _BULLET.match(line)
+        if bullet is None and lines and (line[0].islower() or line[0] in "([") and not lines[-1][0].endswith(":"):
+            lines[-1] = (f"{lines[-1][0]} {line}", lines[-1][1])
+            continue
+        lines.append((line[bullet.end():], True) if bullet else (line, False))
+    return [(line, bulleted) for line, bulleted in lines if line and not line.endswith(":")]

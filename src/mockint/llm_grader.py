@@ -41,7 +41,7 @@ from mockint.llm_reply import GRADE_REPLY_SCHEMA, GradeReply, ReplyError, parse_
 from mockint.prompts import Prompt, load_prompt
 from mockint.question import Question
 from mockint.scoring import CREDIT, PointVerdict, ScoreResult, ScoringInput, derive_key_points, score_answer
-from mockint.tokens import count_messages, count_tokens, trim_to_tokens
+from mockint.tokens import count_messages, count_tokens, is_exact, trim_to_tokens
 
 log = logging.getLogger(__name__)
 
@@ -320,8 +320,6 @@ def prompt_stats(questions: Iterable[Question], settings: Settings | None = None
                  prompt: Prompt | None = None) -> PromptStats:
     """Prompt tokens of the grading prompt over `questions`, each answered with its own reference
     answer (a realistic full-length answer). `exact` is False when tiktoken tables were unavailable."""
-    from mockint.tokens import is_exact
-
     settings = settings or get_settings()
     prompt = prompt or load_prompt(PROMPT_NAME)
     counts = []

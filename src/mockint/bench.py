@@ -375,6 +375,21 @@ def bench_app(args: argparse.Namespace) -> list[Figure]:
     ]
 
 
+@benchmark("speech", default=False)
+def bench_speech(args: argparse.Namespace) -> list[Figure]:
+    """Offline transcription (pocketsphinx) of espeak-ng speech of known sentences: word accuracy and speed."""
+    from mockint.transcription import bench_transcription
+
+    r = bench_transcription()
+    note = f"{len(r['cases'])} espeak-ng sentences, {r['audio_s']:.1f} s of audio"
+    return [
+        Figure("offline word accuracy (1 - WER)", r["word_accuracy"], "", note=note),
+        Figure("offline transcription real-time factor", r["real_time_factor"], "x audio", "<= 1", note),
+        Figure("offline transcription time", r["transcribe_s"], "s", note=note),
+        Figure("pocketsphinx model load", r["model_load_s"], "s", note="once per process"),
+    ]
+
+
 def render(results: dict[str, list[Figure]]) -> str:
     from io import StringIO
 

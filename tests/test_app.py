@@ -11,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import mockint
+from conftest import require_system_tool
 from mockint.bank import dump_questions, load_bank
 from mockint.config import get_settings
 from mockint.history import History
@@ -230,3 +231,50 @@ def test_grading_failure_keeps_the_answer_to_grade_again(monkeypatch):
     [draft] = at.text_area
     assert draft.value == "My answer that must not be lost."
     assert at.button(key="grade-draft")
+
+
+# -- spoken answers: a real espeak-ng recording through AppTest's audio input ----------------------------
+
+SPOKEN = "The dot product grows with the dimension so we divide by the square root of the key size."
+
+
+@pytest.fixture(scope="module")
+def spoken_wav() -> bytes:
+    require_system_tool("/usr/bin/espeak-ng", "espeak-ng")
+    from mockint.transcription import speak
+
+    return speak(SPOKEN)
+
+
+def test_spoken_answer_is_an_editable_draft_until_confirmed(spoken_wav):
+    at = start("nlp")
+    q = session(at).current_question()
+    at.audio_input[0].set_value(("answer.wav", spoken_wav, "audio/wav")).run()
+    assert not at.exception, at.exception
+    [draft] = at.text_area
+    heard = draft.value
+    assert heard and "pocketsphinx" in shown(at)  # the rough-transcript note
+    assert attempts() == [] and not [m for m in at.metric if m.label == "Score"]  # nothing graded yet
+    draft.set_value(q.answer)  # the candidate corrects the transcript
+    at.button(key="grade-draft").click().run()
+    assert not at.exception, at.exception
+    [main] = attempts()
+    assert (main.status, main.answer, main.transcript) == ("graded", q.answer, heard)
+    assert main.recording_s and main.recording_s > 1
+    labels = [m.label for m in at.metric]
+    assert "Score" in labels and {"Speaking time", "Pace", "Fillers", "Long pauses"} <= set(labels)
+    assert "does not change your score" in shown(at)
+
+
+def test_failed_transcription_endpoint_offers_offline_explicitly(monkeypatch, spoken_wav):
+    with ScriptedOpenAIServer() as server:  # nothing scripted: the transcription request gets a 500
+        _use_llm(monkeypatch, server.base_url)
+        at = start("nlp")
+        at.audio_input[0].set_value(("answer.wav", spoken_wav, "audio/wav")).run()
+        assert server.received("/v1/audio/transcriptions")
+    assert "Transcription by the endpoint failed" in shown(at) and not at.text_area
+    at.button(key="offline-transcription").click().run()
+    assert not at.exception, at.exception
+    [draft] = at.text_area
+    assert draft.value and "pocketsphinx" in shown(at)
+    assert attempts() == []

@@ -6,6 +6,7 @@ from typing import Any
 
 import streamlit as st
 
+from mockint.delivery import DeliveryInsights
 from mockint.grade import Coverage, Grade, GraderInfo, Verdict
 from mockint.interview import SessionSummary
 
@@ -103,19 +104,21 @@ def reference(*, answer: str, explanation: str = "", key_points: list[str] | Non
             st.markdown(f"**A model answer.** {model_answer}")
 
 
-def delivery_box(insights: Any) -> None:
+def delivery_box(insights: DeliveryInsights) -> None:
     """How it was said, for spoken answers. Kept apart from the content score on purpose."""
     with st.container(border=True):
         st.markdown("🗣️ **Delivery** — how you said it (this does not change your score)")
         cols = st.columns(4)
-        cols[0].metric("Speaking time", f"{insights.speaking_time_s:.0f} s")
-        cols[1].metric("Pace", f"{insights.wpm:.0f} wpm" if insights.wpm else "—")
-        cols[2].metric("Fillers", insights.fillers)
-        cols[3].metric("Long pauses", insights.long_pauses)
+        speaking = f"{insights.speaking_time_s:.0f} s" if insights.speaking_time_s is not None else "—"
+        cols[0].metric("Speaking time", speaking)
+        cols[1].metric("Pace", f"{insights.wpm:.0f} wpm" if insights.wpm is not None else "—")
+        cols[2].metric("Fillers", insights.filler_count,
+                       help=", ".join(f"{f} ×{n}" for f, n in insights.fillers.items()) or None)
+        cols[3].metric("Long pauses", insights.long_pause_count)
         if insights.length_verdict:
-            st.caption(f"Length: {insights.length_verdict}")
-        for tip in insights.tips:
-            st.markdown(f"- {tip}")
+            st.caption(f"Length: {insights.length_verdict} — {insights.words} words, "
+                       f"about {insights.expected_words} expected.")
+        st.markdown("\n".join(f"- {tip}" for tip in insights.tips))
 
 
 def summary_view(summary: SessionSummary) -> None:

@@ -13,11 +13,20 @@ import streamlit as st
 from mockint import ui_resources as res
 from mockint.errors import MockintError
 from mockint.grade import Grade
-from mockint.interview import MODE_LABELS, EmptyAnswerError, InterviewSession, Mode, PracticeSetup, Stage, Turn
+from mockint.interview import (
+    MODE_LABELS,
+    EmptyAnswerError,
+    InterviewError,
+    InterviewSession,
+    Mode,
+    PracticeSetup,
+    Stage,
+    Turn,
+)
 from mockint.progress import session_markdown
 from mockint.ui_feedback import delivery_box, feedback_text, grade_card, md_escape, read_aloud, reference, summary_view
 from mockint.ui_sidebar import setup_form
-from mockint.ui_speech import transcribe_draft
+from mockint.ui_speech import delivery_for, draft_from_recording
 
 SESSION, SETUP, DRAFT, EPOCH = "mi-interview", "mi-setup", "mi-draft", "mi-input-epoch"
 FLASH, REVEALED = "mi-flash", "mi-revealed"
@@ -35,7 +44,10 @@ def render() -> None:
     if not session.finished:
         st.sidebar.button("End session now", key="end-session", on_click=_act(session.end), width="stretch")
     _header(session)
-    typed = st.chat_input("Type your answer…", key=f"chat-{st.session_state[EPOCH]}", disabled=session.finished)
+    placeholder = {Stage.answering: "Type your answer…", Stage.follow_up: "Type your answer to the follow-up…",
+                   Stage.reviewed: "Press “Next question” to go on…"}.get(session.stage, "Session finished")
+    typed = st.chat_input(placeholder, key=f"chat-{st.session_state[EPOCH]}",
+                          disabled=session.stage not in (Stage.answering, Stage.follow_up))
     for index, turn in enumerate(session.turns):
         _turn(session, index, turn, live=index == len(session.turns) - 1 and not session.finished)
     if typed is not None:
@@ -194,7 +206,7 @@ def _reviewed_actions(session: InterviewSession) -> None:
 
 
 def _submit(session: InterviewSession, text: str, *, transcript: str | None = None,
-            recording_s: float | None = None, delivery=None) -> None:
+            recording_s: float | None = None, delivery: object = None, draft: dict | None = None) -> None:
     """Show the answer, grade it (streaming the feedback when the grader can), then redraw."""
     submit = session.submit_follow_up if session.stage is Stage.follow_up else session.submit_answer
     with st.chat_message("user", avatar=CANDIDATE):
@@ -213,12 +225,13 @@ def _submit(session: InterviewSession, text: str, *, transcript: str | None = No
                        delivery=delivery)
         except EmptyAnswerError as exc:
             st.session_state[FLASH] = ("warning", str(exc))
+        except InterviewError as exc:
+            st.session_state[FLASH] = ("error", str(exc))
         except MockintError as exc:
             # The answer is saved as a failed attempt; keep it as a draft so one click grades it again.
             st.session_state[FLASH] = ("error", str(exc))
-            st.session_state[DRAFT] = {"id": uuid.uuid4().hex, "text": text, "transcript": transcript,
-                                       "recording_s": recording_s, "delivery": delivery, "note": None,
-                                       "digest": (st.session_state.get(DRAFT) or {}).get("digest")}
+            st.session_state[DRAFT] = {**(draft or {"transcript": None, "recording_s": None}),
+                                       "id": uuid.uuid4().hex, "text": text}
         else:
             _reset_inputs()
     st.rerun()
@@ -232,7 +245,7 @@ def _draft_area(session: InterviewSession) -> None:
         data = audio.getvalue()
         digest = hashlib.sha256(data).hexdigest()
         if (st.session_state.get(DRAFT) or {}).get("digest") != digest:
-            draft = transcribe_draft(data, audio.name, session)
+            draft = draft_from_recording(data, audio.name, digest)
             if draft is None:
                 return
             st.session_state[DRAFT] = {**draft, "id": digest[:16], "digest": digest}
@@ -250,11 +263,9 @@ def _draft_area(session: InterviewSession) -> None:
         cols = st.columns([1.5, 1, 2])
         grade_it = cols[0].button("✅ Grade this answer", key="grade-draft", type="primary")
         cols[1].button("Discard", key="discard-draft", on_click=_reset_inputs)
-        if draft.get("delivery") is not None:
-            delivery_box(draft["delivery"])
     if grade_it:
         _submit(session, text, transcript=draft.get("transcript"), recording_s=draft.get("recording_s"),
-                delivery=draft.get("delivery"))
+                delivery=delivery_for(draft, text, session), draft=draft)
 
 
 def _finished(session: InterviewSession) -> None:

@@ -278,3 +278,30 @@ def test_failed_transcription_endpoint_offers_offline_explicitly(monkeypatch, sp
     [draft] = at.text_area
     assert draft.value and "pocketsphinx" in shown(at)
     assert attempts() == []
+
+
+# -- practice modes from the sidebar -------------------------------------------------------------------
+
+
+def start_mode(mode: str, **fields: str) -> AppTest:
+    at = start()
+    at.radio(key="setup-mode").set_value(mode)
+    for key, value in fields.items():
+        at.text_input(key=f"setup-{key}").set_value(value)
+    at.button[[b.label for b in at.button].index("Start new session")].click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_due_for_review_with_nothing_due_says_so():
+    at = start_mode("due")
+    assert "Nothing is due for review right now" in shown(at)
+    assert session(at).finished and at.chat_input[0].proto.disabled
+
+
+def test_focus_mode_finds_questions_by_meaning():
+    at = start_mode("focus", focus="why divide attention logits before the softmax")
+    q = session(at).current_question()
+    assert q is not None and q.id != "central-limit-theorem"  # the one of four furthest from the focus
+    assert session(at).setup.mode == "focus"
+    assert "why divide attention logits" in shown(at)

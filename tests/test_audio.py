@@ -188,3 +188,14 @@ def test_silence_has_no_speech(samples):
     assert not voice_activity(rec).has_speech
     with pytest.raises(SpeechError, match=r"No speech detected in the 2.0 s recording.*microphone"):
         require_speech(rec)
+
+
+def test_without_libsndfile_pcm_wav_still_decodes(monkeypatch):
+    import mockint.audio
+
+    monkeypatch.setattr(mockint.audio, "soundfile", None)
+    original = tone(0.5, 22050)
+    rec = decode_audio(encode(np.stack([original, original], axis=1), 22050, "WAV", "PCM_16"))
+    assert rec.sample_rate == 22050 and np.max(np.abs(rec.samples - original)) < 1e-4
+    with pytest.raises(SpeechError, match="could not be decoded"):
+        decode_audio(encode(original, 22050, "FLAC", "PCM_16"), "a.flac")

@@ -169,8 +169,10 @@ def frame_levels_db(rec: Recording) -> np.ndarray:
     samples = rec.samples.astype(np.float64)
     if len(samples) < frame:
         samples = np.pad(samples, (0, frame - len(samples)))
-    windows = np.lib.stride_tricks.sliding_window_view(samples, frame)[::hop]
-    rms = np.sqrt(np.mean(windows**2, axis=1))
+    # Running sums of squares, not a frames x samples matrix: minutes of 48 kHz audio stay a few MB.
+    energy = np.concatenate([[0.0], np.cumsum(samples**2)])
+    starts = np.arange(0, len(samples) - frame + 1, hop)
+    rms = np.sqrt(np.maximum(energy[starts + frame] - energy[starts], 0.0) / frame)
     return 20.0 * np.log10(np.maximum(rms, 1e-10))
 
 

@@ -169,8 +169,8 @@ def recognise(rec16k: Recording) -> list[TimedWord]:
         raise ValueError(f"recognise() needs {TARGET_RATE} Hz audio, got {rec16k.sample_rate} Hz")
     noise = np.random.default_rng(_DECODER_NOISE_SEED).normal(0.0, _DECODER_NOISE_RMS, len(rec16k.samples))
     pcm = to_pcm16(Recording(samples=rec16k.samples + noise.astype(np.float32), sample_rate=TARGET_RATE))
-    decoder = _decoder()
     with _decoder_lock:  # a decoder is not thread-safe, and Streamlit serves sessions from threads
+        decoder = _decoder()
         frame_rate = int(decoder.config["frate"])
         decoder.start_utt()
         decoder.process_raw(pcm, full_utt=True)

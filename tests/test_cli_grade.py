@@ -106,3 +106,17 @@ def test_an_unreachable_llm_is_a_clear_error_without_fallback(server):
                             env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 1
     assert "HTTP 500: boom" in result.stderr and "OPENAI_BASE_URL" in result.stderr
+
+
+@pytest.mark.slow
+def test_offline_grader_and_the_fallback_line(server, monkeypatch):
+    offline = run("-q", "what-is-dropout", "-a", ANSWER, "--grader", "offline")
+    assert offline.exit_code == 0, offline.output
+    assert "offline grader" in offline.output and "Score " in offline.output
+    monkeypatch.setenv("MOCKINT_FALLBACK_OFFLINE", "true")
+    monkeypatch.setenv("MOCKINT_LLM_MAX_RETRIES", "0")
+    get_settings.cache_clear()
+    server.enqueue(Reply(status=500, body={"error": {"message": "boom"}}))
+    fallback = run("-q", "what-is-dropout", "-a", ANSWER)
+    assert fallback.exit_code == 0, fallback.output
+    assert "Graded offline because the LLM could not be reached" in " ".join(fallback.output.split())

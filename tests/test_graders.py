@@ -115,3 +115,15 @@ def test_build_grader_refuses_an_llm_that_is_not_configured():
         build_grader(Settings(), kind="llm")
     with pytest.raises(ConfigError, match="Unknown grader"):
         build_grader(Settings(), kind="gpt")
+
+
+@pytest.mark.slow
+def test_unreachable_llm_falls_back_to_the_real_offline_grader(server):
+    server.enqueue(Reply(status=502, body={"error": {"message": "bad gateway"}}), times=2)
+    settings = Settings(OPENAI_BASE_URL=server.base_url, MOCKINT_LLM_TIMEOUT=0.3, MOCKINT_LLM_MAX_RETRIES=1)
+    grader = build_grader(settings)
+    grade = grader.grade(ITEM, ANSWER)
+    assert grade.grader.kind == "offline"
+    assert "could not be reached" in grade.grader.fallback_reason and "HTTP 502" in grade.grader.fallback_reason
+    assert 0 <= grade.score <= 5 and grade.feedback
+    assert build_grader(settings, kind="offline").name == grader.fallback.name

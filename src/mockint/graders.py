@@ -43,7 +43,8 @@ class FallbackGrader:
             return self.primary.grade(item, answer)
         except (LLMError, GradingError) as exc:
             reason = fallback_reason(exc)
-            log.warning("grader %s failed (%s); using the offline grader", self.primary.name, exc)
+            # Info, not warning: the grade itself carries the reason and every face shows it.
+            log.info("grader %s failed (%s); using the offline grader", self.primary.name, exc)
             failure = exc
         try:
             grade = self.fallback.grade(item, answer)

@@ -107,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown benchmark {', '.join(unknown)}; choose from {', '.join(BENCHES)}")
     results = {}
+    # The machine may be shared: the load when the run starts says how far figures are from an idle box.
+    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
     for name in args.names or list(BENCHES):
         run_args = argparse.Namespace(**vars(args))
         run_args.answers = args.answers or (1000 if name == "offline" else 400)

@@ -42,11 +42,17 @@ GRADE_REPLY = {
 
 
 def saf_cases(path: Path, n: int) -> list[LabelledCase]:
+    """The first `n` distinct (question, answer) pairs: SAF repeats "No response." and the like, and a repeat
+    would be a cache hit inside the uncached pass."""
     spec = TableSpec(question_col="question", reference_col="reference_answer", answer_col="student_answer",
-                     score_col="score", id_col="answer_id", limit=n)
-    cases = load_table(path, spec)
+                     score_col="score", id_col="answer_id")
+    cases, seen = [], set()
+    for case in load_table(path, spec):
+        if (case.item.question, case.answer) not in seen and len(cases) < n:
+            seen.add((case.item.question, case.answer))
+            cases.append(case)
     if len(cases) < n:
-        raise SystemExit(f"{path} has only {len(cases)} answers; ask for --answers {len(cases)} or fewer")
+        raise SystemExit(f"{path} has only {len(cases)} distinct answers; ask for --answers {len(cases)} or fewer")
     return cases
 
 

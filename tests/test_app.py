@@ -53,7 +53,7 @@ def session(at: AppTest):
 
 def shown(at: AppTest) -> str:
     parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [i.value for i in at.info]
-    parts += [w.value for w in at.warning] + [e.value for e in at.error]
+    parts += [w.value for w in at.warning] + [e.value for e in at.error] + [h.value for h in at.subheader]
     return "\n".join(parts)
 
 

@@ -43,7 +43,7 @@ def test_typed_answer_shows_score_and_follow_up_in_a_real_browser(tmp_path):
     with AppServer(env, cwd=tmp_path, log=artefacts / "browser-streamlit.log") as app, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 1900})
+            page = browser.new_page(viewport={"width": 1280, "height": 1600})
             page.goto(app.url)
             expect(page.get_by_text(question.question)).to_be_visible(timeout=60_000)
             box = page.get_by_test_id("stChatInputTextArea")

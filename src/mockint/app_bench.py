@@ -2,8 +2,10 @@
 
 - launch -> first question answerable: from starting the server process until the question and the chat
   input are on screen in Chromium (the browser is started beforehand, so its own start-up is not counted);
-- submit -> feedback with the offline grader: from pressing Enter until the feedback card shows; the first
-  answer may include warming the grader up, later answers are the steady state;
+- submit -> feedback with the offline grader: from pressing Enter until the feedback card shows. The first
+  answer may include warming the grader up; later answers are the steady state, measured both when the
+  answer is sent THINK_S after the question appears (a candidate needs far longer to answer; meanwhile the
+  app prepares the question's reference material) and when it is sent at once;
 - peak RSS of the streamlit process over the whole run.
 """
 
@@ -22,7 +24,8 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--no-first-run"]
 ANSWER = ("I would start from the core idea, explain why it works and where it breaks, and give an example "
           "from a project where it mattered, including how I measured the effect.")
-WARM_ANSWERS = 3
+WARM_ANSWERS = 2  # 1 + 2 + 2 answers: the default session of 5 questions
+THINK_S = 5.0
 
 
 def measure_app(corpus: Path | None = None) -> dict[str, float]:
@@ -50,24 +53,31 @@ def measure_app(corpus: Path | None = None) -> dict[str, float]:
                 expect(box).to_be_editable(timeout=60_000)
                 expect(page.get_by_text("Question 1 ·")).to_be_visible(timeout=60_000)
                 first_question_s = time.perf_counter() - app.started_at
-                answers = [_answer(page, box, expect, n) for n in range(1, 2 + WARM_ANSWERS)]
+                first = _answer(page, box, expect, 1, think_s=0.0)
+                thought = [_answer(page, box, expect, n, think_s=THINK_S) for n in range(2, 2 + WARM_ANSWERS)]
+                hasty = [_answer(page, box, expect, n, think_s=0.0, last=n == 1 + 2 * WARM_ANSWERS)
+                         for n in range(2 + WARM_ANSWERS, 2 + 2 * WARM_ANSWERS)]
                 peak = app.peak_rss_mib()
             finally:
                 app.stop()
                 browser.close()
-    return {"first_question_s": first_question_s, "first_feedback_s": answers[0],
-            "feedback_s": statistics.median(answers[1:]), "peak_rss_mib": peak}
+    return {"first_question_s": first_question_s, "first_feedback_s": first,
+            "feedback_s": statistics.median(thought), "feedback_at_once_s": statistics.median(hasty),
+            "peak_rss_mib": peak}
 
 
-def _answer(page, box, expect, number: int) -> float:
+def _answer(page, box, expect, number: int, *, think_s: float, last: bool = False) -> float:
     """Answer question `number`; seconds from Enter to its feedback card. Then move on to the next question."""
     scores = page.get_by_test_id("stMetricValue")
     cards = scores.count()
+    page.wait_for_timeout(think_s * 1000)
     box.fill(ANSWER)
     start = time.perf_counter()
     box.press("Enter")
     expect(scores).to_have_count(cards + 1, timeout=180_000)
     seconds = time.perf_counter() - start
+    if last:
+        return seconds
     page.get_by_role("button", name="Skip").click()  # skip the follow-up: on to the next question
     expect(page.get_by_text(f"Question {number + 1} ·")).to_be_visible(timeout=60_000)
     return seconds

@@ -24,6 +24,7 @@ from mockint.interview import (
     Turn,
 )
 from mockint.progress import session_markdown
+from mockint.question import Question
 from mockint.ui_feedback import delivery_box, feedback_text, grade_card, md_escape, read_aloud, reference, summary_view
 from mockint.ui_sidebar import setup_form
 from mockint.ui_speech import delivery_for, draft_from_recording
@@ -46,7 +47,7 @@ def render() -> None:
     _header(session)
     placeholder = {Stage.answering: "Type your answer…", Stage.follow_up: "Type your answer to the follow-up…",
                    Stage.reviewed: "Press “Next question” to go on…"}.get(session.stage, "Session finished")
-    typed = st.chat_input(placeholder, key=f"chat-{st.session_state[EPOCH]}",
+    typed = st.chat_input(placeholder, key="answer-chat",
                           disabled=session.stage not in (Stage.answering, Stage.follow_up))
     for index, turn in enumerate(session.turns):
         _turn(session, index, turn, live=index == len(session.turns) - 1 and not session.finished)
@@ -57,6 +58,7 @@ def render() -> None:
         _finished(session)
     else:
         _draft_area(session)
+        res.prepare_grading(session.current_question())
 
 
 def _start(setup: PracticeSetup) -> None:
@@ -129,8 +131,7 @@ def _turn(session: InterviewSession, index: int, turn: Turn, *, live: bool) -> N
         return
     if turn.grade is None:
         return
-    _exchange(turn.answer, turn.grade, turn.delivery, expanded=live, title="Score",
-              ref={"answer": q.answer, "explanation": q.explanation, "key_points": list(q.key_points)})
+    _exchange(turn.answer, turn.grade, turn.delivery, expanded=live, title="Score", ref=_main_ref(q))
     with st.chat_message("assistant", avatar=COACH):
         st.markdown(f"**Follow-up:** {md_escape(q.follow_up)}")
         if stage is Stage.follow_up:
@@ -142,9 +143,17 @@ def _turn(session: InterviewSession, index: int, turn: Turn, *, live: bool) -> N
             st.caption(f"Answer the follow-up again — last time you scored {turn.follow_up_grade.score:.1f}/5.")
     elif turn.follow_up_grade is not None:
         _exchange(turn.follow_up_answer, turn.follow_up_grade, turn.follow_up_delivery, expanded=live,
-                  title="Follow-up score", ref={"answer": q.follow_up_answer or q.explanation})
+                  title="Follow-up score", ref=_follow_up_ref(q))
         if stage is Stage.reviewed:
             _reviewed_actions(session)
+
+
+def _main_ref(q: Question) -> dict:
+    return {"answer": q.answer, "explanation": q.explanation, "key_points": list(q.key_points)}
+
+
+def _follow_up_ref(q: Question) -> dict:
+    return {"answer": q.follow_up_answer or q.explanation}
 
 
 def _exchange(answer: str, grade: Grade, delivery: object, *, expanded: bool, title: str, ref: dict) -> None:
@@ -207,8 +216,11 @@ def _reviewed_actions(session: InterviewSession) -> None:
 
 def _submit(session: InterviewSession, text: str, *, transcript: str | None = None,
             recording_s: float | None = None, delivery: object = None, draft: dict | None = None) -> None:
-    """Show the answer, grade it (streaming the feedback when the grader can), then redraw."""
-    submit = session.submit_follow_up if session.stage is Stage.follow_up else session.submit_answer
+    """Show the answer, grade it (streaming the feedback when the grader can) and show the card at once,
+    then redraw the conversation with the follow-up."""
+    follow_up = session.stage is Stage.follow_up
+    submit = session.submit_follow_up if follow_up else session.submit_answer
+    question = session.current_question()
     with st.chat_message("user", avatar=CANDIDATE):
         st.markdown(md_escape(text) or "*(empty)*")
     with st.chat_message("assistant", avatar=COACH):
@@ -221,8 +233,8 @@ def _submit(session: InterviewSession, text: str, *, transcript: str | None = No
             "Grading your answer (the grader is still warming up; first answer only)…"
         try:
             with st.spinner(waiting):
-                submit(text, transcript=transcript, recording_s=recording_s, on_feedback=on_feedback,
-                       delivery=delivery)
+                grade = submit(text, transcript=transcript, recording_s=recording_s, on_feedback=on_feedback,
+                               delivery=delivery)
         except EmptyAnswerError as exc:
             st.session_state[FLASH] = ("warning", str(exc))
         except InterviewError as exc:
@@ -234,6 +246,9 @@ def _submit(session: InterviewSession, text: str, *, transcript: str | None = No
                                        "id": uuid.uuid4().hex, "text": text}
         else:
             _reset_inputs()
+            with live.container():
+                grade_card(grade, title="Follow-up score" if follow_up else "Score",
+                           ref=_follow_up_ref(question) if follow_up else _main_ref(question))
     st.rerun()
 
 

@@ -7,10 +7,12 @@ first page has rendered. Each resource is keyed by the settings it depends on, s
 restarted configuration) never reuse one built for other settings.
 """
 
+import logging
 import random
 import threading
 import time
 from collections.abc import Callable, Collection
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 import streamlit as st
@@ -26,18 +28,22 @@ if TYPE_CHECKING:
     from mockint.store import QuestionStore
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 GRADER_HEAD_START_S = 1.0
 
 
 class Background(Generic[T]):
-    """A value built once in a daemon thread; `get()` waits for it and re-raises what building raised."""
+    """A value built once in a background thread; `get()` waits for it and re-raises what building raised.
+
+    Not a daemon thread: one stopped at interpreter exit in the middle of torch or Chroma native code
+    aborts the process, so exit waits the few seconds a build takes instead."""
 
     def __init__(self, build: Callable[[], T], name: str, *, head_start_s: float = 0.0) -> None:
         self._build = build
         self._head_start_s = head_start_s
         self._value: T | None = None
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name=f"mockint-{name}", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=f"mockint-{name}", daemon=False)
         self._started = False
         self._lock = threading.Lock()
 
@@ -82,7 +88,12 @@ def _grader(key: tuple) -> Background[Grader]:
     def build() -> Grader:
         from mockint.graders import build_grader
 
-        return build_grader(get_settings())
+        settings = get_settings()
+        grader = build_grader(settings)
+        if settings.active_grader == "offline":
+            # The offline grader loads its model on first use: pay for that now, not on the first answer.
+            grader.grade(GradingItem(question="Warm-up?", reference_answer="A warm-up answer."), "a warm-up answer")
+        return grader
 
     # The page reaches the browser through the server's event loop, which needs the GIL that importing
     # torch holds for seconds: a head start lets the first question arrive before the grader loads.
@@ -148,17 +159,46 @@ class AppQuestionSource:
         return rng.choice(pool) if pool else None
 
 
-def follow_up_item(question: Question) -> GradingItem:
+def follow_up_item(question: Question, store: "Background[QuestionStore] | None" = None) -> GradingItem:
     """What a follow-up answer is graded against; retrieval from the store when the bank has no answer."""
     from mockint.follow_up import follow_up_item as build
 
     if question.follow_up_answer:
         return build(question)
     try:
-        store = store_loader().get()
+        found = (store or store_loader()).get()
     except MockintError:
-        store = None  # the question's explanation alone still makes a reference
-    return build(question, store)
+        found = None  # the question's explanation alone still makes a reference
+    return build(question, found)
+
+
+@st.cache_resource(show_spinner=False)
+def _preparer(key: tuple) -> tuple[ThreadPoolExecutor, set[str]]:
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="mockint-prepare"), set()
+
+
+def prepare_grading(question: Question) -> None:
+    """While the candidate thinks, let the offline grader embed this question's reference material (and its
+    follow-up's), so grading the answer has only the answer left to do. Never for the LLM grader: a
+    speculative call would cost tokens."""
+    settings = get_settings()
+    if settings.active_grader != "offline":
+        return
+    executor, queued = _preparer(settings_key(settings))
+    if question.id in queued:
+        return
+    queued.add(question.id)
+    grader, store = grader_loader(), store_loader()  # resolved here: the worker has no script context
+
+    def prepare() -> None:
+        try:
+            ready = grader.get()
+            ready.grade(GradingItem.from_question(question), "")
+            ready.grade(follow_up_item(question, store), "")
+        except Exception:  # only a head start is lost; grading the real answer reports any error
+            log.debug("preparing %s for grading failed", question.id, exc_info=True)
+
+    executor.submit(prepare)
 
 
 def question_source() -> AppQuestionSource:

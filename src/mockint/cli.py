@@ -211,8 +211,9 @@ def bank_validate_command(
 @bank_app.command("stats")
 def bank_stats_command(
     corpus: Annotated[Path | None, typer.Option(help="Corpus folder (default: the shipped corpus/).")] = None,
+    ids: Annotated[bool, typer.Option("--ids", help="Also list every question id, by topic.")] = False,
 ) -> None:
-    """Question counts by topic, type and difficulty."""
+    """Question counts by topic, type and difficulty (and, with --ids, every question id)."""
     from rich.console import Console
     from rich.table import Table
 
@@ -230,6 +231,11 @@ def bank_stats_command(
             table.add_row(key, str(count), f"{100 * count / total:.1f}%")
         table.add_row("total", str(total), "100.0%" if total else "-", style="bold")
         console.print(table)
+    if ids:
+        for topic, questions in bank.by_topic().items():
+            console.print(f"[bold]{topic}[/bold]")
+            for q in questions:
+                console.print(f"  {q.id}  [dim]{q.difficulty.value} · {q.type.value}[/dim]", highlight=False)
 
 
 @app.command("index")

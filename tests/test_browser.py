@@ -19,6 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run"]
+# Read at import: the autouse isolated_env fixture clears MOCKINT_* variables before the test runs.
+UPDATE_SCREENSHOT = os.environ.get("MOCKINT_UPDATE_SCREENSHOT") == "1"
 QUESTION_ID = "nlp-attention-sqrt-dk-scaling"
 ANSWER = ("The dot product of two random vectors with d_k components has a variance that grows with d_k, so "
           "without scaling the logits get very large. Dividing by the square root of d_k brings the variance "
@@ -43,7 +45,7 @@ def test_typed_answer_shows_score_and_follow_up_in_a_real_browser(tmp_path):
     with AppServer(env, cwd=tmp_path, log=artefacts / "browser-streamlit.log") as app, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 1600})
+            page = browser.new_page(viewport={"width": 1280, "height": 1700})
             page.goto(app.url)
             expect(page.get_by_text(question.question)).to_be_visible(timeout=60_000)
             box = page.get_by_test_id("stChatInputTextArea")
@@ -63,6 +65,6 @@ def test_typed_answer_shows_score_and_follow_up_in_a_real_browser(tmp_path):
 
     [attempt] = History(tmp_path / "data" / "history.sqlite3").attempts()
     assert (attempt.status, attempt.answer, attempt.question_id) == ("graded", ANSWER, QUESTION_ID)
-    if os.environ.get("MOCKINT_UPDATE_SCREENSHOT") == "1":
+    if UPDATE_SCREENSHOT:
         (ROOT / "docs").mkdir(exist_ok=True)
         shutil.copyfile(shot, ROOT / "docs" / "feedback-card.png")

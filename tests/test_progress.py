@@ -42,7 +42,7 @@ def test_aggregations_over_two_sessions(source):
     assert (rows[0].answered, rows[0].skipped, rows[0].mean_score) == (2, 1, 2.75)
     assert rows[1].mean_score == 1.5
     trend = topic_trend(history)
-    assert [(p.topic, p.score) for p in trend] == [("nlp", 2.75), ("statistics", 1.5)]
+    assert [(p.session, p.topic, p.score) for p in trend] == [(1, "nlp", 2.75), (2, "statistics", 1.5)]
     assert [t.topic for t in weakest_topics(history)] == ["statistics", "nlp"]
     weak = weak_questions(history)
     assert [w.score for w in weak] == [0.5, 1.0, 2.0] and weak[0].topic == "nlp"

@@ -318,7 +318,7 @@ class InterviewSession:
             for t in self.turns if t.attempt_ids or t.grade
         ]
         scored = [r for r in results if r.score is not None]
-        missed = Counter(k.point for t in self.turns for g in (t.grade, t.follow_up_grade) if g for k in g.missed)
+        missed = Counter(k.point for t in self.turns if t.grade for k in t.grade.missed)
         return SessionSummary(
             session_id=self.session_id, asked=len(results), answered=len(scored),
             skipped=sum(r.skipped for r in results),

@@ -23,9 +23,10 @@ class SessionRow(BaseModel):
 
 
 class TrendPoint(BaseModel):
-    """Mean score of one topic in one session."""
+    """Mean score of one topic in one session; `session` numbers the sessions with answers from 1."""
 
     session_id: str
+    session: int
     when: datetime
     topic: str
     score: float
@@ -82,11 +83,14 @@ def topic_trend(history: History) -> list[TrendPoint]:
     cells: dict[tuple[str, str], list[float]] = defaultdict(list)
     for attempt in _graded_main(history):
         cells[(attempt.session_id, attempt.topic or "other")].append(attempt.score or 0.0)
+    order = {sid: n for n, sid in enumerate(sorted({sid for sid, _ in cells if sid in started},
+                                                    key=lambda sid: started[sid]), 1)}
     points = [
-        TrendPoint(session_id=sid, when=started[sid], topic=topic, score=sum(scores) / len(scores))
-        for (sid, topic), scores in cells.items() if sid in started
+        TrendPoint(session_id=sid, session=order[sid], when=started[sid], topic=topic,
+                   score=sum(scores) / len(scores))
+        for (sid, topic), scores in cells.items() if sid in order
     ]
-    return sorted(points, key=lambda p: (p.when, p.topic))
+    return sorted(points, key=lambda p: (p.session, p.topic))
 
 
 def _latest_per_question(attempts: list[AttemptRecord]) -> dict[str, AttemptRecord]:
@@ -115,9 +119,10 @@ def weakest_topics(history: History, *, limit: int = 5) -> list[TopicScore]:
 
 
 def missed_points(history: History, *, limit: int = 10, session_id: str | None = None) -> list[MissedPoint]:
-    """Rubric points most often missed in graded answers (main and follow-up)."""
+    """The bank's key points most often missed in graded main answers. (Follow-ups are left out: their
+    rubric may be derived from reference sentences, not points an author wrote.)"""
     counts: Counter[tuple[str, str]] = Counter()
-    for attempt in history.attempts(status="graded", session_id=session_id):
+    for attempt in history.attempts(status="graded", kind="main", session_id=session_id):
         for point in attempt.grade.missed if attempt.grade else []:
             counts[(point.point, attempt.question_id)] += 1
     return [MissedPoint(point=p, question_id=q, count=n) for (p, q), n in counts.most_common(limit)]

@@ -136,7 +136,8 @@ def summary_view(summary: SessionSummary) -> None:
             for r in summary.results]
     if rows:
         st.dataframe(rows, hide_index=True, width="stretch",
-                     column_config={"score": st.column_config.NumberColumn(format="%.1f"),
-                                    "follow-up": st.column_config.NumberColumn(format="%.1f")})
+                     column_config={"question": st.column_config.TextColumn(width="large"),
+                                    "score": st.column_config.NumberColumn(format="%.1f", width="small"),
+                                    "follow-up": st.column_config.NumberColumn(format="%.1f", width="small")})
     if summary.most_missed:
         st.markdown("**Points you missed most**\n" + "\n".join(f"- {md_escape(p)}" for p, _ in summary.most_missed))

@@ -125,6 +125,9 @@ def _turn(session: InterviewSession, index: int, turn: Turn, *, live: bool) -> N
     if turn.skipped:
         st.caption("Skipped.")
         return
+    if stage is None and turn.grade is None:
+        st.caption("Not answered: the session ended here.")
+        return
     if stage is Stage.answering:
         if turn.grade is not None:
             st.caption(f"Answer again — last time you scored {turn.grade.score:.1f}/5.")

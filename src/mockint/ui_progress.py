@@ -64,15 +64,16 @@ def _trend_chart(history) -> None:
 
     points = topic_trend(history)
     st.markdown("**Score trend per topic**")
-    frame = pd.DataFrame([{"when": p.when, "topic": p.topic, "score": p.score} for p in points])
+    frame = pd.DataFrame([{"session": p.session, "when": p.when.strftime("%Y-%m-%d %H:%M"), "topic": p.topic,
+                           "score": p.score} for p in points])
     chart = (
         alt.Chart(frame)
         .mark_line(point=alt.OverlayMarkDef(size=70))
         .encode(
-            x=alt.X("when:T", title=None),
+            x=alt.X("session:O", title="session", axis=alt.Axis(labelAngle=0)),
             y=alt.Y("score:Q", scale=alt.Scale(domain=[0, 5]), title="mean score"),
             color=alt.Color("topic:N", title="topic"),
-            tooltip=[alt.Tooltip("topic:N"), alt.Tooltip("score:Q", format=".1f"), alt.Tooltip("when:T")],
+            tooltip=[alt.Tooltip("topic:N"), alt.Tooltip("score:Q", format=".1f"), alt.Tooltip("when:N")],
         )
         .properties(height=260)
     )

@@ -305,3 +305,33 @@ def test_focus_mode_finds_questions_by_meaning():
     assert q is not None and q.id != "central-limit-theorem"  # the one of four furthest from the focus
     assert session(at).setup.mode == "focus"
     assert "why divide attention logits" in shown(at)
+
+
+def test_retry_grades_the_question_again_and_keeps_both_attempts():
+    at = start("nlp")
+    q = session(at).current_question()
+    answer(at, "It is about the softmax.")
+    first = attempts()[0].score
+    at.button(key="retry").click().run()
+    assert f"last time you scored {first:.1f}/5" in shown(at)
+    answer(at, q.answer)
+    main = [a for a in attempts() if a.kind == "main"]
+    assert len(main) == 2 and main[1].score > main[0].score
+    assert [m.label for m in at.metric] == ["Score"]  # only the latest card is shown
+
+
+def test_huge_answer_is_graded_with_a_note():
+    at = start("nlp")
+    answer(at, session(at).current_question().answer + " And more detail." * 3000)
+    assert "only the first 20,000 were kept" in shown(at)
+    assert attempts()[0].status == "graded"
+
+
+def test_misconfigured_grader_is_explained_in_the_sidebar_and_on_answering(monkeypatch):
+    monkeypatch.setenv("MOCKINT_GRADER", "llm")  # no endpoint configured
+    get_settings.cache_clear()
+    at = start("nlp")
+    answer(at, "An answer that must be kept.")
+    assert "The LLM grader needs an endpoint" in at.error[0].value
+    assert at.sidebar.error and "OPENAI_BASE_URL" in at.sidebar.error[0].value
+    assert attempts()[0].status == "failed"

@@ -65,6 +65,11 @@ class Background(Generic[T]):
     def ready(self) -> bool:
         return self._started and not self._thread.is_alive()
 
+    @property
+    def error(self) -> BaseException | None:
+        """What building raised, once it has finished."""
+        return self._error if self.ready else None
+
     def get(self) -> T:
         self.start()
         self._thread.join()

@@ -50,7 +50,10 @@ def grader_panel(settings: Settings) -> None:
     else:
         sidebar.markdown("🧮 Offline · local embeddings, nothing leaves this machine")
     loader = grader_loader()
-    sidebar.caption("Ready." if loader.ready else "Warming up in the background…")
+    if loader.error is not None:
+        sidebar.error(str(loader.error), icon="🚫")
+    else:
+        sidebar.caption("Ready." if loader.ready else "Warming up in the background…")
     with sidebar.expander("How to switch grader"):
         st.markdown(_SWITCH_HELP)
 

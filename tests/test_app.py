@@ -335,3 +335,11 @@ def test_misconfigured_grader_is_explained_in_the_sidebar_and_on_answering(monke
     assert "The LLM grader needs an endpoint" in at.error[0].value
     assert at.sidebar.error and "OPENAI_BASE_URL" in at.sidebar.error[0].value
     assert attempts()[0].status == "failed"
+
+
+def test_weak_spots_mode_brings_back_a_poorly_answered_question():
+    at = start("nlp")
+    weak = session(at).current_question()
+    answer(at, "No idea, sorry.")
+    again = start_mode("weak-spots")
+    assert session(again).current_question().id == weak.id and not session(again).notice

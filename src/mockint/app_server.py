@@ -18,10 +18,11 @@ def free_port() -> int:
 
 
 def streamlit_command(port: int, host: str = "127.0.0.1") -> list[str]:
+    """The command `mockint app` runs, so the figures measure what a user starts."""
     return [
         sys.executable, "-m", "streamlit", "run", str(APP_SCRIPT),
         "--server.address", host, "--server.port", str(port), "--server.headless", "true",
-        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+        "--browser.gatherUsageStats", "false",
     ]
 
 

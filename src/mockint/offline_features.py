@@ -1,0 +1,195 @@
+"""Features of one answer against one prepared item, on arrays: the offline grader's evidence.
+
+Everything here is pure: the grader embeds the texts (`PreparedItem`, `PreparedAnswer`) and this
+module turns the vectors into a handful of numbers (`FEATURE_NAMES`) plus per-key-point results
+(coverage, best-aligned clause, contradiction cue) that the feedback quotes.
+"""
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from mockint.alignment import (
+    WordVectors,
+    best_match,
+    cosine,
+    demoted_weights,
+    lexical_recall,
+    pooled,
+    similarity,
+    weighted_mean,
+)
+from mockint.answer_checks import contradiction_cue
+from mockint.text_units import words
+
+Span = tuple[int, int]
+
+# Features measured as the gain over the question-as-answer baseline (raw - base): restating the
+# question earns 0, and items whose question gives much of the answer away are not inflated.
+RELATIVE_FEATURES = ("recall", "coverage", "lexical", "sentence_cos")
+FEATURE_NAMES = (
+    "recall", "precision", "coverage", "lexical", "sentence_cos", "question_cos", "length", "off_topic",
+    "contradiction",
+)
+# A sentence whose best link to the question/reference material is weaker than this is off topic.
+OFF_TOPIC_COS = 0.2
+# A key point counts as (partly) covered from these recall levels; a contradiction needs the clause to
+# be about the point at least at the partly level.
+COVERED_AT = 0.62
+PARTLY_AT = 0.48
+# Contradictions are looked for against atomic key points; a point derived from a reference sentence
+# is only checked when it is that short (long sentences compare and contrast, and cue false alarms).
+PSEUDO_POINT_CHECK_WORDS = 12
+
+
+@dataclass(frozen=True)
+class PreparedItem:
+    question_stems: frozenset[str]
+    question_vec: np.ndarray
+    reference: WordVectors
+    rubric: WordVectors
+    points: tuple[str, ...]
+    point_words: tuple[WordVectors, ...]
+    points_are_pseudo: bool
+    reference_text: str
+    # Raw features of the question itself taken as the answer: restating the question is worth nothing,
+    # so alignment features are measured as the gain over it. Set by `with_question_baseline`.
+    baseline: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def reference_vec(self) -> np.ndarray:
+        return pooled(self.reference.vectors, demoted_weights(self.reference, self.question_stems))
+
+
+@dataclass(frozen=True)
+class PreparedAnswer:
+    text: str
+    words: WordVectors
+    sentences: tuple[Span, ...]
+    clauses: tuple[Span, ...]
+
+
+@dataclass(frozen=True)
+class PointResult:
+    point: str
+    recall: float
+    clause: Span | None
+    contradiction: str | None
+
+
+@dataclass
+class Analysis:
+    features: dict[str, float]
+    raw: dict[str, float]
+    points: list[PointResult]
+    on_topic: list[Span]
+    off_topic: list[Span]
+    sentence_strength: dict[Span, float] = field(default_factory=dict)
+    question_novelty: float = 1.0
+
+    @property
+    def contradicted(self) -> int:
+        return sum(p.contradiction is not None for p in self.points)
+
+
+def _sentence_relevance(item: PreparedItem, answer: PreparedAnswer) -> dict[Span, float]:
+    anchors = [item.question_vec, item.reference_vec] + [pooled(p.vectors) for p in item.point_words if len(p)]
+    result = {}
+    for span in answer.sentences:
+        mask = answer.words.within(*span)
+        if not mask.any():
+            continue
+        vec = pooled(answer.words.vectors[mask])
+        result[span] = max(cosine(vec, a) for a in anchors)
+    return result
+
+
+def _point_result(point: str, pw: WordVectors, item: PreparedItem, answer: PreparedAnswer, on_topic: np.ndarray,
+                  clause_masks: list[np.ndarray]) -> PointResult:
+    """Coverage of one key point, its best clause as evidence, and a contradiction cue. The cue is looked
+    for in the clause closest to the point counting the question's words too: "dropout is used at
+    inference" is about "disabled at inference" although only 'inference' is shared, and the question
+    asks about inference."""
+    weights = demoted_weights(pw, item.question_stems)
+    if weights.sum() <= 0:
+        weights = np.ones(len(pw), dtype=np.float32)
+    plain = np.maximum(pw.rarity, 1e-3)
+    sims = similarity(pw, answer.words)
+    recall = weighted_mean(best_match(sims[:, on_topic]), weights)
+    best = {"demoted": (None, -1.0), "plain": (None, -1.0)}
+    for span, mask in zip(answer.clauses, clause_masks, strict=True):
+        if not mask.any():
+            continue
+        match = best_match(sims[:, mask])
+        for key, w in (("demoted", weights), ("plain", plain)):
+            value = weighted_mean(match, w)
+            if value > best[key][1]:
+                best[key] = (span, value)
+    contradiction = None
+    span, value = best["plain"]
+    checkable = not item.points_are_pseudo or len(words(point)) <= PSEUDO_POINT_CHECK_WORDS
+    if span is not None and value >= PARTLY_AT and checkable:
+        contradiction = contradiction_cue(point, answer.text[span[0] : span[1]], item.question_stems,
+                                          negation=not item.points_are_pseudo)
+    clause = span if contradiction else best["demoted"][0]
+    return PointResult(point, recall, clause, contradiction)
+
+
+def analyse(item: PreparedItem, answer: PreparedAnswer) -> Analysis:
+    """All features of `answer` for `item`. Recall-type features and length use only on-topic sentences,
+    so padding an answer with unrelated text can lower its precision but never raise anything else."""
+    relevance = _sentence_relevance(item, answer)
+    on_spans = [s for s, r in relevance.items() if r >= OFF_TOPIC_COS]
+    off_spans = [s for s, r in relevance.items() if r < OFF_TOPIC_COS]
+    words = answer.words
+    on_mask = np.zeros(len(words), dtype=bool)
+    for span in on_spans:
+        on_mask |= words.within(*span)
+    on_words = words.select(on_mask)
+
+    ref_w = demoted_weights(item.reference, item.question_stems)
+    ans_w = demoted_weights(words, item.question_stems)
+    recall = weighted_mean(best_match(similarity(item.reference, words)[:, on_mask]), ref_w)
+    answer_match = best_match(similarity(item.rubric, words), axis=0)
+    precision = weighted_mean(answer_match, ans_w)
+    lexical = lexical_recall(item.reference.stems, ref_w, on_words.stems)
+    answer_vec = pooled(on_words.vectors, demoted_weights(on_words, item.question_stems))
+    clause_masks = [words.within(*c) & on_mask for c in answer.clauses]
+    points = [
+        _point_result(p, pw, item, answer, on_mask, clause_masks)
+        for p, pw in zip(item.points, item.point_words, strict=True)
+    ]
+    contradicted = sum(p.contradiction is not None for p in points)
+    coverage = float(np.mean([0.0 if p.contradiction else p.recall for p in points])) if points else recall
+    content_answer = float((on_words.rarity > 0).sum())
+    content_reference = float((item.reference.rarity > 0).sum())
+    total_rarity = float(words.rarity.sum())
+    off_topic = float(words.rarity[~on_mask].sum() / total_rarity) if total_rarity > 0 else 0.0
+    novel = np.array([s not in item.question_stems for s in words.stems], dtype=np.float32)
+    raw = {
+        "recall": recall,
+        "precision": precision,
+        "coverage": coverage,
+        "lexical": lexical,
+        "sentence_cos": cosine(answer_vec, item.reference_vec),
+        "question_cos": cosine(answer_vec, item.question_vec),
+        # Shortness costs, length beyond the reference's earns nothing.
+        "length": min(0.0, float(np.log((content_answer + 1.0) / (content_reference + 1.0)))),
+        "off_topic": off_topic,
+        "contradiction": contradicted / max(1, len(points)),
+    }
+    features = dict(raw)
+    for name in RELATIVE_FEATURES:
+        if name in item.baseline:
+            base = min(item.baseline[name], 0.95)
+            features[name] = raw[name] - base
+    strength = {s: weighted_mean(answer_match[words.within(*s)], ans_w[words.within(*s)]) for s in on_spans}
+    return Analysis(
+        features=features, raw=raw, points=points, on_topic=on_spans, off_topic=off_spans, sentence_strength=strength,
+        question_novelty=weighted_mean(novel, words.rarity),
+    )
+
+
+def with_question_baseline(item: PreparedItem, question: PreparedAnswer) -> PreparedItem:
+    """The item with its baseline: the raw features the question earns as an answer to itself."""
+    return replace(item, baseline=analyse(replace(item, baseline={}), question).raw)

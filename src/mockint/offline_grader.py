@@ -1,0 +1,242 @@
+"""The offline grader: semantic grading with the local embedding model, no key, no internet.
+
+How it grades (`OfflineGrader.grade`):
+1. Spoken-style noise is stripped ("um", "you know", "the the", false starts) with a map back to the
+   original text, so fillers cost no content points and quoted spans index the original answer.
+2. Non-answers ("idk", "pass", empty) score 0. Attempts to instruct the grader, keyword lists and
+   answers that only restate the question are graded but capped at 1, with the reason in the notes.
+3. The answer's sentences are embedded in ONE forward pass (all-MiniLM-L6-v2 contextual word-piece
+   vectors; sentence vectors are mean-pooled from them). The item side (question, reference answer,
+   explanation, key points) is embedded once per item and kept in an LRU cache.
+4. Features (`offline_features.analyse`): BERTScore-style alignment recall and precision, each word
+   weighted by rarity (wordfreq Zipf) with the question's own words demoted; key-point coverage (items
+   without key points use the reference's sentences/clauses as pseudo key points); stem overlap;
+   pooled-vector cosine with the reference and the question; length adequacy; off-topic share;
+   contradicted key points (opposite word or negation in the best-aligned clause).
+5. A small logistic-link linear model (`offline_model.Calibration`) maps the features to 0-5.
+
+Calibration: `eval/calibrate_offline.py` fits the model on the `training` split of the SAF English
+short-answer dataset (2,112 human-graded networking answers, Filighera et al. 2022), choosing the
+regularisation by cross-validation grouped by question, and reports Pearson r / RMSE on its
+`unseen_answers` and `unseen_questions` splits; the fitted numbers and metrics are in
+`offline_calibration.json`. Empty answers are excluded from the fit (rule 2 grades them).
+"""
+
+import threading
+import time
+from collections import OrderedDict
+from typing import Protocol
+
+from mockint.alignment import WordVectors, concat, empty_words, merge_word_pieces, pooled
+from mockint.answer_checks import (
+    CleanText,
+    copy_reason,
+    injection_reason,
+    strip_fillers,
+    stuffing_reason,
+    trivial_reason,
+)
+from mockint.embeddings import LOCAL_MODEL_NAME, TokenEmbeddings, shared_local_embedder
+from mockint.grade import Coverage, Grade, GraderInfo, GradingItem, KeyPointResult
+from mockint.offline_features import (
+    COVERED_AT,
+    PARTLY_AT,
+    Analysis,
+    PreparedAnswer,
+    PreparedItem,
+    analyse,
+    with_question_baseline,
+)
+from mockint.offline_feedback import Findings, dimensions_for, feedback_text, model_answer_text, verdict_for
+from mockint.offline_model import Calibration, load_calibration
+from mockint.text_units import clause_spans, clean_reference, is_content, pseudo_key_points, sentence_spans, stem, words
+
+MAX_ANSWER_SENTENCES = 40
+CAPPED_SCORE = 1.0
+# A key point the answer contradicts costs this much, and the answer is "partial" at best.
+CONTRADICTION_PENALTY = 1.0
+CONTRADICTED_MAX = 3.0
+# A sentence of the answer is quoted in the model answer when it aligns this well with the rubric.
+STRONG_SENTENCE = 0.55
+
+
+class TokenEmbedder(Protocol):
+    def token_embeddings(self, texts: list[str]) -> list[TokenEmbeddings]: ...
+
+
+def _embed_texts(embedder: TokenEmbedder, texts: list[str]) -> list[tuple[list[tuple[int, int]], list[WordVectors]]]:
+    """Embed the sentences of several texts in one batch; per text, its sentence spans and word vectors."""
+    spans = [sentence_spans(t)[:MAX_ANSWER_SENTENCES] if t else [] for t in texts]
+    flat = [t[s:e] for t, sp in zip(texts, spans, strict=True) for s, e in sp]
+    outputs = iter(embedder.token_embeddings(flat) if flat else [])
+    result = []
+    for t, sp in zip(texts, spans, strict=True):
+        parts = []
+        for s, e in sp:
+            out = next(outputs)
+            parts.append(merge_word_pieces(t[s:e], out.tokens, out.vectors, out.offsets, base=s))
+        result.append((sp, parts))
+    return result
+
+
+def prepare_item(embedder: TokenEmbedder, item: GradingItem) -> PreparedItem:
+    reference = clean_reference(item.reference_answer)
+    points = [p.strip() for p in item.key_points if p.strip()]
+    pseudo = not points
+    if pseudo:
+        points = pseudo_key_points(reference)
+    embedded = _embed_texts(embedder, [item.question, reference, item.explanation, *points])
+    question, ref_words, expl_words, *point_words = [concat(parts) if parts else empty_words() for _, parts in embedded]
+    prepared = PreparedItem(
+        question_stems=frozenset(stem(w) for w in words(item.question) if is_content(w)),
+        question_vec=pooled(question.vectors, question.rarity),
+        reference=ref_words,
+        rubric=concat([ref_words, expl_words, *point_words]),
+        points=tuple(points),
+        point_words=tuple(point_words),
+        points_are_pseudo=pseudo,
+        reference_text=reference,
+    )
+    question_spans = embedded[0][0]
+    as_answer = PreparedAnswer(
+        text=item.question, words=question, sentences=tuple(question_spans),
+        clauses=tuple(c for s in question_spans for c in clause_spans(item.question, s)),
+    )
+    return with_question_baseline(prepared, as_answer)
+
+
+def prepare_answer(embedder: TokenEmbedder, text: str) -> PreparedAnswer:
+    ((sentences, parts),) = _embed_texts(embedder, [text])
+    clauses = tuple(c for s in sentences for c in clause_spans(text, s))
+    return PreparedAnswer(text=text, words=concat(parts) if parts else empty_words(), sentences=tuple(sentences),
+                          clauses=clauses)
+
+
+def final_score(calibration: Calibration, features: dict[str, float], contradicted: int, capped: bool) -> float:
+    """The calibrated score, then the rules: contradictions cost points, a non-genuine answer is capped."""
+    score = calibration.score(features)
+    if contradicted:
+        score = min(CONTRADICTED_MAX, score - CONTRADICTION_PENALTY * contradicted)
+    if capped:
+        score = min(score, CAPPED_SCORE)
+    return max(0.0, score)
+
+
+def cap_reasons(item: GradingItem, answer: str, clean: CleanText, analysis: Analysis) -> list[str]:
+    """Why the answer is not a genuine attempt (instructions to the grader, a keyword list, the question
+    restated); any reason caps the score at CAPPED_SCORE."""
+    found = (
+        injection_reason(answer),
+        stuffing_reason(clean.text, item.question),
+        copy_reason(analysis.question_novelty, analysis.features),
+    )
+    return [r for r in found if r]
+
+
+class ItemCache:
+    """LRU of prepared items keyed by the item's texts: the reference side is embedded once."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._data: OrderedDict[str, PreparedItem] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, embedder: TokenEmbedder, item: GradingItem) -> PreparedItem:
+        key = item.model_dump_json(include={"question", "reference_answer", "explanation", "key_points"})
+        with self._lock:
+            if key in self._data:
+                self._data.move_to_end(key)
+                return self._data[key]
+        prepared = prepare_item(embedder, item)
+        with self._lock:
+            self._data[key] = prepared
+            if len(self._data) > self.size:
+                self._data.popitem(last=False)
+        return prepared
+
+
+class OfflineGrader:
+    """Grades against the item with local embeddings and a calibrated feature model."""
+
+    def __init__(self, embedder: TokenEmbedder | None = None, calibration: Calibration | None = None) -> None:
+        self._embedder = embedder
+        self.calibration = calibration or load_calibration()
+        self.name = f"offline:minilm-align:{self.calibration.version}"
+        self._items = ItemCache()
+
+    @property
+    def embedder(self) -> TokenEmbedder:
+        if self._embedder is None:
+            self._embedder = shared_local_embedder()
+        return self._embedder
+
+    def analyse(self, item: GradingItem, answer: str) -> tuple[CleanText, PreparedItem, Analysis | None]:
+        """Features of `answer` (after filler removal); no analysis for an answer with no content."""
+        clean = strip_fillers(answer)
+        prepared = self._items.get(self.embedder, item)
+        if trivial_reason(clean.text):
+            return clean, prepared, None
+        return clean, prepared, analyse(prepared, prepare_answer(self.embedder, clean.text))
+
+    def grade(self, item: GradingItem, answer: str) -> Grade:
+        started = time.perf_counter()
+        clean, prepared, analysis = self.analyse(item, answer)
+        findings = self._findings(item, answer, clean, prepared, analysis)
+        notes = list(findings.cap_reasons)
+        if prepared.points_are_pseudo:
+            notes.append(f"No key points given: graded against {len(prepared.points)} points taken from the "
+                         "reference answer's sentences.")
+        if findings.fillers_removed:
+            notes.append(f"Ignored {findings.fillers_removed} filler words or repetitions (spoken style).")
+        if len(sentence_spans(clean.text)) > MAX_ANSWER_SENTENCES:
+            notes.append(f"Only the first {MAX_ANSWER_SENTENCES} sentences were graded.")
+        return Grade(
+            score=round(findings.score, 2),
+            verdict=verdict_for(findings),
+            dimensions=dimensions_for(findings),
+            key_points=findings.key_points,
+            misconceptions=findings.misconceptions,
+            feedback=feedback_text(findings),
+            model_answer=model_answer_text(findings),
+            follow_up=item.follow_up,
+            grader=GraderInfo(
+                kind="offline",
+                model=f"{LOCAL_MODEL_NAME} + calibration {self.calibration.version}",
+                latency_ms=round((time.perf_counter() - started) * 1000.0, 1),
+            ),
+            notes=notes,
+        )
+
+    def _findings(self, item: GradingItem, answer: str, clean: CleanText, prepared: PreparedItem,
+                  analysis: Analysis | None) -> Findings:
+        removed = max(0, len(words(answer)) - len(words(clean.text)))
+        base = dict(points_are_pseudo=prepared.points_are_pseudo, reference_answer=item.reference_answer,
+                    fillers_removed=removed, answer_words=len(words(clean.text)))
+        if analysis is None:
+            missed = [KeyPointResult(point=p, status=Coverage.missed) for p in prepared.points]
+            return Findings(score=0.0, key_points=missed, misconceptions=[], strong_sentences=[], off_topic=[],
+                            features={}, trivial=trivial_reason(clean.text), **base)
+        caps = cap_reasons(item, answer, clean, analysis)
+        score = final_score(self.calibration, analysis.features, analysis.contradicted, bool(caps))
+        key_points, misconceptions = [], []
+        for result in analysis.points:
+            status = (Coverage.missed if result.contradiction or result.recall < PARTLY_AT else
+                      Coverage.covered if result.recall >= COVERED_AT else Coverage.partly)
+            evidence = span = None
+            if result.clause is not None and (status is not Coverage.missed or result.contradiction):
+                span = clean.span_in_original(*result.clause)
+                evidence = answer[span[0] : span[1]]
+            if result.contradiction:
+                misconceptions.append(f"{result.contradiction}: you said '{evidence}', but the reference says "
+                                      f"'{result.point}'")
+            key_points.append(KeyPointResult(point=result.point, status=status, evidence=evidence, span=span))
+        contradicted = {kp.span for kp in key_points if kp.span and kp.status is Coverage.missed}
+        strong = [
+            answer[slice(*clean.span_in_original(*s))] for s in sorted(analysis.on_topic)
+            if analysis.sentence_strength.get(s, 0.0) >= STRONG_SENTENCE
+            and not any(c[0] >= clean.span_in_original(*s)[0] and c[1] <= clean.span_in_original(*s)[1]
+                        for c in contradicted)
+        ]
+        off_topic = [answer[slice(*clean.span_in_original(*s))] for s in sorted(analysis.off_topic)]
+        return Findings(score=score, key_points=key_points, misconceptions=misconceptions, strong_sentences=strong,
+                        off_topic=off_topic, features=analysis.features, cap_reasons=caps, **base)

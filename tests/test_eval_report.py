@@ -78,7 +78,9 @@ def test_compare_lists_moved_scores_and_metric_deltas(cases, tmp_path):
     assert [m.id for m in comparison.moved] == ["dropout-01"]
     mae = next(d for d in comparison.deltas if d.metric == "mae")
     assert mae.before == pytest.approx(0.0) and mae.delta == pytest.approx(1.0 / 14)
-    assert "## Compared with" in (tmp_path / "b" / "report.md").read_text()
+    report = (tmp_path / "b" / "report.md").read_text()
+    assert "## Compared with" in report
+    assert "0.00 -> 0.07 (+0.071)" in report  # MAE
 
 
 def test_bad_compare_target_fails_before_grading(cases, tmp_path):

@@ -247,10 +247,13 @@ def _disagreements_section(systems: Sequence[SystemRun], answers: dict[str, str]
 
 
 def _comparison_section(comparison: Comparison) -> list[str]:
-    lines = [f"## Compared with {comparison.previous}", ""]
-    lines += _table(["system", "metric", "before", "after", "delta"],
-                    [[d.system, METRIC_LABELS.get(d.metric, d.metric), _num(d.before), _num(d.after),
-                      f"{d.delta:+.3f}" if d.delta is not None else "n/a"] for d in comparison.deltas])
+    lines = [f"## Compared with {comparison.previous}", "", "Each cell: before -> after (change).", ""]
+    cells: dict[str, dict[str, str]] = {}
+    for d in comparison.deltas:
+        change = f" ({d.delta:+.3f})" if d.delta is not None else ""
+        cells.setdefault(d.system, {})[d.metric] = f"{_num(d.before)} -> {_num(d.after)}{change}"
+    lines += _table(["system", *METRIC_LABELS.values()],
+                    [[system, *(row.get(m, "n/a") for m in METRIC_LABELS)] for system, row in cells.items()])
     lines += [f"{len(comparison.moved)} scores moved by more than {comparison.threshold}:", ""]
     lines += _table(["system", "id", "gold", "before", "after"],
                     [[m.system, m.id, _num(m.gold), _num(m.before), _num(m.after)] for m in comparison.moved[:50]])

@@ -117,3 +117,23 @@ def test_usage_errors(tmp_path):
     assert result.exit_code == 2 and "MODEL=IN,OUT" in result.output
     result = CliRunner().invoke(app, ["eval", "--data", "x.csv", "--answer-col", "a"])
     assert result.exit_code == 2 and "all four" in result.output
+
+
+@pytest.mark.slow
+def test_offline_grader_and_baselines_side_by_side(tmp_path, monkeypatch):
+    from mockint.config import get_settings
+
+    monkeypatch.setenv("MOCKINT_CORPUS_DIR", str(DATA / "eval_corpus"))
+    get_settings.cache_clear()
+    result = CliRunner().invoke(app, ["eval", "--grader", "offline", "--no-progress", "--resamples", "100",
+                                      "--data", str(DATA / "eval_small.jsonl"), "--out", str(tmp_path / "run")])
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    record = json.loads((tmp_path / "run" / "result.json").read_text())
+    systems = [s["summary"]["system"] for s in record["systems"]]
+    assert systems[0].startswith("offline:") and systems[1:] == [
+        "baseline:token-overlap", "baseline:tfidf-cosine", "baseline:embedding-cosine:all-MiniLM-L6-v2"]
+    offline = record["systems"][0]
+    assert (offline["summary"]["scored"], offline["summary"]["errors"]) == (15, 0)
+    empty = next(c for c in offline["result"]["cases"] if c["id"] == "vanish-05")
+    assert empty["predicted"] == 0.0
+    assert not list((tmp_path / "data" / "cache").rglob("*.json"))  # offline grades are not cached

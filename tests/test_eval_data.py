@@ -133,3 +133,18 @@ def test_filter_syntax():
     assert parse_filter("split=unseen_questions") == ("split", "unseen_questions")
     with pytest.raises(EvalDataError, match="COLUMN=VALUE"):
         parse_filter("unseen_questions")
+
+
+def test_load_cases_filters_the_labelled_set(fixture_bank):
+    from mockint.eval_data import load_cases
+
+    spoken = load_cases(SMALL, filters=[("category", "spoken")])
+    assert [c.id for c in spoken] == ["dropout-02"]
+    assert [c.id for c in load_cases(SMALL, filters=[("question_id", "fixture-vanishing-gradient")], limit=2)] == [
+        "vanish-01", "vanish-02"]
+    with pytest.raises(EvalDataError, match="no column 'split'"):
+        load_cases(SMALL, filters=[("split", "test")])
+    with pytest.raises(EvalDataError, match="no answers"):
+        load_cases(SMALL, filters=[("category", "nonsense")])
+    with pytest.raises(EvalDataError, match="--question-col"):
+        load_cases(TABLE)

@@ -70,3 +70,39 @@ def test_evaluate_runs_graders_then_baselines():
     assert [(r.result.kind, r.result.system) for r in runs] == [("grader", "scripted:v1"),
                                                                 ("baseline", "baseline:token-overlap")]
     assert runs[1].summary.errors == 0 and runs[1].summary.latency_p50_ms is None
+
+
+def test_ctrl_c_drops_queued_answers(monkeypatch):
+    import _thread
+    import threading
+
+    from mockint import eval_runner
+
+    submitted, release = threading.Event(), threading.Event()
+    real_as_completed = eval_runner.as_completed
+
+    def as_completed(futures):
+        submitted.set()  # every answer is queued; the main thread now waits for results
+        return real_as_completed(futures)
+
+    monkeypatch.setattr(eval_runner, "as_completed", as_completed)
+    many = [case(f"c{i}", f"answer {i}", 3) for i in range(50)]
+
+    class InterruptedGrader(ScriptedGrader):
+        def grade(self, item, answer):
+            first = self.calls == 0
+            result = super().grade(item, answer)
+            if first:
+                submitted.wait(10)
+                _thread.interrupt_main()  # as if the user pressed Ctrl+C during the first answer
+            else:
+                release.wait(10)
+            return result
+
+    grader = InterruptedGrader()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            GradingEval(many, concurrency=1, progress=False)(grader)
+        assert grader.calls <= 2
+    finally:
+        release.set()

@@ -69,10 +69,18 @@ class GradingEval:
     def __call__(self, grader: Grader) -> EvalResult:
         started = time.perf_counter()
         bar = tqdm(total=len(self.cases), desc=grader.name, unit="answer", disable=not self.progress, leave=False)
-        with bar, ThreadPoolExecutor(max_workers=self.concurrency) as pool:
-            futures = [pool.submit(self._grade_one, grader, case) for case in self.cases]
-            for _ in as_completed(futures):
-                bar.update()
+        pool = ThreadPoolExecutor(max_workers=self.concurrency)
+        with bar:
+            try:
+                futures = [pool.submit(self._grade_one, grader, case) for case in self.cases]
+                for _ in as_completed(futures):
+                    bar.update()
+            except BaseException:
+                # Ctrl+C: drop the queued answers instead of grading (and paying for) all of them first.
+                # Grades already done are in the cache, so a re-run resumes where this one stopped.
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+        pool.shutdown()
         return EvalResult(system=grader.name, kind="grader", cases=[f.result() for f in futures],
                           wall_seconds=time.perf_counter() - started)
 

@@ -8,6 +8,7 @@ precision is the same the other way round. Pure functions: no model, no I/O.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -36,9 +37,13 @@ class WordVectors:
             tuple(self.spans[i] for i in idx), self.vectors[idx], self.rarity[idx],
         )
 
+    @cached_property
+    def _bounds(self) -> np.ndarray:
+        return np.array(self.spans, dtype=np.int64).reshape(-1, 2)
+
     def within(self, start: int, end: int) -> np.ndarray:
         """Mask of the words inside the character span [start, end)."""
-        return np.array([s >= start and e <= end for s, e in self.spans], dtype=bool)
+        return (self._bounds[:, 0] >= start) & (self._bounds[:, 1] <= end)
 
 
 def empty_words(dim: int = 384) -> WordVectors:

@@ -398,6 +398,19 @@ def bench_speech(args: argparse.Namespace) -> list[Figure]:
     ]
 
 
+@benchmark("offline-grader")
+def bench_offline_grader(args: argparse.Namespace) -> list[Figure]:
+    """Offline grader latency per answer over the bank (model loaded, item already embedded)."""
+    from mockint.offline_bench import bench_offline
+
+    m = bench_offline(args.corpus)
+    note = f"{m['answers']:.0f} answers to {m['questions']:.0f} bank questions"
+    return [
+        Figure("offline grade p50", m["p50_ms"], "ms", note=note),
+        Figure("offline grade p95", m["p95_ms"], "ms", "<= 50", note),
+        Figure("offline first grade of an item p95", m["first_grade_p95_ms"], "ms", note="also embeds the item"),
+    ]
+
 def render(results: dict[str, list[Figure]]) -> str:
     from io import StringIO
 

@@ -52,6 +52,10 @@ class PreparedItem:
     point_words: tuple[WordVectors, ...]
     points_are_pseudo: bool
     reference_text: str
+    # Rows of `rubric` holding the reference and each key point (the rubric is their concatenation, so
+    # one similarity matrix against the answer serves every feature).
+    reference_rows: tuple[int, int]
+    point_rows: tuple[tuple[int, int], ...]
     # Raw features of the question itself taken as the answer: restating the question is worth nothing,
     # so alignment features are measured as the gain over it. Set by `with_question_baseline`.
     baseline: dict[str, float] = field(default_factory=dict)
@@ -104,17 +108,16 @@ def _sentence_relevance(item: PreparedItem, answer: PreparedAnswer) -> dict[Span
     return result
 
 
-def _point_result(point: str, pw: WordVectors, item: PreparedItem, answer: PreparedAnswer, on_topic: np.ndarray,
-                  clause_masks: list[np.ndarray]) -> PointResult:
-    """Coverage of one key point, its best clause as evidence, and a contradiction cue. The cue is looked
-    for in the clause closest to the point counting the question's words too: "dropout is used at
-    inference" is about "disabled at inference" although only 'inference' is shared, and the question
-    asks about inference."""
+def _point_result(point: str, pw: WordVectors, sims: np.ndarray, item: PreparedItem, answer: PreparedAnswer,
+                  on_topic: np.ndarray, clause_masks: list[np.ndarray]) -> PointResult:
+    """Coverage of one key point (`sims`: its words against the answer's), its best clause as evidence, and
+    a contradiction cue. The cue is looked for in the clause closest to the point counting the question's
+    words too: "dropout is used at inference" is about "disabled at inference" although only 'inference'
+    is shared, and the question asks about inference."""
     weights = demoted_weights(pw, item.question_stems)
     if weights.sum() <= 0:
         weights = np.ones(len(pw), dtype=np.float32)
     plain = np.maximum(pw.rarity, 1e-3)
-    sims = similarity(pw, answer.words)
     recall = weighted_mean(best_match(sims[:, on_topic]), weights)
     best = {"demoted": (None, -1.0), "plain": (None, -1.0)}
     for span, mask in zip(answer.clauses, clause_masks, strict=True):
@@ -149,15 +152,16 @@ def analyse(item: PreparedItem, answer: PreparedAnswer) -> Analysis:
 
     ref_w = demoted_weights(item.reference, item.question_stems)
     ans_w = demoted_weights(words, item.question_stems)
-    recall = weighted_mean(best_match(similarity(item.reference, words)[:, on_mask]), ref_w)
-    answer_match = best_match(similarity(item.rubric, words), axis=0)
+    sims = similarity(item.rubric, words)
+    recall = weighted_mean(best_match(sims[slice(*item.reference_rows)][:, on_mask]), ref_w)
+    answer_match = best_match(sims, axis=0)
     precision = weighted_mean(answer_match, ans_w)
     lexical = lexical_recall(item.reference.stems, ref_w, on_words.stems)
     answer_vec = pooled(on_words.vectors, demoted_weights(on_words, item.question_stems))
     clause_masks = [words.within(*c) & on_mask for c in answer.clauses]
     points = [
-        _point_result(p, pw, item, answer, on_mask, clause_masks)
-        for p, pw in zip(item.points, item.point_words, strict=True)
+        _point_result(p, pw, sims[slice(*rows)], item, answer, on_mask, clause_masks)
+        for p, pw, rows in zip(item.points, item.point_words, item.point_rows, strict=True)
     ]
     contradicted = sum(p.contradiction is not None for p in points)
     coverage = float(np.mean([0.0 if p.contradiction else p.recall for p in points])) if points else recall

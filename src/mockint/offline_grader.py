@@ -25,7 +25,10 @@ regularisation by cross-validation grouped by question, and reports Pearson r / 
 import threading
 import time
 from collections import OrderedDict
+from itertools import pairwise
 from typing import Protocol
+
+import numpy as np
 
 from mockint.alignment import WordVectors, concat, empty_words, merge_word_pieces, pooled
 from mockint.answer_checks import (
@@ -87,6 +90,7 @@ def prepare_item(embedder: TokenEmbedder, item: GradingItem) -> PreparedItem:
         points = pseudo_key_points(reference)
     embedded = _embed_texts(embedder, [item.question, reference, item.explanation, *points])
     question, ref_words, expl_words, *point_words = [concat(parts) if parts else empty_words() for _, parts in embedded]
+    ends = np.cumsum([len(ref_words), len(expl_words), *(len(p) for p in point_words)]).tolist()
     prepared = PreparedItem(
         question_stems=frozenset(stem(w) for w in words(item.question) if is_content(w)),
         question_vec=pooled(question.vectors, question.rarity),
@@ -96,6 +100,8 @@ def prepare_item(embedder: TokenEmbedder, item: GradingItem) -> PreparedItem:
         point_words=tuple(point_words),
         points_are_pseudo=pseudo,
         reference_text=reference,
+        reference_rows=(0, ends[0]),
+        point_rows=tuple(pairwise(ends[1:])),
     )
     question_spans = embedded[0][0]
     as_answer = PreparedAnswer(
@@ -169,6 +175,10 @@ class OfflineGrader:
         if self._embedder is None:
             self._embedder = shared_local_embedder()
         return self._embedder
+
+    def prepare(self, item: GradingItem) -> None:
+        """Embed the item's side ahead of grading (e.g. while the candidate thinks)."""
+        self._items.get(self.embedder, item)
 
     def analyse(self, item: GradingItem, answer: str) -> tuple[CleanText, PreparedItem, Analysis | None]:
         """Features of `answer` (after filler removal); no analysis for an answer with no content."""

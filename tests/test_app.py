@@ -75,6 +75,14 @@ def test_first_question_is_shown_ready_to_answer():
     labels = [b.label for b in at.button]
     assert "⏭️ Skip" in labels and "💡 Show me the answer" in labels
     assert "Offline · local embeddings" in shown(at)
+    [speaker] = at.get("iframe")  # "Read aloud": the browser's speech synthesis, with the question as a JS string
+    assert "speechSynthesis" in speaker.proto.srcdoc and json.dumps(q.question) in speaker.proto.srcdoc
+
+
+def test_read_aloud_text_cannot_close_its_script():
+    at = AppTest.from_string("from mockint.ui_feedback import read_aloud\nread_aloud('a </script><b>x</b>')").run()
+    [speaker] = at.get("iframe")
+    assert "</script><b>" not in speaker.proto.srcdoc and "\\u003c/script>" in speaker.proto.srcdoc
 
 
 def test_typed_answer_gets_feedback_card_then_follow_up_then_next_question():

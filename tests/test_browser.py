@@ -48,6 +48,7 @@ def test_typed_answer_shows_score_and_follow_up_in_a_real_browser(tmp_path):
             page = browser.new_page(viewport={"width": 1280, "height": 1700})
             page.goto(app.url)
             expect(page.get_by_text(question.question)).to_be_visible(timeout=60_000)
+            assert _read_aloud_speaks(page) == [question.question]
             box = page.get_by_test_id("stChatInputTextArea")
             box.fill(ANSWER)
             box.press("Enter")
@@ -68,3 +69,12 @@ def test_typed_answer_shows_score_and_follow_up_in_a_real_browser(tmp_path):
     if UPDATE_SCREENSHOT:
         (ROOT / "docs").mkdir(exist_ok=True)
         shutil.copyfile(shot, ROOT / "docs" / "feedback-card.png")
+
+
+def _read_aloud_speaks(page) -> list[str]:
+    """Click "Read aloud" with the browser's speech synthesis recorded instead of played."""
+    page.frame_locator("iframe").first.locator("#say").wait_for(timeout=30_000)
+    [frame] = [f for f in page.frames if f.query_selector("#say") is not None]
+    frame.evaluate("() => { window.spoken = []; window.speechSynthesis.speak = u => window.spoken.push(u.text); }")
+    frame.locator("#say").click()
+    return frame.evaluate("() => window.spoken")

@@ -30,9 +30,9 @@ def grader_label(info: GraderInfo) -> str:
     return f"Graded offline ({info.model}, {info.latency_ms / 1000:.1f} s)"
 
 
-def read_aloud(text: str, key: str) -> None:
+def read_aloud(text: str) -> None:
     """A button that speaks `text` with the browser's own speech synthesis; nothing goes to a server."""
-    payload = json.dumps(text).replace("</", "<\\/")
+    payload = json.dumps(text).replace("<", "\\u003c")  # no "</script>" or "<!--" can end the script early
     st.iframe(
         f"""<!doctype html><html><body style="margin:0">
 <button id="say" title="Read the question aloud (your browser's voice)" style="font:14px 'Source Sans Pro',
@@ -49,7 +49,7 @@ button.onclick = () => {{
   utterance.rate = 0.95;
   synth.speak(utterance);
 }};
-</script><!-- {key} --></body></html>""",
+</script></body></html>""",
         height=42,
     )
 

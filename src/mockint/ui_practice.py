@@ -176,18 +176,18 @@ def _reveal(session: InterviewSession, key: str) -> None:
     st.session_state[REVEALED][key] = session.reveal_answer()
 
 
-def _shown_reference(key: str, *, model_answer: str | None = None) -> None:
+def _shown_reference(key: str) -> None:
     shown = st.session_state.get(REVEALED, {}).get(key)
     if shown:
         reference(answer=shown["answer"], explanation=shown["explanation"], key_points=shown["key_points"],
-                  model_answer=model_answer, expanded=True)
+                  expanded=True)
 
 
 def _answering_actions(session: InterviewSession, index: int, turn: Turn) -> None:
     key = f"{index}-main"
     cols = st.columns([1.2, 1.6, 1], vertical_alignment="center")
     with cols[0]:
-        read_aloud(turn.question.question, key)
+        read_aloud(turn.question.question)
     cols[1].button("💡 Show me the answer", key="reveal", on_click=lambda: _reveal(session, key),
                    help="See the reference answer. Answering afterwards still gets feedback, but the question "
                         "comes back sooner in review.")
@@ -199,7 +199,7 @@ def _follow_up_actions(session: InterviewSession, index: int, turn: Turn) -> Non
     key = f"{index}-follow-up"
     cols = st.columns([1.2, 1.6, 1.5, 1], vertical_alignment="center")
     with cols[0]:
-        read_aloud(turn.question.follow_up, key)
+        read_aloud(turn.question.follow_up)
     cols[1].button("💡 Show me the answer", key="reveal", on_click=lambda: _reveal(session, key))
     cols[2].button("↩️ Retry the question", key="retry", on_click=_act(session.retry))
     cols[3].button("⏭️ Skip", key="skip", on_click=_act(session.skip), help="Skip the follow-up and move on.")

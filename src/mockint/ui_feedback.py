@@ -65,8 +65,7 @@ def grade_card(grade: Grade, *, title: str = "Score", ref: dict | None = None) -
         for name, dim in grade.dimensions:
             st.progress(dim.score / 5, text=f"**{name.title()}** {dim.score:.1f} — {dim.reason}")
     if grade.grader.fallback_reason:
-        st.warning(f"The LLM grader was unavailable ({grade.grader.fallback_reason}), "
-                   "so the offline grader marked this answer.", icon="⚠️")
+        st.warning(grade.grader.fallback_reason, icon="⚠️")  # a sentence for the candidate, from the grader
     covered = [k for k in grade.key_points if k.status is not Coverage.missed]
     if covered:
         st.markdown("**What you covered**")

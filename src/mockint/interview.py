@@ -59,7 +59,6 @@ class Turn:
     skipped: bool = False
     follow_up_skipped: bool = False
     revealed: bool = False
-    attempts: int = 0
     reviewed_in_fsrs: bool = False
     attempt_ids: list[int] = field(default_factory=list)
 
@@ -166,7 +165,6 @@ class InterviewSession:
         grade = self._grade(turn, GradingItem.from_question(q), "main", q.question, answer, notes,
                             transcript, recording_s, on_feedback)
         turn.answer, turn.grade, turn.delivery, turn.stage = answer, grade, delivery, Stage.follow_up
-        turn.attempts += 1
         if not turn.reviewed_in_fsrs:
             # Only the first graded answer is a fair recall; a retry comes right after reading the feedback.
             from fsrs import Rating

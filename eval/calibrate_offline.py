@@ -49,6 +49,7 @@ CANDIDATE_SETS = {
     "core": ["recall", "lexical", "sentence_cos", "length", "precision", "off_topic"],
 }
 LAMBDAS = (0.01, 0.03, 0.1, 0.3)
+TIE_RMSE = 0.005
 
 
 @dataclass
@@ -156,13 +157,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     train = [r for r in rows if r.split == "training" and r.features is not None]
     y_train = np.array([r.human for r in train])
 
-    best = None
+    tried = []
     for set_name, names in CANDIDATE_SETS.items():
         for lam in LAMBDAS:
             m = metrics(grouped_cv(train, names, lam), y_train)
-            print(f"  cv {set_name:26s} lambda={lam:<6} r={m['pearson']:.3f} rmse={m['rmse']:.3f}")
-            if best is None or m["rmse"] < best[0]["rmse"]:
-                best = (m, set_name, names, lam)
+            print(f"  cv {set_name:10s} lambda={lam:<5} r={m['pearson']:.3f} rmse={m['rmse']:.3f}")
+            tried.append((m, set_name, names, lam))
+    # Near-ties are noise: within TIE_RMSE of the best, take the fewest features, then the strongest penalty.
+    best_rmse = min(t[0]["rmse"] for t in tried)
+    best = min((t for t in tried if t[0]["rmse"] <= best_rmse + TIE_RMSE), key=lambda t: (len(t[2]), -t[3]))
     cv_metrics, set_name, names, lam = best
     x_train = np.array([[r.features[n] for n in names] for r in train])
     cal = fit(x_train, y_train, names, lam)

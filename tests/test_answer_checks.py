@@ -108,10 +108,13 @@ def test_sentences_terse_answers_lists_asked_for_and_formulas_are_not_stuffing(a
 
 
 def test_copy_of_the_question_is_detected_from_novelty_or_meaning():
-    assert copy_reason(0.05, {"question_cos": 1.0, "recall": 0.0, "lexical": 0.0})
-    assert copy_reason(0.5, {"question_cos": 0.7, "recall": 0.01, "lexical": 0.0})
-    assert copy_reason(0.5, {"question_cos": 0.7, "recall": 0.2, "lexical": 0.1}) is None
-    assert copy_reason(0.5, {"question_cos": 0.3, "recall": 0.0, "lexical": 0.0}) is None  # wrong, not a copy
+    nothing = {"question_cos": 0.7, "recall": 0.01, "lexical": 0.0, "sentence_cos": -0.05}
+    assert copy_reason(0.05, {**nothing, "question_cos": 1.0})
+    assert copy_reason(0.3, nothing)  # mostly the question's words, no gain
+    assert copy_reason(0.5, nothing, "The question asks what dropout does.")  # talks about the question
+    assert copy_reason(0.5, nothing, "A linked list uses pointers.") is None  # new words: a weak answer
+    assert copy_reason(0.3, {**nothing, "recall": 0.2, "lexical": 0.1}) is None  # gains on the reference
+    assert copy_reason(0.3, {**nothing, "question_cos": 0.3}) is None  # wrong, not a copy
 
 
 @pytest.mark.parametrize(

@@ -150,11 +150,10 @@ _NEGATIONS = frozenset(_NEGATION_LIST.split())
 _OPPOSITE_LIST = [
     ("enabled enable used use applied apply", "disabled disable unused off"),
     ("increase increasing raise grow rise", "decrease decreasing reduce lower shrink drop fall"),
-    ("before first earlier", "after last later"),
+    ("before earlier", "after later"),
     ("true correct valid always", "false incorrect invalid never"),
     ("same identical equal", "different distinct unequal"),
     ("overfitting overfit variance", "underfitting underfit bias"),
-    ("training train", "inference test testing prediction"),
     ("lifo", "fifo"),
     ("sorted ordered", "unsorted unordered"),
     ("stable", "unstable"),
@@ -224,12 +223,19 @@ def content_words(text: str) -> list[str]:
     return [w for w in words(text) if w not in FUNCTION_WORDS]
 
 
-def copy_reason(question_novelty: float, features: dict[str, float]) -> str | None:
+_ABOUT_THE_QUESTION = re.compile(
+    r"\b(?:the|this|your|that)\s+question\b|\byou(?:'re|\s+are)?\s+ask(?:ing|ed)?\b|\basks?\s+(?:what|how|why|whether|about)\b",
+    re.IGNORECASE,
+)
+
+
+def copy_reason(question_novelty: float, features: dict[str, float], answer: str = "") -> str | None:
     """The answer restates the question instead of answering it: almost no words beyond the question's
-    (`question_novelty`, rarity-weighted), or close in meaning to the question while adding nothing of the
-    reference's own content (recall and stem overlap no better than the question's own)."""
-    if question_novelty < 0.1 or (
-        features["question_cos"] >= 0.6 and features["recall"] <= 0.05 and features["lexical"] <= 0.05
-    ):
+    (`question_novelty`, rarity-weighted), or close in meaning to the question while gaining nothing on
+    the reference (recall, stem overlap and meaning no better than the question's own) and either mostly
+    the question's words or talking about the question."""
+    no_gain = (features["recall"] <= 0.05 and features["lexical"] <= 0.05 and features["sentence_cos"] <= 0.02
+               and features["question_cos"] >= 0.6)
+    if question_novelty < 0.15 or (no_gain and (question_novelty < 0.35 or _ABOUT_THE_QUESTION.search(answer))):
         return "The answer mostly restates the question; it does not say anything the question did not."
     return None

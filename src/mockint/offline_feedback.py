@@ -136,7 +136,7 @@ def model_answer_text(f: Findings) -> str:
     missed = [k.point for k in f.key_points if k.status is Coverage.missed]
     if f.trivial or f.cap_reasons or not f.strong_sentences:
         return f"From the reference answer: {f.reference_answer.strip()}"
-    text = " ".join(s.strip() for s in f.strong_sentences)
+    text = " ".join(s.strip()[:1].upper() + s.strip()[1:] for s in f.strong_sentences)
     if missed:
         text += " " + " ".join(p.strip().rstrip(".") + "." for p in missed)
         return f"Built from your strongest sentences and the reference answer for the missed points: {text}"

@@ -134,7 +134,7 @@ def cap_reasons(item: GradingItem, answer: str, clean: CleanText, analysis: Anal
     found = (
         injection_reason(answer),
         stuffing_reason(clean.text, item.question),
-        copy_reason(analysis.question_novelty, analysis.features),
+        copy_reason(analysis.question_novelty, analysis.features, clean.text),
     )
     return [r for r in found if r]
 
@@ -240,12 +240,12 @@ class OfflineGrader:
                 misconceptions.append(f"{result.contradiction}: you said '{evidence}', but the reference says "
                                       f"'{result.point}'")
             key_points.append(KeyPointResult(point=result.point, status=status, evidence=evidence, span=span))
-        contradicted = {kp.span for kp in key_points if kp.span and kp.status is Coverage.missed}
+        contradicted = [r.clause for r in analysis.points if r.contradiction and r.clause]
+        # The model answer quotes the candidate's words without the fillers.
         strong = [
-            answer[slice(*clean.span_in_original(*s))] for s in sorted(analysis.on_topic)
-            if analysis.sentence_strength.get(s, 0.0) >= STRONG_SENTENCE
-            and not any(c[0] >= clean.span_in_original(*s)[0] and c[1] <= clean.span_in_original(*s)[1]
-                        for c in contradicted)
+            clean.text[s:e] for s, e in sorted(analysis.on_topic)
+            if analysis.sentence_strength.get((s, e), 0.0) >= STRONG_SENTENCE
+            and not any(c[0] < e and s < c[1] for c in contradicted)
         ]
         off_topic = [answer[slice(*clean.span_in_original(*s))] for s in sorted(analysis.off_topic)]
         return Findings(score=score, key_points=key_points, misconceptions=misconceptions, strong_sentences=strong,

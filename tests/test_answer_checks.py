@@ -44,7 +44,7 @@ def test_clean_spans_map_back_to_the_original_text():
 
 
 @pytest.mark.parametrize("answer", ["", "   ", "idk", "I don't know", "Fine.", "pass", "Um, I don't know, sorry.",
-                                    "No submission.", "no response", "?", "I have no idea"])
+                                    "No submission.", "no response", "?", "I have no idea", "x", "-"])
 def test_non_answers_are_trivial(answer):
     assert trivial_reason(strip_fillers(answer).text)
 

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from mockint.embeddings import TokenEmbeddings
+from mockint.errors import GradingError
 from mockint.grade import GradingItem
 from mockint.offline_features import analyse
 from mockint.offline_grader import CAPPED_SCORE, CONTRADICTED_MAX, final_score, prepare_answer, prepare_item
@@ -101,6 +102,11 @@ def test_a_contradicted_key_point_is_flagged(fake, item):
     flagged = [p for p in result.points if p.contradiction]
     assert [p.point for p in flagged] == ["disabled at inference"]
     assert "used" in flagged[0].contradiction
+
+
+def test_an_item_without_a_reference_cannot_be_graded(fake):
+    with pytest.raises(GradingError, match="no reference answer"):
+        prepare_item(fake, GradingItem(question="What is X?", reference_answer="  "))
 
 
 def test_rules_on_top_of_the_model_cap_and_penalise():

@@ -60,7 +60,7 @@ CASES = {
     "hash-table": (HASH_TABLE,
                    "It maps keys to values by hashing each key to an index in an array of buckets, so on average "
                    "finding a key takes constant time.",
-                   "A table that stores data using hashing.",
+                   "A structure that maps keys to values with a hash function.",
                    "A sorted tree of keys where each lookup takes log n time."),
 }
 

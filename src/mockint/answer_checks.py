@@ -82,8 +82,8 @@ _NON_ANSWER_PHRASES = re.compile(
 
 def trivial_reason(clean: str) -> str | None:
     """Why the answer is no answer at all (empty, 'idk', 'pass', 'fine'), or None if it says something."""
-    if not words(clean):
-        return "The answer is empty."
+    if sum(c.isalnum() for c in clean) <= 1:
+        return "The answer is empty." if not clean.strip() else f"The answer ('{clean.strip()}') is too short to grade."
     rest = _NON_ANSWER_PHRASES.sub(" ", clean)
     if not any(is_content(w) for w in words(rest)):
         return f"The answer ('{clean.strip()[:40]}') gives no content to grade."

@@ -5,21 +5,25 @@ How it grades (`OfflineGrader.grade`):
    original text, so fillers cost no content points and quoted spans index the original answer.
 2. Non-answers ("idk", "pass", empty) score 0. Attempts to instruct the grader, keyword lists and
    answers that only restate the question are graded but capped at 1, with the reason in the notes.
-3. The answer's sentences are embedded in ONE forward pass (all-MiniLM-L6-v2 contextual word-piece
-   vectors; sentence vectors are mean-pooled from them). The item side (question, reference answer,
-   explanation, key points) is embedded once per item and kept in an LRU cache.
+3. The answer's sentences are embedded in ONE batch (all-MiniLM-L6-v2 contextual word-piece vectors,
+   one sentence per row so unrelated padding cannot change how the rest is read; sentence vectors are
+   pooled from the word vectors). The item side (question, reference answer, explanation, key points)
+   is embedded once per item and kept in an LRU cache (`prepare`).
 4. Features (`offline_features.analyse`): BERTScore-style alignment recall and precision, each word
-   weighted by rarity (wordfreq Zipf) with the question's own words demoted; key-point coverage (items
-   without key points use the reference's sentences/clauses as pseudo key points); stem overlap;
-   pooled-vector cosine with the reference and the question; length adequacy; off-topic share;
-   contradicted key points (opposite word or negation in the best-aligned clause).
-5. A small logistic-link linear model (`offline_model.Calibration`) maps the features to 0-5.
+   weighted by rarity (wordfreq Zipf, not an IDF fitted on one dataset) with the question's own words
+   demoted; key-point coverage (items without key points use the reference's sentences as pseudo key
+   points); stem overlap; pooled-vector cosine with the reference and the question; length adequacy;
+   off-topic share. Recall, coverage, overlap and cosine are measured as the gain over what the
+   question itself earns as an answer, so restating the question is worth nothing on any item.
+5. A small logistic-link linear model (`offline_model.Calibration`, six weights) maps them to 0-5;
+   a contradicted key point (opposite word or negation in the clause aligned with it) then costs a
+   point and caps the grade at 3.
 
 Calibration: `eval/calibrate_offline.py` fits the model on the `training` split of the SAF English
-short-answer dataset (2,112 human-graded networking answers, Filighera et al. 2022), choosing the
-regularisation by cross-validation grouped by question, and reports Pearson r / RMSE on its
-`unseen_answers` and `unseen_questions` splits; the fitted numbers and metrics are in
-`offline_calibration.json`. Empty answers are excluded from the fit (rule 2 grades them).
+short-answer dataset (human-graded networking answers, Filighera et al. 2022), choosing the feature
+set and regularisation by cross-validation grouped by question, and reports Pearson r / RMSE on its
+`unseen_answers` and `unseen_questions` splits; the fitted numbers and those metrics are in
+`offline_calibration.json`. Empty answers are left out of the fit (rule 2 grades them).
 """
 
 import threading
@@ -40,6 +44,7 @@ from mockint.answer_checks import (
     trivial_reason,
 )
 from mockint.embeddings import LOCAL_MODEL_NAME, TokenEmbeddings, shared_local_embedder
+from mockint.errors import GradingError
 from mockint.grade import Coverage, Grade, GraderInfo, GradingItem, KeyPointResult
 from mockint.offline_features import (
     COVERED_AT,
@@ -84,6 +89,11 @@ def _embed_texts(embedder: TokenEmbedder, texts: list[str]) -> list[tuple[list[t
 
 def prepare_item(embedder: TokenEmbedder, item: GradingItem) -> PreparedItem:
     reference = clean_reference(item.reference_answer)
+    if not words(reference):
+        raise GradingError(
+            f"Cannot grade offline: the question '{item.question[:60]}' has no reference answer to compare with.",
+            hint="Add a reference answer to the item (the bank's `answer` field, or the eval file's reference column).",
+        )
     points = [p.strip() for p in item.key_points if p.strip()]
     pseudo = not points
     if pseudo:

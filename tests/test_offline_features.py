@@ -104,6 +104,17 @@ def test_a_contradicted_key_point_is_flagged(fake, item):
     assert "used" in flagged[0].contradiction
 
 
+def test_an_opposite_word_that_another_key_point_says_is_no_contradiction(fake):
+    item = prepare_item(fake, GradingItem(
+        question="How do you tell overfitting from underfitting?",
+        reference_answer="Compare training and validation error.",
+        key_points=["underfitting shows as high training error and similar validation error",
+                    "overfitting shows as low training error and much higher validation error"],
+    ))
+    result = features(fake, item, "Low training error and much higher validation error shows overfitting.")
+    assert result.contradicted == 0
+
+
 def test_an_item_without_a_reference_cannot_be_graded(fake):
     with pytest.raises(GradingError, match="no reference answer"):
         prepare_item(fake, GradingItem(question="What is X?", reference_answer="  "))

@@ -101,6 +101,8 @@ _INJECTION = re.compile(
     r"|\byou\s+(?:must|should|will|have\s+to|are\s+(?:required|instructed)\s+to)\s+"
     r"(?:award|give|grade|score|rate|mark|pass|accept)\b"
     r"|\b(?:system|developer)\s+(?:prompt|message|mode)\b|\bnew\s+instructions\b|</?\s*(?:system|assistant|user)\s*>"
+    r"|\b(?:the|this|your)\s+(?:rubric|marking\s+scheme|grading\s+(?:criteria|instructions))\b"
+    r"|\bmeets?\s+all\s+(?:the\s+)?key\s+points\b|\bscore\s+of\s+(?:5|five|10|100)\b"
     r"|[\"']?score[\"']?\s*[:=]\s*[\"']?(?:5|five|100)\b",
     re.IGNORECASE,
 )
@@ -118,17 +120,16 @@ _LIST_SPLIT = re.compile(r"[,;/|\n]+|\s+-\s+|\s*•\s*")
 
 
 def stuffing_reason(clean: str, question: str) -> str | None:
-    """A bag of keywords with no sentences or relations between them. Terse notes and formulas are
-    not stuffing, and a short list is a fair answer when the question asks to name or list things."""
-    tokens = [t for t in words(clean) if t.isalpha()]
-    if len(tokens) < 8 or len(tokens) < 0.6 * len(words(clean)):
+    """A bag of keywords with no sentences or relations between them: few function words (real sentences
+    have a third or more), or a list of many short items. Terse notes and formulas are not stuffing, and a
+    list is a fair answer when the question asks to name or list things."""
+    tokens = [t for t in words(clean) if any(c.isalpha() for c in t)]
+    if len(tokens) < 8 or len(tokens) < 0.6 * len(words(clean)) or _ASKS_FOR_LIST.search(question):
         return None
     ratio = function_word_ratio(" ".join(tokens))
     items = [i for i in _LIST_SPLIT.split(clean) if words(i)]
     listy = len(items) >= 5 and sum(len(words(i)) <= 3 for i in items) >= 0.8 * len(items)
-    if _ASKS_FOR_LIST.search(question):
-        return None
-    if ratio < 0.05 or (listy and ratio < 0.15):
+    if ratio < 0.05 or (len(tokens) >= 12 and ratio < 0.15) or (listy and ratio < 0.2):
         return (
             "The answer is a list of keywords without sentences saying how they relate; "
             "keywords alone do not show understanding."
@@ -153,7 +154,7 @@ _OPPOSITE_LIST = [
     ("before earlier", "after later"),
     ("true correct valid always", "false incorrect invalid never"),
     ("same identical equal", "different distinct unequal"),
-    ("overfitting overfit variance", "underfitting underfit bias"),
+    ("overfitting overfit overfits", "underfitting underfit underfits"),
     ("lifo", "fifo"),
     ("sorted ordered", "unsorted unordered"),
     ("stable", "unstable"),
@@ -178,7 +179,8 @@ _STATEMENT_WORD_LIST = (
 _STATEMENT_WORDS = frozenset(_STATEMENT_WORD_LIST.split())
 
 
-def _opposite_word(point: str, evidence: str, ignore: frozenset[str]) -> tuple[str, str] | None:
+def opposite_word(point: str, evidence: str, ignore: frozenset[str] = frozenset()) -> tuple[str, str] | None:
+    """(word the evidence says, its opposite in the point), e.g. ('used', 'disabled'), or None."""
     p_stems, e_stems = {stem(w) for w in words(point)}, {stem(w) for w in words(evidence)}
     for side_a, side_b in _OPPOSITES:
         for mine, theirs in ((side_a, side_b), (side_b, side_a)):
@@ -210,7 +212,7 @@ def contradiction_cue(
     evidence_stems = {stem(w) for w in words(evidence) if is_content(w)}
     shared = len(point_stems & evidence_stems) / len(point_stems)
     both_ways = min(shared, len(point_stems & evidence_stems) / max(1, len(evidence_stems)))
-    opposite = _opposite_word(point, evidence, question_stems)
+    opposite = opposite_word(point, evidence, question_stems)
     negation_differs = negated(point) != negated(evidence)
     if opposite and not negation_differs and shared >= 0.25:
         return f"says '{opposite[0]}' where the reference says '{opposite[1]}'"

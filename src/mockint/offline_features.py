@@ -20,8 +20,8 @@ from mockint.alignment import (
     similarity,
     weighted_mean,
 )
-from mockint.answer_checks import contradiction_cue
-from mockint.text_units import is_content, words
+from mockint.answer_checks import contradiction_cue, opposite_word
+from mockint.text_units import is_content, stem, words
 
 Span = tuple[int, int]
 
@@ -56,8 +56,8 @@ class PreparedItem:
     point_words: tuple[WordVectors, ...]
     points_are_pseudo: bool
     reference_text: str
-    # Rows of `rubric` holding the reference and each key point (the rubric is their concatenation, so
-    # one similarity matrix against the answer serves every feature).
+    # Rows of `rubric` holding `reference` (what an answer should cover) and each key point: the rubric is
+    # reference answer, key points, explanation in that order, so one similarity matrix serves every feature.
     reference_rows: tuple[int, int]
     point_rows: tuple[tuple[int, int], ...]
     # Raw features of the question itself taken as the answer: restating the question is worth nothing,
@@ -170,6 +170,21 @@ def _contradiction(point: str, pw: WordVectors, sims: np.ndarray, item: Prepared
     return None
 
 
+def _about_another_point(points: list[PointResult], item: PreparedItem, answer: PreparedAnswer) -> list[PointResult]:
+    """Drop a contradiction whose opposite word is what another key point says: "low training error and
+    high validation error means overfitting" matches the overfitting point, it does not deny the
+    underfitting one."""
+    stems_of = [{stem(w) for w in words(p.point)} for p in points]
+    result = []
+    for i, p in enumerate(points):
+        if p.contradiction and p.clause:
+            said = opposite_word(p.point, answer.text[p.clause[0] : p.clause[1]], item.question_stems)
+            if said and any(stem(said[0]) in stems_of[j] for j in range(len(points)) if j != i):
+                p = PointResult(p.point, p.recall, None, None)
+        result.append(p)
+    return result
+
+
 def analyse(item: PreparedItem, answer: PreparedAnswer) -> Analysis:
     """All features of `answer` for `item`. Recall-type features and length use only on-topic sentences,
     so padding an answer with unrelated text can lower its precision but never raise anything else."""
@@ -191,13 +206,16 @@ def analyse(item: PreparedItem, answer: PreparedAnswer) -> Analysis:
     lexical = lexical_recall(item.reference.stems, ref_w, on_words.stems)
     answer_vec = pooled(on_words.vectors, demoted_weights(on_words, item.question_stems))
     clause_masks = [words.within(*c) & on_mask for c in answer.clauses]
-    points = [
+    points = _about_another_point([
         _point_result(p, pw, sims[slice(*rows)], item, answer, on_mask, clause_masks)
         for p, pw, rows in zip(item.points, item.point_words, item.point_rows, strict=True)
-    ]
+    ], item, answer)
     contradicted = sum(p.contradiction is not None for p in points)
     coverage = float(np.mean([0.0 if p.contradiction else p.recall for p in points])) if points else recall
-    content_answer = float((on_words.rarity > 0).sum())
+    # Length counts content that bears on the rubric: a word counts in full from a 0.7 match with a rubric
+    # word, not at all below 0.3, so on-topic chatter ("LoRA is a game changer") adds little.
+    bearing = np.clip((answer_match[on_mask] - 0.3) / 0.4, 0.0, 1.0)
+    content_answer = float(bearing[on_words.rarity > 0].sum())
     content_reference = float((item.reference.rarity > 0).sum())
     total_rarity = float(words.rarity.sum())
     off_topic = float(words.rarity[~on_mask].sum() / total_rarity) if total_rarity > 0 else 0.0

@@ -100,18 +100,21 @@ def prepare_item(embedder: TokenEmbedder, item: GradingItem) -> PreparedItem:
         points = pseudo_key_points(reference)
     embedded = _embed_texts(embedder, [item.question, reference, item.explanation, *points])
     question, ref_words, expl_words, *point_words = [concat(parts) if parts else empty_words() for _, parts in embedded]
-    ends = np.cumsum([len(ref_words), len(expl_words), *(len(p) for p in point_words)]).tolist()
+    # What an answer should cover: the reference answer and, when the item has them, its key points (a bank's
+    # one-line reference leaves most of the rubric in the key points). Pseudo points repeat the reference.
+    target = ref_words if pseudo else concat([ref_words, *point_words])
+    ends = np.cumsum([len(ref_words), *(len(p) for p in point_words)]).tolist()
     prepared = PreparedItem(
         question_stems=frozenset(stem(w) for w in words(item.question) if is_content(w)),
         question_vec=pooled(question.vectors, question.rarity),
-        reference=ref_words,
-        rubric=concat([ref_words, expl_words, *point_words]),
+        reference=target,
+        rubric=concat([ref_words, *point_words, expl_words]),
         points=tuple(points),
         point_words=tuple(point_words),
         points_are_pseudo=pseudo,
         reference_text=reference,
-        reference_rows=(0, ends[0]),
-        point_rows=tuple(pairwise(ends[1:])),
+        reference_rows=(0, len(target)),
+        point_rows=tuple(pairwise(ends)),
     )
     question_spans = embedded[0][0]
     as_answer = PreparedAnswer(

@@ -4,8 +4,8 @@ score = 5 * sigmoid(bias + sum_i weight_i * (feature_i - mean_i) / scale_i)
 
 The numbers live in `offline_calibration.json`, written by `eval/calibrate_offline.py` (fitted on
 human-graded answers; see that script). Weights of features that padding can only lower (precision)
-are fitted >= 0 and those it can only raise (off-topic share) <= 0, so an answer padded with unrelated
-text never scores above its clean twin.
+are fitted >= 0 (precision >= 0.2) and those it can only raise (off-topic share) <= 0, and length and
+recall count only on-topic content bearing on the rubric, so padding an answer does not raise it.
 """
 
 import json

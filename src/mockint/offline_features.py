@@ -27,9 +27,9 @@ Span = tuple[int, int]
 
 # Features measured as the gain over the question-as-answer baseline (raw - base): restating the
 # question earns 0, and items whose question gives much of the answer away are not inflated.
-RELATIVE_FEATURES = ("recall", "coverage", "lexical", "sentence_cos")
+RELATIVE_FEATURES = ("recall", "coverage", "lexical", "sentence_cos", "coverage_max")
 FEATURE_NAMES = (
-    "recall", "precision", "coverage", "lexical", "sentence_cos", "question_cos", "length", "off_topic",
+    "recall", "precision", "coverage", "coverage_max", "lexical", "sentence_cos", "question_cos", "length", "off_topic",
     "contradiction",
 )
 # A sentence whose best link to the question/reference material is weaker than this is off topic.
@@ -224,6 +224,8 @@ def analyse(item: PreparedItem, answer: PreparedAnswer) -> Analysis:
         "recall": recall,
         "precision": precision,
         "coverage": coverage,
+        # A right answer nails at least one point; a wrong one brushes the words of several.
+        "coverage_max": max((0.0 if p.contradiction else p.recall for p in points), default=recall),
         "lexical": lexical,
         "sentence_cos": cosine(answer_vec, item.reference_vec),
         "question_cos": cosine(answer_vec, item.question_vec),

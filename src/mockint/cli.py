@@ -40,14 +40,10 @@ def app_command(
     """Serve the Streamlit practice app."""
     import subprocess
 
-    script = Path(__file__).with_name("app.py")
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", str(script),
-        "--server.address", host, "--server.port", str(port),
-        "--server.headless", "true", "--browser.gatherUsageStats", "false",
-    ]
+    from mockint.app_server import streamlit_command
+
     typer.echo(f"mockint: serving on http://{host}:{port}  (Ctrl+C to stop)")
-    raise typer.Exit(subprocess.call(cmd))
+    raise typer.Exit(subprocess.call(streamlit_command(port, host)))
 
 
 @bank_app.command("import")

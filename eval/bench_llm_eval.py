@@ -15,7 +15,6 @@ import os
 import sys
 import tempfile
 import time
-from dataclasses import asdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,7 +22,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 if (ROOT.parent / "shared" / "tiktoken").is_dir():  # token counting tables, as `make bench` sets them
     os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(ROOT.parent / "shared" / "tiktoken"))
 
-from mockint.bench import Figure, render  # noqa: E402
+from mockint.bench import Figure, report  # noqa: E402
 from mockint.config import Settings  # noqa: E402
 from mockint.eval_data import LabelledCase, TableSpec, load_table  # noqa: E402
 from mockint.eval_runner import GradingEval, build_eval_grader  # noqa: E402
@@ -119,11 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         run_args = argparse.Namespace(**vars(args))
         run_args.answers = args.answers or (1000 if name == "offline" else 400)
         results[name] = BENCHES[name](run_args)
-    if args.json:
-        print(json.dumps({n: [{**asdict(f), "ok": f.ok} for f in fs] for n, fs in results.items()}, indent=2))
-    else:
-        print(render(results))
-    return 0 if all(f.ok is not False for fs in results.values() for f in fs) else 1
+    return report(results, as_json=args.json)
 
 
 if __name__ == "__main__":

@@ -292,8 +292,12 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [n for n in args.names if n not in BENCHMARKS]
     if unknown:
         parser.error(f"unknown benchmark {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}")
-    results = {name: BENCHMARKS[name](args) for name in (args.names or DEFAULT_RUN)}
-    if args.json:
+    return report({name: BENCHMARKS[name](args) for name in (args.names or DEFAULT_RUN)}, as_json=args.json)
+
+
+def report(results: dict[str, list[Figure]], *, as_json: bool = False) -> int:
+    """Print the figures (a table, or JSON); the exit status says whether every target was met."""
+    if as_json:
         print(json.dumps({n: [{**asdict(f), "ok": f.ok} for f in fs] for n, fs in results.items()}, indent=2))
     else:
         print(render(results))

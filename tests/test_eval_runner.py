@@ -106,3 +106,28 @@ def test_ctrl_c_drops_queued_answers(monkeypatch):
         assert grader.calls <= 2
     finally:
         release.set()
+
+
+def test_a_grader_with_grade_many_is_called_in_chunks_and_keeps_case_order():
+    class Batching(ScriptedGrader):
+        def __init__(self) -> None:
+            super().__init__(scores=SCORES)
+            self.chunks: list[int] = []
+
+        def grade_many(self, items, answers):
+            self.chunks.append(len(answers))
+            out = []
+            for item, answer in zip(items, answers, strict=True):
+                try:
+                    out.append(self.grade(item, answer))
+                except Exception as exc:
+                    out.append(exc)
+            return out
+
+    grader = Batching()
+    result = GradingEval(CASES, concurrency=2, progress=False, chunk_size=3)(grader)
+    assert sorted(grader.chunks) == [1, 3, 3]
+    assert [c.id for c in result.cases] == [c.id for c in CASES]
+    by_id = {c.id: c for c in result.cases}
+    assert by_id["a"].predicted == 4.0
+    assert by_id["f"].predicted is None and by_id["f"].error

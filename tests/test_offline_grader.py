@@ -8,6 +8,7 @@ import yaml
 from scipy.stats import pearsonr, spearmanr
 
 from mockint.embeddings import shared_local_embedder
+from mockint.errors import GradingError
 from mockint.grade import Coverage, GradingItem, Verdict
 from mockint.offline_grader import OfflineGrader
 from mockint.offline_model import load_calibration
@@ -207,3 +208,21 @@ def test_ranking_on_hand_written_cs_answers(grader):
         per_question.append(spearmanr(scores, truth)[0])
     assert pearsonr(predicted, human)[0] >= 0.55
     assert np.mean(per_question) >= 0.6
+
+
+def test_grade_many_equals_grading_one_at_a_time(grader):
+    no_reference = GradingItem(question="What is a mutex?", reference_answer="   ")
+    items, answers = [no_reference], ["A lock that one thread holds at a time."]
+    for item, strong, partial, wrong in CASES.values():
+        items += [item, item, item]
+        answers += [strong, partial, wrong]
+    items.append(items[1])
+    answers.append("um, idk")
+    batched = grader.grade_many(items, answers)
+    assert isinstance(batched[0], GradingError)
+    for item, answer, got in zip(items[1:], answers[1:], batched[1:], strict=True):
+        alone = grader.grade(item, answer)
+        assert got.score == alone.score, answer
+        assert got.key_points == alone.key_points
+        assert got.feedback == alone.feedback
+        assert got.notes == alone.notes

@@ -87,7 +87,7 @@ def _embed_texts(embedder: TokenEmbedder, texts: list[str]) -> list[tuple[list[t
     return result
 
 
-def prepare_item(embedder: TokenEmbedder, item: GradingItem) -> PreparedItem:
+def _item_texts(item: GradingItem) -> tuple[str, list[str], bool]:
     reference = clean_reference(item.reference_answer)
     if not words(reference):
         raise GradingError(
@@ -98,7 +98,25 @@ def prepare_item(embedder: TokenEmbedder, item: GradingItem) -> PreparedItem:
     pseudo = not points
     if pseudo:
         points = pseudo_key_points(reference)
-    embedded = _embed_texts(embedder, [item.question, reference, item.explanation, *points])
+    return reference, points, pseudo
+
+
+def prepare_item(embedder: TokenEmbedder, item: GradingItem) -> PreparedItem:
+    return prepare_items(embedder, [item])[0]
+
+
+def prepare_items(embedder: TokenEmbedder, items: list[GradingItem]) -> list[PreparedItem]:
+    """Prepare several items with ONE embedding batch over all their texts."""
+    texts = [_item_texts(item) for item in items]
+    flat = [[item.question, reference, item.explanation, *points]
+            for item, (reference, points, _) in zip(items, texts, strict=True)]
+    embedded_all = iter(_embed_texts(embedder, [t for group in flat for t in group]))
+    return [_prepared_from(item, reference, points, pseudo, [next(embedded_all) for _ in group])
+            for item, (reference, points, pseudo), group in zip(items, texts, flat, strict=True)]
+
+
+def _prepared_from(item: GradingItem, reference: str, points: list[str], pseudo: bool,
+                   embedded: list[tuple[list[tuple[int, int]], list[WordVectors]]]) -> PreparedItem:
     question, ref_words, expl_words, *point_words = [concat(parts) if parts else empty_words() for _, parts in embedded]
     # What an answer should cover: the reference answer and, when the item has them, its key points (a bank's
     # one-line reference leaves most of the rubric in the key points). Pseudo points repeat the reference.
@@ -125,10 +143,17 @@ def prepare_item(embedder: TokenEmbedder, item: GradingItem) -> PreparedItem:
 
 
 def prepare_answer(embedder: TokenEmbedder, text: str) -> PreparedAnswer:
-    ((sentences, parts),) = _embed_texts(embedder, [text])
-    clauses = tuple(c for s in sentences for c in clause_spans(text, s))
-    return PreparedAnswer(text=text, words=concat(parts) if parts else empty_words(), sentences=tuple(sentences),
-                          clauses=clauses)
+    return prepare_answers(embedder, [text])[0]
+
+
+def prepare_answers(embedder: TokenEmbedder, texts: list[str]) -> list[PreparedAnswer]:
+    """Prepare several answers with ONE embedding batch over all their sentences."""
+    result = []
+    for text, (sentences, parts) in zip(texts, _embed_texts(embedder, texts), strict=True):
+        clauses = tuple(c for s in sentences for c in clause_spans(text, s))
+        result.append(PreparedAnswer(text=text, words=concat(parts) if parts else empty_words(),
+                                     sentences=tuple(sentences), clauses=clauses))
+    return result
 
 
 def final_score(calibration: Calibration, features: dict[str, float], contradicted: int, capped: bool) -> float:
@@ -161,17 +186,42 @@ class ItemCache:
         self._lock = threading.Lock()
 
     def get(self, embedder: TokenEmbedder, item: GradingItem) -> PreparedItem:
-        key = item.model_dump_json(include={"question", "reference_answer", "explanation", "key_points"})
+        result = self.get_many(embedder, [item])[0]
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    def get_many(self, embedder: TokenEmbedder, items: list[GradingItem]) -> list[PreparedItem | Exception]:
+        """Every item prepared; the distinct uncached ones in one batch. An item that cannot be prepared
+        gets its exception, so it fails only the answers graded against it."""
+        keys = [_item_key(item) for item in items]
+        found: dict[str, PreparedItem | Exception] = {}
         with self._lock:
-            if key in self._data:
-                self._data.move_to_end(key)
-                return self._data[key]
-        prepared = prepare_item(embedder, item)
-        with self._lock:
-            self._data[key] = prepared
-            if len(self._data) > self.size:
-                self._data.popitem(last=False)
-        return prepared
+            for key in keys:
+                if key in self._data:
+                    self._data.move_to_end(key)
+                    found[key] = self._data[key]
+        missing: dict[str, GradingItem] = {}
+        for key, item in zip(keys, items, strict=True):
+            if key not in found and key not in missing:
+                try:
+                    _item_texts(item)
+                except GradingError as exc:
+                    found[key] = exc
+                    continue
+                missing[key] = item
+        if missing:
+            fresh = prepare_items(embedder, list(missing.values()))
+            with self._lock:
+                for key, prepared in zip(missing, fresh, strict=True):
+                    found[key] = self._data[key] = prepared
+                while len(self._data) > self.size:
+                    self._data.popitem(last=False)
+        return [found[key] for key in keys]
+
+
+def _item_key(item: GradingItem) -> str:
+    return item.model_dump_json(include={"question", "reference_answer", "explanation", "key_points"})
 
 
 class OfflineGrader:
@@ -204,6 +254,38 @@ class OfflineGrader:
     def grade(self, item: GradingItem, answer: str) -> Grade:
         started = time.perf_counter()
         clean, prepared, analysis = self.analyse(item, answer)
+        return self._grade(item, answer, clean, prepared, analysis, (time.perf_counter() - started) * 1000.0)
+
+    def grade_many(self, items: list[GradingItem], answers: list[str]) -> list[Grade | Exception]:
+        """Grade `answers[i]` against `items[i]` for every i with one embedding batch for the distinct items
+        and one for all the answers; the same grades as `grade` one at a time. A case that fails gets its
+        exception in its place. Each grade's latency is the batch time divided by the batch size."""
+        if len(items) != len(answers):
+            raise ValueError("grade_many needs one item per answer")
+        if not answers:
+            return []
+        started = time.perf_counter()
+        prepared = self._items.get_many(self.embedder, list(items))
+        cleans = [strip_fillers(a) for a in answers]
+        todo = [i for i, (c, p) in enumerate(zip(cleans, prepared, strict=True))
+                if not isinstance(p, Exception) and not trivial_reason(c.text)]
+        embedded = dict(zip(todo, prepare_answers(self.embedder, [cleans[i].text for i in todo]), strict=True))
+        results: list[Grade | Exception] = []
+        for i, (item, answer) in enumerate(zip(items, answers, strict=True)):
+            try:
+                if isinstance(prepared[i], Exception):
+                    raise prepared[i]
+                analysis = analyse(prepared[i], embedded[i]) if i in embedded else None
+                results.append(self._grade(item, answer, cleans[i], prepared[i], analysis, 0.0))
+            except Exception as exc:  # one bad case must not sink the batch
+                results.append(exc)
+        latency = round((time.perf_counter() - started) * 1000.0 / len(answers), 1)
+        return [r if isinstance(r, Exception) else
+                r.model_copy(update={"grader": r.grader.model_copy(update={"latency_ms": latency})})
+                for r in results]
+
+    def _grade(self, item: GradingItem, answer: str, clean: CleanText, prepared: PreparedItem,
+               analysis: Analysis | None, latency_ms: float) -> Grade:
         findings = self._findings(item, answer, clean, prepared, analysis)
         notes = list(findings.cap_reasons)
         if prepared.points_are_pseudo:
@@ -225,7 +307,7 @@ class OfflineGrader:
             grader=GraderInfo(
                 kind="offline",
                 model=f"{LOCAL_MODEL_NAME} + calibration {self.calibration.version}",
-                latency_ms=round((time.perf_counter() - started) * 1000.0, 1),
+                latency_ms=round(latency_ms, 1),
             ),
             notes=notes,
         )

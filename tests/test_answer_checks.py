@@ -86,6 +86,7 @@ QUESTION = "What does dropout do in a neural network?"
     [
         "dropout, neurons, activations, training, inference, co-adaptation, regularizer, ensemble, scaling",
         "dropout regularization neurons training inference overfitting ensemble scaling",
+        "TCP SYN then ACK for the handshake. FIN RST. UDP no state. HTTP GET POST PUT DELETE HEAD OPTIONS TLS QUIC.",
     ],
 )
 def test_keyword_lists_are_stuffing(answer):
@@ -101,6 +102,10 @@ def test_keyword_lists_are_stuffing(answer):
         ("Sequence number, acknowledgement number, flags, window size, urgent pointer, options",
          "Name four fields that the TCP header has and the UDP header lacks."),
         ("P(B) = 0.6^3 * 0.4^3 = 0.0138, P(C) = 20 * P(B) = 0.276, P(A) = 0.82", "Order the events by likelihood."),
+        ("A LEFT JOIN keeps every row of the left table and fills the columns of the right one with NULL when "
+         "no row matches, while an INNER JOIN drops the unmatched rows.", "How do LEFT and INNER JOIN differ?"),
+        ("DROPOUT RANDOMLY TURNS OFF NEURONS DURING TRAINING SO THE NETWORK CANNOT RELY ON ANY ONE OF THEM.",
+         QUESTION),
     ],
 )
 def test_sentences_terse_answers_lists_asked_for_and_formulas_are_not_stuffing(answer, question):

@@ -129,7 +129,12 @@ def stuffing_reason(clean: str, question: str) -> str | None:
     ratio = function_word_ratio(" ".join(tokens))
     items = [i for i in _LIST_SPLIT.split(clean) if words(i)]
     listy = len(items) >= 5 and sum(len(words(i)) <= 3 for i in items) >= 0.8 * len(items)
-    if ratio < 0.05 or (len(tokens) >= 12 and ratio < 0.15) or (listy and ratio < 0.2):
+    # A dump of a language's reserved words / acronyms (SQL clauses, protocol names): most tokens are
+    # upper-case terms (several of which, like BY or FROM, count as function words). An answer typed all in
+    # capitals is shouting, not a dump.
+    terms = sum(t.strip(".,;:()").isupper() and len(t.strip(".,;:()")) > 1 for t in clean.split())
+    term_dump = len(tokens) >= 12 and 0.5 * len(tokens) <= terms < 0.9 * len(tokens)
+    if ratio < 0.05 or (len(tokens) >= 12 and ratio < 0.15) or (listy and ratio < 0.2) or term_dump:
         return (
             "The answer is a list of keywords without sentences saying how they relate; "
             "keywords alone do not show understanding."

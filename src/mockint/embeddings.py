@@ -41,7 +41,9 @@ class LocalEmbedder:
 
     name = LOCAL_MODEL_NAME
 
-    def __init__(self, batch_size: int = 64) -> None:
+    # 16 beat 64 on 2 CPU cores (less padding per batch): 1,000 answers in 49 s vs 66 s through the
+    # offline grader (`python eval/bench_llm_eval.py offline`).
+    def __init__(self, batch_size: int = 16) -> None:
         self.batch_size = batch_size
         self._model = None
         self._lock = threading.Lock()

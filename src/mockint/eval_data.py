@@ -107,24 +107,29 @@ def load_labelled(path: Path, lookup: ItemLookup | None = None) -> list[Labelled
     return cases
 
 
-def _labelled_rows(file: Path) -> Iterator[tuple[int, _LabelledRow]]:
-    with file.open(encoding="utf-8") as handle:
+def _json_objects(path: Path, hint: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The JSON object on each non-blank line of a JSONL file, with its line number."""
+    with path.open(encoding="utf-8") as handle:
         for line_no, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
             try:
                 data = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise EvalDataError(f"{file}:{line_no}: not valid JSON ({exc.msg}).", hint=_ROW_HINT) from None
+                raise EvalDataError(f"{path}:{line_no}: not valid JSON ({exc.msg}).", hint=hint) from None
             if not isinstance(data, dict):
-                raise EvalDataError(f"{file}:{line_no}: expected a JSON object.", hint=_ROW_HINT)
-            try:
-                yield line_no, _LabelledRow.model_validate(data)
-            except ValidationError as exc:
-                first = exc.errors()[0]
-                column = ".".join(str(p) for p in first["loc"]) or "?"
-                raise EvalDataError(f"{file}:{line_no}, column '{column}': {first['msg']}.",
-                                    hint=_ROW_HINT) from None
+                raise EvalDataError(f"{path}:{line_no}: expected a JSON object.", hint=hint)
+            yield line_no, data
+
+
+def _labelled_rows(file: Path) -> Iterator[tuple[int, _LabelledRow]]:
+    for line_no, data in _json_objects(file, _ROW_HINT):
+        try:
+            yield line_no, _LabelledRow.model_validate(data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            column = ".".join(str(p) for p in first["loc"]) or "?"
+            raise EvalDataError(f"{file}:{line_no}, column '{column}': {first['msg']}.", hint=_ROW_HINT) from None
 
 
 def _check_pairs(cases: list[LabelledCase], where: dict[str, str]) -> None:
@@ -242,19 +247,8 @@ def _csv_rows(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
 
 
 def _json_rows(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
-    with path.open(encoding="utf-8") as handle:
-        for line_no, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                data = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise EvalDataError(f"{path} line {line_no}: not valid JSON ({exc.msg}).",
-                                    hint="Write one JSON object per line.") from None
-            if not isinstance(data, dict):
-                raise EvalDataError(f"{path} line {line_no}: expected a JSON object.",
-                                    hint="Write one JSON object per line.")
-            yield f"line {line_no}", data
+    for line_no, data in _json_objects(path, "Write one JSON object per line."):
+        yield f"line {line_no}", data
 
 
 def load_cases(

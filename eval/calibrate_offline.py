@@ -67,7 +67,7 @@ class Row:
     question_id: str
     human: float
     features: dict[str, float] | None
-    capped: bool
+    ceiling: float | None
     contradicted: int = 0
     weight: float = 1.0
 
@@ -106,9 +106,10 @@ def extract(saf: list[dict[str, str]], grader: OfflineGrader) -> list[Row]:
     for i, r in enumerate(saf):
         item = GradingItem(question_id=r["question_id"], question=r["question"], reference_answer=r["reference_answer"])
         clean, _, analysis = grader.analyse(item, r["student_answer"])
-        capped = analysis is not None and bool(cap_reasons(item, r["student_answer"], clean, analysis))
+        caps = cap_reasons(item, r["student_answer"], clean, analysis) if analysis is not None else {}
+        ceiling = min(caps.values(), default=None)
         rows.append(Row(r["split"], r["question_id"], 5.0 * float(r["score"]),
-                        analysis.features if analysis else None, capped, analysis.contradicted if analysis else 0))
+                        analysis.features if analysis else None, ceiling, analysis.contradicted if analysis else 0))
         if (i + 1) % 250 == 0:
             print(f"  features: {i + 1}/{len(saf)}", file=sys.stderr)
     return rows
@@ -126,7 +127,7 @@ def extract_anchors(saf: list[dict[str, str]], grader: OfflineGrader) -> list[Ro
         item = GradingItem(question=r["question"], reference_answer=r["reference_answer"])
         for text, score in ((r["question"], 0.0), (r["reference_answer"], 5.0)):
             analysis = grader.analyse(item, text)[2]
-            anchors.append(Row("anchor", r["question_id"], score, analysis.features, False, 0, ANCHOR_WEIGHT))
+            anchors.append(Row("anchor", r["question_id"], score, analysis.features, None, 0, ANCHOR_WEIGHT))
     return anchors
 
 
@@ -156,7 +157,7 @@ def _rounded(values: np.ndarray) -> list[float]:
 
 def predict(cal: Calibration, rows: Sequence[Row]) -> np.ndarray:
     """What the grader would give: 0 for no content, else the model's score with the grader's rules."""
-    return np.array([0.0 if r.features is None else final_score(cal, r.features, r.contradicted, r.capped)
+    return np.array([0.0 if r.features is None else final_score(cal, r.features, r.contradicted, r.ceiling)
                      for r in rows])
 
 

@@ -11,7 +11,7 @@ from mockint.embeddings import TokenEmbeddings
 from mockint.errors import GradingError
 from mockint.grade import GradingItem
 from mockint.offline_features import analyse
-from mockint.offline_grader import CAPPED_SCORE, CONTRADICTED_MAX, final_score, prepare_answer, prepare_item
+from mockint.offline_grader import CAPPED_SCORE, CONTRADICTED_MAX, COPY_SCORE, final_score, prepare_answer, prepare_item
 from mockint.offline_model import Calibration
 
 
@@ -104,15 +104,68 @@ def test_a_contradicted_key_point_is_flagged(fake, item):
     assert "used" in flagged[0].contradiction
 
 
-def test_an_opposite_word_that_another_key_point_says_is_no_contradiction(fake):
-    item = prepare_item(fake, GradingItem(
-        question="How do you tell overfitting from underfitting?",
-        reference_answer="Compare training and validation error.",
-        key_points=["underfitting shows as high training error and similar validation error",
-                    "overfitting shows as low training error and much higher validation error"],
-    ))
-    result = features(fake, item, "Low training error and much higher validation error shows overfitting.")
+@pytest.mark.parametrize(("item", "answer"), [
+    # The opposite word is what another key point says: it matches that point, it denies nothing.
+    (GradingItem(question="How do you tell overfitting from underfitting?",
+                 reference_answer="Compare training and validation error.",
+                 key_points=["underfitting shows as high training error and similar validation error",
+                             "overfitting shows as low training error and much higher validation error"]),
+     "Low training error and much higher validation error shows overfitting."),
+    # What is said of the other side of a contrast the question sets says nothing against this side.
+    (GradingItem(question="What is the difference between at-most-once and at-least-once delivery?",
+                 reference_answer="At-most-once may lose messages; at-least-once may duplicate them.",
+                 key_points=["At-least-once does not lose messages but can produce duplicates",
+                             "At-most-once can lose messages but does not duplicate them"]),
+     "At-most-once acks first, so a crash can lose messages. At-least-once retries, so it can produce duplicates."),
+], ids=["another-key-point", "other-side-of-a-contrast"])
+def test_statements_about_something_else_are_no_contradiction(fake, item, answer):
+    assert features(fake, prepare_item(fake, item), answer).contradicted == 0
+
+
+DRIFT = GradingItem(
+    question="What is the difference between data drift and concept drift?",
+    reference_answer="Data drift moves the inputs; concept drift moves the mapping.",
+    key_points=["Data drift is a shift of the input distribution seen in production",
+                "Concept drift is a shift of the mapping from inputs to labels"],
+)
+
+
+def test_a_claim_made_about_the_other_side_of_a_contrast_is_flagged(fake):
+    item = prepare_item(fake, DRIFT)
+    result = features(fake, item, "Concept drift is a shift of the input distribution seen in production.")
+    flagged = [p for p in result.points if p.contradiction]
+    assert [p.point for p in flagged] == [DRIFT.key_points[0]]
+    assert flagged[0].contradiction == "says 'concept' where the reference says 'data'"
+
+
+def test_both_sides_described_rightly_are_no_swap(fake):
+    item = prepare_item(fake, DRIFT)
+    result = features(fake, item, "Data drift is a shift of the input distribution seen in production. "
+                                  "Concept drift is a shift of the mapping from inputs to labels.")
     assert result.contradicted == 0
+    result = features(fake, item, "Concept drift is a shift of the mapping from inputs to labels.")
+    assert result.contradicted == 0
+
+
+def test_no_swap_is_claimed_where_the_rubric_never_describes_the_other_side(fake):
+    item = prepare_item(fake, DRIFT.model_copy(update={"key_points": [DRIFT.key_points[0]]}))
+    result = features(fake, item, "Concept drift is a shift of the input distribution seen in production.")
+    assert result.contradicted == 0
+
+
+def test_a_contradiction_is_judged_on_the_part_of_the_clause_closest_to_the_point(fake):
+    item = prepare_item(fake, GradingItem(
+        question="What is the KV cache?",
+        reference_answer="It keeps keys and values of earlier tokens.",
+        key_points=["The cache stores the keys and values of previous tokens so attention does not recompute "
+                    "them for earlier tokens"],
+    ))
+    agrees = features(fake, item, "The cache stores the keys and values of previous tokens so attention never "
+                                  "has to recompute them for earlier tokens.")
+    assert agrees.contradicted == 0
+    denies = features(fake, item, "The cache stores the keys and values of previous tokens so attention must "
+                                  "recompute them for earlier tokens.")
+    assert denies.contradicted == 1
 
 
 def test_an_item_without_a_reference_cannot_be_graded(fake):
@@ -123,7 +176,8 @@ def test_an_item_without_a_reference_cannot_be_graded(fake):
 def test_rules_on_top_of_the_model_cap_and_penalise():
     cal = Calibration(version="t", features=["recall"], mean=[0.0], scale=[1.0], weights=[10.0], bias=0.0)
     good = {"recall": 1.0}
-    assert final_score(cal, good, 0, False) == pytest.approx(5.0, abs=1e-3)
-    assert final_score(cal, good, 1, False) == CONTRADICTED_MAX
-    assert final_score(cal, good, 0, True) == CAPPED_SCORE
-    assert final_score(cal, {"recall": -1.0}, 3, False) == 0.0
+    assert final_score(cal, good, 0, None) == pytest.approx(5.0, abs=1e-3)
+    assert final_score(cal, good, 1, None) == CONTRADICTED_MAX
+    assert final_score(cal, good, 0, CAPPED_SCORE) == CAPPED_SCORE
+    assert final_score(cal, good, 0, COPY_SCORE) == 0.0
+    assert final_score(cal, {"recall": -1.0}, 3, None) == 0.0

@@ -4,7 +4,7 @@ keyword stuffing, and the negation / opposite-word cues behind contradiction det
 import re
 from dataclasses import dataclass
 
-from mockint.text_units import FUNCTION_WORDS, function_word_ratio, is_content, stem, words
+from mockint.text_units import FUNCTION_WORDS, function_word_ratio, is_content, stem, word_spans, words
 
 # Spoken-style noise that carries no content. Phrases that can be content ("you know the size") are only
 # removed where they stand alone between commas or at a sentence start.
@@ -108,12 +108,22 @@ _INJECTION = re.compile(
 )
 
 
+# A quotation: opening and closing marks that are not apostrophes inside a word ("it's", "can't").
+_QUOTED = re.compile(r"""(?<!\w)(['"‘“])[^\n]{3,200}?[’”'"](?!\w)""")
+# Quoted words that still address this grader, whatever they claim to be an example of.
+_GRADING_WORDS = re.compile(r"\b(?:scores?|grad\w*|marks?|rubric|key\s+points?|verdict|evaluat\w*)\b|\d+\s*/\s*\d+",
+                            re.IGNORECASE)
+
+
 def injection_reason(text: str) -> str | None:
-    """An attempt to instruct the grader instead of answering the question."""
-    m = _INJECTION.search(text)
-    if not m:
-        return None
-    return f"The answer tries to instruct the grader ('{m.group().strip()[:50]}'); that text is not an answer."
+    """An attempt to instruct the grader instead of answering the question. An instruction quoted as an
+    example ("direct injection is the user typing 'ignore previous instructions'") is content, unless the
+    quotation speaks of scores or grading."""
+    quoted = [q.span() for q in _QUOTED.finditer(text) if not _GRADING_WORDS.search(q.group())]
+    for m in _INJECTION.finditer(text):
+        if not any(start <= m.start() and m.end() <= end for start, end in quoted):
+            return f"The answer tries to instruct the grader ('{m.group().strip()[:50]}'); that text is not an answer."
+    return None
 
 
 _LIST_SPLIT = re.compile(r"[,;/|\n]+|\s+-\s+|\s*•\s*")
@@ -172,8 +182,27 @@ _OPPOSITE_LIST = [
 _OPPOSITES = [({stem(w) for w in a.split()}, {stem(w) for w in b.split()}) for a, b in _OPPOSITE_LIST]
 
 
-def negated(text: str) -> bool:
-    return sum(w in _NEGATIONS or w.endswith("n't") for w in words(text)) % 2 == 1
+def _claim_words(text: str) -> list[str]:
+    """The words of `text` that make its claim: a run of capitalised keywords inside ordinary text (SQL's
+    NOT IN, IS DISTINCT FROM) names an operator, it does not negate or oppose anything. A lone acronym
+    (LIFO) is a word like any other."""
+    spans = word_spans(text)
+    if not any(c.islower() for c in text):
+        return [w for w, _, _ in spans]
+    caps = [len(w) > 1 and text[s:e].isupper() for w, s, e in spans]
+    return [w for i, (w, _, _) in enumerate(spans)
+            if not (caps[i] and ((i > 0 and caps[i - 1]) or (i + 1 < len(caps) and caps[i + 1])))]
+
+
+def negated(text: str, other: str = "") -> bool:
+    """Whether `text` says not: an odd number of negations, counting an 'un-' or 'non-' word whose stem
+    `other` uses ("unchanged" against "changes nothing")."""
+    other_stems = {stem(w) for w in words(other)}
+    count = 0
+    for w in _claim_words(text):
+        base = w[3:].lstrip("-") if w.startswith("non") else w[2:] if w.startswith("un") else ""
+        count += w in _NEGATIONS or w.endswith("n't") or (len(base) > 3 and stem(base) in other_stems)
+    return count % 2 == 1
 
 
 # A key point with none of these is a bare noun phrase ('Sequence number'), not a claim to contradict.
@@ -186,7 +215,7 @@ _STATEMENT_WORDS = frozenset(_STATEMENT_WORD_LIST.split())
 
 def opposite_word(point: str, evidence: str, ignore: frozenset[str] = frozenset()) -> tuple[str, str] | None:
     """(word the evidence says, its opposite in the point), e.g. ('used', 'disabled'), or None."""
-    p_stems, e_stems = {stem(w) for w in words(point)}, {stem(w) for w in words(evidence)}
+    p_stems, e_stems = {stem(w) for w in _claim_words(point)}, {stem(w) for w in _claim_words(evidence)}
     for side_a, side_b in _OPPOSITES:
         for mine, theirs in ((side_a, side_b), (side_b, side_a)):
             said = (e_stems & theirs) - p_stems - ignore
@@ -218,11 +247,11 @@ def contradiction_cue(
     shared = len(point_stems & evidence_stems) / len(point_stems)
     both_ways = min(shared, len(point_stems & evidence_stems) / max(1, len(evidence_stems)))
     opposite = opposite_word(point, evidence, question_stems)
-    negation_differs = negated(point) != negated(evidence)
+    negation_differs = negated(point, evidence) != negated(evidence, point)
     if opposite and not negation_differs and shared >= 0.25:
         return f"says '{opposite[0]}' where the reference says '{opposite[1]}'"
     if negation and negation_differs and not opposite and both_ways >= 0.6:
-        return "negates it" if negated(evidence) else "leaves out the reference's 'not'"
+        return "negates it" if negated(evidence, point) else "leaves out the reference's 'not'"
     return None
 
 
@@ -236,12 +265,17 @@ _ABOUT_THE_QUESTION = re.compile(
 )
 
 
+# A gain over the question's own features this small is no gain: the question reworded ("top-k and top-p
+# decide which tokens can be sampled, and temperature also decides...") moves each by a few hundredths.
+NO_GAIN = 0.05
+
+
 def copy_reason(question_novelty: float, features: dict[str, float], answer: str = "") -> str | None:
     """The answer restates the question instead of answering it: almost no words beyond the question's
     (`question_novelty`, rarity-weighted), or close in meaning to the question while gaining nothing on
     the reference (recall, stem overlap and meaning no better than the question's own) and either mostly
     the question's words or talking about the question."""
-    no_gain = (features["recall"] <= 0.05 and features["lexical"] <= 0.05 and features["sentence_cos"] <= 0.02
+    no_gain = (all(features[name] <= NO_GAIN for name in ("recall", "lexical", "sentence_cos", "coverage_max"))
                and features["question_cos"] >= 0.6)
     if question_novelty < 0.15 or (no_gain and (question_novelty < 0.35 or _ABOUT_THE_QUESTION.search(answer))):
         return "The answer mostly restates the question; it does not say anything the question did not."

@@ -21,6 +21,7 @@ from mockint.alignment import (
     weighted_mean,
 )
 from mockint.answer_checks import contradiction_cue, opposite_word
+from mockint.contrasts import Contrast
 from mockint.text_units import is_content, stem, words
 
 Span = tuple[int, int]
@@ -63,6 +64,8 @@ class PreparedItem:
     # Raw features of the question itself taken as the answer: restating the question is worth nothing,
     # so alignment features are measured as the gain over it. Set by `with_question_baseline`.
     baseline: dict[str, float] = field(default_factory=dict)
+    # The alternatives the question sets against each other (`contrasts.contrast_pairs`).
+    contrasts: tuple[Contrast, ...] = ()
 
     @property
     def reference_vec(self) -> np.ndarray:
@@ -163,11 +166,35 @@ def _contradiction(point: str, pw: WordVectors, sims: np.ndarray, item: Prepared
                 if v >= value:
                     best, value = span, v
         if best is not None:
+            best = _closest_part(best, sims[rows], plain, answer)
+            if _of_the_other_side(point[start:end], best, item, answer):
+                continue
             cue = contradiction_cue(point[start:end], answer.text[best[0] : best[1]], item.question_stems,
                                     negation=not item.points_are_pseudo)
             if cue:
                 return best, cue
     return None
+
+
+def _closest_part(clause: Span, sims: np.ndarray, weights: np.ndarray, answer: PreparedAnswer) -> Span:
+    """The part of an answer clause, cut as key points are ("stores the keys | so they are not recomputed"),
+    that is closest to a piece of a point: like is compared with like."""
+    text = answer.text[clause[0] : clause[1]]
+    parts = [(clause[0] + s, clause[0] + e) for s, e in _point_pieces(text)]
+    masks = [answer.words.within(*p) for p in parts]
+    scored = [(weighted_mean(best_match(sims[:, m]), weights), p) for p, m in zip(parts, masks, strict=True) if m.any()]
+    return max(scored)[1] if scored else clause
+
+
+def _of_the_other_side(piece: str, evidence: Span, item: PreparedItem, answer: PreparedAnswer) -> bool:
+    """Whether the sentence holding the evidence speaks only of the other side of a contrast the point's
+    piece speaks of: "at-most-once ..., so a crash can lose a message" says nothing against "at-least-once
+    does not lose messages"."""
+    sentence = next((s for s in answer.sentences if s[0] <= evidence[0] and evidence[1] <= s[1]), evidence)
+    said = {stem(w) for w in words(answer.text[sentence[0] : sentence[1]])}
+    meant = {stem(w) for w in words(piece)}
+    return any(meant & mine and not meant & theirs and said & theirs and not said & mine
+               for side_a, side_b in item.contrasts for mine, theirs in ((side_a, side_b), (side_b, side_a)))
 
 
 def _about_another_point(points: list[PointResult], item: PreparedItem, answer: PreparedAnswer) -> list[PointResult]:
@@ -183,6 +210,70 @@ def _about_another_point(points: list[PointResult], item: PreparedItem, answer: 
                 p = PointResult(p.point, p.recall, None, None)
         result.append(p)
     return result
+
+
+@dataclass(frozen=True)
+class _Piece:
+    point: int
+    rows: np.ndarray
+    weights: np.ndarray
+    stems: frozenset[str]
+
+
+_CONTRAST_BREAK = re.compile(r";\s*|,?\s+(?=(?:while|whereas|but|unlike)\s)", re.IGNORECASE)
+# A claim names a side and says something of it: at least this many content words beyond the question's.
+CLAIM_WORDS = 2
+
+
+def _claims(item: PreparedItem) -> list[_Piece]:
+    """Every key point cut where it turns from one side of a contrast to the other ("... while concept drift
+    requires labels"), each claim with its rows in the rubric and question-demoted weights."""
+    result = []
+    for i, (point, pw, (first, _)) in enumerate(zip(item.points, item.point_words, item.point_rows, strict=True)):
+        weights = demoted_weights(pw, item.question_stems)
+        bounds = [0, *(x for m in _CONTRAST_BREAK.finditer(point) for x in (m.start(), m.end())), len(point)]
+        for start, end in zip(bounds[::2], bounds[1::2], strict=True):
+            rows = pw.within(start, end)
+            said = words(point[start:end])
+            if rows.any() and sum(is_content(w) and stem(w) not in item.question_stems for w in said) >= CLAIM_WORDS:
+                result.append(_Piece(i, first + np.flatnonzero(rows), weights[rows], frozenset(map(stem, said))))
+    return result
+
+
+def _swaps(item: PreparedItem, answer: PreparedAnswer, sims: np.ndarray,
+           clause_masks: list[np.ndarray]) -> dict[int, tuple[Span, str]]:
+    """Key points whose claim the answer makes about the other side of a contrast the question sets
+    ("high bias means the model memorised the training data" for the point on high variance), with the
+    clause and why. A clause counts when it names only the other side, is about the point's claim (aligned
+    with it, the question's own words demoted, as well as a contradiction needs), and fits that claim
+    better than any claim the rubric makes about the side it names; where the rubric says nothing about
+    that side alone, nothing can be told and nothing is flagged."""
+    if not item.contrasts:
+        return {}
+    pieces = _claims(item)
+    clause_stems = [frozenset(stem(w) for w in words(answer.text[s:e])) for s, e in answer.clauses]
+
+    def fit(piece: _Piece, mask: np.ndarray) -> float:
+        return weighted_mean(best_match(sims[piece.rows][:, mask]), piece.weights)
+
+    found: dict[int, tuple[Span, str]] = {}
+    for side_a, side_b in item.contrasts:
+        for mine, theirs in ((side_a, side_b), (side_b, side_a)):
+            rivals = [p for p in pieces if p.stems & theirs and not p.stems & mine]
+            for piece in pieces:
+                if piece.point in found or not rivals or not piece.stems & mine or piece.stems & theirs:
+                    continue
+                for span, mask, stems in zip(answer.clauses, clause_masks, clause_stems, strict=True):
+                    if not mask.any() or not stems & theirs or stems & mine:
+                        continue
+                    value = fit(piece, mask)
+                    if value >= CONTRADICTION_ALIGNED_AT and value > max(fit(r, mask) for r in rivals):
+                        said = next(w for w in words(answer.text[span[0] : span[1]]) if stem(w) in theirs)
+                        point = item.points[piece.point]
+                        meant = next((w for w in words(point) if stem(w) in mine), sorted(mine)[0])
+                        found[piece.point] = (span, f"says '{said}' where the reference says '{meant}'")
+                        break
+    return found
 
 
 def analyse(item: PreparedItem, answer: PreparedAnswer) -> Analysis:
@@ -210,6 +301,9 @@ def analyse(item: PreparedItem, answer: PreparedAnswer) -> Analysis:
         _point_result(p, pw, sims[slice(*rows)], item, answer, on_mask, clause_masks)
         for p, pw, rows in zip(item.points, item.point_words, item.point_rows, strict=True)
     ], item, answer)
+    for i, (span, cue) in _swaps(item, answer, sims, clause_masks).items():
+        if points[i].contradiction is None:
+            points[i] = PointResult(points[i].point, points[i].recall, span, cue)
     contradicted = sum(p.contradiction is not None for p in points)
     coverage = float(np.mean([0.0 if p.contradiction else p.recall for p in points])) if points else recall
     # Length counts content that bears on the rubric: a word counts in full from a 0.7 match with a rubric

@@ -22,6 +22,7 @@ class Findings:
     reference_answer: str
     trivial: str | None = None
     cap_reasons: list[str] = field(default_factory=list)
+    ceiling: float | None = None
     fillers_removed: int = 0
     answer_words: int = 0
 
@@ -54,7 +55,7 @@ def dimensions_for(f: Findings) -> Dimensions:
     if f.trivial:
         zero = DimensionScore(score=0, reason=f.trivial)
         return Dimensions(correctness=zero, completeness=zero, depth=zero, communication=zero)
-    cap = 1.0 if f.cap_reasons else 5.0
+    cap = 5.0 if f.ceiling is None else f.ceiling
     n = len(f.key_points)
     credit = sum(_credit(k) for k in f.key_points)
     covered = [k for k in f.key_points if k.status is not Coverage.missed]
@@ -109,7 +110,7 @@ def feedback_text(f: Findings) -> str:
         return f"{f.trivial} Give it a try, even a partial answer: start with '{_short(first, 90)}'"
     parts = []
     if f.cap_reasons:
-        parts.append(" ".join(f.cap_reasons) + " The score is capped at 1.")
+        parts.append(" ".join(f.cap_reasons) + f" The score is capped at {f.ceiling:g}.")
     covered = [k for k in f.key_points if k.status is Coverage.covered]
     partly = [k for k in f.key_points if k.status is Coverage.partly]
     missed = [k for k in f.key_points if k.status is Coverage.missed]

@@ -3,8 +3,8 @@
 How it grades (`OfflineGrader.grade`):
 1. Spoken-style noise is stripped ("um", "you know", "the the", false starts) with a map back to the
    original text, so fillers cost no content points and quoted spans index the original answer.
-2. Non-answers ("idk", "pass", empty) score 0. Attempts to instruct the grader, keyword lists and
-   answers that only restate the question are graded but capped at 1, with the reason in the notes.
+2. Non-answers ("idk", "pass", empty) score 0. Attempts to instruct the grader and keyword lists are
+   graded but capped at 1, answers that only restate the question at 0, with the reason in the notes.
 3. The answer's sentences are embedded in ONE batch (all-MiniLM-L6-v2 contextual word-piece vectors,
    one sentence per row so unrelated padding cannot change how the rest is read; sentence vectors are
    pooled from the word vectors). The item side (question, reference answer, explanation, key points)
@@ -16,8 +16,9 @@ How it grades (`OfflineGrader.grade`):
    off-topic share. Recall, coverage, overlap and cosine are measured as the gain over what the
    question itself earns as an answer, so restating the question is worth nothing on any item.
 5. A small logistic-link linear model (`offline_model.Calibration`, six weights) maps them to 0-5;
-   a contradicted key point (opposite word or negation in the clause aligned with it) then costs a
-   point and caps the grade at 3.
+   a contradicted key point (opposite word or negation in the clause aligned with it, or the claim made
+   about the other side of a contrast the question sets, e.g. bias for variance) then costs a point and
+   caps the grade at 3.
 
 Calibration: `eval/calibrate_offline.py` fits the model on the `training` split of the SAF English
 short-answer dataset (human-graded networking answers, Filighera et al. 2022), choosing the feature
@@ -43,6 +44,7 @@ from mockint.answer_checks import (
     stuffing_reason,
     trivial_reason,
 )
+from mockint.contrasts import contrast_pairs
 from mockint.embeddings import LOCAL_MODEL_NAME, TokenEmbeddings, shared_local_embedder
 from mockint.errors import GradingError
 from mockint.grade import Coverage, Grade, GraderInfo, GradingItem, KeyPointResult
@@ -61,6 +63,8 @@ from mockint.text_units import clause_spans, clean_reference, is_content, pseudo
 
 MAX_ANSWER_SENTENCES = 40
 CAPPED_SCORE = 1.0
+# The question restated says nothing the question did not, so it earns nothing.
+COPY_SCORE = 0.0
 # A key point the answer contradicts costs this much, and the answer is "partial" at best.
 CONTRADICTION_PENALTY = 1.0
 CONTRADICTED_MAX = 3.0
@@ -133,6 +137,7 @@ def _prepared_from(item: GradingItem, reference: str, points: list[str], pseudo:
         reference_text=reference,
         reference_rows=(0, len(target)),
         point_rows=tuple(pairwise(ends)),
+        contrasts=tuple(contrast_pairs(item.question, " ".join([reference, *points]))),
     )
     question_spans = embedded[0][0]
     as_answer = PreparedAnswer(
@@ -156,25 +161,27 @@ def prepare_answers(embedder: TokenEmbedder, texts: list[str]) -> list[PreparedA
     return result
 
 
-def final_score(calibration: Calibration, features: dict[str, float], contradicted: int, capped: bool) -> float:
-    """The calibrated score, then the rules: contradictions cost points, a non-genuine answer is capped."""
+def final_score(calibration: Calibration, features: dict[str, float], contradicted: int,
+                ceiling: float | None) -> float:
+    """The calibrated score, then the rules: contradictions cost points, a non-genuine answer is held to
+    its `ceiling`."""
     score = calibration.score(features)
     if contradicted:
         score = min(CONTRADICTED_MAX, score - CONTRADICTION_PENALTY * contradicted)
-    if capped:
-        score = min(score, CAPPED_SCORE)
+    if ceiling is not None:
+        score = min(score, ceiling)
     return max(0.0, score)
 
 
-def cap_reasons(item: GradingItem, answer: str, clean: CleanText, analysis: Analysis) -> list[str]:
-    """Why the answer is not a genuine attempt (instructions to the grader, a keyword list, the question
-    restated); any reason caps the score at CAPPED_SCORE."""
+def cap_reasons(item: GradingItem, answer: str, clean: CleanText, analysis: Analysis) -> dict[str, float]:
+    """Why the answer is not a genuine attempt, each reason with the most it may score: instructions to
+    the grader and a keyword list CAPPED_SCORE, the question restated COPY_SCORE."""
     found = (
-        injection_reason(answer),
-        stuffing_reason(clean.text, item.question),
-        copy_reason(analysis.question_novelty, analysis.features, clean.text),
+        (injection_reason(answer), CAPPED_SCORE),
+        (stuffing_reason(clean.text, item.question), CAPPED_SCORE),
+        (copy_reason(analysis.question_novelty, analysis.features, clean.text), COPY_SCORE),
     )
-    return [r for r in found if r]
+    return {reason: ceiling for reason, ceiling in found if reason}
 
 
 class ItemCache:
@@ -322,7 +329,8 @@ class OfflineGrader:
             return Findings(score=0.0, key_points=missed, misconceptions=[], strong_sentences=[], off_topic=[],
                             features={}, trivial=trivial_reason(clean.text), **base)
         caps = cap_reasons(item, answer, clean, analysis)
-        score = final_score(self.calibration, analysis.features, analysis.contradicted, bool(caps))
+        ceiling = min(caps.values(), default=None)
+        score = final_score(self.calibration, analysis.features, analysis.contradicted, ceiling)
         key_points, misconceptions = [], []
         for result in analysis.points:
             status = (Coverage.missed if result.contradiction or result.recall < PARTLY_AT else
@@ -344,4 +352,5 @@ class OfflineGrader:
         ]
         off_topic = [answer[slice(*clean.span_in_original(*s))] for s in sorted(analysis.off_topic)]
         return Findings(score=score, key_points=key_points, misconceptions=misconceptions, strong_sentences=strong,
-                        off_topic=off_topic, features=analysis.features, cap_reasons=caps, **base)
+                        off_topic=off_topic, features=analysis.features, cap_reasons=list(caps),
+                        ceiling=ceiling, **base)

@@ -18,6 +18,7 @@ _SEPARATOR = re.compile(
 # you care" coordinates two questions, not two things.
 _CONTRAST_CUE = re.compile(r"\b(?:compar\w*|differ\w*|distinguish\w*|between|versus|vs\.?|instead|prefer\w*|"
                            r"choose|over|trade-?offs?|which)\b", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
 _TRADE_OFF = re.compile(r"\b([A-Za-z]+)-([A-Za-z]+)\s+trade-?offs?\b", re.IGNORECASE)
 # Words taken from each side of a separator: "concept drift" against "data drift", not the whole clause.
 ITEM_WORDS = 2
@@ -34,10 +35,10 @@ def _stems(text: str) -> list[str]:
     return [stem(w) for w in words(text) if is_content(w)]
 
 
-def _chains(question: str) -> list[list[list[str]]]:
-    """Lists of alternatives in the question, each alternative as the stems next to a separator; a pair
-    only where the question contrasts, a list of three or more anywhere."""
-    segments = _SEPARATOR.split(question)
+def _chains(sentence: str) -> list[list[list[str]]]:
+    """Lists of alternatives in one sentence of the question, each alternative as the stems next to a
+    separator; a pair only where the sentence contrasts, a list of three or more anywhere."""
+    segments = _SEPARATOR.split(sentence)
     chains, current = [], []
     for left, right in pairwise(segments):
         if not current:
@@ -48,7 +49,7 @@ def _chains(question: str) -> list[list[list[str]]]:
             current = []
     if current:
         chains.append(current)
-    return [c for c in chains if len(c) > 2 or _CONTRAST_CUE.search(question)]
+    return [c for c in chains if len(c) > 2 or _CONTRAST_CUE.search(sentence)]
 
 
 def contrast_pairs(question: str, rubric: str) -> list[Contrast]:
@@ -56,7 +57,8 @@ def contrast_pairs(question: str, rubric: str) -> list[Contrast]:
     stems the rubric uses (so that 'How does X work, and why' gives nothing): 'data drift and concept drift'
     gives ({data}, {concept})."""
     rubric_stems = set(_stems(rubric))
-    items = [c for chain in _chains(question) for c in combinations(chain, 2)]
+    items = [c for sentence in _SENTENCE_END.split(question) for chain in _chains(sentence)
+             for c in combinations(chain, 2)]
     items += [([stem(m.group(1))], [stem(m.group(2))]) for m in _TRADE_OFF.finditer(question)]
     pairs: list[Contrast] = []
     for a, b in items:

@@ -247,8 +247,9 @@ def _swaps(item: PreparedItem, answer: PreparedAnswer, sims: np.ndarray,
     clause and why. A clause counts when it names only the other side, is about the point's claim (aligned
     with it, the question's own words demoted, as well as a contradiction needs), and fits that claim
     better than any claim the rubric makes about the side it names; where the rubric says nothing about
-    that side alone, nothing can be told and nothing is flagged."""
-    if not item.contrasts:
+    that side alone, nothing can be told and nothing is flagged. Points taken from a reference's sentences
+    are not claims to check (they compare and contrast), as for contradictions."""
+    if not item.contrasts or item.points_are_pseudo:
         return {}
     pieces = _claims(item)
     clause_stems = [frozenset(stem(w) for w in words(answer.text[s:e])) for s, e in answer.clauses]

@@ -70,6 +70,7 @@ class Row:
     ceiling: float | None
     contradicted: int = 0
     weight: float = 1.0
+    trimmed: dict[str, float] | None = None
 
 
 def read_saf(path: Path) -> list[dict[str, str]]:
@@ -109,7 +110,8 @@ def extract(saf: list[dict[str, str]], grader: OfflineGrader) -> list[Row]:
         caps = cap_reasons(item, r["student_answer"], clean, analysis) if analysis is not None else {}
         ceiling = min(caps.values(), default=None)
         rows.append(Row(r["split"], r["question_id"], 5.0 * float(r["score"]),
-                        analysis.features if analysis else None, ceiling, analysis.contradicted if analysis else 0))
+                        analysis.features if analysis else None, ceiling, analysis.contradicted if analysis else 0,
+                        trimmed=analysis.trimmed_features if analysis else None))
         if (i + 1) % 250 == 0:
             print(f"  features: {i + 1}/{len(saf)}", file=sys.stderr)
     return rows
@@ -157,7 +159,7 @@ def _rounded(values: np.ndarray) -> list[float]:
 
 def predict(cal: Calibration, rows: Sequence[Row]) -> np.ndarray:
     """What the grader would give: 0 for no content, else the model's score with the grader's rules."""
-    return np.array([0.0 if r.features is None else final_score(cal, r.features, r.contradicted, r.ceiling)
+    return np.array([0.0 if r.features is None else final_score(cal, r.features, r.contradicted, r.ceiling, r.trimmed)
                      for r in rows])
 
 

@@ -10,7 +10,7 @@ import pytest
 from mockint.embeddings import TokenEmbeddings
 from mockint.errors import GradingError
 from mockint.grade import GradingItem
-from mockint.offline_features import analyse
+from mockint.offline_features import analyse, filler_spans
 from mockint.offline_grader import CAPPED_SCORE, CONTRADICTED_MAX, COPY_SCORE, final_score, prepare_answer, prepare_item
 from mockint.offline_model import Calibration
 
@@ -166,6 +166,26 @@ def test_a_contradiction_is_judged_on_the_part_of_the_clause_closest_to_the_poin
     denies = features(fake, item, "The cache stores the keys and values of previous tokens so attention must "
                                   "recompute them for earlier tokens.")
     assert denies.contradicted == 1
+
+
+def test_filler_sentences_are_graded_both_ways_and_evidence_is_never_dropped(fake, item):
+    clean = features(fake, item, "Dropout randomly zeroes activations during training. It prevents co-adaptation.")
+    assert clean.trimmed_features is None
+    filler = "Training networks is great fun for everyone."
+    text = f"{filler} Dropout randomly zeroes activations during training. It prevents co-adaptation."
+    answer = prepare_answer(fake, text)
+    padded = analyse(item, answer)
+    assert [text[s:e] for s, e in filler_spans(padded, answer.sentences)] == [filler]
+    assert padded.trimmed_features is not None
+    assert padded.trimmed_features["precision"] > padded.features["precision"]
+    evidence = [text[s:e] for p in padded.points if p.clause for s, e in [p.clause]]
+    assert evidence and not any(e in filler for e in evidence)
+
+
+def test_the_score_is_the_lower_of_the_answer_with_and_without_its_filler():
+    cal = Calibration(version="t", features=["recall"], mean=[0.0], scale=[1.0], weights=[2.0], bias=0.0)
+    assert final_score(cal, {"recall": 1.0}, 0, None, {"recall": 0.5}) == pytest.approx(cal.score({"recall": 0.5}))
+    assert final_score(cal, {"recall": 0.5}, 0, None, {"recall": 1.0}) == pytest.approx(cal.score({"recall": 0.5}))
 
 
 def test_an_item_without_a_reference_cannot_be_graded(fake):

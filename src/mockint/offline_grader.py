@@ -51,6 +51,7 @@ from mockint.grade import Coverage, Grade, GraderInfo, GradingItem, KeyPointResu
 from mockint.offline_features import (
     COVERED_AT,
     PARTLY_AT,
+    STRONG_SENTENCE,
     Analysis,
     PreparedAnswer,
     PreparedItem,
@@ -68,8 +69,6 @@ COPY_SCORE = 0.0
 # A key point the answer contradicts costs this much, and the answer is "partial" at best.
 CONTRADICTION_PENALTY = 1.0
 CONTRADICTED_MAX = 3.0
-# A sentence of the answer is quoted in the model answer when it aligns this well with the rubric.
-STRONG_SENTENCE = 0.55
 
 
 class TokenEmbedder(Protocol):
@@ -162,10 +161,11 @@ def prepare_answers(embedder: TokenEmbedder, texts: list[str]) -> list[PreparedA
 
 
 def final_score(calibration: Calibration, features: dict[str, float], contradicted: int,
-                ceiling: float | None) -> float:
-    """The calibrated score, then the rules: contradictions cost points, a non-genuine answer is held to
-    its `ceiling`."""
-    score = calibration.score(features)
+                ceiling: float | None, trimmed: dict[str, float] | None = None) -> float:
+    """The calibrated score (the lower of the answer's and, given `trimmed`, that of the answer without its
+    filler sentences), then the rules: contradictions cost points, a non-genuine answer is held to its
+    `ceiling`."""
+    score = min(calibration.score(f) for f in (features, trimmed) if f is not None)
     if contradicted:
         score = min(CONTRADICTED_MAX, score - CONTRADICTION_PENALTY * contradicted)
     if ceiling is not None:
@@ -330,7 +330,8 @@ class OfflineGrader:
                             features={}, trivial=trivial_reason(clean.text), **base)
         caps = cap_reasons(item, answer, clean, analysis)
         ceiling = min(caps.values(), default=None)
-        score = final_score(self.calibration, analysis.features, analysis.contradicted, ceiling)
+        score = final_score(self.calibration, analysis.features, analysis.contradicted, ceiling,
+                            analysis.trimmed_features)
         key_points, misconceptions = [], []
         for result in analysis.points:
             status = (Coverage.missed if result.contradiction or result.recall < PARTLY_AT else

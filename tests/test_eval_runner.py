@@ -1,8 +1,12 @@
+import os
+
 import pytest
 
 from eval_helpers import ScriptedGrader
+from mockint import embeddings
+from mockint.config import Settings
 from mockint.eval_data import LabelledCase
-from mockint.eval_runner import GradingEval, evaluate, summarise
+from mockint.eval_runner import GradingEval, build_eval_grader, evaluate, summarise
 from mockint.grade import GradingItem
 
 ITEM = GradingItem(question_id="q", question="What is dropout?", reference_answer="Randomly zeroing units.")
@@ -131,3 +135,11 @@ def test_a_grader_with_grade_many_is_called_in_chunks_and_keeps_case_order():
     by_id = {c.id: c for c in result.cases}
     assert by_id["a"].predicted == 4.0
     assert by_id["f"].predicted is None and by_id["f"].error
+
+
+def test_an_offline_eval_lets_the_embedding_model_use_every_core(monkeypatch):
+    fresh = embeddings.LocalEmbedder()
+    monkeypatch.setattr(embeddings, "_shared_local", fresh)
+    assert fresh.threads == 1
+    build_eval_grader("offline", Settings(), cache_dir=None)
+    assert fresh.threads == (os.cpu_count() or 1)

@@ -279,11 +279,16 @@ def build_eval_grader(kind: str, settings: Settings, cache_dir: Path | None) -> 
     """The grader of `kind` as an eval needs it: never falling back, and the LLM one cached on disk.
 
     A fallback grade would be scored as the LLM's. The offline grader is not cached: it is cheap, and its
-    name does not change when its code does, so a cache could serve grades of an older version.
+    name does not change when its code does, so a cache could serve grades of an older version. An eval
+    owns the machine, so the offline grader's model may use every core.
     """
     from mockint.graders import build_grader
 
     if kind not in GRADER_KINDS:
         raise ValueError(f"unknown grader {kind!r}; choose from {', '.join(GRADER_KINDS)}")
     grader = build_grader(settings.model_copy(update={"fallback_to_offline": False}), kind=kind)
+    if kind == "offline":
+        from mockint.embeddings import shared_local_embedder
+
+        shared_local_embedder().use_all_cores()
     return CachedGrader(grader, cache_dir) if kind == "llm" and cache_dir is not None else grader

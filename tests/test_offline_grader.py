@@ -114,6 +114,8 @@ def test_non_answers_and_attempts_to_game_the_grader_score_at_most_one(grader, k
         assert grade.score == 0.0 and grade.verdict is Verdict.no_answer
     else:
         assert grade.notes and "capped" in grade.feedback
+    if kind in ("copied question", "paraphrased question", "question reworded"):
+        assert grade.score == 0.0  # the question says nothing the question did not
 
 
 def test_padding_a_good_answer_never_raises_its_score(grader):

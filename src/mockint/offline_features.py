@@ -67,8 +67,10 @@ class PreparedItem:
     # Raw features of the question itself taken as the answer: restating the question is worth nothing,
     # so alignment features are measured as the gain over it. Set by `with_question_baseline`.
     baseline: dict[str, float] = field(default_factory=dict)
-    # The alternatives the question sets against each other (`contrasts.contrast_pairs`).
+    # The alternatives the question sets against each other (`contrasts.contrast_pairs`), and the key
+    # points cut into claims to check them against (`claims_of`), both fixed per item.
     contrasts: tuple[Contrast, ...] = ()
+    claims: tuple["Claim", ...] = ()
 
     @property
     def reference_vec(self) -> np.ndarray:
@@ -219,7 +221,7 @@ def _about_another_point(points: list[PointResult], item: PreparedItem, answer: 
 
 
 @dataclass(frozen=True)
-class _Piece:
+class Claim:
     point: int
     rows: np.ndarray
     weights: np.ndarray
@@ -231,7 +233,7 @@ _CONTRAST_BREAK = re.compile(r";\s*|,?\s+(?=(?:while|whereas|but|unlike)\s)", re
 CLAIM_WORDS = 2
 
 
-def _claims(item: PreparedItem) -> list[_Piece]:
+def claims_of(item: PreparedItem) -> tuple[Claim, ...]:
     """Every key point cut where it turns from one side of a contrast to the other ("... while concept drift
     requires labels"), each claim with its rows in the rubric and question-demoted weights."""
     result = []
@@ -242,8 +244,8 @@ def _claims(item: PreparedItem) -> list[_Piece]:
             rows = pw.within(start, end)
             said = words(point[start:end])
             if rows.any() and sum(is_content(w) and stem(w) not in item.question_stems for w in said) >= CLAIM_WORDS:
-                result.append(_Piece(i, first + np.flatnonzero(rows), weights[rows], frozenset(map(stem, said))))
-    return result
+                result.append(Claim(i, first + np.flatnonzero(rows), weights[rows], frozenset(map(stem, said))))
+    return tuple(result)
 
 
 def _swaps(item: PreparedItem, answer: PreparedAnswer, sims: np.ndarray,
@@ -257,10 +259,10 @@ def _swaps(item: PreparedItem, answer: PreparedAnswer, sims: np.ndarray,
     are not claims to check (they compare and contrast), as for contradictions."""
     if not item.contrasts or item.points_are_pseudo:
         return {}
-    pieces = _claims(item)
+    pieces = item.claims
     clause_stems = [frozenset(stem(w) for w in words(answer.text[s:e])) for s, e in answer.clauses]
 
-    def fit(piece: _Piece, mask: np.ndarray) -> float:
+    def fit(piece: Claim, mask: np.ndarray) -> float:
         return weighted_mean(best_match(sims[piece.rows][:, mask]), piece.weights)
 
     found: dict[int, tuple[Span, str]] = {}

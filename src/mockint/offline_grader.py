@@ -30,6 +30,7 @@ set and regularisation by cross-validation grouped by question, and reports Pear
 import threading
 import time
 from collections import OrderedDict
+from dataclasses import replace
 from itertools import pairwise
 from typing import Protocol
 
@@ -56,6 +57,7 @@ from mockint.offline_features import (
     PreparedAnswer,
     PreparedItem,
     analyse,
+    claims_of,
     with_question_baseline,
 )
 from mockint.offline_feedback import Findings, dimensions_for, feedback_text, model_answer_text, verdict_for
@@ -138,6 +140,7 @@ def _prepared_from(item: GradingItem, reference: str, points: list[str], pseudo:
         point_rows=tuple(pairwise(ends)),
         contrasts=tuple(contrast_pairs(item.question, " ".join([reference, *points]))),
     )
+    prepared = replace(prepared, claims=claims_of(prepared))
     question_spans = embedded[0][0]
     as_answer = PreparedAnswer(
         text=item.question, words=question, sentences=tuple(question_spans),

@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8501
 SHARED ?= $(abspath ../shared)
+LINTED := src tests eval benchmarks
 
 .PHONY: run setup index test lint bench clean
 
@@ -32,14 +33,18 @@ run: index
 
 test: $(VENV)/.installed-test
 	bash scripts/system-deps.sh
-	TIKTOKEN_CACHE_DIR=$(SHARED)/tiktoken $(BIN)/ruff check src tests eval
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+	$(BIN)/lint-imports
 	TIKTOKEN_CACHE_DIR=$(SHARED)/tiktoken $(BIN)/pytest -q
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check src tests eval
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+	$(BIN)/lint-imports
 
 bench: setup
-	TIKTOKEN_CACHE_DIR=$(SHARED)/tiktoken $(BIN)/python -m mockint.bench
+	TIKTOKEN_CACHE_DIR=$(SHARED)/tiktoken $(BIN)/python -m benchmarks.run
 
 clean:
 	rm -rf $(VENV) dist build

@@ -19,13 +19,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))
 if (ROOT.parent / "shared" / "tiktoken").is_dir():  # token counting tables, as `make bench` sets them
     os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(ROOT.parent / "shared" / "tiktoken"))
 
-from mockint.bench import Figure, report  # noqa: E402
+from benchmarks.run import Figure, report  # noqa: E402
+
 from mockint.config import Settings  # noqa: E402
-from mockint.eval_data import LabelledCase, TableSpec, load_table  # noqa: E402
-from mockint.eval_runner import GradingEval, build_eval_grader  # noqa: E402
+from mockint.evals.data import LabelledCase, TableSpec, load_table  # noqa: E402
+from mockint.evals.runner import GradingEval, build_eval_grader  # noqa: E402
 
 SAF = ROOT.parent / "shared" / "datasets" / "saf" / "saf_english.csv"
 DIMENSIONS = ("correctness", "completeness", "depth", "communication")
@@ -43,8 +45,13 @@ GRADE_REPLY = {
 def saf_cases(path: Path, n: int) -> list[LabelledCase]:
     """The first `n` distinct (question, answer) pairs: SAF repeats "No response." and the like, and a repeat
     would be a cache hit inside the uncached pass."""
-    spec = TableSpec(question_col="question", reference_col="reference_answer", answer_col="student_answer",
-                     score_col="score", id_col="answer_id")
+    spec = TableSpec(
+        question_col="question",
+        reference_col="reference_answer",
+        answer_col="student_answer",
+        score_col="score",
+        id_col="answer_id",
+    )
     cases, seen = [], set()
     for case in load_table(path, spec):
         if (case.item.question, case.answer) not in seen and len(cases) < n:
@@ -65,8 +72,13 @@ def bench_offline(args: argparse.Namespace) -> list[Figure]:
     errors = sum(c.error is not None for c in result.cases)
     return [
         Figure("offline grader: model load + first answer", load_s, "s"),
-        Figure(f"offline grader: {len(cases)} answers", result.wall_seconds, "s", "<= 60",
-               f"{errors} errors; SAF answers, one thread (torch uses the cores)"),
+        Figure(
+            f"offline grader: {len(cases)} answers",
+            result.wall_seconds,
+            "s",
+            "<= 60",
+            f"{errors} errors; SAF answers, one thread (torch uses the cores)",
+        ),
         Figure("offline grader throughput", len(cases) / result.wall_seconds, "answers/s"),
     ]
 
@@ -75,8 +87,9 @@ def bench_llm(args: argparse.Namespace) -> list[Figure]:
     from scripted_openai import Reply, ScriptedOpenAIServer, chat_completion
 
     cases = saf_cases(args.saf, args.answers)
-    reply = Reply(body=chat_completion(json.dumps(GRADE_REPLY), prompt_tokens=900, completion_tokens=180),
-                  delay=args.delay)
+    reply = Reply(
+        body=chat_completion(json.dumps(GRADE_REPLY), prompt_tokens=900, completion_tokens=180), delay=args.delay
+    )
     with ScriptedOpenAIServer(default=reply) as server, tempfile.TemporaryDirectory(prefix="mockint-bench-") as tmp:
         settings = Settings(OPENAI_BASE_URL=server.base_url, OPENAI_API_KEY="sk-bench", MOCKINT_DATA_DIR=tmp)
         grader = build_eval_grader("llm", settings, cache_dir=settings.cache_dir)
@@ -87,12 +100,21 @@ def bench_llm(args: argparse.Namespace) -> list[Figure]:
     errors = sum(c.error is not None for c in fresh.cases)
     latencies = sorted(c.latency_ms for c in fresh.cases if c.latency_ms is not None)
     return [
-        Figure(f"LLM path, {len(cases)} answers, concurrency {args.concurrency}, server {args.delay * 1000:.0f} ms",
-               len(cases) / fresh.wall_seconds, "answers/s", ">= 20", f"{fresh.wall_seconds:.1f} s; {errors} errors; "
-               f"{requests} requests"),
+        Figure(
+            f"LLM path, {len(cases)} answers, concurrency {args.concurrency}, server {args.delay * 1000:.0f} ms",
+            len(cases) / fresh.wall_seconds,
+            "answers/s",
+            ">= 20",
+            f"{fresh.wall_seconds:.1f} s; {errors} errors; {requests} requests",
+        ),
         Figure("LLM path latency p50", latencies[len(latencies) // 2], "ms"),
-        Figure("cached re-run", len(cases) / cached.wall_seconds, "answers/s", ">= 500",
-               f"{cached.wall_seconds:.2f} s; {extra} requests sent"),
+        Figure(
+            "cached re-run",
+            len(cases) / cached.wall_seconds,
+            "answers/s",
+            ">= 500",
+            f"{cached.wall_seconds:.2f} s; {extra} requests sent",
+        ),
     ]
 
 

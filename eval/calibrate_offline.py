@@ -11,7 +11,7 @@ them 0 by rule. Each training question adds two anchor rows (its question restat
 answer = 5; see extract_anchors). Reported: Pearson r and RMSE on the 0-5 scale for the CV predictions, `unseen_answers`
 and `unseen_questions`, both on answers with content and on all answers (rules included).
 
-Writes `src/mockint/offline_calibration.json` (the fitted numbers and these metrics, no data).
+Writes `src/mockint/grading/offline/calibration.json` (the fitted numbers and these metrics, no data).
 """
 
 import argparse
@@ -28,11 +28,11 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.stats import pearsonr
 
-from mockint.embeddings import TokenEmbeddings, shared_local_embedder
-from mockint.grade import GradingItem
-from mockint.offline_features import FEATURE_NAMES
-from mockint.offline_grader import OfflineGrader, cap_reasons, final_score
-from mockint.offline_model import CALIBRATION_FILE, Calibration
+from mockint.doors.embeddings import TokenEmbeddings, shared_local_embedder
+from mockint.grading.offline.calibration import CALIBRATION_FILE, Calibration
+from mockint.grading.offline.features import FEATURE_NAMES
+from mockint.grading.offline.grader import OfflineGrader, cap_reasons, final_score
+from mockint.types.grade import GradingItem
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SAF = ROOT.parent / "shared" / "datasets" / "saf" / "saf_english.csv"
@@ -40,8 +40,18 @@ VERSION = "v2"
 # Each feature's weight may only take the sign that makes sense for it; this keeps the model monotone
 # (more alignment never lowers a score; padding, which only lowers precision and raises the off-topic
 # share, never raises it) and stops collinear features from trading places with opposite signs.
-SIGNS = {"recall": 1, "precision": 1, "coverage": 1, "coverage_max": 1, "lexical": 1, "sentence_cos": 1,
-         "question_cos": 1, "length": 1, "off_topic": -1, "contradiction": -1}
+SIGNS = {
+    "recall": 1,
+    "precision": 1,
+    "coverage": 1,
+    "coverage_max": 1,
+    "lexical": 1,
+    "sentence_cos": 1,
+    "question_cos": 1,
+    "length": 1,
+    "off_topic": -1,
+    "contradiction": -1,
+}
 # Both sets keep precision and the off-topic share, so padding an answer costs something, and stem overlap,
 # the classic strong signal for short answers. Contradictions are a rule, not a fitted feature: the
 # labelled data has no key points to contradict.
@@ -109,9 +119,17 @@ def extract(saf: list[dict[str, str]], grader: OfflineGrader) -> list[Row]:
         clean, _, analysis = grader.analyse(item, r["student_answer"])
         caps = cap_reasons(item, r["student_answer"], clean, analysis) if analysis is not None else {}
         ceiling = min(caps.values(), default=None)
-        rows.append(Row(r["split"], r["question_id"], 5.0 * float(r["score"]),
-                        analysis.features if analysis else None, ceiling, analysis.contradicted if analysis else 0,
-                        trimmed=analysis.trimmed_features if analysis else None))
+        rows.append(
+            Row(
+                r["split"],
+                r["question_id"],
+                5.0 * float(r["score"]),
+                analysis.features if analysis else None,
+                ceiling,
+                analysis.contradicted if analysis else 0,
+                trimmed=analysis.trimmed_features if analysis else None,
+            )
+        )
         if (i + 1) % 250 == 0:
             print(f"  features: {i + 1}/{len(saf)}", file=sys.stderr)
     return rows
@@ -149,8 +167,14 @@ def fit(rows: Sequence[Row], names: Sequence[str], lam: float) -> Calibration:
 
     bounds = [(None, None)] + [(MIN_WEIGHT.get(n, 0.0), None) if SIGNS[n] > 0 else (None, 0) for n in names]
     p = minimize(loss, np.zeros(len(names) + 1), method="L-BFGS-B", bounds=bounds).x
-    return Calibration(version=VERSION, features=list(names), mean=_rounded(mean), scale=_rounded(scale),
-                       weights=_rounded(p[1:]), bias=round(float(p[0]), 6))
+    return Calibration(
+        version=VERSION,
+        features=list(names),
+        mean=_rounded(mean),
+        scale=_rounded(scale),
+        weights=_rounded(p[1:]),
+        bias=round(float(p[0]), 6),
+    )
 
 
 def _rounded(values: np.ndarray) -> list[float]:
@@ -159,8 +183,12 @@ def _rounded(values: np.ndarray) -> list[float]:
 
 def predict(cal: Calibration, rows: Sequence[Row]) -> np.ndarray:
     """What the grader would give: 0 for no content, else the model's score with the grader's rules."""
-    return np.array([0.0 if r.features is None else final_score(cal, r.features, r.contradicted, r.ceiling, r.trimmed)
-                     for r in rows])
+    return np.array(
+        [
+            0.0 if r.features is None else final_score(cal, r.features, r.contradicted, r.ceiling, r.trimmed)
+            for r in rows
+        ]
+    )
 
 
 def metrics(pred: np.ndarray, human: np.ndarray) -> dict[str, float]:
@@ -215,8 +243,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The same CV over every training answer, empty ones graded 0 by rule as the grader does.
     empty = [r for r in rows if r.split == "training" and r.features is None]
     cv_pred = np.concatenate([grouped_cv(train, anchors, names, lam), np.zeros(len(empty))])
-    report = {"training_cv": cv_metrics,
-              "training_cv_all": metrics(cv_pred, np.array([r.human for r in [*train, *empty]]))}
+    report = {
+        "training_cv": cv_metrics,
+        "training_cv_all": metrics(cv_pred, np.array([r.human for r in [*train, *empty]])),
+    }
     for split in ("unseen_answers", "unseen_questions"):
         part = [r for r in rows if r.split == split]
         human = np.array([r.human for r in part])
@@ -224,14 +254,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         pred = predict(cal, part)
         report[split] = metrics(pred[content], human[content])
         report[f"{split}_all"] = metrics(pred, human)
-    cal = cal.model_copy(update={
-        "data": f"SAF English (Filighera et al. 2022), split=training: {len(train)} answers with content, "
-                f"{len({r.question_id for r in train})} question ids, plus 2 anchors per question (question "
-                f"restated = 0, reference = 5; weight {ANCHOR_WEIGHT}); features '{set_name}', L2 lambda={lam} chosen "
-                "by leave-one-question-out CV",
-        "fitted": dt.date.today().isoformat(),
-        "metrics": report,
-    })
+    cal = cal.model_copy(
+        update={
+            "data": f"SAF English (Filighera et al. 2022), split=training: {len(train)} answers with content, "
+            f"{len({r.question_id for r in train})} question ids, plus 2 anchors per question (question "
+            f"restated = 0, reference = 5; weight {ANCHOR_WEIGHT}); features '{set_name}', L2 lambda={lam} chosen "
+            "by leave-one-question-out CV",
+            "fitted": dt.date.today().isoformat(),
+            "metrics": report,
+        }
+    )
     print(f"chosen: {set_name} lambda={lam}")
     for name, w in zip(cal.features, cal.weights, strict=True):
         print(f"  weight {name:14s} {w:+.3f}")

@@ -3,17 +3,31 @@
 import threading
 
 from mockint.errors import GradingError
-from mockint.grade import Dimensions, DimensionScore, Grade, GraderInfo, GradingItem, Verdict
+from mockint.types.grade import Dimensions, DimensionScore, Grade, GraderInfo, GradingItem, Verdict
 
 
-def make_grade(score: float, *, model: str = "scripted", prompt_tokens: int = 0, completion_tokens: int = 0,
-               fallback_reason: str | None = None) -> Grade:
+def make_grade(
+    score: float,
+    *,
+    model: str = "scripted",
+    prompt_tokens: int = 0,
+    completion_tokens: int = 0,
+    fallback_reason: str | None = None,
+) -> Grade:
     dim = DimensionScore(score=score, reason="scripted")
     return Grade(
-        score=score, verdict=Verdict.partial, feedback="You said something.", model_answer="Reference.",
+        score=score,
+        verdict=Verdict.partial,
+        feedback="You said something.",
+        model_answer="Reference.",
         dimensions=Dimensions(correctness=dim, completeness=dim, depth=dim, communication=dim),
-        grader=GraderInfo(kind="llm" if prompt_tokens else "offline", model=model, prompt_tokens=prompt_tokens,
-                          completion_tokens=completion_tokens, fallback_reason=fallback_reason),
+        grader=GraderInfo(
+            kind="llm" if prompt_tokens else "offline",
+            model=model,
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
+            fallback_reason=fallback_reason,
+        ),
     )
 
 

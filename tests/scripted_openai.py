@@ -47,17 +47,20 @@ class Received:
         }
 
 
-def chat_completion(content: str, *, prompt_tokens: int = 100, completion_tokens: int = 50,
-                    model: str = "scripted-model") -> dict[str, Any]:
+def chat_completion(
+    content: str, *, prompt_tokens: int = 100, completion_tokens: int = 50, model: str = "scripted-model"
+) -> dict[str, Any]:
     return {
         "id": "chatcmpl-scripted",
         "object": "chat.completion",
         "created": int(time.time()),
         "model": model,
-        "choices": [{"index": 0, "finish_reason": "stop",
-                     "message": {"role": "assistant", "content": content}}],
-        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                  "total_tokens": prompt_tokens + completion_tokens},
+        "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}],
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        },
     }
 
 
@@ -72,16 +75,16 @@ class ScriptedOpenAIServer:
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._httpd.daemon_threads = True
         # A short poll interval keeps shutdown (and so every test's teardown) fast.
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     @property
     def base_url(self) -> str:
         host, port = self._httpd.server_address[:2]
         return f"http://{host}:{port}/v1"
 
-    def enqueue(self, reply: Reply | dict[str, Any] | str, *, path: str = "/v1/chat/completions",
-                times: int = 1) -> None:
+    def enqueue(
+        self, reply: Reply | dict[str, Any] | str, *, path: str = "/v1/chat/completions", times: int = 1
+    ) -> None:
         """Script the next reply for `path`. A str is a chat message content; a dict a JSON body."""
         if isinstance(reply, str):
             reply = Reply(body=chat_completion(reply))
@@ -149,18 +152,23 @@ class ScriptedOpenAIServer:
                     if reply.chunk_delay and i:
                         time.sleep(reply.chunk_delay)
                     event = {
-                        "id": "chatcmpl-scripted", "object": "chat.completion.chunk",
-                        "created": 0, "model": "scripted-model",
-                        "choices": [{"index": 0, "delta": {"content": chunk},
-                                     "finish_reason": None}],
+                        "id": "chatcmpl-scripted",
+                        "object": "chat.completion.chunk",
+                        "created": 0,
+                        "model": "scripted-model",
+                        "choices": [{"index": 0, "delta": {"content": chunk}, "finish_reason": None}],
                     }
                     if i == 0:
                         event["choices"][0]["delta"]["role"] = "assistant"
                     self.wfile.write(f"data: {json.dumps(event)}\n\n".encode())
                     self.wfile.flush()
-                done = {"id": "chatcmpl-scripted", "object": "chat.completion.chunk", "created": 0,
-                        "model": "scripted-model",
-                        "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+                done = {
+                    "id": "chatcmpl-scripted",
+                    "object": "chat.completion.chunk",
+                    "created": 0,
+                    "model": "scripted-model",
+                    "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+                }
                 self.wfile.write(f"data: {json.dumps(done)}\n\ndata: [DONE]\n\n".encode())
                 self.wfile.flush()
                 self.close_connection = True

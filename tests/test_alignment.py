@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from mockint.alignment import (
+from mockint.grading.offline.alignment import (
     WordVectors,
     best_match,
     concat,
@@ -26,8 +26,13 @@ def wv(words: list[str], vectors: list[np.ndarray], rarity: list[float] | None =
     for w in words:
         spans.append((pos, pos + len(w)))
         pos += len(w) + 1
-    return WordVectors(tuple(words), tuple(words), tuple(spans), np.array(vectors, dtype=np.float32),
-                       np.array(rarity or [1.0] * len(words), dtype=np.float32))
+    return WordVectors(
+        tuple(words),
+        tuple(words),
+        tuple(spans),
+        np.array(vectors, dtype=np.float32),
+        np.array(rarity or [1.0] * len(words), dtype=np.float32),
+    )
 
 
 def test_word_pieces_merge_into_words_with_offsets_into_the_longer_text():

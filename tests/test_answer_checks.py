@@ -3,7 +3,7 @@ copied questions, contradictions. Pure, no model."""
 
 import pytest
 
-from mockint.answer_checks import (
+from mockint.grading.answer_checks import (
     contradiction_cue,
     copy_reason,
     injection_reason,
@@ -11,15 +11,17 @@ from mockint.answer_checks import (
     stuffing_reason,
     trivial_reason,
 )
-from mockint.text_units import clean_reference, pseudo_key_points, sentence_spans
+from mockint.text.units import clean_reference, pseudo_key_points, sentence_spans
 
 
 @pytest.mark.parametrize(
     ("spoken", "clean"),
     [
-        ("Um, so basically, dropout is, like, a regularization technique where you, you know, randomly drop "
-         "the the neurons during uh training.",
-         "Dropout is a regularization technique where you randomly drop the neurons during training."),
+        (
+            "Um, so basically, dropout is, like, a regularization technique where you, you know, randomly drop "
+            "the the neurons during uh training.",
+            "Dropout is a regularization technique where you randomly drop the neurons during training.",
+        ),
         ("So, uh, I mean, a stack is LIFO. It it supports push and pop.", "A stack is LIFO. It supports push and pop."),
         ("Dropout randomly dis- disables neurons.", "Dropout randomly disables neurons."),
     ],
@@ -43,8 +45,24 @@ def test_clean_spans_map_back_to_the_original_text():
     assert spoken[s:e].startswith("the") and spoken[s:e].endswith("LIFO.")
 
 
-@pytest.mark.parametrize("answer", ["", "   ", "idk", "I don't know", "Fine.", "pass", "Um, I don't know, sorry.",
-                                    "No submission.", "no response", "?", "I have no idea", "x", "-"])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "",
+        "   ",
+        "idk",
+        "I don't know",
+        "Fine.",
+        "pass",
+        "Um, I don't know, sorry.",
+        "No submission.",
+        "no response",
+        "?",
+        "I have no idea",
+        "x",
+        "-",
+    ],
+)
 def test_non_answers_are_trivial(answer):
     assert trivial_reason(strip_fillers(answer).text)
 
@@ -79,8 +97,11 @@ def test_an_instruction_quoted_as_an_example_is_content_unless_it_speaks_of_grad
 
 @pytest.mark.parametrize(
     "answer",
-    ["The gradient is passed back through the network.", "I would give it a 5 star rating on usability.",
-     "A 5x5 kernel sees a wider field than a 3x3 one."],
+    [
+        "The gradient is passed back through the network.",
+        "I would give it a 5 star rating on usability.",
+        "A 5x5 kernel sees a wider field than a 3x3 one.",
+    ],
 )
 def test_ordinary_answers_are_not_injections(answer):
     assert injection_reason(answer) is None
@@ -104,16 +125,19 @@ def test_keyword_lists_are_stuffing(answer):
 @pytest.mark.parametrize(
     ("answer", "question"),
     [
-        ("Dropout randomly turns off neurons during training so the network cannot rely on any one of them.",
-         QUESTION),
+        ("Dropout randomly turns off neurons during training so the network cannot rely on any one of them.", QUESTION),
         ("push and pop", "What are the two main operations of a stack?"),
-        ("Sequence number, acknowledgement number, flags, window size, urgent pointer, options",
-         "Name four fields that the TCP header has and the UDP header lacks."),
+        (
+            "Sequence number, acknowledgement number, flags, window size, urgent pointer, options",
+            "Name four fields that the TCP header has and the UDP header lacks.",
+        ),
         ("P(B) = 0.6^3 * 0.4^3 = 0.0138, P(C) = 20 * P(B) = 0.276, P(A) = 0.82", "Order the events by likelihood."),
-        ("A LEFT JOIN keeps every row of the left table and fills the columns of the right one with NULL when "
-         "no row matches, while an INNER JOIN drops the unmatched rows.", "How do LEFT and INNER JOIN differ?"),
-        ("DROPOUT RANDOMLY TURNS OFF NEURONS DURING TRAINING SO THE NETWORK CANNOT RELY ON ANY ONE OF THEM.",
-         QUESTION),
+        (
+            "A LEFT JOIN keeps every row of the left table and fills the columns of the right one with NULL when "
+            "no row matches, while an INNER JOIN drops the unmatched rows.",
+            "How do LEFT and INNER JOIN differ?",
+        ),
+        ("DROPOUT RANDOMLY TURNS OFF NEURONS DURING TRAINING SO THE NETWORK CANNOT RELY ON ANY ONE OF THEM.", QUESTION),
     ],
 )
 def test_sentences_terse_answers_lists_asked_for_and_formulas_are_not_stuffing(answer, question):
@@ -169,8 +193,10 @@ def test_negation_cue_can_be_switched_off_for_non_atomic_points():
 
 
 def test_reference_meta_text_is_dropped_and_pseudo_points_come_from_sentences():
-    reference = ("Possible answers:\nThe UDP header (8 bytes) is shorter than the TCP header (0.25). "
-                 "One of the following should be given:\n- Sequence number\n- UDP has a fixed length, e.g. 8 bytes.")
+    reference = (
+        "Possible answers:\nThe UDP header (8 bytes) is shorter than the TCP header (0.25). "
+        "One of the following should be given:\n- Sequence number\n- UDP has a fixed length, e.g. 8 bytes."
+    )
     cleaned = clean_reference(reference)
     assert "(0.25)" not in cleaned and "should be given" not in cleaned and "Possible answers" not in cleaned
     points = pseudo_key_points(cleaned)

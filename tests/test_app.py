@@ -12,13 +12,13 @@ from streamlit.testing.v1 import AppTest
 
 import mockint
 from conftest import require_system_tool
-from mockint.bank import dump_questions, load_bank
+from mockint.app.feedback_views import md_escape
 from mockint.config import get_settings
-from mockint.history import History
-from mockint.ui_feedback import md_escape
+from mockint.doors.bank_files import dump_questions, load_bank
+from mockint.history.database import History
 from scripted_openai import Reply, ScriptedOpenAIServer
 
-APP = str(Path(mockint.__file__).with_name("app.py"))
+APP = str(Path(mockint.__file__).parent / "app" / "streamlit_app.py")
 QUESTIONS = ["nlp-attention-sqrt-dk-scaling", "nlp-causal-mask-leakage", "what-is-dropout", "central-limit-theorem"]
 TIMEOUT = 180
 DIMENSIONS = ("correctness", "completeness", "depth", "communication")
@@ -80,7 +80,9 @@ def test_first_question_is_shown_ready_to_answer():
 
 
 def test_read_aloud_text_cannot_close_its_script():
-    at = AppTest.from_string("from mockint.ui_feedback import read_aloud\nread_aloud('a </script><b>x</b>')").run()
+    at = AppTest.from_string(
+        "from mockint.app.feedback_views import read_aloud\nread_aloud('a </script><b>x</b>')"
+    ).run()
     [speaker] = at.get("iframe")
     assert "</script><b>" not in speaker.proto.srcdoc and "\\u003c/script>" in speaker.proto.srcdoc
 
@@ -138,7 +140,8 @@ def test_history_survives_a_reload_and_shows_on_the_progress_page():
     reloaded = start()  # a new browser session, same data dir
     assert session(reloaded).session_id != session(at).session_id
     progress = AppTest.from_string(
-        "from mockint import ui_progress\nui_progress.render()", default_timeout=TIMEOUT).run()
+        "from mockint.app import progress_page\nprogress_page.render()", default_timeout=TIMEOUT
+    ).run()
     assert not progress.exception, progress.exception
     metrics = {m.label: m.value for m in progress.metric}
     assert metrics["Sessions"] == "1" and metrics["Questions answered"] == "1"
@@ -149,7 +152,8 @@ def test_history_survives_a_reload_and_shows_on_the_progress_page():
 
 def test_progress_page_without_history_says_how_to_start():
     progress = AppTest.from_string(
-        "from mockint import ui_progress\nui_progress.render()", default_timeout=TIMEOUT).run()
+        "from mockint.app import progress_page\nprogress_page.render()", default_timeout=TIMEOUT
+    ).run()
     assert "answer a question on the Practice page" in shown(progress)
 
 
@@ -168,8 +172,10 @@ def test_end_session_shows_summary():
 
 GRADE_REPLY = {
     "on_topic": True,
-    "key_points": [{"n": 1, "status": "covered", "quotes": ["variance grows with the dimension"]},
-                   {"n": 2, "status": "missed", "quotes": []}],
+    "key_points": [
+        {"n": 1, "status": "covered", "quotes": ["variance grows with the dimension"]},
+        {"n": 2, "status": "missed", "quotes": []},
+    ],
     "misconceptions": [],
     "feedback": "You explained why the variance grows; now say what the softmax does with large logits.",
     "model_answer": "Scaling keeps the logits' variance near one so the softmax does not saturate.",
@@ -215,7 +221,11 @@ def test_llm_grader_streams_feedback_and_is_labelled(monkeypatch):
     assert "sk-test-app-secret" not in text
     [main] = attempts()
     assert (main.status, main.grader_kind, main.grader_model, main.question_id) == (
-        "graded", "llm", "scripted-model", q.id)
+        "graded",
+        "llm",
+        "scripted-model",
+        q.id,
+    )
 
 
 def test_unreachable_llm_falls_back_to_offline_and_says_so(monkeypatch):
@@ -250,7 +260,7 @@ SPOKEN = "The dot product grows with the dimension so we divide by the square ro
 @pytest.fixture(scope="module")
 def spoken_wav() -> bytes:
     require_system_tool("/usr/bin/espeak-ng", "espeak-ng")
-    from mockint.transcription import speak
+    from mockint.speech.transcription import speak
 
     return speak(SPOKEN)
 

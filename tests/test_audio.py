@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 import soundfile
 
-from mockint.audio import (
+from mockint.errors import SpeechError
+from mockint.speech.audio import (
     Recording,
     decode_audio,
     decode_wav_with_stdlib,
@@ -17,7 +18,6 @@ from mockint.audio import (
     to_wav_bytes,
     voice_activity,
 )
-from mockint.errors import SpeechError
 
 RNG = np.random.default_rng(7)
 
@@ -40,7 +40,7 @@ def speech_like(rate: int, bursts: list[tuple[float, float]], total: float, nois
         burst = tone(end - start, rate, 180.0, 0.3) + tone(end - start, rate, 540.0, 0.1)
         envelope = 0.6 + 0.4 * np.sin(2 * np.pi * 4.0 * np.arange(len(burst)) / rate)
         i = round(start * rate)
-        samples[i:i + len(burst)] += burst * envelope
+        samples[i : i + len(burst)] += burst * envelope
     return samples
 
 
@@ -178,9 +178,11 @@ def test_voice_activity_bridges_gaps_between_words():
 
 @pytest.mark.parametrize(
     "samples",
-    [np.zeros(32000, dtype=np.float32),
-     RNG.normal(0.0, 0.0005, 32000).astype(np.float32),
-     (0.3 * np.sin(2 * np.pi * 50 * np.arange(32000) / 16000)).astype(np.float32)],
+    [
+        np.zeros(32000, dtype=np.float32),
+        RNG.normal(0.0, 0.0005, 32000).astype(np.float32),
+        (0.3 * np.sin(2 * np.pi * 50 * np.arange(32000) / 16000)).astype(np.float32),
+    ],
     ids=["digital-silence", "quiet-room", "steady-hum"],
 )
 def test_silence_has_no_speech(samples):
@@ -191,9 +193,9 @@ def test_silence_has_no_speech(samples):
 
 
 def test_without_libsndfile_pcm_wav_still_decodes(monkeypatch):
-    import mockint.audio
+    import mockint.speech.audio
 
-    monkeypatch.setattr(mockint.audio, "soundfile", None)
+    monkeypatch.setattr(mockint.speech.audio, "soundfile", None)
     original = tone(0.5, 22050)
     rec = decode_audio(encode(np.stack([original, original], axis=1), 22050, "WAV", "PCM_16"))
     assert rec.sample_rate == 22050 and np.max(np.abs(rec.samples - original)) < 1e-4

@@ -5,9 +5,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mockint.bank import Bank, BankValidationError, dump_questions, load_bank, stats, validate_corpus
+from mockint.doors.bank_files import Bank, BankValidationError, dump_questions, load_bank, stats, validate_corpus
 from mockint.errors import BankError
-from mockint.question import Question
+from mockint.types.question import Question
 
 
 def _question(**overrides) -> dict:

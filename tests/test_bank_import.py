@@ -8,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mockint.bank import load_bank
-from mockint.bank_import import import_page, parse_question_page
+from mockint.bank.importer import import_page, parse_question_page
+from mockint.doors.bank_files import load_bank
 from mockint.errors import BankError, ImportFormatError
 
 SEED = Path(__file__).resolve().parents[1].parent / "shared" / "seeds" / "interviewskill-deep-learning.txt"
@@ -223,9 +223,28 @@ def test_id_living_in_another_topic_file_is_refused(tmp_path, corpus):
 
 
 _line = st.sampled_from(
-    ["InterviewSkill", "2 questions", "1 questions", "Deep Learning", "What is X?medium", "Type", "conceptual",
-     "Topic", "Frequency", "common", "Tags", "a, b", "Answer", "Explanation", "Follow-upWhy?", "Follow-up", "",
-     "easy", "hard", "???"]
+    [
+        "InterviewSkill",
+        "2 questions",
+        "1 questions",
+        "Deep Learning",
+        "What is X?medium",
+        "Type",
+        "conceptual",
+        "Topic",
+        "Frequency",
+        "common",
+        "Tags",
+        "a, b",
+        "Answer",
+        "Explanation",
+        "Follow-upWhy?",
+        "Follow-up",
+        "",
+        "easy",
+        "hard",
+        "???",
+    ]
 )
 
 
@@ -240,11 +259,13 @@ def _mutated_page(draw) -> str:
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.one_of(
-    st.text(max_size=400),
-    st.lists(st.one_of(_line, st.text(max_size=20)), max_size=60).map("\n".join),
-    _mutated_page(),
-))
+@given(
+    st.one_of(
+        st.text(max_size=400),
+        st.lists(st.one_of(_line, st.text(max_size=20)), max_size=60).map("\n".join),
+        _mutated_page(),
+    )
+)
 def test_arbitrary_text_parses_or_raises_import_format_error(text):
     try:
         page = parse_question_page(text, source="fuzz")

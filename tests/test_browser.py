@@ -11,20 +11,28 @@ from pathlib import Path
 import pytest
 
 from conftest import require_system_tool
-from mockint.app_server import AppServer
-from mockint.bank import dump_questions, load_bank
-from mockint.history import History
+from mockint.app.server import AppServer
+from mockint.doors.bank_files import dump_questions, load_bank
+from mockint.history.database import History
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 # Read at import: the autouse isolated_env fixture clears MOCKINT_* variables before the test runs.
 UPDATE_SCREENSHOT = os.environ.get("MOCKINT_UPDATE_SCREENSHOT") == "1"
 QUESTION_ID = "nlp-attention-sqrt-dk-scaling"
-ANSWER = ("The dot product of two random vectors with d_k components has a variance that grows with d_k, so "
-          "without scaling the logits get very large. Dividing by the square root of d_k brings the variance "
-          "back to about one.")
+ANSWER = (
+    "The dot product of two random vectors with d_k components has a variance that grows with d_k, so "
+    "without scaling the logits get very large. Dividing by the square root of d_k brings the variance "
+    "back to about one."
+)
 
 
 @pytest.mark.browser
@@ -37,8 +45,13 @@ def test_typed_answer_shows_score_and_follow_up_in_a_real_browser(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "one.yaml").write_text(dump_questions([question]), encoding="utf-8")
-    env = {"MOCKINT_DATA_DIR": str(tmp_path / "data"), "MOCKINT_CORPUS_DIR": str(corpus), "MOCKINT_GRADER": "offline",
-           "HF_HUB_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False"}
+    env = {
+        "MOCKINT_DATA_DIR": str(tmp_path / "data"),
+        "MOCKINT_CORPUS_DIR": str(corpus),
+        "MOCKINT_GRADER": "offline",
+        "HF_HUB_OFFLINE": "1",
+        "ANONYMIZED_TELEMETRY": "False",
+    }
     artefacts = ROOT / "test-artifacts"
     artefacts.mkdir(exist_ok=True)
 

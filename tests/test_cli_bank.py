@@ -1,4 +1,4 @@
-"""The bank, index and search commands, through `mockint.cli.main` (errors as one red line, exit 1)."""
+"""The bank, index and search commands, through `mockint.cli.main.main` (errors as one red line, exit 1)."""
 
 import os
 import subprocess
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mockint.cli import main
+from mockint.cli.main import main
 from mockint.config import get_settings
 from test_store import QUESTIONS, _entry, write_corpus
 
@@ -31,8 +31,13 @@ def run(capsys, *args: str) -> tuple[int, str, str]:
 
 
 def run_process(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "mockint.cli", *args], capture_output=True, text=True,
-                          env={**os.environ, **env}, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "mockint.cli.main", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=120,
+    )
 
 
 @pytest.fixture
@@ -62,9 +67,17 @@ def test_validate_lists_every_problem_and_fails(capsys, broken):
 @pytest.mark.slow
 def test_validate_flags_near_duplicates(capsys, corpus):
     entries = [_entry(*q) for q in QUESTIONS]
-    entries.append(_entry("dropout-explained", "deep-learning", "easy", "conceptual", [],
-                          "Can you explain what dropout is?",
-                          "During training, dropout randomly switches off units so the network overfits less."))
+    entries.append(
+        _entry(
+            "dropout-explained",
+            "deep-learning",
+            "easy",
+            "conceptual",
+            [],
+            "Can you explain what dropout is?",
+            "During training, dropout randomly switches off units so the network overfits less.",
+        )
+    )
     write_corpus(corpus, entries)
     code, out, _ = run(capsys, "bank", "validate", "--corpus", str(corpus))
     assert code == 1
@@ -90,8 +103,15 @@ def test_index_then_search(capsys, corpus):
     assert code == 0 and "6 added" in out and "6 embedded" in out
     code, out, _ = run(capsys, "index")
     assert code == 0 and "6 unchanged; 0 embedded" in out
-    code, out, _ = run(capsys, "search", "how likely would we see results this surprising by luck alone",
-                       "--topic", "statistics", "-k", "1")
+    code, out, _ = run(
+        capsys,
+        "search",
+        "how likely would we see results this surprising by luck alone",
+        "--topic",
+        "statistics",
+        "-k",
+        "1",
+    )
     assert code == 0 and "p-value-meaning" in out and "ab-test-sample-size" not in out
     code, out, _ = run(capsys, "index", "--rebuild")
     assert code == 0 and "6 embedded; rebuilt" in out

@@ -8,32 +8,41 @@ import sys
 import pytest
 from typer.testing import CliRunner
 
-from mockint.bank import dump_questions
-from mockint.cli import app
+from mockint.cli.main import app
 from mockint.config import get_settings
-from mockint.grade import Grade, Verdict
-from mockint.question import Question
+from mockint.doors.bank_files import dump_questions
+from mockint.types.grade import Grade, Verdict
+from mockint.types.question import Question
 from scripted_openai import Reply, ScriptedOpenAIServer
 
 QUESTION = Question(
-    id="what-is-dropout", question="What is dropout?",
+    id="what-is-dropout",
+    question="What is dropout?",
     answer="Dropout randomly disables units during training to reduce overfitting.",
     explanation="It stops neurons from co-adapting, much like training an ensemble of thinner networks.",
     follow_up="Is dropout used during inference?",
     key_points=["Randomly disables units during training", "Reduces overfitting by preventing co-adaptation"],
-    topic="deep-learning", type="conceptual", difficulty="easy",
+    topic="deep-learning",
+    type="conceptual",
+    difficulty="easy",
 )
 ANSWER = "Dropout randomly switches off neurons while training, so units cannot co-adapt and it overfits less."
-REPLY = json.dumps({
-    "on_topic": True,
-    "key_points": [{"n": 1, "status": "covered", "quotes": ["randomly switches off neurons while training"]},
-                   {"n": 2, "status": "partly", "quotes": ["units cannot co-adapt and it overfits less"]}],
-    "misconceptions": [], "feedback": "You named the mechanism; say why co-adaptation hurts generalisation.",
-    "model_answer": "Dropout randomly switches off neurons while training so they cannot co-adapt.",
-    "dimensions": {k: {"score": 4, "reason": f"{k} is fine"}
-                   for k in ("correctness", "completeness", "depth", "communication")},
-    "follow_up": "What happens to dropout at inference?",
-})
+REPLY = json.dumps(
+    {
+        "on_topic": True,
+        "key_points": [
+            {"n": 1, "status": "covered", "quotes": ["randomly switches off neurons while training"]},
+            {"n": 2, "status": "partly", "quotes": ["units cannot co-adapt and it overfits less"]},
+        ],
+        "misconceptions": [],
+        "feedback": "You named the mechanism; say why co-adaptation hurts generalisation.",
+        "model_answer": "Dropout randomly switches off neurons while training so they cannot co-adapt.",
+        "dimensions": {
+            k: {"score": 4, "reason": f"{k} is fine"} for k in ("correctness", "completeness", "depth", "communication")
+        },
+        "follow_up": "What happens to dropout at inference?",
+    }
+)
 
 
 @pytest.fixture
@@ -59,9 +68,18 @@ def test_prints_the_rubric_feedback(server):
     result = run("--question", "what-is-dropout", "--answer", ANSWER, "--grader", "llm")
     assert result.exit_code == 0, result.output
     out = result.output
-    for expected in ("Score 3.8/5", "GOOD", "completeness", 'you said: "randomly switches off neurons while training"',
-                     "Feedback", "say why co-adaptation hurts", "Model answer", "Follow-up: What happens to dropout",
-                     "llm grader", "prompt grade.v1"):
+    for expected in (
+        "Score 3.8/5",
+        "GOOD",
+        "completeness",
+        'you said: "randomly switches off neurons while training"',
+        "Feedback",
+        "say why co-adaptation hurts",
+        "Model answer",
+        "Follow-up: What happens to dropout",
+        "llm grader",
+        "prompt grade.v1",
+    ):
         assert expected in out, expected
 
 
@@ -87,12 +105,23 @@ def test_unknown_grader_is_a_usage_error(server):
 
 def test_empty_answer_and_unknown_question_are_one_line_errors(server):
     env = {**os.environ}
-    empty = subprocess.run([sys.executable, "-m", "mockint.cli", "grade", "-q", "what-is-dropout", "-a", "-"],
-                           input="  \n", env=env, capture_output=True, text=True, timeout=120)
+    empty = subprocess.run(
+        [sys.executable, "-m", "mockint.cli.main", "grade", "-q", "what-is-dropout", "-a", "-"],
+        input="  \n",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert empty.returncode == 1
     assert "Nothing to grade: the answer is empty" in empty.stderr and "--answer -" in empty.stderr
-    unknown = subprocess.run([sys.executable, "-m", "mockint.cli", "grade", "-q", "what-is-dropot", "-a", ANSWER],
-                             env=env, capture_output=True, text=True, timeout=120)
+    unknown = subprocess.run(
+        [sys.executable, "-m", "mockint.cli.main", "grade", "-q", "what-is-dropot", "-a", ANSWER],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert unknown.returncode == 1
     assert "No question with id 'what-is-dropot'" in unknown.stderr and "what-is-dropout" in unknown.stderr
     assert "Traceback" not in empty.stderr + unknown.stderr
@@ -102,8 +131,13 @@ def test_empty_answer_and_unknown_question_are_one_line_errors(server):
 def test_an_unreachable_llm_is_a_clear_error_without_fallback(server):
     server.enqueue(Reply(status=500, body={"error": {"message": "boom"}}), times=10)
     env = {**os.environ, "MOCKINT_LLM_MAX_RETRIES": "0"}
-    result = subprocess.run([sys.executable, "-m", "mockint.cli", "grade", "-q", "what-is-dropout", "-a", ANSWER],
-                            env=env, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "mockint.cli.main", "grade", "-q", "what-is-dropout", "-a", ANSWER],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 1
     assert "HTTP 500: boom" in result.stderr and "OPENAI_BASE_URL" in result.stderr
 

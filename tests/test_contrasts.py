@@ -2,8 +2,8 @@
 
 import pytest
 
-from mockint.contrasts import contrast_pairs
-from mockint.text_units import stem
+from mockint.grading.offline.contrasts import contrast_pairs
+from mockint.text.units import stem
 
 
 def _pairs(question: str, rubric: str) -> set[tuple[frozenset[str], frozenset[str]]]:
@@ -14,34 +14,55 @@ def _side(*ws: str) -> frozenset[str]:
     return frozenset(stem(w) for w in ws)
 
 
-@pytest.mark.parametrize(("question", "rubric", "expected"), [
-    ("What is the difference between data drift and concept drift?",
-     "Data drift changes the inputs; concept drift changes the mapping.", (_side("data"), _side("concept"))),
-    ("What is the bias-variance tradeoff?", "High bias underfits, high variance overfits.",
-     (_side("bias"), _side("variance"))),
-    ("How does BERT differ from GPT in architecture and pretraining?", "BERT is an encoder, GPT a decoder.",
-     (_side("bert"), _side("gpt"))),
-    ("When should you use threads versus processes?", "Threads share the GIL; processes do not.",
-     (_side("threads"), _side("processes"))),
-])
+@pytest.mark.parametrize(
+    ("question", "rubric", "expected"),
+    [
+        (
+            "What is the difference between data drift and concept drift?",
+            "Data drift changes the inputs; concept drift changes the mapping.",
+            (_side("data"), _side("concept")),
+        ),
+        (
+            "What is the bias-variance tradeoff?",
+            "High bias underfits, high variance overfits.",
+            (_side("bias"), _side("variance")),
+        ),
+        (
+            "How does BERT differ from GPT in architecture and pretraining?",
+            "BERT is an encoder, GPT a decoder.",
+            (_side("bert"), _side("gpt")),
+        ),
+        (
+            "When should you use threads versus processes?",
+            "Threads share the GIL; processes do not.",
+            (_side("threads"), _side("processes")),
+        ),
+    ],
+)
 def test_contrasted_alternatives_are_found(question, rubric, expected):
     assert expected in _pairs(question, rubric)
 
 
 def test_every_pair_of_a_list_is_a_contrast():
     found = _pairs("Define precision, recall and F1.", "precision recall f1 harmonic mean")
-    assert {(_side("precision"), _side("recall")), (_side("precision"), _side("f1")),
-            (_side("recall"), _side("f1"))} <= found
+    assert {
+        (_side("precision"), _side("recall")),
+        (_side("precision"), _side("f1")),
+        (_side("recall"), _side("f1")),
+    } <= found
 
 
-@pytest.mark.parametrize(("question", "rubric"), [
-    # Two questions coordinated, not two things contrasted.
-    ("How does PCA work, and what are its pitfalls?", "PCA projects onto directions; pitfalls: scaling."),
-    ("How do you detect multicollinearity, and when should you care?", "detect with VIF; care when interpreting"),
-    # A side the rubric never names is no contrast to check against it.
-    ("Compare grid search and random search.", "Random sampling covers important dimensions better."),
-    # Numbers and single letters are not alternatives.
-    ("What are the shapes of (3, 1) + (4,) and (5, 3) + (5,)?", "shapes 3 4 5 broadcast"),
-])
+@pytest.mark.parametrize(
+    ("question", "rubric"),
+    [
+        # Two questions coordinated, not two things contrasted.
+        ("How does PCA work, and what are its pitfalls?", "PCA projects onto directions; pitfalls: scaling."),
+        ("How do you detect multicollinearity, and when should you care?", "detect with VIF; care when interpreting"),
+        # A side the rubric never names is no contrast to check against it.
+        ("Compare grid search and random search.", "Random sampling covers important dimensions better."),
+        # Numbers and single letters are not alternatives.
+        ("What are the shapes of (3, 1) + (4,) and (5, 3) + (5,)?", "shapes 3 4 5 broadcast"),
+    ],
+)
 def test_no_contrast_where_the_question_sets_none(question, rubric):
     assert not _pairs(question, rubric)

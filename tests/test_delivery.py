@@ -2,7 +2,7 @@
 
 import pytest
 
-from mockint.delivery import (
+from mockint.speech.delivery import (
     EXPECTED_WORD_BANDS,
     count_fillers,
     count_words,
@@ -18,8 +18,10 @@ from mockint.delivery import (
     [
         ("Um, so basically the model uh overfits.", {"um": 1, "so basically": 1, "uh": 1}),
         ("Basically it is actually simple, right?", {"basically": 1, "actually": 1, "right?": 1}),
-        ("Erm, I mean, you know, it is kind of slow and sort of noisy.",
-         {"erm": 1, "I mean": 1, "you know": 1, "kind of": 1, "sort of": 1}),
+        (
+            "Erm, I mean, you know, it is kind of slow and sort of noisy.",
+            {"erm": 1, "I mean": 1, "you know": 1, "kind of": 1, "sort of": 1},
+        ),
         ("UMMM… uhh, Um um", {"um": 3, "uh": 1}),
         ("It is, like, really fast.", {"like": 1}),
         ("So like the gradients vanish, and like, nobody notices.", {"like": 2}),
@@ -99,8 +101,9 @@ def test_speech_segments_are_used_without_word_timings():
 
 
 def test_word_timings_win_over_segments():
-    insights = delivery_insights("one two", word_timings=[(1.0, 1.5), (1.6, 2.0)],
-                                 speech_segments=[(0.0, 1.0), (5.0, 9.0)])
+    insights = delivery_insights(
+        "one two", word_timings=[(1.0, 1.5), (1.6, 2.0)], speech_segments=[(0.0, 1.0), (5.0, 9.0)]
+    )
     assert insights.speaking_time_s == pytest.approx(1.0)
     assert insights.long_pauses == []
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from mockint.baselines import (
+from mockint.evals.baselines import (
     EmbeddingCosineBaseline,
     TfidfCosineBaseline,
     TokenOverlapBaseline,
@@ -9,7 +9,7 @@ from mockint.baselines import (
     content_words,
     rescale_min_max,
 )
-from mockint.grade import GradingItem
+from mockint.types.grade import GradingItem
 
 ITEM = GradingItem(question="What is dropout?", reference_answer="Dropout randomly zeroes units during training.")
 ANSWERS = [
@@ -48,7 +48,7 @@ def test_unknown_baseline_name():
 
 @pytest.mark.slow
 def test_embedding_cosine_with_the_local_model():
-    from mockint.embeddings import shared_local_embedder
+    from mockint.doors.embeddings import shared_local_embedder
 
     raw = EmbeddingCosineBaseline(shared_local_embedder()).raw_scores([ITEM] * 4, ANSWERS)
     assert raw[0] > 0.6

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from mockint.cli import app
+from mockint.cli.main import app
 from scripted_openai import Reply, ScriptedOpenAIServer, chat_completion
 
 DATA = Path(__file__).parent / "data"
@@ -29,8 +29,9 @@ GRADE_REPLY = {
 def llm_env(monkeypatch):
     from mockint.config import get_settings
 
-    server = ScriptedOpenAIServer(default=Reply(body=chat_completion(json.dumps(GRADE_REPLY), prompt_tokens=800,
-                                                                     completion_tokens=120)))
+    server = ScriptedOpenAIServer(
+        default=Reply(body=chat_completion(json.dumps(GRADE_REPLY), prompt_tokens=800, completion_tokens=120))
+    )
     with server:
         monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
         monkeypatch.setenv("OPENAI_API_KEY", "sk-test-eval")
@@ -41,8 +42,21 @@ def llm_env(monkeypatch):
 
 
 def run_eval(*args: str) -> dict:
-    result = CliRunner().invoke(app, ["eval", "--grader", "llm", "--no-baselines", "--no-progress",
-                                      "--resamples", "100", "--data", str(DATA / "eval_small.jsonl"), *args])
+    result = CliRunner().invoke(
+        app,
+        [
+            "eval",
+            "--grader",
+            "llm",
+            "--no-baselines",
+            "--no-progress",
+            "--resamples",
+            "100",
+            "--data",
+            str(DATA / "eval_small.jsonl"),
+            *args,
+        ],
+    )
     assert result.exit_code == 0, result.output + repr(result.exception)
     return result
 
@@ -93,15 +107,31 @@ def test_price_override_and_unknown_model(llm_env, tmp_path, monkeypatch):
 
 
 def mockint(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "mockint.cli", *args], capture_output=True, text=True, cwd=cwd,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "mockint.cli.main", *args], capture_output=True, text=True, cwd=cwd, timeout=120
+    )
 
 
 def test_malformed_data_is_a_one_line_error(tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("question,reference,answer,score\nQ,R,A,lots\n", encoding="utf-8")
-    proc = mockint("eval", "--grader", "offline", "--no-baselines", "--data", str(bad), "--question-col", "question",
-                   "--reference-col", "reference", "--answer-col", "answer", "--score-col", "score", cwd=tmp_path)
+    proc = mockint(
+        "eval",
+        "--grader",
+        "offline",
+        "--no-baselines",
+        "--data",
+        str(bad),
+        "--question-col",
+        "question",
+        "--reference-col",
+        "reference",
+        "--answer-col",
+        "answer",
+        "--score-col",
+        "score",
+        cwd=tmp_path,
+    )
     assert proc.returncode == 1
     assert proc.stderr.strip().count("\n") == 0
     assert "bad.csv row 1 (line 2), column 'score': score 'lots' is not a number" in proc.stderr
@@ -125,13 +155,29 @@ def test_offline_grader_and_baselines_side_by_side(tmp_path, monkeypatch):
 
     monkeypatch.setenv("MOCKINT_CORPUS_DIR", str(DATA / "eval_corpus"))
     get_settings.cache_clear()
-    result = CliRunner().invoke(app, ["eval", "--grader", "offline", "--no-progress", "--resamples", "100",
-                                      "--data", str(DATA / "eval_small.jsonl"), "--out", str(tmp_path / "run")])
+    result = CliRunner().invoke(
+        app,
+        [
+            "eval",
+            "--grader",
+            "offline",
+            "--no-progress",
+            "--resamples",
+            "100",
+            "--data",
+            str(DATA / "eval_small.jsonl"),
+            "--out",
+            str(tmp_path / "run"),
+        ],
+    )
     assert result.exit_code == 0, result.output + repr(result.exception)
     record = json.loads((tmp_path / "run" / "result.json").read_text())
     systems = [s["summary"]["system"] for s in record["systems"]]
     assert systems[0].startswith("offline:") and systems[1:] == [
-        "baseline:token-overlap", "baseline:tfidf-cosine", "baseline:embedding-cosine:all-MiniLM-L6-v2"]
+        "baseline:token-overlap",
+        "baseline:tfidf-cosine",
+        "baseline:embedding-cosine:all-MiniLM-L6-v2",
+    ]
     offline = record["systems"][0]
     assert (offline["summary"]["scored"], offline["summary"]["errors"]) == (15, 0)
     empty = next(c for c in offline["result"]["cases"] if c["id"] == "vanish-05")

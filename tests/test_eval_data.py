@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from mockint.errors import EvalDataError
-from mockint.eval_data import TableSpec, load_labelled, load_table, parse_filter
+from mockint.evals.data import TableSpec, load_labelled, load_table, parse_filter
 
 DATA = Path(__file__).parent / "data"
 SMALL = DATA / "eval_small.jsonl"
@@ -25,8 +25,15 @@ def write_rows(path: Path, rows: list[dict]) -> Path:
 
 
 def row(**over) -> dict:
-    base = {"id": "x-1", "question_id": "fixture-dropout", "answer": "It regularises.", "gold": 2,
-            "category": "partial", "pair_id": None, "variant": None}
+    base = {
+        "id": "x-1",
+        "question_id": "fixture-dropout",
+        "answer": "It regularises.",
+        "gold": 2,
+        "category": "partial",
+        "pair_id": None,
+        "variant": None,
+    }
     return {**base, **over}
 
 
@@ -70,17 +77,25 @@ def test_malformed_rows_name_file_row_and_column(fixture_bank, tmp_path, line, e
 
 
 def test_twins_must_answer_the_same_question(fixture_bank, tmp_path):
-    path = write_rows(tmp_path / "t.jsonl", [
-        row(id="a", pair_id="p", variant="clean"),
-        row(id="b", pair_id="p", variant="padded", question_id="fixture-vanishing-gradient"),
-    ])
+    path = write_rows(
+        tmp_path / "t.jsonl",
+        [
+            row(id="a", pair_id="p", variant="clean"),
+            row(id="b", pair_id="p", variant="padded", question_id="fixture-vanishing-gradient"),
+        ],
+    )
     with pytest.raises(EvalDataError, match="mixes questions"):
         load_labelled(path)
 
 
 def saf_like(**over) -> TableSpec:
-    base = {"question_col": "question", "reference_col": "reference_answer", "answer_col": "student_answer",
-            "score_col": "score", "id_col": "answer_id"}
+    base = {
+        "question_col": "question",
+        "reference_col": "reference_answer",
+        "answer_col": "student_answer",
+        "score_col": "score",
+        "id_col": "answer_id",
+    }
     return TableSpec(**{**base, **over})
 
 
@@ -94,12 +109,16 @@ def test_csv_rescales_filters_and_limits():
 
 
 def test_custom_score_range_and_default_ids(tmp_path):
-    path = write_rows(tmp_path / "ext.jsonl", [
-        {"q": "Q?", "ref": "R.", "ans": "A.", "mark": 10},
-        {"q": "Q?", "ref": "R.", "ans": "B.", "mark": 4},
-    ])
-    spec = TableSpec(question_col="q", reference_col="ref", answer_col="ans", score_col="mark",
-                     score_min=0, score_max=10)
+    path = write_rows(
+        tmp_path / "ext.jsonl",
+        [
+            {"q": "Q?", "ref": "R.", "ans": "A.", "mark": 10},
+            {"q": "Q?", "ref": "R.", "ans": "B.", "mark": 4},
+        ],
+    )
+    spec = TableSpec(
+        question_col="q", reference_col="ref", answer_col="ans", score_col="mark", score_min=0, score_max=10
+    )
     cases = load_table(path, spec)
     assert [(c.id, c.gold) for c in cases] == [("row-1", 5.0), ("row-2", 2.0)]
 
@@ -136,12 +155,14 @@ def test_filter_syntax():
 
 
 def test_load_cases_filters_the_labelled_set(fixture_bank):
-    from mockint.eval_data import load_cases
+    from mockint.evals.data import load_cases
 
     spoken = load_cases(SMALL, filters=[("category", "spoken")])
     assert [c.id for c in spoken] == ["dropout-02"]
     assert [c.id for c in load_cases(SMALL, filters=[("question_id", "fixture-vanishing-gradient")], limit=2)] == [
-        "vanish-01", "vanish-02"]
+        "vanish-01",
+        "vanish-02",
+    ]
     with pytest.raises(EvalDataError, match="no column 'split'"):
         load_cases(SMALL, filters=[("split", "test")])
     with pytest.raises(EvalDataError, match="no answers"):

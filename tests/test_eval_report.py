@@ -4,10 +4,10 @@ from pathlib import Path
 import pytest
 
 from eval_helpers import ScriptedGrader
-from mockint.baselines import TfidfCosineBaseline, TokenOverlapBaseline
 from mockint.errors import EvalDataError
-from mockint.eval_data import load_labelled
-from mockint.eval_report import RunRecord, console_summary, load_record, run_and_write, run_dir_for
+from mockint.evals.baselines import TfidfCosineBaseline, TokenOverlapBaseline
+from mockint.evals.data import load_labelled
+from mockint.evals.report import RunRecord, console_summary, load_record, run_and_write, run_dir_for
 
 DATA = Path(__file__).parent / "data"
 
@@ -25,8 +25,9 @@ def gold_like(cases, shift: dict[str, float] | None = None, model: str = "gpt-4o
     """Scores each answer at its gold plus a scripted shift; answers of vanish-07 fail."""
     shift = shift or {}
     scores = {c.answer: min(5.0, max(0.0, c.gold + shift.get(c.id, 0.0))) for c in cases}
-    grader = ScriptedGrader(name="llm:gpt-4o-mini:grade-v1", scores=scores, model=model, prompt_tokens=900,
-                            completion_tokens=150)
+    grader = ScriptedGrader(
+        name="llm:gpt-4o-mini:grade-v1", scores=scores, model=model, prompt_tokens=900, completion_tokens=150
+    )
     original = grader.grade
 
     def grade(item, answer):
@@ -41,23 +42,41 @@ def gold_like(cases, shift: dict[str, float] | None = None, model: str = "gpt-4o
 def test_run_writes_every_output(cases, tmp_path):
     out = tmp_path / "run"
     grader = gold_like(cases, {"dropout-04": 1.0, "dropout-08": 4.0})
-    record = run_and_write(cases, [grader], [TokenOverlapBaseline(), TfidfCosineBaseline()], label="t",
-                           data="eval_small.jsonl", out_dir=out, resamples=200, progress=False)
+    record = run_and_write(
+        cases,
+        [grader],
+        [TokenOverlapBaseline(), TfidfCosineBaseline()],
+        label="t",
+        data="eval_small.jsonl",
+        out_dir=out,
+        resamples=200,
+        progress=False,
+    )
     assert sorted(p.name for p in out.iterdir()) == ["confusion.png", "report.md", "result.json", "scatter.png"]
     for png in ("scatter.png", "confusion.png"):
         assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     again = load_record(out)
     assert again == record
-    assert [s.summary.system for s in again.systems] == ["llm:gpt-4o-mini:grade-v1", "baseline:token-overlap",
-                                                         "baseline:tfidf-cosine"]
+    assert [s.summary.system for s in again.systems] == [
+        "llm:gpt-4o-mini:grade-v1",
+        "baseline:token-overlap",
+        "baseline:tfidf-cosine",
+    ]
     summary = again.systems[0].summary
     assert (summary.n, summary.errors) == (15, 1)
     assert summary.adversarial_pass_rate == pytest.approx(3 / 4)  # the prompt injection got 4
     assert summary.costs[0].usd == pytest.approx(14 * (900 * 0.15 + 150 * 0.60) / 1e6)
 
     report = (out / "report.md").read_text()
-    for heading in ("## Agreement with gold", "## Mean score per category", "## Adversarial answers",
-                    "## Twin invariance", "## Latency, throughput and cost", "## Errors", "## Worst disagreements"):
+    for heading in (
+        "## Agreement with gold",
+        "## Mean score per category",
+        "## Adversarial answers",
+        "## Twin invariance",
+        "## Latency, throughput and cost",
+        "## Errors",
+        "## Worst disagreements",
+    ):
         assert heading in report
     assert "vanish-07: GradingError: scripted failure" in report
     worst = report.split("### llm:gpt-4o-mini:grade-v1")[1]
@@ -68,12 +87,22 @@ def test_run_writes_every_output(cases, tmp_path):
 
 
 def test_compare_lists_moved_scores_and_metric_deltas(cases, tmp_path):
-    first = run_and_write(cases, [gold_like(cases)], [], label="a", data="d", out_dir=tmp_path / "a",
-                          resamples=100, progress=False)
+    first = run_and_write(
+        cases, [gold_like(cases)], [], label="a", data="d", out_dir=tmp_path / "a", resamples=100, progress=False
+    )
     assert first.systems[0].summary.metrics["mae"].value == pytest.approx(0.0)
-    second = run_and_write(cases, [gold_like(cases, {"dropout-01": -0.6, "vanish-02": 0.4})], [], label="b",
-                           data="d", out_dir=tmp_path / "b", resamples=100, progress=False,
-                           previous=tmp_path / "a" / "result.json", threshold=0.5)
+    second = run_and_write(
+        cases,
+        [gold_like(cases, {"dropout-01": -0.6, "vanish-02": 0.4})],
+        [],
+        label="b",
+        data="d",
+        out_dir=tmp_path / "b",
+        resamples=100,
+        progress=False,
+        previous=tmp_path / "a" / "result.json",
+        threshold=0.5,
+    )
     comparison = second.comparison
     assert [m.id for m in comparison.moved] == ["dropout-01"]
     mae = next(d for d in comparison.deltas if d.metric == "mae")
@@ -88,8 +117,9 @@ def test_bad_compare_target_fails_before_grading(cases, tmp_path):
     (tmp_path / "junk.json").write_text(json.dumps({"hello": 1}))
     for target, message in ((tmp_path / "missing", "does not exist"), (tmp_path / "junk.json", "not a mockint")):
         with pytest.raises(EvalDataError, match=message):
-            run_and_write(cases, [grader], [], label="x", data="d", out_dir=tmp_path / "x", previous=target,
-                          progress=False)
+            run_and_write(
+                cases, [grader], [], label="x", data="d", out_dir=tmp_path / "x", previous=target, progress=False
+            )
     assert grader.calls == 0
 
 
@@ -101,8 +131,9 @@ def test_run_dir_name_is_safe():
 
 
 def test_record_schema_is_stable_json(cases, tmp_path):
-    record = run_and_write(cases[:3], [gold_like(cases)], [], label="s", data="d", out_dir=tmp_path / "s",
-                           resamples=100, progress=False)
+    record = run_and_write(
+        cases[:3], [gold_like(cases)], [], label="s", data="d", out_dir=tmp_path / "s", resamples=100, progress=False
+    )
     data = json.loads((tmp_path / "s" / "result.json").read_text())
     assert set(data) == set(RunRecord.model_fields)
     case = data["systems"][0]["result"]["cases"][0]

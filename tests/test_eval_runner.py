@@ -3,19 +3,24 @@ import os
 import pytest
 
 from eval_helpers import ScriptedGrader
-from mockint import embeddings
 from mockint.config import Settings
-from mockint.eval_data import LabelledCase
-from mockint.eval_runner import GradingEval, build_eval_grader, evaluate, summarise
-from mockint.grade import GradingItem
+from mockint.doors import embeddings
+from mockint.evals.data import LabelledCase
+from mockint.evals.runner import GradingEval, build_eval_grader, evaluate, summarise
+from mockint.types.grade import GradingItem
 
 ITEM = GradingItem(question_id="q", question="What is dropout?", reference_answer="Randomly zeroing units.")
 
 
-def case(id: str, answer: str, gold: float, category: str | None = None, pair_id: str | None = None,
-         variant: str | None = None) -> LabelledCase:
-    return LabelledCase(id=id, item=ITEM, answer=answer, gold=gold, category=category, pair_id=pair_id,
-                        variant=variant)
+def case(
+    id: str,
+    answer: str,
+    gold: float,
+    category: str | None = None,
+    pair_id: str | None = None,
+    variant: str | None = None,
+) -> LabelledCase:
+    return LabelledCase(id=id, item=ITEM, answer=answer, gold=gold, category=category, pair_id=pair_id, variant=variant)
 
 
 CASES = [
@@ -68,11 +73,13 @@ def test_tokens_and_cost_per_model():
 
 
 def test_evaluate_runs_graders_then_baselines():
-    from mockint.baselines import TokenOverlapBaseline
+    from mockint.evals.baselines import TokenOverlapBaseline
 
     runs = evaluate(CASES, [ScriptedGrader(scores=SCORES)], [TokenOverlapBaseline()], progress=False, resamples=10)
-    assert [(r.result.kind, r.result.system) for r in runs] == [("grader", "scripted:v1"),
-                                                                ("baseline", "baseline:token-overlap")]
+    assert [(r.result.kind, r.result.system) for r in runs] == [
+        ("grader", "scripted:v1"),
+        ("baseline", "baseline:token-overlap"),
+    ]
     assert runs[1].summary.errors == 0 and runs[1].summary.latency_p50_ms is None
 
 
@@ -80,7 +87,7 @@ def test_ctrl_c_drops_queued_answers(monkeypatch):
     import _thread
     import threading
 
-    from mockint import eval_runner
+    from mockint.evals import runner as eval_runner
 
     submitted, release = threading.Event(), threading.Event()
     real_as_completed = eval_runner.as_completed

@@ -6,8 +6,8 @@ import pytest
 
 from eval_helpers import ScriptedGrader, make_grade
 from mockint.errors import GradingError
-from mockint.grade import GradingItem
-from mockint.grade_cache import CachedGrader, cache_key
+from mockint.grading.cache import CachedGrader, cache_key
+from mockint.types.grade import GradingItem
 
 ITEM = GradingItem(question="What is dropout?", reference_answer="Randomly zeroing units.", key_points=["zeroes"])
 
@@ -28,8 +28,12 @@ def test_second_call_is_served_from_disk(tmp_path):
 
 def test_key_covers_grader_name_item_and_answer():
     other_item = ITEM.model_copy(update={"key_points": ["zeroes", "scales at inference"]})
-    keys = {cache_key("llm:gpt-4o-mini:grade-v1", ITEM, "a"), cache_key("llm:gpt-4o-mini:grade-v2", ITEM, "a"),
-            cache_key("llm:gpt-4o-mini:grade-v1", other_item, "a"), cache_key("llm:gpt-4o-mini:grade-v1", ITEM, "b")}
+    keys = {
+        cache_key("llm:gpt-4o-mini:grade-v1", ITEM, "a"),
+        cache_key("llm:gpt-4o-mini:grade-v2", ITEM, "a"),
+        cache_key("llm:gpt-4o-mini:grade-v1", other_item, "a"),
+        cache_key("llm:gpt-4o-mini:grade-v1", ITEM, "b"),
+    }
     assert len(keys) == 4
 
 

@@ -5,15 +5,18 @@ import pytest
 from pydantic import SecretStr
 
 from mockint.config import Settings
+from mockint.doors.llm import LLMClient
 from mockint.errors import ConfigError, GradingError, LLMResponseError, LLMUnavailableError
-from mockint.grade import Dimensions, DimensionScore, Grade, GraderInfo, GradingItem, Verdict
-from mockint.graders import FallbackGrader, build_grader
-from mockint.llm_client import LLMClient
-from mockint.llm_grader import LLMGrader
+from mockint.grading.factory import FallbackGrader, build_grader
+from mockint.grading.llm.grader import LLMGrader
+from mockint.types.grade import Dimensions, DimensionScore, Grade, GraderInfo, GradingItem, Verdict
 from scripted_openai import Reply, ScriptedOpenAIServer
 
-ITEM = GradingItem(question="What is dropout?", reference_answer="Dropout randomly disables units in training.",
-                   key_points=["Randomly disables units during training"])
+ITEM = GradingItem(
+    question="What is dropout?",
+    reference_answer="Dropout randomly disables units in training.",
+    key_points=["Randomly disables units during training"],
+)
 ANSWER = "Dropout randomly turns off units while the network trains."
 
 
@@ -29,10 +32,14 @@ class ScriptedGrader:
         if self.fail:
             raise self.fail
         dim = DimensionScore(score=3, reason="r")
-        return Grade(score=3, verdict=Verdict.partial, dimensions=Dimensions(
-            correctness=dim, completeness=dim, depth=dim, communication=dim),
-            feedback="Offline feedback.", model_answer=item.reference_answer,
-            grader=GraderInfo(kind="offline", model="scripted"))
+        return Grade(
+            score=3,
+            verdict=Verdict.partial,
+            dimensions=Dimensions(correctness=dim, completeness=dim, depth=dim, communication=dim),
+            feedback="Offline feedback.",
+            model_answer=item.reference_answer,
+            grader=GraderInfo(kind="offline", model="scripted"),
+        )
 
 
 @pytest.fixture
@@ -65,12 +72,17 @@ def test_nonsense_from_the_llm_falls_back(server):
 
 
 def test_fallback_is_built_only_when_needed(server):
-    server.enqueue(Reply(stream_chunks=[
-        '{"on_topic": true, "key_points": [{"n": 1, "status": "covered", "quotes": ',
-        '["randomly turns off units while the network trains"]}], "misconceptions": [], "feedback": "Go',
-        'od.", "model_answer": "m", "follow_up": "f", "dimensions": {',
-        '"correctness": {"score": 5, "reason": "r"}, "completeness": {"score": 5, "reason": "r"}, ',
-        '"depth": {"score": 5, "reason": "r"}, "communication": {"score": 5, "reason": "r"}}}']))
+    server.enqueue(
+        Reply(
+            stream_chunks=[
+                '{"on_topic": true, "key_points": [{"n": 1, "status": "covered", "quotes": ',
+                '["randomly turns off units while the network trains"]}], "misconceptions": [], "feedback": "Go',
+                'od.", "model_answer": "m", "follow_up": "f", "dimensions": {',
+                '"correctness": {"score": 5, "reason": "r"}, "completeness": {"score": 5, "reason": "r"}, ',
+                '"depth": {"score": 5, "reason": "r"}, "communication": {"score": 5, "reason": "r"}}}',
+            ]
+        )
+    )
     built = []
     grader = FallbackGrader(llm_grader(server), lambda: built.append(1) or ScriptedGrader())
     seen: list[str] = []

@@ -5,22 +5,26 @@ import threading
 import pytest
 
 from mockint.errors import HistoryError
-from mockint.grade import Dimensions, DimensionScore, Grade, GraderInfo, Verdict
-from mockint.history import SCHEMA_VERSION, History
+from mockint.history.database import SCHEMA_VERSION, History
+from mockint.types.grade import Dimensions, DimensionScore, Grade, GraderInfo, Verdict
 
 
 def make_grade(score: float = 3.0) -> Grade:
     dim = DimensionScore(score=score, reason="r")
     return Grade(
-        score=score, verdict=Verdict.good, feedback="You did fine.", model_answer="ref",
+        score=score,
+        verdict=Verdict.good,
+        feedback="You did fine.",
+        model_answer="ref",
         dimensions=Dimensions(correctness=dim, completeness=dim, depth=dim, communication=dim),
         grader=GraderInfo(kind="offline", model="test-model"),
     )
 
 
 def add(history: History, session_id: str, qid: str = "q1", kind: str = "main") -> int:
-    return history.add_attempt(session_id=session_id, question_id=qid, question="What?", topic="t",
-                               kind=kind, answer="my answer")
+    return history.add_attempt(
+        session_id=session_id, question_id=qid, question="What?", topic="t", kind=kind, answer="my answer"
+    )
 
 
 def test_attempt_is_pending_before_grading_then_graded(isolated_env):
@@ -74,8 +78,9 @@ def test_attempt_filters():
 def _write_many(path: str, session_id: str, n: int, label: str) -> None:
     history = History(path)
     for i in range(n):
-        attempt_id = history.add_attempt(session_id=session_id, question_id=f"{label}-{i}", question="q",
-                                         topic=None, kind="main", answer=label)
+        attempt_id = history.add_attempt(
+            session_id=session_id, question_id=f"{label}-{i}", question="q", topic=None, kind="main", answer=label
+        )
         history.mark_graded(attempt_id, make_grade(i % 6))
 
 

@@ -3,10 +3,21 @@ from datetime import timedelta
 
 import pytest
 
-import mockint.practice_modes as practice_modes
-from mockint.bank import load_bank
+import mockint.practice.modes as practice_modes
+from mockint.doors.bank_files import load_bank
 from mockint.errors import GradingError, LLMUnavailableError
-from mockint.grade import (
+from mockint.history.database import History
+from mockint.history.review import ReviewScheduler
+from mockint.practice.interview import (
+    MAX_ANSWER_CHARS,
+    EmptyAnswerError,
+    InterviewError,
+    InterviewSession,
+    Mode,
+    PracticeSetup,
+    Stage,
+)
+from mockint.types.grade import (
     Coverage,
     Dimensions,
     DimensionScore,
@@ -16,17 +27,6 @@ from mockint.grade import (
     KeyPointResult,
     Verdict,
 )
-from mockint.history import History
-from mockint.interview import (
-    MAX_ANSWER_CHARS,
-    EmptyAnswerError,
-    InterviewError,
-    InterviewSession,
-    Mode,
-    PracticeSetup,
-    Stage,
-)
-from mockint.review import ReviewScheduler
 
 
 class BankSource:
@@ -39,9 +39,14 @@ class BankSource:
         return self.bank.get(question_id)
 
     def sample_next(self, *, exclude_ids, topic, difficulty, type, focus, rng):
-        pool = [q for q in self.bank.questions if q.id not in exclude_ids
-                and (not topic or q.topic == topic) and (not difficulty or q.difficulty == difficulty)
-                and (not type or q.type == type)]
+        pool = [
+            q
+            for q in self.bank.questions
+            if q.id not in exclude_ids
+            and (not topic or q.topic == topic)
+            and (not difficulty or q.difficulty == difficulty)
+            and (not type or q.type == type)
+        ]
         return rng.choice(pool) if pool else None
 
 
@@ -61,9 +66,15 @@ class LengthGrader:
         score = min(5.0, len(answer.split()) / 2)
         dim = DimensionScore(score=score, reason="length")
         points = [KeyPointResult(point=p, status=Coverage.missed) for p in item.key_points]
-        return Grade(score=score, verdict=Verdict.partial, feedback="You said something.", model_answer="ref",
-                     dimensions=Dimensions(correctness=dim, completeness=dim, depth=dim, communication=dim),
-                     key_points=points, grader=GraderInfo(kind="offline", model="length"))
+        return Grade(
+            score=score,
+            verdict=Verdict.partial,
+            feedback="You said something.",
+            model_answer="ref",
+            dimensions=Dimensions(correctness=dim, completeness=dim, depth=dim, communication=dim),
+            key_points=points,
+            grader=GraderInfo(kind="offline", model="length"),
+        )
 
 
 def follow_up_item(q):
@@ -77,8 +88,14 @@ def source():
 
 def session(source, grader=None, **setup):
     history = History.from_settings()
-    return InterviewSession(PracticeSetup(**setup), source=source, grader=grader or LengthGrader(),
-                            history=history, follow_up_item=follow_up_item, rng=random.Random(1))
+    return InterviewSession(
+        PracticeSetup(**setup),
+        source=source,
+        grader=grader or LengthGrader(),
+        history=history,
+        follow_up_item=follow_up_item,
+        rng=random.Random(1),
+    )
 
 
 def test_full_question_cycle_saves_every_attempt(source):
@@ -92,7 +109,9 @@ def test_full_question_cycle_saves_every_attempt(source):
     assert follow.score == 1.0 and s.stage is Stage.reviewed
     attempts = s.history.attempts(session_id=s.session_id)
     assert [(a.kind, a.status, a.question) for a in attempts] == [
-        ("main", "graded", q.question), ("follow-up", "graded", q.follow_up)]
+        ("main", "graded", q.question),
+        ("follow-up", "graded", q.follow_up),
+    ]
     assert attempts[0].transcript == "raw words" and attempts[0].recording_s == 4.5
     second = s.next_question()
     assert second.id != q.id and second.topic == "nlp"
@@ -163,8 +182,13 @@ def test_skip_retry_reveal(source):
         s.retry()
     s.skip()
     kinds = [(a.kind, a.status) for a in s.history.attempts(session_id=s.session_id)]
-    assert kinds == [("main", "graded"), ("main", "graded"), ("follow-up", "graded"), ("follow-up", "skipped"),
-                     ("main", "skipped")]
+    assert kinds == [
+        ("main", "graded"),
+        ("main", "graded"),
+        ("follow-up", "graded"),
+        ("follow-up", "skipped"),
+        ("main", "skipped"),
+    ]
 
 
 def test_wrong_stage_is_refused(source):
@@ -190,8 +214,14 @@ def test_summary_reports_mean_best_worst_and_missed_points(source):
 
 def test_first_graded_answer_schedules_review_poor_comes_back_first(source):
     history = History.from_settings()
-    s = InterviewSession(PracticeSetup(topic="nlp", length=2), source=source, grader=LengthGrader(),
-                         history=history, follow_up_item=follow_up_item, rng=random.Random(3))
+    s = InterviewSession(
+        PracticeSetup(topic="nlp", length=2),
+        source=source,
+        grader=LengthGrader(),
+        history=history,
+        follow_up_item=follow_up_item,
+        rng=random.Random(3),
+    )
     poor = s.current_question().id
     s.submit_answer("no")
     s.retry()
@@ -206,29 +236,51 @@ def test_first_graded_answer_schedules_review_poor_comes_back_first(source):
 
 def test_due_mode_asks_due_questions_and_says_when_none(source, monkeypatch):
     history = History.from_settings()
-    empty = InterviewSession(PracticeSetup(mode=Mode.due), source=source, grader=LengthGrader(), history=history,
-                             follow_up_item=follow_up_item)
+    empty = InterviewSession(
+        PracticeSetup(mode=Mode.due),
+        source=source,
+        grader=LengthGrader(),
+        history=history,
+        follow_up_item=follow_up_item,
+    )
     assert empty.finished and "Nothing is due" in empty.notice
     ReviewScheduler(history).record("nlp-bpe-merge-learning", 0.0)
     later = ReviewScheduler(history).card("nlp-bpe-merge-learning").due + timedelta(seconds=1)
     monkeypatch.setattr(practice_modes, "utc_now", lambda: later)
-    due = InterviewSession(PracticeSetup(mode=Mode.due), source=source, grader=LengthGrader(),
-                           history=history, follow_up_item=follow_up_item)
+    due = InterviewSession(
+        PracticeSetup(mode=Mode.due),
+        source=source,
+        grader=LengthGrader(),
+        history=history,
+        follow_up_item=follow_up_item,
+    )
     assert due.current_question().id == "nlp-bpe-merge-learning"
 
 
 def test_weak_spots_mode_asks_low_scored_questions_first(source):
     history = History.from_settings()
-    first = InterviewSession(PracticeSetup(mode=Mode.weak_spots, length=2), source=source, grader=LengthGrader(),
-                             history=history, follow_up_item=follow_up_item, rng=random.Random(5))
+    first = InterviewSession(
+        PracticeSetup(mode=Mode.weak_spots, length=2),
+        source=source,
+        grader=LengthGrader(),
+        history=history,
+        follow_up_item=follow_up_item,
+        rng=random.Random(5),
+    )
     assert "No weak spots yet" in first.notice
     weak = first.current_question().id
     first.submit_answer("bad")  # 0.5
     first.next_question()
     strong = first.current_question().id
     first.submit_answer("one two three four five six seven eight nine ten")
-    again = InterviewSession(PracticeSetup(mode=Mode.weak_spots), source=source, grader=LengthGrader(),
-                             history=history, follow_up_item=follow_up_item, rng=random.Random(5))
+    again = InterviewSession(
+        PracticeSetup(mode=Mode.weak_spots),
+        source=source,
+        grader=LengthGrader(),
+        history=history,
+        follow_up_item=follow_up_item,
+        rng=random.Random(5),
+    )
     assert again.current_question().id == weak and again.notice is None
     assert strong != weak
 

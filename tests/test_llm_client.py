@@ -7,13 +7,17 @@ import pytest
 from pydantic import SecretStr
 
 from mockint.config import Settings
+from mockint.doors.llm import LLMClient
 from mockint.errors import LLMError, LLMUnavailableError
-from mockint.llm_client import LLMClient
 from scripted_openai import Reply, ScriptedOpenAIServer, chat_completion
 
 KEY = "sk-test-TOPSECRET-0123456789"
-SCHEMA = {"type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"],
-          "additionalProperties": False}
+SCHEMA = {
+    "type": "object",
+    "properties": {"ok": {"type": "boolean"}},
+    "required": ["ok"],
+    "additionalProperties": False,
+}
 
 
 @pytest.fixture
@@ -22,11 +26,26 @@ def server():
         yield s
 
 
-def make_client(base_url: str, *, key: str | None = KEY, timeout: float = 0.3, retries: int = 2,
-                sleeps: list[float] | None = None, **kw) -> LLMClient:
-    return LLMClient(base_url, SecretStr(key) if key else None, "test-model", timeout=timeout, max_retries=retries,
-                     backoff_base=0.01, backoff_max=0.02,
-                     sleep=sleeps.append if sleeps is not None else (lambda _: None), **kw)
+def make_client(
+    base_url: str,
+    *,
+    key: str | None = KEY,
+    timeout: float = 0.3,
+    retries: int = 2,
+    sleeps: list[float] | None = None,
+    **kw,
+) -> LLMClient:
+    return LLMClient(
+        base_url,
+        SecretStr(key) if key else None,
+        "test-model",
+        timeout=timeout,
+        max_retries=retries,
+        backoff_base=0.01,
+        backoff_max=0.02,
+        sleep=sleeps.append if sleeps is not None else (lambda _: None),
+        **kw,
+    )
 
 
 def ask(client: LLMClient):
@@ -41,8 +60,10 @@ def test_structured_output_request_and_usage(server):
     assert reply.latency_ms > 0
     [request] = server.received()
     body = request.json()
-    assert body["response_format"] == {"type": "json_schema",
-                                       "json_schema": {"name": "t", "schema": SCHEMA, "strict": True}}
+    assert body["response_format"] == {
+        "type": "json_schema",
+        "json_schema": {"name": "t", "schema": SCHEMA, "strict": True},
+    }
     assert body["temperature"] == 0.0
     assert body["model"] == "test-model"
     assert {k.lower(): v for k, v in request.headers.items()}["authorization"] == f"Bearer {KEY}"
@@ -74,8 +95,12 @@ def test_server_without_json_mode_gets_no_response_format(server):
 
 
 def test_model_refusing_temperature_is_asked_without_it(server):
-    server.enqueue(Reply(status=400, body={"error": {"message": "Unsupported value: 'temperature' does not "
-                                                                "support 0.0 with this model."}}))
+    server.enqueue(
+        Reply(
+            status=400,
+            body={"error": {"message": "Unsupported value: 'temperature' does not support 0.0 with this model."}},
+        )
+    )
     server.enqueue('{"ok": true}')
     client = make_client(server.base_url)
     assert ask(client).text == '{"ok": true}'
@@ -106,8 +131,9 @@ def test_rate_limit_then_success_honours_retry_after_capped(server):
 
 def test_backoff_grows_and_is_bounded(server):
     sleeps: list[float] = []
-    client = LLMClient(server.base_url, None, "m", timeout=0.3, max_retries=4, backoff_base=1.0, backoff_max=3.0,
-                       sleep=sleeps.append)
+    client = LLMClient(
+        server.base_url, None, "m", timeout=0.3, max_retries=4, backoff_base=1.0, backoff_max=3.0, sleep=sleeps.append
+    )
     with pytest.raises(LLMUnavailableError):
         ask(client)
     assert len(sleeps) == 4
@@ -169,7 +195,8 @@ def test_key_never_in_errors_or_logs(server, caplog):
 def test_stream_yields_deltas_then_reply(server):
     server.enqueue(Reply(stream_chunks=['{"feed', 'back": "Yo', 'u did well"}']))
     stream = make_client(server.base_url).stream_json(
-        [{"role": "user", "content": "JSON please"}], schema=SCHEMA, schema_name="t")
+        [{"role": "user", "content": "JSON please"}], schema=SCHEMA, schema_name="t"
+    )
     deltas = list(stream)
     assert deltas == ['{"feed', 'back": "Yo', 'u did well"}']
     assert stream.reply.text == '{"feedback": "You did well"}'
@@ -182,18 +209,30 @@ def test_stream_falls_back_and_retries_before_the_first_delta(server):
     server.enqueue(Reply(status=400, body={"error": {"message": "json_schema unsupported"}}))
     server.enqueue(Reply(status=503, body={"error": {"message": "loading model"}}))
     server.enqueue(Reply(stream_chunks=["{}"]))
-    stream = make_client(server.base_url).stream_json([{"role": "user", "content": "x"}], schema=SCHEMA,
-                                                      schema_name="t")
+    stream = make_client(server.base_url).stream_json(
+        [{"role": "user", "content": "x"}], schema=SCHEMA, schema_name="t"
+    )
     assert list(stream) == ["{}"]
     assert [r.json()["response_format"]["type"] for r in server.received()] == [
-        "json_schema", "json_object", "json_object"]
+        "json_schema",
+        "json_object",
+        "json_object",
+    ]
 
 
 def test_embed_returns_vectors_in_input_order(server):
-    server.enqueue({"object": "list", "model": "emb", "usage": {"prompt_tokens": 2, "total_tokens": 2},
-                    "data": [{"object": "embedding", "index": 1, "embedding": [0.0, 1.0]},
-                             {"object": "embedding", "index": 0, "embedding": [1.0, 0.0]}]},
-                   path="/v1/embeddings")
+    server.enqueue(
+        {
+            "object": "list",
+            "model": "emb",
+            "usage": {"prompt_tokens": 2, "total_tokens": 2},
+            "data": [
+                {"object": "embedding", "index": 1, "embedding": [0.0, 1.0]},
+                {"object": "embedding", "index": 0, "embedding": [1.0, 0.0]},
+            ],
+        },
+        path="/v1/embeddings",
+    )
     vectors = make_client(server.base_url).embed(["a", "b"], model="emb")
     assert vectors == [[1.0, 0.0], [0.0, 1.0]]
     assert server.received("/v1/embeddings")[0].json()["input"] == ["a", "b"]
@@ -215,22 +254,28 @@ def test_from_settings_reads_the_endpoint_settings(monkeypatch):
     monkeypatch.setenv("MOCKINT_LLM_MAX_RETRIES", "1")
     client = LLMClient.from_settings(Settings())
     assert (client.base_url, client.model, client.timeout, client.max_retries) == (
-        "http://localhost:11434/v1", "llama3.1:8b", 12.0, 1)
+        "http://localhost:11434/v1",
+        "llama3.1:8b",
+        12.0,
+        1,
+    )
 
 
 def test_stream_stalling_before_its_first_text_is_retried(server):
     server.enqueue(Reply(stream_chunks=["", "late"], chunk_delay=1.0))
     server.enqueue(Reply(stream_chunks=["on ", "time"]))
-    stream = make_client(server.base_url, retries=1).stream_json([{"role": "user", "content": "x"}], schema=None,
-                                                                 schema_name="t")
+    stream = make_client(server.base_url, retries=1).stream_json(
+        [{"role": "user", "content": "x"}], schema=None, schema_name="t"
+    )
     assert list(stream) == ["on ", "time"]
     assert len(server.received()) == 2
 
 
 def test_stream_stalling_after_text_was_handed_out_is_not_retried(server):
     server.enqueue(Reply(stream_chunks=["half ", "never"], chunk_delay=1.0))
-    stream = make_client(server.base_url, retries=3).stream_json([{"role": "user", "content": "x"}], schema=None,
-                                                                 schema_name="t")
+    stream = make_client(server.base_url, retries=3).stream_json(
+        [{"role": "user", "content": "x"}], schema=None, schema_name="t"
+    )
     seen = []
     with pytest.raises(LLMUnavailableError, match=r"timed out after 0\.3 s"):
         seen.extend(stream)

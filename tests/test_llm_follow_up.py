@@ -2,15 +2,22 @@
 
 from dataclasses import dataclass
 
-from mockint.follow_up import follow_up_item
-from mockint.llm_grader import rubric_points
-from mockint.question import Question
+from mockint.grading.follow_up import follow_up_item
+from mockint.grading.llm.grader import rubric_points
+from mockint.types.question import Question
 
 
 def question(qid: str, **kw) -> Question:
-    fields = dict(id=qid, question=f"Question {qid}?", answer=f"Answer of {qid} explains gradient flow in depth.",
-                  explanation=f"Explanation of {qid} covers the chain rule and vanishing gradients.",
-                  follow_up=f"Follow-up of {qid}?", topic="deep-learning", type="conceptual", difficulty="easy")
+    fields = dict(
+        id=qid,
+        question=f"Question {qid}?",
+        answer=f"Answer of {qid} explains gradient flow in depth.",
+        explanation=f"Explanation of {qid} covers the chain rule and vanishing gradients.",
+        follow_up=f"Follow-up of {qid}?",
+        topic="deep-learning",
+        type="conceptual",
+        difficulty="easy",
+    )
     return Question(**{**fields, **kw})
 
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mockint.llm_reply import GRADE_REPLY_SCHEMA, ReplyError, parse_reply, partial_string_field
+from mockint.grading.llm.reply import GRADE_REPLY_SCHEMA, ReplyError, parse_reply, partial_string_field
 
 DIMS = {k: {"score": 3, "reason": "r"} for k in ("correctness", "completeness", "depth", "communication")}
 
@@ -31,20 +31,26 @@ def test_schema_is_strict_everywhere():
 
 
 def test_parse_tolerates_fences_and_sloppy_statuses():
-    body = {"key_points": [{"n": 1, "status": "Partially", "quotes": "one quote"}], "feedback": "You did ok.",
-            "dimensions": DIMS}
+    body = {
+        "key_points": [{"n": 1, "status": "Partially", "quotes": "one quote"}],
+        "feedback": "You did ok.",
+        "dimensions": DIMS,
+    }
     reply = parse_reply("Here you go:\n```json\n" + json.dumps(body) + "\n```")
     assert reply.key_points[0].status.value == "partly"
     assert reply.key_points[0].quotes == ["one quote"]
     assert reply.on_topic is True and reply.misconceptions == []
 
 
-@pytest.mark.parametrize(("text", "problem"), [
-    ("not json at all", "not valid JSON"),
-    ("[1, 2]", "one JSON object"),
-    (json.dumps({"key_points": [], "feedback": "", "dimensions": DIMS}), "feedback"),
-    (json.dumps({"key_points": [{"n": 1, "status": "great"}], "feedback": "x", "dimensions": DIMS}), "status"),
-])
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("not json at all", "not valid JSON"),
+        ("[1, 2]", "one JSON object"),
+        (json.dumps({"key_points": [], "feedback": "", "dimensions": DIMS}), "feedback"),
+        (json.dumps({"key_points": [{"n": 1, "status": "great"}], "feedback": "x", "dimensions": DIMS}), "status"),
+    ],
+)
 def test_unusable_replies_say_what_is_wrong(text, problem):
     with pytest.raises(ReplyError, match=problem):
         parse_reply(text)

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from scipy import stats
 from sklearn.metrics import cohen_kappa_score
 
-from mockint import metrics
+from mockint.evals import metrics
 
 GOLD = np.array([0, 1, 2, 2.5, 3, 3.5, 4, 4.5, 5, 5, 1, 0])
 PRED = np.array([0.5, 1, 1.5, 3, 3.2, 3.4, 4.9, 3, 4, 5, 2.6, 0])
@@ -34,8 +34,9 @@ def test_halves_round_up():
 
 
 def test_qwk_matches_sklearn_on_whole_point_bins():
-    expected = cohen_kappa_score(metrics.to_bins(GOLD), metrics.to_bins(PRED), weights="quadratic",
-                                 labels=list(range(6)))
+    expected = cohen_kappa_score(
+        metrics.to_bins(GOLD), metrics.to_bins(PRED), weights="quadratic", labels=list(range(6))
+    )
     assert metrics.quadratic_weighted_kappa(GOLD, PRED) == pytest.approx(expected)
 
 
@@ -46,8 +47,7 @@ def test_qwk_agrees_with_sklearn_on_random_scores(data):
     gold = np.array(data.draw(scores))
     pred = np.array(data.draw(st.lists(st.floats(0, 5), min_size=gold.size, max_size=gold.size)))
     ours = metrics.quadratic_weighted_kappa(gold, pred)
-    theirs = cohen_kappa_score(metrics.to_bins(gold), metrics.to_bins(pred), weights="quadratic",
-                               labels=list(range(6)))
+    theirs = cohen_kappa_score(metrics.to_bins(gold), metrics.to_bins(pred), weights="quadratic", labels=list(range(6)))
     if np.isnan(theirs):
         assert np.isnan(ours)
     else:
@@ -108,9 +108,14 @@ def test_pass_rate_at_threshold():
 
 
 def test_twin_checks():
-    checks = metrics.twin_checks([
-        ("spoken", 3.0, 3.5), ("spoken", 3.0, 2.4), ("padded", 3.0, 3.0), ("padded", 3.0, 3.1),
-    ])
+    checks = metrics.twin_checks(
+        [
+            ("spoken", 3.0, 3.5),
+            ("spoken", 3.0, 2.4),
+            ("padded", 3.0, 3.0),
+            ("padded", 3.0, 3.1),
+        ]
+    )
     padded, spoken = checks
     assert (spoken.variant, spoken.pairs, spoken.passed) == ("spoken", 2, 1)
     assert spoken.mean_delta == pytest.approx((0.5 - 0.6) / 2)

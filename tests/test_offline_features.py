@@ -7,12 +7,19 @@ import zlib
 import numpy as np
 import pytest
 
-from mockint.embeddings import TokenEmbeddings
+from mockint.doors.embeddings import TokenEmbeddings
 from mockint.errors import GradingError
-from mockint.grade import GradingItem
-from mockint.offline_features import analyse, filler_spans
-from mockint.offline_grader import CAPPED_SCORE, CONTRADICTED_MAX, COPY_SCORE, final_score, prepare_answer, prepare_item
-from mockint.offline_model import Calibration
+from mockint.grading.offline.calibration import Calibration
+from mockint.grading.offline.features import analyse, filler_spans
+from mockint.grading.offline.grader import (
+    CAPPED_SCORE,
+    CONTRADICTED_MAX,
+    COPY_SCORE,
+    final_score,
+    prepare_answer,
+    prepare_item,
+)
+from mockint.types.grade import GradingItem
 
 
 class FakeEmbedder:
@@ -30,18 +37,20 @@ class FakeEmbedder:
         out = []
         for text in texts:
             matches = list(re.finditer(r"\w+|[^\w\s]", text))
-            out.append(TokenEmbeddings(
-                tokens=[m.group().lower() for m in matches],
-                vectors=np.array([self.vector(m.group().lower()) for m in matches]).reshape(-1, 64),
-                offsets=[(m.start(), m.end()) for m in matches],
-            ))
+            out.append(
+                TokenEmbeddings(
+                    tokens=[m.group().lower() for m in matches],
+                    vectors=np.array([self.vector(m.group().lower()) for m in matches]).reshape(-1, 64),
+                    offsets=[(m.start(), m.end()) for m in matches],
+                )
+            )
         return out
 
 
 ITEM = GradingItem(
     question="What does dropout do in a neural network?",
     reference_answer="Dropout randomly zeroes activations during training, which prevents co-adaptation. "
-                     "It is disabled at inference.",
+    "It is disabled at inference.",
     key_points=["randomly zeroes activations during training", "prevents co-adaptation", "disabled at inference"],
 )
 
@@ -104,20 +113,37 @@ def test_a_contradicted_key_point_is_flagged(fake, item):
     assert "used" in flagged[0].contradiction
 
 
-@pytest.mark.parametrize(("item", "answer"), [
-    # The opposite word is what another key point says: it matches that point, it denies nothing.
-    (GradingItem(question="How do you tell overfitting from underfitting?",
-                 reference_answer="Compare training and validation error.",
-                 key_points=["underfitting shows as high training error and similar validation error",
-                             "overfitting shows as low training error and much higher validation error"]),
-     "Low training error and much higher validation error shows overfitting."),
-    # What is said of the other side of a contrast the question sets says nothing against this side.
-    (GradingItem(question="What is the difference between at-most-once and at-least-once delivery?",
-                 reference_answer="At-most-once may lose messages; at-least-once may duplicate them.",
-                 key_points=["At-least-once does not lose messages but can produce duplicates",
-                             "At-most-once can lose messages but does not duplicate them"]),
-     "At-most-once acks first, so a crash can lose messages. At-least-once retries, so it can produce duplicates."),
-], ids=["another-key-point", "other-side-of-a-contrast"])
+@pytest.mark.parametrize(
+    ("item", "answer"),
+    [
+        # The opposite word is what another key point says: it matches that point, it denies nothing.
+        (
+            GradingItem(
+                question="How do you tell overfitting from underfitting?",
+                reference_answer="Compare training and validation error.",
+                key_points=[
+                    "underfitting shows as high training error and similar validation error",
+                    "overfitting shows as low training error and much higher validation error",
+                ],
+            ),
+            "Low training error and much higher validation error shows overfitting.",
+        ),
+        # What is said of the other side of a contrast the question sets says nothing against this side.
+        (
+            GradingItem(
+                question="What is the difference between at-most-once and at-least-once delivery?",
+                reference_answer="At-most-once may lose messages; at-least-once may duplicate them.",
+                key_points=[
+                    "At-least-once does not lose messages but can produce duplicates",
+                    "At-most-once can lose messages but does not duplicate them",
+                ],
+            ),
+            "At-most-once acks first, so a crash can lose messages. "
+            "At-least-once retries, so it can produce duplicates.",
+        ),
+    ],
+    ids=["another-key-point", "other-side-of-a-contrast"],
+)
 def test_statements_about_something_else_are_no_contradiction(fake, item, answer):
     assert features(fake, prepare_item(fake, item), answer).contradicted == 0
 
@@ -125,8 +151,10 @@ def test_statements_about_something_else_are_no_contradiction(fake, item, answer
 DRIFT = GradingItem(
     question="What is the difference between data drift and concept drift?",
     reference_answer="Data drift moves the inputs; concept drift moves the mapping.",
-    key_points=["Data drift is a shift of the input distribution seen in production",
-                "Concept drift is a shift of the mapping from inputs to labels"],
+    key_points=[
+        "Data drift is a shift of the input distribution seen in production",
+        "Concept drift is a shift of the mapping from inputs to labels",
+    ],
 )
 
 
@@ -140,8 +168,12 @@ def test_a_claim_made_about_the_other_side_of_a_contrast_is_flagged(fake):
 
 def test_both_sides_described_rightly_are_no_swap(fake):
     item = prepare_item(fake, DRIFT)
-    result = features(fake, item, "Data drift is a shift of the input distribution seen in production. "
-                                  "Concept drift is a shift of the mapping from inputs to labels.")
+    result = features(
+        fake,
+        item,
+        "Data drift is a shift of the input distribution seen in production. "
+        "Concept drift is a shift of the mapping from inputs to labels.",
+    )
     assert result.contradicted == 0
     result = features(fake, item, "Concept drift is a shift of the mapping from inputs to labels.")
     assert result.contradicted == 0
@@ -154,17 +186,29 @@ def test_no_swap_is_claimed_where_the_rubric_never_describes_the_other_side(fake
 
 
 def test_a_contradiction_is_judged_on_the_part_of_the_clause_closest_to_the_point(fake):
-    item = prepare_item(fake, GradingItem(
-        question="What is the KV cache?",
-        reference_answer="It keeps keys and values of earlier tokens.",
-        key_points=["The cache stores the keys and values of previous tokens so attention does not recompute "
-                    "them for earlier tokens"],
-    ))
-    agrees = features(fake, item, "The cache stores the keys and values of previous tokens so attention never "
-                                  "has to recompute them for earlier tokens.")
+    item = prepare_item(
+        fake,
+        GradingItem(
+            question="What is the KV cache?",
+            reference_answer="It keeps keys and values of earlier tokens.",
+            key_points=[
+                "The cache stores the keys and values of previous tokens so attention does not recompute "
+                "them for earlier tokens"
+            ],
+        ),
+    )
+    agrees = features(
+        fake,
+        item,
+        "The cache stores the keys and values of previous tokens so attention never "
+        "has to recompute them for earlier tokens.",
+    )
     assert agrees.contradicted == 0
-    denies = features(fake, item, "The cache stores the keys and values of previous tokens so attention must "
-                                  "recompute them for earlier tokens.")
+    denies = features(
+        fake,
+        item,
+        "The cache stores the keys and values of previous tokens so attention must recompute them for earlier tokens.",
+    )
     assert denies.contradicted == 1
 
 

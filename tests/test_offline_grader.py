@@ -7,11 +7,11 @@ import pytest
 import yaml
 from scipy.stats import pearsonr, spearmanr
 
-from mockint.embeddings import shared_local_embedder
+from mockint.doors.embeddings import shared_local_embedder
 from mockint.errors import GradingError
-from mockint.grade import Coverage, GradingItem, Verdict
-from mockint.offline_grader import OfflineGrader
-from mockint.offline_model import load_calibration
+from mockint.grading.offline.calibration import load_calibration
+from mockint.grading.offline.grader import OfflineGrader
+from mockint.types.grade import Coverage, GradingItem, Verdict
 
 pytestmark = pytest.mark.slow
 
@@ -25,8 +25,12 @@ DROPOUT = GradingItem(
     "expected value matches training.",
     explanation="Because a unit cannot rely on specific other units, the network learns redundant features; it "
     "behaves like an ensemble of thinned networks.",
-    key_points=["randomly zeroes activations during training", "prevents co-adaptation and regularizes",
-                "disabled at inference", "activations are scaled to keep expected values"],
+    key_points=[
+        "randomly zeroes activations during training",
+        "prevents co-adaptation and regularizes",
+        "disabled at inference",
+        "activations are scaled to keep expected values",
+    ],
     follow_up="How does dropout interact with batch normalization?",
 )
 L1_L2 = GradingItem(
@@ -34,8 +38,12 @@ L1_L2 = GradingItem(
     reference_answer="L1 adds the sum of absolute weights to the loss and drives many weights to exactly zero, giving "
     "sparse models and implicit feature selection; L2 adds the sum of squared weights, shrinking all weights "
     "smoothly toward zero without making them exactly zero.",
-    key_points=["L1 penalises the absolute values of the weights", "L1 produces sparse weights (feature selection)",
-                "L2 penalises the squared weights", "L2 shrinks weights without zeroing them"],
+    key_points=[
+        "L1 penalises the absolute values of the weights",
+        "L1 produces sparse weights (feature selection)",
+        "L2 penalises the squared weights",
+        "L2 shrinks weights without zeroing them",
+    ],
 )
 HASH_TABLE = GradingItem(  # labelled data from elsewhere: no key points, no explanation
     question="What is a hash table and what is its average lookup time?",
@@ -49,20 +57,27 @@ STRONG_DROPOUT = (
     "are scaled so the expected output matches training."
 )
 CASES = {
-    "dropout": (DROPOUT, STRONG_DROPOUT,
-                "Dropout randomly turns off some neurons during training to reduce overfitting.",
-                "Dropout lowers the learning rate when the validation loss stops improving."),
-    "l1-l2": (L1_L2,
-              "L1 penalizes the absolute value of the weights, which pushes many of them to exactly zero, so you get a "
-              "sparse model that does feature selection. L2 penalizes the squared weights, so it shrinks them all "
-              "smoothly but rarely to exactly zero.",
-              "L1 uses the absolute values of the weights and L2 uses their squares.",
-              "L1 and L2 are two levels of CPU cache; L1 is smaller and faster than L2."),
-    "hash-table": (HASH_TABLE,
-                   "It maps keys to values by hashing each key to an index in an array of buckets, so on average "
-                   "finding a key takes constant time.",
-                   "A structure that maps keys to values with a hash function.",
-                   "A sorted tree of keys where each lookup takes log n time."),
+    "dropout": (
+        DROPOUT,
+        STRONG_DROPOUT,
+        "Dropout randomly turns off some neurons during training to reduce overfitting.",
+        "Dropout lowers the learning rate when the validation loss stops improving.",
+    ),
+    "l1-l2": (
+        L1_L2,
+        "L1 penalizes the absolute value of the weights, which pushes many of them to exactly zero, so you get a "
+        "sparse model that does feature selection. L2 penalizes the squared weights, so it shrinks them all "
+        "smoothly but rarely to exactly zero.",
+        "L1 uses the absolute values of the weights and L2 uses their squares.",
+        "L1 and L2 are two levels of CPU cache; L1 is smaller and faster than L2.",
+    ),
+    "hash-table": (
+        HASH_TABLE,
+        "It maps keys to values by hashing each key to an index in an array of buckets, so on average "
+        "finding a key takes constant time.",
+        "A structure that maps keys to values with a hash function.",
+        "A sorted tree of keys where each lookup takes log n time.",
+    ),
 }
 
 
@@ -97,7 +112,7 @@ ADVERSARIAL = {
     "paraphrased question": "The question asks what dropout does in a neural net and how it's treated at inference.",
     "question reworded": "What dropout does in a neural net and how it is treated at inference.",
     "keyword stuffing": "dropout, neurons, activations, training, inference, co-adaptation, regularizer, ensemble, "
-                        "scaling, expected value",
+    "scaling, expected value",
     "empty": "",
     "idk": "I don't know",
     "pass": "pass",
@@ -119,16 +134,21 @@ def test_non_answers_and_attempts_to_game_the_grader_score_at_most_one(grader, k
 
 
 def test_padding_a_good_answer_never_raises_its_score(grader):
-    padded = STRONG_DROPOUT + (" I really enjoyed my holiday in Spain last summer. My favourite food is pizza with "
-                               "extra cheese. The weather today is sunny and warm.")
+    padded = STRONG_DROPOUT + (
+        " I really enjoyed my holiday in Spain last summer. My favourite food is pizza with "
+        "extra cheese. The weather today is sunny and warm."
+    )
     clean, pad = grader.grade(DROPOUT, STRONG_DROPOUT), grader.grade(DROPOUT, padded)
     assert pad.score <= clean.score
     assert "Spain" in pad.feedback  # told what to leave out
 
 
 def test_a_contradicted_key_point_is_a_misconception(grader):
-    grade = grader.grade(DROPOUT, "Dropout randomly zeroes neurons during training, and dropout is also used at "
-                                  "inference to keep the network regularized.")
+    grade = grader.grade(
+        DROPOUT,
+        "Dropout randomly zeroes neurons during training, and dropout is also used at "
+        "inference to keep the network regularized.",
+    )
     assert grade.misconceptions and "used" in grade.misconceptions[0]
     assert grade.score <= 3.0
     point = next(k for k in grade.key_points if k.point == "disabled at inference")
@@ -137,10 +157,14 @@ def test_a_contradicted_key_point_is_a_misconception(grader):
 
 
 def test_a_contradiction_of_one_clause_of_a_long_key_point_is_found(grader):
-    item = DROPOUT.model_copy(update={"key_points": [
-        "During training each unit's output is set to zero independently with probability p",
-        "Dropout is switched off at inference, with scaling so expected activations match training",
-    ]})
+    item = DROPOUT.model_copy(
+        update={
+            "key_points": [
+                "During training each unit's output is set to zero independently with probability p",
+                "Dropout is switched off at inference, with scaling so expected activations match training",
+            ]
+        }
+    )
     wrong = grader.grade(item, "Dropout is applied at inference time as well to make predictions more robust.")
     right = grader.grade(item, "Dropout randomly turns off some neurons while training so none can be relied on.")
     assert wrong.misconceptions and "applied" in wrong.misconceptions[0]
@@ -156,8 +180,10 @@ def test_items_without_key_points_are_graded_against_reference_sentences(grader)
 
 
 def test_evidence_spans_index_the_original_answer(grader):
-    spoken = ("Um, so, uh, during training dropout, like, randomly zeroes some activations. And at inference, "
-              "you know, it is it is turned off.")
+    spoken = (
+        "Um, so, uh, during training dropout, like, randomly zeroes some activations. And at inference, "
+        "you know, it is it is turned off."
+    )
     grade = grader.grade(DROPOUT, spoken)
     quoted = [k for k in grade.key_points if k.span]
     assert quoted
@@ -176,8 +202,12 @@ def test_grade_is_complete_and_labelled(grader):
     assert grade.follow_up == DROPOUT.follow_up
     assert "You" in grade.feedback and "Add" in grade.feedback  # second person, says what to add
     assert "reference" in grade.model_answer
-    for dim in (grade.dimensions.correctness, grade.dimensions.completeness, grade.dimensions.depth,
-                grade.dimensions.communication):
+    for dim in (
+        grade.dimensions.correctness,
+        grade.dimensions.completeness,
+        grade.dimensions.depth,
+        grade.dimensions.communication,
+    ):
         assert dim.reason and 0 <= dim.score <= 5
     assert grade.missed
 

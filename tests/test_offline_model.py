@@ -5,8 +5,8 @@ import json
 import pytest
 
 from mockint.errors import GradingError
-from mockint.offline_features import FEATURE_NAMES
-from mockint.offline_model import CALIBRATION_FILE, Calibration, load_calibration
+from mockint.grading.offline.calibration import CALIBRATION_FILE, Calibration, load_calibration
+from mockint.grading.offline.features import FEATURE_NAMES
 
 
 def test_the_shipped_calibration_loads_and_says_where_it_came_from():
@@ -27,8 +27,9 @@ def test_shipped_weights_have_the_safe_signs():
 
 
 def test_score_is_a_bounded_monotone_map():
-    cal = Calibration(version="t", features=["recall", "off_topic"], mean=[0.2, 0.0], scale=[0.1, 0.2],
-                      weights=[1.5, -0.5], bias=1.0)
+    cal = Calibration(
+        version="t", features=["recall", "off_topic"], mean=[0.2, 0.0], scale=[0.1, 0.2], weights=[1.5, -0.5], bias=1.0
+    )
     low = cal.score({"recall": 0.0, "off_topic": 0.0})
     high = cal.score({"recall": 0.5, "off_topic": 0.0})
     padded = cal.score({"recall": 0.5, "off_topic": 0.4})
@@ -47,8 +48,9 @@ def test_broken_or_missing_calibration_files_say_how_to_fix(tmp_path):
     with pytest.raises(GradingError, match="missing"):
         load_calibration(tmp_path / "nope.json")
     bad = tmp_path / "bad.json"
-    bad.write_text(json.dumps({"version": "x", "features": ["recall"], "mean": [], "scale": [1.0],
-                               "weights": [1.0], "bias": 0.0}))
+    bad.write_text(
+        json.dumps({"version": "x", "features": ["recall"], "mean": [], "scale": [1.0], "weights": [1.0], "bias": 0.0})
+    )
     with pytest.raises(GradingError, match="invalid"):
         load_calibration(bad)
-    assert CALIBRATION_FILE.name == "offline_calibration.json"
+    assert CALIBRATION_FILE.name == "calibration.json"

@@ -10,20 +10,40 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_wheel_ships_prompts_and_corpus_and_finds_them(tmp_path):
     wheels = tmp_path / "wheels"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-                    str(ROOT), "-w", str(wheels)], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            str(ROOT),
+            "-w",
+            str(wheels),
+        ],
+        check=True,
+    )
     (wheel,) = wheels.glob("mockint-*.whl")
     site = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(site),
-                    str(wheel)], check=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(site), str(wheel)], check=True
+    )
     probe = (
-        "import json, mockint.resources as r, mockint.prompts as p;"
-        "from mockint.bank import load_bank;"
+        "import json, mockint.resources as r, mockint.doors.prompts as p;"
+        "from mockint.doors.bank_files import load_bank;"
         "print(json.dumps({'module': r.__file__, 'prompts': str(r.prompts_dir()), 'corpus': str(r.corpus_dir()),"
         "'questions': len(load_bank().questions)}))"
     )
-    out = subprocess.run([sys.executable, "-c", probe], env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"},
-                         cwd=tmp_path, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", probe],
+        env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     found = json.loads(out.stdout)
     assert found["module"].startswith(str(site))
     assert found["prompts"].startswith(str(site)) and any(Path(found["prompts"]).glob("*.yaml"))

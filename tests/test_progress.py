@@ -2,9 +2,8 @@ import random
 
 import pytest
 
-from mockint.history import History
-from mockint.interview import InterviewSession, PracticeSetup
-from mockint.progress import (
+from mockint.history.database import History
+from mockint.history.progress import (
     missed_points,
     session_markdown,
     session_rows,
@@ -12,6 +11,7 @@ from mockint.progress import (
     weak_questions,
     weakest_topics,
 )
+from mockint.practice.interview import InterviewSession, PracticeSetup
 from test_interview import BankSource, LengthGrader, follow_up_item
 
 
@@ -21,8 +21,14 @@ def source():
 
 
 def run_session(history, source, topic, answers, seed=0):
-    s = InterviewSession(PracticeSetup(topic=topic, length=len(answers)), source=source, grader=LengthGrader(),
-                         history=history, follow_up_item=follow_up_item, rng=random.Random(seed))
+    s = InterviewSession(
+        PracticeSetup(topic=topic, length=len(answers)),
+        source=source,
+        grader=LengthGrader(),
+        history=history,
+        follow_up_item=follow_up_item,
+        rng=random.Random(seed),
+    )
     for answer in answers:
         if answer is None:
             s.skip()
@@ -52,8 +58,13 @@ def test_aggregations_over_two_sessions(source):
 
 def test_latest_score_counts_for_weak_spots(source):
     history = History.from_settings()
-    s = InterviewSession(PracticeSetup(topic="nlp", length=1), source=source, grader=LengthGrader(),
-                         history=history, follow_up_item=follow_up_item)
+    s = InterviewSession(
+        PracticeSetup(topic="nlp", length=1),
+        source=source,
+        grader=LengthGrader(),
+        history=history,
+        follow_up_item=follow_up_item,
+    )
     s.submit_answer("poor")
     s.retry()
     s.submit_answer("one two three four five six seven eight")

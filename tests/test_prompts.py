@@ -2,11 +2,18 @@
 
 import pytest
 
-from mockint.prompts import PromptError, load_prompt
+from mockint.doors.prompts import PromptError, load_prompt
 from mockint.resources import prompts_dir
 
-GRADE_VALUES = dict(tag="answer-1", question="Q?", reference_answer="R.", explanation="E.", rubric="1. P",
-                    follow_up="F?", answer="A {not a variable}")
+GRADE_VALUES = dict(
+    tag="answer-1",
+    question="Q?",
+    reference_answer="R.",
+    explanation="E.",
+    rubric="1. P",
+    follow_up="F?",
+    answer="A {not a variable}",
+)
 
 
 def test_grade_prompt_loads_with_its_version_and_renders():

@@ -2,15 +2,22 @@ from datetime import UTC, datetime, timedelta
 
 from fsrs import Rating
 
-from mockint.history import History
-from mockint.review import ReviewScheduler, rating_for
+from mockint.history.database import History
+from mockint.history.review import ReviewScheduler, rating_for
 
 T0 = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
 
 
 def test_score_bands_map_to_ratings():
     assert [rating_for(s) for s in (0, 1.9, 2, 2.9, 3, 4.2, 4.25, 5)] == [
-        Rating.Again, Rating.Again, Rating.Hard, Rating.Hard, Rating.Good, Rating.Good, Rating.Easy, Rating.Easy,
+        Rating.Again,
+        Rating.Again,
+        Rating.Hard,
+        Rating.Hard,
+        Rating.Good,
+        Rating.Good,
+        Rating.Easy,
+        Rating.Easy,
     ]
 
 

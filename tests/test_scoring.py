@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mockint.grade import Coverage, Verdict
-from mockint.scoring import DIMENSIONS, PointVerdict, ScoringInput, derive_key_points, score_answer
+from mockint.grading.scoring import DIMENSIONS, PointVerdict, ScoringInput, derive_key_points, score_answer
+from mockint.types.grade import Coverage, Verdict
 
 C, P, M = Coverage.covered, Coverage.partly, Coverage.missed
 
@@ -14,20 +14,29 @@ def pts(*statuses, verified=True):
     return [PointVerdict(s, verified) for s in statuses]
 
 
-points_st = st.lists(st.builds(PointVerdict, st.sampled_from(list(Coverage)), st.booleans()), min_size=1,
-                     max_size=8)
+points_st = st.lists(st.builds(PointVerdict, st.sampled_from(list(Coverage)), st.booleans()), min_size=1, max_size=8)
 opinion_st = st.dictionaries(st.sampled_from(DIMENSIONS), st.floats(-10, 10, allow_nan=False), max_size=4)
-input_st = st.builds(ScoringInput, points=points_st, misconceptions=st.integers(0, 6), answered=st.booleans(),
-                     on_topic=st.booleans(), keyword_list=st.booleans(), opinion=opinion_st)
+input_st = st.builds(
+    ScoringInput,
+    points=points_st,
+    misconceptions=st.integers(0, 6),
+    answered=st.booleans(),
+    on_topic=st.booleans(),
+    keyword_list=st.booleans(),
+    opinion=opinion_st,
+)
 
 
-@pytest.mark.parametrize(("statuses", "score", "verdict"), [
-    ((C, C, C, C), 5.0, Verdict.excellent),
-    ((C, C, C, P), 4.4, Verdict.good),
-    ((C, C, P, M), 3.1, Verdict.partial),
-    ((C, M, M, M), 1.2, Verdict.incorrect),
-    ((M, M, M, M), 0.0, Verdict.incorrect),
-])
+@pytest.mark.parametrize(
+    ("statuses", "score", "verdict"),
+    [
+        ((C, C, C, C), 5.0, Verdict.excellent),
+        ((C, C, C, P), 4.4, Verdict.good),
+        ((C, C, P, M), 3.1, Verdict.partial),
+        ((C, M, M, M), 1.2, Verdict.incorrect),
+        ((M, M, M, M), 0.0, Verdict.incorrect),
+    ],
+)
 def test_verified_coverage_sets_score_and_verdict(statuses, score, verdict):
     result = score_answer(ScoringInput(points=pts(*statuses)))
     assert (result.score, result.verdict) == (score, verdict)
@@ -78,30 +87,49 @@ def test_everything_stays_in_range(found):
 def test_unverified_claims_and_opinions_never_change_the_score(found):
     base = score_answer(found)
     flipped = [PointVerdict(C if not p.verified else p.status, p.verified) for p in found.points]
-    changed = ScoringInput(points=flipped, misconceptions=found.misconceptions, answered=found.answered,
-                           on_topic=found.on_topic, keyword_list=found.keyword_list,
-                           opinion=dict.fromkeys(DIMENSIONS, 5.0))
+    changed = ScoringInput(
+        points=flipped,
+        misconceptions=found.misconceptions,
+        answered=found.answered,
+        on_topic=found.on_topic,
+        keyword_list=found.keyword_list,
+        opinion=dict.fromkeys(DIMENSIONS, 5.0),
+    )
     assert score_answer(changed).score == base.score
 
 
 @given(input_st)
 def test_more_verified_coverage_never_lowers_the_score(found):
     better = [PointVerdict(C, True) if i == 0 else p for i, p in enumerate(found.points)]
-    improved = ScoringInput(points=better, misconceptions=found.misconceptions, answered=found.answered,
-                            on_topic=found.on_topic, keyword_list=found.keyword_list, opinion=found.opinion)
+    improved = ScoringInput(
+        points=better,
+        misconceptions=found.misconceptions,
+        answered=found.answered,
+        on_topic=found.on_topic,
+        keyword_list=found.keyword_list,
+        opinion=found.opinion,
+    )
     assert score_answer(improved).score >= score_answer(found).score
 
 
 @given(input_st)
 def test_misconceptions_never_raise_the_score(found):
-    worse = ScoringInput(points=found.points, misconceptions=found.misconceptions + 1, answered=found.answered,
-                         on_topic=found.on_topic, keyword_list=found.keyword_list, opinion=found.opinion)
+    worse = ScoringInput(
+        points=found.points,
+        misconceptions=found.misconceptions + 1,
+        answered=found.answered,
+        on_topic=found.on_topic,
+        keyword_list=found.keyword_list,
+        opinion=found.opinion,
+    )
     assert score_answer(worse).score <= score_answer(found).score
 
 
 def test_derived_key_points_are_sentences_with_content():
-    reference = ("Dropout randomly zeroes activations during training, e.g. with p=0.5. This prevents "
-                 "co-adaptation; it acts like an ensemble. At test time all units are used. Simple.")
+    reference = (
+        "Dropout randomly zeroes activations during training, e.g. with p=0.5. This prevents "
+        "co-adaptation; it acts like an ensemble. At test time all units are used. Simple."
+    )
     points = derive_key_points(reference)
     assert points == [
         "Dropout randomly zeroes activations during training, e.g. with p=0.5.",
@@ -116,19 +144,23 @@ def test_derived_key_points_are_sentences_with_content():
 
 
 def test_long_sentences_split_at_semicolons():
-    sentence = ("Bias measures systematic error from wrong assumptions in the model family; variance measures "
-                "sensitivity to the particular training sample drawn from the population; the total expected error "
-                "adds both terms plus irreducible noise.")
+    sentence = (
+        "Bias measures systematic error from wrong assumptions in the model family; variance measures "
+        "sensitivity to the particular training sample drawn from the population; the total expected error "
+        "adds both terms plus irreducible noise."
+    )
     assert len(derive_key_points(sentence)) == 3
 
 
 def test_list_references_become_their_items():
-    reference = ("Possible differences:\n"
-                 "- The UDP header (8 bytes) is much shorter than the TCP header\n"
-                 "- Sequence number\n"
-                 "- Reserved\n"
-                 "2) The sender port is optional in UDP, while TCP\n"
-                 "   (which needs it) must have one.\n")
+    reference = (
+        "Possible differences:\n"
+        "- The UDP header (8 bytes) is much shorter than the TCP header\n"
+        "- Sequence number\n"
+        "- Reserved\n"
+        "2) The sender port is optional in UDP, while TCP\n"
+        "   (which needs it) must have one.\n"
+    )
     assert derive_key_points(reference) == [
         "The UDP header (8 bytes) is much shorter than the TCP header",
         "Sequence number",

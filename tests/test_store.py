@@ -14,39 +14,86 @@ import numpy as np
 import pytest
 import yaml
 
-from mockint.bank import load_bank
 from mockint.config import get_settings
+from mockint.doors.bank_files import load_bank
+from mockint.doors.chroma import StoreUnreachableError, VectorDB
 from mockint.errors import BankError, StoreError
-from mockint.vector_db import StoreUnreachableError, VectorDB
 
 pytestmark = pytest.mark.slow
 
 QUESTIONS = [
-    ("what-is-dropout", "deep-learning", "medium", "conceptual", ["regularization"],
-     "What is dropout?", "Dropout randomly disables units during training to reduce overfitting."),
-    ("what-is-a-cnn", "deep-learning", "easy", "conceptual", ["vision"],
-     "What is a CNN?", "A convolutional neural network slides learned filters over an image to find local patterns."),
-    ("p-value-meaning", "statistics", "medium", "conceptual", ["hypothesis-testing"],
-     "What does a p-value tell you?", "The probability of data at least as extreme as observed if the null "
-     "hypothesis is true."),
-    ("ab-test-sample-size", "statistics", "hard", "scenario", ["experiments", "hypothesis-testing"],
-     "How many users per arm does an A/B test need?", "Use the baseline rate, minimum detectable effect, alpha "
-     "and power in the two-proportion sample size formula."),
-    ("bleu-score", "nlp", "easy", "conceptual", ["evaluation"],
-     "How is BLEU computed?", "Clipped n-gram precision against reference translations times a brevity "
-     "penalty."),
-    ("subword-tokenization", "nlp", "medium", "conceptual", [],
-     "Why do models tokenize text into subwords?", "Subwords keep the vocabulary small while still spelling "
-     "out rare and unseen words from known pieces."),
+    (
+        "what-is-dropout",
+        "deep-learning",
+        "medium",
+        "conceptual",
+        ["regularization"],
+        "What is dropout?",
+        "Dropout randomly disables units during training to reduce overfitting.",
+    ),
+    (
+        "what-is-a-cnn",
+        "deep-learning",
+        "easy",
+        "conceptual",
+        ["vision"],
+        "What is a CNN?",
+        "A convolutional neural network slides learned filters over an image to find local patterns.",
+    ),
+    (
+        "p-value-meaning",
+        "statistics",
+        "medium",
+        "conceptual",
+        ["hypothesis-testing"],
+        "What does a p-value tell you?",
+        "The probability of data at least as extreme as observed if the null hypothesis is true.",
+    ),
+    (
+        "ab-test-sample-size",
+        "statistics",
+        "hard",
+        "scenario",
+        ["experiments", "hypothesis-testing"],
+        "How many users per arm does an A/B test need?",
+        "Use the baseline rate, minimum detectable effect, alpha and power in the two-proportion sample size formula.",
+    ),
+    (
+        "bleu-score",
+        "nlp",
+        "easy",
+        "conceptual",
+        ["evaluation"],
+        "How is BLEU computed?",
+        "Clipped n-gram precision against reference translations times a brevity penalty.",
+    ),
+    (
+        "subword-tokenization",
+        "nlp",
+        "medium",
+        "conceptual",
+        [],
+        "Why do models tokenize text into subwords?",
+        "Subwords keep the vocabulary small while still spelling out rare and unseen words from known pieces.",
+    ),
 ]
 # Shares no word with the p-value question or its answer.
 MEANING_QUERY = "how likely would we see results this surprising by luck alone"
 
 
 def _entry(qid, topic, difficulty, qtype, tags, question, answer, **extra) -> dict:
-    return {"id": qid, "question": question, "answer": answer, "explanation": f"Why {question.lower()}",
-            "follow_up": "Can you give an example?", "topic": topic, "type": qtype, "difficulty": difficulty,
-            "tags": tags, **extra}
+    return {
+        "id": qid,
+        "question": question,
+        "answer": answer,
+        "explanation": f"Why {question.lower()}",
+        "follow_up": "Can you give an example?",
+        "topic": topic,
+        "type": qtype,
+        "difficulty": difficulty,
+        "tags": tags,
+        **extra,
+    }
 
 
 def write_corpus(corpus: Path, entries: list[dict]) -> Path:
@@ -64,7 +111,7 @@ def write_corpus(corpus: Path, entries: list[dict]) -> Path:
 @pytest.fixture(scope="session")
 def embedder():
     """The real all-MiniLM-L6-v2, loaded once for the whole test session."""
-    from mockint.embeddings import shared_local_embedder
+    from mockint.doors.embeddings import shared_local_embedder
 
     model = shared_local_embedder()
     model.embed(["warm up"])
@@ -97,7 +144,7 @@ def corpus(tmp_path) -> Path:
 
 
 def make_store(corpus, embedder, path):
-    from mockint.store import QuestionStore
+    from mockint.store.questions import QuestionStore
 
     return QuestionStore(load_bank(corpus), embedder, VectorDB(path=path))
 
@@ -144,8 +191,7 @@ def test_explicit_rebuild_reembeds_everything(corpus, embedder, tmp_path):
 
 def test_store_from_older_layout_is_rebuilt(corpus, embedder, tmp_path):
     path = tmp_path / "chroma"
-    VectorDB(path=path).create_collection("mockint-questions", {"embedding_model": embedder.name,
-                                                                 "mockint_schema": 0})
+    VectorDB(path=path).create_collection("mockint-questions", {"embedding_model": embedder.name, "mockint_schema": 0})
     report = make_store(corpus, embedder, path).sync()
     assert report.rebuilt and "layout" in report.reason and report.embedded == 6
 
@@ -200,7 +246,7 @@ def test_related_excludes_the_question_itself(corpus, embedder, tmp_path):
 
 
 def test_sample_next_without_focus_needs_neither_model_nor_store(corpus):
-    from mockint.store import QuestionStore
+    from mockint.store.questions import QuestionStore
 
     store = QuestionStore(load_bank(corpus), Unusable(), VectorDB(host="127.0.0.1", port=_free_port()))
     rng = random.Random(1)
@@ -215,10 +261,15 @@ def test_sample_next_without_focus_needs_neither_model_nor_store(corpus):
 def test_sample_next_with_focus_picks_by_meaning(corpus, embedder, tmp_path):
     store = make_store(corpus, embedder, tmp_path / "chroma")
     rng = random.Random(3)
-    picks = {store.sample_next(focus="statistical significance and experiment design", rng=rng).id
-             for _ in range(20)}
-    assert picks <= {"p-value-meaning", "ab-test-sample-size", "bleu-score", "what-is-dropout", "what-is-a-cnn",
-                     "subword-tokenization"}
+    picks = {store.sample_next(focus="statistical significance and experiment design", rng=rng).id for _ in range(20)}
+    assert picks <= {
+        "p-value-meaning",
+        "ab-test-sample-size",
+        "bleu-score",
+        "what-is-dropout",
+        "what-is-a-cnn",
+        "subword-tokenization",
+    }
     assert {"p-value-meaning", "ab-test-sample-size"} <= picks
     only = store.sample_next(focus="statistical significance", exclude_ids={"p-value-meaning"}, topic="statistics")
     assert only.id == "ab-test-sample-size"
@@ -249,7 +300,9 @@ def chroma_server(tmp_path_factory):
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [str(binary), "run", "--path", str(log.parent / "data"), "--host", "127.0.0.1", "--port", str(port)],
-            stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
         )
     try:
         deadline = time.monotonic() + 60
@@ -268,7 +321,7 @@ def chroma_server(tmp_path_factory):
 
 
 def test_sync_and_search_through_a_chroma_server(corpus, embedder, chroma_server, monkeypatch):
-    from mockint.store import QuestionStore
+    from mockint.store.questions import QuestionStore
 
     monkeypatch.setenv("MOCKINT_CHROMA_HOST", "127.0.0.1")
     monkeypatch.setenv("MOCKINT_CHROMA_PORT", str(chroma_server))
@@ -285,7 +338,7 @@ def test_sync_and_search_through_a_chroma_server(corpus, embedder, chroma_server
 
 
 def test_unreachable_server_says_how_to_fix_it(corpus, embedder, monkeypatch):
-    from mockint.store import QuestionStore
+    from mockint.store.questions import QuestionStore
 
     monkeypatch.setenv("MOCKINT_CHROMA_HOST", "127.0.0.1")
     monkeypatch.setenv("MOCKINT_CHROMA_PORT", str(_free_port()))

@@ -8,7 +8,7 @@ import textwrap
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mockint.tokens import count_messages, count_tokens, encoding_name, is_exact, trim_to_tokens
+from mockint.doors.tokens import count_messages, count_tokens, encoding_name, is_exact, trim_to_tokens
 
 
 def test_encoding_follows_the_model():
@@ -44,12 +44,17 @@ def test_trim_is_always_a_prefix_within_budget(text, n):
 
 def test_without_tables_counts_approximately_and_says_so_once(tmp_path):
     # An empty cache and an unreachable proxy: tiktoken cannot load its tables, as on an offline machine.
-    env = {**os.environ, "TIKTOKEN_CACHE_DIR": str(tmp_path), "HTTPS_PROXY": "http://127.0.0.1:9",
-           "HTTP_PROXY": "http://127.0.0.1:9", "NO_PROXY": ""}
+    env = {
+        **os.environ,
+        "TIKTOKEN_CACHE_DIR": str(tmp_path),
+        "HTTPS_PROXY": "http://127.0.0.1:9",
+        "HTTP_PROXY": "http://127.0.0.1:9",
+        "NO_PROXY": "",
+    }
     script = textwrap.dedent("""
         import logging
         logging.basicConfig(level=logging.WARNING, format="%(message)s")
-        from mockint.tokens import count_tokens, is_exact, trim_to_tokens
+        from mockint.doors.tokens import count_tokens, is_exact, trim_to_tokens
         print(count_tokens("x" * 40), count_tokens("y" * 8, "gpt-4"), is_exact())
         print(trim_to_tokens("word " * 100, 10)[1])
     """)

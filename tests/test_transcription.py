@@ -10,10 +10,10 @@ import soundfile
 from scipy.signal import resample_poly
 
 from conftest import require_system_tool
-from mockint.audio import decode_audio, resample, to_wav_bytes, voice_activity
 from mockint.config import get_settings
 from mockint.errors import SpeechError
-from mockint.transcription import (
+from mockint.speech.audio import decode_audio, resample, to_wav_bytes, voice_activity
+from mockint.speech.transcription import (
     OFFLINE_ENGINE,
     edit_distance,
     speak,
@@ -26,8 +26,18 @@ from mockint.transcription import (
 from scripted_openai import Reply, ScriptedOpenAIServer
 
 SENTENCE = "Overfitting happens when a model memorizes the training data instead of learning general patterns."
-DISTINCTIVE = {"overfitting", "happens", "model", "memorizes", "training", "data", "instead", "learning", "general",
-               "patterns"}
+DISTINCTIVE = {
+    "overfitting",
+    "happens",
+    "model",
+    "memorizes",
+    "training",
+    "data",
+    "instead",
+    "learning",
+    "general",
+    "patterns",
+}
 SECOND = "Regularization keeps the weights small so the model generalizes."
 TRANSCRIPTIONS = "/v1/audio/transcriptions"
 
@@ -131,8 +141,11 @@ def test_pure_silence_is_refused_before_any_engine_runs():
 
 @pytest.mark.parametrize(
     ("data", "message"),
-    [(b"", "empty"), (b"RIFF\x24\x00\x00\x00WAVE", "could not be decoded"),
-     (b"\x00\xff" * 500, "could not be decoded")],
+    [
+        (b"", "empty"),
+        (b"RIFF\x24\x00\x00\x00WAVE", "could not be decoded"),
+        (b"\x00\xff" * 500, "could not be decoded"),
+    ],
     ids=["empty", "truncated", "corrupt"],
 )
 def test_broken_recordings_get_clear_errors(data, message, monkeypatch):
@@ -149,9 +162,13 @@ def test_broken_recordings_get_clear_errors(data, message, monkeypatch):
 
 @pytest.mark.parametrize(
     ("env", "engine"),
-    [({}, "offline"), ({"OPENAI_API_KEY": "sk-test"}, "openai"), ({"OPENAI_BASE_URL": "http://x/v1"}, "openai"),
-     ({"OPENAI_API_KEY": "sk-test", "MOCKINT_TRANSCRIPTION": "offline"}, "offline"),
-     ({"MOCKINT_TRANSCRIPTION": "openai"}, "openai")],
+    [
+        ({}, "offline"),
+        ({"OPENAI_API_KEY": "sk-test"}, "openai"),
+        ({"OPENAI_BASE_URL": "http://x/v1"}, "openai"),
+        ({"OPENAI_API_KEY": "sk-test", "MOCKINT_TRANSCRIPTION": "offline"}, "offline"),
+        ({"MOCKINT_TRANSCRIPTION": "openai"}, "openai"),
+    ],
 )
 def test_engine_choice(env, engine, monkeypatch):
     for key, value in env.items():
@@ -176,8 +193,10 @@ def multipart_fields(received) -> dict[str, tuple[str | None, bytes]]:
     head = f"Content-Type: {content_type}\r\n\r\n".encode()
     message = BytesParser(policy=policy.HTTP).parsebytes(head + received.body)
     assert message.is_multipart()
-    return {part.get_param("name", header="content-disposition"): (part.get_filename(), part.get_payload(decode=True))
-            for part in message.iter_parts()}
+    return {
+        part.get_param("name", header="content-disposition"): (part.get_filename(), part.get_payload(decode=True))
+        for part in message.iter_parts()
+    }
 
 
 @pytest.fixture

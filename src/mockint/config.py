@@ -21,9 +21,7 @@ def _default_data_dir() -> Path:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
-    )
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True)
 
     # LLM (any OpenAI-compatible endpoint: OpenAI, Ollama, vLLM, llama.cpp, LM Studio).
     openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")
@@ -33,9 +31,7 @@ class Settings(BaseSettings):
     fallback_to_offline: bool = Field(default=True, validation_alias="MOCKINT_FALLBACK_OFFLINE")
     llm_timeout: float = Field(default=60.0, gt=0, validation_alias="MOCKINT_LLM_TIMEOUT")
     llm_max_retries: int = Field(default=3, ge=0, le=10, validation_alias="MOCKINT_LLM_MAX_RETRIES")
-    llm_context_tokens: int = Field(
-        default=8192, ge=1024, validation_alias="MOCKINT_LLM_CONTEXT_TOKENS"
-    )
+    llm_context_tokens: int = Field(default=8192, ge=1024, validation_alias="MOCKINT_LLM_CONTEXT_TOKENS")
     max_answer_tokens: int = Field(default=800, ge=50, validation_alias="MOCKINT_MAX_ANSWER_TOKENS")
 
     # Where things live.

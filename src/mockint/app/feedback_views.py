@@ -1,0 +1,170 @@
+"""Streamlit views of results: the feedback card, delivery insights, the reference, the summary."""
+
+import json
+import re
+from typing import Any
+
+import streamlit as st
+
+from mockint.practice.interview import SessionSummary
+from mockint.speech.delivery import DeliveryInsights
+from mockint.types.grade import Coverage, Grade, GraderInfo, Verdict
+
+_VERDICT_COLORS = {
+    Verdict.excellent: "green",
+    Verdict.good: "green",
+    Verdict.partial: "orange",
+    Verdict.incorrect: "red",
+    Verdict.off_topic: "red",
+    Verdict.no_answer: "gray",
+}
+# Candidate text is shown as Markdown; escape what would turn it into formatting (or LaTeX, for `$`).
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#$~|])")
+
+
+def md_escape(text: str) -> str:
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def grader_label(info: GraderInfo) -> str:
+    if info.kind == "llm":
+        tokens = info.prompt_tokens + info.completion_tokens
+        cost = f", {tokens:,} tokens" if tokens else ""
+        return f"Graded by the LLM grader ({info.model}{cost}, {info.latency_ms / 1000:.1f} s)"
+    return f"Graded offline ({info.model}, {info.latency_ms / 1000:.1f} s)"
+
+
+def read_aloud(text: str) -> None:
+    """A button that speaks `text` with the browser's own speech synthesis; nothing goes to a server."""
+    payload = json.dumps(text).replace("<", "\\u003c")  # no "</script>" or "<!--" can end the script early
+    st.iframe(
+        f"""<!doctype html><html><body style="margin:0">
+<button id="say" title="Read the question aloud (your browser's voice)" style="font:14px 'Source Sans Pro',
+sans-serif;padding:6px 12px;border-radius:8px;border:1px solid rgba(49,51,63,.2);background:white;cursor:pointer">
+🔊 Read aloud</button>
+<script>
+const text = {payload};
+const button = document.getElementById("say");
+if (!("speechSynthesis" in window)) {{ button.disabled = true; button.title = "This browser cannot speak."; }}
+button.onclick = () => {{
+  const synth = window.speechSynthesis;
+  if (synth.speaking) {{ synth.cancel(); return; }}
+  const utterance = new SpeechSynthesisUtterance(text);
+  utterance.rate = 0.95;
+  synth.speak(utterance);
+}};
+</script></body></html>""",
+        height=42,
+    )
+
+
+def grade_card(grade: Grade, *, title: str = "Score", ref: dict | None = None) -> None:
+    """The whole feedback: score, dimensions, rubric points with evidence, misconceptions, feedback text,
+    and (expandable) the reference answer `ref` with the grader's model answer."""
+    left, right = st.columns([1, 2], vertical_alignment="top")
+    with left:
+        st.metric(title, f"{grade.score:.1f} / 5")
+        st.badge(grade.verdict.value, color=_VERDICT_COLORS.get(grade.verdict, "gray"))
+    with right:
+        for name, dim in grade.dimensions:
+            st.progress(dim.score / 5, text=f"**{name.title()}** {dim.score:.1f} — {dim.reason}")
+    if grade.grader.fallback_reason:
+        st.warning(grade.grader.fallback_reason, icon="⚠️")  # a sentence for the candidate, from the grader
+    covered = [k for k in grade.key_points if k.status is not Coverage.missed]
+    if covered:
+        st.markdown("**What you covered**")
+        for k in covered:
+            mark = "✅" if k.status is Coverage.covered else "🟡 partly:"
+            quote = f"  \n   ↳ *“{md_escape(k.evidence)}”*" if k.evidence else ""
+            st.markdown(f"{mark} {md_escape(k.point)}{quote}")
+    if grade.missed:
+        st.markdown("**What you missed**")
+        st.markdown("\n".join(f"- ❌ {md_escape(k.point)}" for k in grade.missed))
+    if grade.misconceptions:
+        st.error("**Misconceptions**\n" + "\n".join(f"- {md_escape(m)}" for m in grade.misconceptions))
+    feedback_text(grade.feedback)
+    for note in grade.notes:
+        st.caption(f"ℹ️ {note}")
+    if ref:
+        reference(**ref, model_answer=grade.model_answer)
+    st.caption(grader_label(grade.grader))
+
+
+def feedback_text(text: str, placeholder: Any = None) -> None:
+    (placeholder or st).info(md_escape(text), icon="💬")
+
+
+def reference(
+    *,
+    answer: str,
+    explanation: str = "",
+    key_points: list[str] | None = None,
+    model_answer: str | None = None,
+    expanded: bool = False,
+    label: str = "Reference answer",
+) -> None:
+    with st.expander(
+        f"📖 {label}, explanation and model answer" if explanation or model_answer else f"📖 {label}", expanded=expanded
+    ):
+        st.markdown(f"**Answer.** {answer}")
+        if explanation:
+            st.markdown(f"**Why.** {explanation}")
+        if key_points:
+            st.markdown("**Key points**\n" + "\n".join(f"- {p}" for p in key_points))
+        if model_answer and model_answer.strip() != answer.strip():
+            st.markdown(f"**A model answer.** {model_answer}")
+
+
+def delivery_box(insights: DeliveryInsights) -> None:
+    """How it was said, for spoken answers. Kept apart from the content score on purpose."""
+    with st.container(border=True):
+        st.markdown("🗣️ **Delivery** — how you said it (this does not change your score)")
+        cols = st.columns(4)
+        speaking = f"{insights.speaking_time_s:.0f} s" if insights.speaking_time_s is not None else "—"
+        cols[0].metric("Speaking time", speaking)
+        cols[1].metric("Pace", f"{insights.wpm:.0f} wpm" if insights.wpm is not None else "—")
+        cols[2].metric(
+            "Fillers", insights.filler_count, help=", ".join(f"{f} ×{n}" for f, n in insights.fillers.items()) or None
+        )
+        cols[3].metric("Long pauses", insights.long_pause_count)
+        if insights.length_verdict:
+            st.caption(
+                f"Length: {insights.length_verdict} — {insights.words} words, about {insights.expected_words} expected."
+            )
+        st.markdown("\n".join(f"- {tip}" for tip in insights.tips))
+
+
+def summary_view(summary: SessionSummary) -> None:
+    st.subheader("🏁 Session summary")
+    cols = st.columns(3)
+    cols[0].metric("Answered", f"{summary.answered} / {summary.asked}")
+    cols[1].metric("Mean score", f"{summary.mean_score:.1f} / 5" if summary.mean_score is not None else "—")
+    cols[2].metric("Skipped", summary.skipped)
+    if summary.best and summary.worst and summary.best.question_id != summary.worst.question_id:
+        st.markdown(
+            f"**Best:** {summary.best.question} — {summary.best.score:.1f}/5  \n"
+            f"**To work on:** {summary.worst.question} — {summary.worst.score:.1f}/5"
+        )
+    rows = [
+        {
+            "question": r.question,
+            "topic": r.topic,
+            "score": r.score,
+            "follow-up": r.follow_up_score,
+            "note": "skipped" if r.skipped else ("saw the answer first" if r.revealed else ""),
+        }
+        for r in summary.results
+    ]
+    if rows:
+        st.dataframe(
+            rows,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "question": st.column_config.TextColumn(width="large"),
+                "score": st.column_config.NumberColumn(format="%.1f", width="small"),
+                "follow-up": st.column_config.NumberColumn(format="%.1f", width="small"),
+            },
+        )
+    if summary.most_missed:
+        st.markdown("**Points you missed most**\n" + "\n".join(f"- {md_escape(p)}" for p, _ in summary.most_missed))

@@ -1,0 +1,368 @@
+"""The practice page: the coach asks, the candidate answers (typed or spoken), feedback, follow-up.
+
+The interview lives in `st.session_state`; every rerun redraws the conversation from it. A spoken
+answer becomes an editable draft that the candidate must confirm before it is graded.
+"""
+
+import hashlib
+import uuid
+from collections.abc import Callable
+
+import streamlit as st
+
+from mockint.app import loaders as res
+from mockint.app.feedback_views import (
+    delivery_box,
+    feedback_text,
+    grade_card,
+    md_escape,
+    read_aloud,
+    reference,
+    summary_view,
+)
+from mockint.app.sidebar import setup_form
+from mockint.app.speech_input import delivery_for, draft_from_recording
+from mockint.errors import MockintError
+from mockint.history.progress import session_markdown
+from mockint.practice.interview import (
+    MODE_LABELS,
+    EmptyAnswerError,
+    InterviewError,
+    InterviewSession,
+    Mode,
+    PracticeSetup,
+    Stage,
+    Turn,
+)
+from mockint.types.grade import Grade
+from mockint.types.question import Question
+
+SESSION, SETUP, DRAFT, EPOCH = "mi-interview", "mi-setup", "mi-draft", "mi-input-epoch"
+FLASH, REVEALED = "mi-flash", "mi-revealed"
+COACH, CANDIDATE = "🧑‍🏫", "🙋"
+
+
+def render() -> None:
+    new_setup = setup_form(res.bank(), st.session_state.get(SETUP))
+    if new_setup is not None or SESSION not in st.session_state:
+        _start(new_setup or st.session_state.get(SETUP) or PracticeSetup())
+    session: InterviewSession | None = st.session_state.get(SESSION)
+    if session is None:
+        _flash()
+        return
+    if not session.finished:
+        st.sidebar.button("End session now", key="end-session", on_click=_act(session.end), width="stretch")
+    _header(session)
+    placeholder = {
+        Stage.answering: "Type your answer…",
+        Stage.follow_up: "Type your answer to the follow-up…",
+        Stage.reviewed: "Press “Next question” to go on…",
+    }.get(session.stage, "Session finished")
+    typed = st.chat_input(
+        placeholder, key="answer-chat", disabled=session.stage not in (Stage.answering, Stage.follow_up)
+    )
+    for index, turn in enumerate(session.turns):
+        _turn(session, index, turn, live=index == len(session.turns) - 1 and not session.finished)
+    if typed is not None:
+        _submit(session, typed)
+    _flash()
+    if session.finished:
+        _finished(session)
+    else:
+        _draft_area(session)
+        res.prepare_grading(session.current_question())
+
+
+def _start(setup: PracticeSetup) -> None:
+    st.session_state[SETUP] = setup
+    st.session_state.pop(SESSION, None)
+    _reset_inputs()
+    st.session_state[REVEALED] = {}
+    spinner = (
+        "Finding questions on your focus (the first search loads the model)…"
+        if setup.mode is Mode.focus
+        else "Picking a question…"
+    )
+    try:
+        with st.spinner(spinner):
+            st.session_state[SESSION] = InterviewSession(
+                setup,
+                source=res.question_source(),
+                grader=lambda: res.grader_loader().get(),
+                history=res.history(),
+                follow_up_item=res.follow_up_item,
+            )
+    except MockintError as exc:
+        st.session_state[FLASH] = ("error", str(exc))
+
+
+def _reset_inputs() -> None:
+    st.session_state.pop(DRAFT, None)
+    st.session_state[EPOCH] = st.session_state.get(EPOCH, 0) + 1
+
+
+def _act(action: Callable[[], object]) -> Callable[[], None]:
+    """A button callback: run the interview action, clear the inputs, turn errors into a message."""
+
+    def callback() -> None:
+        try:
+            action()
+        except MockintError as exc:
+            st.session_state[FLASH] = ("error", str(exc))
+        _reset_inputs()
+
+    return callback
+
+
+def _flash() -> None:
+    kind, message = st.session_state.pop(FLASH, (None, None))
+    if kind == "error":
+        st.error(message, icon="🚫")
+    elif kind == "warning":
+        st.warning(message, icon="✍️")
+
+
+def _header(session: InterviewSession) -> None:
+    setup = session.setup
+    where = f" · {setup.focus}" if setup.mode is Mode.focus else ""
+    progress = "finished" if session.finished else f"question {session.asked} of {setup.length}"
+    st.markdown("### 🎤 Mock interview")
+    st.caption(f"{MODE_LABELS[setup.mode]}{where} · {progress}")
+    if session.notice:
+        st.info(session.notice, icon="🗓️" if setup.mode is Mode.due else "💡")
+
+
+# -- the conversation ------------------------------------------------------------------------------
+
+
+def _turn(session: InterviewSession, index: int, turn: Turn, *, live: bool) -> None:
+    q = turn.question
+    stage = turn.stage if live else None
+    with st.chat_message("assistant", avatar=COACH):
+        st.caption(f"Question {index + 1} · {q.topic.replace('-', ' ')} · {q.difficulty} · {q.type}")
+        st.markdown(f"**{md_escape(q.question)}**")
+        if stage is Stage.answering:
+            _answering_actions(session, index, turn)
+    if turn.skipped:
+        st.caption("Skipped.")
+        return
+    if stage is None and turn.grade is None:
+        st.caption("Not answered: the session ended here.")
+        return
+    if stage is Stage.answering:
+        if turn.grade is not None:
+            st.caption(f"Answer again — last time you scored {turn.grade.score:.1f}/5.")
+        return
+    if turn.grade is None:
+        return
+    _exchange(turn.answer, turn.grade, turn.delivery, expanded=live, title="Score", ref=_main_ref(q))
+    with st.chat_message("assistant", avatar=COACH):
+        st.markdown(f"**Follow-up:** {md_escape(q.follow_up)}")
+        if stage is Stage.follow_up:
+            _follow_up_actions(session, index, turn)
+    if turn.follow_up_skipped:
+        st.caption("Follow-up skipped.")
+    elif stage is Stage.follow_up:
+        if turn.follow_up_grade is not None:
+            st.caption(f"Answer the follow-up again — last time you scored {turn.follow_up_grade.score:.1f}/5.")
+    elif turn.follow_up_grade is not None:
+        _exchange(
+            turn.follow_up_answer,
+            turn.follow_up_grade,
+            turn.follow_up_delivery,
+            expanded=live,
+            title="Follow-up score",
+            ref=_follow_up_ref(q),
+        )
+        if stage is Stage.reviewed:
+            _reviewed_actions(session)
+
+
+def _main_ref(q: Question) -> dict:
+    return {"answer": q.answer, "explanation": q.explanation, "key_points": list(q.key_points)}
+
+
+def _follow_up_ref(q: Question) -> dict:
+    return {"answer": q.follow_up_answer or q.explanation}
+
+
+def _exchange(answer: str, grade: Grade, delivery: object, *, expanded: bool, title: str, ref: dict) -> None:
+    with st.chat_message("user", avatar=CANDIDATE):
+        st.markdown(md_escape(answer))
+        if delivery is not None:
+            delivery_box(delivery)
+    with st.chat_message("assistant", avatar=COACH):
+        if expanded:
+            grade_card(grade, title=title, ref=ref)
+        else:
+            with st.expander(f"Feedback · {grade.score:.1f}/5 ({grade.verdict.value})"):
+                grade_card(grade, title=title, ref=ref)
+
+
+def _reveal(session: InterviewSession, key: str) -> None:
+    st.session_state[REVEALED][key] = session.reveal_answer()
+
+
+def _shown_reference(key: str) -> None:
+    shown = st.session_state.get(REVEALED, {}).get(key)
+    if shown:
+        reference(
+            answer=shown["answer"], explanation=shown["explanation"], key_points=shown["key_points"], expanded=True
+        )
+
+
+def _answering_actions(session: InterviewSession, index: int, turn: Turn) -> None:
+    key = f"{index}-main"
+    cols = st.columns([1.2, 1.6, 1], vertical_alignment="center")
+    with cols[0]:
+        read_aloud(turn.question.question)
+    cols[1].button(
+        "💡 Show me the answer",
+        key="reveal",
+        on_click=lambda: _reveal(session, key),
+        help="See the reference answer. Answering afterwards still gets feedback, but the question "
+        "comes back sooner in review.",
+    )
+    cols[2].button("⏭️ Skip", key="skip", on_click=_act(session.skip))
+    _shown_reference(key)
+
+
+def _follow_up_actions(session: InterviewSession, index: int, turn: Turn) -> None:
+    key = f"{index}-follow-up"
+    cols = st.columns([1.2, 1.6, 1.5, 1], vertical_alignment="center")
+    with cols[0]:
+        read_aloud(turn.question.follow_up)
+    cols[1].button("💡 Show me the answer", key="reveal", on_click=lambda: _reveal(session, key))
+    cols[2].button("↩️ Retry the question", key="retry", on_click=_act(session.retry))
+    cols[3].button("⏭️ Skip", key="skip", on_click=_act(session.skip), help="Skip the follow-up and move on.")
+    _shown_reference(key)
+
+
+def _reviewed_actions(session: InterviewSession) -> None:
+    last = session.asked >= session.setup.length
+    cols = st.columns([1.6, 1.4, 2])
+    cols[0].button(
+        "🏁 Finish" if last else "➡️ Next question", key="next", type="primary", on_click=_act(session.next_question)
+    )
+    cols[1].button("↩️ Retry follow-up", key="retry", on_click=_act(session.retry))
+
+
+# -- answering -------------------------------------------------------------------------------------
+
+
+def _submit(
+    session: InterviewSession,
+    text: str,
+    *,
+    transcript: str | None = None,
+    recording_s: float | None = None,
+    delivery: object = None,
+    draft: dict | None = None,
+) -> None:
+    """Show the answer, grade it (streaming the feedback when the grader can) and show the card at once,
+    then redraw the conversation with the follow-up."""
+    follow_up = session.stage is Stage.follow_up
+    submit = session.submit_follow_up if follow_up else session.submit_answer
+    question = session.current_question()
+    with st.chat_message("user", avatar=CANDIDATE):
+        st.markdown(md_escape(text) or "*(empty)*")
+    with st.chat_message("assistant", avatar=COACH):
+        live = st.empty()
+
+        def on_feedback(text_so_far: str) -> None:
+            feedback_text(text_so_far + " ▌", live)
+
+        waiting = (
+            "Grading your answer…"
+            if res.grader_loader().ready
+            else "Grading your answer (the grader is still warming up; first answer only)…"
+        )
+        try:
+            with st.spinner(waiting):
+                grade = submit(
+                    text, transcript=transcript, recording_s=recording_s, on_feedback=on_feedback, delivery=delivery
+                )
+        except EmptyAnswerError as exc:
+            st.session_state[FLASH] = ("warning", str(exc))
+        except InterviewError as exc:
+            st.session_state[FLASH] = ("error", str(exc))
+        except MockintError as exc:
+            # The answer is saved as a failed attempt; keep it as a draft so one click grades it again.
+            st.session_state[FLASH] = ("error", str(exc))
+            st.session_state[DRAFT] = {
+                **(draft or {"transcript": None, "recording_s": None}),
+                "id": uuid.uuid4().hex,
+                "text": text,
+            }
+        else:
+            _reset_inputs()
+            with live.container():
+                grade_card(
+                    grade,
+                    title="Follow-up score" if follow_up else "Score",
+                    ref=_follow_up_ref(question) if follow_up else _main_ref(question),
+                )
+    st.rerun()
+
+
+def _draft_area(session: InterviewSession) -> None:
+    epoch = st.session_state[EPOCH]
+    audio = st.audio_input(
+        "🎙️ Or answer out loud — you will see the transcript before it is graded", key=f"audio-{epoch}"
+    )
+    if audio is not None:
+        data = audio.getvalue()
+        digest = hashlib.sha256(data).hexdigest()
+        if (st.session_state.get(DRAFT) or {}).get("digest") != digest:
+            draft = draft_from_recording(data, audio.name, digest)
+            if draft is None:
+                return
+            st.session_state[DRAFT] = {**draft, "id": digest[:16], "digest": digest}
+    draft = st.session_state.get(DRAFT)
+    if not draft:
+        return
+    with st.container(border=True):
+        spoken = draft.get("transcript") is not None
+        st.markdown(
+            "**Check the transcript, fix what it misheard, then grade it**"
+            if spoken
+            else "**Your answer — not graded yet**"
+        )
+        if draft.get("note"):
+            st.caption(f"ℹ️ {draft['note']}")
+        text = st.text_area(
+            "Your answer", value=draft["text"], key=f"draft-{draft['id']}", height=180, label_visibility="collapsed"
+        )
+        cols = st.columns([1.5, 1, 2])
+        grade_it = cols[0].button("✅ Grade this answer", key="grade-draft", type="primary")
+        cols[1].button("Discard", key="discard-draft", on_click=_reset_inputs)
+    if grade_it:
+        _submit(
+            session,
+            text,
+            transcript=draft.get("transcript"),
+            recording_s=draft.get("recording_s"),
+            delivery=delivery_for(draft, text, session),
+            draft=draft,
+        )
+
+
+def _finished(session: InterviewSession) -> None:
+    summary = session.summary()
+    if summary.asked == 0:
+        if not session.notice:
+            st.info("No question matches this setup. Change the filters in the sidebar and start again.")
+        return
+    with st.chat_message("assistant", avatar=COACH):
+        summary_view(summary)
+        cols = st.columns(2)
+        cols[0].download_button(
+            "⬇️ Download this session (Markdown)",
+            data=session_markdown(session.session_id, session.history),
+            file_name=f"mockint-session-{session.session_id[:8]}.md",
+            mime="text/markdown",
+            key="download-session",
+        )
+        cols[1].button(
+            "🔁 Start another session", key="restart", type="primary", on_click=lambda: _start(session.setup)
+        )

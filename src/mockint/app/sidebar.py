@@ -1,0 +1,109 @@
+"""The sidebar: practice setup, and which grader is marking answers (and how to switch it)."""
+
+from urllib.parse import urlsplit
+
+import streamlit as st
+
+from mockint.app.loaders import grader_loader
+from mockint.config import Settings
+from mockint.doors.bank_files import Bank
+from mockint.practice.interview import MODE_LABELS, Mode, PracticeSetup
+from mockint.types.question import Difficulty, QuestionType
+
+_SWITCH_HELP = """\
+Put these in a `.env` file in the folder you start mockint from (or export them), then restart
+`mockint app`:
+
+```bash
+# any OpenAI-compatible endpoint: OpenAI, Ollama, vLLM, llama.cpp, LM Studio
+OPENAI_API_KEY=sk-...                       # leave out for a keyless local server
+OPENAI_BASE_URL=http://localhost:11434/v1   # leave out for api.openai.com
+MOCKINT_MODEL=gpt-4o-mini
+MOCKINT_GRADER=auto                         # auto | offline | llm
+```
+
+With no key and no base URL, mockint grades offline. If the LLM cannot be reached, the offline grader
+steps in and the feedback card says so (`MOCKINT_FALLBACK_OFFLINE=false` turns that off).
+"""
+
+
+def _pretty(slug: str) -> str:
+    return slug.replace("-", " ").capitalize()
+
+
+def _endpoint(settings: Settings) -> str:
+    if not settings.openai_base_url:
+        return "api.openai.com"
+    parts = urlsplit(settings.openai_base_url)
+    # Only host and port: a URL may carry credentials, which are never shown.
+    return parts.hostname + (f":{parts.port}" if parts.port else "") if parts.hostname else "custom endpoint"
+
+
+def grader_panel(settings: Settings) -> None:
+    sidebar = st.sidebar
+    sidebar.divider()
+    sidebar.markdown("**Grader**")
+    if settings.active_grader == "llm":
+        sidebar.markdown(f"🤖 LLM · `{settings.model}` at {_endpoint(settings)}")
+        if settings.fallback_to_offline:
+            sidebar.caption("Falls back to the offline grader if the LLM is unreachable (the card says so).")
+    else:
+        sidebar.markdown("🧮 Offline · local embeddings, nothing leaves this machine")
+    loader = grader_loader()
+    if loader.error is not None:
+        sidebar.error(str(loader.error), icon="🚫")
+    else:
+        sidebar.caption("Ready." if loader.ready else "Warming up in the background…")
+    with sidebar.expander("How to switch grader"):
+        st.markdown(_SWITCH_HELP)
+
+
+def setup_form(bank: Bank, current: PracticeSetup | None) -> PracticeSetup | None:
+    """The practice options; returns a new setup when the candidate starts a session."""
+    current = current or PracticeSetup()
+    modes = list(Mode)
+    # "" stands for "any": a None option would make Streamlit offer to clear the box.
+    topics = ["", *bank.topics]
+    difficulties = ["", *(d.value for d in Difficulty)]
+    types = ["", *(t.value for t in QuestionType)]
+    with st.sidebar.form("setup", border=False):
+        st.markdown("**Practice setup**")
+        mode = st.radio("Mode", modes, index=modes.index(current.mode), format_func=MODE_LABELS.get, key="setup-mode")
+        focus = st.text_input(
+            "Focus",
+            value=current.focus or "",
+            key="setup-focus",
+            placeholder="e.g. attention in transformers",
+            help="Describe what to practise; questions are found by meaning. Used in focus mode.",
+        )
+        topic = st.selectbox(
+            "Topic",
+            topics,
+            index=_index(topics, current.topic),
+            format_func=lambda t: _pretty(t) if t else "Any topic",
+            key="setup-topic",
+        )
+        difficulty = st.selectbox(
+            "Difficulty",
+            difficulties,
+            index=_index(difficulties, current.difficulty),
+            format_func=lambda d: d or "Any difficulty",
+            key="setup-difficulty",
+        )
+        qtype = st.selectbox(
+            "Type", types, index=_index(types, current.type), format_func=lambda t: t or "Any type", key="setup-type"
+        )
+        length = st.slider("Questions per session", 1, 20, current.length, key="setup-length")
+        started = st.form_submit_button("Start new session", type="primary", width="stretch")
+    if not started:
+        return None
+    focus = focus.strip() or None
+    if focus and mode is Mode.filters:
+        mode = Mode.focus  # typing a focus is asking for it
+    return PracticeSetup(
+        mode=mode, topic=topic or None, difficulty=difficulty or None, type=qtype or None, focus=focus, length=length
+    )
+
+
+def _index(options: list[str], value: str | None) -> int:
+    return options.index(value) if value in options else 0

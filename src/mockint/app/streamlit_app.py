@@ -1,0 +1,35 @@
+"""mockint's Streamlit app (entry point for `mockint app` / `streamlit run`). A face: it lays out
+pages and shows MockintError messages; the interview flow lives in `mockint.practice.interview`."""
+
+import streamlit as st
+
+from mockint.app import loaders as ui_resources
+from mockint.app import practice_page as ui_practice
+from mockint.app import progress_page as ui_progress
+from mockint.app import sidebar as ui_sidebar
+from mockint.config import get_settings
+from mockint.errors import MockintError
+
+st.set_page_config(
+    page_title="mockint · mock interview coach", page_icon="🎤", layout="centered", initial_sidebar_state="expanded"
+)
+
+try:
+    settings = get_settings()
+except MockintError as exc:
+    st.error(str(exc))
+    st.stop()
+
+page = st.navigation(
+    [
+        st.Page(ui_practice.render, title="Practice", icon="🎤", url_path="practice", default=True),
+        st.Page(ui_progress.render, title="Progress", icon="📈", url_path="progress"),
+    ]
+)
+try:
+    page.run()
+except MockintError as exc:
+    st.error(str(exc))
+ui_sidebar.grader_panel(settings)
+# Only now, with the question on screen, start loading the grader and the store.
+ui_resources.warm_up()

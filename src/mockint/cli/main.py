@@ -1,0 +1,334 @@
+"""The `mockint` command line. A face: it parses arguments, calls the layers below and turns
+MockintError into a one-line message with a non-zero exit (`--verbose` shows the traceback)."""
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mockint.errors import MockintError
+
+app = typer.Typer(
+    name="mockint",
+    help="Mock-interview coach: practise ML/AI interview questions and get rubric feedback.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+bank_app = typer.Typer(help="Validate, import and summarise the question bank.", no_args_is_help=True)
+app.add_typer(bank_app, name="bank")
+
+_state = {"verbose": False}
+
+
+@app.callback()
+def _root(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show tracebacks and debug logs.")] = False,
+) -> None:
+    _state["verbose"] = verbose
+    level = logging.DEBUG if verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+@app.command("app")
+def app_command(
+    host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8501,
+) -> None:
+    """Serve the Streamlit practice app."""
+    import subprocess
+
+    from mockint.app.server import streamlit_command
+
+    typer.echo(f"mockint: serving on http://{host}:{port}  (Ctrl+C to stop)")
+    raise typer.Exit(subprocess.call(streamlit_command(port, host)))
+
+
+@bank_app.command("import")
+def bank_import_command(
+    file: Annotated[Path, typer.Argument(help="Question page to import (InterviewSkill text layout).")],
+    corpus: Annotated[Path | None, typer.Option(help="Corpus folder (default: the shipped corpus/).")] = None,
+    topic: Annotated[str | None, typer.Option(help="Topic slug (default: from the page's category).")] = None,
+    replace: Annotated[bool, typer.Option("--replace", help="Overwrite bank entries that differ.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and report, write nothing.")] = False,
+) -> None:
+    """Import a question page into corpus/<topic>.yaml (validated, all or nothing)."""
+    from mockint.bank.importer import import_page
+
+    report = import_page(file, corpus_dir=corpus, topic=topic, replace=replace, dry_run=dry_run)
+    for label, ids in (("added", report.added), ("replaced", report.replaced), ("skipped (identical)", report.skipped)):
+        for question_id in ids:
+            typer.echo(f"  {label}: {question_id}")
+    changes = report.added or report.replaced
+    verb = "would write" if dry_run and changes else "wrote" if report.written else "no change to"
+    typer.echo(
+        f"{verb} {report.target}: {len(report.added)} added, {len(report.replaced)} replaced, "
+        f"{len(report.skipped)} skipped"
+    )
+
+
+@app.command("eval")
+def eval_command(
+    grader: Annotated[
+        list[str] | None,
+        typer.Option(help="offline or llm; repeat to compare side by side. Default: the configured grader."),
+    ] = None,
+    baseline: Annotated[
+        list[str] | None, typer.Option(help="token-overlap, tfidf or embedding; repeat. Default: all three.")
+    ] = None,
+    no_baselines: Annotated[bool, typer.Option("--no-baselines", help="Run no baseline.")] = False,
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            help="Labelled answers: a labelled-set .jsonl, or any CSV/JSONL with the column options. "
+            "Default: eval/labelled/."
+        ),
+    ] = None,
+    question_col: Annotated[str | None, typer.Option(help="Column with the question text.")] = None,
+    reference_col: Annotated[str | None, typer.Option(help="Column with the reference answer.")] = None,
+    answer_col: Annotated[str | None, typer.Option(help="Column with the answer to grade.")] = None,
+    score_col: Annotated[str | None, typer.Option(help="Column with the human score.")] = None,
+    id_col: Annotated[str | None, typer.Option(help="Column with a unique answer id (default: row number).")] = None,
+    score_min: Annotated[float, typer.Option(help="Lowest score of the file's scale (rescaled to 0).")] = 0.0,
+    score_max: Annotated[float, typer.Option(help="Highest score of the file's scale (rescaled to 5).")] = 1.0,
+    filter: Annotated[
+        list[str] | None, typer.Option(help="Keep rows where COLUMN=VALUE, e.g. split=unseen_questions; repeat to AND.")
+    ] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="Grade only the first N answers.")] = None,
+    concurrency: Annotated[int, typer.Option(min=1, max=64, help="Parallel LLM requests.")] = 8,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the LLM grade cache.")] = False,
+    out: Annotated[Path | None, typer.Option(help="Run folder. Default: eval/runs/<timestamp>-<label>.")] = None,
+    label: Annotated[str | None, typer.Option(help="Name of the run (in the folder name).")] = None,
+    compare: Annotated[Path | None, typer.Option(help="An earlier run folder or result.json to compare with.")] = None,
+    threshold: Annotated[float, typer.Option(help="With --compare: list scores that moved more than this.")] = 0.5,
+    price: Annotated[
+        list[str] | None,
+        typer.Option(help="MODEL=IN,OUT: USD per 1M input/output tokens, overriding the built-in table."),
+    ] = None,
+    resamples: Annotated[int, typer.Option(min=100, help="Bootstrap resamples for the 95% intervals.")] = 1000,
+    seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 0,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Measure graders against human-scored answers: agreement, adversarial answers, twins, latency, cost."""
+    from mockint.config import get_settings
+    from mockint.evals import baselines as baselines_mod
+    from mockint.evals import data as eval_data
+    from mockint.evals import metrics
+    from mockint.evals import report as eval_report
+    from mockint.evals import runner as eval_runner
+
+    settings = get_settings()
+    kinds = grader or [settings.active_grader]
+    for kind in kinds:
+        if kind not in eval_runner.GRADER_KINDS:
+            raise typer.BadParameter(f"'{kind}': choose offline or llm.", param_hint="--grader")
+    names = [] if no_baselines else baseline or list(baselines_mod.BASELINE_NAMES)
+    for name in names:
+        if name not in baselines_mod.BASELINE_NAMES:
+            raise typer.BadParameter(
+                f"'{name}': choose {', '.join(baselines_mod.BASELINE_NAMES)}.", param_hint="--baseline"
+            )
+    try:
+        prices = {**metrics.PRICES_PER_MTOK, **dict(metrics.parse_price(p) for p in price or [])}
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--price") from None
+
+    filters = [eval_data.parse_filter(f) for f in filter or []]
+    columns = (question_col, reference_col, answer_col, score_col)
+    spec = None
+    if any(columns) or id_col:
+        if not all(columns):
+            raise typer.BadParameter("give all four of --question-col --reference-col --answer-col --score-col.")
+        spec = eval_data.TableSpec(
+            *columns, id_col=id_col, score_min=score_min, score_max=score_max, filters=filters, limit=limit
+        )
+    cases = eval_data.load_cases(data, spec, filters=filters, limit=limit)
+    cache_dir = None if no_cache else settings.cache_dir
+    graders = [eval_runner.build_eval_grader(kind, settings, cache_dir) for kind in kinds]
+    source = data or eval_data.default_labelled_dir()
+    label = label or "-".join([*kinds, source.stem])
+    out = out or eval_report.run_dir_for(Path("eval/runs"), label)
+    record = eval_report.run_and_write(
+        cases,
+        graders,
+        baselines_mod.build_baselines(names),
+        label=label,
+        data=str(source),
+        out_dir=out,
+        concurrency={g.name: concurrency if kind == "llm" else 1 for g, kind in zip(graders, kinds, strict=True)},
+        resamples=resamples,
+        seed=seed,
+        prices=prices,
+        progress=progress,
+        previous=compare,
+        threshold=threshold,
+    )
+    typer.echo(eval_report.console_summary(record))
+    typer.echo(f"Report: {out / 'report.md'}")
+
+
+@app.command("grade")
+def grade_command(
+    question: Annotated[str, typer.Option("--question", "-q", help="Question id from the bank.")],
+    answer: Annotated[str, typer.Option("--answer", "-a", help="The answer text, or - to read it from stdin.")],
+    json_output: Annotated[bool, typer.Option("--json", help="Print the Grade as JSON.")] = False,
+    grader: Annotated[str | None, typer.Option(help="offline or llm. Default: the configured grader.")] = None,
+) -> None:
+    """Grade one answer to a bank question and print the rubric feedback."""
+    from rich.console import Console
+
+    from mockint.cli.grade_view import print_grade
+    from mockint.doors.bank_files import load_bank
+    from mockint.errors import GradingError
+    from mockint.grading.factory import GRADER_KINDS, build_grader
+    from mockint.types.grade import GradingItem
+
+    if grader is not None and grader not in GRADER_KINDS:
+        raise typer.BadParameter(f"'{grader}': choose offline or llm.", param_hint="--grader")
+    text = sys.stdin.read() if answer == "-" else answer
+    if not text.strip():
+        raise GradingError(
+            "Nothing to grade: the answer is empty.", hint="Pass it with --answer TEXT, or pipe it in with --answer -."
+        )
+    q = load_bank().get(question)
+    grade = build_grader(kind=grader).grade(GradingItem.from_question(q), text)
+    if json_output:
+        typer.echo(grade.model_dump_json(indent=2))
+    else:
+        print_grade(grade, Console(), question=q.question)
+
+
+@bank_app.command("validate")
+def bank_validate_command(
+    corpus: Annotated[Path | None, typer.Option(help="Corpus folder (default: the shipped corpus/).")] = None,
+    near_duplicates: Annotated[
+        bool,
+        typer.Option("--near-duplicates/--no-near-duplicates", help="Also flag questions that say the same thing."),
+    ] = True,
+    threshold: Annotated[
+        float | None, typer.Option(min=0.0, max=1.0, help="Cosine at or above which two questions are near-duplicates.")
+    ] = None,
+) -> None:
+    """Check every bank file; list every problem (and near-duplicate pairs)."""
+    from mockint.bank.near_duplicates import DEFAULT_THRESHOLD, check_bank
+    from mockint.doors.bank_files import validate_corpus
+
+    report = validate_corpus(corpus)
+    for problem in report.problems:
+        typer.secho(f"error: {problem}", fg=typer.colors.RED)
+    pairs = []
+    if near_duplicates and report.questions:
+        from mockint.doors.embeddings import shared_local_embedder
+
+        limit = DEFAULT_THRESHOLD if threshold is None else threshold
+        pairs = check_bank(report.questions, shared_local_embedder(), limit)
+        for pair in pairs:
+            typer.secho(
+                f"near-duplicate ({pair.similarity:.2f} >= {limit:.2f}): {pair.first} ~ {pair.second}",
+                fg=typer.colors.YELLOW,
+            )
+    typer.echo(
+        f"{report.corpus_dir}: {len(report.questions)} valid questions in {len(report.files)} files, "
+        f"{len(report.problems)} problems, {len(pairs)} near-duplicate pairs"
+    )
+    if report.problems or pairs:
+        raise typer.Exit(1)
+
+
+@bank_app.command("stats")
+def bank_stats_command(
+    corpus: Annotated[Path | None, typer.Option(help="Corpus folder (default: the shipped corpus/).")] = None,
+    ids: Annotated[bool, typer.Option("--ids", help="Also list every question id, by topic.")] = False,
+) -> None:
+    """Question counts by topic, type and difficulty (and, with --ids, every question id)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from mockint.doors.bank_files import load_bank, stats
+
+    bank = load_bank(corpus)
+    total = len(bank)
+    console = Console()
+    for name, counts in stats(bank).items():
+        table = Table(title=f"by {name}")
+        table.add_column(name)
+        table.add_column("questions", justify="right")
+        table.add_column("share", justify="right")
+        for key, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+            table.add_row(key, str(count), f"{100 * count / total:.1f}%")
+        table.add_row("total", str(total), "100.0%" if total else "-", style="bold")
+        console.print(table)
+    if ids:
+        for topic, questions in bank.by_topic().items():
+            console.print(f"[bold]{topic}[/bold]")
+            for q in questions:
+                console.print(f"  {q.id}  [dim]{q.difficulty.value} · {q.type.value}[/dim]", highlight=False)
+
+
+@app.command("index")
+def index_command(
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Discard the stored vectors and embed everything.")
+    ] = False,
+) -> None:
+    """Embed the question bank into the vector store (incremental: only new or edited questions)."""
+    from mockint.store.questions import QuestionStore
+
+    store = QuestionStore.from_settings()
+    report = store.sync(progress=sys.stderr.isatty(), rebuild=rebuild)
+    typer.echo(f"{store.db.location}: {report.summary()}")
+    store.close()
+
+
+@app.command("search")
+def search_command(
+    query: Annotated[str, typer.Argument(help="What to look for, in your own words.")],
+    topic: Annotated[str | None, typer.Option(help="Only this topic.")] = None,
+    difficulty: Annotated[str | None, typer.Option(help="easy, medium or hard.")] = None,
+    type: Annotated[
+        str | None, typer.Option("--type", help="conceptual, scenario, coding, system-design or behavioral.")
+    ] = None,
+    tag: Annotated[list[str] | None, typer.Option("--tag", help="Only questions with this tag (repeatable).")] = None,
+    k: Annotated[int, typer.Option("-k", min=1, max=100, help="How many results.")] = 5,
+) -> None:
+    """Find questions by meaning (syncs the store first when the bank changed)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from mockint.store.questions import QuestionStore
+
+    store = QuestionStore.from_settings()
+    hits = store.search(query, k=k, topic=topic, difficulty=difficulty, type=type, tags=tag)
+    store.close()
+    if not hits:
+        typer.echo("No matching questions.")
+        return
+    table = Table(title=f"closest to {query!r}")
+    table.add_column("score", justify="right", no_wrap=True)
+    table.add_column("id", no_wrap=True)
+    table.add_column("question", overflow="fold")
+    for hit in hits:
+        q = hit.question
+        details = f"[dim]{q.topic} · {q.difficulty.value} · {q.type.value}[/dim]"
+        table.add_row(f"{hit.score:.3f}", q.id, f"{q.question}\n{details}")
+    Console().print(table)
+
+
+# -- end of commands: add new commands above this line --
+
+
+def main() -> None:
+    # Standalone mode handles usage errors and --help; only our own errors reach here.
+    try:
+        app()
+    except MockintError as exc:
+        if _state["verbose"]:
+            raise
+        typer.secho(f"mockint: {exc}", err=True, fg=typer.colors.RED)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,288 @@
+"""Cues read from the answer's text alone: spoken fillers, non-answers, attempts to steer the grader,
+keyword stuffing, and the negation / opposite-word cues behind contradiction detection. Pure functions."""
+
+import re
+from dataclasses import dataclass
+
+from mockint.text.units import FUNCTION_WORDS, function_word_ratio, is_content, stem, word_spans, words
+
+# Spoken-style noise that carries no content. Phrases that can be content ("you know the size") are only
+# removed where they stand alone between commas or at a sentence start.
+_FILLERS = re.compile(
+    r"\b(?:u+h+m*|u+m+|e+r+m+|e+r+|a+h+|e+h|h+m+|m+h?m+|mhm)\b[,.]?"
+    r"|(?:^|(?<=[,.;!?]\s)|(?<=[,.;!?]))\s*(?:you know|i mean|okay so|ok so|so basically|so|well|right|yeah|okay|ok)"
+    r"\s*,"
+    r"|(?<=,)\s*(?:you know|i mean)\b\s*,?|,\s*right\s*(?=[,.?!]|$)"
+    r"|\b(?:so basically|basically|literally|actually|kind of like|sort of like)\b,?"
+    r"|,?\s*\blike\s*,"
+    r"|\b[A-Za-z]+-(?=\s)"
+    r"|^\s*so\b,?",
+    re.IGNORECASE | re.MULTILINE,
+)
+_REPEAT = re.compile(r"\b(\w+(?:\s+\w+)?)(?:[\s,]+\1\b)+", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class CleanText:
+    """Text with fillers removed; `origin[i]` is the index in the original of clean character i."""
+
+    text: str
+    origin: tuple[int, ...]
+
+    def span_in_original(self, start: int, end: int) -> tuple[int, int]:
+        if end <= start or not self.origin:
+            return (0, 0)
+        return self.origin[start], self.origin[end - 1] + 1
+
+
+def strip_fillers(text: str) -> CleanText:
+    """Remove fillers, false starts and stutters ("the the"), keeping a map back to the original."""
+    keep = [True] * len(text)
+    for m in _FILLERS.finditer(text):
+        for i in range(m.start(), m.end()):
+            keep[i] = False
+    for m in _REPEAT.finditer(text):
+        first_end = m.start() + len(m.group(1))
+        if any(keep[m.start() : first_end]):
+            for i in range(first_end, m.end()):
+                keep[i] = False
+    out: list[str] = []
+    origin: list[int] = []
+    for i, ch in enumerate(text):
+        if not keep[i]:
+            continue
+        if ch.isspace() and (not out or out[-1].isspace()):
+            continue
+        if ch in ",;" and (not out or out[-1] in ",;" or (out[-1].isspace() and len(out) > 1 and out[-2] in ",;")):
+            continue
+        if ch in ",.;!?" and out and out[-1] == " ":
+            out.pop()
+            origin.pop()
+        out.append(ch)
+        origin.append(i)
+    while out and (out[-1].isspace() or out[-1] == ","):
+        out.pop()
+        origin.pop()
+    start = 0
+    while start < len(out) and (out[start].isspace() or out[start] in ",;."):
+        start += 1
+    clean = "".join(out[start:])
+    if clean[:1].islower():
+        clean = clean[0].upper() + clean[1:]
+    return CleanText(clean, tuple(origin[start:]))
+
+
+_NON_ANSWER_PHRASES = re.compile(
+    r"\b(?:i\s+(?:really\s+)?(?:do\s*n[o']?t|dont|have\s+no)\s+(?:know|idea|remember|recall)|no\s+idea|idk|dunno|"
+    r"not\s+sure|no\s+(?:submission|answer|response|comment)|n/?a|pass|skip|next(?:\s+question)?|fine|ok(?:ay)?|good|sorry|"
+    r"nothing|none|whatever|no\s+clue|can'?t\s+remember|i\s+forgot|forgot|honestly|really|sure|hmm+|test(?:ing)?)\b",
+    re.IGNORECASE,
+)
+
+
+def trivial_reason(clean: str) -> str | None:
+    """Why the answer is no answer at all (empty, 'idk', 'pass', 'fine'), or None if it says something."""
+    if sum(c.isalnum() for c in clean) <= 1:
+        return "The answer is empty." if not clean.strip() else f"The answer ('{clean.strip()}') is too short to grade."
+    rest = _NON_ANSWER_PHRASES.sub(" ", clean)
+    if not any(is_content(w) for w in words(rest)):
+        return f"The answer ('{clean.strip()[:40]}') gives no content to grade."
+    return None
+
+
+_INJECTION = re.compile(
+    r"\b(?:ignore|disregard|forget|override|bypass)\b[^.!?\n]{0,40}\b(?:instructions?|rubric|rules|prompt|"
+    r"guidelines|grading|criteria|reference|above|previous|everything)\b"
+    r"|\b(?:give|award|grant|assign|score|rate|mark|grade)\s+(?:me|this|it|my\s+answer|this\s+answer|the\s+answer)?\s*"
+    r"(?:a|an|the)?\s*(?:(?:5|five|10|ten|100)\s*(?:/|out\s+of|marks|points|$)|(?:full|max(?:imum)?|perfect|top|highest)\b)"
+    r"|\b(?:5|five|10|100)\s*(?:/|out\s+of)\s*(?:5|five|10|100)\b"
+    r"|\b(?:full|maximum|perfect|top)\s+(?:marks|score|points|grade)\b"
+    r"|\bas\s+(?:the|an?|my)\s+(?:grader|evaluator|examiner|assessor|ai|assistant|language\s+model|llm)\b"
+    r"|\byou\s+(?:must|should|will|have\s+to|are\s+(?:required|instructed)\s+to)\s+"
+    r"(?:award|give|grade|score|rate|mark|pass|accept)\b"
+    r"|\b(?:system|developer)\s+(?:prompt|message|mode)\b|\bnew\s+instructions\b|</?\s*(?:system|assistant|user)\s*>"
+    r"|\b(?:the|this|your)\s+(?:rubric|marking\s+scheme|grading\s+(?:criteria|instructions))\b"
+    r"|\bmeets?\s+all\s+(?:the\s+)?key\s+points\b|\bscore\s+of\s+(?:5|five|10|100)\b"
+    r"|[\"']?score[\"']?\s*[:=]\s*[\"']?(?:5|five|100)\b",
+    re.IGNORECASE,
+)
+
+
+# A quotation: opening and closing marks that are not apostrophes inside a word ("it's", "can't").
+_QUOTED = re.compile(r"""(?<!\w)(['"‘“])[^\n]{3,200}?[’”'"](?!\w)""")
+# Quoted words that still address this grader, whatever they claim to be an example of.
+_GRADING_WORDS = re.compile(
+    r"\b(?:scores?|grad\w*|marks?|rubric|key\s+points?|verdict|evaluat\w*)\b|\d+\s*/\s*\d+", re.IGNORECASE
+)
+
+
+def injection_reason(text: str) -> str | None:
+    """An attempt to instruct the grader instead of answering the question. An instruction quoted as an
+    example ("direct injection is the user typing 'ignore previous instructions'") is content, unless the
+    quotation speaks of scores or grading."""
+    quoted = [q.span() for q in _QUOTED.finditer(text) if not _GRADING_WORDS.search(q.group())]
+    for m in _INJECTION.finditer(text):
+        if not any(start <= m.start() and m.end() <= end for start, end in quoted):
+            return f"The answer tries to instruct the grader ('{m.group().strip()[:50]}'); that text is not an answer."
+    return None
+
+
+_LIST_SPLIT = re.compile(r"[,;/|\n]+|\s+-\s+|\s*•\s*")
+
+
+def stuffing_reason(clean: str, question: str) -> str | None:
+    """A bag of keywords with no sentences or relations between them: few function words (real sentences
+    have a third or more), or a list of many short items. Terse notes and formulas are not stuffing, and a
+    list is a fair answer when the question asks to name or list things."""
+    tokens = [t for t in words(clean) if any(c.isalpha() for c in t)]
+    if len(tokens) < 8 or len(tokens) < 0.6 * len(words(clean)) or _ASKS_FOR_LIST.search(question):
+        return None
+    ratio = function_word_ratio(" ".join(tokens))
+    items = [i for i in _LIST_SPLIT.split(clean) if words(i)]
+    listy = len(items) >= 5 and sum(len(words(i)) <= 3 for i in items) >= 0.8 * len(items)
+    # A dump of a language's reserved words / acronyms (SQL clauses, protocol names): most tokens are
+    # upper-case terms (several of which, like BY or FROM, count as function words). An answer typed all in
+    # capitals is shouting, not a dump.
+    terms = sum(t.strip(".,;:()").isupper() and len(t.strip(".,;:()")) > 1 for t in clean.split())
+    term_dump = len(tokens) >= 12 and 0.5 * len(tokens) <= terms < 0.9 * len(tokens)
+    if ratio < 0.05 or (len(tokens) >= 12 and ratio < 0.15) or (listy and ratio < 0.2) or term_dump:
+        return (
+            "The answer is a list of keywords without sentences saying how they relate; "
+            "keywords alone do not show understanding."
+        )
+    return None
+
+
+_ASKS_FOR_LIST = re.compile(
+    r"\b(?:name|list|state|enumerate|give)\b[^.?]{0,30}\b(?:two|three|four|five|\d+|some|the)\b", re.IGNORECASE
+)
+
+
+_NEGATION_LIST = (
+    "not no never none nothing cannot can't don't doesn't isn't aren't wasn't weren't won't wouldn't "
+    "shouldn't couldn't hasn't haven't hadn't didn't neither nor"
+)
+_NEGATIONS = frozenset(_NEGATION_LIST.split())
+# Opposites that flip a statement's meaning ("used at inference" vs "disabled at inference").
+_OPPOSITE_LIST = [
+    ("enabled enable used use applied apply", "disabled disable unused off"),
+    ("increase increasing raise grow rise", "decrease decreasing reduce lower shrink drop fall"),
+    ("before earlier", "after later"),
+    ("true correct valid always", "false incorrect invalid never"),
+    ("same identical equal", "different distinct unequal"),
+    ("overfitting overfit overfits", "underfitting underfit underfits"),
+    ("lifo", "fifo"),
+    ("sorted ordered", "unsorted unordered"),
+    ("stable", "unstable"),
+    ("synchronous", "asynchronous"),
+    ("static", "dynamic"),
+    ("supervised", "unsupervised"),
+    ("convex", "non-convex nonconvex"),
+]
+# Opposites that flip a statement's meaning ("used at inference" vs "disabled at inference"), by stem.
+_OPPOSITES = [({stem(w) for w in a.split()}, {stem(w) for w in b.split()}) for a, b in _OPPOSITE_LIST]
+
+
+def _claim_words(text: str) -> list[str]:
+    """The words of `text` that make its claim: a run of capitalised keywords inside ordinary text (SQL's
+    NOT IN, IS DISTINCT FROM) names an operator, it does not negate or oppose anything. A lone acronym
+    (LIFO) is a word like any other."""
+    spans = word_spans(text)
+    if not any(c.islower() for c in text):
+        return [w for w, _, _ in spans]
+    caps = [len(w) > 1 and text[s:e].isupper() for w, s, e in spans]
+    return [
+        w
+        for i, (w, _, _) in enumerate(spans)
+        if not (caps[i] and ((i > 0 and caps[i - 1]) or (i + 1 < len(caps) and caps[i + 1])))
+    ]
+
+
+def negated(text: str, other: str = "") -> bool:
+    """Whether `text` says not: an odd number of negations, counting an 'un-' or 'non-' word whose stem
+    `other` uses ("unchanged" against "changes nothing")."""
+    other_stems = {stem(w) for w in words(other)}
+    count = 0
+    for w in _claim_words(text):
+        base = w[3:].lstrip("-") if w.startswith("non") else w[2:] if w.startswith("un") else ""
+        count += w in _NEGATIONS or w.endswith("n't") or (len(base) > 3 and stem(base) in other_stems)
+    return count % 2 == 1
+
+
+# A key point with none of these is a bare noun phrase ('Sequence number'), not a claim to contradict.
+_STATEMENT_WORD_LIST = (
+    "is are was were be been has have had can cannot does do did will would should must may at in on of to for by "
+    "with from than not no never into when"
+)
+_STATEMENT_WORDS = frozenset(_STATEMENT_WORD_LIST.split())
+
+
+def opposite_word(point: str, evidence: str, ignore: frozenset[str] = frozenset()) -> tuple[str, str] | None:
+    """(word the evidence says, its opposite in the point), e.g. ('used', 'disabled'), or None."""
+    p_stems, e_stems = {stem(w) for w in _claim_words(point)}, {stem(w) for w in _claim_words(evidence)}
+    for side_a, side_b in _OPPOSITES:
+        for mine, theirs in ((side_a, side_b), (side_b, side_a)):
+            said = (e_stems & theirs) - p_stems - ignore
+            expected = (p_stems & mine) - e_stems
+            if said and expected and not (e_stems & mine):
+                return _surface(evidence, said), _surface(point, expected)
+    return None
+
+
+def _surface(text: str, stems: set[str]) -> str:
+    return next(w for w in words(text) if stem(w) in stems)
+
+
+def contradiction_cue(
+    point: str, evidence: str, question_stems: frozenset[str] = frozenset(), *, negation: bool = True
+) -> str | None:
+    """Why `evidence` (the answer's clause best aligned with `point`) says the opposite, or None.
+    An opposite word and a negation cancel out ("not used" = "disabled"). Only statements are checked,
+    not bare noun phrases ('Sequence number' vs 'UDP has no sequence number' is a comparison, not a
+    contradiction), and the two must share enough content words to be about the same thing; a lone
+    negation, the weaker cue, needs more. An opposite word the question itself uses ("if you increase the
+    speed...") is the answer echoing the question, not a claim. `negation=False` skips the negation cue
+    (for points that are not atomic: a contrast such as 'in TCP and not in UDP' defeats it)."""
+    point_words = words(point)
+    point_stems = {stem(w) for w in point_words if is_content(w)}
+    if len(point_stems) < 2 or (len(point_words) < 4 and not any(w in _STATEMENT_WORDS for w in point_words)):
+        return None
+    evidence_stems = {stem(w) for w in words(evidence) if is_content(w)}
+    shared = len(point_stems & evidence_stems) / len(point_stems)
+    both_ways = min(shared, len(point_stems & evidence_stems) / max(1, len(evidence_stems)))
+    opposite = opposite_word(point, evidence, question_stems)
+    negation_differs = negated(point, evidence) != negated(evidence, point)
+    if opposite and not negation_differs and shared >= 0.25:
+        return f"says '{opposite[0]}' where the reference says '{opposite[1]}'"
+    if negation and negation_differs and not opposite and both_ways >= 0.6:
+        return "negates it" if negated(evidence, point) else "leaves out the reference's 'not'"
+    return None
+
+
+def content_words(text: str) -> list[str]:
+    return [w for w in words(text) if w not in FUNCTION_WORDS]
+
+
+_ABOUT_THE_QUESTION = re.compile(
+    r"\b(?:the|this|your|that)\s+question\b|\byou(?:'re|\s+are)?\s+ask(?:ing|ed)?\b|\basks?\s+(?:what|how|why|whether|about)\b",
+    re.IGNORECASE,
+)
+
+
+# A gain over the question's own features this small is no gain: the question reworded ("top-k and top-p
+# decide which tokens can be sampled, and temperature also decides...") moves each by a few hundredths.
+NO_GAIN = 0.05
+
+
+def copy_reason(question_novelty: float, features: dict[str, float], answer: str = "") -> str | None:
+    """The answer restates the question instead of answering it: almost no words beyond the question's
+    (`question_novelty`, rarity-weighted), or close in meaning to the question while gaining nothing on
+    the reference (recall, stem overlap and meaning no better than the question's own) and either mostly
+    the question's words or talking about the question."""
+    no_gain = (
+        all(features[name] <= NO_GAIN for name in ("recall", "lexical", "sentence_cos", "coverage_max"))
+        and features["question_cos"] >= 0.6
+    )
+    if question_novelty < 0.15 or (no_gain and (question_novelty < 0.35 or _ABOUT_THE_QUESTION.search(answer))):
+        return "The answer mostly restates the question; it does not say anything the question did not."
+    return None

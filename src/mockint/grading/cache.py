@@ -1,0 +1,97 @@
+"""A disk cache in front of any Grader, so re-running an evaluation costs nothing.
+
+The key is sha256 of the grader's name (which names model and prompt version, e.g.
+`llm:gpt-4o-mini:grade-v1`, so a new prompt or model misses), the GradingItem JSON and the answer.
+Each entry is one Grade JSON file, written to a temporary file and renamed into place, so concurrent
+writers never leave a half-written entry and readers never see one.
+"""
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+import threading
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from mockint.types.grade import Grade, Grader, GradingItem
+
+log = logging.getLogger(__name__)
+
+
+def cache_key(grader_name: str, item: GradingItem, answer: str) -> str:
+    payload = json.dumps(
+        {"grader": grader_name, "item": item.model_dump(mode="json"), "answer": answer},
+        sort_keys=True,
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+class CachedGrader:
+    """Wraps a Grader; same name and contract. Failures and fallback grades are never cached."""
+
+    def __init__(self, inner: Grader, cache_dir: Path) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.cache_dir = Path(cache_dir) / "grades"
+        self.hits = 0
+        self.misses = 0
+        self._count_lock = threading.Lock()
+
+    def path_for(self, item: GradingItem, answer: str) -> Path:
+        key = cache_key(self.inner.name, item, answer)
+        return self.cache_dir / key[:2] / f"{key}.json"
+
+    def grade(self, item: GradingItem, answer: str) -> Grade:
+        return self.grade_traced(item, answer)[0]
+
+    def grade_traced(self, item: GradingItem, answer: str) -> tuple[Grade, bool]:
+        """The grade and whether it came from the cache."""
+        path = self.path_for(item, answer)
+        cached = self._read(path)
+        if cached is not None:
+            self._count(hit=True)
+            return cached, True
+        grade = self.inner.grade(item, answer)
+        self._count(hit=False)
+        # A fallback grade stands in for the grader that failed; caching it would pin that failure.
+        if grade.grader.fallback_reason is None:
+            self._write(path, grade)
+        return grade, False
+
+    def _count(self, *, hit: bool) -> None:
+        with self._count_lock:
+            if hit:
+                self.hits += 1
+            else:
+                self.misses += 1
+
+    @staticmethod
+    def _read(path: Path) -> Grade | None:
+        try:
+            return Grade.model_validate_json(path.read_bytes())
+        except FileNotFoundError:
+            return None
+        except (OSError, ValidationError) as exc:
+            # A damaged or outdated entry is a miss; the fresh grade overwrites it.
+            log.warning("ignoring unreadable grade cache entry %s: %s", path, exc)
+            return None
+
+    @staticmethod
+    def _write(path: Path, grade: Grade) -> None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                    handle.write(grade.model_dump_json())
+                os.replace(tmp, path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError as exc:
+            # The grade is good; failing to remember it only costs a re-grade next time.
+            log.warning("could not write grade cache entry %s: %s", path, exc)

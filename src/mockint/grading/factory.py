@@ -1,0 +1,115 @@
+"""Choosing a grader, and falling back to the offline one when the LLM fails.
+
+`build_grader` picks offline or LLM per `settings.active_grader` (MOCKINT_GRADER, or "auto": LLM
+when one is configured). With MOCKINT_FALLBACK_OFFLINE (default on) the LLM grader is wrapped in
+a FallbackGrader: when the LLM cannot be reached or answers nonsense, the answer is graded by the
+offline grader and the grade says so in `grader.fallback_reason`. A grade is never invented: if
+no grader can grade, the error is raised.
+"""
+
+import inspect
+import logging
+from collections.abc import Callable
+
+from mockint.config import Settings, get_settings
+from mockint.errors import ConfigError, GradingError, LLMError, LLMResponseError
+from mockint.types.grade import Grade, Grader, GradingItem
+
+log = logging.getLogger(__name__)
+
+GRADER_KINDS = ("offline", "llm")
+
+
+class FallbackGrader:
+    """Grades with `primary`; on an LLM failure, with `fallback` (a grader, or a factory for one so an
+    offline model is loaded only when needed). `name` is the primary's: a fallback grade is marked
+    by `grade.grader.fallback_reason`, which is what caches should check."""
+
+    def __init__(self, primary: Grader, fallback: Grader | Callable[[], Grader]) -> None:
+        self.primary = primary
+        self._fallback = fallback
+        self.name = primary.name
+
+    @property
+    def fallback(self) -> Grader:
+        if not hasattr(self._fallback, "grade"):
+            self._fallback = self._fallback()
+        return self._fallback
+
+    def grade(self, item: GradingItem, answer: str, on_feedback: Callable[[str], None] | None = None) -> Grade:
+        try:
+            if on_feedback is not None and _accepts_on_feedback(self.primary):
+                return self.primary.grade(item, answer, on_feedback=on_feedback)
+            return self.primary.grade(item, answer)
+        except (LLMError, GradingError) as exc:
+            reason = fallback_reason(exc)
+            # Info, not warning: the grade itself carries the reason and every face shows it.
+            log.info("grader %s failed (%s); using the offline grader", self.primary.name, exc)
+            failure = exc
+        try:
+            grade = self.fallback.grade(item, answer)
+        except Exception as exc:
+            raise GradingError(
+                f"No grader could grade this answer: the LLM failed ({failure.problem}) and the offline grader "
+                f"failed too ({exc}).",
+                hint="Fix the LLM settings (see the first error) or run `mockint grade --grader offline -v`.",
+            ) from exc
+        if on_feedback is not None:
+            on_feedback(grade.feedback)
+        return grade.model_copy(update={"grader": grade.grader.model_copy(update={"fallback_reason": reason})})
+
+
+def fallback_reason(exc: Exception) -> str:
+    """A plain sentence for the UI: why this grade came from the offline grader."""
+    if isinstance(exc, LLMResponseError):
+        what = "the LLM did not return a usable grade"
+    elif isinstance(exc, LLMError):
+        what = "the LLM could not be reached"
+    else:
+        what = "the LLM grader could not grade this answer"
+    detail = getattr(exc, "problem", str(exc))
+    return f"Graded offline because {what} ({detail})"
+
+
+def build_grader(
+    settings: Settings | None = None,
+    *,
+    kind: str | None = None,
+    llm_client: object | None = None,
+    embedder: object | None = None,
+) -> Grader:
+    """The grader to use: `kind` (offline|llm) or, by default, `settings.active_grader`."""
+    settings = settings or get_settings()
+    kind = kind or settings.active_grader
+    if kind not in GRADER_KINDS:
+        raise ConfigError(f"Unknown grader '{kind}'.", hint=f"Choose one of: {', '.join(GRADER_KINDS)}.")
+    if kind == "offline":
+        return _offline(embedder)
+    if llm_client is None and not settings.llm_configured:
+        raise ConfigError(
+            "The LLM grader needs an endpoint, and none is configured.",
+            hint="Set OPENAI_API_KEY (OpenAI) or OPENAI_BASE_URL (e.g. http://localhost:11434/v1 for Ollama), "
+            "or use the offline grader (MOCKINT_GRADER=offline).",
+        )
+    from mockint.doors.llm import LLMClient
+    from mockint.grading.llm.grader import LLMGrader
+
+    client = llm_client or LLMClient.from_settings(settings)
+    llm = LLMGrader(client, settings=settings)
+    if not settings.fallback_to_offline:
+        return llm
+    return FallbackGrader(llm, lambda: _offline(embedder))
+
+
+def _offline(embedder: object | None) -> Grader:
+    # Imported here: the offline grader pulls in the embedding stack, which LLM-only runs never need.
+    from mockint.grading.offline.grader import OfflineGrader
+
+    return OfflineGrader(embedder=embedder)
+
+
+def _accepts_on_feedback(grader: Grader) -> bool:
+    try:
+        return "on_feedback" in inspect.signature(grader.grade).parameters
+    except (TypeError, ValueError):
+        return False

@@ -1,0 +1,73 @@
+"""The alternatives a question sets against each other: "data drift and concept drift", "BatchNorm vs
+LayerNorm", "threads versus processes", "How does BERT differ from GPT", "recall@k, precision@k, MRR and
+NDCG@k". Saying one where the rubric says the other (swapping bias and variance, precision and recall) is
+the commonest confident mistake in an interview, and one an alignment of meanings cannot see: both sides
+use the same words. Pure text."""
+
+import re
+from itertools import combinations, pairwise
+
+from mockint.text.units import is_content, stem, words
+
+Contrast = tuple[frozenset[str], frozenset[str]]
+
+_SEPARATOR = re.compile(
+    r"\s*,\s*(?:and|or)\s+|\s*,\s*|\s+(?:and|or|vs\.?|versus|differs?\s+from|compared\s+(?:to|with))\s+", re.IGNORECASE
+)
+# Two alternatives are only contrasted where the question says so; "how do you detect it, and when should
+# you care" coordinates two questions, not two things.
+_CONTRAST_CUE = re.compile(
+    r"\b(?:compar\w*|differ\w*|distinguish\w*|between|versus|vs\.?|instead|prefer\w*|"
+    r"choose|over|trade-?offs?|which)\b",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
+_TRADE_OFF = re.compile(r"\b([A-Za-z]+)-([A-Za-z]+)\s+trade-?offs?\b", re.IGNORECASE)
+# Words taken from each side of a separator: "concept drift" against "data drift", not the whole clause.
+ITEM_WORDS = 2
+# A segment this short between two separators is itself an item of a list ("MRR" in "precision@k, MRR and").
+LIST_ITEM_WORDS = 2
+
+
+def _is_term(s: str) -> bool:
+    """Not a number or a single letter: '(3, 1) + (4,)' and 'X of shape (N, D)' name no alternatives."""
+    return len(s) > 1 and not s.isdigit()
+
+
+def _stems(text: str) -> list[str]:
+    return [stem(w) for w in words(text) if is_content(w)]
+
+
+def _chains(sentence: str) -> list[list[list[str]]]:
+    """Lists of alternatives in one sentence of the question, each alternative as the stems next to a
+    separator; a pair only where the sentence contrasts, a list of three or more anywhere."""
+    segments = _SEPARATOR.split(sentence)
+    chains, current = [], []
+    for left, right in pairwise(segments):
+        if not current:
+            current = [_stems(left)[-ITEM_WORDS:]]
+        current.append(_stems(right)[:ITEM_WORDS])
+        if len(words(right)) > LIST_ITEM_WORDS:
+            chains.append(current)
+            current = []
+    if current:
+        chains.append(current)
+    return [c for c in chains if len(c) > 2 or _CONTRAST_CUE.search(sentence)]
+
+
+def contrast_pairs(question: str, rubric: str) -> list[Contrast]:
+    """Pairs of stem sets the question contrasts, each side reduced to what tells it from the other and to
+    stems the rubric uses (so that 'How does X work, and why' gives nothing): 'data drift and concept drift'
+    gives ({data}, {concept})."""
+    rubric_stems = set(_stems(rubric))
+    items = [
+        c for sentence in _SENTENCE_END.split(question) for chain in _chains(sentence) for c in combinations(chain, 2)
+    ]
+    items += [([stem(m.group(1))], [stem(m.group(2))]) for m in _TRADE_OFF.finditer(question)]
+    pairs: list[Contrast] = []
+    for a, b in items:
+        only_a = frozenset(s for s in a if s not in b and s in rubric_stems and _is_term(s))
+        only_b = frozenset(s for s in b if s not in a and s in rubric_stems and _is_term(s))
+        if only_a and only_b and (only_a, only_b) not in pairs:
+            pairs.append((only_a, only_b))
+    return pairs

@@ -1,0 +1,156 @@
+"""Words for an offline grade: verdict, the four dimensions with one-line reasons, second-person
+feedback and a model answer, all built from what the offline grader found. Pure: no model."""
+
+from dataclasses import dataclass, field
+
+from mockint.types.grade import Coverage, Dimensions, DimensionScore, KeyPointResult, Verdict
+
+_MAX_LISTED = 3
+
+
+@dataclass
+class Findings:
+    """What the offline grader established about one answer."""
+
+    score: float
+    key_points: list[KeyPointResult]
+    misconceptions: list[str]
+    strong_sentences: list[str]
+    off_topic: list[str]
+    features: dict[str, float]
+    points_are_pseudo: bool
+    reference_answer: str
+    trivial: str | None = None
+    cap_reasons: list[str] = field(default_factory=list)
+    ceiling: float | None = None
+    fillers_removed: int = 0
+    answer_words: int = 0
+
+
+def verdict_for(f: Findings) -> Verdict:
+    if f.trivial:
+        return Verdict.no_answer
+    if f.features.get("off_topic", 0.0) >= 0.7 or (f.cap_reasons and f.score < 0.5):
+        return Verdict.off_topic
+    for bound, verdict in ((4.25, Verdict.excellent), (3.25, Verdict.good), (1.75, Verdict.partial)):
+        if f.score >= bound:
+            return verdict
+    return Verdict.incorrect
+
+
+def _clip(x: float) -> float:
+    return round(max(0.0, min(5.0, x)), 1)
+
+
+def _short(text: str, n: int = 70) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
+
+
+def _credit(k: KeyPointResult) -> float:
+    return {Coverage.covered: 1.0, Coverage.partly: 0.5, Coverage.missed: 0.0}[k.status]
+
+
+def dimensions_for(f: Findings) -> Dimensions:
+    if f.trivial:
+        zero = DimensionScore(score=0, reason=f.trivial)
+        return Dimensions(correctness=zero, completeness=zero, depth=zero, communication=zero)
+    cap = 5.0 if f.ceiling is None else f.ceiling
+    n = len(f.key_points)
+    credit = sum(_credit(k) for k in f.key_points)
+    covered = [k for k in f.key_points if k.status is not Coverage.missed]
+    unit = "reference points" if f.points_are_pseudo else "key points"
+    completeness = DimensionScore(
+        score=min(cap, _clip(5.0 * credit / n if n else f.score)),
+        reason=f"Covers {len(covered)} of {n} {unit}" + _first_missed(f),
+    )
+    precision = f.features.get("precision", 0.0)
+    correct_score = _clip(5.0 * (precision - 0.35) / 0.35) - 1.5 * len(f.misconceptions)
+    correctness = DimensionScore(
+        score=min(cap, _clip(correct_score)),
+        reason=(
+            f"Contradicts the reference: {f.misconceptions[0]}"
+            if f.misconceptions
+            else "What you say matches the reference material."
+            if precision >= 0.6
+            else "Much of what you say does not match the reference material."
+        ),
+    )
+    length = f.features.get("length", 0.0)
+    depth_score = _clip(2.5 * (f.score / 5.0) + 2.5 * min(1.0, max(0.0, 1.0 + length)))
+    depth = DimensionScore(
+        score=min(cap, depth_score),
+        reason=(
+            "Goes into the reasoning, not just the headline."
+            if depth_score >= 3.5
+            else "Says what, but not enough of why or how."
+            if depth_score >= 2
+            else "Too brief to show understanding."
+        ),
+    )
+    deductions, notes = 0.0, []
+    if f.off_topic:
+        deductions += 1.5
+        notes.append(f"drifts off topic ('{_short(f.off_topic[0], 40)}')")
+    if f.answer_words < 6:
+        deductions += 1.5
+        notes.append("very short")
+    if f.fillers_removed >= 4:
+        deductions += 0.5
+        notes.append("many fillers (not counted against content)")
+    if f.cap_reasons:
+        deductions += 2.5
+        notes.append("not a genuine answer")
+    communication = DimensionScore(
+        score=_clip(5.0 - deductions),
+        reason=("Clear and on topic." if not notes else "Clear enough, but " + "; ".join(notes) + "."),
+    )
+    return Dimensions(correctness=correctness, completeness=completeness, depth=depth, communication=communication)
+
+
+def _first_missed(f: Findings) -> str:
+    missed = [k for k in f.key_points if k.status is Coverage.missed]
+    return f"; misses '{_short(missed[0].point, 50)}'." if missed else "."
+
+
+def feedback_text(f: Findings) -> str:
+    if f.trivial:
+        first = f.key_points[0].point if f.key_points else f.reference_answer
+        return f"{f.trivial} Give it a try, even a partial answer: start with '{_short(first, 90)}'"
+    parts = []
+    if f.cap_reasons:
+        parts.append(" ".join(f.cap_reasons) + f" The score is capped at {f.ceiling:g}.")
+    covered = [k for k in f.key_points if k.status is Coverage.covered]
+    partly = [k for k in f.key_points if k.status is Coverage.partly]
+    missed = [k for k in f.key_points if k.status is Coverage.missed]
+    if covered:
+        parts.append("You covered " + "; ".join(f"'{_short(k.point, 60)}'" for k in covered[:_MAX_LISTED]) + ".")
+    if partly:
+        parts.append(
+            "You touched on "
+            + "; ".join(f"'{_short(k.point, 60)}'" for k in partly[:_MAX_LISTED])
+            + ", say it more precisely."
+        )
+    for m in f.misconceptions[:_MAX_LISTED]:
+        parts.append(f"Fix this: your answer {m}.")
+    if missed:
+        parts.append("Add " + "; ".join(f"'{_short(k.point, 80)}'" for k in missed[:_MAX_LISTED]) + ".")
+    if f.off_topic:
+        parts.append(f"Leave out what does not answer the question ('{_short(f.off_topic[0], 50)}').")
+    if not missed and not f.misconceptions and not f.cap_reasons:
+        parts.append("That is a complete answer; keep it this focused.")
+    if f.fillers_removed:
+        parts.append("Fillers such as 'um' or 'you know' were ignored when grading.")
+    return " ".join(parts)
+
+
+def model_answer_text(f: Findings) -> str:
+    """Your strongest sentences plus the reference's wording for what you missed, labelled as such."""
+    missed = [k.point for k in f.key_points if k.status is Coverage.missed]
+    if f.trivial or f.cap_reasons or not f.strong_sentences:
+        return f"From the reference answer: {f.reference_answer.strip()}"
+    text = " ".join(s.strip()[:1].upper() + s.strip()[1:] for s in f.strong_sentences)
+    if missed:
+        text += " " + " ".join(p.strip().rstrip(".") + "." for p in missed)
+        return f"Built from your strongest sentences and the reference answer for the missed points: {text}"
+    return f"Built from your strongest sentences (the reference adds nothing you missed): {text}"

@@ -1,0 +1,423 @@
+"""The offline grader: semantic grading with the local embedding model, no key, no internet.
+
+How it grades (`OfflineGrader.grade`):
+1. Spoken-style noise is stripped ("um", "you know", "the the", false starts) with a map back to the
+   original text, so fillers cost no content points and quoted spans index the original answer.
+2. Non-answers ("idk", "pass", empty) score 0. Attempts to instruct the grader and keyword lists are
+   graded but capped at 1, answers that only restate the question at 0, with the reason in the notes.
+3. The answer's sentences are embedded in ONE batch (all-MiniLM-L6-v2 contextual word-piece vectors,
+   one sentence per row so unrelated padding cannot change how the rest is read; sentence vectors are
+   pooled from the word vectors). The item side (question, reference answer, explanation, key points)
+   is embedded once per item and kept in an LRU cache (`prepare`).
+4. Features (`offline_features.analyse`): BERTScore-style alignment recall and precision, each word
+   weighted by rarity (wordfreq Zipf, not an IDF fitted on one dataset) with the question's own words
+   demoted; key-point coverage (items without key points use the reference's sentences as pseudo key
+   points); stem overlap; pooled-vector cosine with the reference and the question; length adequacy;
+   off-topic share. Recall, coverage, overlap and cosine are measured as the gain over what the
+   question itself earns as an answer, so restating the question is worth nothing on any item.
+5. A small logistic-link linear model (`offline_model.Calibration`, six weights) maps them to 0-5;
+   a contradicted key point (opposite word or negation in the clause aligned with it, or the claim made
+   about the other side of a contrast the question sets, e.g. bias for variance) then costs a point and
+   caps the grade at 3.
+
+Calibration: `eval/calibrate_offline.py` fits the model on the `training` split of the SAF English
+short-answer dataset (human-graded networking answers, Filighera et al. 2022), choosing the feature
+set and regularisation by cross-validation grouped by question, and reports Pearson r / RMSE on its
+`unseen_answers` and `unseen_questions` splits; the fitted numbers and those metrics are in
+`calibration.json`. Empty answers are left out of the fit (rule 2 grades them).
+"""
+
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import replace
+from itertools import pairwise
+from typing import Protocol
+
+import numpy as np
+
+from mockint.doors.embeddings import LOCAL_MODEL_NAME, TokenEmbeddings, shared_local_embedder
+from mockint.errors import GradingError
+from mockint.grading.answer_checks import (
+    CleanText,
+    copy_reason,
+    injection_reason,
+    strip_fillers,
+    stuffing_reason,
+    trivial_reason,
+)
+from mockint.grading.offline.alignment import WordVectors, concat, empty_words, merge_word_pieces, pooled
+from mockint.grading.offline.calibration import Calibration, load_calibration
+from mockint.grading.offline.contrasts import contrast_pairs
+from mockint.grading.offline.features import (
+    COVERED_AT,
+    PARTLY_AT,
+    STRONG_SENTENCE,
+    Analysis,
+    PreparedAnswer,
+    PreparedItem,
+    analyse,
+    claims_of,
+    with_question_baseline,
+)
+from mockint.grading.offline.feedback import Findings, dimensions_for, feedback_text, model_answer_text, verdict_for
+from mockint.text.units import clause_spans, clean_reference, is_content, pseudo_key_points, sentence_spans, stem, words
+from mockint.types.grade import Coverage, Grade, GraderInfo, GradingItem, KeyPointResult
+
+MAX_ANSWER_SENTENCES = 40
+CAPPED_SCORE = 1.0
+# The question restated says nothing the question did not, so it earns nothing.
+COPY_SCORE = 0.0
+# A key point the answer contradicts costs this much, and the answer is "partial" at best.
+CONTRADICTION_PENALTY = 1.0
+CONTRADICTED_MAX = 3.0
+
+
+class TokenEmbedder(Protocol):
+    def token_embeddings(self, texts: list[str]) -> list[TokenEmbeddings]: ...
+
+
+def _embed_texts(embedder: TokenEmbedder, texts: list[str]) -> list[tuple[list[tuple[int, int]], list[WordVectors]]]:
+    """Embed the sentences of several texts in one batch; per text, its sentence spans and word vectors."""
+    spans = [sentence_spans(t)[:MAX_ANSWER_SENTENCES] if t else [] for t in texts]
+    flat = [t[s:e] for t, sp in zip(texts, spans, strict=True) for s, e in sp]
+    outputs = iter(embedder.token_embeddings(flat) if flat else [])
+    result = []
+    for t, sp in zip(texts, spans, strict=True):
+        parts = []
+        for s, e in sp:
+            out = next(outputs)
+            parts.append(merge_word_pieces(t[s:e], out.tokens, out.vectors, out.offsets, base=s))
+        result.append((sp, parts))
+    return result
+
+
+def _item_texts(item: GradingItem) -> tuple[str, list[str], bool]:
+    reference = clean_reference(item.reference_answer)
+    if not words(reference):
+        raise GradingError(
+            f"Cannot grade offline: the question '{item.question[:60]}' has no reference answer to compare with.",
+            hint="Add a reference answer to the item (the bank's `answer` field, or the eval file's reference column).",
+        )
+    points = [p.strip() for p in item.key_points if p.strip()]
+    pseudo = not points
+    if pseudo:
+        points = pseudo_key_points(reference)
+    return reference, points, pseudo
+
+
+def prepare_item(embedder: TokenEmbedder, item: GradingItem) -> PreparedItem:
+    return prepare_items(embedder, [item])[0]
+
+
+def prepare_items(embedder: TokenEmbedder, items: list[GradingItem]) -> list[PreparedItem]:
+    """Prepare several items with ONE embedding batch over all their texts."""
+    texts = [_item_texts(item) for item in items]
+    flat = [
+        [item.question, reference, item.explanation, *points]
+        for item, (reference, points, _) in zip(items, texts, strict=True)
+    ]
+    embedded_all = iter(_embed_texts(embedder, [t for group in flat for t in group]))
+    return [
+        _prepared_from(item, reference, points, pseudo, [next(embedded_all) for _ in group])
+        for item, (reference, points, pseudo), group in zip(items, texts, flat, strict=True)
+    ]
+
+
+def _prepared_from(
+    item: GradingItem,
+    reference: str,
+    points: list[str],
+    pseudo: bool,
+    embedded: list[tuple[list[tuple[int, int]], list[WordVectors]]],
+) -> PreparedItem:
+    question, ref_words, expl_words, *point_words = [concat(parts) if parts else empty_words() for _, parts in embedded]
+    # What an answer should cover: the reference answer and, when the item has them, its key points (a bank's
+    # one-line reference leaves most of the rubric in the key points). Pseudo points repeat the reference.
+    target = ref_words if pseudo else concat([ref_words, *point_words])
+    ends = np.cumsum([len(ref_words), *(len(p) for p in point_words)]).tolist()
+    prepared = PreparedItem(
+        question_stems=frozenset(stem(w) for w in words(item.question) if is_content(w)),
+        question_vec=pooled(question.vectors, question.rarity),
+        reference=target,
+        rubric=concat([ref_words, *point_words, expl_words]),
+        points=tuple(points),
+        point_words=tuple(point_words),
+        points_are_pseudo=pseudo,
+        reference_text=reference,
+        reference_rows=(0, len(target)),
+        point_rows=tuple(pairwise(ends)),
+        contrasts=tuple(contrast_pairs(item.question, " ".join([reference, *points]))),
+    )
+    prepared = replace(prepared, claims=claims_of(prepared))
+    question_spans = embedded[0][0]
+    as_answer = PreparedAnswer(
+        text=item.question,
+        words=question,
+        sentences=tuple(question_spans),
+        clauses=tuple(c for s in question_spans for c in clause_spans(item.question, s)),
+    )
+    return with_question_baseline(prepared, as_answer)
+
+
+def prepare_answer(embedder: TokenEmbedder, text: str) -> PreparedAnswer:
+    return prepare_answers(embedder, [text])[0]
+
+
+def prepare_answers(embedder: TokenEmbedder, texts: list[str]) -> list[PreparedAnswer]:
+    """Prepare several answers with ONE embedding batch over all their sentences."""
+    result = []
+    for text, (sentences, parts) in zip(texts, _embed_texts(embedder, texts), strict=True):
+        clauses = tuple(c for s in sentences for c in clause_spans(text, s))
+        result.append(
+            PreparedAnswer(
+                text=text, words=concat(parts) if parts else empty_words(), sentences=tuple(sentences), clauses=clauses
+            )
+        )
+    return result
+
+
+def final_score(
+    calibration: Calibration,
+    features: dict[str, float],
+    contradicted: int,
+    ceiling: float | None,
+    trimmed: dict[str, float] | None = None,
+) -> float:
+    """The calibrated score (the lower of the answer's and, given `trimmed`, that of the answer without its
+    filler sentences), then the rules: contradictions cost points, a non-genuine answer is held to its
+    `ceiling`."""
+    score = min(calibration.score(f) for f in (features, trimmed) if f is not None)
+    if contradicted:
+        score = min(CONTRADICTED_MAX, score - CONTRADICTION_PENALTY * contradicted)
+    if ceiling is not None:
+        score = min(score, ceiling)
+    return max(0.0, score)
+
+
+def cap_reasons(item: GradingItem, answer: str, clean: CleanText, analysis: Analysis) -> dict[str, float]:
+    """Why the answer is not a genuine attempt, each reason with the most it may score: instructions to
+    the grader and a keyword list CAPPED_SCORE, the question restated COPY_SCORE."""
+    found = (
+        (injection_reason(answer), CAPPED_SCORE),
+        (stuffing_reason(clean.text, item.question), CAPPED_SCORE),
+        (copy_reason(analysis.question_novelty, analysis.features, clean.text), COPY_SCORE),
+    )
+    return {reason: ceiling for reason, ceiling in found if reason}
+
+
+class ItemCache:
+    """LRU of prepared items keyed by the item's texts: the reference side is embedded once."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._data: OrderedDict[str, PreparedItem] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, embedder: TokenEmbedder, item: GradingItem) -> PreparedItem:
+        result = self.get_many(embedder, [item])[0]
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    def get_many(self, embedder: TokenEmbedder, items: list[GradingItem]) -> list[PreparedItem | Exception]:
+        """Every item prepared; the distinct uncached ones in one batch. An item that cannot be prepared
+        gets its exception, so it fails only the answers graded against it."""
+        keys = [_item_key(item) for item in items]
+        found: dict[str, PreparedItem | Exception] = {}
+        with self._lock:
+            for key in keys:
+                if key in self._data:
+                    self._data.move_to_end(key)
+                    found[key] = self._data[key]
+        missing: dict[str, GradingItem] = {}
+        for key, item in zip(keys, items, strict=True):
+            if key not in found and key not in missing:
+                try:
+                    _item_texts(item)
+                except GradingError as exc:
+                    found[key] = exc
+                    continue
+                missing[key] = item
+        if missing:
+            fresh = prepare_items(embedder, list(missing.values()))
+            with self._lock:
+                for key, prepared in zip(missing, fresh, strict=True):
+                    found[key] = self._data[key] = prepared
+                while len(self._data) > self.size:
+                    self._data.popitem(last=False)
+        return [found[key] for key in keys]
+
+
+def _item_key(item: GradingItem) -> str:
+    return item.model_dump_json(include={"question", "reference_answer", "explanation", "key_points"})
+
+
+class OfflineGrader:
+    """Grades against the item with local embeddings and a calibrated feature model."""
+
+    def __init__(self, embedder: TokenEmbedder | None = None, calibration: Calibration | None = None) -> None:
+        self._embedder = embedder
+        self.calibration = calibration or load_calibration()
+        self.name = f"offline:minilm-align:{self.calibration.version}"
+        self._items = ItemCache()
+
+    @property
+    def embedder(self) -> TokenEmbedder:
+        if self._embedder is None:
+            self._embedder = shared_local_embedder()
+        return self._embedder
+
+    def prepare(self, item: GradingItem) -> None:
+        """Embed the item's side ahead of grading (e.g. while the candidate thinks)."""
+        self._items.get(self.embedder, item)
+
+    def analyse(self, item: GradingItem, answer: str) -> tuple[CleanText, PreparedItem, Analysis | None]:
+        """Features of `answer` (after filler removal); no analysis for an answer with no content."""
+        clean = strip_fillers(answer)
+        prepared = self._items.get(self.embedder, item)
+        if trivial_reason(clean.text):
+            return clean, prepared, None
+        return clean, prepared, analyse(prepared, prepare_answer(self.embedder, clean.text))
+
+    def grade(self, item: GradingItem, answer: str) -> Grade:
+        started = time.perf_counter()
+        clean, prepared, analysis = self.analyse(item, answer)
+        return self._grade(item, answer, clean, prepared, analysis, (time.perf_counter() - started) * 1000.0)
+
+    def grade_many(self, items: list[GradingItem], answers: list[str]) -> list[Grade | Exception]:
+        """Grade `answers[i]` against `items[i]` for every i with one embedding batch for the distinct items
+        and one for all the answers; the same grades as `grade` one at a time. A case that fails gets its
+        exception in its place. Each grade's latency is the batch time divided by the batch size."""
+        if len(items) != len(answers):
+            raise ValueError("grade_many needs one item per answer")
+        if not answers:
+            return []
+        started = time.perf_counter()
+        prepared = self._items.get_many(self.embedder, list(items))
+        cleans = [strip_fillers(a) for a in answers]
+        todo = [
+            i
+            for i, (c, p) in enumerate(zip(cleans, prepared, strict=True))
+            if not isinstance(p, Exception) and not trivial_reason(c.text)
+        ]
+        embedded = dict(zip(todo, prepare_answers(self.embedder, [cleans[i].text for i in todo]), strict=True))
+        results: list[Grade | Exception] = []
+        for i, (item, answer) in enumerate(zip(items, answers, strict=True)):
+            try:
+                if isinstance(prepared[i], Exception):
+                    raise prepared[i]
+                analysis = analyse(prepared[i], embedded[i]) if i in embedded else None
+                results.append(self._grade(item, answer, cleans[i], prepared[i], analysis, 0.0))
+            except Exception as exc:  # one bad case must not sink the batch
+                results.append(exc)
+        latency = round((time.perf_counter() - started) * 1000.0 / len(answers), 1)
+        return [
+            r
+            if isinstance(r, Exception)
+            else r.model_copy(update={"grader": r.grader.model_copy(update={"latency_ms": latency})})
+            for r in results
+        ]
+
+    def _grade(
+        self,
+        item: GradingItem,
+        answer: str,
+        clean: CleanText,
+        prepared: PreparedItem,
+        analysis: Analysis | None,
+        latency_ms: float,
+    ) -> Grade:
+        findings = self._findings(item, answer, clean, prepared, analysis)
+        notes = list(findings.cap_reasons)
+        if prepared.points_are_pseudo:
+            notes.append(
+                f"No key points given: graded against {len(prepared.points)} points taken from the "
+                "reference answer's sentences."
+            )
+        if findings.fillers_removed:
+            notes.append(f"Ignored {findings.fillers_removed} filler words or repetitions (spoken style).")
+        if len(sentence_spans(clean.text)) > MAX_ANSWER_SENTENCES:
+            notes.append(f"Only the first {MAX_ANSWER_SENTENCES} sentences were graded.")
+        return Grade(
+            score=round(findings.score, 2),
+            verdict=verdict_for(findings),
+            dimensions=dimensions_for(findings),
+            key_points=findings.key_points,
+            misconceptions=findings.misconceptions,
+            feedback=feedback_text(findings),
+            model_answer=model_answer_text(findings),
+            follow_up=item.follow_up,
+            grader=GraderInfo(
+                kind="offline",
+                model=f"{LOCAL_MODEL_NAME} + calibration {self.calibration.version}",
+                latency_ms=round(latency_ms, 1),
+            ),
+            notes=notes,
+        )
+
+    def _findings(
+        self, item: GradingItem, answer: str, clean: CleanText, prepared: PreparedItem, analysis: Analysis | None
+    ) -> Findings:
+        removed = max(0, len(words(answer)) - len(words(clean.text)))
+        base = dict(
+            points_are_pseudo=prepared.points_are_pseudo,
+            reference_answer=item.reference_answer,
+            fillers_removed=removed,
+            answer_words=len(words(clean.text)),
+        )
+        if analysis is None:
+            missed = [KeyPointResult(point=p, status=Coverage.missed) for p in prepared.points]
+            return Findings(
+                score=0.0,
+                key_points=missed,
+                misconceptions=[],
+                strong_sentences=[],
+                off_topic=[],
+                features={},
+                trivial=trivial_reason(clean.text),
+                **base,
+            )
+        caps = cap_reasons(item, answer, clean, analysis)
+        ceiling = min(caps.values(), default=None)
+        score = final_score(
+            self.calibration, analysis.features, analysis.contradicted, ceiling, analysis.trimmed_features
+        )
+        key_points, misconceptions = [], []
+        for result in analysis.points:
+            status = (
+                Coverage.missed
+                if result.contradiction or result.recall < PARTLY_AT
+                else Coverage.covered
+                if result.recall >= COVERED_AT
+                else Coverage.partly
+            )
+            evidence = span = None
+            if result.clause is not None and (status is not Coverage.missed or result.contradiction):
+                span = clean.span_in_original(*result.clause)
+                evidence = answer[span[0] : span[1]]
+            if result.contradiction:
+                misconceptions.append(
+                    f"{result.contradiction}: you said '{evidence}', but the reference says '{result.point}'"
+                )
+            key_points.append(KeyPointResult(point=result.point, status=status, evidence=evidence, span=span))
+        contradicted = [r.clause for r in analysis.points if r.contradiction and r.clause]
+        # The model answer quotes the candidate's words without the fillers.
+        strong = [
+            clean.text[s:e]
+            for s, e in sorted(analysis.on_topic)
+            if analysis.sentence_strength.get((s, e), 0.0) >= STRONG_SENTENCE
+            and not any(c[0] < e and s < c[1] for c in contradicted)
+        ]
+        off_topic = [answer[slice(*clean.span_in_original(*s))] for s in sorted(analysis.off_topic)]
+        return Findings(
+            score=score,
+            key_points=key_points,
+            misconceptions=misconceptions,
+            strong_sentences=strong,
+            off_topic=off_topic,
+            features=analysis.features,
+            cap_reasons=list(caps),
+            ceiling=ceiling,
+            **base,
+        )

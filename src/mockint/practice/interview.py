@@ -1,0 +1,414 @@
+"""One mock interview: pick questions, save every answer, grade it, ask the follow-up, summarise.
+
+No UI here: the Streamlit app, the CLI and the eval share this flow. An answer is written to the
+history *before* the grader sees it, so a grader failure or a closed tab loses nothing; a failed
+grade marks the attempt failed and re-raises, it is never replaced by an invented score.
+"""
+
+import inspect
+import random
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel
+
+from mockint.errors import GradingError, MockintError
+from mockint.history.database import History
+from mockint.history.review import ReviewScheduler
+from mockint.practice.modes import MODE_LABELS, Mode, PracticeSetup, QuestionSource, pick_question
+from mockint.types.grade import Grade, Grader, GradingItem
+from mockint.types.question import Question
+
+__all__ = [
+    "MODE_LABELS",
+    "EmptyAnswerError",
+    "InterviewError",
+    "InterviewSession",
+    "Mode",
+    "PracticeSetup",
+    "SessionSummary",
+    "Stage",
+]
+
+# A paste this long is not an interview answer; trimming here keeps storage and token counting sane.
+MAX_ANSWER_CHARS = 20_000
+
+
+class InterviewError(MockintError):
+    """An interview action that does not fit the current stage (e.g. answering a finished session)."""
+
+
+class EmptyAnswerError(InterviewError):
+    """Nothing to grade."""
+
+
+class Stage(StrEnum):
+    answering = "answering"  # the main question awaits an answer
+    follow_up = "follow-up"  # the main answer is graded; the follow-up awaits an answer
+    reviewed = "reviewed"  # the follow-up is graded or skipped; next question
+    finished = "finished"
+
+
+@dataclass
+class Turn:
+    """One question of the session and what happened to it."""
+
+    question: Question
+    stage: Stage = Stage.answering
+    answer: str | None = None
+    grade: Grade | None = None
+    delivery: Any = None
+    follow_up_answer: str | None = None
+    follow_up_grade: Grade | None = None
+    follow_up_delivery: Any = None
+    skipped: bool = False
+    follow_up_skipped: bool = False
+    revealed: bool = False
+    reviewed_in_fsrs: bool = False
+    attempt_ids: list[int] = field(default_factory=list)
+
+
+class QuestionResult(BaseModel):
+    question_id: str
+    question: str
+    topic: str
+    score: float | None
+    follow_up_score: float | None
+    skipped: bool
+    revealed: bool
+
+
+class SessionSummary(BaseModel):
+    session_id: str
+    asked: int
+    answered: int
+    skipped: int
+    mean_score: float | None
+    best: QuestionResult | None
+    worst: QuestionResult | None
+    results: list[QuestionResult]
+    most_missed: list[tuple[str, int]]
+
+
+FeedbackCallback = Callable[[str], None]
+
+
+def _default_follow_up_item(question: Question) -> GradingItem:
+    from mockint.grading.follow_up import follow_up_item
+
+    return follow_up_item(question)
+
+
+class InterviewSession:
+    """A practice session. Construct it, show `current_question()`, feed answers, repeat."""
+
+    def __init__(
+        self,
+        setup: PracticeSetup,
+        *,
+        source: QuestionSource,
+        grader: Grader | Callable[[], Grader],
+        history: History,
+        review: ReviewScheduler | None = None,
+        follow_up_item: Callable[[Question], GradingItem] = _default_follow_up_item,
+        rng: random.Random | None = None,
+    ) -> None:
+        if setup.mode is Mode.focus and not (setup.focus or "").strip():
+            raise InterviewError(
+                "Focus mode needs something to focus on.",
+                hint="Describe it in the focus box, e.g. 'attention in transformers'.",
+            )
+        self.setup = setup
+        self.source = source
+        self._grader = grader
+        self.history = history
+        self.review = review or ReviewScheduler(history)
+        self._follow_up_item = follow_up_item
+        self.rng = rng or random.Random()
+        self.turns: list[Turn] = []
+        self.notice: str | None = None
+        self._finished = False
+        self.session_id = history.start_session(setup.mode.value, setup.filters())
+        self._advance()
+
+    # -- what is being asked ---------------------------------------------------------------
+
+    @property
+    def turn(self) -> Turn | None:
+        return self.turns[-1] if self.turns else None
+
+    @property
+    def stage(self) -> Stage:
+        return Stage.finished if self._finished or self.turn is None else self.turn.stage
+
+    @property
+    def finished(self) -> bool:
+        return self.stage is Stage.finished
+
+    def current_question(self) -> Question | None:
+        return None if self.finished else self.turn.question
+
+    def current_prompt(self) -> str | None:
+        """The text the coach is asking right now: the question, or its follow-up."""
+        if self.finished:
+            return None
+        q = self.turn.question
+        return q.follow_up if self.stage is Stage.follow_up else q.question
+
+    @property
+    def asked(self) -> int:
+        return len(self.turns)
+
+    # -- answering ---------------------------------------------------------------------------
+
+    def submit_answer(
+        self,
+        text: str,
+        *,
+        transcript: str | None = None,
+        recording_s: float | None = None,
+        on_feedback: FeedbackCallback | None = None,
+        delivery: Any = None,
+    ) -> Grade:
+        """Save, then grade the answer to the main question. Afterwards the follow-up is asked.
+
+        `delivery` (speech insights of a spoken answer) is kept beside the grade, never mixed into it."""
+        turn = self._require(Stage.answering, "answer the question")
+        answer, notes = _clean(text)
+        q = turn.question
+        grade = self._grade(
+            turn, GradingItem.from_question(q), "main", q.question, answer, notes, transcript, recording_s, on_feedback
+        )
+        turn.answer, turn.grade, turn.delivery, turn.stage = answer, grade, delivery, Stage.follow_up
+        if not turn.reviewed_in_fsrs:
+            # Only the first graded answer is a fair recall; a retry comes right after reading the feedback.
+            from fsrs import Rating
+
+            self.review.record(q.id, grade.score, rating=Rating.Again if turn.revealed else None)
+            turn.reviewed_in_fsrs = True
+        return grade
+
+    def submit_follow_up(
+        self,
+        text: str,
+        *,
+        transcript: str | None = None,
+        recording_s: float | None = None,
+        on_feedback: FeedbackCallback | None = None,
+        delivery: Any = None,
+    ) -> Grade:
+        """Save, then grade the answer to the follow-up question."""
+        turn = self._require(Stage.follow_up, "answer the follow-up")
+        answer, notes = _clean(text)
+        q = turn.question
+        grade = self._grade(
+            turn, self._follow_up_item(q), "follow-up", q.follow_up, answer, notes, transcript, recording_s, on_feedback
+        )
+        turn.follow_up_answer, turn.follow_up_grade, turn.stage = answer, grade, Stage.reviewed
+        turn.follow_up_delivery = delivery
+        return grade
+
+    def _grade(
+        self,
+        turn: Turn,
+        item: GradingItem,
+        kind: str,
+        asked: str,
+        answer: str,
+        notes: list[str],
+        transcript: str | None,
+        recording_s: float | None,
+        on_feedback: FeedbackCallback | None,
+    ) -> Grade:
+        attempt_id = self.history.add_attempt(
+            session_id=self.session_id,
+            question_id=turn.question.id,
+            question=asked,
+            topic=turn.question.topic,
+            kind=kind,
+            answer=answer,
+            transcript=transcript,
+            recording_s=recording_s,
+        )
+        turn.attempt_ids.append(attempt_id)
+        try:
+            grader = self.grader
+            if on_feedback is not None and _accepts_on_feedback(grader):
+                grade = grader.grade(item, answer, on_feedback=on_feedback)
+            else:
+                grade = grader.grade(item, answer)
+        except MockintError as exc:
+            self.history.mark_failed(attempt_id, str(exc))
+            raise
+        except Exception as exc:
+            self.history.mark_failed(attempt_id, repr(exc))
+            raise GradingError(
+                f"The grader crashed ({type(exc).__name__}: {exc}). Your answer is saved.",
+                hint="Press 'Grade this answer' again; if it keeps failing, set MOCKINT_GRADER=offline.",
+            ) from exc
+        if notes:
+            grade = grade.model_copy(update={"notes": [*notes, *grade.notes]})
+        self.history.mark_graded(attempt_id, grade)
+        return grade
+
+    @property
+    def grader(self) -> Grader:
+        return self._grader if hasattr(self._grader, "grade") else self._grader()
+
+    # -- moving on ---------------------------------------------------------------------------
+
+    def skip(self) -> Question | None:
+        """Skip what is asked now (the question or its follow-up) and move to the next question."""
+        turn = self.turn
+        if self.finished:
+            raise InterviewError("The session is over.", hint="Start a new session.")
+        if turn.stage in (Stage.answering, Stage.follow_up):
+            kind = "main" if turn.stage is Stage.answering else "follow-up"
+            asked = turn.question.question if kind == "main" else turn.question.follow_up
+            turn.attempt_ids.append(
+                self.history.add_attempt(
+                    session_id=self.session_id,
+                    question_id=turn.question.id,
+                    question=asked,
+                    topic=turn.question.topic,
+                    kind=kind,
+                    answer="",
+                    status="skipped",
+                )
+            )
+            if kind == "main":
+                turn.skipped = True
+            else:
+                turn.follow_up_skipped = True
+        turn.stage = Stage.reviewed
+        return self._advance()
+
+    def retry(self) -> Stage:
+        """Answer the last graded stage again: the main question after its grade, or the follow-up after its."""
+        turn = self.turn
+        if self.stage is Stage.follow_up:
+            turn.stage = Stage.answering
+        elif self.stage is Stage.reviewed and turn.follow_up_grade is not None:
+            turn.stage = Stage.follow_up
+        elif self.stage is Stage.reviewed and turn.grade is not None:
+            turn.stage = Stage.answering
+        else:
+            raise InterviewError("There is no graded answer to retry yet.", hint="Answer the question first.")
+        return turn.stage
+
+    def reveal_answer(self) -> dict[str, Any]:
+        """The reference for what is asked now. Revealing before answering counts as not knowing it."""
+        if self.finished:
+            raise InterviewError("The session is over.", hint="Start a new session.")
+        turn, q = self.turn, self.turn.question
+        if turn.stage is Stage.follow_up:
+            return {
+                "question": q.follow_up,
+                "answer": q.follow_up_answer or q.explanation,
+                "explanation": "",
+                "key_points": [],
+            }
+        if turn.grade is None:
+            turn.revealed = True
+        return {
+            "question": q.question,
+            "answer": q.answer,
+            "explanation": q.explanation,
+            "key_points": list(q.key_points),
+        }
+
+    def next_question(self) -> Question | None:
+        """Move on; an unanswered question or follow-up counts as skipped. None once the session is over."""
+        if self.stage in (Stage.answering, Stage.follow_up):
+            return self.skip()
+        return self._advance()
+
+    def end(self) -> None:
+        """Stop early (the candidate has had enough); the summary covers what was asked."""
+        self._finish()
+
+    def _advance(self) -> Question | None:
+        if self._finished:
+            return None
+        question = self._pick() if self.asked < self.setup.length else None
+        if question is None:
+            self._finish()
+            return None
+        self.turns.append(Turn(question=question))
+        return question
+
+    def _finish(self) -> None:
+        if not self._finished:
+            self._finished = True
+            self.history.end_session(self.session_id)
+
+    def _require(self, stage: Stage, action: str) -> Turn:
+        if self.finished:
+            raise InterviewError(f"Cannot {action}: the session is over.", hint="Start a new session.")
+        if self.stage is not stage:
+            raise InterviewError(
+                f"Cannot {action} now: the coach is at the '{self.stage.value}' step.",
+                hint="Use the buttons under the question to move on.",
+            )
+        return self.turn
+
+    def _pick(self) -> Question | None:
+        pick = pick_question(
+            self.setup, self.source, self.history, self.review, asked={t.question.id for t in self.turns}, rng=self.rng
+        )
+        if not self.turns:
+            self.notice = pick.notice
+        return pick.question
+
+    # -- the end -----------------------------------------------------------------------------
+
+    def summary(self) -> SessionSummary:
+        results = [
+            QuestionResult(
+                question_id=t.question.id,
+                question=t.question.question,
+                topic=t.question.topic,
+                score=t.grade.score if t.grade else None,
+                follow_up_score=t.follow_up_grade.score if t.follow_up_grade else None,
+                skipped=t.skipped,
+                revealed=t.revealed,
+            )
+            for t in self.turns
+            if t.attempt_ids or t.grade
+        ]
+        scored = [r for r in results if r.score is not None]
+        missed = Counter(k.point for t in self.turns if t.grade for k in t.grade.missed)
+        return SessionSummary(
+            session_id=self.session_id,
+            asked=len(results),
+            answered=len(scored),
+            skipped=sum(r.skipped for r in results),
+            mean_score=sum(r.score for r in scored) / len(scored) if scored else None,
+            best=max(scored, key=lambda r: r.score, default=None),
+            worst=min(scored, key=lambda r: r.score, default=None),
+            results=results,
+            most_missed=missed.most_common(5),
+        )
+
+
+def _clean(text: str) -> tuple[str, list[str]]:
+    answer = (text or "").strip()
+    if not answer:
+        raise EmptyAnswerError(
+            "There is no answer to grade yet.", hint="Type or record your answer first, or press Skip."
+        )
+    if len(answer) > MAX_ANSWER_CHARS:
+        return answer[:MAX_ANSWER_CHARS], [
+            f"Your answer was {len(answer):,} characters; only the first {MAX_ANSWER_CHARS:,} were kept."
+        ]
+    return answer, []
+
+
+def _accepts_on_feedback(grader: Grader) -> bool:
+    try:
+        return "on_feedback" in inspect.signature(grader.grade).parameters
+    except (TypeError, ValueError):
+        return False

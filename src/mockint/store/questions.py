@@ -1,0 +1,304 @@
+"""The question store: the bank plus its vectors in Chroma, behind one API for the CLI, graders and app.
+
+Sync is incremental: each stored vector carries its question's content hash, so only new or edited
+questions are embedded. The collection records the embedding model that made it; another model, another
+metadata layout or a damaged store means a rebuild from the bank, never a mix of vectors.
+"""
+
+import logging
+import random
+import threading
+from collections import OrderedDict
+from collections.abc import Collection, Sequence
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+from tqdm import tqdm
+
+from mockint.config import Settings, get_settings
+from mockint.doors.bank_files import FIND_IDS_HINT, Bank, load_bank
+from mockint.doors.chroma import StoreUnreachableError, VectorCollection, VectorDB, where_clause
+from mockint.doors.embeddings import Embedder, OpenAIEmbedder, shared_local_embedder
+from mockint.errors import BankError, ConfigError, StoreError
+from mockint.types.question import Difficulty, Question, QuestionType
+
+log = logging.getLogger(__name__)
+
+# Bump when the per-question metadata layout changes: stores made by older code are then rebuilt.
+STORE_SCHEMA = 1
+_MODEL_KEY = "embedding_model"
+_SCHEMA_KEY = "mockint_schema"
+# Small batches bound the peak memory of attention over long texts: embedding the 374-question bank peaked
+# at ~940 MiB with batches of 16 or 32 and ~750 MiB with 8, at the same speed. Sorting by length keeps
+# padding, and so the cost, low.
+_EMBED_BATCH = 8
+# A focused pick chooses among this many best matches, so "quiz me on X" varies but stays on X.
+_FOCUS_POOL = 3
+# A session repeats its focus for every question; keep recent query vectors instead of re-embedding.
+_QUERY_CACHE = 256
+
+
+class SyncReport(BaseModel):
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    embedded: int = 0
+    rebuilt: bool = False
+    reason: str | None = None
+
+    def summary(self) -> str:
+        text = (
+            f"{self.added} added, {self.updated} updated, {self.removed} removed, "
+            f"{self.unchanged} unchanged; {self.embedded} embedded"
+        )
+        if self.rebuilt:
+            text += f"; rebuilt ({self.reason})" if self.reason else "; rebuilt"
+        return text
+
+
+class SearchHit(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    question: Question
+    score: float  # cosine similarity, higher is closer
+
+
+def embedder_from_settings(settings: Settings | None = None) -> Embedder:
+    """The embedder MOCKINT_EMBEDDINGS asks for (the local model is shared by the whole process)."""
+    settings = settings or get_settings()
+    if settings.embeddings == "openai":
+        if not settings.llm_configured:
+            raise ConfigError(
+                "MOCKINT_EMBEDDINGS=openai needs an embeddings endpoint.",
+                hint="Set OPENAI_API_KEY (or OPENAI_BASE_URL), or set MOCKINT_EMBEDDINGS=local.",
+            )
+        from mockint.doors.llm import LLMClient
+
+        return OpenAIEmbedder(LLMClient.from_settings(settings), settings.openai_embedding_model)
+    return shared_local_embedder()
+
+
+class QuestionStore:
+    def __init__(self, bank: Bank, embedder: Embedder, db: VectorDB, *, collection: str = "mockint-questions"):
+        self.bank = bank
+        self.embedder = embedder
+        self.db = db
+        self.collection_name = collection
+        self._collection: VectorCollection | None = None
+        self._lock = threading.RLock()
+        self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> "QuestionStore":
+        settings = settings or get_settings()
+        return cls(
+            load_bank(settings.corpus_dir),
+            embedder_from_settings(settings),
+            VectorDB.from_settings(settings),
+            collection=settings.collection,
+        )
+
+    def get(self, question_id: str) -> Question:
+        return self.bank.get(question_id)
+
+    # -- sync -------------------------------------------------------------------------------------------
+
+    def sync(self, progress: bool = False, *, rebuild: bool = False) -> SyncReport:
+        """Bring the vectors in line with the bank; a damaged store is rebuilt from the bank."""
+        with self._lock:
+            try:
+                return self._sync(progress, rebuild)
+            except StoreUnreachableError:
+                raise
+            except StoreError as exc:
+                log.warning("%s; rebuilding it from the bank", exc.problem)
+                self._collection = None
+                self.db.reset(self.collection_name)
+                report = self._sync(progress, rebuild=True)
+                return report.model_copy(update={"rebuilt": True, "reason": f"the store was damaged: {exc.problem}"})
+
+    def _sync(self, progress: bool, rebuild: bool) -> SyncReport:
+        wanted = {_MODEL_KEY: self.embedder.name, _SCHEMA_KEY: STORE_SCHEMA}
+        collection = self.db.get_collection(self.collection_name)
+        reason = "asked for" if rebuild and collection is not None else None
+        if collection is not None and reason is None:
+            reason = self._incompatibility(collection, wanted)
+        if collection is not None and reason is not None:
+            self.db.drop_collection(self.collection_name)
+            collection = None
+        if collection is None:
+            collection = self.db.create_collection(self.collection_name, wanted)
+
+        stored = {i: m.get("hash") for i, m in collection.entries().items()}
+        current = {q.id: q.content_hash() for q in self.bank.questions}
+        removed = [i for i in stored if i not in current]
+        added = [q for q in self.bank.questions if q.id not in stored]
+        updated = [q for q in self.bank.questions if q.id in stored and stored[q.id] != current[q.id]]
+        if removed or updated:
+            # Delete edited entries too: re-adding replaces their metadata whole (a dropped tag must go).
+            collection.delete(removed + [q.id for q in updated])
+        to_embed = added + updated
+        if to_embed:
+            vectors = self._embed([q.embedding_text() for q in to_embed], progress)
+            collection.upsert(
+                [q.id for q in to_embed], vectors, [_metadata(q) for q in to_embed], [q.question for q in to_embed]
+            )
+        self._collection = collection
+        return SyncReport(
+            added=len(added),
+            updated=len(updated),
+            removed=len(removed),
+            unchanged=len(current) - len(added) - len(updated),
+            embedded=len(to_embed),
+            rebuilt=reason is not None,
+            reason=reason,
+        )
+
+    def _incompatibility(self, collection: VectorCollection, wanted: dict) -> str | None:
+        meta = collection.metadata
+        if meta.get(_MODEL_KEY) != wanted[_MODEL_KEY]:
+            return f"embedding model changed from {meta.get(_MODEL_KEY)} to {wanted[_MODEL_KEY]}"
+        if meta.get(_SCHEMA_KEY) != wanted[_SCHEMA_KEY]:
+            return f"store layout changed from {meta.get(_SCHEMA_KEY)} to {wanted[_SCHEMA_KEY]}"
+        if collection.space != "cosine":
+            return f"distance space was {collection.space}, not cosine"
+        return None
+
+    def _embed(self, texts: list[str], progress: bool) -> np.ndarray:
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        parts = []
+        with tqdm(total=len(texts), desc="embedding questions", unit="q", disable=not progress) as bar:
+            for start in range(0, len(order), _EMBED_BATCH):
+                batch = [texts[i] for i in order[start : start + _EMBED_BATCH]]
+                parts.append(self.embedder.embed(batch))
+                bar.update(len(batch))
+        vectors = np.empty_like(np.concatenate(parts))
+        vectors[order] = np.concatenate(parts)
+        return vectors
+
+    def _synced(self) -> VectorCollection:
+        with self._lock:
+            if self._collection is None:
+                self.sync()
+            return self._collection
+
+    # -- search -----------------------------------------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        *,
+        k: int = 5,
+        topic: str | None = None,
+        difficulty: str | None = None,
+        type: str | None = None,
+        tags: Sequence[str] | None = None,
+    ) -> list[SearchHit]:
+        """The k questions closest in meaning to `query` that pass the filters, best first."""
+        where = self._where(topic, difficulty, type, tags)
+        if not query.strip() or k <= 0:
+            return []
+        collection = self._synced()
+        vector = self._query_vector(query)
+        matches = collection.query(vector, min(k, max(len(self.bank), 1)), where)
+        return [SearchHit(question=self.bank.get(m.id), score=1.0 - m.distance) for m in matches if m.id in self.bank]
+
+    def _query_vector(self, query: str) -> np.ndarray:
+        with self._lock:
+            if query in self._query_vectors:
+                self._query_vectors.move_to_end(query)
+                return self._query_vectors[query]
+        vector = self.embedder.embed([query])[0]
+        with self._lock:
+            self._query_vectors[query] = vector
+            if len(self._query_vectors) > _QUERY_CACHE:
+                self._query_vectors.popitem(last=False)
+        return vector
+
+    def related(self, question_id: str, k: int = 3) -> list[SearchHit]:
+        """The k questions closest to `question_id`, itself excluded."""
+        self.bank.get(question_id)
+        collection = self._synced()
+        vector = collection.embeddings([question_id]).get(question_id)
+        if vector is None:
+            raise StoreError(f"The store has no vector for '{question_id}'.", hint="Run `mockint index --rebuild`.")
+        matches = collection.query(vector, min(k + 1, len(self.bank)))
+        hits = [
+            SearchHit(question=self.bank.get(m.id), score=1.0 - m.distance)
+            for m in matches
+            if m.id != question_id and m.id in self.bank
+        ]
+        return hits[:k]
+
+    def sample_next(
+        self,
+        *,
+        exclude_ids: Collection[str] = (),
+        topic: str | None = None,
+        difficulty: str | None = None,
+        type: str | None = None,
+        focus: str | None = None,
+        rng: random.Random | None = None,
+    ) -> Question | None:
+        """The next question to ask, or None when none is left.
+
+        Without `focus` it is a random pick from the bank and needs neither the model nor Chroma, so an
+        app can ask its first question while the model loads.
+        """
+        rng = rng or random.Random()
+        self._where(topic, difficulty, type, None)
+        excluded = set(exclude_ids)
+        candidates = [
+            q
+            for q in self.bank.questions
+            if q.id not in excluded
+            and (topic is None or q.topic == topic)
+            and (difficulty is None or q.difficulty == difficulty)
+            and (type is None or q.type == type)
+        ]
+        if not candidates:
+            return None
+        if not focus or not focus.strip():
+            return rng.choice(candidates)
+        hits = self.search(focus, k=len(excluded) + _FOCUS_POOL, topic=topic, difficulty=difficulty, type=type)
+        pool = [h.question for h in hits if h.question.id not in excluded][:_FOCUS_POOL]
+        return rng.choice(pool) if pool else rng.choice(candidates)
+
+    def _where(
+        self, topic: str | None, difficulty: str | None, type: str | None, tags: Sequence[str] | None
+    ) -> dict | None:
+        if topic is not None and topic not in self.bank.topics:
+            raise BankError(
+                f"No questions with topic '{topic}'.",
+                hint=f"Topics: {', '.join(self.bank.topics) or 'none'}. {FIND_IDS_HINT}",
+            )
+        for value, enum in ((difficulty, Difficulty), (type, QuestionType)):
+            if value is not None and value not in {m.value for m in enum}:
+                raise BankError(
+                    f"Unknown {enum.__name__.lower()} '{value}'.",
+                    hint=f"Use one of {', '.join(m.value for m in enum)}.",
+                )
+        equals = {"topic": topic, "difficulty": _plain(difficulty), "type": _plain(type)}
+        return where_clause(equals, {"tags": list(tags or [])})
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def _plain(value: str | None) -> str | None:
+    return None if value is None else str(getattr(value, "value", value))
+
+
+def _metadata(q: Question) -> dict:
+    meta = {
+        "hash": q.content_hash(),
+        "topic": q.topic,
+        "type": q.type.value,
+        "difficulty": q.difficulty.value,
+        "frequency": q.frequency.value,
+        "source": q.source,
+    }
+    if q.tags:  # Chroma refuses empty lists
+        meta["tags"] = list(q.tags)
+    return meta

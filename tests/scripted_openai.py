@@ -11,6 +11,7 @@ import json
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -24,6 +25,8 @@ class Reply:
     stream_chunks: list[str] | None = None
     headers: dict[str, str] = field(default_factory=dict)
     chunk_delay: float = 0.0  # pause before each streamed chunk, e.g. to stall a stream mid-way
+    trickle: float = 0.0  # send the body one byte at a time with this pause between bytes
+    close_after: int | None = None  # send only this many bytes (or stream chunks), then drop the connection
 
 
 @dataclass
@@ -64,15 +67,22 @@ def chat_completion(
     }
 
 
+class _Server(ThreadingHTTPServer):
+    # The default listen backlog (5) refuses connections when dozens of client threads connect at once.
+    request_queue_size = 128
+
+
 class ScriptedOpenAIServer:
     """Start with `with ScriptedOpenAIServer() as server:`; point clients at `server.base_url`."""
 
-    def __init__(self, default: Reply | None = None) -> None:
+    def __init__(self, default: Reply | None = None, respond: "Callable[[Received], Reply] | None" = None) -> None:
+        """`respond`, when given, answers every request from what it asked (e.g. by its response_format)."""
         self.queues: dict[str, deque[Reply]] = {}
         self.default = default
+        self.respond = respond
         self.requests: list[Received] = []
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._httpd = _Server(("127.0.0.1", 0), self._handler())
         self._httpd.daemon_threads = True
         # A short poll interval keeps shutdown (and so every test's teardown) fast.
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
@@ -99,7 +109,9 @@ class ScriptedOpenAIServer:
         with self._lock:
             return [r for r in self.requests if r.path == path]
 
-    def _next(self, path: str) -> Reply:
+    def _next(self, path: str, received: "Received") -> Reply:
+        if self.respond is not None:
+            return self.respond(received)
         with self._lock:
             queue = self.queues.get(path)
             if queue:
@@ -120,9 +132,10 @@ class ScriptedOpenAIServer:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
+                received = Received(self.path, dict(self.headers), body)
                 with server._lock:
-                    server.requests.append(Received(self.path, dict(self.headers), body))
-                reply = server._next(self.path)
+                    server.requests.append(received)
+                reply = server._next(self.path, received)
                 if reply.delay:
                     time.sleep(reply.delay)
                 try:
@@ -141,7 +154,18 @@ class ScriptedOpenAIServer:
                 for key, value in reply.headers.items():
                     self.send_header(key, value)
                 self.end_headers()
-                self.wfile.write(data)
+                if reply.close_after is not None:
+                    self.wfile.write(data[: reply.close_after])
+                    self.wfile.flush()
+                    self.close_connection = True
+                    return
+                if not reply.trickle:
+                    self.wfile.write(data)
+                    return
+                for i in range(len(data)):
+                    self.wfile.write(data[i : i + 1])
+                    self.wfile.flush()
+                    time.sleep(reply.trickle)
 
             def _stream(self, reply: Reply) -> None:
                 self.send_response(200)
@@ -149,6 +173,9 @@ class ScriptedOpenAIServer:
                 self.send_header("Connection", "close")
                 self.end_headers()
                 for i, chunk in enumerate(reply.stream_chunks or []):
+                    if reply.close_after is not None and i >= reply.close_after:
+                        self.close_connection = True
+                        return
                     if reply.chunk_delay and i:
                         time.sleep(reply.chunk_delay)
                     event = {

@@ -80,15 +80,25 @@ def test_rejected_structured_output_falls_back_to_json_object_and_remembers(serv
     server.enqueue('{"ok": true}', times=2)
     client = make_client(server.base_url)
     assert ask(client).text == '{"ok": true}'
-    assert ask(client).text == '{"ok": true}'
+    assert ask(client).output_mode == "json_object_schema"
     formats = [r.json().get("response_format") for r in server.received()]
     assert formats[0]["type"] == "json_schema"
-    assert formats[1:] == [{"type": "json_object"}, {"type": "json_object"}]
-    assert client.response_format_mode == "json_object"
+    assert formats[1:] == [{"type": "json_object", "schema": SCHEMA}] * 2
+    assert client.response_format_mode == "json_object_schema"
+
+
+def test_json_mode_without_the_schema_when_the_schema_is_rejected_too(server):
+    server.enqueue(Reply(status=500, body={"detail": [{"loc": ["body", "response_format", "type"]}]}))
+    server.enqueue(Reply(status=422, body={"error": {"message": "response_format: extra field 'schema'"}}))
+    server.enqueue('{"ok": true}')
+    reply = ask(make_client(server.base_url))
+    assert reply.output_mode == "json_object"
+    assert server.received()[-1].json()["response_format"] == {"type": "json_object"}
+    assert len(server.received()) == 3  # a 500 naming response_format is a rejection, not retried
 
 
 def test_server_without_json_mode_gets_no_response_format(server):
-    server.enqueue(Reply(status=400, body={"error": {"message": "unknown field response_format"}}), times=2)
+    server.enqueue(Reply(status=400, body={"error": {"message": "unknown field response_format"}}), times=3)
     server.enqueue('{"ok": true}')
     assert ask(make_client(server.base_url)).text == '{"ok": true}'
     assert "response_format" not in server.received()[-1].json()

@@ -9,67 +9,19 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import SecretStr
 
+from llm_faults import ANSWER as GOOD_ANSWER
+from llm_faults import ITEM
+from llm_faults import QUOTES as GOOD_QUOTES
+from llm_faults import grade_reply as reply
 from mockint.config import Settings
 from mockint.doors.llm import LLMClient
 from mockint.doors.prompts import load_prompt
 from mockint.doors.tokens import count_messages
 from mockint.errors import LLMResponseError, LLMUnavailableError
 from mockint.grading.llm.grader import LLMGrader, build_request, fence_answer, prompt_stats, rubric_points
-from mockint.types.grade import Coverage, GradingItem, Verdict
+from mockint.types.grade import Coverage, Verdict
 from mockint.types.question import Question
 from scripted_openai import Reply, ScriptedOpenAIServer, chat_completion
-
-ITEM = GradingItem(
-    question_id="what-is-dropout",
-    question="What is dropout?",
-    reference_answer="Dropout randomly disables units during training to reduce overfitting.",
-    explanation="It prevents the network from relying too heavily on specific neurons, like training an ensemble.",
-    key_points=[
-        "Dropout randomly zeroes units during training",
-        "It reduces overfitting by preventing co-adaptation of neurons",
-        "At inference all units are used (activations are rescaled)",
-    ],
-    follow_up="Is dropout used during inference?",
-)
-GOOD_ANSWER = (
-    "Dropout randomly switches off a fraction of the neurons on each training step. Because no neuron can "
-    "rely on specific others, the network cannot co-adapt and overfits less. At test time every unit is kept "
-    "and the weights are scaled to match."
-)
-GOOD_QUOTES = [
-    "randomly switches off a fraction of the neurons on each training step",
-    "the network cannot co-adapt and overfits less",
-    "At test time every unit is kept and the weights are scaled",
-]
-
-
-def reply(
-    statuses=("covered", "covered", "covered"),
-    quotes=GOOD_QUOTES,
-    *,
-    misconceptions=(),
-    dim=4.0,
-    feedback="You explained the mechanism and its purpose clearly.",
-    on_topic=True,
-    **extra,
-) -> str:
-    body = {
-        "on_topic": on_topic,
-        "key_points": [
-            {"n": n, "status": s, "quotes": [q] if q else []}
-            for n, (s, q) in enumerate(zip(statuses, quotes, strict=True), 1)
-        ],
-        "misconceptions": [{"claim": c, "quote": q} for c, q in misconceptions],
-        "feedback": feedback,
-        "model_answer": "Dropout zeroes random units while training so the network cannot co-adapt.",
-        "dimensions": {
-            k: {"score": dim, "reason": f"{k} reason"}
-            for k in ("correctness", "completeness", "depth", "communication")
-        },
-        "follow_up": "Why are activations rescaled at inference?",
-    }
-    body.update(extra)
-    return json.dumps(body)
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ in a repr, a log line or an error message.
 """
 
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -13,6 +14,28 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from mockint.errors import ConfigError
+
+_URL = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'\"<>`]+")
+# Query parameters that carry credentials (`?api-key=`, `?access_token=`, signed URLs' `sig=`).
+_SECRET_PARAM = re.compile(
+    r"([?&;](?:[^=&;#\s]*(?:key|token|secret|pass|pwd|sig|auth|credential)[^=&;#\s]*)=)[^&;#\s]*", re.I
+)
+
+
+def strip_credentials(text: str) -> str:
+    """`text` with every URL in it shown without credentials: no `user:password@`, and `[redacted]` for
+    the value of any query parameter that names a key, token, secret, password or signature. The one
+    function every face, log, report and store uses before a URL leaves the process."""
+
+    def clean(match: re.Match[str]) -> str:
+        url = match.group()
+        scheme, _, rest = url.partition("://")
+        authority, sep, tail = rest.partition("/")
+        if "@" in authority:
+            authority = authority.rsplit("@", 1)[1]
+        return _SECRET_PARAM.sub(r"\1[redacted]", f"{scheme}://{authority}{sep}{tail}")
+
+    return _URL.sub(clean, text)
 
 
 def _default_data_dir() -> Path:
@@ -31,6 +54,10 @@ class Settings(BaseSettings):
     fallback_to_offline: bool = Field(default=True, validation_alias="MOCKINT_FALLBACK_OFFLINE")
     llm_timeout: float = Field(default=60.0, gt=0, validation_alias="MOCKINT_LLM_TIMEOUT")
     llm_max_retries: int = Field(default=3, ge=0, le=10, validation_alias="MOCKINT_LLM_MAX_RETRIES")
+    # One grade's whole budget (connect, stream, retries, the repair request): past it the grade fails
+    # and, with fallback on, the offline grade stands in. 45 s: a local 8B model writes a full reply in
+    # 20-30 s on a laptop, and a user waits about that long before giving up on a feedback card.
+    llm_deadline: float = Field(default=45.0, gt=0, validation_alias="MOCKINT_LLM_DEADLINE")
     llm_context_tokens: int = Field(default=8192, ge=1024, validation_alias="MOCKINT_LLM_CONTEXT_TOKENS")
     max_answer_tokens: int = Field(default=800, ge=50, validation_alias="MOCKINT_MAX_ANSWER_TOKENS")
 

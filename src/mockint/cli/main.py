@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from mockint.config import strip_credentials
 from mockint.errors import MockintError
 
 app = typer.Typer(
@@ -30,6 +31,16 @@ def _root(
     _state["verbose"] = verbose
     level = logging.DEBUG if verbose else logging.WARNING
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_NoCredentials())
+
+
+class _NoCredentials(logging.Filter):
+    """Every log line, ours or a library's (httpx logs each request's URL), without URL credentials."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = strip_credentials(record.getMessage()), None
+        return True
 
 
 @app.command("app")
@@ -167,6 +178,8 @@ def eval_command(
     )
     typer.echo(eval_report.console_summary(record))
     typer.echo(f"Report: {out / 'report.md'}")
+    if any(run.summary.invalid for run in record.systems):
+        raise typer.Exit(1)
 
 
 @app.command("grade")
@@ -326,7 +339,7 @@ def main() -> None:
     except MockintError as exc:
         if _state["verbose"]:
             raise
-        typer.secho(f"mockint: {exc}", err=True, fg=typer.colors.RED)
+        typer.secho(strip_credentials(f"mockint: {exc}"), err=True, fg=typer.colors.RED)
         sys.exit(1)
 
 

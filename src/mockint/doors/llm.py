@@ -1,26 +1,42 @@
 """The one door to OpenAI-compatible endpoints (OpenAI, Ollama, vLLM, llama.cpp, LM Studio).
 
-This is the only module that imports `openai`. It owns retries (the SDK's are disabled so the
-count is ours), the structured-output fallback ladder, and turning every SDK failure into a
-MockintError whose message says what to do and never contains the API key.
+This is the only module that imports `openai`. It owns:
+
+- retries: tenacity, bounded by a count and by the deadline, honouring Retry-After (the SDK's own retries
+  are off: they would sleep past the deadline);
+- one deadline per grade (`LLMClient.deadline()`): connect, every read, retries and the stream all fit in
+  it. An httpx transport under the SDK clamps every socket wait to the time left and cuts a reply still
+  arriving when it runs out, so a server sending a byte every few seconds cannot hold a grade;
+- a bound on the reply's size, whatever the server does with `max_tokens`;
+- what each endpoint accepts (response_format json_schema -> json_object -> plain, temperature,
+  `max_tokens`), learnt from its error bodies and remembered per base URL for the process, behind a lock:
+  many threads share it and none changes another client's state mid-call;
+- turning every failure into a MockintError whose message says what to do and never holds a credential.
 """
 
+import contextlib
 import itertools
 import logging
 import random
 import re
+import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from contextvars import ContextVar
+from dataclasses import dataclass, replace
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
+import httpx2
 import openai
+import tenacity
 from pydantic import SecretStr
 
-from mockint.config import Settings
+from mockint.config import Settings, strip_credentials
 from mockint.doors.tokens import count_messages, count_tokens
-from mockint.errors import LLMError, LLMUnavailableError
+from mockint.errors import LLMError, LLMResponseError, LLMUnavailableError
 
 log = logging.getLogger(__name__)
 
@@ -28,15 +44,51 @@ T = TypeVar("T")
 
 # Keyless servers (Ollama, llama.cpp, vLLM) ignore the key, but the SDK refuses to start without one.
 _KEYLESS_PLACEHOLDER = "sk-no-key-required"
-# Structured output first; servers that reject it get plain JSON mode, then no response_format.
-_FORMAT_LADDER = ("json_schema", "json_object", "text")
+OPENAI_URL = "https://api.openai.com/v1"
+# Structured output first; servers that reject it get JSON mode with the schema beside it (llama.cpp's
+# servers turn that schema into a grammar, which is what lets a small local model reply in the right
+# shape), then plain JSON mode, then no response_format.
+OUTPUT_MODES = ("json_schema", "json_object_schema", "json_object", "plain")
 _SERVER_MESSAGE_CHARS = 200
 _KEY_PATTERN = re.compile(r"\b(sk-[A-Za-z0-9_*\-]{4,}|Bearer\s+\S+)")
+# A reply body past this is refused. The grader asks for at most 1,200 tokens; streamed one token per
+# server-sent event (~250 bytes of JSON each) that is about 0.3 MB, so 2 MB only stops a server that
+# ignores max_tokens (a 733 MB reply once took 124 s and 2.5 GB).
+MAX_REPLY_BYTES = 2_000_000
 
 # A 400 about the context length is not about response_format: stepping down the ladder would not help.
 _CONTEXT_OVERFLOW = re.compile(r"context.{0,20}(length|window|size)|too many tokens|too long", re.IGNORECASE)
+# An error body that names the response_format (llama-cpp-python answers json_schema with HTTP 500
+# "Input should be 'text' or 'json_object'" at loc response_format.type).
+_NAMES_FORMAT = re.compile(r"response_format|json_schema|json_object|structured output", re.IGNORECASE)
+_NAMES_MAX_TOKENS = re.compile(r"max_tokens", re.IGNORECASE)
 
 _RETRYABLE = (openai.APIConnectionError, openai.RateLimitError, openai.InternalServerError)
+
+# The absolute time.monotonic() by which the current grade must be done, for the transport below.
+_DEADLINE: ContextVar[float | None] = ContextVar("mockint_llm_deadline", default=None)
+
+
+def public_endpoint(base_url: str | None) -> str:
+    """The endpoint as it may be shown, logged, stored and used in cache keys: no credentials."""
+    return strip_credentials(base_url or OPENAI_URL).rstrip("/")
+
+
+def check_base_url(base_url: str | None) -> None:
+    """Raise a one-line LLMError when OPENAI_BASE_URL cannot be a server address (a typo in the port)."""
+    if base_url is None:
+        return
+    try:
+        parts = urlsplit(base_url)
+        parts.port  # noqa: B018 - parsing the port is the check
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        valid = False
+    if not valid:
+        raise LLMError(
+            f"OPENAI_BASE_URL={public_endpoint(base_url)} is not a valid server address.",
+            hint="Set it to the server's URL, e.g. http://localhost:11434/v1 (scheme, host, optional port).",
+        )
 
 
 @dataclass(frozen=True)
@@ -46,10 +98,137 @@ class LLMReply:
     completion_tokens: int
     latency_ms: float
     model: str
+    output_mode: str = "json_schema"
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What one endpoint has accepted so far. Starts optimistic; only a rejection steps it down."""
+
+    output_mode: str = OUTPUT_MODES[0]
+    temperature: bool = True
+    max_tokens_field: str = "max_tokens"
+
+
+class _CapabilityMemory:
+    """Per base URL (and model, for the parameters a model refuses), for the life of the process."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._known: dict[tuple[str, str], Capabilities] = {}
+
+    def get(self, key: tuple[str, str]) -> Capabilities:
+        with self._lock:
+            return self._known.get(key, Capabilities())
+
+    def learn(self, key: tuple[str, str], change: dict[str, Any]) -> None:
+        """Record a step down; a thread that learnt the same first wins, and a step never goes back up."""
+        with self._lock:
+            known = self._known.get(key, Capabilities())
+            mode = change.get("output_mode")
+            if mode is not None and OUTPUT_MODES.index(mode) <= OUTPUT_MODES.index(known.output_mode):
+                change = {k: v for k, v in change.items() if k != "output_mode"}
+            self._known[key] = replace(known, **change)
+
+
+CAPABILITIES = _CapabilityMemory()
+
+
+class _DeadlinePassed(httpx2.ReadTimeout):
+    """The grade's deadline ran out while a request was waiting or a reply was arriving."""
+
+
+class _ReplyTooLarge(httpx2.ReadError):
+    """The reply body passed MAX_REPLY_BYTES."""
+
+
+class _BoundedTransport(httpx2.BaseTransport):
+    """Every socket wait clamped to the deadline's time left; the body cut at the deadline or size bound."""
+
+    def __init__(self, inner: httpx2.BaseTransport, max_bytes: int) -> None:
+        self._inner = inner
+        self._max_bytes = max_bytes
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        deadline = _DEADLINE.get()
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise _DeadlinePassed("the deadline passed before the request was sent", request=request)
+            timeouts = request.extensions.get("timeout") or {}
+            request.extensions["timeout"] = {
+                k: left if timeouts.get(k) is None else min(timeouts[k], left)
+                for k in ("connect", "read", "write", "pool")
+            }
+        try:
+            response = self._inner.handle_request(request)
+        except httpx2.TimeoutException as exc:
+            if deadline is not None and time.monotonic() >= deadline:
+                raise _DeadlinePassed("the deadline passed before the reply began", request=request) from exc
+            raise
+        stream = _BoundedStream(response.stream, response.extensions, deadline, self._max_bytes, request)
+        return httpx2.Response(
+            status_code=response.status_code,
+            headers=response.headers,
+            stream=stream,
+            extensions=response.extensions,
+            request=request,
+        )
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+class _BoundedStream(httpx2.SyncByteStream):
+    def __init__(
+        self, inner: Any, extensions: dict, deadline: float | None, max_bytes: int, request: httpx2.Request
+    ) -> None:
+        self._inner = inner
+        self._deadline = deadline
+        self._max_bytes = max_bytes
+        self._request = request
+        self._timer: threading.Timer | None = None
+        self._fired = False
+        network = extensions.get("network_stream")
+        sock = network.get_extra_info("socket") if network is not None else None
+        if deadline is not None and isinstance(sock, socket.socket):
+            # A read in progress when the deadline passes is woken by shutting the socket: its timeout was
+            # fixed when the body started, and a server that sends late then hangs must not outlast it.
+            self._timer = threading.Timer(max(0.0, deadline - time.monotonic()), self._cut, args=(sock,))
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _cut(self, sock: socket.socket) -> None:
+        self._fired = True
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+    def __iter__(self) -> Iterator[bytes]:
+        received = 0
+        try:
+            for chunk in self._inner:
+                received += len(chunk)
+                if received > self._max_bytes:
+                    raise _ReplyTooLarge(f"the reply passed {self._max_bytes} bytes", request=self._request)
+                if self._deadline is not None and time.monotonic() >= self._deadline:
+                    raise _DeadlinePassed("the deadline passed while the reply was arriving", request=self._request)
+                yield chunk
+        except httpx2.TransportError as exc:
+            late = self._deadline is not None and time.monotonic() >= self._deadline
+            if (self._fired or late) and not isinstance(exc, _DeadlinePassed | _ReplyTooLarge):
+                raise _DeadlinePassed(
+                    "the deadline passed while the reply was arriving", request=self._request
+                ) from exc
+            raise
+
+    def close(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._inner.close()
 
 
 class LLMClient:
-    """A chat/embedding/transcription client with bounded retries and user-facing errors."""
+    """A chat/embedding/transcription client with bounded retries, a deadline and user-facing errors."""
 
     def __init__(
         self,
@@ -59,27 +238,30 @@ class LLMClient:
         timeout: float = 60.0,
         max_retries: int = 3,
         *,
+        deadline: float = 45.0,
         backoff_base: float = 0.5,
         backoff_max: float = 8.0,
         retry_after_max: float = 30.0,
+        max_reply_bytes: int = MAX_REPLY_BYTES,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        check_base_url(base_url)
         self.base_url = base_url
         self.model = model
         self.timeout = timeout
         self.max_retries = max_retries
+        self.deadline_seconds = deadline
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
         self.retry_after_max = retry_after_max
         self._sleep = sleep
         self._secret = api_key.get_secret_value() if api_key is not None else None
-        self._format_level = 0
-        self._send_temperature = True
         self._sdk = openai.OpenAI(
             api_key=self._secret or _KEYLESS_PLACEHOLDER,
             base_url=base_url,
             timeout=timeout,
             max_retries=0,
+            http_client=openai.DefaultHttpxClient(transport=_BoundedTransport(httpx2.HTTPTransport(), max_reply_bytes)),
         )
 
     @classmethod
@@ -90,19 +272,37 @@ class LLMClient:
             model=settings.model,
             timeout=settings.llm_timeout,
             max_retries=settings.llm_max_retries,
+            deadline=settings.llm_deadline,
         )
 
     def __repr__(self) -> str:
-        return f"LLMClient(base_url={self.base_url!r}, model={self.model!r})"
+        return f"LLMClient(base_url={self.where!r}, model={self.model!r})"
 
     @property
     def where(self) -> str:
-        return self.base_url or "https://api.openai.com/v1"
+        """The endpoint without credentials: the only form of the URL that leaves this object."""
+        return public_endpoint(self.base_url)
+
+    @property
+    def _key(self) -> tuple[str, str]:
+        return (self.where, self.model)
 
     @property
     def response_format_mode(self) -> str:
-        """Which rung of the structured-output ladder this server has accepted so far."""
-        return _FORMAT_LADDER[self._format_level]
+        """The output mode this endpoint has accepted so far (json_schema, json_object or plain)."""
+        return CAPABILITIES.get(self._key).output_mode
+
+    @contextlib.contextmanager
+    def deadline(self, seconds: float | None = None) -> Iterator[None]:
+        """Every call inside shares one deadline (`seconds`, default the client's); an outer one wins."""
+        if _DEADLINE.get() is not None:
+            yield
+            return
+        token = _DEADLINE.set(time.monotonic() + (self.deadline_seconds if seconds is None else seconds))
+        try:
+            yield
+        finally:
+            _DEADLINE.reset(token)
 
     # -- chat ---------------------------------------------------------------------------------
 
@@ -113,12 +313,19 @@ class LLMClient:
         schema: dict[str, Any] | None,
         schema_name: str,
         temperature: float = 0.0,
+        max_tokens: int = 1200,
     ) -> LLMReply:
         """One chat completion whose reply should be a JSON object (validated by the caller)."""
 
-        def call(fmt: dict[str, Any] | None) -> LLMReply:
+        def call(caps: Capabilities) -> LLMReply:
             started = time.perf_counter()
-            completion = self._sdk.chat.completions.create(**self._chat_args(messages, fmt, temperature))
+            args = self._chat_args(messages, caps, schema, schema_name, temperature, max_tokens)
+            completion = self._sdk.chat.completions.create(**args)
+            if not hasattr(completion, "choices"):  # the SDK hands back the raw body when it is not JSON
+                raise LLMResponseError(
+                    f"The LLM server at {self.where} did not answer with a chat completion.",
+                    hint="Check that OPENAI_BASE_URL is the server's OpenAI-compatible /v1 address.",
+                )
             latency = (time.perf_counter() - started) * 1000
             text = (completion.choices[0].message.content or "") if completion.choices else ""
             usage = completion.usage
@@ -128,9 +335,11 @@ class LLMClient:
                 completion_tokens=usage.completion_tokens if usage else count_tokens(text, self.model),
                 latency_ms=latency,
                 model=completion.model or self.model,
+                output_mode=caps.output_mode,
             )
 
-        return self._with_format_fallback(lambda fmt: self._call(lambda: call(fmt), "chat"), schema, schema_name)
+        with self.deadline():
+            return self._with_capabilities(lambda caps: self._call(lambda: call(caps), "chat"))
 
     def stream_json(
         self,
@@ -139,87 +348,138 @@ class LLMClient:
         schema: dict[str, Any] | None,
         schema_name: str,
         temperature: float = 0.0,
+        max_tokens: int = 1200,
     ) -> "ReplyStream":
         """Like `complete_json`, but iterate the result for text deltas; `.reply` once exhausted."""
-        return ReplyStream(self, messages, schema, schema_name, temperature)
+        return ReplyStream(self, messages, schema, schema_name, temperature, max_tokens)
 
     def _chat_args(
-        self, messages: list[dict[str, str]], fmt: dict[str, Any] | None, temperature: float
+        self,
+        messages: list[dict[str, str]],
+        caps: Capabilities,
+        schema: dict[str, Any] | None,
+        schema_name: str,
+        temperature: float,
+        max_tokens: int,
     ) -> dict[str, Any]:
-        args: dict[str, Any] = {"model": self.model, "messages": messages}
-        if self._send_temperature:
+        args: dict[str, Any] = {"model": self.model, "messages": messages, caps.max_tokens_field: max_tokens}
+        if caps.temperature:
             args["temperature"] = temperature
-        if fmt is not None:
-            args["response_format"] = fmt
+        if caps.output_mode == "json_schema" and schema is not None:
+            args["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": schema_name, "schema": schema, "strict": True},
+            }
+        elif caps.output_mode == "json_object_schema" and schema is not None:
+            args["response_format"] = {"type": "json_object", "schema": schema}
+        elif caps.output_mode != "plain":
+            args["response_format"] = {"type": "json_object"}
         return args
 
-    def _response_format(self, schema: dict[str, Any] | None, schema_name: str) -> dict[str, Any] | None:
-        mode = self.response_format_mode
-        if mode == "json_schema" and schema is not None:
-            return {"type": "json_schema", "json_schema": {"name": schema_name, "schema": schema, "strict": True}}
-        if mode in ("json_schema", "json_object"):
-            return {"type": "json_object"}
-        return None
-
-    def _with_format_fallback(
-        self, run: Callable[[dict[str, Any] | None], T], schema: dict[str, Any] | None, schema_name: str
-    ) -> T:
-        """Step down the ladder when the server rejects a response_format, remembering it for this client.
-
-        Reasoning models refuse any temperature but the default; that 400 drops the parameter instead.
-        """
+    def _with_capabilities(self, run: Callable[[Capabilities], T]) -> T:
+        """Run with what this endpoint is known to accept; on a rejection that names a parameter, learn
+        (shared by every thread) and run again. Reasoning models refuse any temperature but the default
+        and want `max_completion_tokens`; those 400s drop or rename the parameter instead."""
         while True:
-            fmt = self._response_format(schema, schema_name)
+            caps = CAPABILITIES.get(self._key)
             try:
-                return run(fmt)
-            except _FormatRejected as exc:
-                if self._send_temperature and "temperature" in self._server_message(exc.cause).lower():
-                    log.debug("server rejected temperature; sending none")
-                    self._send_temperature = False
-                    continue
-                if fmt is None or self._format_level >= len(_FORMAT_LADDER) - 1:
+                return run(caps)
+            except _Rejected as exc:
+                message = self._server_message(exc.cause)
+                if caps.temperature and "temperature" in message.lower():
+                    change: dict[str, Any] = {"temperature": False}
+                elif caps.max_tokens_field == "max_tokens" and _NAMES_MAX_TOKENS.search(message):
+                    change = {"max_tokens_field": "max_completion_tokens"}
+                elif caps.output_mode != OUTPUT_MODES[-1] and (exc.cause.status_code < 500 or exc.names_format):
+                    change = {"output_mode": OUTPUT_MODES[OUTPUT_MODES.index(caps.output_mode) + 1]}
+                else:
                     raise self._bad_request(exc.cause) from None
-                log.debug(
-                    "server rejected response_format %s; trying %s", fmt["type"], _FORMAT_LADDER[self._format_level + 1]
-                )
-                self._format_level += 1
+                log.debug("server at %s rejected a parameter (%s); now %s", self.where, message[:80], change)
+                CAPABILITIES.learn(self._key, change)
 
     # -- embeddings and speech ----------------------------------------------------------------
 
     def embed(self, texts: list[str], model: str) -> list[list[float]]:
         if not texts:
             return []
-        response = self._call(lambda: self._sdk.embeddings.create(input=texts, model=model), "embeddings")
+        with self.deadline():
+            response = self._call(lambda: self._sdk.embeddings.create(input=texts, model=model), "embeddings")
         return [item.embedding for item in sorted(response.data, key=lambda d: d.index)]
 
     def transcribe(self, audio: bytes, filename: str, model: str) -> str:
-        result = self._call(
-            lambda: self._sdk.audio.transcriptions.create(file=(filename, audio), model=model), "transcription"
-        )
+        with self.deadline():
+            result = self._call(
+                lambda: self._sdk.audio.transcriptions.create(file=(filename, audio), model=model), "transcription"
+            )
         return result if isinstance(result, str) else result.text
 
     # -- retries and errors -------------------------------------------------------------------
 
     def _call(self, fn: Callable[[], T], what: str) -> T:
-        """Run `fn` with bounded retries on timeouts, connection errors, 429 and 5xx."""
+        """Run `fn` with bounded retries on timeouts, connection errors, 429 and 5xx, within the deadline."""
         attempts = self.max_retries + 1
-        for attempt in range(1, attempts + 1):
+
+        tries = 0
+
+        def attempt() -> T:
+            nonlocal tries
+            tries += 1
+            log.debug("LLM %s request to %s (model %s), try %d/%d", what, self.where, self.model, tries, attempts)
             try:
-                log.debug("LLM %s request to %s (model %s), try %d/%d", what, self.where, self.model, attempt, attempts)
                 return fn()
             except openai.APIStatusError as exc:
                 self._raise_if_final(exc, what)
-                last: openai.APIError = exc
+                raise
             except openai.APIConnectionError as exc:
-                last = exc
-            if attempt < attempts:
-                delay = self._delay(attempt, last)
-                log.debug("LLM %s failed (%s); retrying in %.2f s", what, self._describe(last), delay)
-                self._sleep(delay)
-        raise self._unavailable(last, attempts, what)
+                if isinstance(exc.__cause__, _ReplyTooLarge):
+                    raise self._too_large() from None
+                if isinstance(exc.__cause__, _DeadlinePassed):
+                    raise self._unavailable(exc, tries, what, out_of_time=True) from None
+                raise
+
+        def give_up(state: tenacity.RetryCallState) -> T:
+            last = state.outcome.exception()
+            raise self._unavailable(last, state.attempt_number, what, self._beyond_deadline(state)) from None
+
+        retrying = tenacity.Retrying(
+            retry=tenacity.retry_if_exception(self._retryable),
+            stop=tenacity.stop_after_attempt(attempts) | self._beyond_deadline,
+            wait=self._wait,
+            sleep=self._sleep,
+            retry_error_callback=give_up,
+            before_sleep=lambda s: log.debug(
+                "LLM %s failed (%s); retrying in %.2f s", what, self._describe(s.outcome.exception()), s.upcoming_sleep
+            ),
+        )
+        return retrying(attempt)
+
+    @staticmethod
+    def _retryable(exc: BaseException) -> bool:
+        if isinstance(exc, openai.APIConnectionError):
+            return True
+        return isinstance(exc, openai.APIStatusError) and (isinstance(exc, _RETRYABLE) or exc.status_code >= 500)
+
+    @staticmethod
+    def _beyond_deadline(state: tenacity.RetryCallState) -> bool:
+        """No time left, or the wait the server asks for (or the backoff) would end past the deadline."""
+        deadline = _DEADLINE.get()
+        return deadline is not None and time.monotonic() + state.upcoming_sleep >= deadline
+
+    def _wait(self, state: tenacity.RetryCallState) -> float:
+        """Exponential backoff with jitter; a server's Retry-After wins, capped."""
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, openai.APIStatusError):
+            wanted = _retry_after_seconds(exc.response.headers)
+            if wanted is not None:
+                return min(max(wanted, 0.0), self.retry_after_max)
+        ceiling = min(self.backoff_max, self.backoff_base * 2 ** (state.attempt_number - 1))
+        return ceiling * (0.5 + random.random() / 2)
 
     def _raise_if_final(self, exc: openai.APIStatusError, what: str) -> None:
         """Errors a retry cannot fix are raised at once; retryable ones return."""
+        names_format = bool(_NAMES_FORMAT.search(self._server_message(exc)))
+        if what == "chat" and exc.status_code in (400, 422, 500) and names_format:
+            raise _Rejected(exc, names_format=True)
         if isinstance(exc, _RETRYABLE) or exc.status_code >= 500:
             return
         if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
@@ -230,7 +490,7 @@ class LLMClient:
         if isinstance(exc, openai.BadRequestError | openai.UnprocessableEntityError) and what == "chat":
             if _CONTEXT_OVERFLOW.search(self._server_message(exc)):
                 raise self._bad_request(exc) from None
-            raise _FormatRejected(exc)
+            raise _Rejected(exc, names_format=False)
         if isinstance(exc, openai.NotFoundError):
             raise LLMError(
                 f"The LLM server at {self.where} does not know model '{self.model}' or this endpoint "
@@ -246,52 +506,62 @@ class LLMClient:
             hint="Check MOCKINT_MODEL and MOCKINT_LLM_CONTEXT_TOKENS for this server, or set MOCKINT_GRADER=offline.",
         )
 
-    def _unavailable(self, exc: openai.APIError, attempts: int, what: str) -> LLMUnavailableError:
+    def _too_large(self) -> LLMResponseError:
+        return LLMResponseError(
+            f"The LLM server at {self.where} sent a reply over {MAX_REPLY_BYTES // 1_000_000} MB; it was refused "
+            "(the server ignores max_tokens).",
+            hint="Use a server or model that honours max_tokens, or set MOCKINT_GRADER=offline.",
+        )
+
+    def _unavailable(
+        self, exc: BaseException | None, attempts: int, what: str, out_of_time: bool = False
+    ) -> LLMUnavailableError:
+        within = f" within the {self.deadline_seconds:g} s deadline" if out_of_time else ""
         return LLMUnavailableError(
-            f"The LLM server at {self.where} failed the {what} request {attempts} time(s); "
+            f"The LLM server at {self.where} failed the {what} request {attempts} time(s){within}; "
             f"last: {self._describe(exc)}.",
-            hint="Check that OPENAI_BASE_URL points at a running OpenAI-compatible server, that OPENAI_API_KEY "
-            "is valid, and your rate limits (raise MOCKINT_LLM_TIMEOUT for slow local models), "
+            hint="Check that OPENAI_BASE_URL points at a running OpenAI-compatible server and your rate limits "
+            "(raise MOCKINT_LLM_TIMEOUT and MOCKINT_LLM_DEADLINE for slow local models), "
             "or set MOCKINT_GRADER=offline.",
         )
 
-    def _describe(self, exc: openai.APIError) -> str:
-        if isinstance(exc, openai.APITimeoutError):
+    def _describe(self, exc: BaseException | None) -> str:
+        cause = exc.__cause__ if isinstance(exc, openai.APIConnectionError) else exc
+        if isinstance(cause, _DeadlinePassed):
+            return f"no complete reply before the {self.deadline_seconds:g} s deadline (MOCKINT_LLM_DEADLINE)"
+        if isinstance(exc, openai.APITimeoutError) or isinstance(cause, httpx2.TimeoutException):
             return f"timed out after {self.timeout:g} s"
+        if isinstance(cause, httpx2.TransportError) and not isinstance(exc, openai.APIConnectionError):
+            return f"the connection broke mid-reply ({self._redact(str(cause))})"
         if isinstance(exc, openai.APIConnectionError):
-            cause = exc.__cause__
             return f"could not connect ({self._redact(str(cause))})" if cause else "could not connect"
         if isinstance(exc, openai.APIStatusError):
             label = "rate limited" if exc.status_code == 429 else "server error"
-            return f"{label}, HTTP {exc.status_code}: {self._server_message(exc)}"
+            wait = _retry_after_seconds(exc.response.headers) if exc.status_code == 429 else None
+            asked = f", asked to wait {wait:g} s" if wait else ""
+            return f"{label}, HTTP {exc.status_code}{asked}: {self._server_message(exc)}"
         return self._redact(str(exc))
 
     def _server_message(self, exc: openai.APIStatusError) -> str:
         body = exc.body
         message = body.get("message") if isinstance(body, dict) else None
+        if message is None and isinstance(body, dict | list):
+            message = str(body)
         text = str(message or exc.message or "no details")
         return self._redact(text)[:_SERVER_MESSAGE_CHARS]
 
     def _redact(self, text: str) -> str:
         if self._secret:
             text = text.replace(self._secret, "[redacted]")
-        return _KEY_PATTERN.sub("[redacted]", text)
-
-    def _delay(self, attempt: int, exc: openai.APIError) -> float:
-        """Exponential backoff with jitter; a server's Retry-After wins, capped."""
-        if isinstance(exc, openai.APIStatusError):
-            wanted = _retry_after_seconds(exc.response.headers)
-            if wanted is not None:
-                return min(max(wanted, 0.0), self.retry_after_max)
-        ceiling = min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1))
-        return ceiling * (0.5 + random.random() / 2)
+        return strip_credentials(_KEY_PATTERN.sub("[redacted]", text))
 
 
 class ReplyStream:
     """Text deltas of one streamed chat completion; `.reply` holds the full LLMReply afterwards.
 
     A failure before the first delta is retried like any request; once text has been handed out
-    a retry would repeat it, so a later failure raises LLMUnavailableError instead.
+    a retry would repeat it, so a later failure raises LLMUnavailableError instead. The stream shares the
+    deadline of the grade it is part of (or gets the client's own, fixed when iteration starts).
     """
 
     def __init__(
@@ -301,12 +571,14 @@ class ReplyStream:
         schema: dict[str, Any] | None,
         schema_name: str,
         temperature: float,
+        max_tokens: int,
     ) -> None:
         self._client = client
         self._messages = messages
         self._schema = schema
         self._schema_name = schema_name
         self._temperature = temperature
+        self._max_tokens = max_tokens
         self._reply: LLMReply | None = None
 
     @property
@@ -318,11 +590,14 @@ class ReplyStream:
     def __iter__(self) -> Iterator[str]:
         client = self._client
         started = time.perf_counter()
+        deadline = _DEADLINE.get() or time.monotonic() + client.deadline_seconds
 
-        def open_and_peek(fmt: dict[str, Any] | None) -> tuple[Any, list[Any]]:
+        def open_and_peek(caps: Capabilities) -> tuple[Any, list[Any]]:
             # Reading up to the first text is part of the retried request: until then nothing
             # has been handed out, so a retry repeats nothing.
-            args = client._chat_args(self._messages, fmt, self._temperature)
+            args = client._chat_args(
+                self._messages, caps, self._schema, self._schema_name, self._temperature, self._max_tokens
+            )
 
             def attempt() -> tuple[Any, list[Any]]:
                 stream = client._sdk.chat.completions.create(
@@ -334,6 +609,10 @@ class ReplyStream:
                         head.append(chunk)
                         if any(c.delta and c.delta.content for c in chunk.choices):
                             break
+                except httpx2.TransportError as exc:
+                    stream.close()
+                    # Not yet handed out: retried like a failed request (unless out of time or too large).
+                    raise openai.APIConnectionError(request=httpx2.Request("POST", client.where)) from exc
                 except BaseException:
                     stream.close()
                     raise
@@ -341,7 +620,10 @@ class ReplyStream:
 
             return client._call(attempt, "chat")
 
-        stream, head = client._with_format_fallback(open_and_peek, self._schema, self._schema_name)
+        # The deadline is set only around calls that block, never across a `yield`: the consumer's code
+        # between deltas runs outside it, in whatever context it likes.
+        with _deadline_scope(deadline):
+            stream, head, caps = client._with_capabilities(lambda caps: (*open_and_peek(caps), caps))
         parts: list[str] = []
         usage = None
         model = client.model
@@ -354,8 +636,10 @@ class ReplyStream:
                     if delta:
                         parts.append(delta)
                         yield delta
-        except openai.APIError as exc:
-            raise client._unavailable(exc, 1, "streamed chat") from None
+        except _ReplyTooLarge:
+            raise client._too_large() from None
+        except (openai.APIError, httpx2.TransportError) as exc:
+            raise client._unavailable(exc, 1, "streamed chat", isinstance(exc, _DeadlinePassed)) from None
         finally:
             stream.close()
         text = "".join(parts)
@@ -365,15 +649,27 @@ class ReplyStream:
             completion_tokens=usage.completion_tokens if usage else count_tokens(text, client.model),
             latency_ms=(time.perf_counter() - started) * 1000,
             model=model,
+            output_mode=caps.output_mode,
         )
 
 
-class _FormatRejected(Exception):
-    """Internal: a chat request got a 4xx that may be the response_format; not user-facing."""
+@contextlib.contextmanager
+def _deadline_scope(deadline: float) -> Iterator[None]:
+    token = _DEADLINE.set(deadline)
+    try:
+        yield
+    finally:
+        _DEADLINE.reset(token)
 
-    def __init__(self, cause: openai.APIStatusError) -> None:
+
+class _Rejected(Exception):
+    """Internal: a chat request got a 4xx (or a 500 naming response_format) that may be about a
+    parameter this endpoint does not accept; not user-facing."""
+
+    def __init__(self, cause: openai.APIStatusError, *, names_format: bool) -> None:
         super().__init__(cause.status_code)
         self.cause = cause
+        self.names_format = names_format
 
 
 def _retry_after_seconds(headers: Any) -> float | None:

@@ -194,6 +194,7 @@ def render_markdown(record: RunRecord, answers: dict[str, str]) -> str:
         f"- Created: {record.created}",
         f"- Intervals: bootstrap 95% over answers, {record.resamples} resamples, seed {record.seed}",
         "",
+        *(f"**METRICS INVALID for {s.system}: {s.invalid}.**\n" for s in summaries if s.invalid),
         "## Agreement with gold",
         "",
         "QWK and exact agreement round both scores to whole points (halves up); within 1 is |predicted - gold|"
@@ -203,7 +204,12 @@ def render_markdown(record: RunRecord, answers: dict[str, str]) -> str:
     out += _table(
         ["system", "scored", "errors", *METRIC_LABELS.values()],
         [
-            [s.system, str(s.scored), str(s.errors), *(_estimate(s.metrics[m]) for m in METRIC_LABELS)]
+            [
+                s.system,
+                str(s.scored),
+                str(s.errors),
+                *(("invalid" if s.invalid else _estimate(s.metrics[m])) for m in METRIC_LABELS),
+            ]
             for s in summaries
         ],
     )
@@ -426,6 +432,10 @@ def console_summary(record: RunRecord) -> str:
     for run in record.systems:
         s, m = run.summary, run.summary.metrics
         adversarial = f", adversarial pass {_pct(s.adversarial_pass_rate)}" if s.adversarial_n else ""
+        if s.invalid:
+            first = next((c.error for c in run.result.cases if c.error), "")
+            lines.append(f"{s.system}: METRICS INVALID: {s.invalid}. First error: {first}")
+            continue
         lines.append(
             f"{s.system}: r={_estimate(m['pearson'])} QWK={_num(m['qwk'].value)} MAE={_num(m['mae'].value)} "
             f"({s.scored}/{s.n} scored, {s.errors} errors{adversarial}, {s.wall_seconds:.1f}s)"

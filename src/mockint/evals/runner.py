@@ -17,7 +17,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 from tqdm import tqdm
 
-from mockint.config import Settings
+from mockint.config import Settings, strip_credentials
 from mockint.evals import metrics
 from mockint.evals.baselines import Baseline, rescale_min_max
 from mockint.evals.data import ADVERSARIAL, LabelledCase
@@ -25,6 +25,10 @@ from mockint.grading.cache import CachedGrader
 from mockint.types.grade import Grade, Grader
 
 log = logging.getLogger(__name__)
+
+# Past this share of answers without a score, the scored rest is whatever the failures left (often only the
+# easy or cached cases), so its metrics describe nothing: the run is marked invalid and the CLI exits 1.
+MAX_ERROR_RATE = 0.10
 
 
 class CaseResult(BaseModel):
@@ -114,7 +118,7 @@ class GradingEval:
             grades = [exc] * len(cases)
         latency = (time.perf_counter() - started) * 1000 / len(cases)
         return [
-            CaseResult(**_base(case), latency_ms=latency, error=f"{type(grade).__name__}: {grade}")
+            CaseResult(**_base(case), latency_ms=latency, error=_error_text(grade))
             if isinstance(grade, Exception)
             else _from_grade(case, grade, latency, False)
             for case, grade in zip(cases, grades, strict=True)
@@ -132,10 +136,12 @@ class GradingEval:
         except Exception as exc:
             # One failing case must not sink a long paid run; it is recorded and counted, never scored.
             log.debug("grader %s failed on %s", grader.name, case.id, exc_info=True)
-            return CaseResult(
-                **_base(case), latency_ms=(time.perf_counter() - started) * 1000, error=f"{type(exc).__name__}: {exc}"
-            )
+            return CaseResult(**_base(case), latency_ms=(time.perf_counter() - started) * 1000, error=_error_text(exc))
         return _from_grade(case, grade, (time.perf_counter() - started) * 1000, cached)
+
+
+def _error_text(exc: Exception) -> str:
+    return strip_credentials(f"{type(exc).__name__}: {exc}")
 
 
 def _from_grade(case: LabelledCase, grade: Grade, latency_ms: float, cached: bool) -> CaseResult:
@@ -193,6 +199,7 @@ class Summary(BaseModel):
     errors: int
     fallbacks: int
     cached: int
+    invalid: str | None = Field(default=None, description="Why the metrics describe nothing, when they do not.")
     metrics: dict[str, metrics.Estimate]
     categories: list[CategoryMean]
     adversarial_n: int
@@ -228,12 +235,20 @@ def summarise(
     fresh = [c.latency_ms for c in scored if not c.cached and c.latency_ms is not None]
     if result.kind == "baseline":
         fresh = []
+    errors = sum(c.error is not None for c in result.cases)
+    invalid = None
+    if errors > MAX_ERROR_RATE * len(result.cases):
+        invalid = (
+            f"{errors} of {len(result.cases)} answers got no score (more than {MAX_ERROR_RATE:.0%}); "
+            "the metrics cover only the rest and are not a measurement"
+        )
     return Summary(
         system=result.system,
         kind=result.kind,
         n=len(result.cases),
         scored=len(scored),
-        errors=sum(c.error is not None for c in result.cases),
+        errors=errors,
+        invalid=invalid,
         fallbacks=sum(c.fallback_reason is not None for c in result.cases),
         cached=sum(c.cached for c in result.cases),
         metrics=estimates,
@@ -338,4 +353,6 @@ def build_eval_grader(kind: str, settings: Settings, cache_dir: Path | None) -> 
         from mockint.doors.embeddings import shared_local_embedder
 
         shared_local_embedder().use_all_cores()
-    return CachedGrader(grader, cache_dir) if kind == "llm" and cache_dir is not None else grader
+    if kind == "llm" and cache_dir is not None:
+        return CachedGrader(grader, cache_dir, scopes=grader.cache_scopes)
+    return grader

@@ -1,7 +1,9 @@
 """A disk cache in front of any Grader, so re-running an evaluation costs nothing.
 
 The key is sha256 of the grader's name (which names model and prompt version, e.g.
-`llm:gpt-4o-mini:grade-v1`, so a new prompt or model misses), the GradingItem JSON and the answer.
+`llm:gpt-4o-mini:grade-v1`, so a new prompt or model misses), its scope (for an LLM: the endpoint without
+credentials and the output mode, so the same model name on another server, or asked another way, misses),
+the GradingItem JSON and the answer.
 Each entry is one Grade JSON file, written to a temporary file and renamed into place, so concurrent
 writers never leave a half-written entry and readers never see one.
 """
@@ -12,6 +14,7 @@ import logging
 import os
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -21,28 +24,37 @@ from mockint.types.grade import Grade, Grader, GradingItem
 log = logging.getLogger(__name__)
 
 
-def cache_key(grader_name: str, item: GradingItem, answer: str) -> str:
+def cache_key(grader_name: str, item: GradingItem, answer: str, scope: str = "") -> str:
     payload = json.dumps(
-        {"grader": grader_name, "item": item.model_dump(mode="json"), "answer": answer},
+        {"grader": grader_name, "scope": scope, "item": item.model_dump(mode="json"), "answer": answer},
         sort_keys=True,
         ensure_ascii=False,
     )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-class CachedGrader:
-    """Wraps a Grader; same name and contract. Failures and fallback grades are never cached."""
+def grade_scope(grade: Grade) -> str:
+    """Where and how a grade was made: the endpoint (no credentials) and the output mode it was asked in."""
+    return f"{grade.grader.endpoint or ''}|{grade.grader.output_mode or ''}"
 
-    def __init__(self, inner: Grader, cache_dir: Path) -> None:
+
+class CachedGrader:
+    """Wraps a Grader; same name and contract. Failures and fallback grades are never cached.
+
+    `scopes` gives the scopes a grade may be read from, best first (an LLM grader's: its endpoint with each
+    output mode it may still be asked in); a grade is written under its own `grade_scope`."""
+
+    def __init__(self, inner: Grader, cache_dir: Path, scopes: Callable[[], list[str]] | None = None) -> None:
         self.inner = inner
+        self.scopes = scopes or (lambda: ["|"])
         self.name = inner.name
         self.cache_dir = Path(cache_dir) / "grades"
         self.hits = 0
         self.misses = 0
         self._count_lock = threading.Lock()
 
-    def path_for(self, item: GradingItem, answer: str) -> Path:
-        key = cache_key(self.inner.name, item, answer)
+    def path_for(self, item: GradingItem, answer: str, scope: str = "|") -> Path:
+        key = cache_key(self.inner.name, item, answer, scope)
         return self.cache_dir / key[:2] / f"{key}.json"
 
     def grade(self, item: GradingItem, answer: str) -> Grade:
@@ -50,16 +62,16 @@ class CachedGrader:
 
     def grade_traced(self, item: GradingItem, answer: str) -> tuple[Grade, bool]:
         """The grade and whether it came from the cache."""
-        path = self.path_for(item, answer)
-        cached = self._read(path)
-        if cached is not None:
-            self._count(hit=True)
-            return cached, True
+        for scope in self.scopes():
+            cached = self._read(self.path_for(item, answer, scope))
+            if cached is not None:
+                self._count(hit=True)
+                return cached, True
         grade = self.inner.grade(item, answer)
         self._count(hit=False)
         # A fallback grade stands in for the grader that failed; caching it would pin that failure.
         if grade.grader.fallback_reason is None:
-            self._write(path, grade)
+            self._write(self.path_for(item, answer, grade_scope(grade)), grade)
         return grade, False
 
     def _count(self, *, hit: bool) -> None:

@@ -11,8 +11,9 @@ import inspect
 import logging
 from collections.abc import Callable
 
-from mockint.config import Settings, get_settings
+from mockint.config import Settings, get_settings, strip_credentials
 from mockint.errors import ConfigError, GradingError, LLMError, LLMResponseError
+from mockint.grading.guard import guard_grade
 from mockint.types.grade import Grade, Grader, GradingItem
 
 log = logging.getLogger(__name__)
@@ -39,8 +40,10 @@ class FallbackGrader:
     def grade(self, item: GradingItem, answer: str, on_feedback: Callable[[str], None] | None = None) -> Grade:
         try:
             if on_feedback is not None and _accepts_on_feedback(self.primary):
-                return self.primary.grade(item, answer, on_feedback=on_feedback)
-            return self.primary.grade(item, answer)
+                grade = self.primary.grade(item, answer, on_feedback=on_feedback)
+            else:
+                grade = self.primary.grade(item, answer)
+            return guard_grade(item, answer, grade)
         except (LLMError, GradingError) as exc:
             reason = fallback_reason(exc)
             # Info, not warning: the grade itself carries the reason and every face shows it.
@@ -54,6 +57,7 @@ class FallbackGrader:
                 f"failed too ({exc}).",
                 hint="Fix the LLM settings (see the first error) or run `mockint grade --grader offline -v`.",
             ) from exc
+        grade = guard_grade(item, answer, grade)
         if on_feedback is not None:
             on_feedback(grade.feedback)
         return grade.model_copy(update={"grader": grade.grader.model_copy(update={"fallback_reason": reason})})
@@ -68,7 +72,7 @@ def fallback_reason(exc: Exception) -> str:
     else:
         what = "the LLM grader could not grade this answer"
     detail = getattr(exc, "problem", str(exc))
-    return f"Graded offline because {what} ({detail})"
+    return strip_credentials(f"Graded offline because {what} ({detail})")
 
 
 def build_grader(
@@ -94,11 +98,29 @@ def build_grader(
     from mockint.doors.llm import LLMClient
     from mockint.grading.llm.grader import LLMGrader
 
-    client = llm_client or LLMClient.from_settings(settings)
-    llm = LLMGrader(client, settings=settings)
+    try:
+        llm: Grader = LLMGrader(llm_client or LLMClient.from_settings(settings), settings=settings)
+    except LLMError as exc:
+        # A setting no request can fix (a mistyped base URL): with fallback on, every answer is still graded,
+        # offline, and every grade says why; with it off, the one-line error is the answer.
+        if not settings.fallback_to_offline:
+            raise
+        llm = MisconfiguredLLM(f"llm:{settings.model}", exc)
     if not settings.fallback_to_offline:
         return llm
     return FallbackGrader(llm, lambda: _offline(embedder))
+
+
+class MisconfiguredLLM:
+    """The LLM grader when its settings cannot make a client: every grade raises why, so the
+    FallbackGrader grades offline and labels each grade with the reason."""
+
+    def __init__(self, name: str, error: LLMError) -> None:
+        self.name = name
+        self.error = error
+
+    def grade(self, item: GradingItem, answer: str) -> Grade:
+        raise self.error
 
 
 def _offline(embedder: object | None) -> Grader:

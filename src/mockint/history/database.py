@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from mockint.config import Settings, get_settings
+from mockint.config import Settings, get_settings, strip_credentials
 from mockint.errors import HistoryError
 from mockint.types.grade import Grade
 
@@ -280,7 +280,7 @@ class History:
         with self._connect() as conn:
             conn.execute(
                 "UPDATE attempts SET status = 'failed', error = ?, graded_at = ? WHERE id = ?",
-                (error, utc_now().isoformat(), attempt_id),
+                (strip_credentials(error), utc_now().isoformat(), attempt_id),
             )
 
     def attempt(self, attempt_id: int) -> AttemptRecord:

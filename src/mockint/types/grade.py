@@ -78,6 +78,10 @@ class GraderInfo(BaseModel):
     kind: Literal["offline", "llm"]
     model: str
     prompt_version: str | None = None
+    endpoint: str | None = Field(default=None, description="An LLM grader's server, without credentials.")
+    output_mode: str | None = Field(
+        default=None, description="How an LLM was asked for JSON: json_schema, json_object or plain."
+    )
     prompt_tokens: int = 0
     completion_tokens: int = 0
     latency_ms: float = 0.0

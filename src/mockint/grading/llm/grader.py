@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from mockint.config import Settings, get_settings
-from mockint.doors.llm import LLMClient, LLMReply
+from mockint.doors.llm import OUTPUT_MODES, LLMClient, LLMReply
 from mockint.doors.prompts import Prompt, load_prompt
 from mockint.doors.tokens import count_messages, count_tokens, is_exact, trim_to_tokens
 from mockint.errors import GradingError, LLMResponseError
@@ -35,7 +35,8 @@ from mockint.grading.evidence import (
     shares_vocabulary,
     verify_quote,
 )
-from mockint.grading.llm.reply import GRADE_REPLY_SCHEMA, GradeReply, ReplyError, parse_reply, partial_string_field
+from mockint.grading.guard import feedback_from_key_points, guard_grade
+from mockint.grading.llm.reply import GRADE_REPLY_SCHEMA, GradeReply, ReplyError, StreamedField, parse_reply
 from mockint.grading.scoring import CREDIT, PointVerdict, ScoreResult, ScoringInput, derive_key_points, score_answer
 from mockint.types.grade import (
     Coverage,
@@ -52,6 +53,8 @@ from mockint.types.question import Question
 log = logging.getLogger(__name__)
 
 PROMPT_NAME = "grade"
+# Sent as max_tokens on every request: a full reply (a status and quotes per point, feedback, a model
+# answer, dimension reasons, a follow-up) is 400-800 tokens; 1,200 leaves room without inviting essays.
 REPLY_TOKENS = 1200
 MAX_POINTS_PER_QUOTE = 2
 MAX_FOLLOW_UP_CHARS = 400
@@ -61,6 +64,11 @@ OVERCLAIM_POINTS = 1.5
 OVERCLAIM_SHARE = 1 / 3
 _REPAIR_ECHO_CHARS = 2000
 _TAG_START = re.compile(r"<(?=\s*/?\s*[A-Za-z])")
+
+
+def reply_tokens(settings: Settings) -> int:
+    """max_tokens for the reply: REPLY_TOKENS, or a third of a small context window (the prompt gets the rest)."""
+    return min(REPLY_TOKENS, settings.llm_context_tokens // 3)
 
 
 def fence_answer(answer: str, tag: str) -> str:
@@ -96,7 +104,7 @@ def build_request(
     if trimmed:
         notes.append(f"Your answer was long; only its first {settings.max_answer_tokens} tokens were graded.")
     explanation = item.explanation
-    budget = settings.llm_context_tokens - min(REPLY_TOKENS, settings.llm_context_tokens // 3)
+    budget = settings.llm_context_tokens - reply_tokens(settings)
 
     def render() -> list[dict[str, str]]:
         return prompt.render(
@@ -141,13 +149,22 @@ class LLMGrader:
         self.settings = settings or get_settings()
         self.name = f"llm:{client.model}:{self.prompt.version}"
 
+    def cache_scopes(self) -> list[str]:
+        """Cache scopes a grade of this grader may be read from, best first: this endpoint with the output
+        mode it accepts now and each it may still fall back to (see grading/cache.py)."""
+        modes = OUTPUT_MODES[OUTPUT_MODES.index(self.client.response_format_mode) :]
+        return [f"{self.client.where}|{mode}" for mode in (*modes, "")]
+
     def grade(self, item: GradingItem, answer: str, on_feedback: Callable[[str], None] | None = None) -> Grade:
         """Grade `answer`; `on_feedback` gets the feedback text as it streams, and last the final text."""
         points = rubric_points(item)
         if not has_content(answer):
             grade = self._no_answer(item, points)
         else:
-            grade = self._grade_with_model(item, points, answer, on_feedback)
+            # One deadline (MOCKINT_LLM_DEADLINE) for the whole grade: the call, its retries and any repair.
+            with self.client.deadline():
+                grade = self._grade_with_model(item, points, answer, on_feedback)
+        grade = guard_grade(item, answer, grade)
         if on_feedback is not None:
             on_feedback(grade.feedback)
         return grade
@@ -185,6 +202,8 @@ class LLMGrader:
             kind="llm",
             model=self.client.model,
             prompt_version=self.prompt.version,
+            endpoint=self.client.where,
+            output_mode=replies[-1].output_mode,
             prompt_tokens=sum(r.prompt_tokens for r in replies),
             completion_tokens=sum(r.completion_tokens for r in replies),
             latency_ms=round(sum(r.latency_ms for r in replies), 1),
@@ -192,20 +211,22 @@ class LLMGrader:
         return _grade_from_reply(item, points, request.answer, reply, info, request.notes)
 
     def _call(self, messages: list[dict[str, str]], on_feedback: Callable[[str], None] | None) -> LLMReply:
+        args = {"schema": GRADE_REPLY_SCHEMA, "schema_name": "grade", "max_tokens": reply_tokens(self.settings)}
         if on_feedback is None:
-            return self.client.complete_json(messages, schema=GRADE_REPLY_SCHEMA, schema_name="grade")
-        stream = self.client.stream_json(messages, schema=GRADE_REPLY_SCHEMA, schema_name="grade")
-        text, shown = "", ""
+            return self.client.complete_json(messages, **args)
+        stream = self.client.stream_json(messages, **args)
+        feedback = StreamedField("feedback")
         for delta in stream:
-            text += delta
-            feedback = partial_string_field(text, "feedback")
-            if feedback and feedback != shown:
-                shown = feedback
-                on_feedback(feedback)
+            if shown := feedback.feed(delta):
+                on_feedback(shown)
+        if shown := feedback.finish():
+            on_feedback(shown)
         return stream.reply
 
     def _no_answer(self, item: GradingItem, points: list[str]) -> Grade:
-        info = GraderInfo(kind="llm", model=self.client.model, prompt_version=self.prompt.version)
+        info = GraderInfo(
+            kind="llm", model=self.client.model, prompt_version=self.prompt.version, endpoint=self.client.where
+        )
         result = score_answer(ScoringInput(points=[], answered=False))
         return _assemble(
             item,
@@ -280,12 +301,16 @@ def _grade_from_reply(
     backed = sum(CREDIT[v.status] for v in verdicts if v.verified)
     feedback = reply.feedback.strip()
     if claimed - backed >= max(OVERCLAIM_POINTS, len(points) * OVERCLAIM_SHARE):
-        feedback = _evidence_feedback(results)
+        feedback = feedback_from_key_points(results)
         notes.append("The model's feedback was replaced: it credited points your answer does not make.")
     reasons = {
         name: getattr(reply.dimensions, name) for name in ("correctness", "completeness", "depth", "communication")
     }
+    if not has_content(feedback):  # a small model's placeholder ("...") says nothing to the candidate
+        feedback = feedback_from_key_points(results)
     follow_up = reply.follow_up.strip()
+    if not has_content(follow_up):
+        follow_up = ""
     return _assemble(
         item,
         result,
@@ -293,23 +318,11 @@ def _grade_from_reply(
         misconceptions,
         feedback=feedback,
         reasons={k: v.reason.strip() for k, v in reasons.items() if abs(v.score - result.dimensions[k]) <= 1},
-        model_answer=reply.model_answer.strip() or item.reference_answer,
+        model_answer=reply.model_answer.strip() if has_content(reply.model_answer) else item.reference_answer,
         follow_up=follow_up if follow_up and len(follow_up) <= MAX_FOLLOW_UP_CHARS else item.follow_up,
         info=info,
         notes=notes,
     )
-
-
-def _evidence_feedback(results: list[KeyPointResult]) -> str:
-    made = [r.point for r in results if r.status is not Coverage.missed]
-    missing = [r.point for r in results if r.status is Coverage.missed]
-    parts = []
-    if made:
-        parts.append("You made these points: " + "; ".join(made) + ".")
-    if missing:
-        parts.append("Your answer does not clearly state: " + "; ".join(missing) + ".")
-    parts.append("Say each point in your own words and explain why it holds.")
-    return " ".join(parts)
 
 
 def _assemble(

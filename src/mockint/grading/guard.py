@@ -1,0 +1,109 @@
+"""What any grader's grade must respect, whatever produced it (a model can be talked round; code cannot).
+
+- The deterministic answer checks cap the score: an answer that instructs the grader or is a bag of
+  keywords scores at most CAPPED_SCORE; one that says nothing, or only restates the question, scores 0.
+- Feedback that states a score or praise the grade does not back ("Perfect, 11/5" on a 1.2) is replaced
+  by feedback built from the key points the grade credits.
+
+`guard_grade` is a pure function over (item, answer, grade), applied to every grade the graders hand out.
+"""
+
+import re
+
+from mockint.grading.answer_checks import injection_reason, strip_fillers, stuffing_reason, trivial_reason
+from mockint.grading.evidence import adds_nothing_to
+from mockint.types.grade import Coverage, Grade, GradingItem, KeyPointResult, Verdict
+
+# The same ceilings the offline grader applies (grading/offline/grader.py): steering the grader or listing
+# keywords shows no understanding worth more than a fragment; saying nothing new is no answer.
+CAPPED_SCORE = 1.0
+NO_ANSWER_SCORE = 0.0
+# Feedback that states a score more than this far (on the 0-5 scale) from the grade contradicts it.
+STATED_SCORE_TOLERANCE = 1.0
+# Unqualified praise below this score contradicts the grade (3.5 is where the verdict becomes "good").
+PRAISE_NEEDS_SCORE = 3.5
+
+_STATED_SCORE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:/|out\s+of)\s*(\d+(?:\.\d+)?)", re.IGNORECASE)
+_PRAISE = re.compile(
+    r"(?<!not )(?<!n't )(?<!far from )\b(?:perfect(?:ly)?|excellent|flawless|outstanding|impeccable|superb|"
+    r"full\s+marks|nailed\s+it|exemplary)\b",
+    re.IGNORECASE,
+)
+
+
+def answer_caps(item: GradingItem, answer: str) -> dict[str, float]:
+    """Why this answer may not score above some ceiling, each reason with its ceiling."""
+    clean = strip_fillers(answer).text
+    found = (
+        (trivial_reason(clean), NO_ANSWER_SCORE),
+        (
+            "The answer only restates the question; it adds nothing to it."
+            if clean.strip() and adds_nothing_to(clean, item.question)
+            else None,
+            NO_ANSWER_SCORE,
+        ),
+        (injection_reason(answer), CAPPED_SCORE),
+        (stuffing_reason(clean, item.question), CAPPED_SCORE),
+    )
+    return {reason: ceiling for reason, ceiling in found if reason}
+
+
+def feedback_contradicts(feedback: str, score: float) -> str | None:
+    """Why `feedback` cannot stand beside `score` (it states another score, or praises a weak answer)."""
+    for match in _STATED_SCORE.finditer(feedback):
+        said, out_of = float(match.group(1)), float(match.group(2))
+        if out_of <= 0 or said > out_of or abs(said / out_of * 5 - score) > STATED_SCORE_TOLERANCE:
+            return f"it stated a score ({match.group().strip()}) the grade does not give"
+    if score < PRAISE_NEEDS_SCORE and (praise := _PRAISE.search(feedback)):
+        return f"it called the answer '{praise.group()}', which the grade does not back"
+    return None
+
+
+def feedback_from_key_points(results: list[KeyPointResult]) -> str:
+    made = [r.point for r in results if r.status is not Coverage.missed]
+    missing = [r.point for r in results if r.status is Coverage.missed]
+    parts = []
+    if made:
+        parts.append("You made these points: " + "; ".join(made) + ".")
+    if missing:
+        parts.append("Your answer does not clearly state: " + "; ".join(missing) + ".")
+    parts.append("Say each point in your own words and explain why it holds.")
+    return " ".join(parts)
+
+
+def guard_grade(item: GradingItem, answer: str, grade: Grade) -> Grade:
+    """`grade` with the answer checks' ceilings applied and contradicting feedback replaced."""
+    update: dict = {}
+    notes = list(grade.notes)
+    caps = answer_caps(item, answer)
+    ceiling = min(caps.values(), default=None)
+    if ceiling is not None and grade.score > ceiling:
+        reason = min(caps, key=caps.get)
+        dims = grade.dimensions.model_copy(
+            update={
+                name: getattr(grade.dimensions, name).model_copy(
+                    update={"score": min(getattr(grade.dimensions, name).score, ceiling)}
+                )
+                for name in ("correctness", "completeness", "depth", "communication")
+            }
+        )
+        update.update(
+            score=ceiling,
+            dimensions=dims,
+            verdict=Verdict.no_answer if ceiling == NO_ANSWER_SCORE else Verdict.incorrect,
+        )
+        if ceiling == NO_ANSWER_SCORE:
+            update["key_points"] = [
+                k.model_copy(update={"status": Coverage.missed, "evidence": None, "span": None})
+                for k in grade.key_points
+            ]
+        notes.append(f"{reason} The score is capped at {ceiling:g}.")
+    score = update.get("score", grade.score)
+    why = feedback_contradicts(grade.feedback, score)
+    if why is not None or "score" in update:
+        update["feedback"] = feedback_from_key_points(update.get("key_points", grade.key_points))
+        if why is not None:
+            notes.append(f"The grader's feedback was replaced: {why}.")
+    if not update:
+        return grade
+    return grade.model_copy(update={**update, "notes": notes})

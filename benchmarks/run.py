@@ -270,6 +270,7 @@ def bench_app(args: argparse.Namespace) -> list[Figure]:
     m = measure_app(args.corpus)
     return [
         Figure("app launch -> first question answerable", m["first_question_s"], "s", "<= 5", "in Chromium"),
+        Figure("app first page load -> first question answerable", m["page_first_question_s"], "s", "<= 3"),
         Figure(
             "submit -> feedback, offline grader (steady)",
             m["feedback_s"],
@@ -282,6 +283,21 @@ def bench_app(args: argparse.Namespace) -> list[Figure]:
             "submit -> feedback, first answer (grader warm-up)", m["first_feedback_s"], "s", note="answered at once"
         ),
         Figure("app peak RSS (streamlit process)", m["peak_rss_mib"], "MiB", "<= 1536"),
+    ]
+
+
+@benchmark("cold-start")
+def bench_cold_start(args: argparse.Namespace) -> list[Figure]:
+    """A new `mockint` process: `--help`, and one offline grade (model export already made)."""
+    from benchmarks.cold_start import RUNS, measure_cold_start
+
+    m = measure_cold_start()
+    note = f"median of {RUNS} new processes"
+    return [
+        Figure("cold `mockint --help`", m["help_s"], "s", "<= 0.5", note),
+        Figure("cold `mockint --help`, CPU time", m["help_cpu_s"], "s", note=note),
+        Figure("cold `mockint grade --grader offline`", m["grade_s"], "s", "<= 2", note),
+        Figure("cold `mockint grade --grader offline`, CPU time", m["grade_cpu_s"], "s", note=note),
     ]
 
 

@@ -15,8 +15,15 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 
+@pytest.fixture(scope="session")
+def models_dir(pytestconfig) -> Path:
+    """The ONNX export of the embedding model, made once and kept in pytest's cache (keyed by the weights'
+    hash, so it is never stale): a fresh data dir per test would otherwise export it again in each one."""
+    return pytestconfig.cache.mkdir("mockint-models")
+
+
 @pytest.fixture(autouse=True)
-def isolated_env(tmp_path, monkeypatch):
+def isolated_env(tmp_path, monkeypatch, models_dir):
     """Every test gets its own data dir and no LLM configured unless it sets one itself."""
     from mockint.config import get_settings
 
@@ -24,6 +31,7 @@ def isolated_env(tmp_path, monkeypatch):
         if var.startswith("MOCKINT_") or var in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
             monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("MOCKINT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("MOCKINT_MODELS_DIR", str(models_dir))
     monkeypatch.chdir(tmp_path)  # so a developer's own .env is not read
     get_settings.cache_clear()
     yield tmp_path / "data"

@@ -64,6 +64,7 @@ class Settings(BaseSettings):
     # Where things live.
     data_dir: Path = Field(default_factory=_default_data_dir, validation_alias="MOCKINT_DATA_DIR")
     corpus_dir: Path | None = Field(default=None, validation_alias="MOCKINT_CORPUS_DIR")
+    models_dir_setting: Path | None = Field(default=None, validation_alias="MOCKINT_MODELS_DIR")
 
     # Chroma: embedded persistent store in data_dir unless a server host is given.
     chroma_host: str | None = Field(default=None, validation_alias="MOCKINT_CHROMA_HOST")
@@ -110,6 +111,11 @@ class Settings(BaseSettings):
     @property
     def history_db(self) -> Path:
         return self.data_dir / "history.sqlite3"
+
+    @property
+    def models_dir(self) -> Path:
+        """Models derived on this machine (the ONNX export of the local embedding model)."""
+        return self.models_dir_setting or self.data_dir / "models"
 
     @property
     def cache_dir(self) -> Path:

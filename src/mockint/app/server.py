@@ -1,6 +1,8 @@
-"""Serve the Streamlit app in a subprocess on a free local port: for the browser test and the app benchmark."""
+"""Serve the Streamlit app in a subprocess: `serve` for `mockint app`; `AppServer` on a free local port for the
+browser test and the app benchmark."""
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -35,7 +37,28 @@ def streamlit_command(port: int, host: str = "127.0.0.1") -> list[str]:
         "false",
         "--client.toolbarMode",
         "minimal",
+        # A candidate sees a plain message; the traceback (with this machine's paths) goes to the log.
+        "--client.showErrorDetails",
+        "none",
     ]
+
+
+def serve(port: int, host: str = "127.0.0.1") -> int:
+    """Run Streamlit in the foreground until it exits, or until this process gets SIGTERM or SIGINT,
+    which stop Streamlit too (a service manager's `stop` must not leave it serving)."""
+    process = subprocess.Popen(streamlit_command(port, host))
+
+    def stop(signum: int, frame: object) -> None:
+        process.terminate()
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        code = process.wait()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    # Stopped by a signal is a normal end of serving, not a failure.
+    return 0 if code in (-signal.SIGTERM, -signal.SIGINT) else code
 
 
 class AppServer:

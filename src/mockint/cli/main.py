@@ -46,15 +46,13 @@ class _NoCredentials(logging.Filter):
 @app.command("app")
 def app_command(
     host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8501,
+    port: Annotated[int, typer.Option(help="Port to serve on.", envvar="MOCKINT_PORT")] = 8501,
 ) -> None:
     """Serve the Streamlit practice app."""
-    import subprocess
-
-    from mockint.app.server import streamlit_command
+    from mockint.app.server import serve
 
     typer.echo(f"mockint: serving on http://{host}:{port}  (Ctrl+C to stop)")
-    raise typer.Exit(subprocess.call(streamlit_command(port, host)))
+    raise typer.Exit(serve(port, host))
 
 
 @bank_app.command("import")

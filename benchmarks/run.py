@@ -303,17 +303,42 @@ def bench_cold_start(args: argparse.Namespace) -> list[Figure]:
 
 @benchmark("speech", default=False)
 def bench_speech(args: argparse.Namespace) -> list[Figure]:
-    """Offline transcription (pocketsphinx) of espeak-ng speech of known sentences: word accuracy and speed."""
-    from mockint.speech.transcription import bench_transcription
+    """Offline transcription (Whisper tiny.en): a human recording, espeak-ng technical answers with and without
+    the question bias, filler recall. Needs espeak-ng and ../shared/audio/jfk.flac."""
+    from benchmarks.speech import bench_fillers, bench_transcription
 
-    r = bench_transcription()
-    note = f"{len(r['cases'])} espeak-ng sentences, {r['audio_s']:.1f} s of audio"
-    return [
-        Figure("offline word accuracy (1 - WER)", r["word_accuracy"], "", note=note),
-        Figure("offline transcription real-time factor", r["real_time_factor"], "x audio", "<= 1", note),
-        Figure("offline transcription time", r["transcribe_s"], "s", note=note),
-        Figure("pocketsphinx model load", r["model_load_s"], "s", note="once per process"),
+    r = bench_transcription(args.corpus)
+    answers = f"{r['cases']} espeak-ng answers (test half of the bank), {r['audio_s']:.0f} s"
+    figures = [
+        Figure("human recording WER (jfk.flac, 11 s)", r["human_wer"], "", "<= 0.10", note=r["human_text"]),
+        Figure("human recording speed", r["human_speed"], "x real time", ">= 3", note="plain decoding, beam 5"),
     ]
+    for name, accuracy in r["accuracy"].items():
+        target = ">= 0.85" if name == "question prompt" else None
+        figures.append(Figure(f"word accuracy, {name}", accuracy, "", target, note=answers))
+    for name, speed in r["speed"].items():
+        target = ">= 3" if name == "question prompt" else None
+        figures.append(Figure(f"speed, {name}", speed, "x real time", target, note=f"{os.cpu_count()} cores"))
+    f = bench_fillers()
+    figures += [
+        Figure("filler recall (um, uh)", f["recall"], "", note=f"{f['found']} of {f['spoken']} spoken fillers heard"),
+        Figure("Whisper model load", r["model_load_s"], "s", note="once per process"),
+    ]
+    return figures
+
+
+@benchmark("speech-gate", default=False)
+def bench_speech_gate(args: argparse.Namespace) -> list[Figure]:
+    """The confidence gate: segments Whisper marks as unsure, by condition (espeak-ng speech, noise)."""
+    from benchmarks.speech import bench_gate
+
+    figures = []
+    for condition, r in bench_gate().items():
+        accuracy = "" if r["accuracy"] is None else f"word accuracy {r['accuracy']:.2f}; "
+        note = f"{accuracy}avg_logprob {r['avg_logprob']}, no_speech {r['no_speech_prob']}"
+        passed = r["passed"] / r["segments"] if r["segments"] else 0.0
+        figures.append(Figure(f"segments passed, {condition}", passed, f"of {r['segments']}", note=note))
+    return figures
 
 
 @benchmark("offline-grader")

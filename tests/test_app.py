@@ -2,12 +2,14 @@
 path against the real scripted HTTP server. The corpus is four real bank questions (two on nlp), so a
 test picks its kind of question with the sidebar's topic filter."""
 
+import io
 import itertools
 import json
 import socket
 from pathlib import Path
 
 import pytest
+import soundfile
 from streamlit.testing.v1 import AppTest
 
 import mockint
@@ -272,7 +274,7 @@ def test_spoken_answer_is_an_editable_draft_until_confirmed(spoken_wav):
     assert not at.exception, at.exception
     [draft] = at.text_area
     heard = draft.value
-    assert heard and "pocketsphinx" in shown(at)  # the rough-transcript note
+    assert heard and "Whisper tiny.en" in shown(at)  # the check-the-transcript note
     assert attempts() == [] and not [m for m in at.metric if m.label == "Score"]  # nothing graded yet
     draft.set_value(q.answer)  # the candidate corrects the transcript
     at.button(key="grade-draft").click().run()
@@ -287,7 +289,7 @@ def test_spoken_answer_is_an_editable_draft_until_confirmed(spoken_wav):
 
 def test_failed_transcription_endpoint_offers_offline_explicitly(monkeypatch, spoken_wav):
     with ScriptedOpenAIServer() as server:  # nothing scripted: the transcription request gets a 500
-        _use_llm(monkeypatch, server.base_url)
+        _use_llm(monkeypatch, server.base_url, MOCKINT_TRANSCRIPTION="openai")
         at = start("nlp")
         at.audio_input[0].set_value(("answer.wav", spoken_wav, "audio/wav")).run()
         assert server.received("/v1/audio/transcriptions")
@@ -295,7 +297,28 @@ def test_failed_transcription_endpoint_offers_offline_explicitly(monkeypatch, sp
     at.button(key="offline-transcription").click().run()
     assert not at.exception, at.exception
     [draft] = at.text_area
-    assert draft.value and "pocketsphinx" in shown(at)
+    assert draft.value and "Whisper tiny.en" in shown(at)
+    assert attempts() == []
+
+
+def test_unintelligible_recording_is_not_graded_until_edited_or_confirmed(spoken_wav):
+    """The same answer played backwards: speech-like sound with no words in it."""
+    samples, rate = soundfile.read(io.BytesIO(spoken_wav), dtype="float32")
+    backwards = io.BytesIO()
+    soundfile.write(backwards, samples[::-1].copy(), rate, format="WAV", subtype="PCM_16")
+    at = start("nlp")
+    at.audio_input[0].set_value(("answer.wav", backwards.getvalue(), "audio/wav")).run()
+    assert not at.exception, at.exception
+    if not at.text_area:  # Whisper heard no words at all: said so, and there is nothing to grade
+        assert "No words recognised" in shown(at)
+        return
+    assert "could not be made out" in shown(at) and "orange-background" in shown(at)
+    assert at.button(key="grade-draft").disabled
+    at.checkbox(key=next(c.key for c in at.checkbox if c.key.startswith("confirm-"))).check().run()
+    assert not at.button(key="grade-draft").disabled
+    at.checkbox(key=next(c.key for c in at.checkbox if c.key.startswith("confirm-"))).uncheck().run()
+    at.text_area[0].set_value("I would scale the dot product by the square root of the key size.").run()
+    assert not at.button(key="grade-draft").disabled
     assert attempts() == []
 
 

@@ -1,5 +1,6 @@
-"""One end-to-end run in a real browser: Debian's Chromium (via Playwright) against the app served by
-`streamlit run` on 127.0.0.1. The candidate types an answer and sees the score and the follow-up.
+"""End-to-end runs in a real browser: Debian's Chromium (via Playwright) against the app served by
+`streamlit run` on 127.0.0.1. The candidate types an answer and sees the score and the follow-up; or
+answers out loud (Chromium's fake microphone plays an espeak-ng WAV) and sees the transcript to correct.
 
 The screenshot of the feedback card is kept in test-artifacts/; with MOCKINT_UPDATE_SCREENSHOT=1 it
 also refreshes docs/feedback-card.png for the README."""
@@ -9,6 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import soundfile
 
 from conftest import require_system_tool
 from mockint.app.server import AppServer
@@ -41,17 +43,7 @@ def test_typed_answer_shows_score_and_follow_up_in_a_real_browser(tmp_path):
     require_system_tool(CHROMIUM, "chromium")
     from playwright.sync_api import expect, sync_playwright
 
-    question = load_bank(ROOT / "corpus").get(QUESTION_ID)
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "one.yaml").write_text(dump_questions([question]), encoding="utf-8")
-    env = {
-        "MOCKINT_DATA_DIR": str(tmp_path / "data"),
-        "MOCKINT_CORPUS_DIR": str(corpus),
-        "MOCKINT_GRADER": "offline",
-        "HF_HUB_OFFLINE": "1",
-        "ANONYMIZED_TELEMETRY": "False",
-    }
+    question, env = _one_question_app(tmp_path)
     artefacts = ROOT / "test-artifacts"
     artefacts.mkdir(exist_ok=True)
 
@@ -82,6 +74,66 @@ def test_typed_answer_shows_score_and_follow_up_in_a_real_browser(tmp_path):
     if UPDATE_SCREENSHOT:
         (ROOT / "docs").mkdir(exist_ok=True)
         shutil.copyfile(shot, ROOT / "docs" / "feedback-card.png")
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_spoken_answer_is_transcribed_for_correction_in_a_real_browser(tmp_path):
+    require_system_tool(CHROMIUM, "chromium")
+    require_system_tool("/usr/bin/espeak-ng", "espeak-ng")
+    from playwright.sync_api import expect, sync_playwright
+
+    from mockint.speech.accuracy import word_error_rate
+    from mockint.speech.transcription import speak
+
+    spoken = tmp_path / "answer.wav"
+    spoken.write_bytes(speak(ANSWER))
+    seconds = soundfile.info(str(spoken)).duration
+    question, env = _one_question_app(tmp_path)
+    microphone = [
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",
+        f"--use-file-for-fake-audio-capture={spoken}",
+    ]
+    artefacts = ROOT / "test-artifacts"
+    artefacts.mkdir(exist_ok=True)
+    with AppServer(env, cwd=tmp_path, log=artefacts / "browser-voice-streamlit.log") as app, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + microphone)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1700})
+            page.goto(app.url)
+            expect(page.get_by_text(question.question)).to_be_visible(timeout=60_000)
+            page.get_by_role("button", name="Record").click()
+            # The fake microphone plays the file in a loop from when capture starts: let it play once.
+            page.wait_for_timeout(int((seconds + 0.5) * 1000))
+            page.get_by_role("button", name="Stop recording").click()
+            draft = page.get_by_test_id("stTextArea").locator("textarea")
+            expect(draft).to_be_visible(timeout=120_000)
+            expect(page.get_by_text("Check the transcript, fix what it misheard")).to_be_visible()
+            heard = draft.input_value()
+            page.screenshot(path=str(artefacts / "spoken-draft.png"))
+        finally:
+            browser.close()
+    # The loop may start a word or two of a second playing before the stop: judge the first playing.
+    first = " ".join(heard.split()[: len(ANSWER.split())])
+    assert word_error_rate(ANSWER, first) <= 0.3, heard
+    assert History(tmp_path / "data" / "history.sqlite3").attempts() == []  # nothing graded before it is checked
+
+
+def _one_question_app(tmp_path):
+    """The bank question of these tests alone in a corpus, and the app's environment around it."""
+    question = load_bank(ROOT / "corpus").get(QUESTION_ID)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "one.yaml").write_text(dump_questions([question]), encoding="utf-8")
+    env = {
+        "MOCKINT_DATA_DIR": str(tmp_path / "data"),
+        "MOCKINT_CORPUS_DIR": str(corpus),
+        "MOCKINT_GRADER": "offline",
+        "HF_HUB_OFFLINE": "1",
+        "ANONYMIZED_TELEMETRY": "False",
+    }
+    return question, env
 
 
 def _read_aloud_speaks(page) -> list[str]:

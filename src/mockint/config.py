@@ -77,13 +77,13 @@ class Settings(BaseSettings):
         default="text-embedding-3-small", validation_alias="MOCKINT_OPENAI_EMBEDDING_MODEL"
     )
 
-    # Speech: an OpenAI-compatible transcription endpoint, or offline pocketsphinx.
-    transcription: Literal["auto", "offline", "openai"] = Field(
-        default="auto", validation_alias="MOCKINT_TRANSCRIPTION"
-    )
+    # Speech: offline Whisper (faster-whisper, the bundled tiny.en or any CTranslate2 Whisper folder),
+    # or an OpenAI-compatible transcription endpoint.
+    transcription: Literal["offline", "openai"] = Field(default="offline", validation_alias="MOCKINT_TRANSCRIPTION")
+    whisper_model: Path | None = Field(default=None, validation_alias="MOCKINT_WHISPER_MODEL")
     transcription_model: str = Field(default="whisper-1", validation_alias="MOCKINT_TRANSCRIPTION_MODEL")
 
-    @field_validator("openai_base_url", "chroma_host", mode="before")
+    @field_validator("openai_base_url", "chroma_host", "whisper_model", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

@@ -124,6 +124,21 @@ def _store(key: tuple) -> "Background[QuestionStore]":
     return Background(build, "store")
 
 
+@st.cache_resource(show_spinner=False)
+def _whisper(key: tuple) -> Background[object]:
+    def build() -> object:
+        import numpy as np
+
+        from mockint.speech.transcription import whisper_for
+
+        recogniser = whisper_for(get_settings())
+        # The first decoding pays for CTranslate2's one-off set-up: pay it now, on a second of silence.
+        recogniser.recognise(np.zeros(16000, dtype=np.float32))
+        return recogniser
+
+    return Background(build, "whisper", head_start_s=GRADER_HEAD_START_S)
+
+
 def bank() -> Bank:
     return _bank(settings_key(get_settings()))
 
@@ -136,15 +151,25 @@ def store_loader() -> "Background[QuestionStore]":
     return _store(settings_key(get_settings()))
 
 
+def whisper_loader() -> Background[object]:
+    settings = get_settings()
+    return _whisper((settings.transcription, str(settings.whisper_model)))
+
+
 def history() -> History:
     return History.from_settings(get_settings())
 
 
 def warm_up() -> None:
-    """Start building the grader once the page is on screen, so the first answer is graded quickly; then
+    """Start building the grader (and the offline speech model) once the page is on screen, so the first
+    answer is graded (and heard) quickly; then
     (on a later rerun, so the two never compete for the CPU) the store that grades follow-ups without a bank
     answer against retrieved references."""
     grader = grader_loader().start()
+    if get_settings().transcription == "offline":
+        # Small (75 MB, 0.5 s to load) and needed as soon as a recording ends: warmed beside the grader,
+        # so a candidate who answers out loud at once still has the transcript within seconds.
+        whisper_loader().start()
     if grader.ready:
         store_loader().start()
 

@@ -21,7 +21,7 @@ from mockint.app.feedback_views import (
     summary_view,
 )
 from mockint.app.sidebar import setup_form
-from mockint.app.speech_input import delivery_for, draft_from_recording
+from mockint.app.speech_input import delivery_for, draft_from_recording, transcript_check
 from mockint.errors import MockintError
 from mockint.history.progress import session_markdown
 from mockint.practice.interview import (
@@ -314,7 +314,7 @@ def _draft_area(session: InterviewSession) -> None:
         data = audio.getvalue()
         digest = hashlib.sha256(data).hexdigest()
         if (st.session_state.get(DRAFT) or {}).get("digest") != digest:
-            draft = draft_from_recording(data, audio.name, digest)
+            draft = draft_from_recording(data, audio.name, digest, session)
             if draft is None:
                 return
             st.session_state[DRAFT] = {**draft, "id": digest[:16], "digest": digest}
@@ -333,8 +333,9 @@ def _draft_area(session: InterviewSession) -> None:
         text = st.text_area(
             "Your answer", value=draft["text"], key=f"draft-{draft['id']}", height=180, label_visibility="collapsed"
         )
+        checked = transcript_check(draft, text)
         cols = st.columns([1.5, 1, 2])
-        grade_it = cols[0].button("✅ Grade this answer", key="grade-draft", type="primary")
+        grade_it = cols[0].button("✅ Grade this answer", key="grade-draft", type="primary", disabled=not checked)
         cols[1].button("Discard", key="discard-draft", on_click=_reset_inputs)
     if grade_it:
         _submit(

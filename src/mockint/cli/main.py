@@ -327,6 +327,45 @@ def search_command(
     Console().print(table)
 
 
+@app.command("transcribe")
+def transcribe_command(
+    file: Annotated[Path, typer.Argument(help="A recording: WAV, FLAC or OGG.")],
+    question: Annotated[
+        str | None, typer.Option("--question", "-q", help="Question id: bias the decoding to its terms.")
+    ] = None,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print segments with confidence and timing as JSON.")
+    ] = False,
+) -> None:
+    """Transcribe a recording the way the app does; unclear parts are marked [? like this ?]."""
+    from mockint.errors import SpeechError
+    from mockint.speech.transcription import transcribe
+
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise SpeechError(f"Cannot read {file}: {exc.strerror}.", hint="Check the path to the recording.") from exc
+    bias = None
+    if question is not None:
+        from mockint.doors.bank_files import load_bank
+        from mockint.speech.bias import question_bias
+
+        bias = question_bias(load_bank().get(question))
+    transcript = transcribe(data, file.name, bias=bias)
+    if json_output:
+        typer.echo(transcript.model_dump_json(indent=2, exclude={"speech_segments"}))
+        return
+    typer.echo(transcript.marked_text())
+    if transcript.mostly_unclear:
+        typer.secho(
+            f"Most of this recording could not be made out ({transcript.unclear_share:.0%} of the words are unclear): "
+            "check the microphone and record again.",
+            err=True,
+            fg=typer.colors.YELLOW,
+        )
+    typer.secho(f"{transcript.engine}, {transcript.duration_s:.1f} s of audio", err=True, dim=True)
+
+
 # -- end of commands: add new commands above this line --
 
 

@@ -43,6 +43,10 @@ MIN_GAP_S = 0.25
 MIN_SPEECH_S = 0.08
 # Less voiced time than this in a whole recording is not an answer.
 MIN_TOTAL_SPEECH_S = 0.3
+# The longest recording taken. A full answer to a hard question runs 75-120 s (delivery.py); 5 minutes is
+# well past any answer, and bounds the work: about 50 s of offline transcription on 2 cores, and under
+# 120 MB of samples even for 48 kHz stereo. A longer file is refused from its header, before decoding.
+MAX_RECORDING_S = 300.0
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,7 @@ def decode_audio(data: bytes, filename: str | None = None) -> Recording:
     """Decode WAV/FLAC/OGG bytes (any rate, 8/16/24/32-bit or float, any channel count) to mono."""
     if not data:
         raise _empty_error()
+    _refuse_over_long(data, filename)
     samples, rate = _decode_with_soundfile(data) if soundfile is not None else (None, 0)
     if samples is None and data[:4] == b"RIFF":
         samples, rate = decode_wav_with_stdlib(data)
@@ -101,6 +106,35 @@ def decode_audio(data: bytes, filename: str | None = None) -> Recording:
     mono = samples.mean(axis=1) if samples.ndim == 2 else samples
     mono = np.clip(np.nan_to_num(mono, nan=0.0, posinf=1.0, neginf=-1.0), -1.0, 1.0).astype(np.float32)
     return Recording(samples=mono, sample_rate=int(rate))
+
+
+def _refuse_over_long(data: bytes, filename: str | None) -> None:
+    """A SpeechError for a recording over MAX_RECORDING_S, read from the file's header alone."""
+    duration_s = header_duration_s(data)
+    if duration_s is not None and duration_s > MAX_RECORDING_S:
+        what = f"'{filename}'" if filename else "The recording"
+        raise SpeechError(
+            f"{what} is {duration_s / 60:.1f} minutes long; answers are limited to {MAX_RECORDING_S / 60:.0f} minutes.",
+            hint="Record a shorter answer, or cut the file to the answer itself.",
+        )
+
+
+def header_duration_s(data: bytes) -> float | None:
+    """The duration a file's header declares, without decoding the samples; None when it cannot tell."""
+    if soundfile is not None:
+        try:
+            info = soundfile.info(io.BytesIO(data))
+        except (soundfile.LibsndfileError, RuntimeError, TypeError, ValueError, EOFError):
+            info = None
+        if info is not None and info.samplerate > 0 and info.frames > 0:
+            return info.frames / info.samplerate
+    if data[:4] == b"RIFF":
+        try:
+            with wave.open(io.BytesIO(data)) as wav:
+                return wav.getnframes() / wav.getframerate() if wav.getframerate() else None
+        except (wave.Error, EOFError, ValueError):
+            return None
+    return None
 
 
 def _decode_with_soundfile(data: bytes) -> tuple[np.ndarray | None, int]:

@@ -1,24 +1,25 @@
-"""Spoken answers to text: offline (pocketsphinx) or an OpenAI-compatible transcription endpoint.
+"""Spoken answers to text: offline (Whisper via faster-whisper) or an OpenAI-compatible transcription endpoint.
 
-Both paths start the same way: decode the recording, refuse silence, resample to 16 kHz mono.
-The transcript is a draft the candidate checks and edits before grading; the offline engine is
-rough, and its `note` says so plainly. An endpoint failure raises SpeechError; the app then
-offers `transcribe_offline` as an explicit fallback, never a silent one.
+Both paths start the same way: decode the recording, refuse silence and over-long files, resample to
+16 kHz mono. Offline decoding is biased by the question (its text and the rubric's technical terms as
+Whisper's prompt, see `bias.py`), and every segment carries Whisper's confidence: a segment that is
+probably misheard is marked for the candidate, and a recording that is mostly unintelligible says so
+(`Transcript.mostly_unclear`) and is never graded without the candidate confirming or editing it.
+The transcript is always a draft the candidate checks; an endpoint failure raises SpeechError and the
+app offers offline transcription as an explicit choice, never a silent one.
 """
 
-import re
 import shutil
 import subprocess
-import threading
-import time
-from functools import cache
-from typing import Any, Literal
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Literal
 
-import numpy as np
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
 from mockint.config import Settings, get_settings
 from mockint.doors.llm import LLMClient
+from mockint.doors.whisper import HeardSegment, WhisperRecogniser, whisper_recogniser
 from mockint.errors import LLMError, SpeechError
 from mockint.speech.audio import (
     TARGET_RATE,
@@ -26,46 +27,80 @@ from mockint.speech.audio import (
     decode_audio,
     require_speech,
     resample,
-    to_pcm16,
     to_wav_bytes,
 )
+from mockint.speech.bias import SpeechBias
 from mockint.speech.delivery import DeliveryInsights, delivery_insights
 
-OFFLINE_ENGINE = "pocketsphinx"
-OFFLINE_NOTE = (
-    "Offline transcription (pocketsphinx) is rough — about half the words may be wrong, more for technical "
-    "terms. Check and correct the transcript before grading."
-)
+OFFLINE_NOTE = "Transcribed offline by Whisper {model}. Check the transcript and fix any misheard terms before grading."
 ENDPOINT_NOTE = "Transcribed by {model}. Check the transcript and fix any misheard terms before grading."
-# Tokens pocketsphinx emits for silence and noise, not words.
-_NON_WORD = re.compile(r"^(<.*>|\[.*\]|\+.*\+)$")
-# Pronunciation variants come back as "word(2)".
-_VARIANT = re.compile(r"\(\d+\)$")
-# pocketsphinx's acoustic model was trained on recordings that always carry some room noise; exact
-# digital silence (muted gaps, synthetic audio) throws off its feature normalisation and costs most of
-# the words. A fixed -56 dBFS noise floor, far below any real microphone's own noise, restores it.
-_DECODER_NOISE_RMS = 0.0015
-_DECODER_NOISE_SEED = 16000
-
-_decoder_lock = threading.Lock()
+# The confidence gate. Measured with `python -m benchmarks.run speech-gate` on espeak-ng speech (clean,
+# and under white noise) and on noise alone, none of it from the benchmark's or the tests' sentences:
+# GATE_FIGURES_PLACEHOLDER
+LOW_LOGPROB = -0.8
+HIGH_NO_SPEECH = 0.6
+# Whisper's own sign of a decoding loop ("thank you thank you thank you"): text that compresses this well.
+HIGH_COMPRESSION_RATIO = 2.4
+# Voice this long after the last word heard is words Whisper dropped, not the fade of the last one (word
+# ends from Whisper's alignment sit within 0.2 s of the energy-based voice end on espeak-ng and jfk.flac).
+DROPPED_TAIL_S = 0.5
+# More than half the words unclear: the recording as a whole cannot be trusted.
+MOSTLY_UNCLEAR_SHARE = 0.5
 
 
 class TimedWord(BaseModel):
     word: str
     start: float
     end: float
+    probability: float | None = None
+
+
+class TranscriptSegment(BaseModel):
+    """A stretch of the transcript with Whisper's confidence in it."""
+
+    text: str
+    start: float
+    end: float
+    avg_logprob: float
+    no_speech_prob: float
+    confident: bool
 
 
 class Transcript(BaseModel):
-    """What was said. `words` has timings when the engine gives them (offline does, endpoints do not)."""
+    """What was said. `words` and `segments` come from Whisper; an endpoint gives the text alone."""
 
     text: str
     words: list[TimedWord] | None = None
+    segments: list[TranscriptSegment] = Field(default_factory=list)
     engine: str
     duration_s: float
     note: str | None = None
     # Where the voice is in the recording (energy-based), for delivery insights when `words` is None.
     speech_segments: list[tuple[float, float]] = Field(default_factory=list)
+
+    @computed_field
+    @property
+    def unclear_share(self) -> float:
+        """The share of the words that sit in low-confidence segments (0 without segments)."""
+        total = sum(len(s.text.split()) for s in self.segments)
+        unclear = sum(len(s.text.split()) for s in self.segments if not s.confident)
+        return unclear / total if total else 0.0
+
+    @property
+    def mostly_unclear(self) -> bool:
+        return self.unclear_share > MOSTLY_UNCLEAR_SHARE
+
+    @property
+    def unclear_parts(self) -> list[str]:
+        return [s.text for s in self.segments if not s.confident]
+
+    def marked_text(self, open_mark: str = "[? ", close_mark: str = " ?]", escape: Callable[[str], str] = str) -> str:
+        """The transcript with each low-confidence segment between the marks (`escape` applied to the text)."""
+        if not self.segments:
+            return escape(self.text)
+        return " ".join(
+            escape(s.text) if s.confident else f"{open_mark}{escape(s.text)}{close_mark}" for s in self.segments
+        )
 
     def delivery(self, text: str | None = None, *, expected_words: int | None = None) -> DeliveryInsights:
         """Delivery insights of this recording for `text` (the transcript as the candidate corrected it)."""
@@ -79,9 +114,6 @@ class Transcript(BaseModel):
 
 
 def transcription_engine(settings: Settings) -> Literal["offline", "openai"]:
-    """auto: the endpoint when an LLM endpoint is configured, else offline."""
-    if settings.transcription == "auto":
-        return "openai" if settings.llm_configured else "offline"
     return settings.transcription
 
 
@@ -91,11 +123,12 @@ def transcribe(
     *,
     settings: Settings | None = None,
     client: LLMClient | None = None,
+    bias: SpeechBias | None = None,
 ) -> Transcript:
-    """Transcribe a recording with the engine chosen by MOCKINT_TRANSCRIPTION."""
+    """Transcribe a recording with the engine chosen by MOCKINT_TRANSCRIPTION (offline Whisper by default)."""
     settings = settings or get_settings()
     if transcription_engine(settings) == "offline":
-        return transcribe_offline(recording_bytes, filename)
+        return transcribe_offline(recording_bytes, filename, bias=bias, settings=settings)
     if client is None:
         if not settings.llm_configured:
             raise SpeechError(
@@ -108,7 +141,7 @@ def transcribe(
 
 
 def _prepared(recording_bytes: bytes, filename: str | None) -> tuple[Recording, Recording, list[tuple[float, float]]]:
-    """(original, 16 kHz mono, speech segments), or a SpeechError for empty, corrupt or silent audio."""
+    """(original, 16 kHz mono, speech segments), or a SpeechError for empty, corrupt, over-long or silent audio."""
     original = decode_audio(recording_bytes, filename)
     activity = require_speech(original)
     return original, resample(original, TARGET_RATE), activity.segments
@@ -124,7 +157,7 @@ def transcribe_with_endpoint(
     except LLMError as exc:
         raise SpeechError(
             f"Transcription by the endpoint failed: {exc.problem}",
-            hint="Use offline transcription instead (rougher), or type your answer.",
+            hint="Use offline transcription instead, or type your answer.",
         ) from exc
     text = " ".join((text or "").split())
     if not text:
@@ -139,19 +172,95 @@ def transcribe_with_endpoint(
     )
 
 
-def transcribe_offline(recording_bytes: bytes, filename: str | None = None) -> Transcript:
-    """pocketsphinx with its bundled US-English model: no network, word timings, rough accuracy."""
+def whisper_for(settings: Settings) -> WhisperRecogniser:
+    """The shared Whisper model of these settings (MOCKINT_WHISPER_MODEL, else the bundled tiny.en)."""
+    return whisper_recogniser(settings.whisper_model)
+
+
+def transcribe_offline(
+    recording_bytes: bytes,
+    filename: str | None = None,
+    *,
+    bias: SpeechBias | None = None,
+    settings: Settings | None = None,
+) -> Transcript:
+    """Whisper on this machine: no network, word timings, a confidence figure for every segment."""
     original, rec16k, segments = _prepared(recording_bytes, filename)
-    words = recognise(rec16k)
-    if not words:
+    recogniser = whisper_for(settings or get_settings())
+    prompt = bias.prompt if bias else None
+    heard = _voiced(recogniser.recognise(rec16k.samples, prompt=prompt), segments)
+    if not heard:
         raise _no_words(original)
+    heard += _voiced(_dropped_tail(recogniser, rec16k, heard, voice_end=segments[-1][1], prompt=prompt), segments)
     return Transcript(
-        text=" ".join(w.word for w in words),
-        words=words,
-        engine=OFFLINE_ENGINE,
+        text=" ".join(s.text for s in heard),
+        words=[
+            TimedWord(word=w.word, start=w.start, end=w.end, probability=w.probability) for s in heard for w in s.words
+        ],
+        segments=[
+            TranscriptSegment(
+                text=s.text,
+                start=s.start,
+                end=s.end,
+                avg_logprob=s.avg_logprob,
+                no_speech_prob=s.no_speech_prob,
+                confident=is_confident(s),
+            )
+            for s in heard
+        ],
+        engine=f"whisper:{recogniser.name}",
         duration_s=original.duration_s,
-        note=OFFLINE_NOTE,
+        note=OFFLINE_NOTE.format(model=recogniser.name),
         speech_segments=segments,
+    )
+
+
+def _voiced(heard: list[HeardSegment], voice: list[tuple[float, float]]) -> list[HeardSegment]:
+    """The segments with words that are not made up from silence.
+
+    Whisper decodes 30 s windows, padding a shorter recording with silence, and from that silence it may
+    write text of its own ("Thank you very much."), more so when prompted; such a segment has a high
+    no-speech probability and lies mostly (over half its span) outside the voice the energy check found. Dropping it
+    loses none of the candidate's words; a made-up segment over voice stays, for the gate to mark.
+    """
+    return [s for s in heard if s.text and not (s.no_speech_prob > HIGH_NO_SPEECH and _voiced_share(s, voice) < 0.5)]
+
+
+def _voiced_share(segment: HeardSegment, voice: list[tuple[float, float]]) -> float:
+    span = max(segment.end - segment.start, 1e-6)
+    overlap = sum(max(0.0, min(end, segment.end) - max(start, segment.start)) for start, end in voice)
+    return overlap / span
+
+
+def _dropped_tail(
+    recogniser: WhisperRecogniser, rec16k: Recording, heard: list[HeardSegment], *, voice_end: float, prompt: str | None
+) -> list[HeardSegment]:
+    """The last words, when Whisper stopped before the voice did.
+
+    Decoding with timestamps, Whisper sometimes predicts the end of the text before the last words of a
+    recording that ends right after them ("...instead of learning" for "...instead of learning general
+    patterns"). When the voice goes on past the last word heard, the rest is decoded on its own, with what
+    was heard so far as the prompt, so the candidate's last words are shown (and gated) rather than lost.
+    """
+    last = heard[-1].words[-1].end if heard[-1].words else heard[-1].end
+    if voice_end - last < DROPPED_TAIL_S:
+        return []
+    context = " ".join(filter(None, [prompt, *(s.text for s in heard)]))
+    tail = recogniser.recognise(rec16k.samples[int(last * TARGET_RATE) :], prompt=context)
+    return [_shifted(s, last) for s in tail if s.text]
+
+
+def _shifted(segment: HeardSegment, offset: float) -> HeardSegment:
+    words = tuple(replace(w, start=w.start + offset, end=w.end + offset) for w in segment.words)
+    return replace(segment, start=segment.start + offset, end=segment.end + offset, words=words)
+
+
+def is_confident(segment: HeardSegment) -> bool:
+    """Whisper was sure enough of this segment to show it without a mark."""
+    return (
+        segment.avg_logprob >= LOW_LOGPROB
+        and segment.no_speech_prob <= HIGH_NO_SPEECH
+        and segment.compression_ratio <= HIGH_COMPRESSION_RATIO
     )
 
 
@@ -160,67 +269,6 @@ def _no_words(rec: Recording) -> SpeechError:
         f"No words recognised in the {rec.duration_s:.1f} s recording.",
         hint="Speak clearly, close to the microphone, and record again — or type your answer.",
     )
-
-
-@cache
-def _decoder() -> Any:
-    """One pocketsphinx decoder per process: loading the model takes about half a second."""
-    try:
-        from pocketsphinx import Decoder
-    except ImportError as exc:
-        raise SpeechError(
-            "Offline transcription needs the pocketsphinx package, which is not installed.",
-            hint="Run `pip install pocketsphinx`, or configure a transcription endpoint (see .env.example).",
-        ) from exc
-    return Decoder(samprate=TARGET_RATE, loglevel="FATAL")
-
-
-def recognise(rec16k: Recording) -> list[TimedWord]:
-    """Words with start/end seconds from 16 kHz mono audio (pocketsphinx frames are 10 ms)."""
-    if rec16k.sample_rate != TARGET_RATE:
-        raise ValueError(f"recognise() needs {TARGET_RATE} Hz audio, got {rec16k.sample_rate} Hz")
-    noise = np.random.default_rng(_DECODER_NOISE_SEED).normal(0.0, _DECODER_NOISE_RMS, len(rec16k.samples))
-    pcm = to_pcm16(Recording(samples=rec16k.samples + noise.astype(np.float32), sample_rate=TARGET_RATE))
-    with _decoder_lock:  # a decoder is not thread-safe, and Streamlit serves sessions from threads
-        decoder = _decoder()
-        frame_rate = int(decoder.config["frate"])
-        decoder.start_utt()
-        decoder.process_raw(pcm, full_utt=True)
-        decoder.end_utt()
-        segments = [(seg.word, seg.start_frame, seg.end_frame) for seg in decoder.seg()]
-    words = []
-    for token, start, end in segments:
-        if _NON_WORD.match(token):
-            continue
-        words.append(TimedWord(word=_VARIANT.sub("", token), start=start / frame_rate, end=(end + 1) / frame_rate))
-    return words
-
-
-# -- benchmark ------------------------------------------------------------------------------------
-
-BENCH_SENTENCES = (
-    "Gradient descent updates the model weights to reduce the training loss.",
-    "Overfitting happens when a model memorizes the training data instead of learning general patterns.",
-    "I would use a hash table because lookups take constant time on average.",
-)
-
-
-def words_of(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9']+", text.lower())
-
-
-def word_error_rate(reference: str, hypothesis: str) -> float:
-    """(substitutions + deletions + insertions) / reference words, by word-level edit distance."""
-    return edit_distance(words_of(reference), words_of(hypothesis)) / max(1, len(words_of(reference)))
-
-
-def edit_distance(ref: list[str], hyp: list[str]) -> int:
-    row = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        prev, row[0] = row[:], i
-        for j, h in enumerate(hyp, 1):
-            row[j] = min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (r != h))
-    return row[-1]
 
 
 def speak(text: str, *, espeak: str = "espeak-ng", voice: str = "en-us", words_per_minute: int = 160) -> bytes:
@@ -232,40 +280,3 @@ def speak(text: str, *, espeak: str = "espeak-ng", voice: str = "en-us", words_p
         [exe, "-v", voice, "-s", str(words_per_minute), "--stdout", text], capture_output=True, check=True, timeout=60
     )
     return done.stdout
-
-
-def bench_transcription(sentences: tuple[str, ...] = BENCH_SENTENCES) -> dict[str, Any]:
-    """Offline word accuracy (1 - WER over all words) and speed on espeak-ng speech of known sentences."""
-    started = time.perf_counter()
-    _decoder()
-    load_s = time.perf_counter() - started
-    edits = ref_words = 0
-    audio_s = decode_s = 0.0
-    cases = []
-    for sentence in sentences:
-        wav = speak(sentence)
-        started = time.perf_counter()
-        transcript = transcribe_offline(wav, "bench.wav")
-        elapsed = time.perf_counter() - started
-        n_edits = edit_distance(words_of(sentence), words_of(transcript.text))
-        edits += n_edits
-        ref_words += len(words_of(sentence))
-        audio_s += transcript.duration_s
-        decode_s += elapsed
-        cases.append(
-            {
-                "reference": sentence,
-                "hypothesis": transcript.text,
-                "wer": n_edits / len(words_of(sentence)),
-                "audio_s": transcript.duration_s,
-                "transcribe_s": elapsed,
-            }
-        )
-    return {
-        "word_accuracy": 1.0 - edits / ref_words,
-        "audio_s": audio_s,
-        "transcribe_s": decode_s,
-        "real_time_factor": decode_s / audio_s,
-        "model_load_s": load_s,
-        "cases": cases,
-    }

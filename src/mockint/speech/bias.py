@@ -1,0 +1,58 @@
+"""Decoding biased by the question: what the candidate is likely to say, given to Whisper as its prompt.
+
+Whisper continues the text it is prompted with, so a prompt holding the question and the rubric's
+technical terms makes "backpropagation" or "retrieval-augmented generation" likelier than the
+everyday words that sound like them. The terms are the rare words of the key points, the reference
+answer and the tags (rare by general English frequency, so no list is kept by hand); hyphenated
+compounds stay whole. Only the bank's own text goes in: never the candidate's.
+
+faster-whisper also takes `hotwords`, which its source shows are a second prompt put before the first.
+On the dev half of the bank's spoken answers (`benchmarks/speech.py`, 12 answers) word accuracy was 0.792
+plain, 0.832 with the question alone, 0.855 with the question and key terms, 0.829 with the terms as
+hotwords only, 0.862 with both: hotwords add nothing worth the longer decoding, so they are not used.
+"""
+
+import re
+
+from pydantic import BaseModel
+
+from mockint.text.units import rarity
+from mockint.types.question import Question
+
+# rarity() is (7 - zipf) / 5: 0.6 is a Zipf frequency under 4, rarer than ten in a million words —
+# "gradient", "logits", "regularization" are in, "model", "training", "data" are not.
+MIN_TERM_RARITY = 0.6
+# Whisper keeps the last 223 prompt tokens; 40 terms (about 100 tokens) leave room for a long question.
+MAX_TERMS = 40
+_TERM = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-'][A-Za-z0-9]+)*")
+
+
+class SpeechBias(BaseModel):
+    """Whisper's prompt for one question: the question and its key terms."""
+
+    prompt: str
+    terms: list[str]
+
+
+def technical_terms(question: Question, *, follow_up: bool = False) -> list[str]:
+    """Rare words and hyphenated compounds of the rubric, in order of first appearance, once each."""
+    if follow_up:
+        reference = [question.follow_up_answer or question.explanation]
+    else:
+        reference = [*question.key_points, question.answer]
+    sources = [*reference, " ".join(t.replace("-", " ") for t in question.tags)]
+    seen: dict[str, str] = {}
+    for source in sources:
+        for term in _TERM.findall(source):
+            parts = term.lower().split("-")
+            if term.lower() not in seen and ("-" in term or any(rarity(p) >= MIN_TERM_RARITY for p in parts)):
+                seen[term.lower()] = term
+    return list(seen.values())[:MAX_TERMS]
+
+
+def question_bias(question: Question, *, follow_up: bool = False) -> SpeechBias:
+    """The prompt for an answer to the question, or to its follow-up."""
+    terms = technical_terms(question, follow_up=follow_up)
+    glossary = f" Key terms: {', '.join(terms)}." if terms else ""
+    asked = question.follow_up if follow_up else question.question
+    return SpeechBias(prompt=f"{asked}{glossary}", terms=terms)

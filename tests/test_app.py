@@ -135,12 +135,16 @@ def test_empty_answer_gets_a_message_and_nothing_is_graded():
     assert attempts() == [] and not at.metric
 
 
-def test_history_survives_a_reload_and_shows_on_the_progress_page():
+def test_a_reload_resumes_the_session_and_history_shows_on_the_progress_page():
     at = start("nlp")
     q = session(at).current_question()
     answer(at, q.answer)
-    reloaded = start()  # a new browser session, same data dir
-    assert session(reloaded).session_id != session(at).session_id
+    reloaded = start()  # a new browser session, same data dir: it goes on where the last one stood
+    resumed = session(reloaded)
+    assert resumed.session_id == session(at).session_id and resumed.setup.topic == "nlp"
+    assert resumed.current_question().id == q.id and resumed.stage.value == "follow-up"
+    assert resumed.turn.grade.score == session(at).turn.grade.score
+    assert reloaded.selectbox(key="setup-topic").value == "nlp"
     progress = AppTest.from_string(
         "from mockint.app import progress_page\nprogress_page.render()", default_timeout=TIMEOUT
     ).run()

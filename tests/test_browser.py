@@ -143,3 +143,59 @@ def _read_aloud_speaks(page) -> list[str]:
     frame.evaluate("() => { window.spoken = []; window.speechSynthesis.speak = u => window.spoken.push(u.text); }")
     frame.locator("#say").click()
     return frame.evaluate("() => window.spoken")
+
+
+FOCUS_IDS = [
+    "nlp-attention-sqrt-dk-scaling",
+    "what-is-dropout",
+    "what-is-vanishing-gradient-and-how-does-lstm-solve-it",
+]
+FOCUS = "attention scaling"
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_the_newest_feedback_scrolls_into_view_and_a_reload_resumes_the_session(tmp_path):
+    require_system_tool(CHROMIUM, "chromium")
+    from playwright.sync_api import expect, sync_playwright
+
+    bank = load_bank(ROOT / "corpus")
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "three.yaml").write_text(dump_questions([bank.get(i) for i in FOCUS_IDS]), encoding="utf-8")
+    env = {"MOCKINT_CORPUS_DIR": str(tmp_path / "corpus"), "MOCKINT_GRADER": "offline"}
+    artefacts = ROOT / "test-artifacts"
+    artefacts.mkdir(exist_ok=True)
+
+    with AppServer(env, cwd=tmp_path, log=artefacts / "browser-resume-streamlit.log") as app, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:  # a laptop-sized window: one feedback card is taller than the view, so scrolling matters
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            page.goto(app.url)
+            expect(page.get_by_text("Question 1 ·")).to_be_visible(timeout=60_000)
+            page.get_by_role("textbox", name="Focus").fill(FOCUS)
+            page.get_by_role("button", name="Start new session").click()
+            expect(page.get_by_text(f"· {FOCUS} · question 1 of")).to_be_visible(timeout=120_000)
+            question = page.get_by_test_id("stChatMessage").first.locator("strong").first.inner_text()
+
+            box = page.get_by_test_id("stChatInputTextArea")
+            box.fill(ANSWER)
+            box.press("Enter")
+            expect(page.get_by_text("Follow-up:")).to_be_visible(timeout=120_000)
+            expect(page.get_by_test_id("stMetricValue")).to_have_count(1)
+            expect(page.get_by_test_id("stMetricValue").last).to_be_in_viewport(timeout=10_000)
+            page.screenshot(path=str(artefacts / "after-answer.png"))
+
+            box.fill("I would check the variance of the scores before and after scaling on real activations.")
+            box.press("Enter")
+            expect(page.get_by_role("button", name="Next question")).to_be_visible(timeout=120_000)
+            expect(page.get_by_test_id("stMetricValue")).to_have_count(2)
+            expect(page.get_by_test_id("stMetricValue").last).to_be_in_viewport(timeout=10_000)
+            page.screenshot(path=str(artefacts / "after-follow-up.png"))
+
+            page.reload()
+            expect(page.get_by_text(f"· {FOCUS} · question 1 of")).to_be_visible(timeout=60_000)
+            expect(page.get_by_test_id("stChatMessage").first.locator("strong").first).to_have_text(question)
+            expect(page.get_by_test_id("stMetricValue")).to_have_count(2)
+            expect(page.get_by_role("button", name="Next question")).to_be_visible()
+        finally:
+            browser.close()

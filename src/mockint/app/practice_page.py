@@ -5,6 +5,7 @@ answer becomes an editable draft that the candidate must confirm before it is gr
 """
 
 import hashlib
+import logging
 import uuid
 from collections.abc import Callable
 
@@ -37,12 +38,22 @@ from mockint.practice.interview import (
 from mockint.types.grade import Grade
 from mockint.types.question import Question
 
+log = logging.getLogger(__name__)
+
 SESSION, SETUP, DRAFT, EPOCH = "mi-interview", "mi-setup", "mi-draft", "mi-input-epoch"
 FLASH, REVEALED = "mi-flash", "mi-revealed"
+# Set by an action whose result appears at the bottom (feedback, a follow-up, a warning, the next question):
+# the next run scrolls there once. A counter makes each scroll script new, so the browser runs it again.
+SCROLL, SCROLLS = "mi-scroll", "mi-scrolls"
+# Longer answers show their opening in the chat bubble and the rest behind a click: a 20,000-character
+# answer made a 9,000 px page. 600 characters is about 100 words, a short spoken answer, shown whole.
+ANSWER_PREVIEW_CHARS = 600
 COACH, CANDIDATE = "🧑‍🏫", "🙋"
 
 
 def render() -> None:
+    if SESSION not in st.session_state and SETUP not in st.session_state:
+        _resume()  # a reloaded page (or a new tab) goes on with the open session
     new_setup = setup_form(res.bank(), st.session_state.get(SETUP))
     if new_setup is not None or SESSION not in st.session_state:
         _start(new_setup or st.session_state.get(SETUP) or PracticeSetup())
@@ -96,6 +107,32 @@ def _start(setup: PracticeSetup) -> None:
         st.session_state[FLASH] = ("error", str(exc))
 
 
+def _resume() -> None:
+    try:
+        history = res.history()
+        record = history.open_session()
+        if record is None:
+            return
+        setup = InterviewSession.setup_of(record)
+        session = InterviewSession(
+            setup,
+            source=res.question_source(),
+            grader=lambda: res.grader_loader().get(),
+            history=history,
+            follow_up_item=res.follow_up_item,
+            resume=record,
+        )
+    except (MockintError, ValueError) as exc:  # a stored setup this version cannot read: start afresh
+        log.warning("could not resume the open session: %s", exc)
+        return
+    st.session_state[SETUP] = setup
+    st.session_state[SESSION] = session
+    st.session_state[REVEALED] = {}
+    _reset_inputs()
+    if session.session_id == record.id:
+        st.toast("Welcome back: your session goes on where you left it.")
+
+
 def _reset_inputs() -> None:
     st.session_state.pop(DRAFT, None)
     st.session_state[EPOCH] = st.session_state.get(EPOCH, 0) + 1
@@ -109,12 +146,31 @@ def _act(action: Callable[[], object]) -> Callable[[], None]:
             action()
         except MockintError as exc:
             st.session_state[FLASH] = ("error", str(exc))
+        st.session_state[SCROLL] = True
         _reset_inputs()
 
     return callback
 
 
+def _scroll_here() -> None:
+    """Where the newest thing is: scroll the page here, once, when an action asked for it."""
+    if not st.session_state.pop(SCROLL, False):
+        return
+    n = st.session_state[SCROLLS] = st.session_state.get(SCROLLS, 0) + 1
+    st.html(
+        f"""<span id="mi-newest-{n}"></span><script>
+for (const ms of [50, 300, 1000]) setTimeout(() => {{
+  const mark = document.getElementById("mi-newest-{n}");
+  if (mark) mark.scrollIntoView({{block: "start", behavior: "instant"}});
+}}, ms);
+</script>""",
+        unsafe_allow_javascript=True,
+    )
+
+
 def _flash() -> None:
+    if FLASH in st.session_state:
+        _scroll_here()
     kind, message = st.session_state.pop(FLASH, (None, None))
     if kind == "error":
         st.error(message, icon="🚫")
@@ -138,6 +194,8 @@ def _header(session: InterviewSession) -> None:
 def _turn(session: InterviewSession, index: int, turn: Turn, *, live: bool) -> None:
     q = turn.question
     stage = turn.stage if live else None
+    if stage is Stage.answering and FLASH not in st.session_state:
+        _scroll_here()
     with st.chat_message("assistant", avatar=COACH):
         st.caption(f"Question {index + 1} · {q.topic.replace('-', ' ')} · {q.difficulty} · {q.type}")
         st.markdown(f"**{md_escape(q.question)}**")
@@ -155,7 +213,15 @@ def _turn(session: InterviewSession, index: int, turn: Turn, *, live: bool) -> N
         return
     if turn.grade is None:
         return
-    _exchange(turn.answer, turn.grade, turn.delivery, expanded=live, title="Score", ref=_main_ref(q))
+    _exchange(
+        turn.answer,
+        turn.grade,
+        turn.delivery,
+        expanded=live,
+        title="Score",
+        ref=_main_ref(q),
+        newest=stage is Stage.follow_up,
+    )
     with st.chat_message("assistant", avatar=COACH):
         st.markdown(f"**Follow-up:** {md_escape(q.follow_up)}")
         if stage is Stage.follow_up:
@@ -173,6 +239,7 @@ def _turn(session: InterviewSession, index: int, turn: Turn, *, live: bool) -> N
             expanded=live,
             title="Follow-up score",
             ref=_follow_up_ref(q),
+            newest=stage is Stage.reviewed,
         )
         if stage is Stage.reviewed:
             _reviewed_actions(session)
@@ -186,17 +253,32 @@ def _follow_up_ref(q: Question) -> dict:
     return {"answer": q.follow_up_answer or q.explanation}
 
 
-def _exchange(answer: str, grade: Grade, delivery: object, *, expanded: bool, title: str, ref: dict) -> None:
+def _exchange(
+    answer: str, grade: Grade, delivery: object, *, expanded: bool, title: str, ref: dict, newest: bool = False
+) -> None:
     with st.chat_message("user", avatar=CANDIDATE):
-        st.markdown(md_escape(answer))
+        _answer_text(answer)
         if delivery is not None:
             delivery_box(delivery)
+    if newest and FLASH not in st.session_state:
+        _scroll_here()
     with st.chat_message("assistant", avatar=COACH):
         if expanded:
             grade_card(grade, title=title, ref=ref)
         else:
             with st.expander(f"Feedback · {grade.score:.1f}/5 ({grade.verdict.value})"):
                 grade_card(grade, title=title, ref=ref)
+
+
+def _answer_text(answer: str) -> None:
+    """The candidate's answer; a long one shows its opening (cut at a word) and the rest on demand."""
+    if len(answer) <= ANSWER_PREVIEW_CHARS:
+        st.markdown(md_escape(answer))
+        return
+    opening = answer[:ANSWER_PREVIEW_CHARS].rsplit(None, 1)[0]
+    st.markdown(md_escape(opening) + " …")
+    with st.expander(f"Show the whole answer ({len(answer.split()):,} words)"):
+        st.markdown(md_escape(answer))
 
 
 def _reveal(session: InterviewSession, key: str) -> None:
@@ -265,7 +347,10 @@ def _submit(
     submit = session.submit_follow_up if follow_up else session.submit_answer
     question = session.current_question()
     with st.chat_message("user", avatar=CANDIDATE):
-        st.markdown(md_escape(text) or "*(empty)*")
+        if text.strip():
+            _answer_text(text)
+        else:
+            st.markdown("*(empty)*")
     with st.chat_message("assistant", avatar=COACH):
         live = st.empty()
 
@@ -302,6 +387,7 @@ def _submit(
                     title="Follow-up score" if follow_up else "Score",
                     ref=_follow_up_ref(question) if follow_up else _main_ref(question),
                 )
+    st.session_state[SCROLL] = True
     st.rerun()
 
 

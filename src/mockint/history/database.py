@@ -22,7 +22,7 @@ from mockint.config import Settings, get_settings, strip_credentials
 from mockint.errors import HistoryError
 from mockint.types.grade import Grade
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 15_000
 
 AttemptKind = Literal["main", "follow-up"]
@@ -65,6 +65,10 @@ _MIGRATIONS: list[str] = [
         updated_at TEXT NOT NULL
     );
     """,
+    # 2: the questions a session has asked, in order, so a reloaded page resumes on the same question.
+    """
+    ALTER TABLE sessions ADD COLUMN asked TEXT NOT NULL DEFAULT '[]';
+    """,
 ]
 assert len(_MIGRATIONS) == SCHEMA_VERSION
 
@@ -79,6 +83,7 @@ class SessionRecord(BaseModel):
     ended_at: datetime | None = None
     mode: str
     filters: dict[str, Any]
+    asked: list[str] = []
 
 
 class AttemptRecord(BaseModel):
@@ -211,6 +216,18 @@ class History:
                 (utc_now().isoformat(), session_id),
             )
 
+    def set_asked(self, session_id: str, question_ids: list[str]) -> None:
+        with self._connect() as conn:
+            conn.execute("UPDATE sessions SET asked = ? WHERE id = ?", (json.dumps(question_ids), session_id))
+
+    def open_session(self) -> SessionRecord | None:
+        """The latest session that has asked something and was not ended: the one a reloaded page resumes."""
+        with self._connect() as conn:
+            row = conn.execute(
+                "SELECT * FROM sessions WHERE ended_at IS NULL AND asked != '[]' ORDER BY started_at DESC, rowid DESC"
+            ).fetchone()
+        return _session(row) if row is not None else None
+
     def session(self, session_id: str) -> SessionRecord:
         with self._connect() as conn:
             row = conn.execute("SELECT * FROM sessions WHERE id = ?", (session_id,)).fetchone()
@@ -338,6 +355,7 @@ def _session(row: sqlite3.Row) -> SessionRecord:
         ended_at=datetime.fromisoformat(row["ended_at"]) if row["ended_at"] else None,
         mode=row["mode"],
         filters=json.loads(row["filters"] or "{}"),
+        asked=json.loads(row["asked"] or "[]"),
     )
 
 

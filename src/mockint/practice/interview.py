@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from mockint.errors import GradingError, MockintError
-from mockint.history.database import History
+from mockint.history.database import History, SessionRecord
 from mockint.history.review import ReviewScheduler
 from mockint.practice.modes import MODE_LABELS, Mode, PracticeSetup, QuestionSource, pick_question
 from mockint.types.grade import Grade, Grader, GradingItem
@@ -115,7 +115,9 @@ class InterviewSession:
         review: ReviewScheduler | None = None,
         follow_up_item: Callable[[Question], GradingItem] = _default_follow_up_item,
         rng: random.Random | None = None,
+        resume: SessionRecord | None = None,
     ) -> None:
+        """A new session, or with `resume` (from `History.open_session`) the open one, where it stood."""
         if setup.mode is Mode.focus and not (setup.focus or "").strip():
             raise InterviewError(
                 "Focus mode needs something to focus on.",
@@ -131,8 +133,45 @@ class InterviewSession:
         self.turns: list[Turn] = []
         self.notice: str | None = None
         self._finished = False
-        self.session_id = history.start_session(setup.mode.value, setup.filters())
-        self._advance()
+        if resume is not None:
+            self.session_id = resume.id
+            self.turns = [turn for qid in resume.asked if (turn := self._restored_turn(qid)) is not None]
+        if not self.turns:
+            self.session_id = history.start_session(setup.mode.value, setup.filters())
+            self._advance()
+
+    @classmethod
+    def setup_of(cls, record: SessionRecord) -> PracticeSetup:
+        """The setup a stored session was started with."""
+        known = {k: v for k, v in record.filters.items() if k in PracticeSetup.model_fields}
+        return PracticeSetup(mode=Mode(record.mode), **known)
+
+    def _restored_turn(self, question_id: str) -> Turn | None:
+        """A question of the resumed session with its graded or skipped attempts; None if the bank lost it."""
+        try:
+            question = self.source.get(question_id)
+        except MockintError:
+            question = None
+        if question is None:
+            return None
+        turn = Turn(question=question)
+        for attempt in self.history.attempts(session_id=self.session_id, question_id=question_id):
+            turn.attempt_ids.append(attempt.id)
+            main = attempt.kind == "main"
+            if attempt.status == "skipped":
+                if main:
+                    turn.skipped = True
+                else:
+                    turn.follow_up_skipped = True
+            elif attempt.status == "graded" and main:
+                turn.answer, turn.grade, turn.reviewed_in_fsrs = attempt.answer, attempt.grade, True
+            elif attempt.status == "graded":
+                turn.follow_up_answer, turn.follow_up_grade = attempt.answer, attempt.grade
+        if turn.skipped or turn.follow_up_skipped or turn.follow_up_grade is not None:
+            turn.stage = Stage.reviewed
+        elif turn.grade is not None:
+            turn.stage = Stage.follow_up
+        return turn
 
     # -- what is being asked ---------------------------------------------------------------
 
@@ -338,6 +377,7 @@ class InterviewSession:
             self._finish()
             return None
         self.turns.append(Turn(question=question))
+        self.history.set_asked(self.session_id, [t.question.id for t in self.turns])
         return question
 
     def _finish(self) -> None:

@@ -79,8 +79,9 @@ def test_validate_flags_near_duplicates(capsys, corpus):
         )
     )
     write_corpus(corpus, entries)
-    code, out, _ = run(capsys, "bank", "validate", "--corpus", str(corpus))
+    code, out, err = run(capsys, "bank", "validate", "--corpus", str(corpus))
     assert code == 1
+    assert "Looking for near-duplicates among 7 questions" in err  # said before the slow part, not after
     assert "near-duplicate" in out and "what-is-dropout ~ dropout-explained" in out
     code, out, _ = run(capsys, "bank", "validate", "--corpus", str(corpus), "--threshold", "0.99")
     assert code == 0 and "0 problems, 0 near-duplicate pairs" in out
@@ -156,3 +157,19 @@ def test_import_of_a_malformed_page_is_one_line(capsys, tmp_path):
     page.write_text("Site\n\n1 questions\nDeep Learning\n\nNo difficulty here\n", encoding="utf-8")
     code, _, err = run(capsys, "bank", "import", str(page), "--corpus", str(tmp_path / "c"))
     assert code == 1 and "line 6:" in err and err.count("\n") == 1
+
+
+@pytest.mark.slow
+def test_search_results_read_at_80_columns_whatever_the_id_length(capsys, tmp_path, monkeypatch):
+    long_id = "how-do-token-embeddings-combine-with-positional-embeddings-in-a"  # 63 characters, as in the bank
+    entries = [_entry(*q) for q in QUESTIONS]
+    entries[0]["id"] = long_id
+    monkeypatch.setenv("MOCKINT_CORPUS_DIR", str(write_corpus(tmp_path / "long-ids", entries)))
+    monkeypatch.setenv("COLUMNS", "80")
+    get_settings.cache_clear()
+    code, out, _ = run(capsys, "search", entries[0]["question"], "-k", "1")
+    assert code == 0 and long_id in out
+    lines = out.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    # The question's opening words stand on one line, not folded into a column a few characters wide.
+    assert any(" ".join(entries[0]["question"].split()[:4]) in line for line in lines)

@@ -63,9 +63,12 @@ def _cosine_matrix(vectors: np.ndarray) -> np.ndarray:
     return mat @ mat.T
 
 
-def check_bank(questions: Sequence[Question], embedder, threshold: float = DEFAULT_THRESHOLD) -> list[NearDuplicate]:
+def check_bank(
+    questions: Sequence[Question], embedder, threshold: float = DEFAULT_THRESHOLD, *, progress: bool = False
+) -> list[NearDuplicate]:
     """Embed each question's `duplicate_text` with `embedder` and return the near-duplicate pairs."""
     if len(questions) < 2:
         return []
-    vectors = embedder.embed([duplicate_text(q) for q in questions])
+    texts = [duplicate_text(q) for q in questions]
+    vectors = embedder.embed(texts, progress=True) if progress else embedder.embed(texts)
     return find_near_duplicates([q.id for q in questions], vectors, threshold)

@@ -234,7 +234,9 @@ def bank_validate_command(
         from mockint.doors.embeddings import shared_local_embedder
 
         limit = DEFAULT_THRESHOLD if threshold is None else threshold
-        pairs = check_bank(report.questions, shared_local_embedder(), limit)
+        # Embedding the whole bank takes a while (35 s on a busy 2-core machine): say so, and show a bar.
+        typer.echo(f"Looking for near-duplicates among {len(report.questions)} questions…", err=True)
+        pairs = check_bank(report.questions, shared_local_embedder(), limit, progress=sys.stderr.isatty())
         for pair in pairs:
             typer.secho(
                 f"near-duplicate ({pair.similarity:.2f} >= {limit:.2f}): {pair.first} ~ {pair.second}",
@@ -306,6 +308,7 @@ def search_command(
 ) -> None:
     """Find questions by meaning (syncs the store first when the bank changed)."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from mockint.store.questions import QuestionStore
@@ -316,14 +319,15 @@ def search_command(
     if not hits:
         typer.echo("No matching questions.")
         return
+    # The id goes under the question, not in a column of its own: ids run to 63 characters, which left
+    # the question 2 characters wide in an 80-column terminal.
     table = Table(title=f"closest to {query!r}")
     table.add_column("score", justify="right", no_wrap=True)
-    table.add_column("id", no_wrap=True)
     table.add_column("question", overflow="fold")
     for hit in hits:
         q = hit.question
-        details = f"[dim]{q.topic} · {q.difficulty.value} · {q.type.value}[/dim]"
-        table.add_row(f"{hit.score:.3f}", q.id, f"{q.question}\n{details}")
+        details = f"[dim]{q.id}\n{q.topic} · {q.difficulty.value} · {q.type.value}[/dim]"
+        table.add_row(f"{hit.score:.3f}", f"{escape(q.question)}\n{details}")
     Console().print(table)
 
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from mockint.doors.bank_files import load_bank
 from mockint.grading.offline.grader import OfflineGrader
-from mockint.text.units import sentence_spans
+from mockint.text.sentences import sentence_spans
 from mockint.types.grade import GradingItem
 
 OFF_TOPIC = "I enjoyed the conference dinner last night; the food was great and the band played until late."

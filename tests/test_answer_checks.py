@@ -7,11 +7,12 @@ from mockint.grading.answer_checks import (
     contradiction_cue,
     copy_reason,
     injection_reason,
-    strip_fillers,
     stuffing_reason,
     trivial_reason,
 )
-from mockint.text.units import clean_reference, pseudo_key_points, sentence_spans
+from mockint.grading.offline.references import clean_reference, pseudo_key_points
+from mockint.text.fillers import strip_fillers
+from mockint.text.sentences import sentence_spans
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,7 @@
 import pytest
 
 from mockint.grading.offline.contrasts import contrast_pairs
-from mockint.text.units import stem
+from mockint.text.stems import stem
 
 
 def _pairs(question: str, rubric: str) -> set[tuple[frozenset[str], frozenset[str]]]:

@@ -6,7 +6,6 @@ from mockint.evals.baselines import (
     TfidfCosineBaseline,
     TokenOverlapBaseline,
     build_baselines,
-    content_words,
     rescale_min_max,
 )
 from mockint.types.grade import GradingItem
@@ -18,10 +17,6 @@ ANSWERS = [
     "I like random forests for tabular data.",
     "",
 ]
-
-
-def test_content_words_drop_stop_words():
-    assert content_words("The dropout is zeroing THE units, isn't it?") == {"dropout", "zeroing", "units", "isn't"}
 
 
 def test_token_overlap_is_reference_recall():

@@ -10,9 +10,9 @@ from mockint.grading.evidence import (
     is_substantive,
     locate,
     normalise,
-    reads_as_keyword_list,
     verify_quote,
 )
+from mockint.text.stuffing import reads_as_keyword_list
 
 ANSWER = (
     "So basically, Gradient  Descent “updates” the WEIGHTS in the direction of the negative gradient —\n"

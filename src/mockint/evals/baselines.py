@@ -6,16 +6,14 @@ in between. That is monotone, so Pearson and Spearman are those of the raw simil
 baselines their best-case calibration for MAE and kappa. A blank answer always scores raw 0.
 """
 
-import re
 from collections.abc import Sequence
 from typing import Protocol
 
 import numpy as np
 
 from mockint.doors.embeddings import Embedder
+from mockint.text.words import content_words
 from mockint.types.grade import SCORE_MAX, GradingItem
-
-_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
 
 class Baseline(Protocol):
@@ -35,12 +33,6 @@ def rescale_min_max(raw: np.ndarray) -> np.ndarray:
     return SCORE_MAX * (raw - low) / (high - low)
 
 
-def content_words(text: str) -> set[str]:
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-    return {w for w in _WORD.findall(text.lower()) if w not in ENGLISH_STOP_WORDS and len(w) > 1}
-
-
 class TokenOverlapBaseline:
     """Recall of the reference answer's content words in the answer."""
 
@@ -49,9 +41,9 @@ class TokenOverlapBaseline:
     def raw_scores(self, items: Sequence[GradingItem], answers: Sequence[str]) -> np.ndarray:
         out = np.zeros(len(answers))
         for i, (item, answer) in enumerate(zip(items, answers, strict=True)):
-            reference = content_words(item.reference_answer)
+            reference = set(content_words(item.reference_answer))
             if reference:
-                out[i] = len(reference & content_words(answer)) / len(reference)
+                out[i] = len(reference & set(content_words(answer))) / len(reference)
         return out
 
 
@@ -66,7 +58,7 @@ class TfidfCosineBaseline:
         if not answers:
             return np.zeros(0)
         references = [item.reference_answer for item in items]
-        vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True)
+        vectorizer = TfidfVectorizer(analyzer=content_words, sublinear_tf=True)
         try:
             vectorizer.fit(list(dict.fromkeys(references)) + list(answers))
         except ValueError:  # nothing but stop words in the whole run

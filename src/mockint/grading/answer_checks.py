@@ -1,76 +1,12 @@
-"""Cues read from the answer's text alone: spoken fillers, non-answers, attempts to steer the grader,
-keyword stuffing, and the negation / opposite-word cues behind contradiction detection. Pure functions."""
+"""Cues read from the answer's text alone: non-answers, attempts to steer the grader, keyword stuffing,
+and the negation / opposite-word cues behind contradiction detection. Pure functions."""
 
 import re
-from dataclasses import dataclass
 
-from mockint.text.units import FUNCTION_WORDS, function_word_ratio, is_content, stem, word_spans, words
-
-# Spoken-style noise that carries no content. Phrases that can be content ("you know the size") are only
-# removed where they stand alone between commas or at a sentence start.
-_FILLERS = re.compile(
-    r"\b(?:u+h+m*|u+m+|e+r+m+|e+r+|a+h+|e+h|h+m+|m+h?m+|mhm)\b[,.]?"
-    r"|(?:^|(?<=[,.;!?]\s)|(?<=[,.;!?]))\s*(?:you know|i mean|okay so|ok so|so basically|so|well|right|yeah|okay|ok)"
-    r"\s*,"
-    r"|(?<=,)\s*(?:you know|i mean)\b\s*,?|,\s*right\s*(?=[,.?!]|$)"
-    r"|\b(?:so basically|basically|literally|actually|kind of like|sort of like)\b,?"
-    r"|,?\s*\blike\s*,"
-    r"|\b[A-Za-z]+-(?=\s)"
-    r"|^\s*so\b,?",
-    re.IGNORECASE | re.MULTILINE,
-)
-_REPEAT = re.compile(r"\b(\w+(?:\s+\w+)?)(?:[\s,]+\1\b)+", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class CleanText:
-    """Text with fillers removed; `origin[i]` is the index in the original of clean character i."""
-
-    text: str
-    origin: tuple[int, ...]
-
-    def span_in_original(self, start: int, end: int) -> tuple[int, int]:
-        if end <= start or not self.origin:
-            return (0, 0)
-        return self.origin[start], self.origin[end - 1] + 1
-
-
-def strip_fillers(text: str) -> CleanText:
-    """Remove fillers, false starts and stutters ("the the"), keeping a map back to the original."""
-    keep = [True] * len(text)
-    for m in _FILLERS.finditer(text):
-        for i in range(m.start(), m.end()):
-            keep[i] = False
-    for m in _REPEAT.finditer(text):
-        first_end = m.start() + len(m.group(1))
-        if any(keep[m.start() : first_end]):
-            for i in range(first_end, m.end()):
-                keep[i] = False
-    out: list[str] = []
-    origin: list[int] = []
-    for i, ch in enumerate(text):
-        if not keep[i]:
-            continue
-        if ch.isspace() and (not out or out[-1].isspace()):
-            continue
-        if ch in ",;" and (not out or out[-1] in ",;" or (out[-1].isspace() and len(out) > 1 and out[-2] in ",;")):
-            continue
-        if ch in ",.;!?" and out and out[-1] == " ":
-            out.pop()
-            origin.pop()
-        out.append(ch)
-        origin.append(i)
-    while out and (out[-1].isspace() or out[-1] == ","):
-        out.pop()
-        origin.pop()
-    start = 0
-    while start < len(out) and (out[start].isspace() or out[start] in ",;."):
-        start += 1
-    clean = "".join(out[start:])
-    if clean[:1].islower():
-        clean = clean[0].upper() + clean[1:]
-    return CleanText(clean, tuple(origin[start:]))
-
+from mockint.text.negations import is_negation
+from mockint.text.stems import stem
+from mockint.text.stuffing import reads_as_keyword_list
+from mockint.text.words import is_content, word_spans, words
 
 _NON_ANSWER_PHRASES = re.compile(
     r"\b(?:i\s+(?:really\s+)?(?:do\s*n[o']?t|dont|have\s+no)\s+(?:know|idea|remember|recall)|no\s+idea|idk|dunno|"
@@ -127,25 +63,9 @@ def injection_reason(text: str) -> str | None:
     return None
 
 
-_LIST_SPLIT = re.compile(r"[,;/|\n]+|\s+-\s+|\s*•\s*")
-
-
 def stuffing_reason(clean: str, question: str) -> str | None:
-    """A bag of keywords with no sentences or relations between them: few function words (real sentences
-    have a third or more), or a list of many short items. Terse notes and formulas are not stuffing, and a
-    list is a fair answer when the question asks to name or list things."""
-    tokens = [t for t in words(clean) if any(c.isalpha() for c in t)]
-    if len(tokens) < 8 or len(tokens) < 0.6 * len(words(clean)) or _ASKS_FOR_LIST.search(question):
-        return None
-    ratio = function_word_ratio(" ".join(tokens))
-    items = [i for i in _LIST_SPLIT.split(clean) if words(i)]
-    listy = len(items) >= 5 and sum(len(words(i)) <= 3 for i in items) >= 0.8 * len(items)
-    # A dump of a language's reserved words / acronyms (SQL clauses, protocol names): most tokens are
-    # upper-case terms (several of which, like BY or FROM, count as function words). An answer typed all in
-    # capitals is shouting, not a dump.
-    terms = sum(t.strip(".,;:()").isupper() and len(t.strip(".,;:()")) > 1 for t in clean.split())
-    term_dump = len(tokens) >= 12 and 0.5 * len(tokens) <= terms < 0.9 * len(tokens)
-    if ratio < 0.05 or (len(tokens) >= 12 and ratio < 0.15) or (listy and ratio < 0.2) or term_dump:
+    """Why the answer is a bag of keywords (see `text.stuffing`), or None."""
+    if reads_as_keyword_list(clean, question):
         return (
             "The answer is a list of keywords without sentences saying how they relate; "
             "keywords alone do not show understanding."
@@ -153,16 +73,6 @@ def stuffing_reason(clean: str, question: str) -> str | None:
     return None
 
 
-_ASKS_FOR_LIST = re.compile(
-    r"\b(?:name|list|state|enumerate|give)\b[^.?]{0,30}\b(?:two|three|four|five|\d+|some|the)\b", re.IGNORECASE
-)
-
-
-_NEGATION_LIST = (
-    "not no never none nothing cannot can't don't doesn't isn't aren't wasn't weren't won't wouldn't "
-    "shouldn't couldn't hasn't haven't hadn't didn't neither nor"
-)
-_NEGATIONS = frozenset(_NEGATION_LIST.split())
 # Opposites that flip a statement's meaning ("used at inference" vs "disabled at inference").
 _OPPOSITE_LIST = [
     ("enabled enable used use applied apply", "disabled disable unused off"),
@@ -205,7 +115,7 @@ def negated(text: str, other: str = "") -> bool:
     count = 0
     for w in _claim_words(text):
         base = w[3:].lstrip("-") if w.startswith("non") else w[2:] if w.startswith("un") else ""
-        count += w in _NEGATIONS or w.endswith("n't") or (len(base) > 3 and stem(base) in other_stems)
+        count += is_negation(w) or (len(base) > 3 and stem(base) in other_stems)
     return count % 2 == 1
 
 
@@ -257,10 +167,6 @@ def contradiction_cue(
     if negation and negation_differs and not opposite and both_ways >= 0.6:
         return "negates it" if negated(evidence, point) else "leaves out the reference's 'not'"
     return None
-
-
-def content_words(text: str) -> list[str]:
-    return [w for w in words(text) if w not in FUNCTION_WORDS]
 
 
 _ABOUT_THE_QUESTION = re.compile(

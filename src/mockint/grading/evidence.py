@@ -21,51 +21,18 @@ import re
 import unicodedata
 from difflib import SequenceMatcher
 
+from mockint.text.negations import is_negated
+from mockint.text.stems import content_stems
+from mockint.text.words import content_words
+
 MIN_CONTENT_WORDS = 3
 FUZZY_MIN_RATIO = 0.9
 # Shorter quotes must match exactly: one changed character is too large a share of them.
 FUZZY_MIN_WORDS = 4
 FUZZY_MAX_WINDOWS = 40
-_STEM_CHARS = 6
 _CLAUSE_BREAK = re.compile(r"[.;:!?]+\s+|,\s+|\s+[-–—]+\s+")
 _ELLIPSIS = re.compile(r"\.{3,}|…|\[\s*\.\.\.\s*\]")
 _TRANSLATE = str.maketrans({"‘": "'", "’": "'", "‚": "'", "“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
-
-# Normalised text splits contractions ("don't" -> "don t"), so their first halves are listed.
-_STOPWORD_TEXT = """a about above after again against all am an and any are as at be because been before being below
-between both but by can could did do does doing down during each few for from further had has have
-having he her here hers him his how i if in into is it its itself just like me more most my no nor not
-now of off on once only or other our ours out over own same she should so some such than that the their
-theirs them then there these they this those through to too under until up very was we were what when
-where which while who whom why will with would you your yours also may might must shall us let lets
-get gets got one ones thing things really basically actually kind sort well yes yeah um uh okay ok
-know sure think guess maybe probably
-don doesn didn isn aren wasn weren won wouldn couldn shouldn re ll ve"""
-STOPWORDS = frozenset(_STOPWORD_TEXT.split())
-NEGATIONS = frozenset(
-    [
-        "not",
-        "no",
-        "never",
-        "none",
-        "nothing",
-        "without",
-        "cannot",
-        "neither",
-        "nor",
-        "don",
-        "doesn",
-        "didn",
-        "isn",
-        "aren",
-        "wasn",
-        "weren",
-        "won",
-        "wouldn",
-        "couldn",
-        "shouldn",
-    ]
-)
 
 
 def normalise_with_map(text: str) -> tuple[str, list[int]]:
@@ -91,30 +58,6 @@ def normalise_with_map(text: str) -> tuple[str, list[int]]:
 
 def normalise(text: str) -> str:
     return normalise_with_map(text)[0]
-
-
-def words(text: str) -> list[str]:
-    normal = normalise(text)
-    return normal.split() if normal else []
-
-
-def stem(word: str) -> str:
-    """A deliberately crude stem: enough to see that 'regularizes' and 'regularization' are one word."""
-    for suffix in ("ing", "ed", "es", "s"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            word = word[: -len(suffix)]
-            break
-    if word.endswith("e") and len(word) >= 4:
-        word = word[:-1]
-    return word[:_STEM_CHARS]
-
-
-def content_words(text: str) -> list[str]:
-    return [w for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
-
-
-def content_stems(text: str) -> set[str]:
-    return {stem(w) for w in content_words(text)}
 
 
 def locate(quote: str, answer: str) -> tuple[int, int] | None:
@@ -173,10 +116,6 @@ def fragments(quote: str) -> list[str]:
     return [part.strip() for part in _ELLIPSIS.split(quote) if part.strip()]
 
 
-def is_negated(text: str) -> bool:
-    return any(w in NEGATIONS for w in words(text))
-
-
 def _adds_to_question(text: str, question: str) -> bool:
     # "No, dropout is not used at inference" uses only the question's words yet answers it.
     return bool(content_stems(text) - content_stems(question)) or (is_negated(text) and not is_negated(question))
@@ -217,15 +156,6 @@ def _clauses(text: str) -> list[str]:
     return [c.strip() for c in _CLAUSE_BREAK.split(text) if c.strip()]
 
 
-def reads_as_keyword_list(answer: str) -> bool:
-    """True for a run of terms with hardly any function words: naming things is not explaining them."""
-    tokens = words(answer)
-    if len(tokens) < 12:
-        return False
-    function_words = sum(w in STOPWORDS for w in tokens)
-    return function_words / len(tokens) < 0.12
-
-
 def has_content(answer: str) -> bool:
     """False for an empty answer or one of only filler words ("um, I don't know")."""
     return bool(content_words(answer))
@@ -234,7 +164,3 @@ def has_content(answer: str) -> bool:
 def adds_nothing_to(answer: str, question: str) -> bool:
     """True when the answer has no content words beyond the question's own (or none at all)."""
     return not _adds_to_question(answer, question)
-
-
-def shares_vocabulary(answer: str, reference: str) -> bool:
-    return bool(content_stems(answer) & content_stems(reference))

@@ -10,8 +10,9 @@
 
 import re
 
-from mockint.grading.answer_checks import injection_reason, strip_fillers, stuffing_reason, trivial_reason
+from mockint.grading.answer_checks import injection_reason, stuffing_reason, trivial_reason
 from mockint.grading.evidence import adds_nothing_to
+from mockint.text.fillers import strip_fillers
 from mockint.types.grade import Coverage, Grade, GradingItem, KeyPointResult, Verdict
 
 # The same ceilings the offline grader applies (grading/offline/grader.py): steering the grader or listing

@@ -30,7 +30,7 @@ The rule
 import re
 from dataclasses import dataclass, field
 
-from mockint.grading.evidence import content_words
+from mockint.text.words import content_words
 from mockint.types.grade import SCORE_MAX, Coverage, Verdict
 
 CREDIT = {Coverage.covered: 1.0, Coverage.partly: 0.5, Coverage.missed: 0.0}

@@ -16,7 +16,7 @@ import re
 
 from pydantic import BaseModel
 
-from mockint.text.units import rarity
+from mockint.text.rarity import rarity
 from mockint.types.question import Question
 
 # rarity() is (7 - zipf) / 5: 0.6 is a Zipf frequency under 4, rarer than ten in a million words —

@@ -12,12 +12,13 @@ explanation expects a fuller answer and one with a one-line answer a shorter one
 """
 
 import itertools
-import re
-from collections import Counter
 from collections.abc import Sequence
 from typing import Literal
 
 from pydantic import BaseModel, computed_field
+
+from mockint.text.fillers import count_fillers
+from mockint.text.words import words
 
 LONG_PAUSE_S = 1.5
 CONVERSATIONAL_WPM = 140
@@ -39,76 +40,6 @@ MIN_WORDS_FOR_PACE = 8
 MIN_SECONDS_FOR_PACE = 3.0
 
 LengthVerdict = Literal["too short", "about right", "too long"]
-
-_TOKEN = re.compile(r"[a-z0-9]+(?:['-][a-z0-9]+)*|[,.;:!?—–-]")
-_CLAUSE_BREAKS = frozenset(",.;:!?—–-")
-_DETERMINERS = frozenset(
-    {
-        "a",
-        "an",
-        "the",
-        "this",
-        "that",
-        "these",
-        "those",
-        "what",
-        "which",
-        "any",
-        "some",
-        "every",
-        "each",
-        "one",
-        "same",
-        "different",
-        "many",
-        "all",
-        "another",
-    }
-)
-# "like" after these is a verb or a comparison ("I like", "would like to", "looks like").
-_LIKE_VERB_BEFORE = frozenset(
-    {
-        "i",
-        "you",
-        "we",
-        "they",
-        "he",
-        "she",
-        "it",
-        "would",
-        "i'd",
-        "we'd",
-        "you'd",
-        "they'd",
-        "don't",
-        "doesn't",
-        "didn't",
-        "do",
-        "does",
-        "did",
-        "to",
-        "look",
-        "looks",
-        "looked",
-        "feel",
-        "feels",
-        "felt",
-        "seem",
-        "seems",
-        "seemed",
-        "sound",
-        "sounds",
-        "something",
-        "things",
-        "more",
-        "much",
-        "just",
-        "not",
-    }
-)
-# "like" right after these usually opens a clause as a filler ("and like the model…").
-_LIKE_FILLER_BEFORE = frozenset({"and", "but", "so", "um", "uh", "erm", "was", "were"})
-_YOU_KNOW_NOT_BEFORE = frozenset({"do", "did", "don't", "didn't", "if", "when", "whether"})
 
 
 class DeliveryInsights(BaseModel):
@@ -142,69 +73,8 @@ class DeliveryInsights(BaseModel):
         return len(self.long_pauses)
 
 
-def _tokens(text: str) -> list[str]:
-    return _TOKEN.findall(text.lower().replace("’", "'"))
-
-
 def count_words(text: str) -> int:
-    return sum(1 for t in _tokens(text) if t not in _CLAUSE_BREAKS)
-
-
-def count_fillers(text: str) -> dict[str, int]:
-    """Filler words and phrases, by a left-to-right scan so "so basically" is not also "basically".
-
-    Heuristics keep the ordinary uses out: "like" is a filler only when set off by a comma, or when it
-    opens a clause ("and like the…", ", like the…"), never after "I/would/looks/just…"; "kind of" and
-    "sort of" are not fillers after a determiner ("what kind of model"); "you know" is not one in "do you
-    know"; "right?" needs its question mark.
-    """
-    tokens = _tokens(text)
-    found: Counter[str] = Counter()
-    i = 0
-    while i < len(tokens):
-        prev = tokens[i - 1] if i else "."
-        word, nxt = tokens[i], tokens[i + 1] if i + 1 < len(tokens) else "."
-        pair = f"{word} {nxt}"
-        if pair == "so basically":
-            found[pair] += 1
-            i += 2
-            continue
-        if pair in ("kind of", "sort of") and prev not in _DETERMINERS:
-            found[pair] += 1
-            i += 2
-            continue
-        if pair == "you know" and prev not in _YOU_KNOW_NOT_BEFORE:
-            found[pair] += 1
-            i += 2
-            continue
-        if pair == "i mean":
-            found["I mean"] += 1
-            i += 2
-            continue
-        if re.fullmatch(r"u+m+|h*m{2,}", word):
-            found["um"] += 1
-        elif re.fullmatch(r"u+h+|a+h+", word):
-            found["uh"] += 1
-        elif re.fullmatch(r"e+r+m+|e+r{2,}", word):
-            found["erm"] += 1
-        elif word in ("basically", "actually"):
-            found[word] += 1
-        elif word == "right" and nxt == "?":
-            found["right?"] += 1
-        elif word == "like" and _like_is_filler(prev, nxt):
-            found["like"] += 1
-        i += 1
-    return dict(found.most_common())
-
-
-def _like_is_filler(prev: str, nxt: str) -> bool:
-    if prev in _LIKE_VERB_BEFORE:
-        return False
-    if nxt == ",":
-        return True
-    if prev in _CLAUSE_BREAKS:  # ", like a hash map" compares; ", like the loss goes…" fills
-        return nxt not in {"a", "an"}
-    return prev in _LIKE_FILLER_BEFORE
+    return len(words(text))
 
 
 def expected_answer_words(reference_answer: str, explanation: str = "", difficulty: str | None = None) -> int:

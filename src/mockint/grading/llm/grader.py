@@ -28,16 +28,11 @@ from mockint.doors.llm import OUTPUT_MODES, LLMClient, LLMReply
 from mockint.doors.prompts import Prompt, load_prompt
 from mockint.doors.tokens import count_messages, count_tokens, is_exact, trim_to_tokens
 from mockint.errors import GradingError, LLMResponseError
-from mockint.grading.evidence import (
-    adds_nothing_to,
-    has_content,
-    reads_as_keyword_list,
-    shares_vocabulary,
-    verify_quote,
-)
+from mockint.grading.evidence import adds_nothing_to, has_content, is_relevant, verify_quote
 from mockint.grading.guard import feedback_from_key_points, guard_grade
 from mockint.grading.llm.reply import GRADE_REPLY_SCHEMA, GradeReply, ReplyError, StreamedField, parse_reply
 from mockint.grading.scoring import CREDIT, PointVerdict, ScoreResult, ScoringInput, derive_key_points, score_answer
+from mockint.text.stuffing import reads_as_keyword_list
 from mockint.types.grade import (
     Coverage,
     Dimensions,
@@ -281,10 +276,10 @@ def _grade_from_reply(
             f"{dropped} misconception(s) the model reported were ignored: their quotes are not in your answer."
         )
 
-    keyword_list = reads_as_keyword_list(answer)
+    keyword_list = reads_as_keyword_list(answer, item.question)
     if keyword_list:
         notes.append("Your answer reads as a list of terms; each point earned at most partial credit.")
-    on_topic = reply.on_topic and shares_vocabulary(answer, f"{item.question}\n{item.reference_text}")
+    on_topic = reply.on_topic and is_relevant(answer, f"{item.question}\n{item.reference_text}")
     opinion = {name: getattr(reply.dimensions, name).score for name in ("depth", "communication")}
     result = score_answer(
         ScoringInput(

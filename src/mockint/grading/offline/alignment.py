@@ -12,7 +12,8 @@ from functools import cached_property
 
 import numpy as np
 
-from mockint.text.units import rarity, stem
+from mockint.text.rarity import rarity
+from mockint.text.stems import stem
 
 QUESTION_WORD_WEIGHT = 0.1
 

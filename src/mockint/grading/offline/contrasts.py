@@ -7,7 +7,8 @@ use the same words. Pure text."""
 import re
 from itertools import combinations, pairwise
 
-from mockint.text.units import is_content, stem, words
+from mockint.text.stems import stem
+from mockint.text.words import is_content, words
 
 Contrast = tuple[frozenset[str], frozenset[str]]
 

@@ -22,7 +22,8 @@ from mockint.grading.offline.alignment import (
     weighted_mean,
 )
 from mockint.grading.offline.contrasts import Contrast
-from mockint.text.units import is_content, stem, words
+from mockint.text.stems import stem
+from mockint.text.words import is_content, words
 
 Span = tuple[int, int]
 

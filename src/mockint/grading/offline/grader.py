@@ -38,14 +38,7 @@ import numpy as np
 
 from mockint.doors.embeddings import LOCAL_MODEL_NAME, TokenEmbeddings, shared_local_embedder
 from mockint.errors import GradingError
-from mockint.grading.answer_checks import (
-    CleanText,
-    copy_reason,
-    injection_reason,
-    strip_fillers,
-    stuffing_reason,
-    trivial_reason,
-)
+from mockint.grading.answer_checks import copy_reason, injection_reason, stuffing_reason, trivial_reason
 from mockint.grading.offline.alignment import WordVectors, concat, empty_words, merge_word_pieces, pooled
 from mockint.grading.offline.calibration import Calibration, load_calibration
 from mockint.grading.offline.contrasts import contrast_pairs
@@ -61,7 +54,11 @@ from mockint.grading.offline.features import (
     with_question_baseline,
 )
 from mockint.grading.offline.feedback import Findings, dimensions_for, feedback_text, model_answer_text, verdict_for
-from mockint.text.units import clause_spans, clean_reference, is_content, pseudo_key_points, sentence_spans, stem, words
+from mockint.grading.offline.references import clean_reference, pseudo_key_points
+from mockint.text.fillers import CleanText, strip_fillers
+from mockint.text.sentences import clause_spans, sentence_spans
+from mockint.text.stems import content_stems
+from mockint.text.words import words
 from mockint.types.grade import Coverage, Grade, GraderInfo, GradingItem, KeyPointResult
 
 MAX_ANSWER_SENTENCES = 40
@@ -137,7 +134,7 @@ def _prepared_from(
     target = ref_words if pseudo else concat([ref_words, *point_words])
     ends = np.cumsum([len(ref_words), *(len(p) for p in point_words)]).tolist()
     prepared = PreparedItem(
-        question_stems=frozenset(stem(w) for w in words(item.question) if is_content(w)),
+        question_stems=content_stems(item.question),
         question_vec=pooled(question.vectors, question.rarity),
         reference=target,
         rubric=concat([ref_words, *point_words, expl_words]),

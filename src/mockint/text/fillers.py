@@ -1,0 +1,179 @@
+"""Spoken fillers ("um", "so basically", "you know,") and disfluencies (stutters, false starts): the one
+detector behind both the delivery insights (which count fillers) and the graders (which grade the answer
+without them). Pure text, spans index the original."""
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from mockint.text.words import WORD_PATTERN, normal_word
+
+_TOKEN = re.compile(rf"{WORD_PATTERN}|[,.;:!?—–-]")
+_PUNCTUATION = frozenset(",.;:!?—–-")
+# Where a clause starts: after these marks (or at the start) a lone "so," or "well," opens it as a filler.
+_CLAUSE_START = frozenset(",.;!?")
+_HESITATIONS = (
+    (re.compile(r"u+h*m+|h+m+|m+h?m+"), "um"),
+    (re.compile(r"u+h+|a+h+|e+h"), "uh"),
+    (re.compile(r"e+r+m*"), "erm"),
+)
+_FILLER_WORDS = frozenset({"basically", "actually", "literally"})
+# Discourse openers: fillers only at the start of a clause and set off by a comma ("Well, ...", ", right,").
+_OPENERS = frozenset({"so", "well", "right", "yeah", "okay", "ok"})
+# "kind of" / "sort of" after these is a noun phrase ("what kind of model"), not a hedge.
+_DETERMINER_LIST = "a an the this that these those what which any some every each one same different many all another"
+_DETERMINERS = frozenset(_DETERMINER_LIST.split())
+# "like" after these is a verb or a comparison ("I like", "would like to", "looks like").
+_LIKE_VERB_BEFORE_LIST = """i you we they he she it would i'd we'd you'd they'd don't doesn't didn't do does did to
+    look looks looked feel feels felt seem seems seemed sound sounds something things more much just not"""
+_LIKE_VERB_BEFORE = frozenset(_LIKE_VERB_BEFORE_LIST.split())
+# "like" right after these usually opens a clause as a filler ("and like the model…"); after a comma it is
+# as often "for example" (", like Redis,") and counts only set off by a second comma.
+_LIKE_FILLER_BEFORE = frozenset({"and", "but", "so", "um", "uh", "erm"})
+# "you know" after these is a question or a condition ("do you know", "if you know").
+_YOU_KNOW_NOT_BEFORE = frozenset({"do", "did", "don't", "didn't", "if", "when", "whether"})
+# A word cut off and restarted ("dis- disables") and a stutter ("the the").
+_FALSE_START = re.compile(r"\b[^\W\d_]+-(?=\s)")
+_REPEAT = re.compile(r"\b(\w+(?:\s+\w+)?)(?:[\s,]+\1\b)+", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Filler:
+    kind: str
+    start: int
+    end: int
+
+
+def find_fillers(text: str) -> list[Filler]:
+    """Fillers left to right, so "so basically" is not also "basically". Ordinary uses stay out: "like" is
+    a filler when followed by a comma or opening a clause ("and like the…"), never after
+    "I/would/looks/just…"; "kind of"/"sort of" not after a determiner; "you know"/"I mean" only set off by
+    commas; "right" as a tag ("right?", ", right."); "so", "well", "okay"... opening a clause with a comma,
+    and "so" opening the answer or a line."""
+    tokens = [(normal_word(m.group()), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+    words = [t for t, _, _ in tokens]
+    found: list[Filler] = []
+    i = 0
+    while i < len(tokens):
+        word, start, _ = tokens[i]
+        prev = words[i - 1] if i else "."
+        nxt, after = (words[i + k] if i + k < len(words) else "." for k in (1, 2))
+        gap = text[tokens[i - 1][2] if i else 0 : start]
+        kind, width = _filler_at(word, prev, nxt, after, line_start=i == 0 or "\n" in gap)
+        if kind:
+            found.append(Filler(kind, start, tokens[i + width - 1][2]))
+            i += width
+        else:
+            i += 1
+    return found
+
+
+def _filler_at(word: str, prev: str, nxt: str, after: str, *, line_start: bool) -> tuple[str | None, int]:
+    """(kind, tokens taken) of a filler starting at `word`, or (None, 0)."""
+    pair = f"{word} {nxt}"
+    clause_start = prev in _CLAUSE_START or line_start
+    if word in _PUNCTUATION:
+        return None, 0
+    if pair == "so basically":
+        return pair, 2
+    if pair in ("kind of", "sort of") and prev not in _DETERMINERS:
+        return pair, 3 if after == "like" else 2
+    set_off = prev == "," or (clause_start and after == ",")
+    if pair in ("you know", "i mean") and prev not in _YOU_KNOW_NOT_BEFORE and set_off:
+        return ("I mean" if word == "i" else pair), 2
+    if pair in ("okay so", "ok so") and clause_start and after == ",":
+        return pair, 2
+    for pattern, kind in _HESITATIONS:
+        if pattern.fullmatch(word):
+            return kind, 1
+    if word in _FILLER_WORDS:
+        return word, 1
+    if word == "right" and (nxt == "?" or (prev == "," and nxt in ".,?!")):
+        return "right?", 1
+    if word in _OPENERS and clause_start and nxt == ",":
+        return word, 1
+    if word == "so" and line_start:
+        return word, 1
+    if word == "like" and _like_is_filler(prev, nxt):
+        return word, 1
+    return None, 0
+
+
+def _like_is_filler(prev: str, nxt: str) -> bool:
+    if prev in _LIKE_VERB_BEFORE:
+        return False
+    if nxt == ",":
+        return True
+    return prev in _LIKE_FILLER_BEFORE
+
+
+def count_fillers(text: str) -> dict[str, int]:
+    """Fillers by kind, most frequent first."""
+    return dict(Counter(f.kind for f in find_fillers(text)).most_common())
+
+
+@dataclass(frozen=True)
+class CleanText:
+    """Text with fillers removed; `origin[i]` is the index in the original of clean character i."""
+
+    text: str
+    origin: tuple[int, ...]
+
+    def span_in_original(self, start: int, end: int) -> tuple[int, int]:
+        if end <= start or not self.origin:
+            return (0, 0)
+        return self.origin[start], self.origin[end - 1] + 1
+
+
+def _removed_span(text: str, filler: Filler) -> tuple[int, int]:
+    """A filler with the comma that sets it off: "Um," goes with its comma, ", like," whole, and a tag
+    ", right" with the comma before it."""
+    start, end = filler.start, filler.end
+    comma_before = re.search(r",\s*$", text[:start])
+    comma_after = re.match(r"\s*,", text[end:])
+    if filler.kind == "right?":
+        return (comma_before.start() if comma_before else start), end
+    if comma_after:
+        end += comma_after.end()
+        if comma_before and filler.kind == "like":
+            start = comma_before.start()
+    return start, end
+
+
+def strip_fillers(text: str) -> CleanText:
+    """Remove fillers, false starts and stutters ("the the"), keeping a map back to the original."""
+    keep = [True] * len(text)
+    spans = [_removed_span(text, f) for f in find_fillers(text)]
+    spans += [m.span() for m in _FALSE_START.finditer(text)]
+    for start, end in spans:
+        for i in range(start, end):
+            keep[i] = False
+    for m in _REPEAT.finditer(text):
+        first_end = m.start() + len(m.group(1))
+        if any(keep[m.start() : first_end]):
+            for i in range(first_end, m.end()):
+                keep[i] = False
+    out: list[str] = []
+    origin: list[int] = []
+    for i, ch in enumerate(text):
+        if not keep[i]:
+            continue
+        if ch.isspace() and (not out or out[-1].isspace()):
+            continue
+        if ch in ",;" and (not out or out[-1] in ",;" or (out[-1].isspace() and len(out) > 1 and out[-2] in ",;")):
+            continue
+        if ch in ",.;!?" and out and out[-1] == " ":
+            out.pop()
+            origin.pop()
+        out.append(ch)
+        origin.append(i)
+    while out and (out[-1].isspace() or out[-1] == ","):
+        out.pop()
+        origin.pop()
+    start = 0
+    while start < len(out) and (out[start].isspace() or out[start] in ",;."):
+        start += 1
+    clean = "".join(out[start:])
+    if clean[:1].islower():
+        clean = clean[0].upper() + clean[1:]
+    return CleanText(clean, tuple(origin[start:]))

@@ -1,0 +1,59 @@
+"""Sentences and clauses as character spans of the original text. Pure, no I/O."""
+
+import re
+
+from mockint.text.words import word_spans, words
+
+Span = tuple[int, int]
+
+_ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "approx.", "cf.", "resp.", "fig.", "eq.", "no.")
+_SENTENCE_END = re.compile(r"(?:^|\n)\s*(?:[-*•●○▪◦]|\d+[.)]|[a-z][.)])\s+|[.!?;]+(?=\s)|\n+")
+_CLAUSE_BREAK = re.compile(
+    r",\s+(?=(?:and|but|while|whereas|because|so|which|since|although|though|whereas|then|thus|hence)\b)"
+    r"|\s+(?=(?:but|whereas|while|because|although|though|so\s+that|which)\s)|:\s+|\s+[-–—]\s+",
+    re.IGNORECASE,
+)
+
+
+def _split(text: str, pattern: re.Pattern, start: int, end: int) -> list[Span]:
+    spans, cursor = [], start
+    chunk = text[start:end]
+    for m in pattern.finditer(chunk):
+        piece_end = start + m.start()
+        if any(chunk[: m.start() + 1].lower().endswith(a) for a in _ABBREVIATIONS):
+            continue
+        if m.group().startswith((".", "!", "?", ";")):
+            piece_end = start + m.end()
+        spans.append((cursor, piece_end))
+        cursor = start + m.end()
+    spans.append((cursor, end))
+    return [_trim(text, s, e) for s, e in spans if text[s:e].strip()]
+
+
+def _trim(text: str, start: int, end: int) -> Span:
+    while start < end and text[start] in " \t\r\n,":
+        start += 1
+    while end > start and text[end - 1] in " \t\r\n,":
+        end -= 1
+    return start, end
+
+
+def sentence_spans(text: str, max_words: int = 60) -> list[Span]:
+    """Sentences (and list items) as character spans; over-long ones are cut at clause breaks, then at
+    every `max_words` words, so no piece overflows the embedding model's window."""
+    result = []
+    for s, e in _split(text, _SENTENCE_END, 0, len(text)):
+        if len(words(text[s:e])) <= max_words:
+            result.append((s, e))
+            continue
+        for cs, ce in _split(text, _CLAUSE_BREAK, s, e):
+            spans = word_spans(text[cs:ce])
+            for i in range(0, len(spans), max_words):
+                group = spans[i : i + max_words]
+                result.append((cs + group[0][1], cs + group[-1][2]))
+    return [s for s in result if words(text[s[0] : s[1]])]
+
+
+def clause_spans(text: str, sentence: Span) -> list[Span]:
+    """Clauses of one sentence: the unit a key point's evidence is quoted from."""
+    return [s for s in _split(text, _CLAUSE_BREAK, *sentence) if words(text[s[0] : s[1]])]

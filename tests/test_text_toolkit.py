@@ -1,0 +1,92 @@
+"""The text toolkit every grader, check and insight shares: words, stems, stop words, negations, fillers,
+keyword stuffing. Pure, no model."""
+
+import pytest
+
+from mockint.grading.answer_checks import stuffing_reason
+from mockint.text.fillers import count_fillers, find_fillers, strip_fillers
+from mockint.text.negations import is_negated, is_negation
+from mockint.text.stems import content_stems, stem
+from mockint.text.stuffing import reads_as_keyword_list
+from mockint.text.words import content_words, is_content, word_spans, words
+
+
+def test_words_keep_technical_terms_contractions_and_unicode():
+    assert words("Don’t use top-k with C++ or snake_case in a naïve model's 'layers'.") == [
+        "don't",
+        "use",
+        "top-k",
+        "with",
+        "c++",
+        "or",
+        "snake_case",
+        "in",
+        "a",
+        "naïve",
+        "model's",
+        "layers",
+    ]
+
+
+def test_word_spans_index_the_original_text():
+    text = "Um, it’s LIFO."
+    assert [text[s:e] for _, s, e in word_spans(text)] == ["Um", "it’s", "LIFO"]
+
+
+def test_stop_words_and_vague_words_are_not_content():
+    assert content_words("I think it is basically the one thing that regularises weights") == ["regularises", "weights"]
+    assert not is_content("isn't") and is_content("dropout")
+
+
+def test_stems_join_inflections_of_one_word():
+    assert stem("layers") == stem("layer")
+    assert stem("regularizes") == stem("regularization") == stem("regularize")
+    assert stem("Overfitting") == stem("overfit")
+    assert content_stems("The layers overfit") == {stem("layer"), stem("overfit")}
+
+
+@pytest.mark.parametrize("word", ["not", "never", "without", "cannot", "don't", "mustn't", "nor"])
+def test_negations(word):
+    assert is_negation(word)
+
+
+def test_negated_text():
+    assert is_negated("It is not used at inference") and is_negated("It isn’t used")
+    assert not is_negated("It is used at inference")
+
+
+SPOKEN = [
+    "Um, so basically, dropout is, like, a regularizer where you, you know, randomly drop units during uh training.",
+    "So like the gradients vanish, and like, nobody notices, right?",
+    "Well, it is kind of slow. Okay so, erm, I mean, the cache helps, right, and mhm it works.",
+]
+
+
+@pytest.mark.parametrize("text", SPOKEN)
+def test_grading_removes_exactly_the_fillers_delivery_counts(text):
+    """One detector: after strip_fillers, nothing is left that count_fillers would count."""
+    assert sum(count_fillers(text).values()) >= 3
+    assert count_fillers(strip_fillers(text).text) == {}
+
+
+def test_filler_spans_index_the_original_text():
+    text = "The model, um, overfits, you know, badly."
+    assert [(f.kind, text[f.start : f.end]) for f in find_fillers(text)] == [("um", "um"), ("you know", "you know")]
+
+
+@pytest.mark.parametrize(
+    ("answer", "question", "stuffed"),
+    [
+        ("dropout, regularization, overfitting, ensemble, neurons, units, inference, scaling, noise", "", True),
+        ("SELECT FROM WHERE GROUP BY HAVING ORDER BY JOIN ON INDEX PRIMARY KEY table rows", "What does SQL do?", True),
+        ("Dropout zeroes random units during training so the network cannot rely on any one of them.", "", False),
+        (
+            "accuracy, precision, recall, F1 score, AUC, log loss, MCC, PR AUC",
+            "Name five classification metrics.",
+            False,
+        ),
+    ],
+)
+def test_one_keyword_stuffing_detector(answer, question, stuffed):
+    assert reads_as_keyword_list(answer, question) is stuffed
+    assert (stuffing_reason(answer, question) is not None) is stuffed

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from mockint.doors.bank_files import Bank, BankValidationError, dump_questions, load_bank, stats, validate_corpus
 from mockint.errors import BankError
-from mockint.types.question import Question
+from mockint.types.question import Question, QuestionFilter
 
 
 def _question(**overrides) -> dict:
@@ -176,3 +176,15 @@ def test_dump_is_block_style_in_schema_order():
     assert "follow_up_answer" not in text  # unset optional fields are left out
     assert "  key_points:\n  - Zeroes activations with probability p.\n" in text
     assert "  tags: [regularisation]\n" in text
+
+
+def test_question_filter_matches_every_set_field_and_ignores_empty_ones():
+    questions = load_bank().questions
+    q = questions[0]
+    assert QuestionFilter().pool(questions) == questions
+    assert QuestionFilter(topic="", difficulty=None).matches(q)
+    assert QuestionFilter(topic=q.topic, difficulty=q.difficulty.value, type=q.type.value).matches(q)
+    other = next(t for t in {x.topic for x in questions} if t != q.topic)
+    assert not QuestionFilter(topic=other).matches(q)
+    picked = QuestionFilter(topic=q.topic).pool(questions, exclude_ids={q.id})
+    assert picked and q not in picked and all(x.topic == q.topic for x in picked)

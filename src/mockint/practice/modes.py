@@ -16,7 +16,7 @@ from mockint.errors import MockintError
 from mockint.history.database import History, utc_now
 from mockint.history.progress import weak_questions, weakest_topics
 from mockint.history.review import ReviewScheduler
-from mockint.types.question import Question
+from mockint.types.question import Question, QuestionFilter
 
 
 class Mode(StrEnum):
@@ -41,6 +41,9 @@ class PracticeSetup(BaseModel):
     type: str | None = None
     focus: str | None = None
     length: int = Field(default=5, ge=1, le=50)
+
+    def question_filter(self) -> QuestionFilter:
+        return QuestionFilter(topic=self.topic, difficulty=self.difficulty, type=self.type)
 
     def filters(self) -> dict[str, Any]:
         return {
@@ -99,7 +102,7 @@ def pick_question(
     def first_known(ids: list[str]) -> Question | None:
         for qid in ids:
             q = _lookup(source, qid) if qid not in asked else None
-            if q is not None and _matches(setup, q):
+            if q is not None and setup.question_filter().matches(q):
                 return q
         return None
 
@@ -123,14 +126,6 @@ def pick_question(
             return Pick(question)
         return Pick(sample(), "No weak spots yet: these questions come from the whole bank. Keep practising!")
     return Pick(sample())
-
-
-def _matches(setup: PracticeSetup, q: Question) -> bool:
-    return (
-        (not setup.topic or q.topic == setup.topic)
-        and (not setup.difficulty or q.difficulty == setup.difficulty)
-        and (not setup.type or q.type == setup.type)
-    )
 
 
 def _lookup(source: QuestionSource, question_id: str) -> Question | None:

@@ -20,7 +20,7 @@ from mockint.doors.bank_files import FIND_IDS_HINT, Bank, load_bank
 from mockint.doors.chroma import StoreUnreachableError, VectorCollection, VectorDB, where_clause
 from mockint.doors.embeddings import Embedder, OpenAIEmbedder, shared_local_embedder
 from mockint.errors import BankError, ConfigError, StoreError
-from mockint.types.question import Difficulty, Question, QuestionType
+from mockint.types.question import Difficulty, Question, QuestionFilter, QuestionType
 
 log = logging.getLogger(__name__)
 
@@ -249,14 +249,7 @@ class QuestionStore:
         rng = rng or random.Random()
         self._where(topic, difficulty, type, None)
         excluded = set(exclude_ids)
-        candidates = [
-            q
-            for q in self.bank.questions
-            if q.id not in excluded
-            and (topic is None or q.topic == topic)
-            and (difficulty is None or q.difficulty == difficulty)
-            and (type is None or q.type == type)
-        ]
+        candidates = QuestionFilter(topic=topic, difficulty=difficulty, type=type).pool(self.bank.questions, excluded)
         if not candidates:
             return None
         if not focus or not focus.strip():

@@ -1,8 +1,9 @@
-"""The question-bank schema: one typed Question per bank entry."""
+"""The question-bank schema: one typed Question per bank entry, and the filter a session picks questions by."""
 
 import hashlib
 import json
 import re
+from collections.abc import Collection, Iterable
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -93,3 +94,23 @@ class Question(BaseModel):
         """What is embedded for search: the question, its answer and its rubric."""
         parts = [self.question, self.answer, *self.key_points]
         return "\n".join(parts)
+
+
+class QuestionFilter(BaseModel):
+    """Which questions a practice session draws from: by topic, difficulty and type. A field left empty
+    (None or "") does not filter."""
+
+    topic: str | None = None
+    difficulty: str | None = None
+    type: str | None = None
+
+    def matches(self, question: Question) -> bool:
+        return (
+            (not self.topic or question.topic == self.topic)
+            and (not self.difficulty or question.difficulty == self.difficulty)
+            and (not self.type or question.type == self.type)
+        )
+
+    def pool(self, questions: Iterable[Question], exclude_ids: Collection[str] = ()) -> list[Question]:
+        """The questions that pass, without those in `exclude_ids`."""
+        return [q for q in questions if q.id not in exclude_ids and self.matches(q)]

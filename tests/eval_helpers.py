@@ -3,6 +3,7 @@
 import threading
 
 from mockint.errors import GradingError
+from mockint.grading.grader import Grader
 from mockint.types.grade import Dimensions, DimensionScore, Grade, GraderInfo, GradingItem, Verdict
 
 
@@ -31,7 +32,7 @@ def make_grade(
     )
 
 
-class ScriptedGrader:
+class ScriptedGrader(Grader):
     """Scores an answer by its length (capped at 5) unless scripted; answers containing FAIL raise."""
 
     def __init__(self, name: str = "scripted:v1", scores: dict[str, float] | None = None, **grade_kwargs) -> None:
@@ -41,7 +42,7 @@ class ScriptedGrader:
         self.calls = 0
         self._lock = threading.Lock()
 
-    def grade(self, item: GradingItem, answer: str) -> Grade:
+    def grade(self, item: GradingItem, answer: str, on_feedback=None) -> Grade:
         with self._lock:
             self.calls += 1
         if "FAIL" in answer:

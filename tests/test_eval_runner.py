@@ -100,7 +100,7 @@ def test_ctrl_c_drops_queued_answers(monkeypatch):
     many = [case(f"c{i}", f"answer {i}", 3) for i in range(50)]
 
     class InterruptedGrader(ScriptedGrader):
-        def grade(self, item, answer):
+        def grade(self, item, answer, on_feedback=None):
             first = self.calls == 0
             result = super().grade(item, answer)
             if first:
@@ -119,21 +119,17 @@ def test_ctrl_c_drops_queued_answers(monkeypatch):
         release.set()
 
 
-def test_a_grader_with_grade_many_is_called_in_chunks_and_keeps_case_order():
+def test_a_grader_that_batches_is_called_in_chunks_and_keeps_case_order():
     class Batching(ScriptedGrader):
+        batches = True
+
         def __init__(self) -> None:
             super().__init__(scores=SCORES)
             self.chunks: list[int] = []
 
         def grade_many(self, items, answers):
             self.chunks.append(len(answers))
-            out = []
-            for item, answer in zip(items, answers, strict=True):
-                try:
-                    out.append(self.grade(item, answer))
-                except Exception as exc:
-                    out.append(exc)
-            return out
+            return super().grade_many(items, answers)
 
     grader = Batching()
     result = GradingEval(CASES, concurrency=2, progress=False, chunk_size=3)(grader)

@@ -67,7 +67,7 @@ def test_concurrent_writers_of_one_key_leave_one_whole_entry(tmp_path):
     barrier = threading.Barrier(8)
 
     class SlowGrader(ScriptedGrader):
-        def grade(self, item, answer):
+        def grade(self, item, answer, on_feedback=None):
             barrier.wait()  # all eight miss, then all eight write the same entry at once
             return make_grade(3.0)
 

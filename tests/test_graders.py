@@ -8,6 +8,7 @@ from mockint.config import Settings
 from mockint.doors.llm import LLMClient
 from mockint.errors import ConfigError, GradingError, LLMResponseError, LLMUnavailableError
 from mockint.grading.factory import FallbackGrader, build_grader
+from mockint.grading.grader import Grader
 from mockint.grading.llm.grader import LLMGrader
 from mockint.types.grade import Dimensions, DimensionScore, Grade, GraderInfo, GradingItem, Verdict
 from scripted_openai import Reply, ScriptedOpenAIServer
@@ -20,14 +21,14 @@ ITEM = GradingItem(
 ANSWER = "Dropout randomly turns off units while the network trains."
 
 
-class ScriptedGrader:
+class ScriptedGrader(Grader):
     name = "scripted-offline"
 
     def __init__(self, fail: Exception | None = None) -> None:
         self.fail = fail
         self.calls = 0
 
-    def grade(self, item: GradingItem, answer: str) -> Grade:
+    def grade(self, item: GradingItem, answer: str, on_feedback=None) -> Grade:
         self.calls += 1
         if self.fail:
             raise self.fail
@@ -139,3 +140,30 @@ def test_unreachable_llm_falls_back_to_the_real_offline_grader(server):
     assert "could not be reached" in grade.grader.fallback_reason and "HTTP 502" in grade.grader.fallback_reason
     assert 0 <= grade.score <= 5 and grade.feedback
     assert build_grader(settings, kind="offline").name == grader.fallback.name
+
+
+def test_a_grader_without_its_own_grade_many_gets_the_default_loop():
+    answers = [ANSWER, "FAIL here", "Another answer."]
+
+    class OneAtATime(ScriptedGrader):
+        def __init__(self) -> None:
+            super().__init__()
+            self.seen: list[str] = []
+
+        def grade(self, item: GradingItem, answer: str, on_feedback=None) -> Grade:
+            self.seen.append(answer)
+            if answer.startswith("FAIL"):
+                raise GradingError("scripted failure")
+            return super().grade(item, answer)
+
+    grader = OneAtATime()
+    results = grader.grade_many([ITEM] * 3, answers)
+    assert grader.seen == answers and grader.calls == 2
+    assert isinstance(results[1], GradingError)
+    assert [r.score for r in (results[0], results[2])] == [3, 3]
+    assert not grader.batches and not grader.streams_feedback
+
+
+def test_the_fallback_grader_streams_when_its_primary_does(server):
+    assert FallbackGrader(llm_grader(server), ScriptedGrader()).streams_feedback
+    assert not FallbackGrader(ScriptedGrader(), ScriptedGrader()).streams_feedback

@@ -6,6 +6,7 @@ import pytest
 import mockint.practice.modes as practice_modes
 from mockint.doors.bank_files import load_bank
 from mockint.errors import GradingError, LLMUnavailableError
+from mockint.grading.grader import Grader
 from mockint.history.database import History
 from mockint.history.review import ReviewScheduler
 from mockint.practice.interview import (
@@ -27,6 +28,7 @@ from mockint.types.grade import (
     KeyPointResult,
     Verdict,
 )
+from mockint.types.question import QuestionFilter
 
 
 class BankSource:
@@ -39,18 +41,11 @@ class BankSource:
         return self.bank.get(question_id)
 
     def sample_next(self, *, exclude_ids, topic, difficulty, type, focus, rng):
-        pool = [
-            q
-            for q in self.bank.questions
-            if q.id not in exclude_ids
-            and (not topic or q.topic == topic)
-            and (not difficulty or q.difficulty == difficulty)
-            and (not type or q.type == type)
-        ]
+        pool = QuestionFilter(topic=topic, difficulty=difficulty, type=type).pool(self.bank.questions, exclude_ids)
         return rng.choice(pool) if pool else None
 
 
-class LengthGrader:
+class LengthGrader(Grader):
     """Scores by answer length, so tests control the score; records what it was asked."""
 
     name = "length"
@@ -59,7 +54,7 @@ class LengthGrader:
         self.fail = fail
         self.calls: list[tuple[GradingItem, str]] = []
 
-    def grade(self, item: GradingItem, answer: str) -> Grade:
+    def grade(self, item: GradingItem, answer: str, on_feedback=None) -> Grade:
         self.calls.append((item, answer))
         if self.fail:
             raise self.fail

@@ -20,9 +20,10 @@ import streamlit as st
 from mockint.config import Settings, get_settings
 from mockint.doors.bank_files import Bank, load_bank
 from mockint.errors import MockintError
+from mockint.grading.grader import Grader
 from mockint.history.database import History
-from mockint.types.grade import Grader, GradingItem
-from mockint.types.question import Question
+from mockint.types.grade import GradingItem
+from mockint.types.question import Question, QuestionFilter
 
 if TYPE_CHECKING:
     from mockint.store.questions import QuestionStore
@@ -199,14 +200,7 @@ class AppQuestionSource:
                 exclude_ids=exclude_ids, topic=topic, difficulty=difficulty, type=type, focus=focus, rng=rng
             )
         rng = rng or random.Random()
-        pool = [
-            q
-            for q in self.bank.questions
-            if q.id not in exclude_ids
-            and (not topic or q.topic == topic)
-            and (not difficulty or q.difficulty == difficulty)
-            and (not type or q.type == type)
-        ]
+        pool = QuestionFilter(topic=topic, difficulty=difficulty, type=type).pool(self.bank.questions, exclude_ids)
         return rng.choice(pool) if pool else None
 
 

@@ -15,7 +15,7 @@ from mockint.evals import metrics
 from mockint.evals.baselines import Baseline
 from mockint.evals.data import ADVERSARIAL, LabelledCase
 from mockint.evals.runner import Summary, SystemRun, disagreements, evaluate
-from mockint.types.grade import Grader
+from mockint.grading.grader import Grader
 
 METRIC_LABELS = {
     "pearson": "Pearson r",

@@ -1,7 +1,7 @@
 """Runs graders and baselines over labelled cases and aggregates what they scored (simple-evals style).
 
 `GradingEval(cases)` is a callable over a grader: it grades every case (concurrently, bounded, with a
-progress bar; in chunks through `grade_many` when the grader has it, so model passes are batched) and
+progress bar; in chunks through `grade_many` when the grader batches, so model passes are shared) and
 returns an `EvalResult` of per-case `CaseResult`s. A case the grader fails on keeps
 its error and no score: nothing is invented. `summarise` turns an EvalResult into the report's numbers.
 """
@@ -22,7 +22,8 @@ from mockint.evals import metrics
 from mockint.evals.baselines import Baseline, rescale_min_max
 from mockint.evals.data import ADVERSARIAL, LabelledCase
 from mockint.grading.cache import CachedGrader
-from mockint.types.grade import Grade, Grader
+from mockint.grading.grader import Grader
+from mockint.types.grade import Grade
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +87,7 @@ class GradingEval:
         pool = ThreadPoolExecutor(max_workers=self.concurrency)
         with bar:
             try:
-                if callable(getattr(grader, "grade_many", None)):
+                if grader.batches:
                     chunks = [self.cases[i : i + self.chunk_size] for i in range(0, len(self.cases), self.chunk_size)]
                     futures = [pool.submit(self._grade_chunk, grader, chunk) for chunk in chunks]
                 else:
@@ -107,8 +108,8 @@ class GradingEval:
         )
 
     @staticmethod
-    def _grade_chunk(grader, cases: list[LabelledCase]) -> list[CaseResult]:
-        """A grader with `grade_many` (the offline one) batches its model passes over the chunk; its grades
+    def _grade_chunk(grader: Grader, cases: list[LabelledCase]) -> list[CaseResult]:
+        """A grader that batches (the offline one) shares its model passes over the chunk; its grades
         carry the per-case share of the chunk's time."""
         started = time.perf_counter()
         try:

@@ -19,7 +19,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from mockint.types.grade import Grade, Grader, GradingItem
+from mockint.grading.grader import FeedbackCallback, Grader
+from mockint.types.grade import Grade, GradingItem
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +39,9 @@ def grade_scope(grade: Grade) -> str:
     return f"{grade.grader.endpoint or ''}|{grade.grader.output_mode or ''}"
 
 
-class CachedGrader:
-    """Wraps a Grader; same name and contract. Failures and fallback grades are never cached.
+class CachedGrader(Grader):
+    """Wraps a Grader; same name and contract. Failures and fallback grades are never cached. It does not
+    stream: a cached grade has no reply to stream.
 
     `scopes` gives the scopes a grade may be read from, best first (an LLM grader's: its endpoint with each
     output mode it may still be asked in); a grade is written under its own `grade_scope`."""
@@ -57,7 +59,7 @@ class CachedGrader:
         key = cache_key(self.inner.name, item, answer, scope)
         return self.cache_dir / key[:2] / f"{key}.json"
 
-    def grade(self, item: GradingItem, answer: str) -> Grade:
+    def grade(self, item: GradingItem, answer: str, on_feedback: FeedbackCallback | None = None) -> Grade:
         return self.grade_traced(item, answer)[0]
 
     def grade_traced(self, item: GradingItem, answer: str) -> tuple[Grade, bool]:

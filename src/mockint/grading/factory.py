@@ -7,21 +7,21 @@ offline grader and the grade says so in `grader.fallback_reason`. A grade is nev
 no grader can grade, the error is raised.
 """
 
-import inspect
 import logging
 from collections.abc import Callable
 
 from mockint.config import Settings, get_settings, strip_credentials
 from mockint.errors import ConfigError, GradingError, LLMError, LLMResponseError
+from mockint.grading.grader import FeedbackCallback, Grader
 from mockint.grading.guard import guard_grade
-from mockint.types.grade import Grade, Grader, GradingItem
+from mockint.types.grade import Grade, GradingItem
 
 log = logging.getLogger(__name__)
 
 GRADER_KINDS = ("offline", "llm")
 
 
-class FallbackGrader:
+class FallbackGrader(Grader):
     """Grades with `primary`; on an LLM failure, with `fallback` (a grader, or a factory for one so an
     offline model is loaded only when needed). `name` is the primary's: a fallback grade is marked
     by `grade.grader.fallback_reason`, which is what caches should check."""
@@ -30,19 +30,17 @@ class FallbackGrader:
         self.primary = primary
         self._fallback = fallback
         self.name = primary.name
+        self.streams_feedback = primary.streams_feedback
 
     @property
     def fallback(self) -> Grader:
-        if not hasattr(self._fallback, "grade"):
+        if not isinstance(self._fallback, Grader):
             self._fallback = self._fallback()
         return self._fallback
 
-    def grade(self, item: GradingItem, answer: str, on_feedback: Callable[[str], None] | None = None) -> Grade:
+    def grade(self, item: GradingItem, answer: str, on_feedback: FeedbackCallback | None = None) -> Grade:
         try:
-            if on_feedback is not None and _accepts_on_feedback(self.primary):
-                grade = self.primary.grade(item, answer, on_feedback=on_feedback)
-            else:
-                grade = self.primary.grade(item, answer)
+            grade = self.primary.grade(item, answer, on_feedback=on_feedback)
             return guard_grade(item, answer, grade)
         except (LLMError, GradingError) as exc:
             reason = fallback_reason(exc)
@@ -111,7 +109,7 @@ def build_grader(
     return FallbackGrader(llm, lambda: _offline(embedder))
 
 
-class MisconfiguredLLM:
+class MisconfiguredLLM(Grader):
     """The LLM grader when its settings cannot make a client: every grade raises why, so the
     FallbackGrader grades offline and labels each grade with the reason."""
 
@@ -119,7 +117,7 @@ class MisconfiguredLLM:
         self.name = name
         self.error = error
 
-    def grade(self, item: GradingItem, answer: str) -> Grade:
+    def grade(self, item: GradingItem, answer: str, on_feedback: FeedbackCallback | None = None) -> Grade:
         raise self.error
 
 
@@ -128,10 +126,3 @@ def _offline(embedder: object | None) -> Grader:
     from mockint.grading.offline.grader import OfflineGrader
 
     return OfflineGrader(embedder=embedder)
-
-
-def _accepts_on_feedback(grader: Grader) -> bool:
-    try:
-        return "on_feedback" in inspect.signature(grader.grade).parameters
-    except (TypeError, ValueError):
-        return False

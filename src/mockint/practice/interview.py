@@ -5,7 +5,6 @@ history *before* the grader sees it, so a grader failure or a closed tab loses n
 grade marks the attempt failed and re-raises, it is never replaced by an invented score.
 """
 
-import inspect
 import random
 from collections import Counter
 from collections.abc import Callable
@@ -16,10 +15,11 @@ from typing import Any
 from pydantic import BaseModel
 
 from mockint.errors import GradingError, MockintError
+from mockint.grading.grader import FeedbackCallback, Grader
 from mockint.history.database import History, SessionRecord
 from mockint.history.review import ReviewScheduler
 from mockint.practice.modes import MODE_LABELS, Mode, PracticeSetup, QuestionSource, pick_question
-from mockint.types.grade import Grade, Grader, GradingItem
+from mockint.types.grade import Grade, GradingItem
 from mockint.types.question import Question
 
 __all__ = [
@@ -91,9 +91,6 @@ class SessionSummary(BaseModel):
     worst: QuestionResult | None
     results: list[QuestionResult]
     most_missed: list[tuple[str, int]]
-
-
-FeedbackCallback = Callable[[str], None]
 
 
 def _default_follow_up_item(question: Question) -> GradingItem:
@@ -274,11 +271,7 @@ class InterviewSession:
         )
         turn.attempt_ids.append(attempt_id)
         try:
-            grader = self.grader
-            if on_feedback is not None and _accepts_on_feedback(grader):
-                grade = grader.grade(item, answer, on_feedback=on_feedback)
-            else:
-                grade = grader.grade(item, answer)
+            grade = self.grader.grade(item, answer, on_feedback=on_feedback)
         except MockintError as exc:
             self.history.mark_failed(attempt_id, str(exc))
             raise
@@ -295,7 +288,7 @@ class InterviewSession:
 
     @property
     def grader(self) -> Grader:
-        return self._grader if hasattr(self._grader, "grade") else self._grader()
+        return self._grader if isinstance(self._grader, Grader) else self._grader()
 
     # -- moving on ---------------------------------------------------------------------------
 
@@ -445,10 +438,3 @@ def _clean(text: str) -> tuple[str, list[str]]:
             f"Your answer was {len(answer):,} characters; only the first {MAX_ANSWER_CHARS:,} were kept."
         ]
     return answer, []
-
-
-def _accepts_on_feedback(grader: Grader) -> bool:
-    try:
-        return "on_feedback" in inspect.signature(grader.grade).parameters
-    except (TypeError, ValueError):
-        return False

@@ -1,7 +1,7 @@
 """The typed result every grader returns, and what a grader grades against."""
 
 from enum import StrEnum
-from typing import Literal, Protocol
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -109,11 +109,3 @@ class Grade(BaseModel):
     @property
     def missed(self) -> list[KeyPointResult]:
         return [k for k in self.key_points if k.status is Coverage.missed]
-
-
-class Grader(Protocol):
-    """Anything that grades an answer against a GradingItem. Raises GradingError / LLMError."""
-
-    name: str
-
-    def grade(self, item: GradingItem, answer: str) -> Grade: ...

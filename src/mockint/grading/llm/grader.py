@@ -29,6 +29,7 @@ from mockint.doors.prompts import Prompt, load_prompt
 from mockint.doors.tokens import count_messages, count_tokens, is_exact, trim_to_tokens
 from mockint.errors import GradingError, LLMResponseError
 from mockint.grading.evidence import adds_nothing_to, has_content, is_relevant, verify_quote
+from mockint.grading.grader import FeedbackCallback, Grader
 from mockint.grading.guard import feedback_from_key_points, guard_grade
 from mockint.grading.llm.reply import GRADE_REPLY_SCHEMA, GradeReply, ReplyError, StreamedField, parse_reply
 from mockint.grading.scoring import CREDIT, PointVerdict, ScoreResult, ScoringInput, derive_key_points, score_answer
@@ -133,10 +134,11 @@ def build_request(
     return _Request(messages=messages, answer=answer, notes=notes)
 
 
-class LLMGrader:
+class LLMGrader(Grader):
     """Grades with one call to an OpenAI-compatible chat model. `name` keys caches: model + prompt."""
 
     kind = "llm"
+    streams_feedback = True
 
     def __init__(self, client: LLMClient, prompt: Prompt | None = None, settings: Settings | None = None) -> None:
         self.client = client
@@ -150,7 +152,7 @@ class LLMGrader:
         modes = OUTPUT_MODES[OUTPUT_MODES.index(self.client.response_format_mode) :]
         return [f"{self.client.where}|{mode}" for mode in (*modes, "")]
 
-    def grade(self, item: GradingItem, answer: str, on_feedback: Callable[[str], None] | None = None) -> Grade:
+    def grade(self, item: GradingItem, answer: str, on_feedback: FeedbackCallback | None = None) -> Grade:
         """Grade `answer`; `on_feedback` gets the feedback text as it streams, and last the final text."""
         points = rubric_points(item)
         if not has_content(answer):

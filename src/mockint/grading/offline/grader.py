@@ -30,6 +30,7 @@ set and regularisation by cross-validation grouped by question, and reports Pear
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import replace
 from itertools import pairwise
 from typing import Protocol
@@ -39,6 +40,7 @@ import numpy as np
 from mockint.doors.embeddings import LOCAL_MODEL_NAME, TokenEmbeddings, shared_local_embedder
 from mockint.errors import GradingError
 from mockint.grading.answer_checks import copy_reason, injection_reason, stuffing_reason, trivial_reason
+from mockint.grading.grader import FeedbackCallback, Grader
 from mockint.grading.offline.alignment import WordVectors, concat, empty_words, merge_word_pieces, pooled
 from mockint.grading.offline.calibration import Calibration, load_calibration
 from mockint.grading.offline.contrasts import contrast_pairs
@@ -250,8 +252,10 @@ def _item_key(item: GradingItem) -> str:
     return item.model_dump_json(include={"question", "reference_answer", "explanation", "key_points"})
 
 
-class OfflineGrader:
+class OfflineGrader(Grader):
     """Grades against the item with local embeddings and a calibrated feature model."""
+
+    batches = True
 
     def __init__(self, embedder: TokenEmbedder | None = None, calibration: Calibration | None = None) -> None:
         self._embedder = embedder
@@ -277,12 +281,12 @@ class OfflineGrader:
             return clean, prepared, None
         return clean, prepared, analyse(prepared, prepare_answer(self.embedder, clean.text))
 
-    def grade(self, item: GradingItem, answer: str) -> Grade:
+    def grade(self, item: GradingItem, answer: str, on_feedback: FeedbackCallback | None = None) -> Grade:
         started = time.perf_counter()
         clean, prepared, analysis = self.analyse(item, answer)
         return self._grade(item, answer, clean, prepared, analysis, (time.perf_counter() - started) * 1000.0)
 
-    def grade_many(self, items: list[GradingItem], answers: list[str]) -> list[Grade | Exception]:
+    def grade_many(self, items: Sequence[GradingItem], answers: Sequence[str]) -> list[Grade | Exception]:
         """Grade `answers[i]` against `items[i]` for every i with one embedding batch for the distinct items
         and one for all the answers; the same grades as `grade` one at a time. A case that fails gets its
         exception in its place. Each grade's latency is the batch time divided by the batch size."""

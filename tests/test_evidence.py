@@ -125,3 +125,12 @@ def test_a_stitched_quote_is_verified_clause_by_clause():
     span = verify_quote(stitched, answer, question="What does the learning rate do?")
     assert answer[span[0] : span[1]] == "It scales each step by the learning rate"
     assert verify_quote("It scales each step, by the way", answer, question="What does the learning rate do?") is None
+
+
+def test_a_fuzzy_match_is_whole_words_of_the_answer():
+    answer = "Momentum keeps an exponentially decaying average of past gradients and steps along it."
+    span = locate("keeps an exponentialy decaying average of past gradients", answer)
+    assert answer[span[0] : span[1]] == "keeps an exponentially decaying average of past gradients"
+    span = locate("eeps an exponentially decaying average of past gradient", answer)
+    assert answer[span[0] : span[1]] == "keeps an exponentially decaying average of past gradients"
+    assert locate("keeps a linearly decaying average of future gradients", answer) is None

@@ -5,7 +5,7 @@ counts when the quote is found in the answer and is real evidence:
 
 - found: after normalising case, whitespace, punctuation, accents and unicode quotes, the quote is
   an exact substring of the answer at word boundaries, or, for quotes of four words or more, a
-  tight fuzzy match (character ratio >= 0.9 against a window of about the same number of words)
+  tight fuzzy match (rapidfuzz character ratio >= 0.9 against the best-aligned run of whole words)
   to absorb transcription slips.
   A quote with an ellipsis is split there; each fragment must stand on its own. A quote not found
   whole is tried clause by clause, each clause again on its own.
@@ -19,17 +19,18 @@ The span returned always indexes the ORIGINAL answer.
 
 import re
 import unicodedata
-from difflib import SequenceMatcher
+
+from rapidfuzz import fuzz
 
 from mockint.text.negations import is_negated
 from mockint.text.stems import content_stems
 from mockint.text.words import content_words
 
 MIN_CONTENT_WORDS = 3
+# One slip in ten characters ("wieghts", "gradiant") is a transcription error; more is a different claim.
 FUZZY_MIN_RATIO = 0.9
 # Shorter quotes must match exactly: one changed character is too large a share of them.
 FUZZY_MIN_WORDS = 4
-FUZZY_MAX_WINDOWS = 40
 _CLAUSE_BREAK = re.compile(r"[.;:!?]+\s+|,\s+|\s+[-–—]+\s+")
 _ELLIPSIS = re.compile(r"\.{3,}|…|\[\s*\.\.\.\s*\]")
 _TRANSLATE = str.maketrans({"‘": "'", "’": "'", "‚": "'", "“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
@@ -73,42 +74,36 @@ def locate(quote: str, answer: str) -> tuple[int, int] | None:
 
 
 def _fuzzy_locate(needle: str, haystack: str, index: list[int]) -> tuple[int, int] | None:
-    tokens = [(m.start(), m.end()) for m in re.finditer(r"\S+", haystack)]
-    quote_tokens = needle.split()
-    size = len(quote_tokens)
-    if not tokens or size < FUZZY_MIN_WORDS:
+    if len(needle.split()) < FUZZY_MIN_WORDS:
         return None
-    wanted = set(quote_tokens)
-    hits = [0]
-    for start, end in tokens:
-        hits.append(hits[-1] + (haystack[start:end] in wanted))
-    # A 0.9 character match shares most of its words with the quote, so only the windows sharing the
-    # most words are compared character by character: this bounds the cost on long, repetitive answers.
-    windows = sorted(
-        (
-            (hits[first + width] - hits[first], first, width)
-            for width in (size - 1, size, size + 1)
-            if width <= len(tokens)
-            for first in range(len(tokens) - width + 1)
-        ),
-        key=lambda w: -w[0],
-    )
-    matcher = SequenceMatcher(autojunk=False)
-    matcher.set_seq2(needle)
-    best: tuple[float, int, int] | None = None
-    for shared, first, width in windows[:FUZZY_MAX_WINDOWS]:
-        if shared < size / 2:
-            break
-        start, end = tokens[first][0], tokens[first + width - 1][1]
-        matcher.set_seq1(haystack[start:end])
-        if matcher.real_quick_ratio() < FUZZY_MIN_RATIO or matcher.quick_ratio() < FUZZY_MIN_RATIO:
-            continue
-        ratio = matcher.ratio()
-        if ratio >= FUZZY_MIN_RATIO and (best is None or ratio > best[0]):
-            best = (ratio, start, end)
-    if best is None:
+    cutoff = 100 * FUZZY_MIN_RATIO
+    found = fuzz.partial_ratio_alignment(needle, haystack, score_cutoff=cutoff)
+    if found is None:
+        return None
+    # The best-aligned run of characters may cut words at either end: the quote stands in the answer only
+    # as whole words, so each end is tried pushed out to the word's edge and pulled in to the next one.
+    starts = {haystack.rfind(" ", 0, found.dest_start + 1) + 1, _next_word_start(haystack, found.dest_start)}
+    ends = {_word_end(haystack, found.dest_end), haystack.rfind(" ", 0, found.dest_end)}
+    spans = [(s, e) for s in starts for e in ends if 0 <= s < e <= len(haystack)]
+    scored = [(fuzz.ratio(needle, haystack[s:e]), s, e) for s, e in spans]
+    best = max(scored, default=None)
+    if best is None or best[0] < cutoff:
         return None
     return index[best[1]], index[best[2] - 1] + 1
+
+
+def _next_word_start(text: str, i: int) -> int:
+    if i == 0 or text[i - 1] == " ":
+        return i
+    space = text.find(" ", i)
+    return len(text) if space < 0 else space + 1
+
+
+def _word_end(text: str, i: int) -> int:
+    if i >= len(text) or text[i] == " ":
+        return i
+    space = text.find(" ", i)
+    return len(text) if space < 0 else space
 
 
 def fragments(quote: str) -> list[str]:

@@ -2,7 +2,7 @@
 
 The first question must be answerable within seconds, so nothing heavy loads before it is shown:
 the question is picked from the bank alone; the grader (which may load the embedding model) and
-the vector store (only needed for focus search) are built in background threads started after the
+the vector store (only needed for focus search) are built by background workers started after the
 first page has rendered. Each resource is keyed by the settings it depends on, so tests (and a
 restarted configuration) never reuse one built for other settings.
 """
@@ -12,7 +12,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Collection
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 import streamlit as st
@@ -34,49 +34,41 @@ GRADER_HEAD_START_S = 1.0
 
 
 class Background(Generic[T]):
-    """A value built once in a background thread; `get()` waits for it and re-raises what building raised.
+    """A value built once in a background worker; `get()` waits for it and re-raises what building raised.
 
-    Not a daemon thread: one stopped at interpreter exit in the middle of torch or Chroma native code
+    The worker is not a daemon: one stopped at interpreter exit in the middle of torch or Chroma native code
     aborts the process, so exit waits the few seconds a build takes instead."""
 
     def __init__(self, build: Callable[[], T], name: str, *, head_start_s: float = 0.0) -> None:
         self._build = build
         self._head_start_s = head_start_s
-        self._value: T | None = None
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name=f"mockint-{name}", daemon=False)
-        self._started = False
+        self._name = name
+        self._future: Future[T] | None = None
         self._lock = threading.Lock()
 
     def start(self) -> "Background[T]":
         with self._lock:
-            if not self._started:
-                self._started = True
-                self._thread.start()
+            if self._future is None:
+                worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"mockint-{self._name}")
+                self._future = worker.submit(self._run)
+                worker.shutdown(wait=False)  # the one build is all this worker does
         return self
 
-    def _run(self) -> None:
+    def _run(self) -> T:
         time.sleep(self._head_start_s)
-        try:
-            self._value = self._build()
-        except BaseException as exc:  # re-raised in the caller's thread by get()
-            self._error = exc
+        return self._build()
 
     @property
     def ready(self) -> bool:
-        return self._started and not self._thread.is_alive()
+        return self._future is not None and self._future.done()
 
     @property
     def error(self) -> BaseException | None:
         """What building raised, once it has finished."""
-        return self._error if self.ready else None
+        return self._future.exception() if self.ready else None
 
     def get(self) -> T:
-        self.start()
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        return self._value
+        return self.start()._future.result()
 
 
 def settings_key(settings: Settings) -> tuple:

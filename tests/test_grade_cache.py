@@ -7,6 +7,8 @@ import pytest
 from eval_helpers import ScriptedGrader, make_grade
 from mockint.errors import GradingError
 from mockint.grading.cache import CachedGrader, cache_key
+from mockint.grading.offline.calibration import CALIBRATION_FILE, load_calibration
+from mockint.grading.offline.grader import OfflineGrader
 from mockint.types.grade import GradingItem
 
 ITEM = GradingItem(question="What is dropout?", reference_answer="Randomly zeroing units.", key_points=["zeroes"])
@@ -79,3 +81,24 @@ def test_concurrent_writers_of_one_key_leave_one_whole_entry(tmp_path):
     assert [f.name for f in files if f.is_file()] == [cached.path_for(ITEM, "same answer").name]
     assert cached.grade_traced(ITEM, "same answer")[1]
     assert (cached.hits, cached.misses) == (1, 8)
+
+
+def test_a_changed_calibration_is_a_new_offline_version_and_misses_the_cache(tmp_path):
+    data = json.loads(CALIBRATION_FILE.read_text(encoding="utf-8"))
+    data["weights"][0] += 0.1
+    refitted = tmp_path / "refitted.json"
+    refitted.write_text(json.dumps(data), encoding="utf-8")
+    data["weights"][0] -= 0.1
+    data["metrics"] = {"cv": {"pearson": 0.0}}
+    remeasured = tmp_path / "remeasured.json"
+    remeasured.write_text(json.dumps(data), encoding="utf-8")
+
+    shipped = OfflineGrader(calibration=load_calibration())
+    changed = OfflineGrader(calibration=load_calibration(refitted))
+    assert changed.version != shipped.version and changed.name.endswith(changed.version)
+    # Figures measured with the same numbers do not decide scores, so they are not a new version.
+    assert OfflineGrader(calibration=load_calibration(remeasured)).version == shipped.version
+    answer = "It zeroes units at random during training."
+    assert CachedGrader(shipped, tmp_path).path_for(ITEM, answer) != CachedGrader(changed, tmp_path).path_for(
+        ITEM, answer
+    )

@@ -5,7 +5,7 @@ import threading
 import pytest
 
 from mockint.errors import HistoryError
-from mockint.history.database import SCHEMA_VERSION, History
+from mockint.history.database import _MIGRATIONS, SCHEMA_VERSION, History
 from mockint.types.grade import Dimensions, DimensionScore, Grade, GraderInfo, Verdict
 
 
@@ -17,7 +17,7 @@ def make_grade(score: float = 3.0) -> Grade:
         feedback="You did fine.",
         model_answer="ref",
         dimensions=Dimensions(correctness=dim, completeness=dim, depth=dim, communication=dim),
-        grader=GraderInfo(kind="offline", model="test-model"),
+        grader=GraderInfo(kind="offline", model="test-model", version="0123456789"),
     )
 
 
@@ -38,6 +38,7 @@ def test_attempt_is_pending_before_grading_then_graded(isolated_env):
     assert graded.status == "graded"
     assert graded.score == 4.0 and graded.grade.feedback == "You did fine."
     assert graded.grader_kind == "offline" and graded.grader_model == "test-model"
+    assert graded.grader_version == graded.grade.grader.version == "0123456789"
     assert history.path == isolated_env / "history.sqlite3"
 
 
@@ -144,3 +145,17 @@ def test_unwritable_location_says_how_to_fix(tmp_path):
     blocker.write_text("x")
     with pytest.raises(HistoryError, match="MOCKINT_DATA_DIR"):
         History(blocker / "sub" / "history.sqlite3").sessions()
+
+
+def test_a_database_of_schema_1_gains_the_grader_version_column(tmp_path):
+    path = tmp_path / "old.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.executescript(_MIGRATIONS[0])
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    history = History(path)
+    sid = history.start_session("filters")
+    attempt_id = add(history, sid)
+    history.mark_graded(attempt_id, make_grade(2.0))
+    assert history.attempt(attempt_id).grader_version == "0123456789"

@@ -196,7 +196,7 @@ def test_evidence_spans_index_the_original_answer(grader):
 def test_grade_is_complete_and_labelled(grader):
     grade = grader.grade(DROPOUT, CASES["dropout"][2])
     cal = load_calibration()
-    assert grader.name == f"offline:minilm-align:{cal.version}"
+    assert grader.name == f"offline:minilm-align:{grader.version}" and grade.grader.version == grader.version
     assert grade.grader.kind == "offline" and cal.version in grade.grader.model
     assert grade.grader.latency_ms > 0
     assert grade.follow_up == DROPOUT.follow_up

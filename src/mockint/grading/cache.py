@@ -1,9 +1,9 @@
 """A disk cache in front of any Grader, so re-running an evaluation costs nothing.
 
-The key is sha256 of the grader's name (which names model and prompt version, e.g.
-`llm:gpt-4o-mini:grade-v1`, so a new prompt or model misses), its scope (for an LLM: the endpoint without
-credentials and the output mode, so the same model name on another server, or asked another way, misses),
-the GradingItem JSON and the answer.
+The key is sha256 of the grader's name (which ends in its version, a hash of what decides its scores, e.g.
+`llm:gpt-4o-mini:grade.v1:3f9c0a1b2d`, so a new prompt, model, rule or calibration misses), its scope (for an
+LLM: the endpoint without credentials and the output mode, so the same model name on another server, or asked
+another way, misses), the GradingItem JSON and the answer.
 Each entry is one Grade JSON file, written to a temporary file and renamed into place, so concurrent
 writers never leave a half-written entry and readers never see one.
 """

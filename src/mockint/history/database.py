@@ -22,7 +22,7 @@ from mockint.config import Settings, get_settings, strip_credentials
 from mockint.errors import HistoryError
 from mockint.types.grade import Grade
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 BUSY_TIMEOUT_MS = 15_000
 
 AttemptKind = Literal["main", "follow-up"]
@@ -69,6 +69,8 @@ _MIGRATIONS: list[str] = [
     """
     ALTER TABLE sessions ADD COLUMN asked TEXT NOT NULL DEFAULT '[]';
     """,
+    # 3: the grader's version (a hash of what decides its scores), so grades of different versions are told apart.
+    "ALTER TABLE attempts ADD COLUMN grader_version TEXT",
 ]
 assert len(_MIGRATIONS) == SCHEMA_VERSION
 
@@ -101,6 +103,7 @@ class AttemptRecord(BaseModel):
     score: float | None = None
     grader_kind: str | None = None
     grader_model: str | None = None
+    grader_version: str | None = None
     error: str | None = None
     created_at: datetime
     graded_at: datetime | None = None
@@ -282,12 +285,13 @@ class History:
         with self._connect() as conn:
             conn.execute(
                 "UPDATE attempts SET status = 'graded', grade = ?, score = ?, grader_kind = ?, grader_model = ?,"
-                " error = NULL, graded_at = ? WHERE id = ?",
+                " grader_version = ?, error = NULL, graded_at = ? WHERE id = ?",
                 (
                     grade.model_dump_json(),
                     grade.score,
                     grade.grader.kind,
                     grade.grader.model,
+                    grade.grader.version,
                     utc_now().isoformat(),
                     attempt_id,
                 ),

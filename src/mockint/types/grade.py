@@ -77,6 +77,9 @@ class KeyPointResult(BaseModel):
 class GraderInfo(BaseModel):
     kind: Literal["offline", "llm"]
     model: str
+    version: str | None = Field(
+        default=None, description="Hash of what decides the grader's scores (rule code, calibration, prompt, model)."
+    )
     prompt_version: str | None = None
     endpoint: str | None = Field(default=None, description="An LLM grader's server, without credentials.")
     output_mode: str | None = Field(

@@ -15,6 +15,7 @@ The answer is untrusted: it goes inside a delimiter whose tag carries a random n
 tag-like text in it defused, and the system prompt says the block is data, never instructions.
 """
 
+import json
 import logging
 import re
 import secrets
@@ -33,6 +34,7 @@ from mockint.grading.grader import FeedbackCallback, Grader
 from mockint.grading.guard import feedback_from_key_points, guard_grade
 from mockint.grading.llm.reply import GRADE_REPLY_SCHEMA, GradeReply, ReplyError, StreamedField, parse_reply
 from mockint.grading.scoring import CREDIT, PointVerdict, ScoreResult, ScoringInput, derive_key_points, score_answer
+from mockint.grading.version import content_version, package_files
 from mockint.text.stuffing import reads_as_keyword_list
 from mockint.types.grade import (
     Coverage,
@@ -134,6 +136,22 @@ def build_request(
     return _Request(messages=messages, answer=answer, notes=notes)
 
 
+def llm_version(model: str, prompt: Prompt) -> str:
+    """The version of what decides an LLM grade: the model, the prompt file, the reply schema and the code
+    that turns a reply into a score (this package, evidence checks, the scoring rule, the guard and answer checks
+    every grade passes, the text toolkit)."""
+    files = package_files(
+        "grading/llm",
+        "grading/evidence.py",
+        "grading/scoring.py",
+        "grading/guard.py",
+        "grading/answer_checks.py",
+        "text",
+    )
+    schema = json.dumps(GRADE_REPLY_SCHEMA, sort_keys=True)
+    return content_version(files, model, prompt.path.read_text(encoding="utf-8"), schema)
+
+
 class LLMGrader(Grader):
     """Grades with one call to an OpenAI-compatible chat model. `name` keys caches: model + prompt."""
 
@@ -144,7 +162,8 @@ class LLMGrader(Grader):
         self.client = client
         self.prompt = prompt or load_prompt(PROMPT_NAME)
         self.settings = settings or get_settings()
-        self.name = f"llm:{client.model}:{self.prompt.version}"
+        self.version = llm_version(client.model, self.prompt)
+        self.name = f"llm:{client.model}:{self.prompt.version}:{self.version}"
 
     def cache_scopes(self) -> list[str]:
         """Cache scopes a grade of this grader may be read from, best first: this endpoint with the output
@@ -198,6 +217,7 @@ class LLMGrader(Grader):
         info = GraderInfo(
             kind="llm",
             model=self.client.model,
+            version=self.version,
             prompt_version=self.prompt.version,
             endpoint=self.client.where,
             output_mode=replies[-1].output_mode,
@@ -222,7 +242,11 @@ class LLMGrader(Grader):
 
     def _no_answer(self, item: GradingItem, points: list[str]) -> Grade:
         info = GraderInfo(
-            kind="llm", model=self.client.model, prompt_version=self.prompt.version, endpoint=self.client.where
+            kind="llm",
+            model=self.client.model,
+            version=self.version,
+            prompt_version=self.prompt.version,
+            endpoint=self.client.where,
         )
         result = score_answer(ScoringInput(points=[], answered=False))
         return _assemble(

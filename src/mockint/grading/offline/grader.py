@@ -57,6 +57,7 @@ from mockint.grading.offline.features import (
 )
 from mockint.grading.offline.feedback import Findings, dimensions_for, feedback_text, model_answer_text, verdict_for
 from mockint.grading.offline.references import clean_reference, pseudo_key_points
+from mockint.grading.version import content_version, package_files
 from mockint.text.fillers import CleanText, strip_fillers
 from mockint.text.sentences import clause_spans, sentence_spans
 from mockint.text.stems import content_stems
@@ -248,6 +249,14 @@ class ItemCache:
         return [found[key] for key in keys]
 
 
+def offline_version(calibration: Calibration) -> str:
+    """The version of what decides an offline grade: the rule code (this package, the answer checks, the
+    scoring rule, the text toolkit), the embedding model and the calibration's fitted numbers."""
+    files = package_files("grading/offline", "grading/answer_checks.py", "grading/scoring.py", "text")
+    fitted = calibration.model_dump_json(include={"features", "mean", "scale", "weights", "bias", "settings"})
+    return content_version(files, LOCAL_MODEL_NAME, fitted)
+
+
 def _item_key(item: GradingItem) -> str:
     return item.model_dump_json(include={"question", "reference_answer", "explanation", "key_points"})
 
@@ -260,7 +269,8 @@ class OfflineGrader(Grader):
     def __init__(self, embedder: TokenEmbedder | None = None, calibration: Calibration | None = None) -> None:
         self._embedder = embedder
         self.calibration = calibration or load_calibration()
-        self.name = f"offline:minilm-align:{self.calibration.version}"
+        self.version = offline_version(self.calibration)
+        self.name = f"offline:minilm-align:{self.version}"
         self._items = ItemCache()
 
     @property
@@ -352,6 +362,7 @@ class OfflineGrader(Grader):
             grader=GraderInfo(
                 kind="offline",
                 model=f"{LOCAL_MODEL_NAME} + calibration {self.calibration.version}",
+                version=self.version,
                 latency_ms=round(latency_ms, 1),
             ),
             notes=notes,

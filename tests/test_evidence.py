@@ -1,5 +1,6 @@
 """Quote verification: pure text checks."""
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -127,10 +128,20 @@ def test_a_stitched_quote_is_verified_clause_by_clause():
     assert verify_quote("It scales each step, by the way", answer, question="What does the learning rate do?") is None
 
 
-def test_a_fuzzy_match_is_whole_words_of_the_answer():
-    answer = "Momentum keeps an exponentially decaying average of past gradients and steps along it."
-    span = locate("keeps an exponentialy decaying average of past gradients", answer)
-    assert answer[span[0] : span[1]] == "keeps an exponentially decaying average of past gradients"
-    span = locate("eeps an exponentially decaying average of past gradient", answer)
-    assert answer[span[0] : span[1]] == "keeps an exponentially decaying average of past gradients"
-    assert locate("keeps a linearly decaying average of future gradients", answer) is None
+MOMENTUM = "Momentum keeps an exponentially decaying average of past gradients and steps along it."
+
+
+@pytest.mark.parametrize(
+    "quote",
+    [
+        "keeps an exponentialy decaying average of past gradients",
+        "eeps an exponentially decaying average of past gradient",
+    ],
+)
+def test_a_fuzzy_match_is_whole_words_of_the_answer(quote):
+    span = locate(quote, MOMENTUM)
+    assert MOMENTUM[span[0] : span[1]] == "keeps an exponentially decaying average of past gradients"
+
+
+def test_a_different_claim_is_no_fuzzy_match():
+    assert locate("keeps a linearly decaying average of future gradients", MOMENTUM) is None

@@ -61,7 +61,7 @@ def test_valid_reply_becomes_a_grade_with_evidence_in_the_answer(server):
     info = grade.grader
     assert (info.kind, info.model, info.prompt_version) == ("llm", "scripted-model", "grade.v1")
     assert (info.prompt_tokens, info.completion_tokens) == (812, 240)
-    assert grader.name == "llm:scripted-model:grade.v1"
+    assert grader.name == f"llm:scripted-model:grade.v1:{info.version}" and len(info.version) == 10
     sent = user_message(server)
     for part in (ITEM.reference_answer, ITEM.explanation, *ITEM.key_points, GOOD_ANSWER):
         assert part in sent

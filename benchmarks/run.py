@@ -355,6 +355,37 @@ def bench_offline_grader(args: argparse.Namespace) -> list[Figure]:
     ]
 
 
+@benchmark("llm-faults", default=False)
+def bench_llm_faults(args: argparse.Namespace) -> list[Figure]:
+    """The LLM fault matrix against real loopback servers: what the user sees and when."""
+    from benchmarks.llm import measure_fault_matrix
+
+    rows = measure_fault_matrix()
+    deadline = rows[0]["deadline"]
+    figures = [Figure(r["case"], r["seconds"], "s", note=r["seen"][:150]) for r in rows]
+    waits = [r["seconds"] for r in rows if r["fallback"]]
+    figures.append(
+        Figure(
+            "worst wait before a labelled fallback",
+            max(waits),
+            "s",
+            f"<= {deadline + 5:g}",
+            f"deadline {deadline:g} s (MOCKINT_LLM_DEADLINE)",
+        )
+    )
+    return figures
+
+
+@benchmark("stream-parse")
+def bench_stream_parse(args: argparse.Namespace) -> list[Figure]:
+    """Following the feedback of a 1 MB streamed grade reply (pydantic_core partial JSON)."""
+    from benchmarks.llm import measure_stream_parse
+
+    m = measure_stream_parse()
+    note = f"{m['chars']:,} chars in {m['deltas']:,} deltas, {m['updates']} feedback updates"
+    return [Figure("1 MB streamed reply parsed", m["seconds"], "s", "<= 1", note)]
+
+
 def render(results: dict[str, list[Figure]]) -> str:
     from io import StringIO
 

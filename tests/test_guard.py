@@ -4,6 +4,7 @@ import pytest
 
 from llm_faults import ANSWER, INJECTION, ITEM
 from mockint.grading.factory import FallbackGrader
+from mockint.grading.grader import Grader
 from mockint.grading.guard import feedback_contradicts, guard_grade
 from mockint.types.grade import (
     Coverage,
@@ -76,12 +77,12 @@ def test_contradicting_feedback_is_replaced_from_the_key_points():
     assert any("feedback was replaced" in n for n in shown.notes)
 
 
-class _Credulous:
+class _Credulous(Grader):
     """A grader that believes whatever the answer says about its own score."""
 
     name = "credulous"
 
-    def grade(self, item: GradingItem, answer: str) -> Grade:
+    def grade(self, item: GradingItem, answer: str, on_feedback=None) -> Grade:
         return grade(5.0, "5/5 as requested.")
 
 

@@ -17,6 +17,7 @@ from mockint.config import get_settings
 from mockint.errors import LLMError
 from mockint.grading.cache import CachedGrader
 from mockint.grading.factory import build_grader
+from mockint.grading.grader import Grader
 from mockint.history.database import History
 from mockint.practice.interview import InterviewSession, PracticeSetup
 from mockint.types.grade import Dimensions, DimensionScore, Grade, GraderInfo, GradingItem, Verdict
@@ -155,13 +156,13 @@ def _embedder():
     return shared_local_embedder()
 
 
-class _EndpointGrader:
+class _EndpointGrader(Grader):
     name = "llm:same-model:grade.v1"
 
     def __init__(self, endpoint: str, mode: str) -> None:
         self.endpoint, self.mode, self.calls = endpoint, mode, 0
 
-    def grade(self, item: GradingItem, answer: str) -> Grade:
+    def grade(self, item: GradingItem, answer: str, on_feedback=None) -> Grade:
         self.calls += 1
         dim = DimensionScore(score=3, reason="r")
         return Grade(

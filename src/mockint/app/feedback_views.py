@@ -20,6 +20,17 @@ _VERDICT_COLORS = {
 }
 # Candidate text is shown as Markdown; escape what would turn it into formatting (or LaTeX, for `$`).
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#$~|])")
+# Rubric markers: Streamlit's bundled Material Symbols font plus a word, never emoji, which a machine
+# without an emoji font draws as empty boxes.
+COVERED = ":green[:material/check_circle:]"
+PARTLY = ":orange[:material/timelapse:] partly:"
+MISSED = ":red[:material/cancel:]"
+
+
+UNEXPECTED_ERROR = (
+    "Something went wrong on our side. Your answers so far are saved; reload the page to go on. "
+    "The details are in the log of `mockint app`."
+)
 
 
 def md_escape(text: str) -> str:
@@ -37,11 +48,12 @@ def grader_label(info: GraderInfo) -> str:
 def read_aloud(text: str) -> None:
     """A button that speaks `text` with the browser's own speech synthesis; nothing goes to a server."""
     payload = json.dumps(text).replace("<", "\\u003c")  # no "</script>" or "<!--" can end the script early
+    # Styled like Streamlit's secondary buttons beside it (font, height, border, radius), without an emoji.
     st.iframe(
         f"""<!doctype html><html><body style="margin:0">
-<button id="say" title="Read the question aloud (your browser's voice)" style="font:14px 'Source Sans Pro',
-sans-serif;padding:6px 12px;border-radius:8px;border:1px solid rgba(49,51,63,.2);background:white;cursor:pointer">
-🔊 Read aloud</button>
+<button id="say" title="Read the question aloud (your browser's voice)" style="font:400 16px/1.6 'Source Sans Pro',
+'Source Sans 3',sans-serif;color:rgb(49,51,63);min-height:40px;padding:4px 12px;margin:0;border-radius:8px;
+border:1px solid rgba(49,51,63,.2);background:white;cursor:pointer">Read aloud</button>
 <script>
 const text = {payload};
 const button = document.getElementById("say");
@@ -69,29 +81,31 @@ def grade_card(grade: Grade, *, title: str = "Score", ref: dict | None = None) -
         for name, dim in grade.dimensions:
             st.progress(dim.score / 5, text=f"**{name.title()}** {dim.score:.1f} — {dim.reason}")
     if grade.grader.fallback_reason:
-        st.warning(grade.grader.fallback_reason, icon="⚠️")  # a sentence for the candidate, from the grader
+        st.warning(
+            grade.grader.fallback_reason, icon=":material/warning:"
+        )  # a sentence for the candidate, from the grader
     covered = [k for k in grade.key_points if k.status is not Coverage.missed]
     if covered:
         st.markdown("**What you covered**")
         for k in covered:
-            mark = "✅" if k.status is Coverage.covered else "🟡 partly:"
+            mark = COVERED if k.status is Coverage.covered else PARTLY
             quote = f"  \n   ↳ *“{md_escape(k.evidence)}”*" if k.evidence else ""
             st.markdown(f"{mark} {md_escape(k.point)}{quote}")
     if grade.missed:
         st.markdown("**What you missed**")
-        st.markdown("\n".join(f"- ❌ {md_escape(k.point)}" for k in grade.missed))
+        st.markdown("\n".join(f"- {MISSED} {md_escape(k.point)}" for k in grade.missed))
     if grade.misconceptions:
         st.error("**Misconceptions**\n" + "\n".join(f"- {md_escape(m)}" for m in grade.misconceptions))
     feedback_text(grade.feedback)
     for note in grade.notes:
-        st.caption(f"ℹ️ {note}")
+        st.caption(f":material/info: {note}")
     if ref:
         reference(**ref, model_answer=grade.model_answer)
     st.caption(grader_label(grade.grader))
 
 
 def feedback_text(text: str, placeholder: Any = None) -> None:
-    (placeholder or st).info(md_escape(text), icon="💬")
+    (placeholder or st).info(md_escape(text), icon=":material/chat:")
 
 
 def reference(
@@ -104,7 +118,9 @@ def reference(
     label: str = "Reference answer",
 ) -> None:
     with st.expander(
-        f"📖 {label}, explanation and model answer" if explanation or model_answer else f"📖 {label}", expanded=expanded
+        f"{label}, explanation and model answer" if explanation or model_answer else label,
+        expanded=expanded,
+        icon=":material/menu_book:",
     ):
         st.markdown(f"**Answer.** {answer}")
         if explanation:
@@ -118,7 +134,7 @@ def reference(
 def delivery_box(insights: DeliveryInsights) -> None:
     """How it was said, for spoken answers. Kept apart from the content score on purpose."""
     with st.container(border=True):
-        st.markdown("🗣️ **Delivery** — how you said it (this does not change your score)")
+        st.markdown(":material/record_voice_over: **Delivery** — how you said it (this does not change your score)")
         cols = st.columns(4)
         speaking = f"{insights.speaking_time_s:.0f} s" if insights.speaking_time_s is not None else "—"
         cols[0].metric("Speaking time", speaking)
@@ -135,7 +151,7 @@ def delivery_box(insights: DeliveryInsights) -> None:
 
 
 def summary_view(summary: SessionSummary) -> None:
-    st.subheader("🏁 Session summary")
+    st.subheader(":material/flag: Session summary")
     cols = st.columns(3)
     cols[0].metric("Answered", f"{summary.answered} / {summary.asked}")
     cols[1].metric("Mean score", f"{summary.mean_score:.1f} / 5" if summary.mean_score is not None else "—")

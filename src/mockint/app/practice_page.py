@@ -13,6 +13,7 @@ import streamlit as st
 
 from mockint.app import loaders as res
 from mockint.app.feedback_views import (
+    UNEXPECTED_ERROR,
     delivery_box,
     feedback_text,
     grade_card,
@@ -48,7 +49,7 @@ SCROLL, SCROLLS = "mi-scroll", "mi-scrolls"
 # Longer answers show their opening in the chat bubble and the rest behind a click: a 20,000-character
 # answer made a 9,000 px page. 600 characters is about 100 words, a short spoken answer, shown whole.
 ANSWER_PREVIEW_CHARS = 600
-COACH, CANDIDATE = "🧑‍🏫", "🙋"
+COACH, CANDIDATE = ":material/school:", ":material/person:"
 
 
 def render() -> None:
@@ -173,19 +174,19 @@ def _flash() -> None:
         _scroll_here()
     kind, message = st.session_state.pop(FLASH, (None, None))
     if kind == "error":
-        st.error(message, icon="🚫")
+        st.error(message, icon=":material/block:")
     elif kind == "warning":
-        st.warning(message, icon="✍️")
+        st.warning(message, icon=":material/edit_note:")
 
 
 def _header(session: InterviewSession) -> None:
     setup = session.setup
     where = f" · {setup.focus}" if setup.mode is Mode.focus else ""
     progress = "finished" if session.finished else f"question {session.asked} of {setup.length}"
-    st.markdown("### 🎤 Mock interview")
+    st.markdown("### :material/mic: Mock interview")
     st.caption(f"{MODE_LABELS[setup.mode]}{where} · {progress}")
     if session.notice:
-        st.info(session.notice, icon="🗓️" if setup.mode is Mode.due else "💡")
+        st.info(session.notice, icon=":material/event:" if setup.mode is Mode.due else ":material/lightbulb:")
 
 
 # -- the conversation ------------------------------------------------------------------------------
@@ -299,13 +300,14 @@ def _answering_actions(session: InterviewSession, index: int, turn: Turn) -> Non
     with cols[0]:
         read_aloud(turn.question.question)
     cols[1].button(
-        "💡 Show me the answer",
+        "Show me the answer",
+        icon=":material/lightbulb:",
         key="reveal",
         on_click=lambda: _reveal(session, key),
         help="See the reference answer. Answering afterwards still gets feedback, but the question "
         "comes back sooner in review.",
     )
-    cols[2].button("⏭️ Skip", key="skip", on_click=_act(session.skip))
+    cols[2].button("Skip", icon=":material/skip_next:", key="skip", on_click=_act(session.skip))
     _shown_reference(key)
 
 
@@ -314,9 +316,17 @@ def _follow_up_actions(session: InterviewSession, index: int, turn: Turn) -> Non
     cols = st.columns([1.2, 1.6, 1.5, 1], vertical_alignment="center")
     with cols[0]:
         read_aloud(turn.question.follow_up)
-    cols[1].button("💡 Show me the answer", key="reveal", on_click=lambda: _reveal(session, key))
-    cols[2].button("↩️ Retry the question", key="retry", on_click=_act(session.retry))
-    cols[3].button("⏭️ Skip", key="skip", on_click=_act(session.skip), help="Skip the follow-up and move on.")
+    cols[1].button(
+        "Show me the answer", icon=":material/lightbulb:", key="reveal", on_click=lambda: _reveal(session, key)
+    )
+    cols[2].button("Retry the question", icon=":material/replay:", key="retry", on_click=_act(session.retry))
+    cols[3].button(
+        "Skip",
+        icon=":material/skip_next:",
+        key="skip",
+        on_click=_act(session.skip),
+        help="Skip the follow-up and move on.",
+    )
     _shown_reference(key)
 
 
@@ -324,9 +334,13 @@ def _reviewed_actions(session: InterviewSession) -> None:
     last = session.asked >= session.setup.length
     cols = st.columns([1.6, 1.4, 2])
     cols[0].button(
-        "🏁 Finish" if last else "➡️ Next question", key="next", type="primary", on_click=_act(session.next_question)
+        "Finish" if last else "Next question",
+        icon=":material/flag:" if last else ":material/arrow_forward:",
+        key="next",
+        type="primary",
+        on_click=_act(session.next_question),
     )
-    cols[1].button("↩️ Retry follow-up", key="retry", on_click=_act(session.retry))
+    cols[1].button("Retry follow-up", icon=":material/replay:", key="retry", on_click=_act(session.retry))
 
 
 # -- answering -------------------------------------------------------------------------------------
@@ -371,9 +385,14 @@ def _submit(
             st.session_state[FLASH] = ("warning", str(exc))
         except InterviewError as exc:
             st.session_state[FLASH] = ("error", str(exc))
-        except MockintError as exc:
+        except Exception as exc:
             # The answer is saved as a failed attempt; keep it as a draft so one click grades it again.
-            st.session_state[FLASH] = ("error", str(exc))
+            if isinstance(exc, MockintError):
+                message = str(exc)
+            else:  # a bug: a plain message for the candidate, the traceback in the server's log
+                log.exception("grading failed unexpectedly")
+                message = UNEXPECTED_ERROR
+            st.session_state[FLASH] = ("error", message)
             st.session_state[DRAFT] = {
                 **(draft or {"transcript": None, "recording_s": None}),
                 "id": uuid.uuid4().hex,
@@ -393,9 +412,7 @@ def _submit(
 
 def _draft_area(session: InterviewSession) -> None:
     epoch = st.session_state[EPOCH]
-    audio = st.audio_input(
-        "🎙️ Or answer out loud — you will see the transcript before it is graded", key=f"audio-{epoch}"
-    )
+    audio = st.audio_input("Or answer out loud — you will see the transcript before it is graded", key=f"audio-{epoch}")
     if audio is not None:
         data = audio.getvalue()
         digest = hashlib.sha256(data).hexdigest()
@@ -415,13 +432,15 @@ def _draft_area(session: InterviewSession) -> None:
             else "**Your answer — not graded yet**"
         )
         if draft.get("note"):
-            st.caption(f"ℹ️ {draft['note']}")
+            st.caption(f":material/info: {draft['note']}")
         text = st.text_area(
             "Your answer", value=draft["text"], key=f"draft-{draft['id']}", height=180, label_visibility="collapsed"
         )
         checked = transcript_check(draft, text)
         cols = st.columns([1.5, 1, 2])
-        grade_it = cols[0].button("✅ Grade this answer", key="grade-draft", type="primary", disabled=not checked)
+        grade_it = cols[0].button(
+            "Grade this answer", icon=":material/check:", key="grade-draft", type="primary", disabled=not checked
+        )
         cols[1].button("Discard", key="discard-draft", on_click=_reset_inputs)
     if grade_it:
         _submit(
@@ -444,12 +463,17 @@ def _finished(session: InterviewSession) -> None:
         summary_view(summary)
         cols = st.columns(2)
         cols[0].download_button(
-            "⬇️ Download this session (Markdown)",
+            "Download this session (Markdown)",
+            icon=":material/download:",
             data=session_markdown(session.session_id, session.history),
             file_name=f"mockint-session-{session.session_id[:8]}.md",
             mime="text/markdown",
             key="download-session",
         )
         cols[1].button(
-            "🔁 Start another session", key="restart", type="primary", on_click=lambda: _start(session.setup)
+            "Start another session",
+            icon=":material/refresh:",
+            key="restart",
+            type="primary",
+            on_click=lambda: _start(session.setup),
         )

@@ -10,11 +10,14 @@ from mockint.history.progress import missed_points, session_markdown, session_ro
 def render() -> None:
     import pandas as pd  # here, not at the top: the practice page must start without pandas and altair
 
-    st.markdown("### 📈 Progress")
+    st.markdown("### :material/trending_up: Progress")
     history = res.history()
     rows = session_rows(history)
     if not rows:
-        st.info("Nothing here yet: answer a question on the Practice page and your progress shows up here.", icon="🌱")
+        st.info(
+            "Nothing here yet: answer a question on the Practice page and your progress shows up here.",
+            icon=":material/eco:",
+        )
         return
     answered = sum(r.answered for r in rows)
     scored = [(r.mean_score, r.answered) for r in rows if r.mean_score is not None]
@@ -68,7 +71,8 @@ def render() -> None:
     labels = {r.id: f"{r.started_at:%Y-%m-%d %H:%M} · {r.mode} · {r.answered} answered" for r in reversed(rows)}
     chosen = st.selectbox("Session", list(labels), format_func=labels.get, key="export-session")
     st.download_button(
-        "⬇️ Download as Markdown",
+        "Download as Markdown",
+        icon=":material/download:",
         data=session_markdown(chosen, history),
         file_name=f"mockint-session-{chosen[:8]}.md",
         mime="text/markdown",

@@ -44,14 +44,14 @@ def grader_panel(settings: Settings) -> None:
     sidebar.divider()
     sidebar.markdown("**Grader**")
     if settings.active_grader == "llm":
-        sidebar.markdown(f"🤖 LLM · `{settings.model}` at {_endpoint(settings)}")
+        sidebar.markdown(f":material/smart_toy: LLM · `{settings.model}` at {_endpoint(settings)}")
         if settings.fallback_to_offline:
             sidebar.caption("Falls back to the offline grader if the LLM is unreachable (the card says so).")
     else:
-        sidebar.markdown("🧮 Offline · local embeddings, nothing leaves this machine")
+        sidebar.markdown(":material/computer: Offline · local embeddings, nothing leaves this machine")
     loader = grader_loader()
     if loader.error is not None:
-        sidebar.error(strip_credentials(str(loader.error)), icon="🚫")
+        sidebar.error(strip_credentials(str(loader.error)), icon=":material/block:")
     else:
         sidebar.caption("Ready." if loader.ready else "Warming up in the background…")
     with sidebar.expander("How to switch grader"):

@@ -57,7 +57,7 @@ def draft_from_recording(audio: bytes, filename: str, digest: str, session: Inte
 
 
 def _show_failure(failed: dict[str, Any]) -> None:
-    st.error(failed["message"], icon="🎙️")
+    st.error(failed["message"], icon=":material/mic_off:")
     if failed["offer_offline"]:
         st.button(
             "Transcribe offline instead",
@@ -74,14 +74,14 @@ def transcript_check(draft: dict[str, Any], text: str) -> bool:
         return True
     if speech.unclear_parts:
         st.markdown(speech.marked_text(":orange-background[", "]", escape=md_escape))
-        st.caption("🟧 Heard with low confidence: check the marked parts against what you said.")
+        st.caption("Heard with low confidence: check the :orange-background[marked] parts against what you said.")
     if not speech.mostly_unclear:
         return True
     st.warning(
         f"Most of this recording could not be made out ({speech.unclear_share:.0%} of the words are unclear), "
         "so it will not be graded as it stands. Fix the transcript below, record again closer to the "
         "microphone, or confirm it if it is right.",
-        icon="🎙️",
+        icon=":material/mic:",
     )
     if " ".join(text.split()) != " ".join(draft["transcript"].split()):
         return True

@@ -1,12 +1,15 @@
 """mockint's Streamlit app (entry point for `mockint app` / `streamlit run`). A face: it lays out
 pages and shows MockintError messages; the interview flow lives in `mockint.practice.interview`."""
 
+import logging
+
 import streamlit as st
 
 from mockint.app import loaders as ui_resources
 from mockint.app import practice_page as ui_practice
 from mockint.app import progress_page as ui_progress
 from mockint.app import sidebar as ui_sidebar
+from mockint.app.feedback_views import UNEXPECTED_ERROR
 from mockint.config import get_settings
 from mockint.errors import MockintError
 
@@ -22,14 +25,19 @@ except MockintError as exc:
 
 page = st.navigation(
     [
-        st.Page(ui_practice.render, title="Practice", icon="🎤", url_path="practice", default=True),
-        st.Page(ui_progress.render, title="Progress", icon="📈", url_path="progress"),
+        st.Page(ui_practice.render, title="Practice", icon=":material/mic:", url_path="practice", default=True),
+        st.Page(ui_progress.render, title="Progress", icon=":material/trending_up:", url_path="progress"),
     ]
 )
 try:
     page.run()
 except MockintError as exc:
     st.error(str(exc))
+except Exception:
+    # A bug, not the candidate's doing: a plain message here, the traceback in the server's log (the app
+    # runs with client.showErrorDetails off, so no path of this machine reaches the page).
+    logging.getLogger("mockint.app").exception("unexpected error on the %s page", page.title)
+    st.error(UNEXPECTED_ERROR, icon=":material/error:")
 ui_sidebar.grader_panel(settings)
 # Only now, with the question on screen, start loading the grader and the store.
 ui_resources.warm_up()

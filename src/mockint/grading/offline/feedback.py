@@ -43,8 +43,18 @@ def _clip(x: float) -> float:
 
 
 def _short(text: str, n: int = 70) -> str:
+    """At most `n` characters, cut between words (never inside one: "examples of e…" read as a typo)."""
     text = " ".join(text.split())
-    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
+    if len(text) <= n:
+        return text
+    cut = text[:n]  # one character more than is kept, to see whether the cut falls between two words
+    if cut.endswith(" "):
+        kept = cut[:-1]
+    elif " " in cut:
+        kept = cut.rsplit(" ", 1)[0]
+    else:  # one word longer than the room: nothing better than cutting it
+        kept = text[: n - 1]
+    return kept.rstrip(" ,;:") + "…"
 
 
 def _credit(k: KeyPointResult) -> float:

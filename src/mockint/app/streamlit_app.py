@@ -14,7 +14,10 @@ from mockint.config import get_settings
 from mockint.errors import MockintError
 
 st.set_page_config(
-    page_title="mockint · mock interview coach", page_icon="🎤", layout="centered", initial_sidebar_state="expanded"
+    page_title="mockint · mock interview coach",
+    page_icon=":material/mic:",
+    layout="centered",
+    initial_sidebar_state="expanded",
 )
 
 try:

@@ -159,3 +159,24 @@ def test_a_database_of_schema_1_gains_the_grader_version_column(tmp_path):
     attempt_id = add(history, sid)
     history.mark_graded(attempt_id, make_grade(2.0))
     assert history.attempt(attempt_id).grader_version == "0123456789"
+
+
+def test_an_unreadable_row_is_left_out_and_counted_not_fatal(isolated_env):
+    from mockint.history.progress import missed_points, session_rows, weakest_topics
+    from mockint.history.review import ReviewScheduler
+
+    history = History(isolated_env / "history.sqlite3")
+    session_id = history.start_session("filters")
+    good, bad = add(history, session_id, "q1"), add(history, session_id, "q2")
+    history.mark_graded(good, make_grade(4.0))
+    history.mark_graded(bad, make_grade(2.0))
+    with sqlite3.connect(history.path) as conn:  # as a grade written by another version might look
+        conn.execute('UPDATE attempts SET grade = \'{"score": "high"}\' WHERE id = ?', (bad,))
+    history.save_card("q1", "{not a card")
+
+    assert [a.id for a in history.attempts()] == [good]
+    [row] = session_rows(history)
+    assert row.answered == 1 and row.mean_score == 4.0
+    weakest_topics(history), missed_points(history)
+    assert ReviewScheduler(history).due_questions() == []
+    assert history.unreadable == {("attempts", str(bad)), ("review_cards", "q1")}

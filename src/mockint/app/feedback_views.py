@@ -161,26 +161,22 @@ def summary_view(summary: SessionSummary) -> None:
             f"**Best:** {summary.best.question} — {summary.best.score:.1f}/5  \n"
             f"**To work on:** {summary.worst.question} — {summary.worst.score:.1f}/5"
         )
+    # A static table wraps long questions inside the chat bubble; a data grid this wide was cut off on the right.
     rows = [
         {
             "question": r.question,
-            "topic": r.topic,
-            "score": r.score,
-            "follow-up": r.follow_up_score,
+            "topic": r.topic.replace("-", " "),
+            "score": _score_text(r.score),
+            "follow-up": _score_text(r.follow_up_score),
             "note": "skipped" if r.skipped else ("saw the answer first" if r.revealed else ""),
         }
         for r in summary.results
     ]
     if rows:
-        st.dataframe(
-            rows,
-            hide_index=True,
-            width="stretch",
-            column_config={
-                "question": st.column_config.TextColumn(width="large"),
-                "score": st.column_config.NumberColumn(format="%.1f", width="small"),
-                "follow-up": st.column_config.NumberColumn(format="%.1f", width="small"),
-            },
-        )
+        st.table(rows)
     if summary.most_missed:
         st.markdown("**Points you missed most**\n" + "\n".join(f"- {md_escape(p)}" for p, _ in summary.most_missed))
+
+
+def _score_text(score: float | None) -> str:
+    return "—" if score is None else f"{score:.1f}"

@@ -27,6 +27,11 @@ def render() -> None:
     cols[1].metric("Questions answered", answered)
     cols[2].metric("Mean score", f"{overall:.1f} / 5" if overall is not None else "—")
 
+    if history.unreadable:
+        st.caption(
+            f":material/info: {len(history.unreadable)} saved record(s) could not be read (written by another "
+            "mockint version?) and are left out; the log of `mockint app` names them."
+        )
     _trend_chart(history)
 
     left, right = st.columns(2)
@@ -88,7 +93,12 @@ def _trend_chart(history) -> None:
     st.markdown("**Score trend per topic**")
     frame = pd.DataFrame(
         [
-            {"session": p.session, "when": p.when.strftime("%Y-%m-%d %H:%M"), "topic": p.topic, "score": p.score}
+            {
+                "session": p.session,
+                "when": p.when.strftime("%Y-%m-%d %H:%M"),
+                "topic": p.topic.replace("-", " "),  # words, as everywhere else in the app
+                "score": p.score,
+            }
             for p in points
         ]
     )
@@ -97,6 +107,8 @@ def _trend_chart(history) -> None:
         .mark_line(point=alt.OverlayMarkDef(size=70))
         .encode(
             x=alt.X("session:O", title="session", axis=alt.Axis(labelAngle=0)),
+            # Each topic a little to the side within its session, so close scores (0.0 and 0.1) don't overlap.
+            xOffset=alt.XOffset("topic:N"),
             y=alt.Y("score:Q", scale=alt.Scale(domain=[0, 5]), title="mean score"),
             color=alt.Color("topic:N", title="topic"),
             tooltip=[alt.Tooltip("topic:N"), alt.Tooltip("score:Q", format=".1f"), alt.Tooltip("when:N")],

@@ -7,20 +7,24 @@ timeout let concurrent writers queue instead of failing.
 """
 
 import json
+import logging
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel
 
 from mockint.config import Settings, get_settings, strip_credentials
 from mockint.errors import HistoryError
 from mockint.types.grade import Grade
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 SCHEMA_VERSION = 3
 BUSY_TIMEOUT_MS = 15_000
@@ -118,6 +122,9 @@ class History:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
+        # Rows this object could not read (e.g. a grade written by another version): left out of every
+        # answer instead of breaking the Progress page or a practice mode; `(table, id)` pairs.
+        self.unreadable: set[tuple[str, str]] = set()
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> "History":
@@ -244,7 +251,7 @@ class History:
         """All sessions, oldest first."""
         with self._connect() as conn:
             rows = conn.execute("SELECT * FROM sessions ORDER BY started_at, rowid").fetchall()
-        return [_session(r) for r in rows]
+        return self._readable("sessions", rows, _session)
 
     # -- attempts -------------------------------------------------------------------------
 
@@ -333,7 +340,18 @@ class History:
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         with self._connect() as conn:
             rows = conn.execute(f"SELECT * FROM attempts {where} ORDER BY created_at, id", params).fetchall()
-        return [_attempt(r) for r in rows]
+        return self._readable("attempts", rows, _attempt)
+
+    def _readable(self, table: str, rows: list[sqlite3.Row], parse: Callable[[sqlite3.Row], T]) -> list[T]:
+        records = []
+        for row in rows:
+            try:
+                records.append(parse(row))
+            except (ValueError, KeyError, TypeError) as exc:  # pydantic's ValidationError is a ValueError
+                if (table, str(row["id"])) not in self.unreadable:
+                    log.warning("left out unreadable row %s of %s in %s: %s", row["id"], table, self.path, exc)
+                self.unreadable.add((table, str(row["id"])))
+        return records
 
     # -- spaced-repetition cards (the scheduling itself lives in review.py) ------------------
 

@@ -32,8 +32,18 @@ class ReviewScheduler:
         self.scheduler = scheduler or Scheduler(enable_fuzzing=False)
 
     def card(self, question_id: str) -> Card | None:
-        raw = self.history.cards().get(question_id)
-        return Card.from_json(raw) if raw else None
+        return self._cards().get(question_id)
+
+    def _cards(self) -> dict[str, Card]:
+        """Every readable card; an unreadable one is left out (and counted in `history.unreadable`), so the
+        question starts afresh instead of breaking due mode."""
+        cards = {}
+        for question_id, raw in self.history.cards().items():
+            try:
+                cards[question_id] = Card.from_json(raw)
+            except (ValueError, KeyError, TypeError):
+                self.history.unreadable.add(("review_cards", question_id))
+        return cards
 
     def record(
         self, question_id: str, score: float, *, when: datetime | None = None, rating: Rating | None = None
@@ -48,13 +58,12 @@ class ReviewScheduler:
     def due_questions(self, now: datetime | None = None) -> list[str]:
         """Question ids whose card is due at `now`, most overdue first."""
         now = now or utc_now()
-        cards = {qid: Card.from_json(raw) for qid, raw in self.history.cards().items()}
-        due = [(card.due, qid) for qid, card in cards.items() if card.due <= now]
+        due = [(card.due, qid) for qid, card in self._cards().items() if card.due <= now]
         return [qid for _, qid in sorted(due)]
 
     def next_due(self) -> datetime | None:
         """When the next card falls due, for telling the candidate when to come back."""
-        dues = [Card.from_json(raw).due for raw in self.history.cards().values()]
+        dues = [card.due for card in self._cards().values()]
         return min(dues) if dues else None
 
 

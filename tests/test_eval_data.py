@@ -169,3 +169,33 @@ def test_load_cases_filters_the_labelled_set(fixture_bank):
         load_cases(SMALL, filters=[("category", "nonsense")])
     with pytest.raises(EvalDataError, match="--question-col"):
         load_cases(TABLE)
+
+
+CSV_TEXT = "question,reference_answer,student_answer,score,answer_id\nQ?,R.,A caf\u00e9 answer,1,1\nQ?,R.,B,0,2\n"
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (CSV_TEXT.encode("latin-1"), r"x.csv is not UTF-8: byte 0xe9 on line 2 .*iconv -f latin1 -t utf-8"),
+        (b"\x7fELF\x02\x01\x01\x00\x00\x00" * 20, r"x.csv is not a text file \(it contains NUL bytes\)"),
+        (
+            CSV_TEXT.replace("A caf\u00e9", '"A caf\u00e9').encode("utf-8"),
+            r"x.csv line 2: the CSV cannot be read from here .*never closed",
+        ),
+    ],
+    ids=["latin-1", "binary", "unbalanced-quote"],
+)
+def test_an_unreadable_file_is_one_message_naming_file_problem_and_fix(tmp_path, content, expected):
+    path = tmp_path / "x.csv"
+    path.write_bytes(content)
+    with pytest.raises(EvalDataError, match=expected) as info:
+        load_table(path, saf_like())
+    assert "\n" not in str(info.value)
+
+
+def test_utf16_with_a_bom_is_read(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_bytes(CSV_TEXT.encode("utf-16"))
+    cases = load_table(path, saf_like())
+    assert [(c.id, c.answer) for c in cases] == [("1", "A caf\u00e9 answer"), ("2", "B")]

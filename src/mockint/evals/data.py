@@ -4,7 +4,9 @@ Every problem in a file raises EvalDataError naming the file, the row (and line)
 saying how to fix it: a half-loaded evaluation would report numbers about the wrong data.
 """
 
+import codecs
 import csv
+import io
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -124,17 +126,16 @@ def load_labelled(path: Path, lookup: ItemLookup | None = None) -> list[Labelled
 
 def _json_objects(path: Path, hint: str) -> Iterator[tuple[int, dict[str, Any]]]:
     """The JSON object on each non-blank line of a JSONL file, with its line number."""
-    with path.open(encoding="utf-8") as handle:
-        for line_no, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                data = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise EvalDataError(f"{path}:{line_no}: not valid JSON ({exc.msg}).", hint=hint) from None
-            if not isinstance(data, dict):
-                raise EvalDataError(f"{path}:{line_no}: expected a JSON object.", hint=hint)
-            yield line_no, data
+    for line_no, line in enumerate(read_text(path).splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise EvalDataError(f"{path}:{line_no}: not valid JSON ({exc.msg}).", hint=hint) from None
+        if not isinstance(data, dict):
+            raise EvalDataError(f"{path}:{line_no}: expected a JSON object.", hint=hint)
+        yield line_no, data
 
 
 def _labelled_rows(file: Path) -> Iterator[tuple[int, _LabelledRow]]:
@@ -274,19 +275,58 @@ def _rescaled(raw: Any, spec: TableSpec, where: str) -> float:
     return SCORE_MAX * (value - spec.score_min) / (spec.score_max - spec.score_min)
 
 
+def read_text(path: Path) -> str:
+    """The file's text: UTF-8 (with or without a BOM), or UTF-16 when a BOM says so. Anything else is refused
+    in one line naming the file, what is wrong and the fix, never decoded by guesswork."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise EvalDataError(f"Cannot read {path}: {exc.strerror}.", hint="Check the path passed to --data.") from None
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise EvalDataError(
+                f"{path} starts like UTF-16 but does not decode as UTF-16.", hint="Re-save it as UTF-8."
+            ) from None
+    if b"\0" in raw:
+        raise EvalDataError(
+            f"{path} is not a text file (it contains NUL bytes).",
+            hint="Export the data as a UTF-8 CSV or JSONL file and pass that.",
+        )
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise EvalDataError(
+            f"{path} is not UTF-8: byte 0x{raw[exc.start]:02x} on line {line} (Latin-1 or Windows-1252?).",
+            hint=f"Re-save it as UTF-8, e.g. `iconv -f latin1 -t utf-8 {path} > utf8-{path.name}`.",
+        ) from None
+
+
 def _csv_rows(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        dialect = csv.excel_tab if path.suffix.lower() == ".tsv" else csv.excel
-        reader = csv.DictReader(handle, dialect=dialect)
+    dialect = csv.excel_tab if path.suffix.lower() == ".tsv" else csv.excel
+    # strict: a quote that never closes is an error, not a cell that swallows every row after it.
+    reader = csv.DictReader(io.StringIO(read_text(path), newline=""), dialect=dialect, strict=True)
+    row_no, start = 0, 2  # data starts on the line after the header
+    try:
         if not reader.fieldnames:
             raise EvalDataError(f"{path} is empty.", hint="A CSV needs a header row naming its columns.")
-        for row_no, row in enumerate(reader, start=1):
+        start = reader.line_num + 1
+        for row in reader:
+            row_no += 1
             if None in row:
                 raise EvalDataError(
                     f"{path} row {row_no} (line {reader.line_num}): more cells than header columns.",
                     hint="Quote cells that contain commas or newlines.",
                 )
             yield f"row {row_no} (line {reader.line_num})", row
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise EvalDataError(
+            f"{path} line {start}: the CSV cannot be read from here ({exc}; a quote that is never closed?).",
+            hint='Close the quote, or double a quote inside a quoted cell ("").',
+        ) from None
 
 
 def _json_rows(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:

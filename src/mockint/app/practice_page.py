@@ -459,6 +459,7 @@ def _finished(session: InterviewSession) -> None:
         if not session.notice:
             st.info("No question matches this setup. Change the filters in the sidebar and start again.")
         return
+    _scroll_here()
     with st.chat_message("assistant", avatar=COACH):
         summary_view(summary)
         cols = st.columns(2)

@@ -39,10 +39,16 @@ def render() -> None:
         st.markdown("**Weakest topics**")
         weak = weakest_topics(history)
         st.dataframe(
-            pd.DataFrame([{"topic": t.topic, "mean score": t.mean, "questions": t.questions} for t in weak]),
+            pd.DataFrame([{"topic": t.topic.replace("-", " "), "mean": t.mean, "n": t.questions} for t in weak]),
             hide_index=True,
             width="stretch",
-            column_config={"mean score": st.column_config.ProgressColumn(min_value=0, max_value=5, format="%.1f")},
+            # Short headers and narrow numbers: in half the page, "mean score" and "questions" were cut off.
+            column_config={
+                "mean": st.column_config.ProgressColumn(
+                    "mean score", min_value=0, max_value=5, format="%.1f", width="small"
+                ),
+                "n": st.column_config.NumberColumn("n", help="questions answered", width="small"),
+            },
         )
     with right:
         st.markdown("**Key points you miss most**")

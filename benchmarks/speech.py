@@ -21,8 +21,8 @@ from mockint.doors.whisper import whisper_recogniser
 from mockint.speech.accuracy import word_error_rate
 from mockint.speech.audio import decode_audio, resample
 from mockint.speech.bias import question_bias
-from mockint.speech.delivery import count_fillers
 from mockint.speech.transcription import is_confident, speak
+from mockint.text.fillers import count_fillers
 from mockint.types.question import Question
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -7,6 +7,7 @@ use the same words. Pure text."""
 import re
 from itertools import combinations, pairwise
 
+from mockint.text.sentences import sentence_spans
 from mockint.text.stems import stem
 from mockint.text.words import is_content, words
 
@@ -22,7 +23,6 @@ _CONTRAST_CUE = re.compile(
     r"choose|over|trade-?offs?|which)\b",
     re.IGNORECASE,
 )
-_SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
 _TRADE_OFF = re.compile(r"\b([A-Za-z]+)-([A-Za-z]+)\s+trade-?offs?\b", re.IGNORECASE)
 # Words taken from each side of a separator: "concept drift" against "data drift", not the whole clause.
 ITEM_WORDS = 2
@@ -62,7 +62,10 @@ def contrast_pairs(question: str, rubric: str) -> list[Contrast]:
     gives ({data}, {concept})."""
     rubric_stems = set(_stems(rubric))
     items = [
-        c for sentence in _SENTENCE_END.split(question) for chain in _chains(sentence) for c in combinations(chain, 2)
+        c
+        for sentence in (question[s:e] for s, e in sentence_spans(question))
+        for chain in _chains(sentence)
+        for c in combinations(chain, 2)
     ]
     items += [([stem(m.group(1))], [stem(m.group(2))]) for m in _TRADE_OFF.finditer(question)]
     pairs: list[Contrast] = []

@@ -110,6 +110,7 @@ def _answer(page, box, expect, number: int, *, think_s: float, last: bool = Fals
     seconds = time.perf_counter() - start
     if last:
         return seconds
-    page.get_by_role("button", name="Skip").click()  # skip the follow-up: on to the next question
+    # .last: while a rerun finishes, the previous step's Skip may still be on the page.
+    page.get_by_role("button", name="Skip").last.click()  # skip the follow-up: on to the next question
     expect(page.get_by_text(f"Question {number + 1} ·")).to_be_visible(timeout=60_000)
     return seconds

@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 
-from mockint.config import strip_credentials
 from mockint.errors import MockintError
 
 app = typer.Typer(
@@ -39,6 +38,8 @@ class _NoCredentials(logging.Filter):
     """Every log line, ours or a library's (httpx logs each request's URL), without URL credentials."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        from mockint.config import strip_credentials  # here: importing pydantic costs `--help` 0.3 s
+
         record.msg, record.args = strip_credentials(record.getMessage()), None
         return True
 
@@ -380,6 +381,8 @@ def main() -> None:
     except MockintError as exc:
         if _state["verbose"]:
             raise
+        from mockint.config import strip_credentials
+
         typer.secho(strip_credentials(f"mockint: {exc}"), err=True, fg=typer.colors.RED)
         sys.exit(1)
 

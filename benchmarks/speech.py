@@ -17,11 +17,11 @@ from pathlib import Path
 import numpy as np
 
 from mockint.doors.bank_files import load_bank
-from mockint.doors.whisper import whisper_recogniser
+from mockint.doors.whisper import WhisperRecogniser, whisper_recogniser
 from mockint.speech.accuracy import word_error_rate
 from mockint.speech.audio import decode_audio, resample
 from mockint.speech.bias import question_bias
-from mockint.speech.transcription import is_confident, speak
+from mockint.speech.transcription import is_confident, speak, transcribe_offline
 from mockint.text.fillers import count_fillers
 from mockint.types.question import Question
 
@@ -83,25 +83,27 @@ def bench_transcription(corpus: Path | None = None, split: str = "test") -> dict
     started = time.perf_counter()
     human_text = " ".join(s.text for s in recogniser.recognise(human))
     human_s = time.perf_counter() - started
+    # The app's path (transcribe_offline: decoding, the dropped-tail check, made-up segments removed) without
+    # and with the question bias; and the bias's two halves alone, straight through the model.
     variants = {
-        "plain": lambda b: {},
-        "question prompt": lambda b: {"prompt": b.prompt},
-        "question prompt + hotwords": lambda b: {"prompt": b.prompt, "hotwords": ", ".join(b.terms)},
+        "plain": lambda wav, b: transcribe_offline(wav, "answer.wav").text,
+        "question prompt only": lambda wav, b: _decoded(recogniser, wav, prompt=b.prompt),
+        "key terms as hotwords only": lambda wav, b: _decoded(recogniser, wav, hotwords=b.hotwords),
+        "question bias (the app)": lambda wav, b: transcribe_offline(wav, "answer.wav", bias=b).text,
     }
     refs: list[str] = []
     heard: dict[str, list[str]] = {v: [] for v in variants}
     spent = dict.fromkeys(variants, 0.0)
     audio_s = 0.0
     for question, text in spoken_answer_cases(split, corpus):
-        samples = samples_of(speak(text))
-        audio_s += len(samples) / 16000
+        wav = speak(text)
+        audio_s += decode_audio(wav).duration_s
         refs.append(text)
         bias = question_bias(question)
-        for name, options in variants.items():
+        for name, transcribe in variants.items():
             started = time.perf_counter()
-            segments = recogniser.recognise(samples, **options(bias))
+            heard[name].append(transcribe(wav, bias))
             spent[name] += time.perf_counter() - started
-            heard[name].append(" ".join(s.text for s in segments))
     return {
         "model_load_s": load_s,
         "human_wer": word_error_rate(HUMAN_TRANSCRIPT, human_text),
@@ -112,6 +114,10 @@ def bench_transcription(corpus: Path | None = None, split: str = "test") -> dict
         "accuracy": {name: 1.0 - word_error_rate(refs, hyps) for name, hyps in heard.items()},
         "speed": {name: audio_s / spent[name] for name in variants},
     }
+
+
+def _decoded(recogniser: WhisperRecogniser, wav: bytes, **bias: str) -> str:
+    return " ".join(s.text for s in recogniser.recognise(samples_of(wav), **bias))
 
 
 def bench_fillers() -> dict:

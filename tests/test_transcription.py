@@ -173,6 +173,7 @@ def test_the_bias_is_the_question_and_its_rare_rubric_terms():
     bias = question_bias(q)
     assert bias.prompt.startswith(q.question) and "softmax" in bias.terms and "logits" in bias.terms
     assert not {"the", "model", "training", "and"} & {t.lower() for t in bias.terms}
+    assert bias.hotwords == ", ".join(bias.terms)
     follow = question_bias(q, follow_up=True)
     assert follow.prompt.startswith(q.follow_up)
     assert technical_terms(q) != technical_terms(q, follow_up=True)

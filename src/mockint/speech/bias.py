@@ -6,10 +6,11 @@ everyday words that sound like them. The terms are the rare words of the key poi
 answer and the tags (rare by general English frequency, so no list is kept by hand); hyphenated
 compounds stay whole. Only the bank's own text goes in: never the candidate's.
 
-faster-whisper also takes `hotwords`, which its source shows are a second prompt put before the first.
-On the dev half of the bank's spoken answers (`benchmarks/speech.py`, 12 answers) word accuracy was 0.792
-plain, 0.832 with the question alone, 0.855 with the question and key terms, 0.829 with the terms as
-hotwords only, 0.862 with both: hotwords add nothing worth the longer decoding, so they are not used.
+faster-whisper also takes `hotwords`, which its source shows are a second prompt put before the first
+(and, unlike the prompt, kept for every 30 s window). On the dev half of the bank's spoken answers
+(`benchmarks/speech.py`, 12 answers) word accuracy was 0.792 plain, 0.832 with the question alone, 0.855
+with the question and key terms as the prompt, 0.829 with the terms as hotwords alone, 0.862 with both:
+both are used, the terms as hotwords too.
 """
 
 import re
@@ -28,10 +29,15 @@ _TERM = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-'][A-Za-z0-9]+)*")
 
 
 class SpeechBias(BaseModel):
-    """Whisper's prompt for one question: the question and its key terms."""
+    """What Whisper is told for one question: the prompt (the question and its key terms) and the hotwords
+    (the key terms)."""
 
     prompt: str
     terms: list[str]
+
+    @property
+    def hotwords(self) -> str:
+        return ", ".join(self.terms)
 
 
 def technical_terms(question: Question, *, follow_up: bool = False) -> list[str]:

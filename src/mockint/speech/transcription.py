@@ -34,9 +34,15 @@ from mockint.speech.delivery import DeliveryInsights, delivery_insights
 
 OFFLINE_NOTE = "Transcribed offline by Whisper {model}. Check the transcript and fix any misheard terms before grading."
 ENDPOINT_NOTE = "Transcribed by {model}. Check the transcript and fix any misheard terms before grading."
-# The confidence gate. Measured with `python -m benchmarks.run speech-gate` on espeak-ng speech (clean,
-# and under white noise) and on noise alone, none of it from the benchmark's or the tests' sentences:
-# GATE_FIGURES_PLACEHOLDER
+# The confidence gate, from `python -m benchmarks.run speech-gate`: six espeak-ng sentences that are neither
+# the bank's nor the tests', clean, under white noise, played backwards, and noise bursts (plain decoding).
+# - avg_logprob: clean segments -0.28 to -0.87 (the one under -0.8 was misheard: "In that sense, there is"
+#   for "The index answers"); at 0 dB SNR, where no word was right, -0.81 to -1.15. -0.8 marks 5 of those 6
+#   and 1 clean one; Whisper's own -1.0 would pass half of the 0 dB ones and of the speech played backwards.
+# - no_speech_prob: clean at most 0.24; text made up from noise or from the silence after an answer 0.6 to
+#   0.97. 0.6 is Whisper's own threshold.
+# With the question prompt Whisper is surer of everything, garbled speech included (0 dB SNR segments reach
+# -0.5): about half of those pass. The gate helps the candidate look; the transcript is always shown.
 LOW_LOGPROB = -0.8
 HIGH_NO_SPEECH = 0.6
 # Whisper's own sign of a decoding loop ("thank you thank you thank you"): text that compresses this well.
@@ -187,11 +193,12 @@ def transcribe_offline(
     """Whisper on this machine: no network, word timings, a confidence figure for every segment."""
     original, rec16k, segments = _prepared(recording_bytes, filename)
     recogniser = whisper_for(settings or get_settings())
-    prompt = bias.prompt if bias else None
-    heard = _voiced(recogniser.recognise(rec16k.samples, prompt=prompt), segments)
+    prompt, hotwords = (bias.prompt, bias.hotwords) if bias else (None, None)
+    heard = _voiced(recogniser.recognise(rec16k.samples, prompt=prompt, hotwords=hotwords), segments)
     if not heard:
         raise _no_words(original)
-    heard += _voiced(_dropped_tail(recogniser, rec16k, heard, voice_end=segments[-1][1], prompt=prompt), segments)
+    tail = _dropped_tail(recogniser, rec16k, heard, voice_end=segments[-1][1], prompt=prompt, hotwords=hotwords)
+    heard += _voiced(tail, segments)
     return Transcript(
         text=" ".join(s.text for s in heard),
         words=[
@@ -233,7 +240,13 @@ def _voiced_share(segment: HeardSegment, voice: list[tuple[float, float]]) -> fl
 
 
 def _dropped_tail(
-    recogniser: WhisperRecogniser, rec16k: Recording, heard: list[HeardSegment], *, voice_end: float, prompt: str | None
+    recogniser: WhisperRecogniser,
+    rec16k: Recording,
+    heard: list[HeardSegment],
+    *,
+    voice_end: float,
+    prompt: str | None,
+    hotwords: str | None,
 ) -> list[HeardSegment]:
     """The last words, when Whisper stopped before the voice did.
 
@@ -246,7 +259,7 @@ def _dropped_tail(
     if voice_end - last < DROPPED_TAIL_S:
         return []
     context = " ".join(filter(None, [prompt, *(s.text for s in heard)]))
-    tail = recogniser.recognise(rec16k.samples[int(last * TARGET_RATE) :], prompt=context)
+    tail = recogniser.recognise(rec16k.samples[int(last * TARGET_RATE) :], prompt=context, hotwords=hotwords)
     return [_shifted(s, last) for s in tail if s.text]
 
 

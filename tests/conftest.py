@@ -16,10 +16,12 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 
 @pytest.fixture(scope="session")
-def models_dir(pytestconfig) -> Path:
+def models_dir(pytestconfig, tmp_path_factory) -> Path:
     """The ONNX export of the embedding model, made once and kept in pytest's cache (keyed by the weights'
-    hash, so it is never stale): a fresh data dir per test would otherwise export it again in each one."""
-    return pytestconfig.cache.mkdir("mockint-models")
+    hash, so it is never stale): a fresh data dir per test would otherwise export it again in each one.
+    Without the cache plugin (`-p no:cacheprovider`), once per test session."""
+    cache = getattr(pytestconfig, "cache", None)
+    return cache.mkdir("mockint-models") if cache is not None else tmp_path_factory.mktemp("mockint-models")
 
 
 @pytest.fixture(autouse=True)

@@ -196,6 +196,13 @@ def test_the_newest_feedback_scrolls_into_view_and_a_reload_resumes_the_session(
             expect(page.get_by_text(f"· {FOCUS} · question 1 of")).to_be_visible(timeout=60_000)
             expect(page.get_by_test_id("stChatMessage").first.locator("strong").first).to_have_text(question)
             expect(page.get_by_test_id("stMetricValue")).to_have_count(2)
-            expect(page.get_by_role("button", name="Next question")).to_be_visible()
+            page.get_by_role("button", name="Next question").click()
+            expect(page.get_by_text("Question 2 ·")).to_be_in_viewport(timeout=60_000)
+            page.mouse.move(640, 300)
+            page.mouse.wheel(0, -20_000)  # the candidate scrolled back up to reread the first card
+            expect(page.get_by_text("Question 2 ·")).not_to_be_in_viewport()
+            box.fill("   ")
+            box.press("Enter")
+            expect(page.get_by_test_id("stAlertContentWarning")).to_be_in_viewport(timeout=60_000)
         finally:
             browser.close()

@@ -355,6 +355,20 @@ def bench_speech_gate(args: argparse.Namespace) -> list[Figure]:
     return figures
 
 
+@benchmark("invariants", default=False)
+def bench_invariants(args: argparse.Namespace) -> list[Figure]:
+    """The offline grader's invariants over every bank question (`mockint.evals.invariants`): pass rates."""
+    from mockint.evals.invariants import TARGETS, check, pass_rates
+    from mockint.grading.offline.grader import OfflineGrader
+
+    questions = list(load_bank(args.corpus).questions)
+    rates = pass_rates(check(questions, OfflineGrader().grade_many))
+    note = f"{len(questions)} questions"
+    return [
+        Figure(f"invariant {name}", 100 * rates[name], "%", f">= {100 * TARGETS[name]:g}", note) for name in TARGETS
+    ]
+
+
 @benchmark("offline-grader")
 def bench_offline_grader(args: argparse.Namespace) -> list[Figure]:
     """Offline grader latency per answer over the bank (model loaded, item already embedded)."""

@@ -4,6 +4,7 @@ copied questions, contradictions. Pure, no model."""
 import pytest
 
 from mockint.grading.answer_checks import (
+    adds_to_question,
     contradiction_cue,
     copy_reason,
     injection_reason,
@@ -205,3 +206,30 @@ def test_reference_meta_text_is_dropped_and_pseudo_points_come_from_sentences():
     assert "Sequence number" in points and "UDP has a fixed length, e.g. 8 bytes." in points
     spans = sentence_spans("First one. Second, e.g. this one! Third")
     assert len(spans) == 3
+
+
+MERGE_SORT = "What is the base case for a recursive merge sort?"
+MERGE_SORT_RUBRIC = "A list of zero or one element is already sorted, so the recursion stops there."
+
+
+def test_a_terse_answer_that_adds_a_rubric_word_to_the_question_is_not_a_restatement():
+    nothing = {"question_cos": 0.9, "recall": 0.0, "lexical": 0.0, "sentence_cos": 0.0, "coverage_max": 0.0}
+    answer = "The base case for a recursive merge sort is one"
+    assert copy_reason(0.02, nothing, answer, MERGE_SORT, MERGE_SORT_RUBRIC) is None
+    # Without the question, the old reading (almost nothing new) would have zeroed it.
+    assert copy_reason(0.02, nothing, answer)
+
+
+def test_nothing_beyond_the_question_is_a_restatement_whatever_the_features():
+    gains = {"question_cos": 0.9, "recall": 0.3, "lexical": 0.3, "sentence_cos": 0.3, "coverage_max": 0.3}
+    for answer in ("The base case for a recursive merge sort.", "You are asking about the base case of merge sort?"):
+        assert copy_reason(0.9, gains, answer, MERGE_SORT, MERGE_SORT_RUBRIC)
+
+
+def test_adds_to_question_is_the_one_notion_of_saying_something_beyond_the_question():
+    from mockint.grading.evidence import adds_nothing_to
+
+    assert adds_to_question("The base case for a recursive merge sort is one", MERGE_SORT)
+    assert adds_to_question("No, it is not a recursive merge sort.", MERGE_SORT)
+    assert not adds_to_question("So you are asking about the base case for a recursive merge sort?", MERGE_SORT)
+    assert not adds_nothing_to("The base case for a recursive merge sort is one", MERGE_SORT)

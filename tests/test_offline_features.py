@@ -13,12 +13,13 @@ from mockint.grading.offline.calibration import Calibration
 from mockint.grading.offline.features import analyse, filler_spans
 from mockint.grading.offline.grader import (
     CAPPED_SCORE,
-    CONTRADICTED_MAX,
     COPY_SCORE,
     final_score,
     prepare_answer,
     prepare_item,
 )
+from mockint.grading.repetition import REPEAT_PENALTY
+from mockint.grading.scoring import ESTIMATE_WITH_MISCONCEPTION_MAX
 from mockint.types.grade import GradingItem
 
 
@@ -228,8 +229,10 @@ def test_filler_sentences_are_graded_both_ways_and_evidence_is_never_dropped(fak
 
 def test_the_score_is_the_lower_of_the_answer_with_and_without_its_filler():
     cal = Calibration(version="t", features=["recall"], mean=[0.0], scale=[1.0], weights=[2.0], bias=0.0)
-    assert final_score(cal, {"recall": 1.0}, 0, None, {"recall": 0.5}) == pytest.approx(cal.score({"recall": 0.5}))
-    assert final_score(cal, {"recall": 0.5}, 0, None, {"recall": 1.0}) == pytest.approx(cal.score({"recall": 0.5}))
+    # score_answer rounds to one decimal
+    lower = cal.score({"recall": 0.5})
+    assert final_score(cal, {"recall": 1.0}, 0, None, {"recall": 0.5}) == pytest.approx(lower, abs=0.05)
+    assert final_score(cal, {"recall": 0.5}, 0, None, {"recall": 1.0}) == pytest.approx(lower, abs=0.05)
 
 
 def test_an_item_without_a_reference_cannot_be_graded(fake):
@@ -241,7 +244,8 @@ def test_rules_on_top_of_the_model_cap_and_penalise():
     cal = Calibration(version="t", features=["recall"], mean=[0.0], scale=[1.0], weights=[10.0], bias=0.0)
     good = {"recall": 1.0}
     assert final_score(cal, good, 0, None) == pytest.approx(5.0, abs=1e-3)
-    assert final_score(cal, good, 1, None) == CONTRADICTED_MAX
+    assert final_score(cal, good, 1, None) == ESTIMATE_WITH_MISCONCEPTION_MAX
+    assert final_score(cal, good, 0, None, repeated=True) == pytest.approx(5.0 - REPEAT_PENALTY, abs=1e-3)
     assert final_score(cal, good, 0, CAPPED_SCORE) == CAPPED_SCORE
     assert final_score(cal, good, 0, COPY_SCORE) == 0.0
     assert final_score(cal, {"recall": -1.0}, 3, None) == 0.0

@@ -54,3 +54,37 @@ def test_broken_or_missing_calibration_files_say_how_to_fix(tmp_path):
     with pytest.raises(GradingError, match="invalid"):
         load_calibration(bad)
     assert CALIBRATION_FILE.name == "calibration.json"
+
+
+def test_a_tree_model_is_plain_arrays_that_score_within_the_scale():
+    from mockint.grading.offline.calibration import Tree
+
+    # recall <= 0.3 -> -2, else +2 (one split), on a base of 2.5
+    tree = Tree(
+        feature=[0, 0, 0],
+        threshold=[0.3, 0.0, 0.0],
+        left=[1, 0, 0],
+        right=[2, 0, 0],
+        value=[0.0, -2.0, 2.0],
+        leaf=[False, True, True],
+        missing_left=[True, False, False],
+    )
+    cal = Calibration(version="t", features=["recall"], kind="trees", bias=2.5, trees=[tree, tree])
+    assert cal.score({"recall": 0.1}) == pytest.approx(0.0)  # 2.5 - 4, clipped at 0
+    assert cal.score({"recall": 0.9}) == pytest.approx(5.0)  # 2.5 + 4, clipped at 5
+    with pytest.raises(ValueError):
+        Calibration(version="t", features=["recall"], kind="trees", trees=[tree.model_copy(update={"feature": [3]})])
+
+
+def test_the_shipped_contradiction_model_flags_a_negated_claim_more_than_an_agreeing_one():
+    import numpy as np
+
+    from mockint.grading.offline.contradiction import load_contradiction_model
+
+    model = load_contradiction_model()
+    assert 0.0 < model.threshold < 1.0 and model.data and model.metrics
+    vec = np.ones(384, dtype=np.float32)
+    claim = "The bulb is in a closed path with the battery"
+    agree = model.probability(claim, "the bulb is in a closed path with the battery", vec, vec)
+    deny = model.probability(claim, "the bulb is not in a closed path with the battery", vec, vec)
+    assert deny > agree

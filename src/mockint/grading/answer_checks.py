@@ -5,6 +5,7 @@ import re
 
 from mockint.text.negations import is_negation
 from mockint.text.stems import stem
+from mockint.text.stopwords import STOP_WORDS
 from mockint.text.stuffing import reads_as_keyword_list
 from mockint.text.words import is_content, word_spans, words
 
@@ -180,15 +181,59 @@ _ABOUT_THE_QUESTION = re.compile(
 NO_GAIN = 0.05
 
 
-def copy_reason(question_novelty: float, features: dict[str, float], answer: str = "") -> str | None:
-    """The answer restates the question instead of answering it: almost no words beyond the question's
-    (`question_novelty`, rarity-weighted), or close in meaning to the question while gaining nothing on
-    the reference (recall, stem overlap and meaning no better than the question's own) and either mostly
-    the question's words or talking about the question."""
+# Stop words that still say something when an answer adds them to the question's words: a yes, a no, a
+# negation ("no, it is not"), a number ("the base case is one"). Other grammar words only restate.
+_MEANINGFUL_FUNCTION_WORD_LIST = (
+    "not no never yes none cannot can't don't doesn't isn't aren't wasn't weren't won't wouldn't shouldn't "
+    "couldn't hasn't haven't didn't zero one two three four five six seven eight nine ten"
+)
+_MEANINGFUL_FUNCTION_WORDS = frozenset(_MEANINGFUL_FUNCTION_WORD_LIST.split())
+# Words about the question rather than about its subject ("the question asks...").
+_ABOUT_WORD_LIST = "question questions ask asks asked asking answer answers"
+_ABOUT_WORDS = frozenset(_ABOUT_WORD_LIST.split())
+RESTATED = "The answer mostly restates the question; it does not say anything the question did not."
+
+
+def _said_beyond(answer: str, question: str) -> set[str]:
+    """Stems of the answer's words that neither the question has nor only restate it."""
+    asked = {stem(w) for w in words(question)}
+    return {
+        stem(w)
+        for w in words(answer)
+        if stem(w) not in asked and w not in _ABOUT_WORDS and (w not in STOP_WORDS or w in _MEANINGFUL_FUNCTION_WORDS)
+    }
+
+
+def adds_to_question(answer: str, question: str) -> bool:
+    """Whether the answer says anything beyond the question: a word the question lacks that is not mere
+    grammar or talk about the question ("The base case for a recursive merge sort is one" does; "No, it is
+    not" does)."""
+    return bool(_said_beyond(answer, question))
+
+
+def copy_reason(
+    question_novelty: float, features: dict[str, float], answer: str = "", question: str = "", rubric: str = ""
+) -> str | None:
+    """The answer restates the question instead of answering it. Given the question, it fires only when
+    nothing beyond the question is said: an answer with no word beyond the question's (grammar and talk
+    about the question aside) is a restatement; one that adds a word of the rubric ("The base case for a
+    recursive merge sort is one") says something and is graded, unless it asks back or talks about the
+    question. Between the two, a reworded question is
+    told by its features: almost no rare words beyond the question's (`question_novelty`), or close in
+    meaning to the question while gaining nothing on the reference (recall, stem overlap and meaning no
+    better than the question's own) and either mostly the question's words or talking about the question."""
+    if question:
+        beyond = _said_beyond(answer, question)
+        if not beyond:
+            return RESTATED
+        # A statement that adds a rubric word answers; a question back or talk about the question that
+        # happens to use one ("so which tokens can top-k sample?") still only restates it.
+        if beyond & {stem(w) for w in words(rubric)} and "?" not in answer and not _ABOUT_THE_QUESTION.search(answer):
+            return None
     no_gain = (
         all(features[name] <= NO_GAIN for name in ("recall", "lexical", "sentence_cos", "coverage_max"))
         and features["question_cos"] >= 0.6
     )
     if question_novelty < 0.15 or (no_gain and (question_novelty < 0.35 or _ABOUT_THE_QUESTION.search(answer))):
-        return "The answer mostly restates the question; it does not say anything the question did not."
+        return RESTATED
     return None

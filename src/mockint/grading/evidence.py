@@ -22,7 +22,7 @@ import unicodedata
 
 from rapidfuzz import fuzz
 
-from mockint.text.negations import is_negated
+from mockint.grading.answer_checks import adds_to_question
 from mockint.text.stems import content_stems
 from mockint.text.words import content_words
 
@@ -112,8 +112,9 @@ def fragments(quote: str) -> list[str]:
 
 
 def _adds_to_question(text: str, question: str) -> bool:
-    # "No, dropout is not used at inference" uses only the question's words yet answers it.
-    return bool(content_stems(text) - content_stems(question)) or (is_negated(text) and not is_negated(question))
+    # One notion for every grader (answer_checks): "No, dropout is not used at inference" uses only the
+    # question's words yet answers it; "The base case ... is one" adds the fact asked for.
+    return adds_to_question(text, question)
 
 
 def is_substantive(text: str, question: str = "") -> bool:

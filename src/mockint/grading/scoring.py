@@ -11,15 +11,21 @@ The rule
    it was verified in the answer (see `evidence.py`). A claim without verified evidence counts for
    nothing. When the answer reads as a bare list of terms, each point earns at most 0.5: naming
    a concept is not explaining it.
-3. coverage = credit / number of rubric points (0..1).
+3. coverage = credit / number of rubric points (0..1). The base score is 5 * coverage, or, from a grader
+   that estimates the whole answer's worth with a model fitted on human grades (the offline grader, whose
+   embedding-based point verdicts are too coarse to count alone), that `estimate`.
 4. Off-topic: no credit at all and the answer does not address the question -> 0, "off-topic".
 5. Misconceptions (each backed by a verified quote) subtract 1 point each, at most 2 in total.
-   score = clamp(5 * coverage - penalty, 0, 5), rounded to one decimal.
+   score = clamp(base - penalty, 0, 5), rounded to one decimal; from an estimate, at most 3 when there is
+   a misconception (the estimate reads the words an answer shares with the rubric, so the contradicted
+   point may have raised it).
 6. Verdict from the score: >= 4.5 and no misconception "excellent", >= 3.5 "good",
-   >= 1.5 "partial", else "incorrect" (also whenever no point earned credit).
+   >= 1.5 "partial", else "incorrect" (also whenever no point earned credit, unless the base was an
+   estimate).
 7. Dimensions (0-5):
    - completeness = 5 * coverage
-   - correctness = 5 * credit / (credit + misconceptions), 0 when nothing earned credit
+   - correctness = 5 * credit / (credit + misconceptions), 0 when nothing earned credit, and at most
+     the score + 2.5 (a card saying "correct" over a score of 1 would tell two different things)
    - depth = the grader's opinion, capped at 5 * coverage
    - communication = the grader's opinion, capped at 5 * coverage + 1 (clear but thin is possible)
    Without an opinion, depth and communication take their caps. An opinion can lower these two
@@ -36,6 +42,11 @@ from mockint.types.grade import SCORE_MAX, Coverage, Verdict
 CREDIT = {Coverage.covered: 1.0, Coverage.partly: 0.5, Coverage.missed: 0.0}
 KEYWORD_LIST_MAX_CREDIT = 0.5
 MISCONCEPTION_PENALTY = 1.0
+# How far correctness may stand above the overall score (rule 7): issue 11 asks that no card shows a score
+# <= 1 with correctness >= 4; 2.5 keeps "thin but right" (score 2, correctness 4.5) possible.
+CORRECTNESS_SLACK = 2.5
+# An estimated score with a misconception is "partial" at best (rule 5); kept from the offline grader's rule.
+ESTIMATE_WITH_MISCONCEPTION_MAX = 3.0
 MAX_MISCONCEPTION_PENALTY = 2.0
 COMMUNICATION_SLACK = 1.0
 VERDICT_THRESHOLDS = ((4.5, Verdict.excellent), (3.5, Verdict.good), (1.5, Verdict.partial))
@@ -58,6 +69,7 @@ class ScoringInput:
     on_topic: bool = True
     keyword_list: bool = False
     opinion: dict[str, float] = field(default_factory=dict)
+    estimate: float | None = None
 
 
 @dataclass(frozen=True)
@@ -87,9 +99,12 @@ def score_answer(found: ScoringInput) -> ScoreResult:
 
     misconceptions = max(0, found.misconceptions)
     penalty = min(MAX_MISCONCEPTION_PENALTY, MISCONCEPTION_PENALTY * misconceptions)
-    score = _clamp(round(SCORE_MAX * coverage - penalty, 1))
+    base = SCORE_MAX * coverage if found.estimate is None else found.estimate
+    score = _clamp(round(base - penalty, 1))
+    if found.estimate is not None and misconceptions:
+        score = min(score, ESTIMATE_WITH_MISCONCEPTION_MAX)
     verdict = Verdict.incorrect
-    if credit > 0:
+    if credit > 0 or found.estimate is not None:
         for threshold, label in VERDICT_THRESHOLDS:
             if score >= threshold and not (label is Verdict.excellent and misconceptions):
                 verdict = label
@@ -101,8 +116,11 @@ def score_answer(found: ScoringInput) -> ScoreResult:
     }
     dimensions = {
         "completeness": SCORE_MAX * coverage,
-        "correctness": SCORE_MAX * credit / (credit + misconceptions) if credit else 0.0,
+        "correctness": min(SCORE_MAX * credit / (credit + misconceptions), score + CORRECTNESS_SLACK)
+        if credit
+        else 0.0,
     }
+    dimensions["correctness"] = min(dimensions["correctness"], score + CORRECTNESS_SLACK)
     for name, cap in caps.items():
         opinion = found.opinion.get(name)
         dimensions[name] = cap if opinion is None else min(_clamp(opinion), cap)

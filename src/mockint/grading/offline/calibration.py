@@ -1,6 +1,8 @@
-"""The offline grader's score mapping: a small logistic-link linear model over standardised features.
+"""The offline grader's score mapping over its features, one of two small models:
 
-score = 5 * sigmoid(bias + sum_i weight_i * (feature_i - mean_i) / scale_i)
+- `logistic`: score = 5 * sigmoid(bias + sum_i weight_i * (feature_i - mean_i) / scale_i)
+- `trees`: score = clip(base + sum of the trees' leaf values, 0, 5), gradient-boosted regression trees
+  with monotonic constraints, stored as plain arrays (no pickle: loading runs no code from the file).
 
 The numbers live in `calibration.json`, written by `eval/calibrate_offline.py` (fitted on
 human-graded answers; see that script). Weights of features that padding can only lower (precision)
@@ -12,6 +14,7 @@ import json
 import math
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -21,13 +24,35 @@ from mockint.types.grade import SCORE_MAX
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
 
 
+class Tree(BaseModel):
+    """One regression tree as parallel arrays over its nodes (node 0 the root)."""
+
+    feature: list[int]
+    threshold: list[float]
+    left: list[int]
+    right: list[int]
+    value: list[float]
+    leaf: list[bool]
+    missing_left: list[bool]
+
+    def predict(self, x: list[float]) -> float:
+        node = 0
+        while not self.leaf[node]:
+            v = x[self.feature[node]]
+            go_left = self.missing_left[node] if math.isnan(v) else v <= self.threshold[node]
+            node = self.left[node] if go_left else self.right[node]
+        return self.value[node]
+
+
 class Calibration(BaseModel):
     version: str
     features: list[str]
-    mean: list[float]
-    scale: list[float]
-    weights: list[float]
-    bias: float
+    kind: Literal["logistic", "trees"] = "logistic"
+    mean: list[float] = Field(default_factory=list)
+    scale: list[float] = Field(default_factory=list)
+    weights: list[float] = Field(default_factory=list)
+    bias: float = 0.0
+    trees: list[Tree] = Field(default_factory=list)
     data: str = ""
     fitted: str = ""
     metrics: dict[str, dict[str, float]] = Field(default_factory=dict)
@@ -36,25 +61,36 @@ class Calibration(BaseModel):
     @model_validator(mode="after")
     def _same_lengths(self) -> "Calibration":
         n = len(self.features)
+        if self.kind == "trees":
+            if not n or not self.trees or any(f >= n for t in self.trees for f in t.feature):
+                raise ValueError("a tree model needs features and trees that use only those features")
+            return self
         if not n or any(len(v) != n for v in (self.mean, self.scale, self.weights)):
             raise ValueError("features, mean, scale and weights must be non-empty lists of the same length")
         if any(s <= 0 for s in self.scale):
             raise ValueError("every scale must be positive")
         return self
 
-    def logit(self, features: Mapping[str, float]) -> float:
+    def _checked(self, features: Mapping[str, float]) -> list[str]:
         missing = [f for f in self.features if f not in features]
         if missing:
             raise GradingError(
                 f"The offline calibration {self.version} needs features this grader does not compute: {missing}.",
                 hint="Refit it with `python eval/calibrate_offline.py`.",
             )
+        return self.features
+
+    def logit(self, features: Mapping[str, float]) -> float:
+        self._checked(features)
         z = self.bias
         for name, mean, scale, weight in zip(self.features, self.mean, self.scale, self.weights, strict=True):
             z += weight * (features[name] - mean) / scale
         return z
 
     def score(self, features: Mapping[str, float]) -> float:
+        if self.kind == "trees":
+            x = [features[name] for name in self._checked(features)]
+            return max(0.0, min(SCORE_MAX, self.bias + sum(t.predict(x) for t in self.trees)))
         z = max(-30.0, min(30.0, self.logit(features)))
         return SCORE_MAX / (1.0 + math.exp(-z))
 

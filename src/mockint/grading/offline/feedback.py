@@ -3,6 +3,7 @@ feedback and a model answer, all built from what the offline grader found. Pure:
 
 from dataclasses import dataclass, field
 
+from mockint.grading.scoring import CORRECTNESS_SLACK, ScoreResult
 from mockint.types.grade import Coverage, Dimensions, DimensionScore, KeyPointResult, Verdict
 
 _MAX_LISTED = 3
@@ -25,17 +26,21 @@ class Findings:
     ceiling: float | None = None
     fillers_removed: int = 0
     answer_words: int = 0
+    # Why the answer repeats itself or rambles (`grading.repetition`), when it does.
+    repetition: str | None = None
+    rambling: str | None = None
+    # What the one scoring rule (`scoring.score_answer`) made of these findings: verdict and dimensions.
+    rule: ScoreResult | None = None
 
 
 def verdict_for(f: Findings) -> Verdict:
-    if f.trivial:
+    if f.trivial or f.rule is None:
         return Verdict.no_answer
-    if f.features.get("off_topic", 0.0) >= 0.7 or (f.cap_reasons and f.score < 0.5):
+    if f.cap_reasons and f.score < 0.5:
         return Verdict.off_topic
-    for bound, verdict in ((4.25, Verdict.excellent), (3.25, Verdict.good), (1.75, Verdict.partial)):
-        if f.score >= bound:
-            return verdict
-    return Verdict.incorrect
+    if f.ceiling is not None and f.score < f.rule.score:
+        return Verdict.partial if f.score >= 1.5 else Verdict.incorrect
+    return f.rule.verdict
 
 
 def _clip(x: float) -> float:
@@ -71,16 +76,20 @@ def dimensions_for(f: Findings) -> Dimensions:
     covered = [k for k in f.key_points if k.status is not Coverage.missed]
     unit = "reference points" if f.points_are_pseudo else "key points"
     completeness = DimensionScore(
-        score=min(cap, _clip(5.0 * credit / n if n else f.score)),
+        score=min(cap, f.rule.dimensions["completeness"] if f.rule else _clip(5.0 * credit / n if n else f.score)),
         reason=f"Covers {len(covered)} of {n} {unit}" + _first_missed(f),
     )
     precision = f.features.get("precision", 0.0)
     correct_score = _clip(5.0 * (precision - 0.35) / 0.35) - 1.5 * len(f.misconceptions)
     correctness = DimensionScore(
-        score=min(cap, _clip(correct_score)),
+        score=min(cap, f.score + CORRECTNESS_SLACK, _clip(correct_score)),
         reason=(
-            f"Contradicts the reference: {f.misconceptions[0]}"
+            "Not graded as a genuine answer."
+            if f.cap_reasons
+            else f"Contradicts the reference: {f.misconceptions[0]}"
             if f.misconceptions
+            else "Little of what you say is established by the reference material."
+            if f.score + CORRECTNESS_SLACK < 3
             else "What you say matches the reference material."
             if precision >= 0.6
             else "Much of what you say does not match the reference material."
@@ -111,6 +120,12 @@ def dimensions_for(f: Findings) -> Dimensions:
     if f.cap_reasons:
         deductions += 2.5
         notes.append("not a genuine answer")
+    if f.repetition:
+        deductions += 2.0
+        notes.append("repeats itself")
+    if f.rambling:
+        deductions += 1.5
+        notes.append("rambles on far longer than needed")
     communication = DimensionScore(
         score=_clip(5.0 - deductions),
         reason=("Clear and on topic." if not notes else "Clear enough, but " + "; ".join(notes) + "."),
@@ -129,7 +144,9 @@ def feedback_text(f: Findings) -> str:
         return f"{f.trivial} Give it a try, even a partial answer: start with '{_short(first, 90)}'"
     parts = []
     if f.cap_reasons:
-        parts.append(" ".join(f.cap_reasons) + f" The score is capped at {f.ceiling:g}.")
+        parts.append(
+            f"This is not graded as a genuine answer (see the notes), so the score is capped at {f.ceiling:g}."
+        )
     covered = [k for k in f.key_points if k.status is Coverage.covered]
     partly = [k for k in f.key_points if k.status is Coverage.partly]
     missed = [k for k in f.key_points if k.status is Coverage.missed]
@@ -147,7 +164,11 @@ def feedback_text(f: Findings) -> str:
         parts.append("Add " + "; ".join(f"'{_short(k.point, 80)}'" for k in missed[:_MAX_LISTED]) + ".")
     if f.off_topic:
         parts.append(f"Leave out what does not answer the question ('{_short(f.off_topic[0], 50)}').")
-    if not missed and not f.misconceptions and not f.cap_reasons:
+    if f.repetition:
+        parts.append("Say each point once: repeating it adds nothing and costs clarity.")
+    if f.rambling:
+        parts.append("Cut it down: lead with the key points and stop when they are made.")
+    if not missed and not f.misconceptions and not f.cap_reasons and not f.repetition and not f.rambling:
         parts.append("That is a complete answer; keep it this focused.")
     if f.fillers_removed:
         parts.append("Fillers such as 'um' or 'you know' were ignored when grading.")

@@ -20,11 +20,12 @@ How it grades (`OfflineGrader.grade`):
    about the other side of a contrast the question sets, e.g. bias for variance) then costs a point and
    caps the grade at 3.
 
-Calibration: `eval/calibrate_offline.py` fits the model on the `training` split of the SAF English
-short-answer dataset (human-graded networking answers, Filighera et al. 2022), choosing the feature
-set and regularisation by cross-validation grouped by question, and reports Pearson r / RMSE on its
-`unseen_answers` and `unseen_questions` splits; the fitted numbers and those metrics are in
-`calibration.json`. Empty answers are left out of the fit (rule 2 grades them).
+Calibration: the shipped `calibration.json` was fitted on the `training` split of the SAF English
+short-answer dataset (human-graded networking answers, Filighera et al. 2022). `eval/calibrate_offline.py`
+refits on the train splits of SAF, SciEntsBank and Beetle, choosing model and features by cross-validation
+grouped by question, reports both on the unseen splits, and replaces the file only with `--write`. The
+estimate and the key-point verdicts then go through `scoring.score_answer`, the rule every grader shares.
+Empty answers are left out of the fit (rule 2 grades them).
 """
 
 import threading
@@ -43,12 +44,14 @@ from mockint.grading.answer_checks import copy_reason, injection_reason, stuffin
 from mockint.grading.grader import FeedbackCallback, Grader
 from mockint.grading.offline.alignment import WordVectors, concat, empty_words, merge_word_pieces, pooled
 from mockint.grading.offline.calibration import Calibration, load_calibration
+from mockint.grading.offline.contradiction import ContradictionModel, load_contradiction_model
 from mockint.grading.offline.contrasts import contrast_pairs
 from mockint.grading.offline.features import (
     COVERED_AT,
     PARTLY_AT,
     STRONG_SENTENCE,
     Analysis,
+    PointResult,
     PreparedAnswer,
     PreparedItem,
     analyse,
@@ -57,6 +60,8 @@ from mockint.grading.offline.features import (
 )
 from mockint.grading.offline.feedback import Findings, dimensions_for, feedback_text, model_answer_text, verdict_for
 from mockint.grading.offline.references import clean_reference, pseudo_key_points
+from mockint.grading.repetition import REPEAT_PENALTY, Repetition, drop_repeats, rambling_reason
+from mockint.grading.scoring import PointVerdict, ScoringInput, score_answer
 from mockint.grading.version import content_version, package_files
 from mockint.text.fillers import CleanText, strip_fillers
 from mockint.text.sentences import clause_spans, sentence_spans
@@ -68,9 +73,8 @@ MAX_ANSWER_SENTENCES = 40
 CAPPED_SCORE = 1.0
 # The question restated says nothing the question did not, so it earns nothing.
 COPY_SCORE = 0.0
-# A key point the answer contradicts costs this much, and the answer is "partial" at best.
-CONTRADICTION_PENALTY = 1.0
-CONTRADICTED_MAX = 3.0
+# An answer whose words are mostly (this share, by rarity) in sentences unrelated to the question is off topic.
+OFF_TOPIC_SHARE = 0.7
 
 
 class TokenEmbedder(Protocol):
@@ -177,22 +181,82 @@ def prepare_answers(embedder: TokenEmbedder, texts: list[str]) -> list[PreparedA
     return result
 
 
+def clean_answer(answer: str) -> Repetition:
+    """The answer as graded: fillers removed, then sentences that repeat an earlier one (counted once)."""
+    return drop_repeats(strip_fillers(answer))
+
+
+# The score model's feature holding the contradiction model's probability for the whole answer.
+CONTRADICTION_FEATURE = "contradiction_p"
+
+
+def contradiction_probability(model: ContradictionModel, item: PreparedItem, answer: PreparedAnswer) -> float:
+    """How likely the answer says the opposite of the reference answer, as the model was fitted: the
+    reference's and the answer's mean word vectors and texts."""
+    ref_rows = item.point_rows[0][0] if item.point_rows and not item.points_are_pseudo else len(item.reference)
+    reference = item.rubric.vectors[:ref_rows]
+    ref_vec = reference.mean(axis=0) if len(reference) else np.zeros(item.rubric.vectors.shape[1], np.float32)
+    ans_vec = answer.words.vectors.mean(axis=0) if len(answer.words) else np.zeros_like(ref_vec)
+    return model.probability(item.reference_text, answer.text, ref_vec, ans_vec)
+
+
+def _learned_contradiction(
+    model: ContradictionModel, point: PointResult, point_words: WordVectors, answer: PreparedAnswer
+) -> PointResult:
+    """The point's verdict with the learned contradiction signal over the point and its best clause."""
+    if point.contradiction is not None or point.clause is None or not len(point_words):
+        return point
+    rows = answer.words.within(*point.clause)
+    if not rows.any():
+        return point
+    clause = answer.text[point.clause[0] : point.clause[1]]
+    if model.contradicts(
+        point.point, clause, point_words.vectors.mean(axis=0), answer.words.vectors[rows].mean(axis=0)
+    ):
+        return replace(point, contradiction="says the opposite of it")
+    return point
+
+
+def estimate(
+    calibration: Calibration,
+    features: dict[str, float],
+    ceiling: float | None,
+    trimmed: dict[str, float] | None = None,
+    repeated: bool = False,
+) -> float:
+    """The fitted model's score (the lower of the answer's and, given `trimmed`, that of the answer without
+    its filler sentences), less REPEAT_PENALTY for an answer that is mostly repetition, held to the
+    `ceiling` of a non-genuine answer: the base `score_answer` starts from."""
+    score = min(calibration.score(f) for f in (features, trimmed) if f is not None)
+    if repeated:
+        score -= REPEAT_PENALTY
+    if ceiling is not None:
+        score = min(score, ceiling)
+    return max(0.0, score)
+
+
+def scoring_input(points: list[Coverage], misconceptions: int, features: dict[str, float], base: float) -> ScoringInput:
+    """The offline findings in the terms of the one scoring rule every grader's findings go through."""
+    return ScoringInput(
+        points=[PointVerdict(status, verified=True) for status in points],
+        misconceptions=misconceptions,
+        on_topic=features.get("off_topic", 0.0) < OFF_TOPIC_SHARE,
+        estimate=base,
+    )
+
+
 def final_score(
     calibration: Calibration,
     features: dict[str, float],
     contradicted: int,
     ceiling: float | None,
     trimmed: dict[str, float] | None = None,
+    repeated: bool = False,
 ) -> float:
-    """The calibrated score (the lower of the answer's and, given `trimmed`, that of the answer without its
-    filler sentences), then the rules: contradictions cost points, a non-genuine answer is held to its
-    `ceiling`."""
-    score = min(calibration.score(f) for f in (features, trimmed) if f is not None)
-    if contradicted:
-        score = min(CONTRADICTED_MAX, score - CONTRADICTION_PENALTY * contradicted)
-    if ceiling is not None:
-        score = min(score, ceiling)
-    return max(0.0, score)
+    """The score the grader gives (`score_answer` over the estimate; key-point verdicts do not move it)."""
+    base = estimate(calibration, features, ceiling, trimmed, repeated)
+    score = score_answer(scoring_input([Coverage.partly], contradicted, features, base)).score
+    return score if ceiling is None else min(score, ceiling)
 
 
 def cap_reasons(item: GradingItem, answer: str, clean: CleanText, analysis: Analysis) -> dict[str, float]:
@@ -201,9 +265,16 @@ def cap_reasons(item: GradingItem, answer: str, clean: CleanText, analysis: Anal
     found = (
         (injection_reason(answer), CAPPED_SCORE),
         (stuffing_reason(clean.text, item.question), CAPPED_SCORE),
-        (copy_reason(analysis.question_novelty, analysis.features, clean.text), COPY_SCORE),
+        (
+            copy_reason(analysis.question_novelty, analysis.features, clean.text, item.question, _rubric(item)),
+            COPY_SCORE,
+        ),
     )
     return {reason: ceiling for reason, ceiling in found if reason}
+
+
+def _rubric(item: GradingItem) -> str:
+    return " ".join([item.reference_answer, item.explanation, *item.key_points])
 
 
 class ItemCache:
@@ -266,12 +337,18 @@ class OfflineGrader(Grader):
 
     batches = True
 
-    def __init__(self, embedder: TokenEmbedder | None = None, calibration: Calibration | None = None) -> None:
+    def __init__(
+        self,
+        embedder: TokenEmbedder | None = None,
+        calibration: Calibration | None = None,
+        contradiction: ContradictionModel | None = None,
+    ) -> None:
         self._embedder = embedder
         self.calibration = calibration or load_calibration()
         self.version = offline_version(self.calibration)
         self.name = f"offline:minilm-align:{self.version}"
         self._items = ItemCache()
+        self._contradiction = contradiction
 
     @property
     def embedder(self) -> TokenEmbedder:
@@ -283,18 +360,49 @@ class OfflineGrader(Grader):
         """Embed the item's side ahead of grading (e.g. while the candidate thinks)."""
         self._items.get(self.embedder, item)
 
+    @property
+    def contradiction(self) -> ContradictionModel:
+        if self._contradiction is None:
+            self._contradiction = load_contradiction_model()
+        return self._contradiction
+
+    def _uses_contradiction(self) -> bool:
+        return CONTRADICTION_FEATURE in self.calibration.features
+
+    def _analyse(self, item: PreparedItem, answer: PreparedAnswer) -> Analysis:
+        """The answer's features, with the learned contradiction probability when the score model uses it."""
+        analysis = analyse(item, answer)
+        if self._uses_contradiction() and self.contradiction.point_level and not item.points_are_pseudo:
+            analysis.points = [
+                _learned_contradiction(self.contradiction, p, pw, answer)
+                for p, pw in zip(analysis.points, item.point_words, strict=True)
+            ]
+        if CONTRADICTION_FEATURE in self.calibration.features:
+            p = contradiction_probability(self.contradiction, item, answer)
+            for features in (analysis.features, analysis.trimmed_features):
+                if features is not None:
+                    features[CONTRADICTION_FEATURE] = p
+        return analysis
+
     def analyse(self, item: GradingItem, answer: str) -> tuple[CleanText, PreparedItem, Analysis | None]:
-        """Features of `answer` (after filler removal); no analysis for an answer with no content."""
-        clean = strip_fillers(answer)
+        """Features of `answer` (after filler and repetition removal); no analysis for an answer with no
+        content."""
+        clean = clean_answer(answer).kept
         prepared = self._items.get(self.embedder, item)
         if trivial_reason(clean.text):
             return clean, prepared, None
-        return clean, prepared, analyse(prepared, prepare_answer(self.embedder, clean.text))
+        return clean, prepared, self._analyse(prepared, prepare_answer(self.embedder, clean.text))
 
     def grade(self, item: GradingItem, answer: str, on_feedback: FeedbackCallback | None = None) -> Grade:
         started = time.perf_counter()
-        clean, prepared, analysis = self.analyse(item, answer)
-        return self._grade(item, answer, clean, prepared, analysis, (time.perf_counter() - started) * 1000.0)
+        repetition = clean_answer(answer)
+        prepared = self._items.get(self.embedder, item)
+        clean = repetition.kept
+        analysis = (
+            None if trivial_reason(clean.text) else self._analyse(prepared, prepare_answer(self.embedder, clean.text))
+        )
+        latency = (time.perf_counter() - started) * 1000.0
+        return self._grade(item, answer, repetition, prepared, analysis, latency)
 
     def grade_many(self, items: Sequence[GradingItem], answers: Sequence[str]) -> list[Grade | Exception]:
         """Grade `answers[i]` against `items[i]` for every i with one embedding batch for the distinct items
@@ -306,7 +414,8 @@ class OfflineGrader(Grader):
             return []
         started = time.perf_counter()
         prepared = self._items.get_many(self.embedder, list(items))
-        cleans = [strip_fillers(a) for a in answers]
+        repetitions = [clean_answer(a) for a in answers]
+        cleans = [r.kept for r in repetitions]
         todo = [
             i
             for i, (c, p) in enumerate(zip(cleans, prepared, strict=True))
@@ -318,8 +427,8 @@ class OfflineGrader(Grader):
             try:
                 if isinstance(prepared[i], Exception):
                     raise prepared[i]
-                analysis = analyse(prepared[i], embedded[i]) if i in embedded else None
-                results.append(self._grade(item, answer, cleans[i], prepared[i], analysis, 0.0))
+                analysis = self._analyse(prepared[i], embedded[i]) if i in embedded else None
+                results.append(self._grade(item, answer, repetitions[i], prepared[i], analysis, 0.0))
             except Exception as exc:  # one bad case must not sink the batch
                 results.append(exc)
         latency = round((time.perf_counter() - started) * 1000.0 / len(answers), 1)
@@ -334,13 +443,14 @@ class OfflineGrader(Grader):
         self,
         item: GradingItem,
         answer: str,
-        clean: CleanText,
+        repetition: Repetition,
         prepared: PreparedItem,
         analysis: Analysis | None,
         latency_ms: float,
     ) -> Grade:
-        findings = self._findings(item, answer, clean, prepared, analysis)
-        notes = list(findings.cap_reasons)
+        clean = repetition.kept
+        findings = self._findings(item, answer, repetition, prepared, analysis)
+        notes = list(findings.cap_reasons) + [n for n in (findings.repetition, findings.rambling) if n]
         if prepared.points_are_pseudo:
             notes.append(
                 f"No key points given: graded against {len(prepared.points)} points taken from the "
@@ -369,14 +479,17 @@ class OfflineGrader(Grader):
         )
 
     def _findings(
-        self, item: GradingItem, answer: str, clean: CleanText, prepared: PreparedItem, analysis: Analysis | None
+        self, item: GradingItem, answer: str, repetition: Repetition, prepared: PreparedItem, analysis: Analysis | None
     ) -> Findings:
-        removed = max(0, len(words(answer)) - len(words(clean.text)))
-        base = dict(
+        clean = repetition.kept
+        removed = max(0, len(words(answer)) - repetition.total_words)
+        common = dict(
             points_are_pseudo=prepared.points_are_pseudo,
             reference_answer=item.reference_answer,
             fillers_removed=removed,
             answer_words=len(words(clean.text)),
+            repetition=repetition.note(),
+            rambling=rambling_reason(repetition.total_words, len(words(item.reference_answer))),
         )
         if analysis is None:
             missed = [KeyPointResult(point=p, status=Coverage.missed) for p in prepared.points]
@@ -388,12 +501,12 @@ class OfflineGrader(Grader):
                 off_topic=[],
                 features={},
                 trivial=trivial_reason(clean.text),
-                **base,
+                **common,
             )
         caps = cap_reasons(item, answer, clean, analysis)
         ceiling = min(caps.values(), default=None)
-        score = final_score(
-            self.calibration, analysis.features, analysis.contradicted, ceiling, analysis.trimmed_features
+        base = estimate(
+            self.calibration, analysis.features, ceiling, analysis.trimmed_features, repetition.mostly_repeated
         )
         key_points, misconceptions = [], []
         for result in analysis.points:
@@ -413,6 +526,8 @@ class OfflineGrader(Grader):
                     f"{result.contradiction}: you said '{evidence}', but the reference says '{result.point}'"
                 )
             key_points.append(KeyPointResult(point=result.point, status=status, evidence=evidence, span=span))
+        rule = score_answer(scoring_input([k.status for k in key_points], len(misconceptions), analysis.features, base))
+        score = rule.score if ceiling is None else min(rule.score, ceiling)
         contradicted = [r.clause for r in analysis.points if r.contradiction and r.clause]
         # The model answer quotes the candidate's words without the fillers.
         strong = [
@@ -431,5 +546,6 @@ class OfflineGrader(Grader):
             features=analysis.features,
             cap_reasons=list(caps),
             ceiling=ceiling,
-            **base,
+            rule=rule,
+            **common,
         )

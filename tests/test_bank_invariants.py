@@ -1,0 +1,53 @@
+"""The offline grader's invariants over every question of the bank (`mockint.evals.invariants`), and the
+generators behind them."""
+
+import pytest
+
+from mockint.doors.bank_files import load_bank
+from mockint.evals.invariants import TARGETS, check, negated_answer, other_topic_question, pass_rates, template_answer
+from mockint.grading.offline.grader import OfflineGrader
+
+
+def test_template_answer_puts_the_rarest_reference_words_in_empty_sentences():
+    text = template_answer("Dropout randomly zeroes activations, which regularizes the network.")
+    assert text.startswith("The ") and text.count(" matter.") == 2
+    assert {"dropout", "zeroes", "regularizes"} <= set(text.lower().replace(".", "").split())
+
+
+def test_negated_answer_and_other_topic_question():
+    assert negated_answer("Dropout zeroes units.") == "It is not true that dropout zeroes units."
+    questions = list(load_bank().questions)
+    for i in range(0, len(questions), 37):
+        assert other_topic_question(questions, i).topic != questions[i].topic
+
+
+# Measured 2026-12-02 (`python -m benchmarks.run invariants`): own 90.6%, other-topic 90.1%, negated 1.1%,
+# template 30.2%, pasted 93.3%. The invariants below their target are expected to fail until the grader
+# meets them (strict: the day one passes, this file must be updated).
+NOT_MET_YET = {"own", "other-topic", "negated", "template"}
+
+
+@pytest.fixture(scope="module")
+def outcomes():
+    questions = list(load_bank().questions)
+    found = check(questions, OfflineGrader().grade_many)
+    assert len(found) == 5 * len(questions)
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "invariant",
+    [
+        pytest.param(name, marks=pytest.mark.xfail(strict=True, reason="target not met yet"))
+        if name in NOT_MET_YET
+        else name
+        for name in TARGETS
+    ],
+)
+def test_offline_grader_keeps_the_invariant_over_the_whole_bank(outcomes, invariant):
+    rate = pass_rates(outcomes)[invariant]
+    worst = [(o.case.question_id, o.score) for o in outcomes if o.case.invariant == invariant and not o.passed][:10]
+    assert rate >= TARGETS[invariant], (
+        f"{invariant}: pass rate {rate:.3f} < {TARGETS[invariant]}; first failures {worst}"
+    )

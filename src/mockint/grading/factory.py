@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 
 from mockint.config import Settings, get_settings, strip_credentials
-from mockint.errors import ConfigError, GradingError, LLMError, LLMResponseError
+from mockint.errors import ConfigError, GradingError, LLMError, LLMResponseError, LLMUnavailableError
 from mockint.grading.grader import FeedbackCallback, Grader
 from mockint.grading.guard import guard_grade
 from mockint.types.grade import Grade, GradingItem
@@ -65,8 +65,10 @@ def fallback_reason(exc: Exception) -> str:
     """A plain sentence for the UI: why this grade came from the offline grader."""
     if isinstance(exc, LLMResponseError):
         what = "the LLM did not return a usable grade"
-    elif isinstance(exc, LLMError):
+    elif isinstance(exc, LLMUnavailableError):
         what = "the LLM could not be reached"
+    elif isinstance(exc, LLMError):
+        what = "the LLM settings do not work"  # a bad URL, key or model: a retry cannot fix it
     else:
         what = "the LLM grader could not grade this answer"
     detail = getattr(exc, "problem", str(exc))

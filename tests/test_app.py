@@ -245,6 +245,20 @@ def test_unreachable_llm_falls_back_to_offline_and_says_so(monkeypatch):
     assert main.status == "graded" and main.grader_kind == "offline" and main.grade.grader.fallback_reason
 
 
+def test_mistyped_base_url_is_one_line_and_the_grade_is_labelled_a_fallback(monkeypatch):
+    secret = "sk-app-url-secret"
+    _use_llm(monkeypatch, f"http://me:{secret}@localhost:11434x/v1")
+    at = start("nlp")
+    answer(at, session(at).current_question().answer)
+    text = shown(at)
+    [reason] = [line for line in text.splitlines() if "Graded offline because the LLM settings do not work" in line]
+    assert "11434x" in reason and "Traceback" not in text and "httpx" not in text
+    assert secret not in text and not at.exception
+    [main] = attempts()
+    assert main.status == "graded" and main.grader_kind == "offline"
+    assert secret not in main.grade.model_dump_json()
+
+
 def test_grading_failure_keeps_the_answer_to_grade_again(monkeypatch):
     _use_llm(monkeypatch, f"http://127.0.0.1:{_free_port()}/v1", MOCKINT_FALLBACK_OFFLINE="false")
     at = start("nlp")

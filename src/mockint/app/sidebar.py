@@ -34,9 +34,10 @@ def _pretty(slug: str) -> str:
 def _endpoint(settings: Settings) -> str:
     if not settings.openai_base_url:
         return "api.openai.com"
-    parts = urlsplit(settings.openai_base_url)
-    # Only host and port: a URL may carry credentials, which are never shown.
-    return parts.hostname + (f":{parts.port}" if parts.port else "") if parts.hostname else "custom endpoint"
+    # Only host and port, as typed: a URL may carry credentials, which are never shown, and a mistyped
+    # port ("11434x") must still show (urlsplit's .port would raise on it).
+    authority = urlsplit(settings.openai_base_url).netloc.rpartition("@")[2]
+    return authority or "custom endpoint"
 
 
 def grader_panel(settings: Settings) -> None:

@@ -39,6 +39,7 @@ from sklearn.model_selection import GroupKFold
 from mockint.evals.baselines import rescale_min_max
 from mockint.evals.metrics import pearson, quadratic_weighted_kappa, rmse
 from mockint.grading.answer_checks import copy_reason
+from mockint.grading.guard import CAPPED_SCORE
 from mockint.grading.offline.calibration import CALIBRATION_FILE, Calibration, Tree, load_calibration
 from mockint.grading.offline.contradiction import (
     CONTRADICTION_FILE,
@@ -46,7 +47,7 @@ from mockint.grading.offline.contradiction import (
     ContradictionModel,
     pair_features,
 )
-from mockint.grading.offline.grader import CAPPED_SCORE, COPY_SCORE, final_score
+from mockint.grading.offline.grader import COPY_SCORE, final_score
 
 VERSION = "v3"
 # Each feature's effect may only take the sign that makes sense for it; this keeps the model monotone

@@ -9,10 +9,10 @@ import pytest
 
 from mockint.doors.embeddings import TokenEmbeddings
 from mockint.errors import GradingError
+from mockint.grading.guard import CAPPED_SCORE
 from mockint.grading.offline.calibration import Calibration
 from mockint.grading.offline.features import analyse, filler_spans
 from mockint.grading.offline.grader import (
-    CAPPED_SCORE,
     COPY_SCORE,
     final_score,
     prepare_answer,

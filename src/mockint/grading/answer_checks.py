@@ -53,20 +53,27 @@ _GRADING_WORDS = re.compile(
 )
 
 
-def injection_reason(text: str) -> str | None:
+def injection_reason(text: str, rubric: str = "") -> str | None:
     """An attempt to instruct the grader instead of answering the question. An instruction quoted as an
     example ("direct injection is the user typing 'ignore previous instructions'") is content, unless the
-    quotation speaks of scores or grading."""
+    quotation speaks of scores or grading; so is a phrase whose words the item's own `rubric` (question,
+    reference, key points) uses: on a question about prompting, "a system prompt for role and constraints"
+    answers it, and "the class whose likelihood is highest" is not a plea to score highest when the
+    reference says classes "score highest"."""
     quoted = [q.span() for q in _QUOTED.finditer(text) if not _GRADING_WORDS.search(q.group())]
+    topic = {stem(w) for w in words(rubric)}
     for m in _INJECTION.finditer(text):
+        said = [stem(w) for w in words(m.group()) if is_content(w)]
+        if said and all(s in topic for s in said):
+            continue
         if not any(start <= m.start() and m.end() <= end for start, end in quoted):
             return f"The answer tries to instruct the grader ('{m.group().strip()[:50]}'); that text is not an answer."
     return None
 
 
-def stuffing_reason(clean: str, question: str) -> str | None:
-    """Why the answer is a bag of keywords (see `text.stuffing`), or None."""
-    if reads_as_keyword_list(clean, question):
+def stuffing_reason(clean: str, question: str, rubric: str = "") -> str | None:
+    """Why the answer is a bag of keywords (see `text.stuffing`; `rubric` names the item's terms), or None."""
+    if reads_as_keyword_list(clean, question, rubric):
         return (
             "The answer is a list of keywords without sentences saying how they relate; "
             "keywords alone do not show understanding."

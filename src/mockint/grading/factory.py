@@ -8,7 +8,7 @@ no grader can grade, the error is raised.
 """
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from mockint.config import Settings, get_settings, strip_credentials
 from mockint.errors import ConfigError, GradingError, LLMError, LLMResponseError, LLMUnavailableError
@@ -19,6 +19,27 @@ from mockint.types.grade import Grade, GradingItem
 log = logging.getLogger(__name__)
 
 GRADER_KINDS = ("offline", "llm")
+
+
+class GuardedGrader(Grader):
+    """A grader whose every grade goes through `guard_grade`: the same deterministic caps (instructions to
+    the grader, keyword stuffing, a restated question, no answer) whoever graded."""
+
+    def __init__(self, inner: Grader) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.streams_feedback = inner.streams_feedback
+        self.batches = inner.batches
+
+    def grade(self, item: GradingItem, answer: str, on_feedback: FeedbackCallback | None = None) -> Grade:
+        return guard_grade(item, answer, self.inner.grade(item, answer, on_feedback=on_feedback))
+
+    def grade_many(self, items: Sequence[GradingItem], answers: Sequence[str]) -> list[Grade | Exception]:
+        results = self.inner.grade_many(items, answers)
+        return [
+            r if isinstance(r, Exception) else guard_grade(item, answer, r)
+            for item, answer, r in zip(items, answers, results, strict=True)
+        ]
 
 
 class FallbackGrader(Grader):
@@ -127,4 +148,4 @@ def _offline(embedder: object | None) -> Grader:
     # Imported here: the offline grader pulls in the embedding stack, which LLM-only runs never need.
     from mockint.grading.offline.grader import OfflineGrader
 
-    return OfflineGrader(embedder=embedder)
+    return GuardedGrader(OfflineGrader(embedder=embedder))

@@ -2,15 +2,18 @@
 
 - The deterministic answer checks cap the score: an answer that instructs the grader or is a bag of
   keywords scores at most CAPPED_SCORE; one that says nothing, or only restates the question, scores 0.
+  `answer_caps` is the one place these checks are applied, for every grader (the offline grader's own
+  caps start from it).
 - Feedback that states a score or praise the grade does not back ("Perfect, 11/5" on a 1.2) is replaced
   by feedback built from the key points the grade credits.
 
-`guard_grade` is a pure function over (item, answer, grade), applied to every grade the graders hand out.
+`guard_grade` is a pure function over (item, answer, grade), applied to every grade the graders hand out
+(`factory.build_grader` wraps the offline grader in it as it does the LLM grader and the fallback).
 """
 
 import re
 
-from mockint.grading.answer_checks import injection_reason, stuffing_reason, trivial_reason
+from mockint.grading.answer_checks import RESTATED, injection_reason, stuffing_reason, trivial_reason
 from mockint.grading.evidence import adds_nothing_to
 from mockint.text.fillers import strip_fillers
 from mockint.types.grade import Coverage, Grade, GradingItem, KeyPointResult, Verdict
@@ -32,19 +35,21 @@ _PRAISE = re.compile(
 )
 
 
-def answer_caps(item: GradingItem, answer: str) -> dict[str, float]:
-    """Why this answer may not score above some ceiling, each reason with its ceiling."""
-    clean = strip_fillers(answer).text
+def rubric_text(item: GradingItem) -> str:
+    """Everything the item says about its subject: the words an answer may use without steering anyone."""
+    return " ".join([item.question, item.reference_answer, item.explanation, *item.key_points])
+
+
+def answer_caps(item: GradingItem, answer: str, clean: str | None = None) -> dict[str, float]:
+    """Why this answer may not score above some ceiling, each reason with its ceiling. `clean` is the
+    answer as the grader read it (default: without spoken fillers)."""
+    clean = strip_fillers(answer).text if clean is None else clean
+    rubric = rubric_text(item)
     found = (
         (trivial_reason(clean), NO_ANSWER_SCORE),
-        (
-            "The answer only restates the question; it adds nothing to it."
-            if clean.strip() and adds_nothing_to(clean, item.question)
-            else None,
-            NO_ANSWER_SCORE,
-        ),
-        (injection_reason(answer), CAPPED_SCORE),
-        (stuffing_reason(clean, item.question), CAPPED_SCORE),
+        (RESTATED if clean.strip() and adds_nothing_to(clean, item.question) else None, NO_ANSWER_SCORE),
+        (injection_reason(answer, rubric), CAPPED_SCORE),
+        (stuffing_reason(clean, item.question, rubric), CAPPED_SCORE),
     )
     return {reason: ceiling for reason, ceiling in found if reason}
 

@@ -1,8 +1,11 @@
 """Keyword stuffing: a bag of terms with no sentences relating them. The one detector for every grader."""
 
 import re
+from itertools import pairwise
 
-from mockint.text.words import stop_word_share, words
+from mockint.text.sentences import sentence_spans
+from mockint.text.stems import stem
+from mockint.text.words import is_content, stop_word_share, word_spans, words
 
 _LIST_SPLIT = re.compile(r"[,;/|\n]+|\s+-\s+|\s*•\s*")
 # A question that asks to name or list things makes a list a fair answer.
@@ -13,12 +16,46 @@ _ASKS_FOR_LIST = re.compile(
 MIN_WORDS = 8
 # From this many words on, a sentence-free run is a dump even with a few stop words among its terms.
 LONG_DUMP_WORDS = 12
+# What may stand between two items of a list of terms: coordinators, articles, list punctuation.
+_LIST_GAP = re.compile(r"(?:[\s,/&]|\b(?:and|or|nor|the|a|an|both|either)\b)*", re.IGNORECASE)
+_COORDINATOR = re.compile(r"[,/&]|\b(?:and|or|nor)\b", re.IGNORECASE)
+# A sentence relates terms when it says something of them beyond naming them: a frame around a list of
+# terms that adds one word ("matter", "are important") names them and asserts nothing about any one.
+FRAME_WORDS = 1
+# Four terms in frames is the size of the shortest keyword list `listy` counts (five items, one a frame).
+FRAMED_TERMS = 4
 
 
-def reads_as_keyword_list(text: str, question: str = "") -> bool:
+def _framed_terms(sentence: str, terms: frozenset[str]) -> int:
+    """How many items of the item's `terms` the sentence lists in an empty frame ("The X and Y matter."),
+    or 0 when it relates them (a verb, a preposition or a word of its own between two terms)."""
+    spans = word_spans(sentence)
+    slots = [i for i, (w, _, _) in enumerate(spans) if is_content(w) and stem(w) in terms]
+    if len(slots) < 2:
+        return 0
+    items = 1
+    for a, b in pairwise(slots):
+        gap = sentence[spans[a][2] : spans[b][1]]
+        if not _LIST_GAP.fullmatch(gap):
+            return 0
+        items += bool(_COORDINATOR.search(gap))
+    frame = [w for i, (w, _, _) in enumerate(spans) if i not in slots and is_content(w)]
+    return items if items >= 2 and len(frame) <= FRAME_WORDS else 0
+
+
+def lists_terms_in_frames(text: str, terms: frozenset[str]) -> bool:
+    """Every sentence only lists the item's terms in an empty frame ("The dropout and ensemble matter. The
+    neurons and inference matter."), FRAMED_TERMS or more of them in all: keywords with grammar around
+    them, not sentences saying how they relate."""
+    counts = [_framed_terms(text[s:e], terms) for s, e in sentence_spans(text)]
+    return bool(counts) and all(counts) and sum(counts) >= FRAMED_TERMS
+
+
+def reads_as_keyword_list(text: str, question: str = "", rubric: str = "") -> bool:
     """Few stop words (real sentences have a third or more; under 5% anywhere, under 15% from 12 words on),
-    or a list of many items of at most three words, or a dump of upper-case terms. Terse notes and formulas
-    (mostly numbers and symbols) are not stuffing, and a list is fair when the question asks for one."""
+    or a list of many items of at most three words, or a dump of upper-case terms, or the `rubric`'s terms
+    listed in empty sentence frames. Terse notes and formulas (mostly numbers and symbols) are not stuffing,
+    and a list is fair when the question asks for one."""
     tokens = [t for t in words(text) if any(c.isalpha() for c in t)]
     # Under 60% alphabetic words is a formula or a calculation, not prose or a keyword list.
     if len(tokens) < MIN_WORDS or len(tokens) < 0.6 * len(words(text)) or _ASKS_FOR_LIST.search(question):
@@ -33,4 +70,5 @@ def reads_as_keyword_list(text: str, question: str = "") -> bool:
     terms = sum(t.strip(".,;:()").isupper() and len(t.strip(".,;:()")) > 1 for t in text.split())
     term_dump = len(tokens) >= LONG_DUMP_WORDS and 0.5 * len(tokens) <= terms < 0.9 * len(tokens)
     long_and_bare = len(tokens) >= LONG_DUMP_WORDS and share < 0.15
-    return share < 0.05 or long_and_bare or (listy and share < 0.2) or term_dump
+    framed = bool(rubric) and lists_terms_in_frames(text, frozenset(stem(w) for w in words(rubric) if is_content(w)))
+    return share < 0.05 or long_and_bare or (listy and share < 0.2) or term_dump or framed

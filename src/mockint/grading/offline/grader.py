@@ -40,8 +40,9 @@ import numpy as np
 
 from mockint.doors.embeddings import LOCAL_MODEL_NAME, TokenEmbeddings, shared_local_embedder
 from mockint.errors import GradingError
-from mockint.grading.answer_checks import copy_reason, injection_reason, stuffing_reason, trivial_reason
+from mockint.grading.answer_checks import copy_reason, trivial_reason
 from mockint.grading.grader import FeedbackCallback, Grader
+from mockint.grading.guard import answer_caps, rubric_text
 from mockint.grading.offline.alignment import WordVectors, concat, empty_words, merge_word_pieces, pooled
 from mockint.grading.offline.calibration import Calibration, load_calibration
 from mockint.grading.offline.contradiction import ContradictionModel, load_contradiction_model
@@ -70,7 +71,6 @@ from mockint.text.words import words
 from mockint.types.grade import Coverage, Grade, GraderInfo, GradingItem, KeyPointResult
 
 MAX_ANSWER_SENTENCES = 40
-CAPPED_SCORE = 1.0
 # The question restated says nothing the question did not, so it earns nothing.
 COPY_SCORE = 0.0
 # An answer whose words are mostly (this share, by rarity) in sentences unrelated to the question is off topic.
@@ -260,21 +260,14 @@ def final_score(
 
 
 def cap_reasons(item: GradingItem, answer: str, clean: CleanText, analysis: Analysis) -> dict[str, float]:
-    """Why the answer is not a genuine attempt, each reason with the most it may score: instructions to
-    the grader and a keyword list CAPPED_SCORE, the question restated COPY_SCORE."""
-    found = (
-        (injection_reason(answer), CAPPED_SCORE),
-        (stuffing_reason(clean.text, item.question), CAPPED_SCORE),
-        (
-            copy_reason(analysis.question_novelty, analysis.features, clean.text, item.question, _rubric(item)),
-            COPY_SCORE,
-        ),
-    )
-    return {reason: ceiling for reason, ceiling in found if reason}
-
-
-def _rubric(item: GradingItem) -> str:
-    return " ".join([item.reference_answer, item.explanation, *item.key_points])
+    """Why the answer is not a genuine attempt, each reason with the most it may score: the checks every
+    grader's grade goes through (`guard.answer_caps`: instructions to the grader and a keyword list
+    CAPPED_SCORE), and the question restated in other words, told by the features, COPY_SCORE."""
+    found = answer_caps(item, answer, clean.text)
+    copied = copy_reason(analysis.question_novelty, analysis.features, clean.text, item.question, rubric_text(item))
+    if copied:
+        found.setdefault(copied, COPY_SCORE)
+    return found
 
 
 class ItemCache:

@@ -5,10 +5,12 @@ answers out loud (Chromium's fake microphone plays an espeak-ng WAV) and sees th
 The screenshot of the feedback card is kept in test-artifacts/; with MOCKINT_UPDATE_SCREENSHOT=1 it
 also refreshes docs/feedback-card.png for the README."""
 
+import io
 import os
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 import soundfile
 
@@ -35,6 +37,20 @@ ANSWER = (
     "without scaling the logits get very large. Dividing by the square root of d_k brings the variance "
     "back to about one."
 )
+# The voice test's answer to the same question, in words espeak-ng says plainly ("d_k" it reads as letters and
+# an underscore), at 140 words a minute. Through the CLI with the question bias, at 12 alignments 0-99 ms apart
+# of the audio resampled to 48 kHz and back as Chromium does, tiny.en's word error rate was 0.025-0.10 (median
+# 0.05) and it heard "logits" every time; without the bias 0.075-0.275 (median 0.175), "logits" never.
+SPOKEN_ANSWER = (
+    "The dot product of two random vectors has a variance that grows with the key dimension, so without "
+    "scaling the logits get very large. Dividing by the square root of the key dimension brings the variance "
+    "back to about one."
+)
+SPOKEN_WPM = 140
+# 0.1 over the worst of those alignments: audio timing in the browser is not ours to fix.
+SPOKEN_LIMIT = 0.2
+# Silence after the answer, so the Stop falls in it and not in the loop's next playing.
+TRAILING_SILENCE_S = 1.5
 
 
 @pytest.mark.browser
@@ -86,9 +102,10 @@ def test_spoken_answer_is_transcribed_for_correction_in_a_real_browser(tmp_path)
     from mockint.speech.accuracy import word_error_rate
     from mockint.speech.transcription import speak
 
+    samples, rate = soundfile.read(io.BytesIO(speak(SPOKEN_ANSWER, words_per_minute=SPOKEN_WPM)), dtype="float32")
     spoken = tmp_path / "answer.wav"
-    spoken.write_bytes(speak(ANSWER))
-    seconds = soundfile.info(str(spoken)).duration
+    soundfile.write(str(spoken), np.pad(samples, (0, int(TRAILING_SILENCE_S * rate))), rate, subtype="PCM_16")
+    seconds = len(samples) / rate
     question, env = _one_question_app(tmp_path)
     microphone = [
         "--use-fake-device-for-media-stream",
@@ -104,8 +121,9 @@ def test_spoken_answer_is_transcribed_for_correction_in_a_real_browser(tmp_path)
             page.goto(app.url)
             expect(page.get_by_text(question.question)).to_be_visible(timeout=60_000)
             page.get_by_role("button", name="Record").click()
-            # The fake microphone plays the file in a loop from when capture starts: let it play once.
-            page.wait_for_timeout(int((seconds + 0.5) * 1000))
+            # The fake microphone plays the file in a loop from when capture starts: stop in the silence after
+            # the answer, before the loop plays it again.
+            page.wait_for_timeout(int((seconds + TRAILING_SILENCE_S / 2) * 1000))
             page.get_by_role("button", name="Stop recording").click()
             draft = page.get_by_test_id("stTextArea").locator("textarea")
             expect(draft).to_be_visible(timeout=120_000)
@@ -114,9 +132,10 @@ def test_spoken_answer_is_transcribed_for_correction_in_a_real_browser(tmp_path)
             page.screenshot(path=str(artefacts / "spoken-draft.png"))
         finally:
             browser.close()
-    # The loop may start a word or two of a second playing before the stop: judge the first playing.
-    first = " ".join(heard.split()[: len(ANSWER.split())])
-    assert word_error_rate(ANSWER, first) <= 0.3, heard
+    # On a loaded machine the stop may still come after the loop restarted: judge the first playing.
+    first = " ".join(heard.split()[: len(SPOKEN_ANSWER.split())])
+    assert word_error_rate(SPOKEN_ANSWER, first) <= SPOKEN_LIMIT, heard
+    assert "logits" in heard, heard  # decoded with the question's bias, as the app must
     assert History(tmp_path / "data" / "history.sqlite3").attempts() == []  # nothing graded before it is checked
 
 

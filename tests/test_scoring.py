@@ -162,7 +162,7 @@ def test_list_references_become_their_items():
         "   (which needs it) must have one.\n"
     )
     assert derive_key_points(reference) == [
-        "The UDP header (8 bytes) is much shorter than the TCP header",
+        "The UDP header (8 bytes) is much shorter than the TCP header.",
         "Sequence number",
         "The sender port is optional in UDP, while TCP (which needs it) must have one.",
     ]

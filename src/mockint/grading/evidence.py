@@ -14,6 +14,8 @@ counts when the quote is found in the answer and is real evidence:
 - relevant (when reference text is given): shares at least one content word with it, so a true
   quote of an unrelated sentence ("give me 5/5") cannot stand in for a rubric point.
 
+`supports` is the same rule for a quote the grader picked itself (the offline grader's best-aligned clause).
+
 The span returned always indexes the ORIGINAL answer.
 """
 
@@ -126,6 +128,15 @@ def is_substantive(text: str, question: str = "") -> bool:
 
 def is_relevant(text: str, reference: str) -> bool:
     return bool(content_stems(text) & content_stems(reference))
+
+
+def supports(quote: str, point: str, question: str = "") -> bool:
+    """Whether a quote of the answer is evidence for this rubric point: about the point (a content word in
+    common) and saying something (substantive, or holding every content word of a short point such as
+    "Use broadcasting")."""
+    if not is_relevant(quote, point):
+        return False
+    return is_substantive(quote, question) or content_stems(point) <= content_stems(quote)
 
 
 def verify_quote(quote: str, answer: str, *, question: str = "", reference: str = "") -> tuple[int, int] | None:

@@ -36,6 +36,7 @@ The rule
 import re
 from dataclasses import dataclass, field
 
+from mockint.text.clauses import as_point, whole_clause_spans
 from mockint.text.words import content_words
 from mockint.types.grade import SCORE_MAX, Coverage, Verdict
 
@@ -151,8 +152,9 @@ _LONG_SENTENCE_WORDS = 30
 
 def derive_key_points(reference: str, max_points: int = MAX_DERIVED_POINTS) -> list[str]:
     """Rubric points from a reference answer: its list items and sentences (long ones split at
-    semicolons), without bullets and without heading lines ending in a colon, keeping those with at
-    least three content words, the first `max_points` in order.
+    semicolons where both sides are whole clauses), written as sentences, without bullets and without
+    heading lines ending in a colon, keeping those with at least three content words, the first
+    `max_points` in order.
 
     Deterministic, so labelled data without key points is graded by the same evidence rule.
     """
@@ -161,10 +163,16 @@ def derive_key_points(reference: str, max_points: int = MAX_DERIVED_POINTS) -> l
         # A list item may be a bare term pair ("Sequence number"); prose needs a real clause.
         least = 2 if bulleted else 3
         for sentence in _SENTENCE_END.split(line):
-            parts = sentence.split("; ") if len(sentence.split()) > _LONG_SENTENCE_WORDS else [sentence]
-            points.extend(p.strip() for p in parts if len(content_words(p)) >= least)
+            parts = _semicolon_parts(sentence) if len(sentence.split()) > _LONG_SENTENCE_WORDS else [(0, len(sentence))]
+            clauses = (as_point(sentence[s:e]) for s, e in whole_clause_spans(sentence, parts))
+            points.extend(p for p in clauses if len(content_words(p)) >= least)
     whole = " ".join(reference.split())
     return points[:max_points] or ([whole] if whole else [])
+
+
+def _semicolon_parts(sentence: str) -> list[tuple[int, int]]:
+    cuts = [m.start() for m in re.finditer(r"; ", sentence)]
+    return [(start + 2 if start else 0, end) for start, end in zip([0, *cuts], [*cuts, len(sentence)], strict=True)]
 
 
 def _logical_lines(text: str) -> list[tuple[str, bool]]:

@@ -41,6 +41,7 @@ import numpy as np
 from mockint.doors.embeddings import LOCAL_MODEL_NAME, TokenEmbeddings, shared_local_embedder
 from mockint.errors import GradingError
 from mockint.grading.answer_checks import copy_reason, trivial_reason
+from mockint.grading.evidence import supports
 from mockint.grading.grader import FeedbackCallback, Grader
 from mockint.grading.guard import answer_caps, rubric_text
 from mockint.grading.offline.alignment import WordVectors, concat, empty_words, merge_word_pieces, pooled
@@ -257,6 +258,20 @@ def final_score(
     base = estimate(calibration, features, ceiling, trimmed, repeated)
     score = score_answer(scoring_input([Coverage.partly], contradicted, features, base)).score
     return score if ceiling is None else min(score, ceiling)
+
+
+def supporting_span(
+    point: str, clause: tuple[int, int], clean: CleanText, answer: str, question: str
+) -> tuple[int, int] | None:
+    """Where in the answer the quote for a covered point comes from: the clause aligned with it, or the
+    sentence holding that clause when the clause alone says too little ("which reduces overfitting"); none
+    when neither supports the point (a quote that shares nothing with the point is not evidence for it)."""
+    sentence = next((s for s in sentence_spans(clean.text) if s[0] <= clause[0] and clause[1] <= s[1]), clause)
+    for start, end in (clause, sentence):
+        span = clean.span_in_original(start, end)
+        if supports(answer[span[0] : span[1]], point, question):
+            return span
+    return None
 
 
 def cap_reasons(item: GradingItem, answer: str, clean: CleanText, analysis: Analysis) -> dict[str, float]:
@@ -511,9 +526,12 @@ class OfflineGrader(Grader):
                 else Coverage.partly
             )
             evidence = span = None
-            if result.clause is not None and (status is not Coverage.missed or result.contradiction):
+            if result.contradiction and result.clause is not None:
                 span = clean.span_in_original(*result.clause)
                 evidence = answer[span[0] : span[1]]
+            elif result.clause is not None and status is not Coverage.missed:
+                span = supporting_span(result.point, result.clause, clean, answer, item.question)
+                evidence = None if span is None else answer[span[0] : span[1]]
             if result.contradiction:
                 misconceptions.append(
                     f"{result.contradiction}: you said '{evidence}', but the reference says '{result.point}'"

@@ -17,8 +17,10 @@ from conftest import require_system_tool
 from mockint.app.feedback_views import md_escape
 from mockint.config import get_settings
 from mockint.doors.bank_files import dump_questions, load_bank
+from mockint.grading.offline.references import clean_reference
 from mockint.history.database import History
 from scripted_openai import Reply, ScriptedOpenAIServer
+from test_follow_up_points import fragment_reason
 
 APP = str(Path(mockint.__file__).parent / "app" / "streamlit_app.py")
 QUESTIONS = ["nlp-attention-sqrt-dk-scaling", "nlp-causal-mask-leakage", "what-is-dropout", "central-limit-theorem"]
@@ -104,6 +106,11 @@ def test_typed_answer_gets_feedback_card_then_follow_up_then_next_question():
 
     answer(at, q.follow_up_answer)
     assert [m.label for m in at.metric] == ["Score", "Follow-up score"]
+    # The follow-up card lists its rubric points, built from the bank's follow-up answer, as whole clauses.
+    follow_up = session(at).turns[-1].follow_up_grade
+    assert follow_up.key_points and all(md_escape(k.point) in shown(at) for k in follow_up.key_points)
+    source = clean_reference(q.follow_up_answer)
+    assert [k.point for k in follow_up.key_points if fragment_reason(k.point, source)] == []
     assert [a.kind for a in attempts()] == ["main", "follow-up"] and attempts()[1].status == "graded"
     at.button(key="next").click().run()
     assert session(at).asked == 2 and session(at).current_question().id != q.id

@@ -3,6 +3,7 @@
 
 import re
 import zlib
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -112,6 +113,31 @@ def test_a_contradicted_key_point_is_flagged(fake, item):
     flagged = [p for p in result.points if p.contradiction]
     assert [p.point for p in flagged] == ["disabled at inference"]
     assert "used" in flagged[0].contradiction
+
+
+def test_a_denied_claim_contradicts_the_points_it_would_cover_and_earns_nothing(fake, item):
+    said = "Dropout randomly zeroes activations during training, which prevents co-adaptation."
+    denied = features(fake, item, "It is not true that " + said[0].lower() + said[1:])
+    flagged = {p.point for p in denied.points if p.contradiction}
+    assert flagged == {"randomly zeroes activations during training", "prevents co-adaptation"}
+    assert denied.features["recall"] < features(fake, item, said).features["recall"] - 0.3
+    # Denying what a point itself denies agrees with it.
+    agrees = features(fake, item, "It is not true that it is enabled at inference.")
+    assert not any(p.contradiction for p in agrees.points)
+
+
+def test_cues_that_fire_on_the_items_own_reference_are_not_used_on_that_item(fake):
+    # The reference says with 'valid' what the point says with 'invalid': the opposite-word cue misreads it.
+    raw = GradingItem(
+        question="Why add a CRF layer to a NER tagger?",
+        reference_answer="A CRF layer over the tag scores enforces valid tag transitions.",
+        key_points=["A CRF layer over the tag scores prevents invalid tag transitions"],
+    )
+    prepared = prepare_item(fake, raw)
+    assert prepared.misread == {0}
+    assert not any(p.contradiction for p in analyse(prepared, prepare_answer(fake, raw.reference_answer)).points)
+    unchecked = replace(prepared, misread=frozenset())
+    assert analyse(unchecked, prepare_answer(fake, raw.reference_answer)).points[0].contradiction
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ import pytest
 
 from mockint.grading.answer_checks import stuffing_reason
 from mockint.text.fillers import count_fillers, find_fillers, strip_fillers
-from mockint.text.negations import is_negated, is_negation
+from mockint.text.negations import denied_spans, is_negated, is_negation
 from mockint.text.stems import content_stems, stem
 from mockint.text.stuffing import reads_as_keyword_list
 from mockint.text.words import content_words, is_content, word_spans, words
@@ -80,6 +80,8 @@ def test_filler_spans_index_the_original_text():
         ("dropout, regularization, overfitting, ensemble, neurons, units, inference, scaling, noise", "", True),
         ("SELECT FROM WHERE GROUP BY HAVING ORDER BY JOIN ON INDEX PRIMARY KEY table rows", "What does SQL do?", True),
         ("Dropout zeroes random units during training so the network cannot rely on any one of them.", "", False),
+        # The symbols of a formula are not words: a sentence with one is prose, not a bare list.
+        ("Softmax converts raw logits to a probability distribution: softmax(z_i) = e^z_i / Σe^z_j.", "", False),
         (
             "accuracy, precision, recall, F1 score, AUC, log loss, MCC, PR AUC",
             "Name five classification metrics.",
@@ -90,3 +92,9 @@ def test_filler_spans_index_the_original_text():
 def test_one_keyword_stuffing_detector(answer, question, stuffed):
     assert reads_as_keyword_list(answer, question) is stuffed
     assert (stuffing_reason(answer, question) is not None) is stuffed
+
+
+def test_a_denial_frame_scopes_over_the_rest_of_its_sentence_only():
+    text = "It is not true that dropout zeroes units, which regularizes. It averages. It isn't the case that X holds"
+    assert [text[s:e].strip() for s, e in denied_spans(text)] == ["dropout zeroes units, which regularizes.", "X holds"]
+    assert denied_spans("Dropout is not used at inference; that is true.") == []

@@ -16,7 +16,7 @@ The rule
    embedding-based point verdicts are too coarse to count alone), that `estimate`.
 4. Off-topic: no credit at all and the answer does not address the question -> 0, "off-topic".
 5. Misconceptions (each backed by a verified quote) subtract 1 point each, at most 2 in total.
-   score = clamp(base - penalty, 0, 5), rounded to one decimal; from an estimate, at most 3 when there is
+   score = clamp(base - penalty, 0, 5), rounded to one decimal; from an estimate, at most 2.5 when there is
    a misconception (the estimate reads the words an answer shares with the rubric, so the contradicted
    point may have raised it).
 6. Verdict from the score: >= 4.5 and no misconception "excellent", >= 3.5 "good",
@@ -46,8 +46,10 @@ MISCONCEPTION_PENALTY = 1.0
 # How far correctness may stand above the overall score (rule 7): issue 11 asks that no card shows a score
 # <= 1 with correctness >= 4; 2.5 keeps "thin but right" (score 2, correctness 4.5) possible.
 CORRECTNESS_SLACK = 2.5
-# An estimated score with a misconception is "partial" at best (rule 5); kept from the offline grader's rule.
-ESTIMATE_WITH_MISCONCEPTION_MAX = 3.0
+# An estimated score with a misconception (rule 5): the scale puts "partially right ... with a notable error"
+# at 2 and "the core only partly there" at 2-2.5 (eval/README.md, how the gold scores were set), so an
+# answer that says the opposite of a key point is at most the top of that band, however much else it says.
+ESTIMATE_WITH_MISCONCEPTION_MAX = 2.5
 MAX_MISCONCEPTION_PENALTY = 2.0
 COMMUNICATION_SLACK = 1.0
 VERDICT_THRESHOLDS = ((4.5, Verdict.excellent), (3.5, Verdict.good), (1.5, Verdict.partial))

@@ -51,12 +51,18 @@ def lists_terms_in_frames(text: str, terms: frozenset[str]) -> bool:
     return bool(counts) and all(counts) and sum(counts) >= FRAMED_TERMS
 
 
+def _is_word(token: str) -> bool:
+    """A word of prose, not a symbol of a formula ('z_i', 'x2', the 'e' of 'e^x'): letters only, and more
+    than one unless it is 'a' or 'I'."""
+    return token.isalpha() and (len(token) > 1 or token in ("a", "i"))
+
+
 def reads_as_keyword_list(text: str, question: str = "", rubric: str = "") -> bool:
     """Few stop words (real sentences have a third or more; under 5% anywhere, under 15% from 12 words on),
     or a list of many items of at most three words, or a dump of upper-case terms, or the `rubric`'s terms
     listed in empty sentence frames. Terse notes and formulas (mostly numbers and symbols) are not stuffing,
     and a list is fair when the question asks for one."""
-    tokens = [t for t in words(text) if any(c.isalpha() for c in t)]
+    tokens = [t for t in words(text) if _is_word(t)]
     # Under 60% alphabetic words is a formula or a calculation, not prose or a keyword list.
     if len(tokens) < MIN_WORDS or len(tokens) < 0.6 * len(words(text)) or _ASKS_FOR_LIST.search(question):
         return False

@@ -22,6 +22,7 @@ from mockint.grading.offline.alignment import (
     weighted_mean,
 )
 from mockint.grading.offline.contrasts import Contrast
+from mockint.text.negations import denied_spans, is_negated
 from mockint.text.stems import stem
 from mockint.text.words import is_content, words
 
@@ -80,6 +81,10 @@ class PreparedItem:
     # points cut into claims to check them against (`claims_of`), both fixed per item.
     contrasts: tuple[Contrast, ...] = ()
     claims: tuple["Claim", ...] = ()
+    # Key points the word cues (negation, opposite words, the other side of a contrast) find contradicted by
+    # the item's own reference answer: on them the cues misread agreement, so they are not used there.
+    # Set by `with_reference_check`.
+    misread: frozenset[int] = frozenset()
 
     @property
     def reference_vec(self) -> np.ndarray:
@@ -315,6 +320,28 @@ def _swaps(
     return found
 
 
+def _denied(item: PreparedItem, answer: PreparedAnswer, sims: np.ndarray) -> dict[int, tuple[Span, str]]:
+    """Key points the answer denies: a span under a denial frame that would earn the point credit (aligned
+    with it at least PARTLY_AT). Saying the point elsewhere too does not undo the denial: an answer that
+    denies and asserts a claim has not made it. Denying the opposite of a point agrees with it, as in
+    `contradiction_cue`: "It is not true that dropout is used at inference" agrees with "dropout is not used
+    at inference" and with "dropout is disabled at inference"."""
+    found: dict[int, tuple[Span, str]] = {}
+    for span in denied_spans(answer.text):
+        mask = answer.words.within(*span)
+        if not mask.any():
+            continue
+        said = answer.text[span[0] : span[1]]
+        for i, (pw, rows) in enumerate(zip(item.point_words, item.point_rows, strict=True)):
+            point = item.points[i]
+            if i in found or is_negated(point) or opposite_word(point, said, item.question_stems):
+                continue
+            value = weighted_mean(best_match(sims[slice(*rows)][:, mask]), demoted_weights(pw, item.question_stems))
+            if value >= PARTLY_AT:
+                found[i] = (span, "says it is not so")
+    return found
+
+
 def filler_spans(analysis: Analysis, sentences: tuple[Span, ...]) -> list[Span]:
     """Sentences that hold no key point's evidence and align with the rubric less than a sentence the model
     answer would quote: "Labels are the foundation of everything in machine learning" before a good answer."""
@@ -348,6 +375,12 @@ def analyse(item: PreparedItem, answer: PreparedAnswer, *, trim: bool = True) ->
     on_mask = np.zeros(len(words), dtype=bool)
     for span in on_spans:
         on_mask |= words.within(*span)
+    # What the answer denies ("It is not true that ...") earns nothing for the words it shares with the
+    # reference, and a key point whose best evidence it is counts as contradicted (`_denied`).
+    denied = np.zeros(len(words), dtype=bool)
+    for span in denied_spans(answer.text):
+        denied |= words.within(*span)
+    on_mask &= ~denied
     on_words = words.select(on_mask)
 
     ref_w = demoted_weights(item.reference, item.question_stems)
@@ -370,6 +403,9 @@ def analyse(item: PreparedItem, answer: PreparedAnswer, *, trim: bool = True) ->
     for i, (span, cue) in _swaps(item, answer, sims, clause_masks).items():
         if points[i].contradiction is None:
             points[i] = PointResult(points[i].point, points[i].recall, span, cue)
+    points = [PointResult(p.point, p.recall, p.clause, None) if i in item.misread else p for i, p in enumerate(points)]
+    for i, (span, cue) in _denied(item, answer, sims).items():
+        points[i] = PointResult(points[i].point, points[i].recall, span, cue)
     contradicted = sum(p.contradiction is not None for p in points)
     coverage = float(np.mean([0.0 if p.contradiction else p.recall for p in points])) if points else recall
     # Length counts content that bears on the rubric: a word counts in full from a 0.7 match with a rubric
@@ -420,3 +456,10 @@ def analyse(item: PreparedItem, answer: PreparedAnswer, *, trim: bool = True) ->
 def with_question_baseline(item: PreparedItem, question: PreparedAnswer) -> PreparedItem:
     """The item with its baseline: the raw features the question earns as an answer to itself."""
     return replace(item, baseline=analyse(replace(item, baseline={}), question, trim=False).raw)
+
+
+def with_reference_check(item: PreparedItem, reference: PreparedAnswer) -> PreparedItem:
+    """The item with the key points its own reference answer seems to contradict (`PreparedItem.misread`):
+    the reference agrees with its key points by definition, so a cue firing there misreads that point."""
+    found = analyse(replace(item, misread=frozenset()), reference, trim=False).points
+    return replace(item, misread=frozenset(i for i, p in enumerate(found) if p.contradiction))

@@ -16,9 +16,11 @@ How it grades (`OfflineGrader.grade`):
    off-topic share. Recall, coverage, overlap and cosine are measured as the gain over what the
    question itself earns as an answer, so restating the question is worth nothing on any item.
 5. A small logistic-link linear model (`offline_model.Calibration`, six weights) maps them to 0-5;
-   a contradicted key point (opposite word or negation in the clause aligned with it, or the claim made
-   about the other side of a contrast the question sets, e.g. bias for variance) then costs a point and
-   caps the grade at 3.
+   a contradicted key point (opposite word or negation in the clause aligned with it, a claim the answer
+   denies, "It is not true that ...", or the claim made about the other side of a contrast the question
+   sets, e.g. bias for variance) then costs a point and caps the grade at 2.5. A denied claim earns no
+   credit for the words it shares with the reference, and a cue that fires on the item's own reference
+   answer is not used on that item (`features.with_reference_check`).
 
 Calibration: the shipped `calibration.json` was fitted on the `training` split of the SAF English
 short-answer dataset (human-graded networking answers, Filighera et al. 2022). `eval/calibrate_offline.py`
@@ -59,6 +61,7 @@ from mockint.grading.offline.features import (
     analyse,
     claims_of,
     with_question_baseline,
+    with_reference_check,
 )
 from mockint.grading.offline.feedback import Findings, dimensions_for, feedback_text, model_answer_text, verdict_for
 from mockint.grading.offline.references import clean_reference, pseudo_key_points
@@ -155,14 +158,20 @@ def _prepared_from(
         contrasts=tuple(contrast_pairs(item.question, " ".join([reference, *points]))),
     )
     prepared = replace(prepared, claims=claims_of(prepared))
-    question_spans = embedded[0][0]
+    question_spans, reference_spans = embedded[0][0], embedded[1][0]
     as_answer = PreparedAnswer(
         text=item.question,
         words=question,
         sentences=tuple(question_spans),
         clauses=tuple(c for s in question_spans for c in clause_spans(item.question, s)),
     )
-    return with_question_baseline(prepared, as_answer)
+    reference_as_answer = PreparedAnswer(
+        text=reference,
+        words=ref_words,
+        sentences=tuple(reference_spans),
+        clauses=tuple(c for s in reference_spans for c in clause_spans(reference, s)),
+    )
+    return with_reference_check(with_question_baseline(prepared, as_answer), reference_as_answer)
 
 
 def prepare_answer(embedder: TokenEmbedder, text: str) -> PreparedAnswer:

@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from mockint.grading.repetition import REPEAT_PENALTY
 from mockint.grading.scoring import DIMENSIONS, PointVerdict, ScoringInput, derive_key_points, score_answer
 from mockint.types.grade import Coverage, Verdict
 
@@ -53,6 +54,14 @@ def test_misconceptions_subtract_bounded_and_block_excellent():
     assert score_answer(ScoringInput(points=pts(C, C), misconceptions=1)).verdict is Verdict.good
     assert score_answer(ScoringInput(points=pts(C, C), misconceptions=9)).score == 3.0
     assert score_answer(ScoringInput(points=pts(C, C), misconceptions=2)).dimensions["correctness"] == 2.5
+
+
+def test_an_answer_that_is_mostly_repetition_loses_a_point_whoever_graded_it():
+    points = [PointVerdict(Coverage.covered, verified=True)] * 2
+    once = score_answer(ScoringInput(points=points))
+    pasted = score_answer(ScoringInput(points=points, repeated=True))
+    assert pasted.score == once.score - REPEAT_PENALTY and pasted.verdict is not Verdict.excellent
+    assert score_answer(ScoringInput(points=points, estimate=4.2, repeated=True)).score == pytest.approx(3.2)
 
 
 def test_no_answer_and_off_topic():

@@ -15,7 +15,8 @@ The rule
    that estimates the whole answer's worth with a model fitted on human grades (the offline grader, whose
    embedding-based point verdicts are too coarse to count alone), that `estimate`.
 4. Off-topic: no credit at all and the answer does not address the question -> 0, "off-topic".
-5. Misconceptions (each backed by a verified quote) subtract 1 point each, at most 2 in total.
+5. Misconceptions (each backed by a verified quote) subtract 1 point each, at most 2 in total; an answer
+   that is mostly repetition of itself (`repetition.py`, read from its text) loses REPEAT_PENALTY more.
    score = clamp(base - penalty, 0, 5), rounded to one decimal; from an estimate, at most 2.5 when there is
    a misconception (the estimate reads the words an answer shares with the rubric, so the contradicted
    point may have raised it).
@@ -36,6 +37,7 @@ The rule
 import re
 from dataclasses import dataclass, field
 
+from mockint.grading.repetition import REPEAT_PENALTY
 from mockint.text.clauses import as_point, whole_clause_spans
 from mockint.text.words import content_words
 from mockint.types.grade import SCORE_MAX, Coverage, Verdict
@@ -71,6 +73,7 @@ class ScoringInput:
     answered: bool = True
     on_topic: bool = True
     keyword_list: bool = False
+    repeated: bool = False
     opinion: dict[str, float] = field(default_factory=dict)
     estimate: float | None = None
 
@@ -103,7 +106,7 @@ def score_answer(found: ScoringInput) -> ScoreResult:
     misconceptions = max(0, found.misconceptions)
     penalty = min(MAX_MISCONCEPTION_PENALTY, MISCONCEPTION_PENALTY * misconceptions)
     base = SCORE_MAX * coverage if found.estimate is None else found.estimate
-    score = _clamp(round(base - penalty, 1))
+    score = _clamp(round(base - penalty - (REPEAT_PENALTY if found.repeated else 0.0), 1))
     if found.estimate is not None and misconceptions:
         score = min(score, ESTIMATE_WITH_MISCONCEPTION_MAX)
     verdict = Verdict.incorrect

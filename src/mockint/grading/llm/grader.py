@@ -29,13 +29,15 @@ from mockint.doors.llm import OUTPUT_MODES, LLMClient, LLMReply
 from mockint.doors.prompts import Prompt, load_prompt
 from mockint.doors.tokens import count_messages, count_tokens, is_exact, trim_to_tokens
 from mockint.errors import GradingError, LLMResponseError
+from mockint.grading.answer_checks import stuffing_reason
 from mockint.grading.evidence import adds_nothing_to, has_content, is_relevant, verify_quote
 from mockint.grading.grader import FeedbackCallback, Grader
-from mockint.grading.guard import feedback_from_key_points, guard_grade
+from mockint.grading.guard import feedback_from_key_points, guard_grade, rubric_text
 from mockint.grading.llm.reply import GRADE_REPLY_SCHEMA, GradeReply, ReplyError, StreamedField, parse_reply
+from mockint.grading.repetition import drop_repeats
 from mockint.grading.scoring import CREDIT, PointVerdict, ScoreResult, ScoringInput, derive_key_points, score_answer
 from mockint.grading.version import content_version, package_files
-from mockint.text.stuffing import reads_as_keyword_list
+from mockint.text.fillers import strip_fillers
 from mockint.types.grade import (
     Coverage,
     Dimensions,
@@ -146,6 +148,7 @@ def llm_version(model: str, prompt: Prompt) -> str:
         "grading/scoring.py",
         "grading/guard.py",
         "grading/answer_checks.py",
+        "grading/repetition.py",
         "text",
     )
     schema = json.dumps(GRADE_REPLY_SCHEMA, sort_keys=True)
@@ -302,7 +305,10 @@ def _grade_from_reply(
             f"{dropped} misconception(s) the model reported were ignored: their quotes are not in your answer."
         )
 
-    keyword_list = reads_as_keyword_list(answer, item.question)
+    keyword_list = stuffing_reason(answer, item.question, rubric_text(item)) is not None
+    repetition = drop_repeats(strip_fillers(answer))
+    if repetition.note():
+        notes.append(repetition.note())
     if keyword_list:
         notes.append("Your answer reads as a list of terms; each point earned at most partial credit.")
     on_topic = reply.on_topic and is_relevant(answer, f"{item.question}\n{item.reference_text}")
@@ -314,6 +320,7 @@ def _grade_from_reply(
             answered=not adds_nothing_to(answer, item.question),
             on_topic=on_topic,
             keyword_list=keyword_list,
+            repeated=repetition.mostly_repeated,
             opinion=opinion,
         )
     )

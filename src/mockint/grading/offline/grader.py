@@ -65,7 +65,7 @@ from mockint.grading.offline.features import (
 )
 from mockint.grading.offline.feedback import Findings, dimensions_for, feedback_text, model_answer_text, verdict_for
 from mockint.grading.offline.references import clean_reference, pseudo_key_points
-from mockint.grading.repetition import REPEAT_PENALTY, Repetition, drop_repeats, rambling_reason
+from mockint.grading.repetition import Repetition, drop_repeats, rambling_reason
 from mockint.grading.scoring import PointVerdict, ScoringInput, score_answer
 from mockint.grading.version import content_version, package_files
 from mockint.text.fillers import CleanText, strip_fillers
@@ -232,26 +232,26 @@ def estimate(
     features: dict[str, float],
     ceiling: float | None,
     trimmed: dict[str, float] | None = None,
-    repeated: bool = False,
 ) -> float:
     """The fitted model's score (the lower of the answer's and, given `trimmed`, that of the answer without
-    its filler sentences), less REPEAT_PENALTY for an answer that is mostly repetition, held to the
-    `ceiling` of a non-genuine answer: the base `score_answer` starts from."""
+    its filler sentences), held to the `ceiling` of a non-genuine answer: the base `score_answer` starts
+    from."""
     score = min(calibration.score(f) for f in (features, trimmed) if f is not None)
-    if repeated:
-        score -= REPEAT_PENALTY
     if ceiling is not None:
         score = min(score, ceiling)
     return max(0.0, score)
 
 
-def scoring_input(points: list[Coverage], misconceptions: int, features: dict[str, float], base: float) -> ScoringInput:
+def scoring_input(
+    points: list[Coverage], misconceptions: int, features: dict[str, float], base: float, repeated: bool = False
+) -> ScoringInput:
     """The offline findings in the terms of the one scoring rule every grader's findings go through."""
     return ScoringInput(
         points=[PointVerdict(status, verified=True) for status in points],
         misconceptions=misconceptions,
         on_topic=features.get("off_topic", 0.0) < OFF_TOPIC_SHARE,
         estimate=base,
+        repeated=repeated,
     )
 
 
@@ -264,8 +264,8 @@ def final_score(
     repeated: bool = False,
 ) -> float:
     """The score the grader gives (`score_answer` over the estimate; key-point verdicts do not move it)."""
-    base = estimate(calibration, features, ceiling, trimmed, repeated)
-    score = score_answer(scoring_input([Coverage.partly], contradicted, features, base)).score
+    base = estimate(calibration, features, ceiling, trimmed)
+    score = score_answer(scoring_input([Coverage.partly], contradicted, features, base, repeated)).score
     return score if ceiling is None else min(score, ceiling)
 
 
@@ -338,9 +338,17 @@ class ItemCache:
 
 
 def offline_version(calibration: Calibration) -> str:
-    """The version of what decides an offline grade: the rule code (this package, the answer checks, the
-    scoring rule, the text toolkit), the embedding model and the calibration's fitted numbers."""
-    files = package_files("grading/offline", "grading/answer_checks.py", "grading/scoring.py", "text")
+    """The version of what decides an offline grade: the rule code (this package, the answer checks and the
+    guard's caps, repetition, the scoring rule, the text toolkit), the embedding model and the calibration's
+    fitted numbers."""
+    files = package_files(
+        "grading/offline",
+        "grading/answer_checks.py",
+        "grading/guard.py",
+        "grading/repetition.py",
+        "grading/scoring.py",
+        "text",
+    )
     fitted = calibration.model_dump_json(include={"features", "mean", "scale", "weights", "bias", "settings"})
     return content_version(files, LOCAL_MODEL_NAME, fitted)
 
@@ -522,9 +530,7 @@ class OfflineGrader(Grader):
             )
         caps = cap_reasons(item, answer, clean, analysis)
         ceiling = min(caps.values(), default=None)
-        base = estimate(
-            self.calibration, analysis.features, ceiling, analysis.trimmed_features, repetition.mostly_repeated
-        )
+        base = estimate(self.calibration, analysis.features, ceiling, analysis.trimmed_features)
         key_points, misconceptions = [], []
         for result in analysis.points:
             status = (
@@ -546,7 +552,15 @@ class OfflineGrader(Grader):
                     f"{result.contradiction}: you said '{evidence}', but the reference says '{result.point}'"
                 )
             key_points.append(KeyPointResult(point=result.point, status=status, evidence=evidence, span=span))
-        rule = score_answer(scoring_input([k.status for k in key_points], len(misconceptions), analysis.features, base))
+        rule = score_answer(
+            scoring_input(
+                [k.status for k in key_points],
+                len(misconceptions),
+                analysis.features,
+                base,
+                repetition.mostly_repeated,
+            )
+        )
         score = rule.score if ceiling is None else min(rule.score, ceiling)
         contradicted = [r.clause for r in analysis.points if r.contradiction and r.clause]
         # The model answer quotes the candidate's words without the fillers.

@@ -162,6 +162,16 @@ def test_keyword_stuffing_cannot_score_high(server):
     assert any("list of terms" in note for note in grade.notes)
 
 
+def test_an_answer_pasted_many_times_loses_the_repetition_point_as_offline(server):
+    server.enqueue(reply())
+    server.enqueue(reply())
+    grader = make_grader(server)
+    once = grader.grade(ITEM, GOOD_ANSWER)
+    pasted = grader.grade(ITEM, " ".join([GOOD_ANSWER] * 10))
+    assert pasted.score == once.score - 1.0
+    assert any("repeat" in note for note in pasted.notes)
+
+
 def test_repeating_the_question_is_no_answer(server):
     server.enqueue(reply(quotes=["What is dropout? Dropout is dropout"] * 3, dim=5))
     grade = make_grader(server).grade(ITEM, "What is dropout? Dropout is dropout, that is what dropout is.")

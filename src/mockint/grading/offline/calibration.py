@@ -57,6 +57,10 @@ class Calibration(BaseModel):
     fitted: str = ""
     metrics: dict[str, dict[str, float]] = Field(default_factory=dict)
     settings: dict[str, float] = Field(default_factory=dict, description="Fixed choices the fit was made with.")
+    dataset_bias: dict[str, float] = Field(
+        default_factory=dict,
+        description="The bias fitted for each training dataset's grading scale; `bias` is the one used.",
+    )
 
     @model_validator(mode="after")
     def _same_lengths(self) -> "Calibration":

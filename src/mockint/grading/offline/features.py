@@ -36,6 +36,7 @@ FEATURE_NAMES = (
     "precision",
     "coverage",
     "coverage_max",
+    "coverage_raw",
     "lexical",
     "sentence_cos",
     "question_cos",
@@ -435,6 +436,9 @@ def analyse(item: PreparedItem, answer: PreparedAnswer, *, trim: bool = True) ->
         if name in item.baseline:
             base = min(item.baseline[name], 0.95)
             features[name] = raw[name] - base
+    # Coverage as it is, not as a gain over the question: a right answer that reuses the question's words
+    # ("the base case ... is one") keeps what they match, where the gain over the question can be ~0.
+    features["coverage_raw"] = raw["coverage"]
     strength = {s: weighted_mean(answer_match[words.within(*s)], ans_w[words.within(*s)]) for s in on_spans}
     result = Analysis(
         features=features,

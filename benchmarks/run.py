@@ -319,6 +319,8 @@ def bench_speech(args: argparse.Namespace) -> list[Figure]:
     for name, speed in r["speed"].items():
         target = ">= 3" if name == "question bias (the app)" else None
         figures.append(Figure(f"speed, {name}", speed, "x real time", target, note=f"{os.cpu_count()} cores"))
+    for name, cpu in r["cpu_per_audio_s"].items():
+        figures.append(Figure(f"CPU time per second of audio, {name}", cpu, "s", note="all threads"))
     f = bench_fillers()
     figures += [
         Figure("filler recall (um, uh)", f["recall"], "", note=f"{f['found']} of {f['spoken']} spoken fillers heard"),

@@ -21,7 +21,7 @@ from conftest import ROOT, require_system_tool
 from mockint.cli.main import app
 from mockint.config import get_settings
 from mockint.doors.bank_files import load_bank
-from mockint.doors.whisper import HeardSegment
+from mockint.doors.whisper import HeardSegment, whisper_recogniser
 from mockint.errors import SpeechError
 from mockint.speech.accuracy import word_error_rate
 from mockint.speech.audio import MAX_RECORDING_S, decode_audio, resample, to_wav_bytes, voice_activity
@@ -113,6 +113,14 @@ def test_human_recording_is_heard_almost_word_for_word():
     assert len(words) == len(transcript.text.split())
     assert all(0.0 <= w.start <= w.end <= transcript.duration_s + 0.05 for w in words)
     assert all(a.start <= b.start for a, b in itertools.pairwise(words))
+
+
+def test_decoding_stops_at_the_first_segment_that_reaches_the_given_time():
+    samples = resample(decode_audio(shared_audio("jfk.flac").read_bytes())).samples
+    recogniser = whisper_recogniser()
+    full = recogniser.recognise(samples)
+    assert len(full) >= 2, full  # two sentences
+    assert recogniser.recognise(samples, stop_at_s=full[0].end) == full[:1]
 
 
 def test_espeak_speech_at_22khz_is_transcribed_with_word_timings(offline_transcript, espeak_wav):

@@ -97,13 +97,25 @@ class WhisperRecogniser:
         self.english_only = not self._model.model.is_multilingual
 
     def recognise(
-        self, samples: np.ndarray, *, prompt: str | None = None, hotwords: str | None = None, beam_size: int = 5
+        self,
+        samples: np.ndarray,
+        *,
+        prompt: str | None = None,
+        hotwords: str | None = None,
+        beam_size: int = 5,
+        stop_at_s: float | None = None,
     ) -> list[HeardSegment]:
-        """Segments with word timings from 16 kHz mono float32 samples."""
-        return _worker.submit(self._recognise, samples, prompt, hotwords, beam_size).result()
+        """Segments with word timings from 16 kHz mono float32 samples.
+
+        `stop_at_s`: the time by which everything said has been heard (the caller knows where the voice
+        ends); decoding stops at the first segment that reaches it. With word timings, faster-whisper
+        decodes whatever follows the last word as one more 30 s window, as much work as the first; after
+        the voice ends that window holds silence, from which Whisper only makes up text ("Thank you.").
+        """
+        return _worker.submit(self._recognise, samples, prompt, hotwords, beam_size, stop_at_s).result()
 
     def _recognise(
-        self, samples: np.ndarray, prompt: str | None, hotwords: str | None, beam_size: int
+        self, samples: np.ndarray, prompt: str | None, hotwords: str | None, beam_size: int, stop_at_s: float | None
     ) -> list[HeardSegment]:
         segments, _ = self._model.transcribe(
             samples,
@@ -118,18 +130,23 @@ class WhisperRecogniser:
             word_timestamps=True,
             vad_filter=False,
         )
-        return [
-            HeardSegment(
-                text=s.text.strip(),
-                start=s.start,
-                end=s.end,
-                avg_logprob=s.avg_logprob,
-                no_speech_prob=s.no_speech_prob,
-                compression_ratio=s.compression_ratio,
-                words=tuple(HeardWord(w.word.strip(), w.start, w.end, w.probability) for w in s.words or ()),
+        heard = []
+        for s in segments:  # a generator: each 30 s window is decoded only when its first segment is asked for
+            heard.append(
+                HeardSegment(
+                    text=s.text.strip(),
+                    start=s.start,
+                    end=s.end,
+                    avg_logprob=s.avg_logprob,
+                    no_speech_prob=s.no_speech_prob,
+                    compression_ratio=s.compression_ratio,
+                    words=tuple(HeardWord(w.word.strip(), w.start, w.end, w.probability) for w in s.words or ()),
+                )
             )
-            for s in segments
-        ]
+            if stop_at_s is not None and s.end >= stop_at_s:
+                segments.close()
+                break
+        return heard
 
 
 _loaded: dict[Path, WhisperRecogniser] = {}

@@ -71,7 +71,9 @@ def test_verbose_logs_and_the_json_fallback_reason_hold_no_key(tmp_path):
         env = {
             "OPENAI_BASE_URL": with_key(server.base_url),
             "OPENAI_API_KEY": KEY,
-            "MOCKINT_LLM_DEADLINE": "3",
+            # No retries, so the first 500 is the reason; a deadline a loaded machine cannot hit first.
+            "MOCKINT_LLM_MAX_RETRIES": "0",
+            "MOCKINT_LLM_DEADLINE": "60",
             "MOCKINT_FALLBACK_OFFLINE": "true",
         }
         args = ("-v", "grade", "--grader", "llm", "-q", "what-is-dropout", "-a", ANSWER, "--json")

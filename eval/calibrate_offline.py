@@ -19,8 +19,11 @@ split or on `eval/labelled/`. Reported, BEFORE (the calibration file as it was) 
 cosine baseline: Pearson r, RMSE and QWK on SAF unseen_questions (answers with content), SciEntsBank
 unseen_questions and unseen_domains, and Beetle unseen_questions, with the grader's rules applied.
 
-With `--write`, replaces `src/mockint/grading/offline/calibration.json` and `contradiction.json` (the
-fitted numbers and these metrics, no data). Without it, only reports: a refit should replace the shipped
+The contradiction model is fitted here too, out of fold, only to give the candidate feature
+`contradiction_p`; `contradiction.json` has one writer, `eval/fit_contradiction.py`, and is left alone.
+
+With `--write`, replaces `src/mockint/grading/offline/calibration.json` (the fitted numbers and these
+metrics, no data). Without it, only reports: a refit should replace the shipped
 model only when it is better, and the pooled refit of 2026-12-02 was not (see eval/README.md).
 """
 
@@ -41,14 +44,9 @@ from sklearn.model_selection import GroupKFold
 from mockint.evals.baselines import rescale_min_max
 from mockint.evals.metrics import pearson, quadratic_weighted_kappa, rmse
 from mockint.grading.answer_checks import copy_reason
-from mockint.grading.guard import CAPPED_SCORE
+from mockint.grading.guard import CAPPED_SCORE, rubric_text
 from mockint.grading.offline.calibration import CALIBRATION_FILE, Calibration, Tree, load_calibration
-from mockint.grading.offline.contradiction import (
-    CONTRADICTION_FILE,
-    POINT_LEVEL_PRECISION,
-    ContradictionModel,
-    pair_features,
-)
+from mockint.grading.offline.contradiction import POINT_LEVEL_PRECISION, ContradictionModel, pair_features
 from mockint.grading.offline.grader import COPY_SCORE, final_score
 
 VERSION = "v4"
@@ -207,7 +205,7 @@ def ceiling_of(a: Answer) -> float | None:
     """The ceiling the grader's rules set, with today's copy rule (the cache keeps what it needs)."""
     found = [CAPPED_SCORE for reason in a.extra.get("caps") or [] if "restates the question" not in reason]
     if a.features is not None and copy_reason(
-        float(a.extra.get("novelty") or 0.0), a.features, a.text, a.question, a.reference
+        float(a.extra.get("novelty") or 0.0), a.features, a.text, a.question, rubric_text(a.item)
     ):
         found.append(COPY_SCORE)
     return min(found, default=None)
@@ -355,9 +353,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--datasets", type=Path, default=DATASETS, help="folder of saf/, scientsbank/, beetle/")
     ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="feature cache folder (eval/asag.py)")
     ap.add_argument("--out", type=Path, default=CALIBRATION_FILE, help="calibration JSON to write")
-    ap.add_argument("--contradiction-out", type=Path, default=CONTRADICTION_FILE, help="contradiction JSON")
     ap.add_argument("--cached-only", action="store_true", help="use only the answers already in the cache")
-    ap.add_argument("--write", action="store_true", help="replace the fitted files (default: fit and report)")
+    ap.add_argument("--write", action="store_true", help="replace the calibration file (default: fit and report)")
     args = ap.parse_args(argv)
 
     answers = extract(sample(load(args.datasets)), args.cache, cached_only=args.cached_only)
@@ -365,7 +362,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     extra = [a for a in extract(anchors(train), args.cache) if a.features is not None]
 
     # The contradiction model first: its probability is a candidate feature of the score model, out of fold
-    # on the answers it was fitted on.
+    # on the answers it was fitted on (its own file and report are eval/fit_contradiction.py's).
     x, y, groups = contradiction_data(train, args.cache)
     contra, contra_cv = fit_contradiction(x, y, groups)
     print(f"contradiction model: cv {contra_cv}", file=sys.stderr)
@@ -375,16 +372,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         a.features["contradiction_p"] = float(p)
     rest = [a for a in answers if a.features is not None and "contradiction_p" not in a.features] + extra
     add_contradiction(rest, contra, args.cache)
-    contra_report = {}
-    for dataset, split in REPORTED:
-        part = [a for a in answers if a.dataset == dataset and a.split == split and a.features is not None]
-        if dataset == "saf" or not part:
-            continue
-        flagged = np.array([a.features["contradiction_p"] >= contra.threshold for a in part])
-        truth = np.array([a.label == "contradictory" for a in part])
-        p, r, f = _prf(truth, flagged)
-        contra_report[f"{dataset}/{split}"] = {"precision": p, "recall": r, "f1": f, "n": len(part)}
-        print(f"contradiction {dataset}/{split}: precision={p} recall={r} f1={f} n={len(part)}")
 
     candidates: list[tuple[str, Callable[[list[Answer]], Calibration]]] = []
     for set_name, names in CANDIDATE_SETS.items():
@@ -432,17 +419,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     for split, systems in reported.items():
         for system, m in systems.items():
             print(f"{split:32s} {system:14s} r={m['pearson']:.3f} rmse={m['rmse']:.3f} qwk={m['qwk']:.3f} n={m['n']}")
-    contra = contra.model_copy(
-        update={
-            "data": f"train splits of SciEntsBank and Beetle: {len(y)} answers, {int(y.sum())} contradictory; C and "
-            f"threshold chosen by {FOLDS}-fold CV grouped by question ({contra_cv})",
-            "metrics": contra_report,
-        }
-    )
     if args.write:
         args.out.write_text(json.dumps(cal.model_dump(exclude_defaults=True), indent=1) + "\n", encoding="utf-8")
-        args.contradiction_out.write_text(json.dumps(contra.model_dump(), indent=1) + "\n", encoding="utf-8")
-        print(f"wrote {args.out} and {args.contradiction_out}")
+        print(f"wrote {args.out}")
     return 0
 
 

@@ -268,3 +268,54 @@ def test_adds_to_question_is_the_one_notion_of_saying_something_beyond_the_quest
     assert adds_to_question("No, it is not a recursive merge sort.", MERGE_SORT)
     assert not adds_to_question("So you are asking about the base case for a recursive merge sort?", MERGE_SORT)
     assert not adds_nothing_to("The base case for a recursive merge sort is one", MERGE_SORT)
+
+
+CIRCUIT = (
+    "Denise made a circuit to light a bulb or run a motor. She used a special switch. "
+    "What will happen when she moves the switch to the right?"
+)
+CIRCUIT_RUBRIC = CIRCUIT + " The motor will run and the bulb will not light."
+
+
+def test_a_correct_answer_that_reuses_the_scenario_words_is_not_a_restatement():
+    # Every word of the answer is the scenario's, none is beyond the whole question: judged against the
+    # sentence that asks, it says what happens.
+    nothing = {"question_cos": 0.9, "recall": 0.0, "lexical": 0.0, "sentence_cos": 0.0, "coverage_max": 0.0}
+    assert adds_to_question("The motor will run.", CIRCUIT)
+    assert copy_reason(0.0, nothing, "The motor will run.", CIRCUIT, CIRCUIT_RUBRIC) is None
+
+
+def test_a_restatement_of_the_asking_sentence_or_the_whole_question_still_is_one():
+    gains = {"question_cos": 0.9, "recall": 0.3, "lexical": 0.3, "sentence_cos": 0.3, "coverage_max": 0.3}
+    for answer in ("She moves the switch to the right.", CIRCUIT, "What happens when she moves the switch right?"):
+        assert not adds_to_question(answer, CIRCUIT), answer
+        assert copy_reason(0.9, gains, answer, CIRCUIT, CIRCUIT_RUBRIC), answer
+    # Repeating the asking sentence and copying the scenario beside it is judged against the whole question:
+    # the scenario's words do not count as saying something, and a vague word ("something") is no rubric word.
+    copied = "Something will happen when she moves the switch to the right in the circuit to run a motor."
+    assert copy_reason(0.05, gains, copied, CIRCUIT, CIRCUIT_RUBRIC)
+    assert copy_reason(0.05, gains, "The motor will run.", CIRCUIT, CIRCUIT_RUBRIC) is None
+
+
+def test_the_asking_part_keeps_questions_and_instructions_and_drops_the_scenario():
+    from mockint.text.sentences import asking_part
+
+    assert asking_part(CIRCUIT) == "What will happen when she moves the switch to the right?"
+    assert asking_part("Grace mixed vinegar and eggshells. Explain why she made a reaction.") == (
+        "Explain why she made a reaction."
+    )
+    both = "Explain overfitting. Compare it with underfitting."
+    assert asking_part(both) == both
+    assert asking_part(MERGE_SORT) == MERGE_SORT
+    # A scenario in which nothing asks is all there is to judge against.
+    assert asking_part("Bias and variance trade off. Overfitting is high variance.") == (
+        "Bias and variance trade off. Overfitting is high variance."
+    )
+
+
+def test_the_base_case_answer_after_a_scenario_is_not_a_restatement():
+    question = "You are reviewing a colleague's code. " + MERGE_SORT
+    nothing = {"question_cos": 0.9, "recall": 0.0, "lexical": 0.0, "sentence_cos": 0.0, "coverage_max": 0.0}
+    answer = "The base case for a recursive merge sort is one"
+    assert copy_reason(0.02, nothing, answer, question, question + " " + MERGE_SORT_RUBRIC) is None
+    assert copy_reason(0.02, nothing, "The base case for a recursive merge sort.", question, MERGE_SORT_RUBRIC)

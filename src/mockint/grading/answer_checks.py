@@ -4,6 +4,7 @@ and the negation / opposite-word cues behind contradiction detection. Pure funct
 import re
 
 from mockint.text.negations import is_negation
+from mockint.text.sentences import asking_part
 from mockint.text.stems import stem
 from mockint.text.stopwords import STOP_WORDS
 from mockint.text.stuffing import reads_as_keyword_list
@@ -201,8 +202,7 @@ _ABOUT_WORDS = frozenset(_ABOUT_WORD_LIST.split())
 RESTATED = "The answer mostly restates the question; it does not say anything the question did not."
 
 
-def _said_beyond(answer: str, question: str) -> set[str]:
-    """Stems of the answer's words that neither the question has nor only restate it."""
+def _beyond(answer: str, question: str) -> set[str]:
     asked = {stem(w) for w in words(question)}
     return {
         stem(w)
@@ -211,10 +211,23 @@ def _said_beyond(answer: str, question: str) -> set[str]:
     }
 
 
+def _said_beyond(answer: str, question: str) -> set[str]:
+    """Stems of the answer's words that the question lacks and that do not only restate it. The scenario a
+    question opens with is material for the answer, so an answer is judged against the question's asking
+    part (`text.sentences.asking_part`): "The motor will run" answers "Denise made a circuit to light a bulb
+    or run a motor. ... What will happen when she moves the switch?" with the scenario's words. An answer
+    that repeats the asking part (its every content word) is restating the question, and is judged against
+    the whole of it: the scenario it copies as well is no more an answer than the asking part."""
+    asking = asking_part(question)
+    if asking != question and {stem(w) for w in words(asking) if is_content(w)} <= {stem(w) for w in words(answer)}:
+        asking = question
+    return _beyond(answer, asking)
+
+
 def adds_to_question(answer: str, question: str) -> bool:
-    """Whether the answer says anything beyond the question: a word the question lacks that is not mere
-    grammar or talk about the question ("The base case for a recursive merge sort is one" does; "No, it is
-    not" does)."""
+    """Whether the answer says anything beyond the question (judged against the sentences that ask, not the
+    scenario before them; see `_said_beyond`): a word the question lacks that is not mere grammar or talk
+    about the question ("The base case for a recursive merge sort is one" does; "No, it is not" does)."""
     return bool(_said_beyond(answer, question))
 
 

@@ -57,3 +57,23 @@ def sentence_spans(text: str, max_words: int = 60) -> list[Span]:
 def clause_spans(text: str, sentence: Span) -> list[Span]:
     """Clauses of one sentence: the unit a key point's evidence is quoted from."""
     return [s for s in _split(text, _CLAUSE_BREAK, *sentence) if words(text[s[0] : s[1]])]
+
+
+# Verbs that set the task when they open a sentence ("Explain why...", "Compare X and Y."): such a sentence
+# asks, as a question does. A hand list because no part-of-speech tagger ships with the grader; these are the
+# task verbs that open the instructions of the bank and of the SciEntsBank, SAF and Beetle questions.
+_TASK_VERB_LIST = (
+    "explain describe compare contrast define name list state identify give write implement design show tell "
+    "predict estimate compute calculate derive prove justify discuss outline suggest propose summarise summarize "
+    "sketch draw label complete create choose classify walk please find argue evaluate interpret"
+)
+_TASK_VERBS = frozenset(_TASK_VERB_LIST.split())
+
+
+def asking_part(text: str) -> str:
+    """The sentences of a question that ask: questions ("What does this reaction indicate?") and
+    instructions ("Explain why..."), without the scenario sentences they follow ("Paula added yeast to the
+    food."). The whole text when no sentence asks or there is only one."""
+    sentences = [text[s:e] for s, e in sentence_spans(text)]
+    asking = [s for s in sentences if "?" in s or (words(s) or [""])[0] in _TASK_VERBS]
+    return " ".join(asking) if asking and len(asking) < len(sentences) else text

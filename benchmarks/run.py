@@ -321,11 +321,14 @@ def bench_speech(args: argparse.Namespace) -> list[Figure]:
         figures.append(Figure(f"speed, {name}", speed, "x real time", target, note=f"{os.cpu_count()} cores"))
     for name, cpu in r["cpu_per_audio_s"].items():
         figures.append(Figure(f"CPU time per second of audio, {name}", cpu, "s", note="all threads"))
-    f = bench_fillers()
-    figures += [
-        Figure("filler recall (um, uh)", f["recall"], "", note=f"{f['found']} of {f['spoken']} spoken fillers heard"),
-        Figure("Whisper model load", r["model_load_s"], "s", note="once per process"),
-    ]
+    figures.append(
+        Figure("um/uh written into the answers (none said)", r["fillers_made_up"]["question bias (the app)"], "")
+    )
+    f = bench_fillers(args.corpus)
+    for name, found in f["found"].items():
+        note = f"{found} of {f['spoken']} spoken"
+        figures.append(Figure(f"filler recall (um, uh), {name}", found / f["spoken"], "", note=note))
+    figures.append(Figure("Whisper model load", r["model_load_s"], "s", note="once per process"))
     return figures
 
 
@@ -341,6 +344,28 @@ def bench_speech_app(args: argparse.Namespace) -> list[Figure]:
         Figure("the same, once the grader has warmed up", m["warm_stop_to_transcript_s"], "s", "<= 3", "second answer"),
         Figure("app peak RSS with Whisper (streamlit process)", m["peak_rss_mib"], "MiB", "<= 1536"),
     ]
+
+
+@benchmark("install", default=False)
+def bench_install(args: argparse.Namespace) -> list[Figure]:
+    """`make run` from a fresh clone with Whisper and with pocketsphinx: time to the app, venv size."""
+    from benchmarks.install import measure_installs
+
+    runs = measure_installs()
+    before, after = runs["pocketsphinx"], runs["whisper"]
+    figures = []
+    for run in (before, after):
+        note = f"{os.cpu_count()} cores, packages from the pip cache and wheel folders"
+        figures += [
+            Figure(f"`make run` -> app answers, {run.variant}", run.first_page_s, "s", note=note),
+            Figure(f"`make setup` (venv ready), {run.variant}", run.setup_s, "s", note=note),
+            Figure(f"venv site-packages, {run.variant}", run.site_packages_mb, "MB"),
+        ]
+    for run, other in ((before, after), (after, before)):
+        only = {name: mb for name, mb in run.distributions_mb.items() if name not in other.distributions_mb}
+        listed = ", ".join(f"{name} {mb:.1f}" for name, mb in sorted(only.items(), key=lambda kv: -kv[1]))
+        figures.append(Figure(f"installed only with {run.variant}", sum(only.values()), "MB", note=listed))
+    return figures
 
 
 @benchmark("speech-gate", default=False)

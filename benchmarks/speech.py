@@ -40,13 +40,15 @@ _PLAIN = re.compile(r"^[A-Za-z ,.'-]+$")
 MIN_WORDS, MAX_WORDS = 12, 60
 CASES_PER_SPLIT = 10
 
+# Each with a bank question it could answer, for the app's path (the question bias).
 FILLER_SENTENCES = (
-    "Um, so the model overfits when it memorises the training set.",
-    "I would, uh, start with a simple baseline and then, um, add features.",
-    "Uh, the learning rate controls the step size, um, of each update.",
-    "So, um, precision is about false positives and, uh, recall about false negatives.",
-    "Um, I think, uh, a hash map gives constant time lookups.",
+    ("decision-tree-splitting", "Um, so the model overfits when it memorises the training set."),
+    ("start-with-a-baseline", "I would, uh, start with a simple baseline and then, um, add features."),
+    ("dl-batch-size-effects", "Uh, the learning rate controls the step size, um, of each update."),
+    ("precision-recall-f1", "So, um, precision is about false positives and, uh, recall about false negatives."),
+    ("high-cardinality-categorical-encoding", "Um, I think, uh, a hash map gives constant time lookups."),
 )
+HESITATIONS = ("um", "uh")
 # The gate is looked at on sentences that are neither the bank's nor the tests'.
 GATE_SENTENCES = (
     "A decision tree splits the data on the feature that best separates the classes.",
@@ -116,27 +118,38 @@ def bench_transcription(corpus: Path | None = None, split: str = "test") -> dict
         "cases": len(refs),
         "audio_s": audio_s,
         "accuracy": {name: 1.0 - word_error_rate(refs, hyps) for name, hyps in heard.items()},
+        # The answers have no fillers: any "um" or "uh" heard in them was made up.
+        "fillers_made_up": {name: sum(_hesitations(h) for h in hyps) for name, hyps in heard.items()},
         "speed": {name: audio_s / spent[name] for name in variants},
         "cpu_per_audio_s": {name: cpu[name] / audio_s for name in variants},
     }
+
+
+def _hesitations(text: str) -> int:
+    counts = count_fillers(text)
+    return sum(counts.get(kind, 0) for kind in HESITATIONS)
 
 
 def _decoded(recogniser: WhisperRecogniser, wav: bytes, **bias: str) -> str:
     return " ".join(s.text for s in recogniser.recognise(samples_of(wav), **bias))
 
 
-def bench_fillers() -> dict:
-    """Filler recall of plain decoding on espeak-ng sentences with "um" and "uh" in them."""
-    recogniser = whisper_recogniser()
-    spoken = found = 0
-    heard = []
-    for sentence in FILLER_SENTENCES:
-        text = " ".join(s.text for s in recogniser.recognise(samples_of(speak(sentence))))
-        said, got = count_fillers(sentence), count_fillers(text)
-        spoken += sum(said.values())
-        found += sum(min(n, got.get(f, 0)) for f, n in said.items())
-        heard.append(text)
-    return {"spoken": spoken, "found": found, "recall": found / spoken, "heard": heard}
+def bench_fillers(corpus: Path | None = None) -> dict:
+    """Recall of "um" and "uh" on espeak-ng sentences with them, the app's way (with the question bias) and
+    without any prompt."""
+    bank = load_bank(corpus)
+    spoken = 0
+    found = {"question bias (the app)": 0, "plain": 0}
+    heard: dict[str, list[str]] = {name: [] for name in found}
+    for question_id, sentence in FILLER_SENTENCES:
+        wav, said = speak(sentence), count_fillers(sentence)
+        spoken += sum(said.get(kind, 0) for kind in HESITATIONS)
+        for name, bias in (("question bias (the app)", question_bias(bank.get(question_id))), ("plain", None)):
+            text = transcribe_offline(wav, "answer.wav", bias=bias).text
+            got = count_fillers(text)
+            found[name] += sum(min(said.get(kind, 0), got.get(kind, 0)) for kind in HESITATIONS)
+            heard[name].append(text)
+    return {"spoken": spoken, "found": found, "heard": heard}
 
 
 def _noisy(samples: np.ndarray, snr_db: float, seed: int) -> np.ndarray:

@@ -35,6 +35,7 @@ from mockint.speech.transcription import (
     transcribe_offline,
     transcription_engine,
 )
+from mockint.text.fillers import count_fillers
 from scripted_openai import Reply, ScriptedOpenAIServer
 
 SENTENCE = "Overfitting happens when a model memorizes the training data instead of learning general patterns."
@@ -174,6 +175,15 @@ def test_question_bias_hears_the_rubric_terms():
         biased.append(transcribe_offline(wav, "answer.wav", bias=question_bias(q)).text)
     assert word_error_rate(refs, biased) < word_error_rate(refs, plain), (plain, biased)
     assert word_error_rate(refs, biased) <= 0.15, biased
+
+
+def test_fillers_are_heard_with_the_question_bias():
+    require_system_tool("/usr/bin/espeak-ng", "espeak-ng")
+    said = "I think, uh, dropout switches off random units, um, during training."
+    t = transcribe_offline(speak(said), "answer.wav", bias=question_bias(load_bank().get("what-is-dropout")))
+    heard = count_fillers(t.text)
+    assert heard.get("um", 0) + heard.get("uh", 0) >= 1, t.text  # both, on the machine this was written on
+    assert word_error_rate(said, t.text) <= 0.3, t.text
 
 
 def test_the_bias_is_the_question_and_its_rare_rubric_terms():

@@ -88,3 +88,10 @@ def test_the_shipped_contradiction_model_flags_a_negated_claim_more_than_an_agre
     agree = model.probability(claim, "the bulb is in a closed path with the battery", vec, vec)
     deny = model.probability(claim, "the bulb is not in a closed path with the battery", vec, vec)
     assert deny > agree
+
+
+def test_a_missing_contradiction_model_names_its_one_writer(tmp_path):
+    from mockint.grading.offline.contradiction import load_contradiction_model
+
+    with pytest.raises(GradingError, match="fit_contradiction"):
+        load_contradiction_model(tmp_path / "missing.json")

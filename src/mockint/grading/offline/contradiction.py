@@ -95,5 +95,5 @@ def load_contradiction_model(path: Path | None = None) -> ContradictionModel:
     except (FileNotFoundError, ValueError) as exc:
         raise GradingError(
             f"The offline grader's contradiction model {path} is missing or invalid: {exc}",
-            hint="Reinstall mockint, or refit it with `python eval/calibrate_offline.py`.",
+            hint="Reinstall mockint, or refit it with `python eval/fit_contradiction.py --write`.",
         ) from exc

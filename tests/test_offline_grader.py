@@ -292,3 +292,9 @@ def test_a_terse_answer_in_the_questions_words_that_states_the_fact_is_not_a_res
     assert terse.score > 0.0
     copied = grader.grade(MERGE_SORT, "The base case for a recursive merge sort.")
     assert any("restates the question" in n for n in copied.notes) and copied.score == 0.0
+
+
+def test_a_denied_reference_is_incorrect_and_quoted_with_its_denial(grader):
+    grade = grader.grade(DROPOUT, "It is not true that dropout randomly zeroes activations during training.")
+    assert grade.score <= 2.5 and grade.verdict is Verdict.incorrect
+    assert grade.misconceptions and all("It is not true that dropout" in m for m in grade.misconceptions)

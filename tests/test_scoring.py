@@ -71,6 +71,9 @@ def test_no_answer_and_off_topic():
     assert set(off.dimensions.values()) == {0.0}
     # Verified evidence outweighs a model calling the answer off-topic.
     assert score_answer(ScoringInput(points=pts(C, M), on_topic=False)).verdict is Verdict.partial
+    # An answer that only contradicts the rubric is about the question, wrongly.
+    wrong = score_answer(ScoringInput(points=pts(M, M), on_topic=False, misconceptions=1))
+    assert (wrong.score, wrong.verdict) == (0.0, Verdict.incorrect)
 
 
 def test_keyword_list_earns_at_most_partial_credit_per_point():

@@ -14,7 +14,8 @@ The rule
 3. coverage = credit / number of rubric points (0..1). The base score is 5 * coverage, or, from a grader
    that estimates the whole answer's worth with a model fitted on human grades (the offline grader, whose
    embedding-based point verdicts are too coarse to count alone), that `estimate`.
-4. Off-topic: no credit at all and the answer does not address the question -> 0, "off-topic".
+4. Off-topic: no credit at all and the answer does not address the question -> 0, "off-topic" (or "incorrect"
+   when it contradicts a rubric point: then it does address the question, wrongly).
 5. Misconceptions (each backed by a verified quote) subtract 1 point each, at most 2 in total; an answer
    that is mostly repetition of itself (`repetition.py`, read from its text) loses REPEAT_PENALTY more.
    score = clamp(base - penalty, 0, 5), rounded to one decimal; from an estimate, at most 2.5 when there is
@@ -101,7 +102,8 @@ def score_answer(found: ScoringInput) -> ScoreResult:
     credit = sum(point_credit(p, keyword_list=found.keyword_list) for p in found.points)
     coverage = credit / len(found.points) if found.points else 0.0
     if credit == 0 and not found.on_topic:
-        return _flat(Verdict.off_topic)
+        # An answer that contradicts the rubric is about the question, wrongly: "incorrect", not "off-topic".
+        return _flat(Verdict.incorrect if found.misconceptions else Verdict.off_topic)
 
     misconceptions = max(0, found.misconceptions)
     penalty = min(MAX_MISCONCEPTION_PENALTY, MISCONCEPTION_PENALTY * misconceptions)

@@ -23,7 +23,6 @@ from mockint.grading.offline.alignment import (
 )
 from mockint.grading.offline.contrasts import Contrast
 from mockint.text.negations import denied_spans, is_negated
-from mockint.text.sentences import sentence_spans
 from mockint.text.stems import stem
 from mockint.text.words import is_content, words
 
@@ -340,14 +339,14 @@ def _denied(item: PreparedItem, answer: PreparedAnswer, sims: np.ndarray) -> dic
                 continue
             value = weighted_mean(best_match(sims[slice(*rows)][:, mask]), demoted_weights(pw, item.question_stems))
             if value >= PARTLY_AT:
-                found[i] = (_with_its_frame(answer.text, span), "denies it")
+                found[i] = (_with_its_frame(answer.sentences, span), "denies it")
     return found
 
 
-def _with_its_frame(text: str, span: Span) -> Span:
+def _with_its_frame(sentences: tuple[Span, ...], span: Span) -> Span:
     """The denied claim quoted with its sentence's start, so the quote shows the denial ("It is not true
     that ...") and not the bare claim, which would read as if the candidate had asserted it."""
-    start = max((s for s, e in sentence_spans(text) if s <= span[0] < e), default=span[0])
+    start = max((s for s, e in sentences if s <= span[0] < e), default=span[0])
     return start, span[1]
 
 

@@ -298,3 +298,15 @@ def test_a_denied_reference_is_incorrect_and_quoted_with_its_denial(grader):
     grade = grader.grade(DROPOUT, "It is not true that dropout randomly zeroes activations during training.")
     assert grade.score <= 2.5 and grade.verdict is Verdict.incorrect
     assert grade.misconceptions and all("It is not true that dropout" in m for m in grade.misconceptions)
+
+
+def test_an_answer_about_something_else_is_not_called_clear_and_on_topic(grader):
+    grade = grader.grade(
+        DROPOUT,
+        "A convolutional layer slides small learned filters over the image and sums the products, so the "
+        "same pattern is detected wherever it appears; pooling then shrinks the feature maps.",
+    )
+    communication = grade.dimensions.communication
+    assert grade.score <= 1.5
+    assert communication.score <= 2.0
+    assert "on topic" not in communication.reason and "of what the question asks" in communication.reason

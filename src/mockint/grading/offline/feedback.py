@@ -126,8 +126,13 @@ def dimensions_for(f: Findings) -> Dimensions:
     if f.rambling:
         deductions += 1.5
         notes.append("rambles on far longer than needed")
+    # The scoring rule holds communication to what the answer covers (an answer that says little of what
+    # was asked is not well communicated, however tidy), as it does for every grader.
+    held_to = f.rule.dimensions["communication"] if f.rule else 5.0
+    if held_to < 5.0 - deductions:
+        notes.append(f"says {'only part' if held_to >= 2.5 else 'little'} of what the question asks")
     communication = DimensionScore(
-        score=_clip(5.0 - deductions),
+        score=min(_clip(5.0 - deductions), held_to),
         reason=("Clear and on topic." if not notes else "Clear enough, but " + "; ".join(notes) + "."),
     )
     return Dimensions(correctness=correctness, completeness=completeness, depth=depth, communication=communication)

@@ -163,6 +163,8 @@ RUBRIC = "Dropout randomly zeroes activations during training, which regularizes
         "The dropout and ensemble matter. The activations and regularizes matter.",
         "Dropout, activations and ensemble are important. Training and network are important.",
         "The dropout, activations, ensemble and network all matter.",
+        # One term in the frame the lists use is the same template.
+        "Dropout matters. Regularizes and network matter. Activations and training matter.",
     ],
 )
 def test_the_rubrics_terms_in_empty_sentence_frames_are_stuffing(answer):
@@ -175,6 +177,8 @@ def test_the_rubrics_terms_in_empty_sentence_frames_are_stuffing(answer):
         "Dropout zeroes activations during training. The network then acts like an ensemble.",
         "Dropout and noise both regularize. Dropout zeroes activations, so the network cannot co-adapt.",
         "Dropout regularizes. Dropout zeroes activations.",
+        # Short sentences of one term and a word of their own, beside one list: not a template.
+        "Dropout matters. Training changes. Activations and network matter.",
     ],
 )
 def test_sentences_relating_the_rubrics_terms_are_not_template_stuffing(answer):

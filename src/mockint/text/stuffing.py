@@ -26,28 +26,33 @@ FRAME_WORDS = 1
 FRAMED_TERMS = 4
 
 
-def _framed_terms(sentence: str, terms: frozenset[str]) -> int:
-    """How many items of the item's `terms` the sentence lists in an empty frame ("The X and Y matter."),
-    or 0 when it relates them (a verb, a preposition or a word of its own between two terms)."""
+def _framed_terms(sentence: str, terms: frozenset[str]) -> tuple[int, frozenset[str]]:
+    """How many items of the item's `terms` the sentence lists in an empty frame ("The X and Y matter.", "X
+    matters."), with the frame's words; 0 when it relates them (a verb, a preposition or a word of its own
+    between two terms) or its frame says more than FRAME_WORDS words."""
     spans = word_spans(sentence)
     slots = [i for i, (w, _, _) in enumerate(spans) if is_content(w) and stem(w) in terms]
-    if len(slots) < 2:
-        return 0
+    if not slots:
+        return 0, frozenset()
     items = 1
     for a, b in pairwise(slots):
         gap = sentence[spans[a][2] : spans[b][1]]
         if not _LIST_GAP.fullmatch(gap):
-            return 0
+            return 0, frozenset()
         items += bool(_COORDINATOR.search(gap))
-    frame = [w for i, (w, _, _) in enumerate(spans) if i not in slots and is_content(w)]
-    return items if items >= 2 and len(frame) <= FRAME_WORDS else 0
+    frame = frozenset(stem(w) for i, (w, _, _) in enumerate(spans) if i not in slots and is_content(w))
+    return (items, frame) if len(frame) <= FRAME_WORDS else (0, frozenset())
 
 
 def lists_terms_in_frames(text: str, terms: frozenset[str]) -> bool:
     """Every sentence only lists the item's terms in an empty frame ("The dropout and ensemble matter. The
     neurons and inference matter."), FRAMED_TERMS or more of them in all: keywords with grammar around
-    them, not sentences saying how they relate."""
-    counts = [_framed_terms(text[s:e], terms) for s, e in sentence_spans(text)]
+    them, not sentences saying how they relate. A sentence naming one term ("Dropout matters.") is such a
+    frame only when it repeats the frame of a list in the same answer: alone, a term and a word of its own
+    is an ordinary short sentence ("It regularises.")."""
+    found = [_framed_terms(text[s:e], terms) for s, e in sentence_spans(text)]
+    templates = {frame for items, frame in found if items >= 2}
+    counts = [items if items >= 2 or frame in templates else 0 for items, frame in found]
     return bool(counts) and all(counts) and sum(counts) >= FRAMED_TERMS
 
 

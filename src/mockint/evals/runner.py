@@ -128,12 +128,8 @@ class GradingEval:
     @staticmethod
     def _grade_one(grader: Grader, case: LabelledCase) -> CaseResult:
         started = time.perf_counter()
-        cached = False
         try:
-            if isinstance(grader, CachedGrader):
-                grade, cached = grader.grade_traced(case.item, case.answer)
-            else:
-                grade = grader.grade(case.item, case.answer)
+            grade, cached = grader.grade_traced(case.item, case.answer)
         except Exception as exc:
             # One failing case must not sink a long paid run; it is recorded and counted, never scored.
             log.debug("grader %s failed on %s", grader.name, case.id, exc_info=True)

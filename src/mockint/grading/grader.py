@@ -24,6 +24,10 @@ class Grader(ABC):
     @abstractmethod
     def grade(self, item: GradingItem, answer: str, on_feedback: FeedbackCallback | None = None) -> Grade: ...
 
+    def grade_traced(self, item: GradingItem, answer: str) -> tuple[Grade, bool]:
+        """The grade and whether it came from a cache of earlier grades (none by default)."""
+        return self.grade(item, answer), False
+
     def grade_many(self, items: Sequence[GradingItem], answers: Sequence[str]) -> list[Grade | Exception]:
         """One grade per answer, or the exception that answer raised, in order. This default grades one
         answer at a time; a grader that `batches` overrides it."""

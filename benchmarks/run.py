@@ -407,6 +407,7 @@ def bench_offline_grader(args: argparse.Namespace) -> list[Figure]:
         Figure("offline grade p50", m["p50_ms"], "ms", note=note),
         Figure("offline grade p95", m["p95_ms"], "ms", "<= 50", note),
         Figure("offline first grade of an item p95", m["first_grade_p95_ms"], "ms", note="also embeds the item"),
+        Figure("offline grade / one embedding pass of the answer", m["cost_vs_embedding_p50"], "x", "<= 3", note),
     ]
 
 

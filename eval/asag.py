@@ -124,6 +124,19 @@ def sample(answers: list[Answer]) -> list[Answer]:
     return sorted(kept, key=lambda a: rank.get((a.dataset, a.split), len(rank)))
 
 
+def anchors(train: Sequence[Answer]) -> list[Answer]:
+    """Two rows per training question that no human graded but the grader's requirements fix: its question
+    restated scores 0, its reference answer 5."""
+    seen: dict[str, Answer] = {}
+    for a in train:
+        seen.setdefault(a.question_id, a)
+    out = []
+    for a in seen.values():
+        for text, gold in ((a.question, 0.0), (a.reference, 5.0)):
+            out.append(Answer(a.dataset, "anchor", a.question_id, a.question, a.reference, text, gold, "anchor"))
+    return out
+
+
 def load(datasets: Path = DATASETS) -> list[Answer]:
     """Every answer of the three datasets, gold on 0-5."""
     out = []

@@ -35,7 +35,19 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
-from asag import DATASETS, DEFAULT_CACHE, REPORTED, Answer, embedding_cosines, extract, load, sample, text_vectors
+from asag import (
+    DATASETS,
+    DEFAULT_CACHE,
+    REPORTED,
+    Answer,
+    anchors,
+    embedding_cosines,
+    extract,
+    load,
+    sample,
+    text_vectors,
+)
+from fit_cross_encoder import oof_path, row_key
 from scipy.optimize import minimize
 from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.linear_model import LogisticRegression
@@ -45,6 +57,7 @@ from mockint.evals.baselines import rescale_min_max
 from mockint.evals.metrics import pearson, quadratic_weighted_kappa, rmse
 from mockint.grading.answer_checks import copy_reason
 from mockint.grading.guard import CAPPED_SCORE, rubric_text
+from mockint.grading.offline.answer_scorer import CROSS_FEATURE, shipped_scorer
 from mockint.grading.offline.calibration import CALIBRATION_FILE, Calibration, Tree, load_calibration
 from mockint.grading.offline.contradiction import POINT_LEVEL_PRECISION, ContradictionModel, pair_features
 from mockint.grading.offline.grader import COPY_SCORE, final_score
@@ -66,6 +79,7 @@ SIGNS = {
     "off_topic": -1,
     "contradiction": -1,
     "contradiction_p": -1,
+    "cross": 1,
 }
 # Precision gets a floor in the linear model: without it, padding a good answer with on-topic chatter could
 # raise its score (0.2 per standard deviation makes padding cost more than the extra length earns).
@@ -80,6 +94,12 @@ CANDIDATE_SETS = {
     "alignment+recall": ["sentence_cos", "coverage_raw", "coverage_max", "precision", "recall", "length"],
     "all": [*CORE, "coverage_max", "coverage_raw", "coverage", "question_cos", "contradiction"],
     "core+best-point+contradiction": [*CORE, "coverage_max", "contradiction_p"],
+}
+# With --cross, the fine-tuned answer scorer (eval/fit_cross_encoder.py) beside the alignment features. Not
+# by default: every model with it fails the bank's other-topic invariant (eval/README.md, 2026-12-03).
+CROSS_SETS = {
+    "core+cross": [*CORE, "cross"],
+    "core+best-point+cross": [*CORE, "coverage_max", "cross"],
 }
 LAMBDAS = (0.01, 0.1)
 # Tree settings tried; small trees and few of them keep the model file small and grading cheap.
@@ -98,17 +118,6 @@ FOLDS = 5
 ANCHOR_WEIGHT = 5.0
 
 Model = Callable[[np.ndarray], np.ndarray]
-
-
-def anchors(train: Sequence[Answer]) -> list[Answer]:
-    seen: dict[str, Answer] = {}
-    for a in train:
-        seen.setdefault(a.question_id, a)
-    out = []
-    for a in seen.values():
-        for text, gold in ((a.question, 0.0), (a.reference, 5.0)):
-            out.append(Answer(a.dataset, "anchor", a.question_id, a.question, a.reference, text, gold, "anchor"))
-    return out
 
 
 def weights(rows: Sequence[Answer], mix: dict[str, float]) -> np.ndarray:
@@ -337,6 +346,30 @@ def add_contradiction(rows: Sequence[Answer], model: ContradictionModel, cache: 
         r.features["contradiction_p"] = model.probability(r.reference, r.text, vectors[r.reference], vec)
 
 
+def add_cross(rows: Sequence[Answer], cache: Path) -> None:
+    """The answer scorer's logit as feature `cross`: for train answers and anchors the out-of-fold one
+    (`fit_cross_encoder.py --out-of-fold`), for the others the shipped scorer's, as the grader computes it."""
+    oof_file = oof_path(cache)
+    if not oof_file.exists():
+        sys.exit(f"{oof_file} is missing: run `python eval/fit_cross_encoder.py --out-of-fold` first.")
+    oof = json.loads(oof_file.read_text())
+    scorer = shipped_scorer()
+    shipped_file = cache / f"cross-shipped-{scorer.name.split(':')[-1]}.json"
+    shipped = json.loads(shipped_file.read_text()) if shipped_file.exists() else {}
+    todo = sorted(
+        {(r.reference, r.text) for r in rows if r.split not in ("train", "anchor")}
+        - {tuple(json.loads(k)) for k in shipped}
+    )
+    if todo:
+        shipped.update(zip(map(json.dumps, todo), map(float, scorer.logits(todo)), strict=True))
+        shipped_file.write_text(json.dumps(shipped))
+    for r in rows:
+        value = oof[row_key(r)] if r.split in ("train", "anchor") else shipped[json.dumps([r.reference, r.text])]
+        for features in (r.features, r.trimmed):
+            if features is not None:
+                features[CROSS_FEATURE] = value
+
+
 def _prf(y: np.ndarray, flagged: np.ndarray) -> tuple[float, float, float]:
     tp = float((y & flagged).sum())
     p = tp / max(1.0, float(flagged.sum()))
@@ -351,6 +384,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=CALIBRATION_FILE, help="calibration JSON to write")
     ap.add_argument("--cached-only", action="store_true", help="use only the answers already in the cache")
     ap.add_argument("--write", action="store_true", help="replace the calibration file (default: fit and report)")
+    ap.add_argument(
+        "--cross",
+        action="store_true",
+        help="also try the answer scorer's feature (needs `python eval/fit_cross_encoder.py --out-of-fold` first)",
+    )
     args = ap.parse_args(argv)
 
     answers = extract(sample(load(args.datasets)), args.cache, cached_only=args.cached_only)
@@ -368,9 +406,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         a.features["contradiction_p"] = float(p)
     rest = [a for a in answers if a.features is not None and "contradiction_p" not in a.features] + extra
     add_contradiction(rest, contra, args.cache)
+    if args.cross:
+        add_cross([a for a in answers if a.features is not None] + extra, args.cache)
 
     candidates: list[tuple[str, Callable[[list[Answer]], Calibration]]] = []
-    for set_name, names in CANDIDATE_SETS.items():
+    for set_name, names in (CANDIDATE_SETS | (CROSS_SETS if args.cross else {})).items():
         for lam in LAMBDAS:
             for mix_name, mix in MIXES.items():
                 name = f"logistic {set_name} lambda={lam} {mix_name}"

@@ -1,4 +1,4 @@
-"""An installed mockint (a wheel, not this checkout) finds its prompts and question bank."""
+"""An installed mockint (a wheel, not this checkout) finds its prompts, question bank and fitted files."""
 
 import json
 import subprocess
@@ -33,8 +33,9 @@ def test_wheel_ships_prompts_and_corpus_and_finds_them(tmp_path):
     probe = (
         "import json, mockint.resources as r, mockint.doors.prompts as p;"
         "from mockint.doors.bank_files import load_bank;"
+        "from mockint.grading.offline.answer_scorer import ADAPTER_DIR;"
         "print(json.dumps({'module': r.__file__, 'prompts': str(r.prompts_dir()), 'corpus': str(r.corpus_dir()),"
-        "'questions': len(load_bank().questions)}))"
+        "'questions': len(load_bank().questions), 'adapter': sorted(p.name for p in ADAPTER_DIR.iterdir())}))"
     )
     out = subprocess.run(
         [sys.executable, "-c", probe],
@@ -49,3 +50,5 @@ def test_wheel_ships_prompts_and_corpus_and_finds_them(tmp_path):
     assert found["prompts"].startswith(str(site)) and any(Path(found["prompts"]).glob("*.yaml"))
     assert found["corpus"].startswith(str(site))
     assert found["questions"] >= 300
+    # The offline grader's fitted files travel with the code.
+    assert {"adapter_config.json", "adapter_model.safetensors"} <= set(found["adapter"])

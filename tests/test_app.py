@@ -197,10 +197,13 @@ GRADE_REPLY = {
 }
 
 
-def _free_port() -> int:
+@pytest.fixture
+def refused_url():
+    """An LLM address nothing answers: the port stays bound, never listening, for the whole test, so every
+    connection is refused and no other process (nor a connection's own source port) can take it."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        yield f"http://127.0.0.1:{s.getsockname()[1]}/v1"
 
 
 def _use_llm(monkeypatch, base_url: str, **extra: str) -> None:
@@ -241,8 +244,8 @@ def test_llm_grader_streams_feedback_and_is_labelled(monkeypatch):
     )
 
 
-def test_unreachable_llm_falls_back_to_offline_and_says_so(monkeypatch):
-    _use_llm(monkeypatch, f"http://127.0.0.1:{_free_port()}/v1")
+def test_unreachable_llm_falls_back_to_offline_and_says_so(monkeypatch, refused_url):
+    _use_llm(monkeypatch, refused_url)
     at = start("nlp")
     answer(at, session(at).current_question().answer)
     text = shown(at)
@@ -266,14 +269,14 @@ def test_mistyped_base_url_is_one_line_and_the_grade_is_labelled_a_fallback(monk
     assert secret not in main.grade.model_dump_json()
 
 
-def test_grading_failure_keeps_the_answer_to_grade_again(monkeypatch):
-    _use_llm(monkeypatch, f"http://127.0.0.1:{_free_port()}/v1", MOCKINT_FALLBACK_OFFLINE="false")
+def test_grading_failure_keeps_the_answer_to_grade_again(monkeypatch, refused_url):
+    _use_llm(monkeypatch, refused_url, MOCKINT_FALLBACK_OFFLINE="false")
     at = start("nlp")
     answer(at, "My answer that must not be lost.")
+    [failed] = attempts()
+    assert (failed.status, failed.answer) == ("failed", "My answer that must not be lost."), shown(at)
     [error] = at.error
     assert "could not connect" in error.value and "OPENAI_BASE_URL" in error.value
-    [failed] = attempts()
-    assert (failed.status, failed.answer) == ("failed", "My answer that must not be lost.")
     [draft] = at.text_area
     assert draft.value == "My answer that must not be lost."
     assert at.button(key="grade-draft")

@@ -158,12 +158,22 @@ def _scroll_here() -> None:
     if not st.session_state.pop(SCROLL, False):
         return
     n = st.session_state[SCROLLS] = st.session_state.get(SCROLLS, 0) + 1
+    # Scrolled again as the page settles (cards above still growing), but never once the candidate has
+    # scrolled, pressed a key or touched the page: they have taken over and must not be pulled back.
     st.html(
         f"""<span id="mi-newest-{n}"></span><script>
-for (const ms of [50, 300, 1000]) setTimeout(() => {{
-  const mark = document.getElementById("mi-newest-{n}");
-  if (mark) mark.scrollIntoView({{block: "start", behavior: "instant"}});
-}}, ms);
+if (window.miLastInput === undefined) {{
+  window.miLastInput = 0;
+  for (const kind of ["wheel", "touchmove", "keydown", "mousedown"])
+    window.addEventListener(kind, () => {{ window.miLastInput = Date.now(); }}, {{capture: true, passive: true}});
+}}
+(() => {{
+  const asked = Date.now();
+  for (const ms of [50, 300, 1000]) setTimeout(() => {{
+    const mark = document.getElementById("mi-newest-{n}");
+    if (mark && window.miLastInput <= asked) mark.scrollIntoView({{block: "start", behavior: "instant"}});
+  }}, ms);
+}})();
 </script>""",
         unsafe_allow_javascript=True,
     )

@@ -266,6 +266,7 @@ def test_a_pasted_paragraph_counts_once_costs_a_point_and_the_card_says_it_repea
     assert pasted.score <= once.score - 0.5
     assert pasted.verdict is not Verdict.excellent
     assert "repeats itself" in pasted.dimensions.communication.reason
+    assert "Too brief" not in pasted.dimensions.depth.reason
     assert pasted.dimensions.communication.score <= 3.0
     assert sum("repeats itself" in n for n in pasted.notes) == 1
     assert "keep it this focused" not in pasted.feedback

@@ -104,6 +104,10 @@ def dimensions_for(f: Findings) -> Dimensions:
             if depth_score >= 3.5
             else "Says what, but not enough of why or how."
             if depth_score >= 2
+            # A long answer that repeats itself is short once its repeats count once: "too brief" beside
+            # "rambles on" would read as a contradiction.
+            else "Once its repeats count once, too little to show understanding."
+            if f.repetition
             else "Too brief to show understanding."
         ),
     )

@@ -124,20 +124,29 @@ def sample(answers: list[Answer]) -> list[Answer]:
     return sorted(kept, key=lambda a: rank.get((a.dataset, a.split), len(rank)))
 
 
-def anchors(train: Sequence[Answer], *, other_question: bool = False) -> list[Answer]:
+def anchors(train: Sequence[Answer], *, other_question: bool = False, other_subject: bool = False) -> list[Answer]:
     """Rows per training question that no human graded but the grader's requirements fix: its question
-    restated scores 0, its reference answer 5 and, with `other_question`, the reference of another question
-    of the same dataset (the one half the dataset's question list away) 0."""
+    restated scores 0, its reference answer 5; with `other_question`, the reference of another question
+    of the same dataset (the one half the dataset's question list away) 0; with `other_subject`, the
+    reference of a question of the next dataset (SAF's from SciEntsBank, SciEntsBank's from Beetle, Beetle's
+    from SAF; the same place in its question list) 0: a fluent answer about something else."""
     seen: dict[str, Answer] = {}
     for a in train:
         seen.setdefault(a.question_id, a)
     firsts = list(seen.values())
+    by_dataset: dict[str, list[Answer]] = {}
+    for a in firsts:
+        by_dataset.setdefault(a.dataset, []).append(a)
+    names = list(by_dataset)
     out = []
     for a in firsts:
         pairs = [(a.question, 0.0), (a.reference, 5.0)]
+        same = by_dataset[a.dataset]
         if other_question:
-            same = [b for b in firsts if b.dataset == a.dataset]
             pairs.append((same[(same.index(a) + len(same) // 2) % len(same)].reference, 0.0))
+        if other_subject and len(names) > 1:
+            other = by_dataset[names[(names.index(a.dataset) + 1) % len(names)]]
+            pairs.append((other[same.index(a) % len(other)].reference, 0.0))
         for text, gold in pairs:
             out.append(Answer(a.dataset, "anchor", a.question_id, a.question, a.reference, text, gold, "anchor"))
     return out
@@ -199,6 +208,12 @@ def feature_code_hash() -> str:
     return hashlib.sha256("\n".join(trees).encode()).hexdigest()[:12]
 
 
+def has_content(text: str) -> bool:
+    """Whether the grader scores the answer at all (the others score 0 by rule, and `extract` gives them no
+    features)."""
+    return not trivial_reason(strip_fillers(text).text)
+
+
 def _batches(values: Sequence[int], size: int) -> Iterable[Sequence[int]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
@@ -222,7 +237,7 @@ def extract(
         embedder.save()
         for n, chunk in enumerate(_batches(todo, batch)):
             cleans = {i: strip_fillers(answers[i].text) for i in chunk}
-            live = [i for i in chunk if not trivial_reason(cleans[i].text)]
+            live = [i for i in chunk if has_content(answers[i].text)]
             embedded = dict(zip(live, prepare_answers(embedder, [cleans[i].text for i in live]), strict=True))
             for i in chunk:
                 a = answers[i]

@@ -2,6 +2,7 @@
 questions (and subjects) it has never seen.
 
     python eval/calibrate_offline.py [--datasets ../shared/datasets] [--cache /tmp/mockint-asag] [--write]
+                                     [--cross] [--other-subject-anchors]
 
 Data (`eval/asag.py`, read by path): the train splits of SAF (networking, graded 0-1, x5 here),
 SciEntsBank (school science) and Beetle (basic electricity), the last two with 5-way labels mapped to
@@ -9,7 +10,8 @@ SciEntsBank (school science) and Beetle (basic electricity), the last two with 5
 dataset weighs as the mix says (MIXES, chosen by CV), whatever its size. The weights are shared, the level
 (bias) is each dataset's own, and the grader uses SAF's (LEVEL_OF). Each training question adds two anchor rows that
 no human graded but the grader's requirements fix: its question restated scores 0, its reference answer
-5. Answers with no content are left out (the grader scores them 0 by rule).
+5 (`--other-subject-anchors`: a third, another dataset's reference, 0). Answers with no content are left out
+(the grader scores them 0 by rule).
 
 The model and its settings (feature set; logistic-link linear model with a ridge penalty, or gradient-
 boosted trees with monotonic constraints) are chosen by 5-fold cross-validation grouped by question on
@@ -17,7 +19,10 @@ the train splits only: the mean over the three datasets of the CV Pearson r, sco
 (each dataset's CV RMSE is printed alongside). Nothing is chosen on a test
 split or on `eval/labelled/`. Reported, BEFORE (the calibration file as it was) and AFTER, with the MiniLM
 cosine baseline: Pearson r, RMSE and QWK on SAF unseen_questions (answers with content), SciEntsBank
-unseen_questions and unseen_domains, and Beetle unseen_questions, with the grader's rules applied.
+unseen_questions and unseen_domains, and Beetle unseen_questions, with the grader's rules applied. Also
+reported, before and after, the bank's other-topic invariant on train data (`off_topic_check`): the share
+of each training question's off-topic probes (another question's reference, another subject's) scoring
+at most OTHER_TOPIC_MAX.
 
 The contradiction model is fitted here too, out of fold, only to give the candidate feature
 `contradiction_p`; `contradiction.json` has one writer, `eval/fit_contradiction.py`, and is left alone.
@@ -32,6 +37,7 @@ import datetime as dt
 import json
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -54,6 +60,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
 from mockint.evals.baselines import rescale_min_max
+from mockint.evals.invariants import OTHER_TOPIC_MAX
 from mockint.evals.metrics import pearson, quadratic_weighted_kappa, rmse
 from mockint.grading.answer_checks import copy_reason
 from mockint.grading.guard import CAPPED_SCORE, rubric_text
@@ -245,6 +252,38 @@ def grouped_cv(rows: Sequence[Answer], extra: Sequence[Answer], fit: Callable[[l
     return pred
 
 
+def off_topic_check(
+    rows: Sequence[Answer],
+    extra: Sequence[Answer],
+    probes: Sequence[Answer],
+    fit: Callable[[list[Answer]], Calibration],
+) -> dict[str, float]:
+    """The bank's other-topic invariant on train data: per kind of probe (another question's reference,
+    another subject's), the share that scores at most OTHER_TOPIC_MAX from a model fitted without the
+    probe's question (folds as `grouped_cv`). No human graded these answers; the requirement fixes them."""
+    scores = {id(p): 0.0 for p in probes}
+    groups = np.array([r.question_id for r in rows])
+    for train_idx, test_idx in GroupKFold(FOLDS).split(groups, groups=groups):
+        held = set(groups[test_idx])
+        cal = fit([rows[i] for i in train_idx] + [a for a in extra if a.question_id not in held])
+        for p in probes:
+            if p.question_id in held:
+                scores[id(p)] = cal.score(p.features)
+    return {
+        kind: round(float(np.mean([scores[id(p)] <= OTHER_TOPIC_MAX for p in probes if p.label == kind])), 3)
+        for kind in sorted({p.label for p in probes})
+    }
+
+
+def off_topic_probes(train: Sequence[Answer], cache: Path) -> list[Answer]:
+    """Per training question, another question's reference and another subject's (`asag.anchors`)."""
+    probes = []
+    for kind in ("other-question", "other-subject"):
+        third = anchors(train, other_question=kind == "other-question", other_subject=kind == "other-subject")[2::3]
+        probes += [replace(a, label=kind) for a in third]
+    return [a for a in extract(probes, cache) if a.features is not None]
+
+
 def cv_score(rows: Sequence[Answer], pred: np.ndarray) -> dict[str, float]:
     """Per dataset the CV Pearson r and RMSE, and the mean r: the criterion."""
     gold = np.array([r.gold for r in rows])
@@ -348,7 +387,8 @@ def add_contradiction(rows: Sequence[Answer], model: ContradictionModel, cache: 
 
 def add_cross(rows: Sequence[Answer], cache: Path) -> None:
     """The answer scorer's logit as feature `cross`: for train answers and anchors the out-of-fold one
-    (`fit_cross_encoder.py --out-of-fold`), for the others the shipped scorer's, as the grader computes it."""
+    (`fit_cross_encoder.py --out-of-fold`), for the others (test answers, and anchors the scorer was never
+    trained on, as other-subject ones) the shipped scorer's, as the grader computes it."""
     oof_file = oof_path(cache)
     if not oof_file.exists():
         sys.exit(f"{oof_file} is missing: run `python eval/fit_cross_encoder.py --out-of-fold` first.")
@@ -357,14 +397,17 @@ def add_cross(rows: Sequence[Answer], cache: Path) -> None:
     shipped_file = cache / f"cross-shipped-{scorer.name.split(':')[-1]}.json"
     shipped = json.loads(shipped_file.read_text()) if shipped_file.exists() else {}
     todo = sorted(
-        {(r.reference, r.text) for r in rows if r.split not in ("train", "anchor")}
-        - {tuple(json.loads(k)) for k in shipped}
+        {(r.reference, r.text) for r in rows if row_key(r) not in oof} - {tuple(json.loads(k)) for k in shipped}
     )
     if todo:
         shipped.update(zip(map(json.dumps, todo), map(float, scorer.logits(todo)), strict=True))
         shipped_file.write_text(json.dumps(shipped))
     for r in rows:
-        value = oof[row_key(r)] if r.split in ("train", "anchor") else shipped[json.dumps([r.reference, r.text])]
+        value = oof.get(row_key(r))
+        if value is None:
+            if r.split == "train":
+                sys.exit(f"{oof_file} lacks train answers: run `python eval/fit_cross_encoder.py --out-of-fold` again.")
+            value = shipped[json.dumps([r.reference, r.text])]
         for features in (r.features, r.trimmed):
             if features is not None:
                 features[CROSS_FEATURE] = value
@@ -389,11 +432,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="also try the answer scorer's feature (needs `python eval/fit_cross_encoder.py --out-of-fold` first)",
     )
+    ap.add_argument(
+        "--other-subject-anchors",
+        action="store_true",
+        help="a third anchor per training question: another dataset's reference answer scores 0",
+    )
     args = ap.parse_args(argv)
 
     answers = extract(sample(load(args.datasets)), args.cache, cached_only=args.cached_only)
     train = [a for a in answers if a.split == "train" and a.features is not None]
-    extra = [a for a in extract(anchors(train), args.cache) if a.features is not None]
+    extra = [
+        a
+        for a in extract(anchors(train, other_subject=args.other_subject_anchors), args.cache)
+        if a.features is not None
+    ]
 
     # The contradiction model first: its probability is a candidate feature of the score model, out of fold
     # on the answers it was fitted on (its own file and report are eval/fit_contradiction.py's).
@@ -428,6 +480,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     _, chosen, fit, cv = next(t for t in tried if t[0] >= best_r - TIE)
     before = load_calibration()
     cal = fit([*train, *extra])
+    probes = off_topic_probes(train, args.cache)
+    if args.cross:
+        add_cross(probes, args.cache)
+    shipped_off_topic = {
+        kind: round(float(np.mean([before.score(p.features) <= OTHER_TOPIC_MAX for p in probes if p.label == kind])), 3)
+        for kind in sorted({p.label for p in probes})
+    }
+    chosen_off_topic = off_topic_check(train, extra, probes, fit)
 
     cosines = {}
     for dataset, split in REPORTED:
@@ -445,13 +505,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         update={
             "data": "train splits of SAF, SciEntsBank, Beetle (eval/asag.py; labels to 0-5: correct 5, partial 2.5, "
             f"others 0; SAF score x5): {len(train)} answers with content, {len({a.question_id for a in train})} "
-            f"questions, plus 2 anchors per question (weight {ANCHOR_WEIGHT}); a bias per dataset, {LEVEL_OF}'s used; "
+            f"questions, plus {len(extra) // len({a.question_id for a in extra})} anchors per question (weight "
+            f"{ANCHOR_WEIGHT}); a bias per dataset, {LEVEL_OF}'s used; "
             f"model '{chosen}' chosen by {FOLDS}-fold CV grouped by question (mean r over datasets {cv})",
             "fitted": dt.date.today().isoformat(),
             "metrics": {k: v["after"] for k, v in reported.items()},
         }
     )
     print(f"chosen: {chosen}; cv {cv}")
+    print(
+        f"off-topic probes scoring <= {OTHER_TOPIC_MAX} (train; the chosen model out of fold): "
+        f"before {shipped_off_topic}, after {chosen_off_topic}"
+    )
     for split, systems in reported.items():
         for system, m in systems.items():
             print(f"{split:32s} {system:14s} r={m['pearson']:.3f} rmse={m['rmse']:.3f} qwk={m['qwk']:.3f} n={m['n']}")

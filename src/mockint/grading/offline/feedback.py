@@ -135,10 +135,15 @@ def dimensions_for(f: Findings) -> Dimensions:
     held_to = f.rule.dimensions["communication"] if f.rule else 5.0
     if held_to < 5.0 - deductions:
         notes.append(f"says {'only part' if held_to >= 2.5 else 'little'} of what the question asks")
-    communication = DimensionScore(
-        score=min(_clip(5.0 - deductions), held_to),
-        reason=("Clear and on topic." if not notes else "Clear enough, but " + "; ".join(notes) + "."),
-    )
+    score = min(_clip(5.0 - deductions), held_to)
+    if not notes:
+        reason = "Clear and on topic."
+    elif score >= 2.5:  # the scale's midpoint: below it, "clear enough" would contradict the score beside it
+        reason = "Clear enough, but " + "; ".join(notes) + "."
+    else:
+        said = "; ".join(notes)
+        reason = said[0].upper() + said[1:] + "."
+    communication = DimensionScore(score=score, reason=reason)
     return Dimensions(correctness=correctness, completeness=completeness, depth=depth, communication=communication)
 
 

@@ -259,6 +259,17 @@ def test_a_terse_answer_that_adds_a_rubric_word_to_the_question_is_not_a_restate
     assert copy_reason(0.02, nothing, answer)
 
 
+def test_a_number_in_words_states_a_rubric_number_in_digits():
+    nothing = {"question_cos": 0.9, "recall": 0.0, "lexical": 0.0, "sentence_cos": 0.0, "coverage_max": 0.0}
+    rubric = "When the size of the array to be sorted is 1 (or 2)."
+    assert copy_reason(0.02, nothing, "The base case for a recursive merge sort is one", MERGE_SORT, rubric) is None
+    assert (
+        copy_reason(0.02, nothing, "The base case for a recursive merge sort is 1", MERGE_SORT, MERGE_SORT_RUBRIC)
+        is None
+    )
+    assert copy_reason(0.02, nothing, "The base case for a recursive merge sort.", MERGE_SORT, rubric)
+
+
 def test_nothing_beyond_the_question_is_a_restatement_whatever_the_features():
     gains = {"question_cos": 0.9, "recall": 0.3, "lexical": 0.3, "sentence_cos": 0.3, "coverage_max": 0.3}
     for answer in ("The base case for a recursive merge sort.", "You are asking about the base case of merge sort?"):

@@ -191,23 +191,32 @@ NO_GAIN = 0.05
 
 # Stop words that still say something when an answer adds them to the question's words: a yes, a no, a
 # negation ("no, it is not"), a number ("the base case is one"). Other grammar words only restate.
+_NUMBER_WORD_LIST = "zero one two three four five six seven eight nine ten"
 _MEANINGFUL_FUNCTION_WORD_LIST = (
     "not no never yes none cannot can't don't doesn't isn't aren't wasn't weren't won't wouldn't shouldn't "
-    "couldn't hasn't haven't didn't zero one two three four five six seven eight nine ten"
+    "couldn't hasn't haven't didn't " + _NUMBER_WORD_LIST
 )
 _MEANINGFUL_FUNCTION_WORDS = frozenset(_MEANINGFUL_FUNCTION_WORD_LIST.split())
+# A number in words or in digits is the same claim: "is one" states a rubric's "1".
+_DIGITS = {word: str(n) for n, word in enumerate(_NUMBER_WORD_LIST.split())}
 # Words about the question rather than about its subject ("the question asks...").
 _ABOUT_WORD_LIST = "question questions ask asks asked asking answer answers"
 _ABOUT_WORDS = frozenset(_ABOUT_WORD_LIST.split())
 RESTATED = "The answer mostly restates the question; it does not say anything the question did not."
 
 
+def _claim_stem(word: str) -> str:
+    return _DIGITS.get(word, stem(word))
+
+
 def _beyond(answer: str, question: str) -> set[str]:
-    asked = {stem(w) for w in words(question)}
+    asked = {_claim_stem(w) for w in words(question)}
     return {
-        stem(w)
+        _claim_stem(w)
         for w in words(answer)
-        if stem(w) not in asked and w not in _ABOUT_WORDS and (w not in STOP_WORDS or w in _MEANINGFUL_FUNCTION_WORDS)
+        if _claim_stem(w) not in asked
+        and w not in _ABOUT_WORDS
+        and (w not in STOP_WORDS or w in _MEANINGFUL_FUNCTION_WORDS)
     }
 
 
@@ -248,7 +257,11 @@ def copy_reason(
             return RESTATED
         # A statement that adds a rubric word answers; a question back or talk about the question that
         # happens to use one ("so which tokens can top-k sample?") still only restates it.
-        if beyond & {stem(w) for w in words(rubric)} and "?" not in answer and not _ABOUT_THE_QUESTION.search(answer):
+        if (
+            beyond & {_claim_stem(w) for w in words(rubric)}
+            and "?" not in answer
+            and not _ABOUT_THE_QUESTION.search(answer)
+        ):
             return None
     no_gain = (
         all(features[name] <= NO_GAIN for name in ("recall", "lexical", "sentence_cos", "coverage_max"))

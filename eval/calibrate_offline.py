@@ -119,6 +119,11 @@ TREE_SETTINGS = (
 MIXES = {"equal": {}, "saf-x3": {"saf": 3.0}, "saf-only": {"scientsbank": 0.0, "beetle": 0.0}}
 TIE = 0.005
 FOLDS = 5
+# The answer scorer's shares tried by `--blend-scorer`: tenths, as fine as a 3-fold out-of-fold estimate of
+# the scorer can tell apart.
+SCORER_WEIGHTS = tuple(round(0.1 * k, 1) for k in range(11))
+# The calibration's version once it blends in the scorer: its scores are not v2's.
+BLEND_VERSION = "v3"
 # Weight of each anchor row relative to the mean answer (see the module docstring). Fixed by design, not
 # chosen by CV: the graders of these datasets would vote it down, but restating the question must score
 # low on every subject.
@@ -250,6 +255,40 @@ def grouped_cv(rows: Sequence[Answer], extra: Sequence[Answer], fit: Callable[[l
         cal = fit(fold)
         pred[test_idx] = [cal.score(rows[i].features) for i in test_idx]
     return pred
+
+
+def choose_model(
+    train: list[Answer], extra: list[Answer], cross: bool
+) -> tuple[str, Callable[[list[Answer]], Calibration], dict[str, float]]:
+    """Every candidate's grouped CV; the best mean r, near-ties (within TIE) going to the first tried
+    (logistic before trees, fewer features before more, the stronger penalty... in the order below)."""
+    candidates: list[tuple[str, Callable[[list[Answer]], Calibration]]] = []
+    for set_name, names in (CANDIDATE_SETS | (CROSS_SETS if cross else {})).items():
+        for lam in LAMBDAS:
+            for mix_name, mix in MIXES.items():
+                name = f"logistic {set_name} lambda={lam} {mix_name}"
+                candidates.append((name, lambda rows, n=names, k=lam, m=mix: fit_logistic(rows, n, k, m)))
+        for i, settings in enumerate(TREE_SETTINGS):
+            candidates.append((f"trees{i} {set_name}", lambda rows, n=names, s=settings: fit_trees(rows, n, s)))
+    tried = []
+    for name, fit in candidates:
+        score = cv_score(train, grouped_cv(train, extra, fit))
+        print(f"  cv {name:40s} {score}", file=sys.stderr, flush=True)
+        tried.append((score["mean"], name, fit, score))
+    best_r = max(t[0] for t in tried)
+    _, chosen, fit, cv = next(t for t in tried if t[0] >= best_r - TIE)
+    return chosen, fit, cv
+
+
+def blend_weight(before: Calibration, train: list[Answer]) -> tuple[float, dict[float, dict[str, float]]]:
+    """The answer scorer's share in the shipped model's score, chosen on the train splits: the weight whose
+    scores (the grader's rules applied; the scorer's logits out of fold) have the best mean Pearson r over
+    the datasets, near-ties (within TIE) going to the smaller weight. The shipped model is not refitted;
+    on SAF's train split it scores answers it was fitted on, which can only favour it (a smaller weight)."""
+    base = before.model_copy(update={"scorer_weight": 0.0})
+    tried = {w: cv_score(train, predict(base.model_copy(update={"scorer_weight": w}), train)) for w in SCORER_WEIGHTS}
+    best = max(v["mean"] for v in tried.values())
+    return next(w for w, v in tried.items() if v["mean"] >= best - TIE), tried
 
 
 def off_topic_check(
@@ -433,6 +472,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="also try the answer scorer's feature (needs `python eval/fit_cross_encoder.py --out-of-fold` first)",
     )
     ap.add_argument(
+        "--blend-scorer",
+        action="store_true",
+        help="do not refit: blend the shipped model with the answer scorer, its share chosen on train",
+    )
+    ap.add_argument(
         "--other-subject-anchors",
         action="store_true",
         help="a third anchor per training question: another dataset's reference answer scores 0",
@@ -458,31 +502,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         a.features["contradiction_p"] = float(p)
     rest = [a for a in answers if a.features is not None and "contradiction_p" not in a.features] + extra
     add_contradiction(rest, contra, args.cache)
-    if args.cross:
-        add_cross([a for a in answers if a.features is not None] + extra, args.cache)
-
-    candidates: list[tuple[str, Callable[[list[Answer]], Calibration]]] = []
-    for set_name, names in (CANDIDATE_SETS | (CROSS_SETS if args.cross else {})).items():
-        for lam in LAMBDAS:
-            for mix_name, mix in MIXES.items():
-                name = f"logistic {set_name} lambda={lam} {mix_name}"
-                candidates.append((name, lambda rows, n=names, k=lam, m=mix: fit_logistic(rows, n, k, m)))
-        for i, settings in enumerate(TREE_SETTINGS):
-            candidates.append((f"trees{i} {set_name}", lambda rows, n=names, s=settings: fit_trees(rows, n, s)))
-    tried = []
-    for name, fit in candidates:
-        score = cv_score(train, grouped_cv(train, extra, fit))
-        print(f"  cv {name:40s} {score}", file=sys.stderr, flush=True)
-        tried.append((score["mean"], name, fit, score))
-    # Near-ties are noise: within TIE of the best mean r, the first tried (logistic before trees, fewer
-    # features before more, the stronger penalty... in the order above).
-    best_r = max(t[0] for t in tried)
-    _, chosen, fit, cv = next(t for t in tried if t[0] >= best_r - TIE)
     before = load_calibration()
-    cal = fit([*train, *extra])
     probes = off_topic_probes(train, args.cache)
-    if args.cross:
-        add_cross(probes, args.cache)
+    if args.cross or args.blend_scorer or before.reads_scorer:
+        add_cross([a for a in answers if a.features is not None] + extra + probes, args.cache)
+
+    if args.blend_scorer:
+        weight, tried_weights = blend_weight(before, train)
+        for w, score in tried_weights.items():
+            print(f"  train, scorer weight {w}: {score}", file=sys.stderr, flush=True)
+        base = before.model_copy(update={"scorer_weight": 0.0})
+        cal = base.model_copy(update={"scorer_weight": weight, "version": BLEND_VERSION})
+        chosen, cv = f"{before.version} blended with the answer scorer, weight {weight}", tried_weights[weight]
+
+        def fit(rows: list[Answer]) -> Calibration:  # nothing is refitted: the blend of the shipped model
+            return cal
+    else:
+        chosen, fit, cv = choose_model(train, extra, args.cross)
+        cal = fit([*train, *extra])
     shipped_off_topic = {
         kind: round(float(np.mean([before.score(p.features) <= OTHER_TOPIC_MAX for p in probes if p.label == kind])), 3)
         for kind in sorted({p.label for p in probes})
@@ -501,13 +538,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             "minilm_cosine": lambda rows: np.array([cosines[id(r)] for r in rows]),
         },
     )
-    cal = cal.model_copy(
-        update={
-            "data": "train splits of SAF, SciEntsBank, Beetle (eval/asag.py; labels to 0-5: correct 5, partial 2.5, "
+    if args.blend_scorer:
+        data = (
+            f"{before.data.split(' || ')[0]} || blended with the answer scorer (eval/fit_cross_encoder.py) at "
+            f"weight {cal.scorer_weight}, chosen by the mean over datasets of the train r of the grader's score, "
+            f"the scorer's logits out of fold ({cv})"
+        )
+    else:
+        data = (
+            "train splits of SAF, SciEntsBank, Beetle (eval/asag.py; labels to 0-5: correct 5, partial 2.5, "
             f"others 0; SAF score x5): {len(train)} answers with content, {len({a.question_id for a in train})} "
             f"questions, plus {len(extra) // len({a.question_id for a in extra})} anchors per question (weight "
             f"{ANCHOR_WEIGHT}); a bias per dataset, {LEVEL_OF}'s used; "
-            f"model '{chosen}' chosen by {FOLDS}-fold CV grouped by question (mean r over datasets {cv})",
+            f"model '{chosen}' chosen by {FOLDS}-fold CV grouped by question (mean r over datasets {cv})"
+        )
+    cal = cal.model_copy(
+        update={
+            "data": data,
             "fitted": dt.date.today().isoformat(),
             "metrics": {k: v["after"] for k, v in reported.items()},
         }

@@ -7,7 +7,10 @@ cross-encoder that reads (reference answer, candidate answer) and predicts the h
 
 Data (`eval/asag.py`, read by path): only the train splits of SAF, SciEntsBank and Beetle, labels on 0-5
 as that file states, each dataset weighing alike whatever its size, plus each training question's two
-anchors (its question restated scores 0, its reference 5), as in `eval/calibrate_offline.py`.
+anchors (its question restated scores 0, its reference 5), as in `eval/calibrate_offline.py`, plus
+off-topic answers (`off_topic_answers`: every other good train answer, given to another question of its
+dataset, scores 0 there). Without those the scorer was not question-aware: the bank's reference for one
+question, given to another, scored a median of 3.33; with them 0.44 (eval/README.md, 2026-12-03).
 
 - `--out-of-fold`: fits 3 models (FOLDS), folds grouped by question, and stores every train answer's (and anchor's)
   score from the model that did not see its question (`cross-oof-<settings>.json` in the cache). That file
@@ -23,10 +26,11 @@ bank's own-reference and other-topic invariant cases.
 
 The settings below are fixed, not searched: one grouped holdout (fold 0 of the 5) was used to check that
 the fine-tuned scorer beats the alignment features there before this script was written, and each setting
-says why it is what it is. Takes about 10 minutes per fit on two CPU cores.
+says why it is what it is. Takes about 22 minutes per fit on two CPU cores.
 """
 
 import argparse
+import hashlib
 import json
 import random
 import shutil
@@ -71,7 +75,30 @@ ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors")
 
 def train_rows(answers: Sequence[Answer], other_question: bool = False) -> list[Answer]:
     train = [a for a in answers if a.split == "train" and a.text.strip()]
-    return train + anchors(train, other_question=other_question)
+    return train + anchors(train, other_question=other_question) + off_topic_answers(train)
+
+
+def off_topic_answers(train: Sequence[Answer]) -> list[Answer]:
+    """Zero-score rows no human graded but the requirement fixes: every other good answer (gold >= 2.5, in a
+    fixed order by text hash) given to the question half its dataset's question list away, graded against
+    that question's reference. Student answers, not references: many and varied, so the scorer can learn
+    that a good answer to another question is no answer to this one."""
+    firsts: dict[str, Answer] = {}
+    for a in train:
+        firsts.setdefault(a.question_id, a)
+    by_dataset: dict[str, list[Answer]] = {}
+    for a in firsts.values():
+        by_dataset.setdefault(a.dataset, []).append(a)
+    good = sorted((a for a in train if a.gold >= 2.5), key=lambda a: hashlib.sha256(a.text.encode()).hexdigest())
+    out = []
+    for a in good[::2]:
+        same = by_dataset[a.dataset]
+        own = next(i for i, b in enumerate(same) if b.question_id == a.question_id)
+        other = same[(own + len(same) // 2) % len(same)]
+        out.append(
+            Answer(a.dataset, "anchor", other.question_id, other.question, other.reference, a.text, 0.0, "anchor")
+        )
+    return out
 
 
 def sample_weights(rows: Sequence[Answer]) -> np.ndarray:
@@ -158,7 +185,9 @@ def row_key(a: Answer) -> str:
 
 
 def oof_path(cache: Path, other_question: bool = False) -> Path:
-    tag = "-".join(f"{v}" for v in SETTINGS.values()).replace(",", "+") + ("-other" if other_question else "")
+    # "-off-topic": the rows include `off_topic_answers` (since 2026-12-03); older files were fitted without.
+    tag = "-".join(f"{v}" for v in SETTINGS.values()).replace(",", "+")
+    tag += ("-other" if other_question else "") + "-off-topic"
     return cache / f"cross-oof-{tag}.json"
 
 

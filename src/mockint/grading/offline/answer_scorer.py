@@ -2,6 +2,7 @@
 cross-encoder (doors/cross_encoder.py) with the adapter shipped beside this module, fitted on the train
 splits of three human-graded datasets by `eval/fit_cross_encoder.py`."""
 
+import math
 import threading
 from pathlib import Path
 
@@ -27,8 +28,13 @@ class AnswerScorer:
         return self.encoder.logits(pairs)
 
     def scores(self, pairs: list[tuple[str, str]]) -> np.ndarray:
-        """The scorer alone on 0-5 (what it was fitted to predict), for reports."""
-        return SCORE_MAX / (1.0 + np.exp(-self.logits(pairs)))
+        """The scorer alone on 0-5 (what it was fitted to predict)."""
+        return np.array([score_of_logit(float(v)) for v in self.logits(pairs)])
+
+
+def score_of_logit(logit: float) -> float:
+    """The scorer's 0-5 score from its logit (it was fitted to 5 * sigmoid)."""
+    return SCORE_MAX / (1.0 + math.exp(-max(-30.0, min(30.0, logit))))
 
 
 _shipped: AnswerScorer | None = None

@@ -4,6 +4,9 @@
 - `trees`: score = clip(base + sum of the trees' leaf values, 0, 5), gradient-boosted regression trees
   with monotonic constraints, stored as plain arrays (no pickle: loading runs no code from the file).
 
+Either may be blended with the fine-tuned answer scorer's own 0-5 score (`scorer_weight` w): score =
+(1 - w) * model + w * scorer, the scorer's logit read from the features as `cross`.
+
 The numbers live in `calibration.json`, written by `eval/calibrate_offline.py` (fitted on
 human-graded answers; see that script). Weights of features that padding can only lower (precision)
 are fitted >= 0 (precision >= 0.2) and those it can only raise (off-topic share) <= 0, and length and
@@ -19,6 +22,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, model_validator
 
 from mockint.errors import GradingError
+from mockint.grading.offline.answer_scorer import CROSS_FEATURE, score_of_logit
 from mockint.types.grade import SCORE_MAX
 
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
@@ -61,6 +65,14 @@ class Calibration(BaseModel):
         default_factory=dict,
         description="The bias fitted for each training dataset's grading scale; `bias` is the one used.",
     )
+    scorer_weight: float = Field(
+        default=0.0, ge=0.0, le=1.0, description="The answer scorer's share of the score (see the module)."
+    )
+
+    @property
+    def reads_scorer(self) -> bool:
+        """Whether a score needs the answer scorer's logit (feature `cross`)."""
+        return self.scorer_weight > 0 or CROSS_FEATURE in self.features
 
     @model_validator(mode="after")
     def _same_lengths(self) -> "Calibration":
@@ -76,7 +88,8 @@ class Calibration(BaseModel):
         return self
 
     def _checked(self, features: Mapping[str, float]) -> list[str]:
-        missing = [f for f in self.features if f not in features]
+        needed = [*self.features, CROSS_FEATURE] if self.scorer_weight > 0 else self.features
+        missing = [f for f in dict.fromkeys(needed) if f not in features]
         if missing:
             raise GradingError(
                 f"The offline calibration {self.version} needs features this grader does not compute: {missing}.",
@@ -92,6 +105,12 @@ class Calibration(BaseModel):
         return z
 
     def score(self, features: Mapping[str, float]) -> float:
+        model = self._model_score(features)
+        if self.scorer_weight == 0:
+            return model
+        return (1.0 - self.scorer_weight) * model + self.scorer_weight * score_of_logit(features[CROSS_FEATURE])
+
+    def _model_score(self, features: Mapping[str, float]) -> float:
         if self.kind == "trees":
             x = [features[name] for name in self._checked(features)]
             return max(0.0, min(SCORE_MAX, self.bias + sum(t.predict(x) for t in self.trees)))

@@ -350,9 +350,11 @@ def offline_version(calibration: Calibration) -> str:
         "grading/scoring.py",
         "text",
     )
-    if CROSS_FEATURE in calibration.features:
+    if calibration.reads_scorer:
         files += [*package_files("doors/cross_encoder.py"), *sorted(ADAPTER_DIR.iterdir())]
-    fitted = calibration.model_dump_json(include={"features", "mean", "scale", "weights", "bias", "settings"})
+    fitted = calibration.model_dump_json(
+        include={"kind", "features", "mean", "scale", "weights", "bias", "trees", "settings", "scorer_weight"}
+    )
     return content_version(files, LOCAL_MODEL_NAME, fitted)
 
 
@@ -407,7 +409,7 @@ class OfflineGrader(Grader):
 
     def _cross(self, pairs: list[tuple[str, str]]) -> list[float | None]:
         """The answer scorer's logit per (reference, answer) pair, when the score model reads it."""
-        if CROSS_FEATURE not in self.calibration.features:
+        if not self.calibration.reads_scorer:
             return [None] * len(pairs)
         return [float(v) for v in self.scorer.logits(pairs)]
 

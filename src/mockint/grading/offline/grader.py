@@ -34,6 +34,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from itertools import pairwise
 from typing import Protocol
@@ -381,6 +382,7 @@ class OfflineGrader(Grader):
         self.name = f"offline:minilm-align:{self.version}"
         self._items = ItemCache()
         self._contradiction = contradiction
+        self._scorer_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mockint-scorer")
 
     @property
     def embedder(self) -> TokenEmbedder:
@@ -413,6 +415,16 @@ class OfflineGrader(Grader):
             return [None] * len(pairs)
         return [float(v) for v in self.scorer.logits(pairs)]
 
+    def _embedded_and_cross(self, reference: str, text: str) -> tuple[PreparedAnswer, float | None]:
+        """The answer embedded and, when the score model reads it, the scorer's logit, the two at once: each
+        is a one-thread ONNX run, so on two cores the scorer adds little to a single grade's time."""
+        if not self.calibration.reads_scorer:
+            return prepare_answer(self.embedder, text), None
+        scored = self._scorer_thread.submit(self._cross, [(reference, text)])
+        embedded = prepare_answer(self.embedder, text)
+        (cross,) = scored.result()
+        return embedded, cross
+
     def _analyse(self, item: PreparedItem, answer: PreparedAnswer, cross: float | None) -> Analysis:
         """The answer's features, with the answer scorer's logit and the learned contradiction probability
         when the score model uses them."""
@@ -440,8 +452,7 @@ class OfflineGrader(Grader):
         prepared = self._items.get(self.embedder, item)
         if trivial_reason(clean.text):
             return clean, prepared, None
-        (cross,) = self._cross([(item.reference_answer, clean.text)])
-        return clean, prepared, self._analyse(prepared, prepare_answer(self.embedder, clean.text), cross)
+        return clean, prepared, self._analyse(prepared, *self._embedded_and_cross(item.reference_answer, clean.text))
 
     def grade(self, item: GradingItem, answer: str, on_feedback: FeedbackCallback | None = None) -> Grade:
         started = time.perf_counter()
@@ -450,8 +461,7 @@ class OfflineGrader(Grader):
         clean = repetition.kept
         analysis = None
         if not trivial_reason(clean.text):
-            (cross,) = self._cross([(item.reference_answer, clean.text)])
-            analysis = self._analyse(prepared, prepare_answer(self.embedder, clean.text), cross)
+            analysis = self._analyse(prepared, *self._embedded_and_cross(item.reference_answer, clean.text))
         latency = (time.perf_counter() - started) * 1000.0
         return self._grade(item, answer, repetition, prepared, analysis, latency)
 

@@ -411,6 +411,21 @@ def bench_offline_grader(args: argparse.Namespace) -> list[Figure]:
     ]
 
 
+@benchmark("answer-scorer", default=False)
+def bench_answer_scorer(args: argparse.Namespace) -> list[Figure]:
+    """The answer scorer's int8 weights against fp32: time per pair and score gap (0-5)."""
+    from benchmarks.answer_scorer import bench_answer_scorer as run
+
+    m = run(args.corpus)
+    note = f"{m['pairs']:.0f} bank pairs"
+    return [
+        Figure("answer scorer int8 p50", m["int8_p50_ms"], "ms", note=note),
+        Figure("answer scorer fp32 p50", m["fp32_p50_ms"], "ms", note=note),
+        Figure("answer scorer |int8 - fp32| mean", m["gap_mean"], "points of 5", note=note),
+        Figure("answer scorer |int8 - fp32| p95", m["gap_p95"], "points of 5", note=note),
+    ]
+
+
 @benchmark("llm-faults", default=False)
 def bench_llm_faults(args: argparse.Namespace) -> list[Figure]:
     """The LLM fault matrix against real loopback servers: what the user sees and when."""

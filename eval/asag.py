@@ -124,31 +124,43 @@ def sample(answers: list[Answer]) -> list[Answer]:
     return sorted(kept, key=lambda a: rank.get((a.dataset, a.split), len(rank)))
 
 
-def anchors(train: Sequence[Answer], *, other_question: bool = False, other_subject: bool = False) -> list[Answer]:
-    """Rows per training question that no human graded but the grader's requirements fix: its question
-    restated scores 0, its reference answer 5; with `other_question`, the reference of another question
-    of the same dataset (the one half the dataset's question list away) 0; with `other_subject`, the
-    reference of a question of the next dataset (SAF's from SciEntsBank, SciEntsBank's from Beetle, Beetle's
-    from SAF; the same place in its question list) 0: a fluent answer about something else."""
+def questions_by_dataset(train: Sequence[Answer]) -> dict[str, list[Answer]]:
+    """Per dataset, the first answer to each of its questions, in the data's order: a question's stand-in."""
     seen: dict[str, Answer] = {}
     for a in train:
         seen.setdefault(a.question_id, a)
-    firsts = list(seen.values())
     by_dataset: dict[str, list[Answer]] = {}
-    for a in firsts:
+    for a in seen.values():
         by_dataset.setdefault(a.dataset, []).append(a)
+    return by_dataset
+
+
+def half_away(same: Sequence[Answer], question_id: str) -> Answer:
+    """The question half its dataset's question list away from `question_id`'s: another question, far in the
+    data's order, so rarely one on the same item."""
+    own = next(i for i, b in enumerate(same) if b.question_id == question_id)
+    return same[(own + len(same) // 2) % len(same)]
+
+
+def anchors(train: Sequence[Answer], *, other_question: bool = False, other_subject: bool = False) -> list[Answer]:
+    """Rows per training question that no human graded but the grader's requirements fix: its question
+    restated scores 0, its reference answer 5; with `other_question`, the reference of another question
+    of the same dataset (`half_away`) 0; with `other_subject`, the reference of a question of the next
+    dataset (SAF's from SciEntsBank, SciEntsBank's from Beetle, Beetle's from SAF; the same place in its
+    question list) 0: a fluent answer about something else."""
+    by_dataset = questions_by_dataset(train)
     names = list(by_dataset)
     out = []
-    for a in firsts:
-        pairs = [(a.question, 0.0), (a.reference, 5.0)]
-        same = by_dataset[a.dataset]
-        if other_question:
-            pairs.append((same[(same.index(a) + len(same) // 2) % len(same)].reference, 0.0))
-        if other_subject and len(names) > 1:
-            other = by_dataset[names[(names.index(a.dataset) + 1) % len(names)]]
-            pairs.append((other[same.index(a) % len(other)].reference, 0.0))
-        for text, gold in pairs:
-            out.append(Answer(a.dataset, "anchor", a.question_id, a.question, a.reference, text, gold, "anchor"))
+    for same in by_dataset.values():
+        for place, a in enumerate(same):
+            pairs = [(a.question, 0.0), (a.reference, 5.0)]
+            if other_question:
+                pairs.append((half_away(same, a.question_id).reference, 0.0))
+            if other_subject and len(names) > 1:
+                other = by_dataset[names[(names.index(a.dataset) + 1) % len(names)]]
+                pairs.append((other[place % len(other)].reference, 0.0))
+            for text, gold in pairs:
+                out.append(Answer(a.dataset, "anchor", a.question_id, a.question, a.reference, text, gold, "anchor"))
     return out
 
 

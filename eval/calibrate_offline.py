@@ -308,6 +308,11 @@ def off_topic_check(
         for p in probes:
             if p.question_id in held:
                 scores[id(p)] = cal.score(p.features)
+    return pass_rates(probes, scores)
+
+
+def pass_rates(probes: Sequence[Answer], scores: dict[int, float]) -> dict[str, float]:
+    """Per kind of probe, the share of `scores` (by probe id) at most OTHER_TOPIC_MAX."""
     return {
         kind: round(float(np.mean([scores[id(p)] <= OTHER_TOPIC_MAX for p in probes if p.label == kind])), 3)
         for kind in sorted({p.label for p in probes})
@@ -520,10 +525,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         chosen, fit, cv = choose_model(train, extra, args.cross)
         cal = fit([*train, *extra])
-    shipped_off_topic = {
-        kind: round(float(np.mean([before.score(p.features) <= OTHER_TOPIC_MAX for p in probes if p.label == kind])), 3)
-        for kind in sorted({p.label for p in probes})
-    }
+    shipped_off_topic = pass_rates(probes, {id(p): before.score(p.features) for p in probes})
     chosen_off_topic = off_topic_check(train, extra, probes, fit)
 
     cosines = {}

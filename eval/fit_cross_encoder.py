@@ -41,7 +41,18 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-from asag import DATASETS, DEFAULT_CACHE, REPORTED, Answer, anchors, has_content, load, sample
+from asag import (
+    DATASETS,
+    DEFAULT_CACHE,
+    REPORTED,
+    Answer,
+    anchors,
+    half_away,
+    has_content,
+    load,
+    questions_by_dataset,
+    sample,
+)
 from sklearn.model_selection import GroupKFold
 
 from mockint.doors.bank_files import load_bank
@@ -83,18 +94,11 @@ def off_topic_answers(train: Sequence[Answer]) -> list[Answer]:
     fixed order by text hash) given to the question half its dataset's question list away, graded against
     that question's reference. Student answers, not references: many and varied, so the scorer can learn
     that a good answer to another question is no answer to this one."""
-    firsts: dict[str, Answer] = {}
-    for a in train:
-        firsts.setdefault(a.question_id, a)
-    by_dataset: dict[str, list[Answer]] = {}
-    for a in firsts.values():
-        by_dataset.setdefault(a.dataset, []).append(a)
+    by_dataset = questions_by_dataset(train)
     good = sorted((a for a in train if a.gold >= 2.5), key=lambda a: hashlib.sha256(a.text.encode()).hexdigest())
     out = []
     for a in good[::2]:
-        same = by_dataset[a.dataset]
-        own = next(i for i, b in enumerate(same) if b.question_id == a.question_id)
-        other = same[(own + len(same) // 2) % len(same)]
+        other = half_away(by_dataset[a.dataset], a.question_id)
         out.append(
             Answer(a.dataset, "anchor", other.question_id, other.question, other.reference, a.text, 0.0, "anchor")
         )

@@ -18,6 +18,7 @@ import hashlib
 import logging
 import os
 import threading
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -81,7 +82,9 @@ def export_cross_encoder(weights_dir: Path, adapter_dir: Path, target: Path, qua
     import torch
     from peft import PeftModel
 
-    model = PeftModel.from_pretrained(base_classifier(weights_dir), str(adapter_dir)).merge_and_unload().eval()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # transformers' deprecation notes to peft, not the user's
+        model = PeftModel.from_pretrained(base_classifier(weights_dir), str(adapter_dir)).merge_and_unload().eval()
 
     class Logits(torch.nn.Module):
         def __init__(self, inner: torch.nn.Module) -> None:

@@ -312,3 +312,21 @@ def test_an_answer_about_something_else_is_not_called_clear_and_on_topic(grader)
     assert communication.score <= 2.0
     assert "on topic" not in communication.reason and "of what the question asks" in communication.reason
     assert not communication.reason.startswith("Clear enough")  # not beside a score of 2 or less
+
+
+def test_a_terse_answer_that_matched_nothing_is_asked_to_be_spelt_out_not_dropped(grader):
+    """The local model does not read 'LIFO' as 'last in, first out': the card must not tell the candidate
+    that their one correct word does not answer the question, but ask them to say what it means."""
+    item = GradingItem(
+        question="What does a stack do?",
+        reference_answer="A stack stores items last in, first out: push adds to the top and pop removes the "
+        "most recently added item.",
+    )
+    terse = grader.grade(item, "LIFO")
+    assert "Leave out" not in terse.feedback
+    assert "Nothing in 'LIFO' matched the reference" in terse.feedback and "abbreviation" in terse.feedback
+    # A longer digression is still told to go.
+    rambling = grader.grade(
+        item, "A stack stores items last in, first out. I also enjoyed the conference dinner; the band was great."
+    )
+    assert "Leave out what does not answer the question" in rambling.feedback

@@ -33,6 +33,11 @@ class Findings:
     rule: ScoreResult | None = None
 
 
+# Fewer words than this is "very short": under a sentence of content (the communication note, and the
+# feedback for a terse answer that matched nothing).
+VERY_SHORT_WORDS = 6
+
+
 def verdict_for(f: Findings) -> Verdict:
     if f.trivial or f.rule is None:
         return Verdict.no_answer
@@ -115,7 +120,7 @@ def dimensions_for(f: Findings) -> Dimensions:
     if f.off_topic:
         deductions += 1.5
         notes.append(f"drifts off topic ('{_short(f.off_topic[0], 40)}')")
-    if f.answer_words < 6:
+    if f.answer_words < VERY_SHORT_WORDS:
         deductions += 1.5
         notes.append("very short")
     if f.fillers_removed >= 4:
@@ -176,7 +181,14 @@ def feedback_text(f: Findings) -> str:
         parts.append(f"Fix this: your answer {m}.")
     if missed:
         parts.append("Add " + "; ".join(f"'{_short(k.point, 80)}'" for k in missed[:_MAX_LISTED]) + ".")
-    if f.off_topic:
+    if f.off_topic and not covered and not partly and f.answer_words < VERY_SHORT_WORDS:
+        # A word or two that matched nothing is more often a term the grader cannot read (an abbreviation,
+        # a synonym) than a digression: the candidate is asked to spell it out, not to drop it.
+        parts.append(
+            f"Nothing in '{_short(f.off_topic[0], 50)}' matched the reference. If it is a term or an "
+            "abbreviation, say in a sentence what it means and how it answers the question."
+        )
+    elif f.off_topic:
         parts.append(f"Leave out what does not answer the question ('{_short(f.off_topic[0], 50)}').")
     if f.repetition:
         parts.append("Say each point once: repeating it adds nothing and costs clarity.")

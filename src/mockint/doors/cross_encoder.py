@@ -115,11 +115,23 @@ def quantise_weights(source: Path, target: Path) -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     # The quantiser logs a "consider pre-processing" advice on the root logger; it is not the user's concern.
-    logging.disable(logging.WARNING)
+    # A filter on the root logger drops only what is logged on it directly, not other modules' records.
+    root = logging.getLogger()
+    advice = _DropRecords("Please consider to run pre-processing")
+    root.addFilter(advice)
     try:
         quantize_dynamic(str(source), str(target), per_channel=True, reduce_range=True, weight_type=QuantType.QInt8)
     finally:
-        logging.disable(logging.NOTSET)
+        root.removeFilter(advice)
+
+
+class _DropRecords(logging.Filter):
+    def __init__(self, prefix: str) -> None:
+        super().__init__()
+        self.prefix = prefix
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith(self.prefix)
 
 
 class CrossEncoder:

@@ -285,8 +285,7 @@ def blend_weight(before: Calibration, train: list[Answer]) -> tuple[float, dict[
     scores (the grader's rules applied; the scorer's logits out of fold) have the best mean Pearson r over
     the datasets, near-ties (within TIE) going to the smaller weight. The shipped model is not refitted;
     on SAF's train split it scores answers it was fitted on, which can only favour it (a smaller weight)."""
-    base = before.model_copy(update={"scorer_weight": 0.0})
-    tried = {w: cv_score(train, predict(base.model_copy(update={"scorer_weight": w}), train)) for w in SCORER_WEIGHTS}
+    tried = {w: cv_score(train, predict(before.model_copy(update={"scorer_weight": w}), train)) for w in SCORER_WEIGHTS}
     best = max(v["mean"] for v in tried.values())
     return next(w for w, v in tried.items() if v["mean"] >= best - TIE), tried
 
@@ -516,8 +515,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         weight, tried_weights = blend_weight(before, train)
         for w, score in tried_weights.items():
             print(f"  train, scorer weight {w}: {score}", file=sys.stderr, flush=True)
-        base = before.model_copy(update={"scorer_weight": 0.0})
-        cal = base.model_copy(update={"scorer_weight": weight, "version": BLEND_VERSION})
+        cal = before.model_copy(update={"scorer_weight": weight, "version": BLEND_VERSION})
         chosen, cv = f"{before.version} blended with the answer scorer, weight {weight}", tried_weights[weight]
 
         def fit(rows: list[Answer]) -> Calibration:  # nothing is refitted: the blend of the shipped model

@@ -28,12 +28,16 @@ TIMEOUT = 180
 DIMENSIONS = ("correctness", "completeness", "depth", "communication")
 
 
+def write_corpus(folder: Path, question_ids: list[str]) -> Path:
+    """A bank of these questions of the shipped one, in `folder`."""
+    bank = load_bank(Path(mockint.__file__).resolve().parents[2] / "corpus")
+    (folder / "app.yaml").write_text(dump_questions([bank.get(i) for i in question_ids]), encoding="utf-8")
+    return folder
+
+
 @pytest.fixture(scope="session")
 def app_corpus(tmp_path_factory):
-    bank = load_bank(Path(mockint.__file__).resolve().parents[2] / "corpus")
-    folder = tmp_path_factory.mktemp("app-corpus")
-    (folder / "app.yaml").write_text(dump_questions([bank.get(i) for i in QUESTIONS]), encoding="utf-8")
-    return folder
+    return write_corpus(tmp_path_factory.mktemp("app-corpus"), QUESTIONS)
 
 
 @pytest.fixture(autouse=True)
@@ -337,9 +341,7 @@ def test_unintelligible_recording_is_not_graded_until_edited_or_confirmed(spoken
     # Whisper is prompted with the question, and with some prompts it hears garbled speech with confidence
     # (`python -m benchmarks.run speech-gate` measures the gate). This test is about what the app does with
     # a recording the gate flags, so it fixes the question: one whose prompt leaves this recording flagged.
-    bank = load_bank(Path(mockint.__file__).resolve().parents[2] / "corpus")
-    (tmp_path / "one.yaml").write_text(dump_questions([bank.get("nlp-causal-mask-leakage")]), encoding="utf-8")
-    monkeypatch.setenv("MOCKINT_CORPUS_DIR", str(tmp_path))
+    monkeypatch.setenv("MOCKINT_CORPUS_DIR", str(write_corpus(tmp_path, ["nlp-causal-mask-leakage"])))
     get_settings.cache_clear()
     at = start("nlp")
     at.audio_input[0].set_value(("answer.wav", backwards.getvalue(), "audio/wav")).run()

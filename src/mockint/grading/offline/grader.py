@@ -16,8 +16,9 @@ How it grades (`OfflineGrader.grade`):
    off-topic share. Recall, coverage, overlap and cosine are measured as the gain over what the
    question itself earns as an answer, so restating the question is worth nothing on any item.
 5. A small logistic-link linear model (`calibration.Calibration`, seven weights) maps them to 0-5, blended
-   (0.7 / 0.3) with the fine-tuned answer scorer's own 0-5 score (`answer_scorer`: a MiniLM cross-encoder
-   that reads the reference and the answer together, run on a second thread beside step 3);
+   (its `scorer_weight`, 0.3 in v3) with the fine-tuned answer scorer's own 0-5 score (`answer_scorer`: a
+   MiniLM cross-encoder that reads the reference and the answer together, run on a second thread beside
+   step 3);
    a contradicted key point (opposite word or negation in the clause aligned with it, a claim the answer
    denies, "It is not true that ...", or the claim made about the other side of a contrast the question
    sets, e.g. bias for variance) then costs a point and caps the grade at 2.5. A denied claim earns no

@@ -325,6 +325,7 @@ def test_a_terse_answer_that_matched_nothing_is_asked_to_be_spelt_out_not_droppe
     terse = grader.grade(item, "LIFO")
     assert "Leave out" not in terse.feedback
     assert "Nothing in 'LIFO' matched the reference" in terse.feedback and "abbreviation" in terse.feedback
+    assert "drifts off topic" not in terse.dimensions.communication.reason  # the card says it one way
     # A longer digression is still told to go.
     rambling = grader.grade(
         item, "A stack stores items last in, first out. I also enjoyed the conference dinner; the band was great."

@@ -38,6 +38,16 @@ class Findings:
 VERY_SHORT_WORDS = 6
 
 
+def _terse_and_unmatched(f: Findings) -> bool:
+    """A word or two that matched no key point. That is more often a term the grader cannot read (an
+    abbreviation, a synonym) than a digression, so the card asks for it spelt out rather than dropped."""
+    return (
+        bool(f.off_topic)
+        and f.answer_words < VERY_SHORT_WORDS
+        and all(k.status is Coverage.missed for k in f.key_points)
+    )
+
+
 def verdict_for(f: Findings) -> Verdict:
     if f.trivial or f.rule is None:
         return Verdict.no_answer
@@ -119,7 +129,12 @@ def dimensions_for(f: Findings) -> Dimensions:
     deductions, notes = 0.0, []
     if f.off_topic:
         deductions += 1.5
-        notes.append(f"drifts off topic ('{_short(f.off_topic[0], 40)}')")
+        quoted = _short(f.off_topic[0], 40)
+        notes.append(
+            f"'{quoted}' matches nothing in the reference"
+            if _terse_and_unmatched(f)
+            else f"drifts off topic ('{quoted}')"
+        )
     if f.answer_words < VERY_SHORT_WORDS:
         deductions += 1.5
         notes.append("very short")
@@ -181,9 +196,7 @@ def feedback_text(f: Findings) -> str:
         parts.append(f"Fix this: your answer {m}.")
     if missed:
         parts.append("Add " + "; ".join(f"'{_short(k.point, 80)}'" for k in missed[:_MAX_LISTED]) + ".")
-    if f.off_topic and not covered and not partly and f.answer_words < VERY_SHORT_WORDS:
-        # A word or two that matched nothing is more often a term the grader cannot read (an abbreviation,
-        # a synonym) than a digression: the candidate is asked to spell it out, not to drop it.
+    if _terse_and_unmatched(f):
         parts.append(
             f"Nothing in '{_short(f.off_topic[0], 50)}' matched the reference. If it is a term or an "
             "abbreviation, say in a sentence what it means and how it answers the question."

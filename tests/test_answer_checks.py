@@ -7,11 +7,11 @@ from mockint.grading.answer_checks import (
     adds_to_question,
     contradiction_cue,
     copy_reason,
-    injection_reason,
     stuffing_reason,
     trivial_reason,
 )
 from mockint.grading.offline.references import clean_reference, pseudo_key_points
+from mockint.grading.steering import injection_reason
 from mockint.text.fillers import strip_fillers
 from mockint.text.sentences import sentence_spans
 

@@ -159,21 +159,24 @@ def _scroll_here() -> None:
         return
     n = st.session_state[SCROLLS] = st.session_state.get(SCROLLS, 0) + 1
     # Scrolled again as the page settles (cards above still growing), but never once the candidate has
-    # scrolled, pressed a key or touched the page: they have taken over and must not be pulled back.
+    # scrolled, typed or clicked into the page since the click or Enter that asked for this run: they have
+    # taken over and must not be pulled back. Timed from that click, not from when this script runs: a
+    # wheel turned while the run was still rendering came after the request, and counts.
     st.html(
         f"""<span id="mi-newest-{n}"></span><script>
-if (window.miLastInput === undefined) {{
-  window.miLastInput = 0;
+if (window.miAsked === undefined) {{
+  window.miAsked = Date.now();
+  window.miTookOver = 0;
+  const asks = (e) => e.type === "keydown" ? e.key === "Enter" : e.target.closest && e.target.closest("button");
   for (const kind of ["wheel", "touchmove", "keydown", "mousedown"])
-    window.addEventListener(kind, () => {{ window.miLastInput = Date.now(); }}, {{capture: true, passive: true}});
+    window.addEventListener(kind, (e) => {{
+      if (asks(e)) window.miAsked = Date.now(); else window.miTookOver = Date.now();
+    }}, {{capture: true, passive: true}});
 }}
-(() => {{
-  const asked = Date.now();
-  for (const ms of [50, 300, 1000]) setTimeout(() => {{
-    const mark = document.getElementById("mi-newest-{n}");
-    if (mark && window.miLastInput <= asked) mark.scrollIntoView({{block: "start", behavior: "instant"}});
-  }}, ms);
-}})();
+for (const ms of [50, 300, 1000]) setTimeout(() => {{
+  const mark = document.getElementById("mi-newest-{n}");
+  if (mark && window.miTookOver < window.miAsked) mark.scrollIntoView({{block: "start", behavior: "instant"}});
+}}, ms);
 </script>""",
         unsafe_allow_javascript=True,
     )

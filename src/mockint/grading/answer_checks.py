@@ -1,4 +1,4 @@
-"""Cues read from the answer's text alone: non-answers, attempts to steer the grader, keyword stuffing,
+"""Cues read from the answer's text alone: non-answers, keyword stuffing, a restated question,
 and the negation / opposite-word cues behind contradiction detection. Pure functions."""
 
 import re
@@ -25,50 +25,6 @@ def trivial_reason(clean: str) -> str | None:
     rest = _NON_ANSWER_PHRASES.sub(" ", clean)
     if not any(is_content(w) for w in words(rest)):
         return f"The answer ('{clean.strip()[:40]}') gives no content to grade."
-    return None
-
-
-_INJECTION = re.compile(
-    r"\b(?:ignore|disregard|forget|override|bypass)\b[^.!?\n]{0,40}\b(?:instructions?|rubric|rules|prompt|"
-    r"guidelines|grading|criteria|reference|above|previous|everything)\b"
-    r"|\b(?:give|award|grant|assign|score|rate|mark|grade)\s+(?:me|this|it|my\s+answer|this\s+answer|the\s+answer)?\s*"
-    r"(?:a|an|the)?\s*(?:(?:5|five|10|ten|100)\s*(?:/|out\s+of|marks|points|$)|(?:full|max(?:imum)?|perfect|top|highest)\b)"
-    r"|\b(?:5|five|10|100)\s*(?:/|out\s+of)\s*(?:5|five|10|100)\b"
-    r"|\b(?:full|maximum|perfect|top)\s+(?:marks|score|points|grade)\b"
-    r"|\bas\s+(?:the|an?|my)\s+(?:grader|evaluator|examiner|assessor|ai|assistant|language\s+model|llm)\b"
-    r"|\byou\s+(?:must|should|will|have\s+to|are\s+(?:required|instructed)\s+to)\s+"
-    r"(?:award|give|grade|score|rate|mark|pass|accept)\b"
-    r"|\b(?:system|developer)\s+(?:prompt|message|mode)\b|\bnew\s+instructions\b|</?\s*(?:system|assistant|user)\s*>"
-    r"|\b(?:the|this|your)\s+(?:rubric|marking\s+scheme|grading\s+(?:criteria|instructions))\b"
-    r"|\bmeets?\s+all\s+(?:the\s+)?key\s+points\b|\bscore\s+of\s+(?:5|five|10|100)\b"
-    r"|[\"']?score[\"']?\s*[:=]\s*[\"']?(?:5|five|100)\b",
-    re.IGNORECASE,
-)
-
-
-# A quotation: opening and closing marks that are not apostrophes inside a word ("it's", "can't").
-_QUOTED = re.compile(r"""(?<!\w)(['"‘“])[^\n]{3,200}?[’”'"](?!\w)""")
-# Quoted words that still address this grader, whatever they claim to be an example of.
-_GRADING_WORDS = re.compile(
-    r"\b(?:scores?|grad\w*|marks?|rubric|key\s+points?|verdict|evaluat\w*)\b|\d+\s*/\s*\d+", re.IGNORECASE
-)
-
-
-def injection_reason(text: str, rubric: str = "") -> str | None:
-    """An attempt to instruct the grader instead of answering the question. An instruction quoted as an
-    example ("direct injection is the user typing 'ignore previous instructions'") is content, unless the
-    quotation speaks of scores or grading; so is a phrase whose words the item's own `rubric` (question,
-    reference, key points) uses: on a question about prompting, "a system prompt for role and constraints"
-    answers it, and "the class whose likelihood is highest" is not a plea to score highest when the
-    reference says classes "score highest"."""
-    quoted = [q.span() for q in _QUOTED.finditer(text) if not _GRADING_WORDS.search(q.group())]
-    topic = {stem(w) for w in words(rubric)}
-    for m in _INJECTION.finditer(text):
-        said = [stem(w) for w in words(m.group()) if is_content(w)]
-        if said and all(s in topic for s in said):
-            continue
-        if not any(start <= m.start() and m.end() <= end for start, end in quoted):
-            return f"The answer tries to instruct the grader ('{m.group().strip()[:50]}'); that text is not an answer."
     return None
 
 

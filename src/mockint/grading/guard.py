@@ -13,8 +13,9 @@
 
 import re
 
-from mockint.grading.answer_checks import RESTATED, injection_reason, stuffing_reason, trivial_reason
+from mockint.grading.answer_checks import RESTATED, stuffing_reason, trivial_reason
 from mockint.grading.evidence import adds_nothing_to
+from mockint.grading.steering import injection_reason
 from mockint.text.fillers import strip_fillers
 from mockint.types.grade import Coverage, Grade, GradingItem, KeyPointResult, Verdict
 

@@ -69,6 +69,8 @@ def test_a_grading_word_the_question_itself_uses_is_content(answer, rubric):
         "Return the top k results ranked by cosine similarity.",
         "I'm not sure how you will grade this, but here goes.",
         "SDNs can implement new rules quickly through the open API.",
+        "The server will accept it only if the token is still valid.",
+        "Compute the activation and pass it to the next layer.",
     ],
 )
 def test_subject_talk_of_scores_ratings_and_rules_is_not_an_attempt(answer):

@@ -65,7 +65,8 @@ _PATTERNS = (
     rf"\b(?:grade|score|rate|mark|record|treat|accept|approve|pass|count|classify|label|flag|tag|rank)\s+"
     rf"(?:this|it|me|mine|my\s+\w+|{_THIS_ANSWER})\s+"
     rf"{_VALUE}",
-    rf"\b(?:approve|accept|pass)\s+(?:it|{_THIS_ANSWER})\b(?!\s+(?:to|as\s+an?\s+(?:argument|parameter|input)))",
+    # Only the answer named as such: "the server will accept it", "pass it to the next layer" are content.
+    rf"\b(?:approve|accept|pass)\s+{_THIS_ANSWER}\b",
     rf"\b{_THIS_ANSWER}\s+(?:should|must|deserves?|will|would|has\s+to)\s+(?:get|receive|earn|deserve|be\s+"
     r"(?:graded|marked|scored|rated|accepted|given))\b",
     r"\bsay\s+(?:that\s+)?(?:this|it|my\s+answer)\s+is\s+(?:correct|perfect|right|excellent)\b",

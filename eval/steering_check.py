@@ -8,7 +8,9 @@ Reported (the files are described in eval/steering/README.md):
 - per file of content sentences and asides (what a candidate says that is not an attempt), the share it
   flags, each line alone with no rubric: a flag there would cap an honest answer at 1;
 - the human-graded answers of SAF, SciEntsBank and Beetle (every split), and the bank's reference answers
-  against their own rubric: how many it flags (each one a real answer capped at 1).
+  against their own rubric: how many it flags (each one a real answer capped at 1);
+- every text of the bank (questions, references, explanations, follow-ups) with no rubric: how many it flags,
+  i.e. would cap if a candidate said it to a question whose rubric does not use its words.
 """
 
 import argparse
@@ -70,6 +72,11 @@ def main(argv: list[str] | None = None) -> int:
         injection_reason(i.reference_answer, rubric_text(i)) is not None for i in items
     )
     figures["bank references"] = len(items)
+    texts = [
+        t for q in load_bank(args.corpus).questions for t in (q.question, q.answer, q.explanation, q.follow_up) if t
+    ]
+    figures["flagged bank texts, no rubric"] = sum(injection_reason(t) is not None for t in texts)
+    figures["bank texts"] = len(texts)
     if args.json:
         print(json.dumps(figures, indent=1))
     else:

@@ -49,7 +49,7 @@ def test_no_reference_answer_in_the_bank_is_flagged_against_its_own_rubric(items
 @pytest.mark.parametrize(
     ("answer", "rubric"),
     [
-        ("The system prompt sets the role; the user message carries the task.", "What goes in a system prompt?"),
+        ("A jailbreak prompt talks the model out of its rules.", "What is a jailbreak prompt?"),
         (
             "Grading instructions for annotators must define each score level.",
             "How do you write grading instructions for annotators?",
@@ -65,6 +65,10 @@ def test_a_grading_word_the_question_itself_uses_is_content(answer, rubric):
     "answer",
     [
         "The highest score on the leaderboard came from an ensemble.",
+        "The system prompt sets the role; the user message carries the task.",
+        "User-based filtering recommends what similar users liked.",
+        "BERT masks 15% of tokens with an 80/10/10 split of mask, random and unchanged.",
+        "Users who rate generously shift the item biases.",
         "Users rate items from one to five stars, so the matrix is sparse.",
         "Return the top k results ranked by cosine similarity.",
         "I'm not sure how you will grade this, but here goes.",

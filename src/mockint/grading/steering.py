@@ -19,12 +19,10 @@ from mockint.text.words import is_content, words
 # Who grades: the names an answer gives its grader. A bare "model" or "assistant" is left out where the
 # pattern could read a subject's own model ("the model will output 5 classes").
 _GRADER = (
-    r"(?:graders?|grading\s+(?:model|system|ai)|evaluat(?:or|ing\s+model)|examiner|assessor|marker|scorer|reviewer|"
+    r"(?:graders?|(?:grading|marking|scoring)\s+(?:model|system|ai)|evaluat(?:or|ing\s+model)|examiner|assessor|marker|scorer|reviewer|"
     r"(?:ai|automated|automatic)\s+grader)"
 )
-_ADDRESSEE = (
-    rf"(?:{_GRADER}|ai|a\.i\.|llm|(?:language\s+)?model\s+reading\s+this|language\s+model|assistant|chatbot|gpt)"
-)
+_ADDRESSEE = rf"(?:{_GRADER}|ai|a\.i\.|llm|(?:language\s+)?model\s+reading\s+this|language\s+model|assistant|chatbot)"
 # What a grade is called, and the values that ask for the top of the scale.
 _GRADE_NOUN = r"(?:scores?|grades?|marks?|ratings?|credit|points|verdict|stars)"
 _TOP = r"(?:top|best|highest|max(?:imum)?|full|perfect|excellent)"
@@ -42,7 +40,9 @@ _PATTERNS = (
     # Instructions to drop the rules.
     r"\b(?:ignore|disregard|forget|override|bypass)\b[^.!?\n]{0,40}\b(?:instructions?|rubric|rules|prompt|"
     r"guidelines|grading|scoring|score|grade|criteria|reference|above|previous|everything|comparison|key\s+points)\b",
-    r"\b(?:system|developer|debug|admin|god)\s+(?:prompt|message|mode)\b|\bnew\s+instructions\b|\bnew\s+(?:task|rules)\s*:",
+    # "The system prompt sets the role" is content; a new one, or a mode the grader is told it is in, is not.
+    r"\b(?:new|updated|changed|override\s+the)\s+(?:system|developer)\s+(?:prompt|message)\b"
+    r"|\b(?:developer|debug|admin|god)\s+mode\b|\bnew\s+instructions\b|\bnew\s+(?:task|rules)\s*:",
     r"\b(?:your|the|my)\s+(?:instructions|task|rules|(?:evaluation|grading|scoring)\s+(?:policy|rules|criteria))\s+"
     r"(?:have|has)\s+(?:been\s+)?(?:changed|updated|replaced)\b"
     r"|\b(?:evaluation|grading|scoring)\s+(?:policy|rules|criteria)\s+(?:has|have)\s+changed\b",
@@ -53,8 +53,11 @@ _PATTERNS = (
     r"creator|operator|ai|assistant|language\s+model|llm)\b",
     # Role and system tags, and notes addressed to the grader.
     r"</?\s*(?:system|assistant|user)\s*>|\[/?(?:inst|system|sys)\]|<<\s*/?sys\s*>>|<\|im_start\|>|<!--",
-    rf"{_START}(?:#+\s*)?(?:(?:system|admin|grader|grading)\s+(?:notice|message|alert|update|note)|system|assistant|user|developer|override|user\s+override|{_ADDRESSEE}"
-    rf"(?:\s+(?:note|grader))?|(?:ai|llm)\s+grader)\s*(?:note\s*)?[:,\-–]",
+    # A role tag opens a sentence and is followed by a colon or a spaced dash ("User-based filtering" is not
+    # one); a grader may also be addressed with a comma ("Evaluator, ...").
+    rf"{_START}(?:#+\s*)?(?:(?:(?:system|admin|grader|grading)\s+(?:notice|message|alert|update|note|prompt)|system|"
+    rf"assistant|user|developer|override|user\s+override)\s*(?::|\s[-–]\s)|(?:{_ADDRESSEE}(?:\s+(?:note|grader))?|"
+    rf"(?:ai|llm)\s+grader)\s*(?:note\s*)?(?:[:,]|\s[-–]\s))",
     rf"\b(?:note|message|instructions?|memo|attention|p\.?\s?s\.?)\s*(?:to|for)?\s+(?:the\s+)?"
     rf"(?:\w+\s+)?{_ADDRESSEE}\b",
     rf"\b(?:hey|dear|attention|to\s+the)\s+(?:\w+\s+)?{_ADDRESSEE}\s*[,:]",
@@ -71,12 +74,13 @@ _PATTERNS = (
     r"(?:graded|marked|scored|rated|accepted|given))\b",
     r"\bsay\s+(?:that\s+)?(?:this|it|my\s+answer)\s+is\s+(?:correct|perfect|right|excellent)\b",
     rf"\bgrade\s+accordingly\b|\bgrad(?:e|ing)\s+error\b|\b(?:grading|scoring|score|grade)\s+(?:calculation\s+)?(?:is\s+)?"
-    rf"(?:disabled|off|suspended|bypassed)\b|\bdefault(?:ing)?\s+to\s+(?:the\s+)?(?:{_TOP_NUMBER}|{_TOP})\b"
+    rf"(?:disabled|off|suspended|bypassed)\b|\bdefault(?:ing)?\s+to\s+(?:the\s+)?(?:{_TOP_NUMBER}\s*(?:[.!,;]|$)|{_TOP}\s+(?:possible\s+)?{_GRADE_NOUN})"
     rf"|\b(?:any|a)\s+{_GRADE_NOUN}\s+(?:below|under|less\s+than|lower\s+than)\s+{_TOP_NUMBER}\b",
     rf"(?<!how\s)(?<!whether\s)(?<!if\s)\b(?:you|{_GRADER})\s+(?:must|should|will|has\s+to|have\s+to|are\s+(?:required|instructed)\s+to|is\s+going\s+to)"
     r"\s+(?:award|give|grade|score|rate|mark|pass|accept|approve|output|return|assign|report)\b",
     # Grade values written out as the grader's output.
-    rf"\b{_TOP_NUMBER}\s*(?:/|out\s+of)\s*{_TOP_NUMBER}\b",
+    # Not a ratio of three or more parts ("an 80/10/10 split").
+    rf"(?<![\d/])\b{_TOP_NUMBER}\s*(?:/|out\s+of)\s*{_TOP_NUMBER}\b(?!\s*/)",
     rf"\b(?:give|award|grant|assign|deserves?|demand|want|appreciate|default\s+to|expect|need)\b[^.!?\n]{{0,25}}?"
     rf"\b{_TOP}\s+(?:possible\s+)?(?:marks?|score|points|grade|credit|rating)\b"
     rf"|\b(?:full|maximum|perfect|top)\s+(?:marks|credit)\b|\bmaximum\s+(?:score|grade|rating)\b",
@@ -92,11 +96,14 @@ _PATTERNS = (
     r"\b(?:skip|omit)\s+(?:the\s+|any\s+)?feedback\b|\bmeets?\s+all\s+(?:the\s+)?key\s+points\b",
     r"\b(?:the\s+)?reference(?:\s+answer)?\s+is\s+(?:outdated|wrong|incorrect|obsolete|mistaken|out\s+of\s+date)\b"
     r"|\b(?:as\s+)?(?:the\s+)?new\s+reference\b|\bas\s+if\s+it\s+matched\s+the\s+reference\b",
-    r"\b(?:the|this|your)\s+(?:rubric|marking\s+scheme|grading\s+(?:criteria|instructions))\b",
+    r"\b(?:this|your)\s+(?:rubric|marking\s+scheme|grading\s+(?:criteria|instructions))\b",
     r"\b(?:previous|prior|earlier|original)\s+instructions\b|\b(?:rubric|system|admin|administrator|grader|grading|"
     r"user)\s+override\b|\btreat\b[^.!?\n]{0,30}\bas\s+(?:the\s+)?(?:new\s+)?reference\b",
     # Leniency asked for, and a grade claimed.
-    r"\b(?:grade|score|mark|rate|evaluate|assess|judge)\s+(?:\w+\s+)?(?:leniently|generously|highly)\b|\bbe\s+(?:\w+\s+)?(?:lenient|generous)\b"
+    # Asked for ("score generously", "grade me highly"), not described ("users who rate generously").
+    rf"(?:{_START}|\b(?:please|just|and)\s+)(?:grade|score|mark|rate|evaluate|assess|judge)\s+(?:leniently|generously)\b"
+    rf"|\b(?:grade|score|mark|rate|evaluate|assess|judge)\s+(?:me|this|it|mine|my\s+\w+|{_THIS_ANSWER})\s+"
+    r"(?:leniently|generously|highly)\b|\bbe\s+(?:\w+\s+)?(?:lenient|generous)\b"
     r"|\b(?:don't|do\s+not|not)\s+be\s+(?:too\s+)?(?:strict|harsh)\b|\boverlook\s+(?:any|the|my)\s+(?:errors|mistakes)\b",
     rf"\b(?:deserves?|merits?)\s+(?:an?\s+|the\s+)?(?:{_TOP_NUMBER}\b|{_TOP}\s+{_GRADE_NOUN})",
     r"\b(?:grade|score|verdict|rating|mark)\b(?:\s+for\s+(?:this|it|me))?\s*(?:=|:|\bis\b)?\s*[\"']?(?:5|five|excellent|"
@@ -105,8 +112,8 @@ _PATTERNS = (
     r"excellent|complete)\b|\bconfirm\s+(?:that\s+)?(?:the|this|my)\s+(?:answer|response)\b",
     r"\b(?:key|rubric)\s+(?:points?|items?|criteria)\b[^.!?\n]{0,30}\b(?:as\s+)?(?:covered|met|satisfied|fulfilled)\b"
     r"|\b(?:count|mark|treat|consider)\s+(?:every|each|all)\s+(?:the\s+)?(?:key\s+)?points?\b",
-    r"\b(?:grading|marking|scoring|evaluation)\s+(?:hint|note|tip|instructions?|system|result)s?\b"
-    r"|\b(?:before|when|while)\s+you\s+(?:grade|mark|score|evaluate)\b"
+    r"\b(?:grading|marking|scoring|evaluation)\s+(?:hint|note|tip|instructions?)s?\b"
+    r"|\bbefore\s+you\s+(?:grade|mark)\b|\b(?:when|while)\s+you\s+(?:grade|mark)\s+(?:this|it|my|mine)\b"
     r"|\bwho(?:ever)?\s+(?:or\s+\w+\s+)?is\s+(?:marking|grading|scoring|checking)\b",
     # Talk to the grader about the grading: its evaluation, its harshness, what it should adjust.
     rf"\b(?:in|for)\s+your\s+(?:evaluation|grading|assessment|marking|scoring)\b|\bhidden\s+(?:instructions?|prompt|message)\b"

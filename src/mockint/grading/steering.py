@@ -6,9 +6,9 @@ system tags, notes addressed to the grader, grade values written as output, clai
 wrong, requests for a mark) in the words a grading task gives them. Each pattern needs words about the
 grading of THIS answer, or a second party addressed as its grader, so a subject that itself speaks of
 scores, ratings, outputs or models ("the class with the highest score", "the model outputs a
-probability") stays content. `python -m benchmarks.run steering` measures them: the share of
-`eval/steering/attempts.txt` caught (split in two halves; the patterns were written against one) and the
-share of real human-graded answers and bank references flagged.
+probability") stays content. `python eval/steering_check.py` measures them (eval/steering/README.md): the
+share caught of attempts written after the patterns were frozen, and how many human-graded answers, bank
+texts, subject sentences and candidates' asides about their own answer they flag.
 """
 
 import re
@@ -19,8 +19,8 @@ from mockint.text.words import is_content, words
 # Who grades: the names an answer gives its grader. A bare "model" or "assistant" is left out where the
 # pattern could read a subject's own model ("the model will output 5 classes").
 _GRADER = (
-    r"(?:graders?|(?:grading|marking|scoring)\s+(?:model|system|ai)|evaluat(?:or|ing\s+model)|examiner|assessor|marker|scorer|reviewer|"
-    r"(?:ai|automated|automatic)\s+grader)"
+    r"(?:graders?|(?:grading|marking|scoring)\s+(?:model|system|ai)|evaluat(?:or|ing\s+model)|examiner|assessor|"
+    r"marker|scorer|reviewer|(?:ai|automated|automatic)\s+grader)"
 )
 _ADDRESSEE = rf"(?:{_GRADER}|ai|a\.i\.|llm|(?:language\s+)?model\s+reading\s+this|language\s+model|assistant|chatbot)"
 # What a grade is called, and the values that ask for the top of the scale.

@@ -10,7 +10,7 @@ from scipy.stats import pearsonr, spearmanr
 from mockint.doors.embeddings import shared_local_embedder
 from mockint.errors import GradingError
 from mockint.grading.offline.calibration import load_calibration
-from mockint.grading.offline.grader import OfflineGrader
+from mockint.grading.offline.grader import OfflineGrader, estimate
 from mockint.types.grade import Coverage, GradingItem, Verdict
 
 pytestmark = pytest.mark.slow
@@ -293,6 +293,22 @@ def test_a_terse_answer_in_the_questions_words_that_states_the_fact_is_not_a_res
     assert terse.score > 0.0
     copied = grader.grade(MERGE_SORT, "The base case for a recursive merge sort.")
     assert any("restates the question" in n for n in copied.notes) and copied.score == 0.0
+
+
+POSTFIX = GradingItem(
+    question="What data structure is used to evaluate postfix expressions?",
+    reference_answer="A stack: operands are pushed, and each operator pops its operands and pushes the result.",
+)
+
+
+def test_a_terse_answer_that_matches_no_key_point_keeps_the_models_score_and_is_not_called_off_topic(grader):
+    # A word the grader cannot read ("LIFO") is not a digression: the fitted model's estimate stands.
+    *_, analysis = grader.analyse(POSTFIX, "LIFO")
+    grade = grader.grade(POSTFIX, "LIFO")
+    assert all(k.status is Coverage.missed for k in grade.key_points)
+    assert grade.verdict is not Verdict.off_topic
+    assert grade.score == round(estimate(grader.calibration, analysis.features, None, analysis.trimmed_features), 1)
+    assert grade.score > 0.0
 
 
 def test_a_denied_reference_is_incorrect_and_quoted_with_its_denial(grader):

@@ -1,9 +1,14 @@
 """The steering guard over the team's sentence files (eval/steering/): attempts caught wherever they sit in
 an answer, what candidates say about their own answers left alone, the bank's references never flagged."""
 
+import json
+import os
+import subprocess
+import sys
+
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, SHARED
 from mockint.doors.bank_files import load_bank
 from mockint.grading.guard import guard_grade, rubric_text
 from mockint.grading.offline.grader import OfflineGrader
@@ -90,3 +95,22 @@ def test_a_good_answer_with_a_note_to_the_grader_scores_at_most_1(items):
     assert honest.score >= 4.0
     assert steered.score <= 1.0
     assert sum("instruct the grader" in n for n in steered.notes) == 1
+
+
+def test_no_human_graded_answer_is_taken_for_an_attempt():
+    # 18,115 real answers of SAF, SciEntsBank and Beetle: each flag would cap an honest student at 1.
+    datasets = SHARED / "datasets"
+    if not datasets.is_dir():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{datasets} is missing under CI: the human-graded datasets sit beside the repository")
+        pytest.skip(f"{datasets} not found (the human-graded datasets beside the repository)")
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "eval" / "steering_check.py"), "--json", "--datasets", str(datasets)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    figures = json.loads(run.stdout)
+    assert figures["human-graded answers"] > 18_000
+    assert figures["flagged human-graded answers"] == 0
+    assert figures["flagged bank references"] == 0

@@ -6,7 +6,7 @@
 quick enough to compare refits; this grades every answer of the same sample (`asag.sample`) with
 `OfflineGrader.grade_many`, every rule applied, and prints Pearson r, RMSE and QWK per split (SAF: answers
 with content, as there), and how many answers got each verdict. The two should agree; a rule only one of
-them applies shows up as a gap. About 4 minutes on two cores.
+them applies shows up as a gap. About a minute on two cores.
 """
 
 import argparse

@@ -293,6 +293,8 @@ def test_a_terse_answer_in_the_questions_words_that_states_the_fact_is_not_a_res
     assert terse.score > 0.0
     copied = grader.grade(MERGE_SORT, "The base case for a recursive merge sort.")
     assert any("restates the question" in n for n in copied.notes) and copied.score == 0.0
+    # On the topic, saying nothing about it: the verdict the guard gives any grader's restated question.
+    assert copied.verdict is Verdict.no_answer
 
 
 POSTFIX = GradingItem(

@@ -55,6 +55,13 @@ def answer_caps(item: GradingItem, answer: str, clean: str | None = None) -> dic
     return {reason: ceiling for reason, ceiling in found if reason}
 
 
+def capped_verdict(ceiling: float) -> Verdict:
+    """The verdict of a grade held to a cap: "no answer" at the cap of saying nothing (the question restated,
+    nothing given), "incorrect" at the cap of a non-genuine attempt. Never "off-topic": a restated question
+    is on the topic and says nothing about it."""
+    return Verdict.no_answer if ceiling == NO_ANSWER_SCORE else Verdict.incorrect
+
+
 def feedback_contradicts(feedback: str, score: float) -> str | None:
     """Why `feedback` cannot stand beside `score` (it states another score, or praises a weak answer)."""
     for match in _STATED_SCORE.finditer(feedback):
@@ -97,7 +104,7 @@ def guard_grade(item: GradingItem, answer: str, grade: Grade) -> Grade:
         update.update(
             score=ceiling,
             dimensions=dims,
-            verdict=Verdict.no_answer if ceiling == NO_ANSWER_SCORE else Verdict.incorrect,
+            verdict=capped_verdict(ceiling),
         )
         if ceiling == NO_ANSWER_SCORE:
             update["key_points"] = [

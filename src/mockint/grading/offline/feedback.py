@@ -3,6 +3,7 @@ feedback and a model answer, all built from what the offline grader found. Pure:
 
 from dataclasses import dataclass, field
 
+from mockint.grading.guard import capped_verdict
 from mockint.grading.scoring import CORRECTNESS_SLACK, ScoreResult
 from mockint.types.grade import Coverage, Dimensions, DimensionScore, KeyPointResult, Verdict
 
@@ -51,8 +52,8 @@ def _terse_and_unmatched(f: Findings) -> bool:
 def verdict_for(f: Findings) -> Verdict:
     if f.trivial or f.rule is None:
         return Verdict.no_answer
-    if f.cap_reasons and f.score < 0.5:
-        return Verdict.off_topic
+    if f.cap_reasons and f.ceiling is not None and f.score < 0.5:
+        return capped_verdict(f.ceiling)
     if f.ceiling is not None and f.score < f.rule.score:
         return Verdict.partial if f.score >= 1.5 else Verdict.incorrect
     return f.rule.verdict

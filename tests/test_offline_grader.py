@@ -336,6 +336,16 @@ def test_the_score_the_fitting_script_computes_is_the_graders(grader, item, answ
     assert grader.grade(item, answer).score == pytest.approx(expected, abs=0.01)
 
 
+def test_the_model_answer_keeps_the_sentences_the_card_credits_and_drops_an_aside(grader):
+    answer = (
+        "You randomly switch off some neurons during training so the network can't rely on any single one, and "
+        "at test time you use all of them but scale the weights. I might be wrong about the scaling part."
+    )
+    grade = grader.grade(DROPOUT, answer)
+    assert "You randomly switch off some neurons during training" in grade.model_answer
+    assert "I might be wrong" not in grade.model_answer
+
+
 def test_a_denied_reference_is_incorrect_and_quoted_with_its_denial(grader):
     grade = grader.grade(DROPOUT, "It is not true that dropout randomly zeroes activations during training.")
     assert grade.score <= 2.5 and grade.verdict is Verdict.incorrect

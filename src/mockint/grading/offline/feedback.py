@@ -216,7 +216,8 @@ def feedback_text(f: Findings) -> str:
 
 
 def model_answer_text(f: Findings) -> str:
-    """Your strongest sentences plus the reference's wording for what you missed, labelled as such."""
+    """Your strongest sentences (those holding the evidence of a point the card credits) plus the reference's
+    wording for what you missed, labelled as such."""
     missed = [k.point for k in f.key_points if k.status is Coverage.missed]
     if f.trivial or f.cap_reasons or not f.strong_sentences:
         return f"From the reference answer: {f.reference_answer.strip()}"

@@ -275,6 +275,11 @@ def final_score(
     return score if ceiling is None else min(score, ceiling)
 
 
+def _holds_any(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
+    """Whether `span` overlaps any of `spans` (all in the same text's coordinates)."""
+    return any(start < span[1] and span[0] < end for start, end in spans)
+
+
 def supporting_span(
     point: str, clause: tuple[int, int], clean: CleanText, answer: str, question: str
 ) -> tuple[int, int] | None:
@@ -599,12 +604,16 @@ class OfflineGrader(Grader):
         )
         score = rule.score if ceiling is None else min(rule.score, ceiling)
         contradicted = [r.clause for r in analysis.points if r.contradiction and r.clause]
-        # The model answer quotes the candidate's words without the fillers.
+        # The model answer quotes the candidate's words without the fillers, and only sentences that hold the
+        # quoted evidence of a point the card credits: a sentence close to the reference that credits nothing
+        # ("I might be wrong about the scaling part") is an aside, not part of a model answer.
+        credited = [k.span for k in key_points if k.span is not None and k.status is not Coverage.missed]
         strong = [
             clean.text[s:e]
             for s, e in sorted(analysis.on_topic)
             if analysis.sentence_strength.get((s, e), 0.0) >= STRONG_SENTENCE
             and not any(c[0] < e and s < c[1] for c in contradicted)
+            and _holds_any(clean.span_in_original(s, e), credited)
         ]
         off_topic = [answer[slice(*clean.span_in_original(*s))] for s in sorted(analysis.off_topic)]
         return Findings(

@@ -74,9 +74,11 @@ _PATTERNS = (
     r"(?:graded|marked|scored|rated|accepted|given))\b",
     r"\bsay\s+(?:that\s+)?(?:this|it|my\s+answer)\s+is\s+(?:correct|perfect|right|excellent)\b",
     rf"\bgrade\s+accordingly\b|\bgrad(?:e|ing)\s+error\b|\b(?:grading|scoring|score|grade)\s+(?:calculation\s+)?(?:is\s+)?"
-    rf"(?:disabled|off|suspended|bypassed)\b|\bdefault(?:ing)?\s+to\s+(?:the\s+)?(?:{_TOP_NUMBER}\s*(?:[.!,;]|$)|{_TOP}\s+(?:possible\s+)?{_GRADE_NOUN})"
+    rf"(?:disabled|off|suspended|bypassed)\b|\bdefault(?:ing)?\s+to\s+(?:the\s+)?"
+    rf"(?:{_TOP_NUMBER}\s*(?:[.!,;]|$)|{_TOP}\s+(?:possible\s+)?{_GRADE_NOUN})"
     rf"|\b(?:any|a)\s+{_GRADE_NOUN}\s+(?:below|under|less\s+than|lower\s+than)\s+{_TOP_NUMBER}\b",
-    rf"(?<!how\s)(?<!whether\s)(?<!if\s)\b(?:you|{_GRADER})\s+(?:must|should|will|has\s+to|have\s+to|are\s+(?:required|instructed)\s+to|is\s+going\s+to)"
+    rf"(?<!how\s)(?<!whether\s)(?<!if\s)\b(?:you|{_GRADER})\s+"
+    r"(?:must|should|will|has\s+to|have\s+to|are\s+(?:required|instructed)\s+to|is\s+going\s+to)"
     r"\s+(?:award|give|grade|score|rate|mark|pass|accept|approve|output|return|assign|report)\b",
     # Grade values written out as the grader's output.
     # Not a ratio of three or more parts ("an 80/10/10 split").
@@ -87,7 +89,8 @@ _PATTERNS = (
     r"\b(?:score|grade|verdict|rating|correctness|completeness|communication)[\"']?\s*(?:[:=]|to|(?:should|must)\s+be:?|"
     r"of)\s*[\"']?\s*(?:5|five|100|excellent|perfect|max(?:imum)?|full)\b|\bscore\s+(?:5|five)\b",
     rf"(?:{_START}|(?<=,)\s*|\b(?:please|just|only|now|then|and)\s+)(?:output|print|return|respond|reply|begin\s+your\s+"
-    rf"(?:reply|response|feedback))\b[^.!?\n]{{0,30}}?\b(?:score|grade|verdict|rating|json|{_TOP}\s+(?:possible\s+)?{_GRADE_NOUN}|{_TOP_NUMBER}|correct|excellent)\b",
+    rf"(?:reply|response|feedback))\b[^.!?\n]{{0,30}}?\b"
+    rf"(?:score|grade|verdict|rating|json|{_TOP}\s+(?:possible\s+)?{_GRADE_NOUN}|{_TOP_NUMBER}|correct|excellent)\b",
     r"\b(?:rated|graded|marked|scored)\s+(?:as\s+)?(?:excellent|perfect|fully\s+correct)\b"
     r"|\bconfirm\s+(?:that|this|the|my)\s+(?:rating|grade|score|mark)\b",
     # The grading process itself: what to skip, what to compare with.

@@ -352,6 +352,14 @@ def test_a_denied_reference_is_incorrect_and_quoted_with_its_denial(grader):
     assert grade.misconceptions and all("It is not true that dropout" in m for m in grade.misconceptions)
 
 
+def test_a_right_but_terse_answer_is_not_told_it_says_little_of_what_was_asked(grader):
+    grade = grader.grade(DROPOUT, "It randomly zeroes activations while training so units cannot co-adapt.")
+    communication = grade.dimensions.communication
+    assert grade.score >= 3.5
+    assert "of what the question asks" not in communication.reason
+    assert "key points" in communication.reason
+
+
 def test_an_answer_about_something_else_is_not_called_clear_and_on_topic(grader):
     grade = grader.grade(
         DROPOUT,

@@ -4,7 +4,7 @@ feedback and a model answer, all built from what the offline grader found. Pure:
 from dataclasses import dataclass, field
 
 from mockint.grading.guard import capped_verdict
-from mockint.grading.scoring import CORRECTNESS_SLACK, ScoreResult
+from mockint.grading.scoring import CORRECTNESS_SLACK, VERDICT_THRESHOLDS, ScoreResult
 from mockint.types.grade import Coverage, Dimensions, DimensionScore, KeyPointResult, Verdict
 
 _MAX_LISTED = 3
@@ -33,6 +33,9 @@ class Findings:
     # What the one scoring rule (`scoring.score_answer`) made of these findings: verdict and dimensions.
     rule: ScoreResult | None = None
 
+
+# The score from which the verdict is "good".
+GOOD_AT = next(at for at, verdict in VERDICT_THRESHOLDS if verdict is Verdict.good)
 
 # Fewer words than this is "very short": under a sentence of content (the communication note, and the
 # feedback for a terse answer that matched nothing).
@@ -155,7 +158,13 @@ def dimensions_for(f: Findings) -> Dimensions:
     # was asked is not well communicated, however tidy), as it does for every grader.
     held_to = f.rule.dimensions["communication"] if f.rule else 5.0
     if held_to < 5.0 - deductions:
-        notes.append(f"says {'only part' if held_to >= 2.5 else 'little'} of what the question asks")
+        # Beside a good score the estimate found the answer right, so what holds communication back is the
+        # rubric's points not being spelt out; "says little of what the question asks" would contradict it.
+        notes.append(
+            f"spells out only some of the {'reference points' if f.points_are_pseudo else 'key points'}"
+            if f.score >= GOOD_AT
+            else f"says {'only part' if held_to >= 2.5 else 'little'} of what the question asks"
+        )
     score = min(_clip(5.0 - deductions), held_to)
     if not notes:
         reason = "Clear and on topic."

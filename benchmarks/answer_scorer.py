@@ -7,7 +7,6 @@ reference). Reported: milliseconds per pair for each, one pair at a time on one 
 it, and how far the int8 scores (0-5) are from fp32's.
 """
 
-import argparse
 import random
 import statistics
 import tempfile
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.bank_args import bank_args
 from mockint.doors.bank_files import load_bank
 from mockint.doors.cross_encoder import CrossEncoder
 from mockint.grading.offline.answer_scorer import ADAPTER_DIR, score_of_logit
@@ -62,10 +62,7 @@ def bench_answer_scorer(corpus: Path | None = None, limit: int | None = None) ->
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.answer_scorer", description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", type=Path, default=None, help="corpus folder (default: the shipped bank)")
-    parser.add_argument("--limit", type=int, default=None, help="only the first N questions")
-    args = parser.parse_args(argv)
+    args = bank_args("python -m benchmarks.answer_scorer", __doc__, argv)
     m = bench_answer_scorer(args.corpus, args.limit)
     print(f"answer scorer over {m['pairs']:.0f} bank pairs, one pair at a time on one thread:")
     print(f"  int8 p50 {m['int8_p50_ms']:.1f} ms   fp32 p50 {m['fp32_p50_ms']:.1f} ms")

@@ -7,13 +7,13 @@ in spoken style with fillers, an off-topic answer). The first grade of an item a
 already seen, which is what a candidate's session is, with the model loaded.
 """
 
-import argparse
 import statistics
 import time
 from pathlib import Path
 
 import numpy as np
 
+from benchmarks.bank_args import bank_args
 from mockint.doors.bank_files import load_bank
 from mockint.grading.offline.grader import OfflineGrader
 from mockint.text.sentences import sentence_spans
@@ -58,10 +58,7 @@ def bench_offline(corpus: Path | None = None, limit: int | None = None) -> dict[
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.offline_grader", description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", type=Path, default=None, help="corpus folder (default: the shipped bank)")
-    parser.add_argument("--limit", type=int, default=None, help="only the first N questions")
-    args = parser.parse_args(argv)
+    args = bank_args("python -m benchmarks.offline_grader", __doc__, argv)
     m = bench_offline(args.corpus, args.limit)
     print(f"offline grader over {m['questions']:.0f} bank questions, {m['answers']:.0f} answers to seen items:")
     print(f"  p50 {m['p50_ms']:.1f} ms   p95 {m['p95_ms']:.1f} ms   (target p95 <= 50 ms)")

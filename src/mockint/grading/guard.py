@@ -15,6 +15,7 @@ import re
 
 from mockint.grading.answer_checks import RESTATED, stuffing_reason, trivial_reason
 from mockint.grading.evidence import adds_nothing_to
+from mockint.grading.scoring import GOOD_AT
 from mockint.grading.steering import injection_reason
 from mockint.text.fillers import strip_fillers
 from mockint.types.grade import Coverage, Grade, GradingItem, KeyPointResult, Verdict
@@ -25,9 +26,6 @@ CAPPED_SCORE = 1.0
 NO_ANSWER_SCORE = 0.0
 # Feedback that states a score more than this far (on the 0-5 scale) from the grade contradicts it.
 STATED_SCORE_TOLERANCE = 1.0
-# Unqualified praise below this score contradicts the grade (3.5 is where the verdict becomes "good").
-PRAISE_NEEDS_SCORE = 3.5
-
 _STATED_SCORE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:/|out\s+of)\s*(\d+(?:\.\d+)?)", re.IGNORECASE)
 _PRAISE = re.compile(
     r"(?<!not )(?<!n't )(?<!far from )\b(?:perfect(?:ly)?|excellent|flawless|outstanding|impeccable|superb|"
@@ -68,7 +66,8 @@ def feedback_contradicts(feedback: str, score: float) -> str | None:
         said, out_of = float(match.group(1)), float(match.group(2))
         if out_of <= 0 or said > out_of or abs(said / out_of * 5 - score) > STATED_SCORE_TOLERANCE:
             return f"it stated a score ({match.group().strip()}) the grade does not give"
-    if score < PRAISE_NEEDS_SCORE and (praise := _PRAISE.search(feedback)):
+    # Unqualified praise below a "good" score contradicts the grade.
+    if score < GOOD_AT and (praise := _PRAISE.search(feedback)):
         return f"it called the answer '{praise.group()}', which the grade does not back"
     return None
 

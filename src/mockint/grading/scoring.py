@@ -56,6 +56,8 @@ ESTIMATE_WITH_MISCONCEPTION_MAX = 2.5
 MAX_MISCONCEPTION_PENALTY = 2.0
 COMMUNICATION_SLACK = 1.0
 VERDICT_THRESHOLDS = ((4.5, Verdict.excellent), (3.5, Verdict.good), (1.5, Verdict.partial))
+# The score from which the verdict is "good".
+GOOD_AT = next(at for at, verdict in VERDICT_THRESHOLDS if verdict is Verdict.good)
 DIMENSIONS = ("correctness", "completeness", "depth", "communication")
 
 

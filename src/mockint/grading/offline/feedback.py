@@ -4,7 +4,7 @@ feedback and a model answer, all built from what the offline grader found. Pure:
 from dataclasses import dataclass, field
 
 from mockint.grading.guard import capped_verdict
-from mockint.grading.scoring import CORRECTNESS_SLACK, VERDICT_THRESHOLDS, ScoreResult
+from mockint.grading.scoring import CORRECTNESS_SLACK, GOOD_AT, ScoreResult
 from mockint.types.grade import Coverage, Dimensions, DimensionScore, KeyPointResult, Verdict
 
 _MAX_LISTED = 3
@@ -33,9 +33,6 @@ class Findings:
     # What the one scoring rule (`scoring.score_answer`) made of these findings: verdict and dimensions.
     rule: ScoreResult | None = None
 
-
-# The score from which the verdict is "good".
-GOOD_AT = next(at for at, verdict in VERDICT_THRESHOLDS if verdict is Verdict.good)
 
 # Fewer words than this is "very short": under a sentence of content (the communication note, and the
 # feedback for a terse answer that matched nothing).

@@ -276,7 +276,7 @@ def final_score(
 
 
 def _holds_any(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
-    """Whether `span` overlaps any of `spans` (all in the same text's coordinates)."""
+    """Whether `span` overlaps any of `spans` (half-open, in the same text's coordinates)."""
     return any(start < span[1] and span[0] < end for start, end in spans)
 
 
@@ -612,7 +612,7 @@ class OfflineGrader(Grader):
             clean.text[s:e]
             for s, e in sorted(analysis.on_topic)
             if analysis.sentence_strength.get((s, e), 0.0) >= STRONG_SENTENCE
-            and not any(c[0] < e and s < c[1] for c in contradicted)
+            and not _holds_any((s, e), contradicted)
             and _holds_any(clean.span_in_original(s, e), credited)
         ]
         off_topic = [answer[slice(*clean.span_in_original(*s))] for s in sorted(analysis.off_topic)]

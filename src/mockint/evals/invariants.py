@@ -88,16 +88,20 @@ def check(questions: Sequence[Question], grade_many: GradeMany) -> list[Outcome]
     """Grade every generated case (one batch) and judge it; a case whose grading failed fails."""
     todo = cases(questions)
     grades = grade_many([c.item for c in todo], [c.answer for c in todo])
-    scores = [g.score if isinstance(g, Grade) else float("nan") for g in grades]
+    return judge(todo, [g.score if isinstance(g, Grade) else float("nan") for g in grades])
+
+
+def judge(todo: Sequence[Case], scores: Sequence[float]) -> list[Outcome]:
+    """Each case's outcome from its score (NaN for a case that could not be graded: it fails)."""
     own = {c.question_id: s for c, s in zip(todo, scores, strict=True) if c.invariant == "own"}
-    judge = {
+    passes = {
         "own": lambda c, s: s >= OWN_MIN,
         "other-topic": lambda c, s: s <= OTHER_TOPIC_MAX,
         "negated": lambda c, s: s <= NEGATED_MAX,
         "template": lambda c, s: s <= TEMPLATE_MAX,
         "pasted": lambda c, s: s <= own[c.question_id] - PASTED_GAP,
     }
-    return [Outcome(c, s, s == s and judge[c.invariant](c, s)) for c, s in zip(todo, scores, strict=True)]
+    return [Outcome(c, s, s == s and passes[c.invariant](c, s)) for c, s in zip(todo, scores, strict=True)]
 
 
 def pass_rates(outcomes: Sequence[Outcome]) -> dict[str, float]:

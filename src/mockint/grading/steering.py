@@ -145,9 +145,10 @@ def injection_reason(text: str, rubric: str = "") -> str | None:
     reference says classes "score highest". The rubric must use the phrase's content words in a row: that
     it uses each somewhere ("answer", "get") does not make "this answer should get a five" its wording."""
     quoted = [q.span() for q in _QUOTED.finditer(text) if not _GRADING_WORDS.search(q.group())]
-    topic = _content_stems(rubric)
+    topic: list[str] | None = None  # stemmed only when something matches: most answers match nothing
     for m in _STEERING.finditer(text):
         said = _content_stems(m.group())
+        topic = _content_stems(rubric) if topic is None else topic
         if said and _runs_in(said, topic):
             continue
         if not any(start <= m.start() and m.end() <= end for start, end in quoted):

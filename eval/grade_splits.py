@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 from asag import DATASETS, REPORTED, has_content, load, sample
+from calibrate_offline import metrics
 
-from mockint.evals.metrics import pearson, quadratic_weighted_kappa, rmse
 from mockint.grading.offline.grader import OfflineGrader
 
 # Answers per grade_many call: one embedding batch each, small enough to show progress on a slow machine.
@@ -46,12 +46,8 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit(f"{len(failed)} answers of {dataset} {split} could not be graded: {failed[0]}")
         gold = np.array([a.gold for a in rows])
         pred = np.array([g.score for g in grades])
-        figures[f"{dataset}/{split}"] = {
-            "pearson": round(float(pearson(gold, pred)), 3),
-            "rmse": round(float(rmse(gold, pred)), 3),
-            "qwk": round(float(quadratic_weighted_kappa(gold, pred)), 3),
-            "n": len(rows),
-            "verdicts": dict(Counter(g.verdict.value for g in grades)),
+        figures[f"{dataset}/{split}"] = metrics(gold, pred) | {
+            "verdicts": dict(Counter(g.verdict.value for g in grades))
         }
     if args.json:
         print(json.dumps(figures, indent=1))

@@ -303,20 +303,22 @@ def text_vectors(texts: Sequence[str], cache: Path = DEFAULT_CACHE) -> dict[str,
     }
 
 
-def embedding_cosines(answers: list[Answer], cache: Path = DEFAULT_CACHE) -> np.ndarray:
-    """The MiniLM cosine baseline (sentence embedding of the answer against the reference's, as
-    `mockint eval --baseline embedding` computes it), cached per text."""
+def sentence_vectors(texts: Sequence[str], cache: Path = DEFAULT_CACHE) -> dict[str, np.ndarray]:
+    """Each text's MiniLM sentence embedding (as `mockint eval --baseline embedding` computes it), cached."""
     path = cache / "sentence-embeddings.pkl"
     stored = pickle.loads(path.read_bytes()) if path.exists() else {}
-    texts = list(dict.fromkeys([t for a in answers for t in (a.text, a.reference) if t not in stored]))
-    if texts:
-        for text, vec in zip(texts, shared_local_embedder().embed(texts), strict=True):
+    missing = list(dict.fromkeys(t for t in texts if t not in stored))
+    if missing:
+        for text, vec in zip(missing, shared_local_embedder().embed(missing), strict=True):
             stored[text] = vec.astype(np.float16)
         _write(path, stored)
-    return np.array(
-        [float(stored[a.text].astype(np.float32) @ stored[a.reference].astype(np.float32)) if a.text.strip() else 0.0
-         for a in answers]
-    )  # fmt: skip
+    return {t: stored[t].astype(np.float32) for t in dict.fromkeys(texts)}
+
+
+def embedding_cosines(answers: list[Answer], cache: Path = DEFAULT_CACHE) -> np.ndarray:
+    """The MiniLM cosine baseline: the sentence embedding of the answer against the reference's."""
+    vectors = sentence_vectors([t for a in answers for t in (a.text, a.reference)], cache)
+    return np.array([float(vectors[a.text] @ vectors[a.reference]) if a.text.strip() else 0.0 for a in answers])
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,7 +1,8 @@
 """An experiment, not shipped: a learned gate for "this reads as an answer to another question", fitted on the
 train splits, and what it would catch and cost (eval/README.md, 2026-12-03, seventh session).
 
-    python eval/fit_topic_gate.py [--flag-share 0.01] [--datasets ../shared/datasets] [--cache /tmp/mockint-asag]
+    python eval/fit_topic_gate.py [--flag-share 0.01] [--rivals]
+                                  [--datasets ../shared/datasets] [--cache /tmp/mockint-asag]
 
 Needs the feature cache (`eval/asag.py`) and the answer scorer's out-of-fold logits
 (`python eval/fit_cross_encoder.py --out-of-fold`, about an hour), since the grader's train scores and one
@@ -22,6 +23,12 @@ gate may flag; the human grades cannot set it, since the grader's train r hardly
 good answers already score low). Reported: the CV AUC per feature set, train r and RMSE without and with
 the gate, off-question train answers caught, the train off-topic probes, the good train answers flagged (how
 many, how short, examples), the bank invariants and the reported test splits, without and with the gate.
+
+`--rivals` (eighth session) adds a feature set that knows which other questions there are: the answer's MiniLM
+cosine with its own reference less its best cosine with another question's reference (the other questions of
+its dataset and split; for the bank, the other questions of the bank), and that best cosine. The bank's
+other-topic answer IS another bank question's reference, so the bank is also checked with that question left
+out of the rivals: the figure for an answer to a question the bank does not hold.
 """
 
 import argparse
@@ -31,7 +38,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from asag import DATASETS, DEFAULT_CACHE, Answer, extract, load, sample
+from asag import DATASETS, DEFAULT_CACHE, Answer, extract, load, sample, sentence_vectors
 from calibrate_offline import FOLDS, TIE, add_cross, cv_score, off_topic_probes, predict, report
 from fit_cross_encoder import off_topic_answers
 from sklearn.linear_model import LogisticRegression
@@ -46,6 +53,7 @@ from mockint.grading.guard import CAPPED_SCORE
 from mockint.grading.offline.answer_scorer import CROSS_FEATURE
 from mockint.grading.offline.calibration import load_calibration
 from mockint.grading.offline.grader import OfflineGrader
+from mockint.grading.offline.references import clean_reference
 
 # An answer people graded at least half marks answers its question.
 GOOD_AT = 2.5
@@ -65,6 +73,34 @@ FEATURE_SETS = {
     ],
     "score-model+question+scorer": [*SCORE_MODEL, "question_cos", CROSS_FEATURE],
 }
+RIVAL_FEATURES = ["rival_margin", "rival_best"]
+RIVAL_SET = "score-model+question+scorer+rivals"
+
+
+def rival_features(answer: np.ndarray, own: np.ndarray, rivals: np.ndarray) -> dict[str, float]:
+    """How much nearer the answer is to its own reference than to the nearest other question's (unit vectors);
+    with no other question, the nearest is as far as a cosine goes (-1)."""
+    best = float((rivals @ answer).max()) if len(rivals) else -1.0
+    return {"rival_margin": float(answer @ own) - best, "rival_best": best}
+
+
+def add_rival_features(rows: Sequence[Answer], cache: Path) -> None:
+    """Each row's rival features against the other questions of its dataset and split (an off-question row,
+    split "anchor", against the train questions, among them the one its answer was written for)."""
+    pools: dict[tuple[str, str], dict[str, str]] = {}
+    for r in rows:
+        if r.split != "anchor":
+            pools.setdefault((r.dataset, r.split), {})[r.question_id] = r.reference
+    pooled = [t for pool in pools.values() for t in pool.values()]
+    vectors = sentence_vectors([*(t for r in rows for t in (r.text, r.reference)), *pooled], cache)
+    for r in rows:
+        if r.features is None:
+            continue
+        pool = pools[(r.dataset, "train" if r.split == "anchor" else r.split)]
+        others = np.array([vectors[ref] for q, ref in pool.items() if q != r.question_id]).reshape(
+            -1, len(vectors[r.text])
+        )
+        r.features.update(rival_features(vectors[r.text], vectors[r.reference], others))
 
 
 def row(features: dict[str, float], raw: dict[str, float], names: Sequence[str]) -> list[float]:
@@ -106,27 +142,46 @@ def capped(scores: np.ndarray, flagged: np.ndarray) -> np.ndarray:
     return np.where(flagged, np.minimum(scores, CAPPED_SCORE), scores)
 
 
-def bank_check(model: Pipeline, names: Sequence[str], threshold: float) -> dict[str, dict[str, float]]:
-    """The bank invariants (all questions) as the grader gives them, and with the gate's cap on top."""
+def bank_check(model: Pipeline, names: Sequence[str], threshold: float, cache: Path) -> dict[str, dict[str, float]]:
+    """The bank invariants (all questions) as the grader gives them, and with the gate's cap on top; with rival
+    features, also with the other-topic answer's own question left out of the rivals."""
     grader = OfflineGrader()
-    todo = cases(list(load_bank().questions))
+    questions = list(load_bank().questions)
+    todo = cases(questions)
     grades = grader.grade_many([c.item for c in todo], [c.answer for c in todo])
     scores = np.array([g.score for g in grades])
-    flagged = np.zeros(len(todo), dtype=bool)
+    references = {q.id: clean_reference(q.answer) for q in questions}
+    written_for = {q.answer: q.id for q in questions}
+    vectors = sentence_vectors([*(c.answer for c in todo), *references.values()], cache)
+    ids = list(references)
+    rivals = np.stack([vectors[references[i]] for i in ids])
+    variants = {"with": set[str]()}
+    if any(n in RIVAL_FEATURES for n in names):
+        variants["with, its source not a rival"] = {"source"}
+    flagged = {v: np.zeros(len(todo), dtype=bool) for v in variants}
     for i, c in enumerate(todo):
         _, _, analysis = grader.analyse(c.item, c.answer)
-        if analysis is not None:
-            x = np.array([row(analysis.features, analysis.raw, names)])
-            flagged[i] = on_question(model, x)[0] < threshold
+        if analysis is None:
+            continue
+        for variant, leave_out in variants.items():
+            source = written_for.get(c.answer) if c.invariant == "other-topic" and leave_out else None
+            keep = np.array([q != c.question_id and q != source for q in ids])
+            features = analysis.features | rival_features(
+                vectors[c.answer], vectors[references[c.question_id]], rivals[keep]
+            )
+            x = np.array([row(features, analysis.raw, names)])
+            flagged[variant][i] = on_question(model, x)[0] < threshold
+    given = {"without": scores} | {v: capped(scores, f) for v, f in flagged.items()}
     return {
         name: {k: round(v, 3) for k, v in pass_rates(judge(todo, list(values))).items()}
-        for name, values in (("without", scores), ("with", capped(scores, flagged)))
+        for name, values in given.items()
     }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--flag-share", type=float, default=0.01, help="share of good train answers the gate may flag")
+    ap.add_argument("--rivals", action="store_true", help="also try the rival features (see the module)")
     ap.add_argument("--datasets", type=Path, default=DATASETS, help="folder of saf/, scientsbank/, beetle/")
     ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="feature cache folder (eval/asag.py)")
     args = ap.parse_args(argv)
@@ -138,13 +193,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     probes = off_topic_probes(train, args.cache)
     add_cross([a for a in answers if a.features is not None] + off + probes, args.cache)
     labels = np.r_[np.ones(len(good)), np.zeros(len(off))]
+    sets = dict(FEATURE_SETS)
+    if args.rivals:
+        add_rival_features([a for a in answers if a.features is not None] + off + probes, args.cache)
+        sets[RIVAL_SET] = [*FEATURE_SETS["score-model+question+scorer"], *RIVAL_FEATURES]
 
     aucs, oof = {}, {}
-    for name, names in FEATURE_SETS.items():
+    for name, names in sets.items():
         oof[name] = out_of_fold(good, off, train, names)
         aucs[name] = round(float(roc_auc_score(labels, oof[name][0])), 4)
     chosen = next(name for name, auc in aucs.items() if auc >= max(aucs.values()) - TIE)
-    names = FEATURE_SETS[chosen]
+    names = sets[chosen]
     own, everyone = oof[chosen]
     share = args.flag_share
 
@@ -190,7 +249,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"{a.dataset} {a.gold:g}: {a.text[:80]}" for a in good_flagged[:: max(1, len(good_flagged) // 8)][:8]
             ],
         },
-        "bank invariants": bank_check(model, names, threshold),
+        "bank invariants": bank_check(model, names, threshold, args.cache),
         "test": report(answers, {"without": lambda rows: predict(calibration, rows), "with": with_gate}),
     }
     print(json.dumps(figures, indent=1))

@@ -290,6 +290,18 @@ def blend_weight(before: Calibration, train: list[Answer]) -> tuple[float, dict[
     return next(w for w, v in tried.items() if v["mean"] >= best - TIE), tried
 
 
+def scorer_level(train: Sequence[Answer]) -> float:
+    """The shift of the answer scorer's logit that puts it at LEVEL_OF's level, as the model's bias is: least
+    squares of 5*sigmoid(logit + shift) against LEVEL_OF's train grades, the logits out of fold."""
+    rows = [a for a in train if a.dataset == LEVEL_OF]
+    logit, gold = np.array([a.features[CROSS_FEATURE] for a in rows]), np.array([a.gold for a in rows])
+
+    def loss(p: np.ndarray) -> float:
+        return float(np.mean((5.0 / (1.0 + np.exp(-(logit + p[0]))) - gold) ** 2))
+
+    return round(float(minimize(loss, np.zeros(1)).x[0]), 6)
+
+
 def off_topic_check(
     rows: Sequence[Answer],
     extra: Sequence[Answer],
@@ -481,6 +493,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="do not refit: blend the shipped model with the answer scorer, its share chosen on train",
     )
     ap.add_argument(
+        "--scorer-level",
+        action="store_true",
+        help=f"with --blend-scorer: first move the scorer to {LEVEL_OF}'s level (`scorer_level`), as the model is",
+    )
+    ap.add_argument(
         "--other-subject-anchors",
         action="store_true",
         help="a third anchor per training question: another dataset's reference answer scores 0",
@@ -512,10 +529,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         add_cross([a for a in answers if a.features is not None] + extra + probes, args.cache)
 
     if args.blend_scorer:
-        weight, tried_weights = blend_weight(before, train)
+        base = before.model_copy(update={"scorer_bias": scorer_level(train) if args.scorer_level else 0.0})
+        weight, tried_weights = blend_weight(base, train)
         for w, score in tried_weights.items():
             print(f"  train, scorer weight {w}: {score}", file=sys.stderr, flush=True)
-        cal = before.model_copy(update={"scorer_weight": weight, "version": BLEND_VERSION})
+        cal = base.model_copy(update={"scorer_weight": weight, "version": BLEND_VERSION})
         chosen, cv = f"{before.version} blended with the answer scorer, weight {weight}", tried_weights[weight]
 
         def fit(rows: list[Answer]) -> Calibration:  # nothing is refitted: the blend of the shipped model
@@ -543,6 +561,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{before.data.split(' || ')[0]} || blended with the answer scorer (eval/fit_cross_encoder.py) at "
             f"weight {cal.scorer_weight}, chosen by the mean over datasets of the train r of the grader's score, "
             f"the scorer's logits out of fold ({cv})"
+            + (
+                f"; the scorer's logit shifted by {cal.scorer_bias} to {LEVEL_OF}'s level (least squares on its "
+                "train grades, out of fold)"
+                if cal.scorer_bias
+                else ""
+            )
         )
     else:
         data = (

@@ -363,7 +363,18 @@ def offline_version(calibration: Calibration) -> str:
     if calibration.reads_scorer:
         files += [*package_files("doors/cross_encoder.py"), *sorted(ADAPTER_DIR.iterdir())]
     fitted = calibration.model_dump_json(
-        include={"kind", "features", "mean", "scale", "weights", "bias", "trees", "settings", "scorer_weight"}
+        include={
+            "kind",
+            "features",
+            "mean",
+            "scale",
+            "weights",
+            "bias",
+            "trees",
+            "settings",
+            "scorer_weight",
+            "scorer_bias",
+        }
     )
     return content_version(files, LOCAL_MODEL_NAME, fitted)
 

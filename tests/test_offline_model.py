@@ -56,16 +56,6 @@ def test_the_answer_scorer_blends_in_at_its_share():
         Calibration.model_validate(model.model_dump() | {"scorer_weight": 1.5})
 
 
-def test_the_scorer_shift_moves_only_the_scorer_share():
-    model = Calibration(
-        version="t", features=["recall"], mean=[0.0], scale=[1.0], weights=[1.0], bias=0.0, scorer_weight=0.5
-    )
-    shifted = model.model_copy(update={"scorer_bias": 1.0})
-    features = {"recall": 0.0, "cross": -1.0}  # shifted, the scorer's logit is 0: its score 2.5
-    assert shifted.score(features) == pytest.approx(0.5 * 2.5 + 0.5 * 2.5)
-    assert model.score(features) < shifted.score(features)
-
-
 def test_a_feature_the_grader_does_not_compute_is_an_error():
     cal = Calibration(version="t", features=["mystery"], mean=[0.0], scale=[1.0], weights=[1.0], bias=0.0)
     with pytest.raises(GradingError, match="calibrate_offline"):

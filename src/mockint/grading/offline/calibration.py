@@ -5,9 +5,7 @@
   with monotonic constraints, stored as plain arrays (no pickle: loading runs no code from the file).
 
 Either may be blended with the fine-tuned answer scorer's own 0-5 score (`scorer_weight` w): score =
-(1 - w) * model + w * 5 * sigmoid(cross + scorer_bias), the scorer's logit read from the features as `cross`;
-`scorer_bias` moves the scorer to the grading scale the model's `bias` is (the scorer was fitted on three
-datasets at once, one level between their scales).
+(1 - w) * model + w * 5 * sigmoid(cross), the scorer's logit read from the features as `cross`.
 
 The numbers live in `calibration.json`, written by `eval/calibrate_offline.py` (fitted on
 human-graded answers; see that script). Weights of features that padding can only lower (precision)
@@ -70,9 +68,6 @@ class Calibration(BaseModel):
     scorer_weight: float = Field(
         default=0.0, ge=0.0, le=1.0, description="The answer scorer's share of the score (see the module)."
     )
-    scorer_bias: float = Field(
-        default=0.0, description="Added to the scorer's logit: its level on the scale `bias` is for (see the module)."
-    )
 
     @property
     def reads_scorer(self) -> bool:
@@ -113,7 +108,7 @@ class Calibration(BaseModel):
         model = self._model_score(features)
         if self.scorer_weight == 0:
             return model
-        scorer = score_of_logit(features[CROSS_FEATURE] + self.scorer_bias)
+        scorer = score_of_logit(features[CROSS_FEATURE])
         return (1.0 - self.scorer_weight) * model + self.scorer_weight * scorer
 
     def _model_score(self, features: Mapping[str, float]) -> float:

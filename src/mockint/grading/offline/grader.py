@@ -373,7 +373,6 @@ def offline_version(calibration: Calibration) -> str:
             "trees",
             "settings",
             "scorer_weight",
-            "scorer_bias",
         }
     )
     return content_version(files, LOCAL_MODEL_NAME, fitted)

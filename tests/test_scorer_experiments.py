@@ -9,6 +9,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "eval"))
 
 from asag import Answer
 from calibrate_offline import ScorerAtLevel
+from fit_cross_encoder import main as fit_main
 from fit_cross_encoder import off_topic_answers
 
 from mockint.grading.offline.calibration import Calibration
@@ -49,3 +50,9 @@ def test_the_scorer_shift_moves_only_the_scorer_share():
     assert shifted.score(features) == pytest.approx(0.5 * 2.5 + 0.5 * 2.5)
     assert blend.score(features) < shifted.score(features)
     assert shifted.score({"recall": 0.0, "cross": -1.0}) == blend.score({"recall": 0.0, "cross": 0.0})
+
+
+def test_a_report_from_an_adapter_that_is_not_there_is_refused_before_any_fit(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        fit_main(["--out-of-fold", "--adapter", str(tmp_path / "none")])
+    assert "add --write" in capsys.readouterr().err

@@ -130,7 +130,6 @@ def score_answer(found: ScoringInput) -> ScoreResult:
         if credit
         else 0.0,
     }
-    dimensions["correctness"] = min(dimensions["correctness"], score + CORRECTNESS_SLACK)
     for name, cap in caps.items():
         opinion = found.opinion.get(name)
         dimensions[name] = cap if opinion is None else min(_clamp(opinion), cap)

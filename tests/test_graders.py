@@ -180,3 +180,8 @@ def test_a_grader_without_its_own_grade_many_gets_the_default_loop():
 def test_the_fallback_grader_streams_when_its_primary_does(server):
     assert FallbackGrader(llm_grader(server), ScriptedGrader()).streams_feedback
     assert not FallbackGrader(ScriptedGrader(), ScriptedGrader()).streams_feedback
+
+
+@pytest.mark.parametrize(("ms", "shown"), [(16.4, "16 ms"), (999.4, "999 ms"), (999.6, "1.0 s"), (9300.0, "9.3 s")])
+def test_grading_time_is_shown_in_the_unit_a_reader_wants(ms, shown):
+    assert GraderInfo(kind="offline", model="m", latency_ms=ms).latency_text == shown

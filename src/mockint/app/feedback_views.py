@@ -41,8 +41,8 @@ def grader_label(info: GraderInfo) -> str:
     if info.kind == "llm":
         tokens = info.prompt_tokens + info.completion_tokens
         cost = f", {tokens:,} tokens" if tokens else ""
-        return f"Graded by the LLM grader ({info.model}{cost}, {info.latency_ms / 1000:.1f} s)"
-    return f"Graded offline ({info.model}, {info.latency_ms / 1000:.1f} s)"
+        return f"Graded by the LLM grader ({info.model}{cost}, {info.latency_text})"
+    return f"Graded offline ({info.model}, {info.latency_text})"
 
 
 def read_aloud(text: str) -> None:

@@ -63,7 +63,7 @@ def print_grade(grade: Grade, console: Console, *, question: str | None = None) 
     if info.prompt_tokens or info.completion_tokens:
         parts.append(f"{info.prompt_tokens}+{info.completion_tokens} tokens")
     if info.latency_ms:
-        parts.append(f"{info.latency_ms / 1000:.1f} s")
+        parts.append(info.latency_text)
     footer = [Text(" · ".join(parts), style="dim")]
     if info.fallback_reason:
         footer.append(Text(info.fallback_reason, style="yellow"))

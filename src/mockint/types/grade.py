@@ -92,6 +92,14 @@ class GraderInfo(BaseModel):
         default=None, description="Set when this grade replaced a grader that failed, and why."
     )
 
+    @property
+    def latency_text(self) -> str:
+        """How long grading took, as a reader wants it: an offline grade takes milliseconds ("0.0 s" read as
+        if nothing had run), an LLM grade seconds."""
+        if round(self.latency_ms) < 1000:
+            return f"{self.latency_ms:.0f} ms"
+        return f"{self.latency_ms / 1000:.1f} s"
+
 
 class Grade(BaseModel):
     score: float = Field(ge=0, le=SCORE_MAX, description="Overall 0-5.")

@@ -21,6 +21,7 @@ import argparse
 import ast
 import csv
 import hashlib
+import json
 import pickle
 import sys
 from collections.abc import Iterable, Sequence
@@ -281,6 +282,25 @@ def extract(
         a.contradicted, a.ceiling = found.get("contradicted", 0), found.get("ceiling")
         a.extra = {k: found.get(k) for k in ("caps", "answer_vec", "raw", "novelty")}
     return answers
+
+
+def check_args(doc: str, argv: Sequence[str] | None) -> argparse.Namespace:
+    """The arguments of a check of the grader's constants against human labels: where the data and the
+    feature cache are, and whether to print JSON."""
+    ap = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    ap.add_argument("--datasets", type=Path, default=DATASETS, help="folder of saf/, scientsbank/, beetle/")
+    ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="feature cache folder (eval/asag.py)")
+    ap.add_argument("--json", action="store_true", help="print the figures as JSON")
+    return ap.parse_args(argv)
+
+
+def print_figures(figures: dict[str, object], as_json: bool) -> None:
+    """A check's figures: as JSON (`--json`), or one `name: value` line each."""
+    if as_json:
+        print(json.dumps(figures, indent=1))
+        return
+    for name, value in figures.items():
+        print(f"{name}: {value}")
 
 
 def _write(path: Path, data: dict) -> None:

@@ -21,14 +21,11 @@ Nothing is written: the thresholds are constants in `features.py`, changed by ha
 say so (a CV gain of more than TIE).
 """
 
-import argparse
-import json
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
-from asag import DATASETS, DEFAULT_CACHE, Answer, extract, load, sample
+from asag import Answer, check_args, extract, load, print_figures, sample
 from calibrate_offline import FOLDS, TIE
 from sklearn.model_selection import GroupKFold
 
@@ -86,11 +83,7 @@ def fit(recall: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--datasets", type=Path, default=DATASETS, help="folder of saf/, scientsbank/, beetle/")
-    ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="feature cache folder (eval/asag.py)")
-    ap.add_argument("--json", action="store_true", help="print the figures as JSON")
-    args = ap.parse_args(argv)
+    args = check_args(__doc__, argv)
     answers = extract(sample(load(args.datasets)), args.cache)
     recall, truth, groups = labelled(answers, None, "train")
     fitted = fit(recall, truth)
@@ -127,11 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         }
     gain = figures["train CV balanced accuracy"] - figures["train balanced accuracy, shipped"]
     figures["change the constants"] = bool(gain > TIE)
-    if args.json:
-        print(json.dumps(figures, indent=1))
-        return 0
-    for name, value in figures.items():
-        print(f"{name}: {value}")
+    print_figures(figures, args.json)
     return 0
 
 

@@ -37,6 +37,35 @@ class Findings:
 # Fewer words than this is "very short": under a sentence of content (the communication note, and the
 # feedback for a terse answer that matched nothing).
 VERY_SHORT_WORDS = 6
+# Correctness runs on precision (the share of the answer's words the reference material backs), from 0 at
+# the typical wrong answer's precision to 5 at the typical right one's: on the train splits the medians are
+# 0.40 / 0.34 / 0.45 for answers people judged wrong, contradictory or irrelevant, and 0.58 / 0.61 / 0.73
+# for correct ones (SAF / SciEntsBank / Beetle; `python eval/check_correctness_scale.py`).
+CORRECT_FROM, CORRECT_AT = 0.40, 0.65
+# Each contradicted key point costs 1.5: one leaves an otherwise backed answer at 3.5, short of "matches the
+# reference" (GOOD_AT), two at 2, below the scale's midpoint.
+CORRECTNESS_PER_MISCONCEPTION = 1.5
+# Depth is half how right the answer is (its score) and half how much it says against the reference (the
+# `length` feature: log of its content words over the reference's, at most 0): as much as the reference
+# earns the whole half, e^-1 (about a third) of it or less earns none.
+DEPTH_FROM_SCORE = DEPTH_FROM_LENGTH = 2.5
+DEPTH_NONE_BELOW_LENGTH = -1.0
+# Below this depth most of what was asked is missing, which reads as "too brief" rather than "says what".
+DEPTH_SOME = 2.0
+# What each problem a listener would notice costs the communication dimension: 1.5 for a digression, a very
+# short answer or rambling (two of them bring a clear answer to 2, below the scale's midpoint); more (2.0)
+# for repeating itself, which spends the listener's time on nothing new; half the scale for an answer that
+# is not genuine; half a point for many fillers, which speech is full of and which cost no content.
+COMMUNICATION_COST = {
+    "off topic": 1.5,
+    "very short": 1.5,
+    "fillers": 0.5,
+    "not genuine": 2.5,
+    "repeats": 2.0,
+    "rambles": 1.5,
+}
+# From this many fillers ("um", "you know") the card mentions them: one or two are ordinary speech.
+MANY_FILLERS = 4
 
 
 def _terse_and_unmatched(f: Findings) -> bool:
@@ -95,8 +124,8 @@ def dimensions_for(f: Findings) -> Dimensions:
         score=min(cap, f.rule.dimensions["completeness"] if f.rule else _clip(5.0 * credit / n if n else f.score)),
         reason=f"Covers {len(covered)} of {n} {unit}" + _first_missed(f),
     )
-    precision = f.features.get("precision", 0.0)
-    correct_score = _clip(5.0 * (precision - 0.35) / 0.35) - 1.5 * len(f.misconceptions)
+    backed = _clip(5.0 * (f.features.get("precision", 0.0) - CORRECT_FROM) / (CORRECT_AT - CORRECT_FROM))
+    correct_score = backed - CORRECTNESS_PER_MISCONCEPTION * len(f.misconceptions)
     correctness = DimensionScore(
         score=min(cap, f.score + CORRECTNESS_SLACK, _clip(correct_score)),
         reason=(
@@ -107,19 +136,20 @@ def dimensions_for(f: Findings) -> Dimensions:
             else "Little of what you say is established by the reference material."
             if f.score + CORRECTNESS_SLACK < 3
             else "What you say matches the reference material."
-            if precision >= 0.6
+            if backed >= GOOD_AT
             else "Much of what you say does not match the reference material."
         ),
     )
     length = f.features.get("length", 0.0)
-    depth_score = _clip(2.5 * (f.score / 5.0) + 2.5 * min(1.0, max(0.0, 1.0 + length)))
+    said = min(1.0, max(0.0, 1.0 - length / DEPTH_NONE_BELOW_LENGTH))
+    depth_score = _clip(DEPTH_FROM_SCORE * f.score / 5.0 + DEPTH_FROM_LENGTH * said)
     depth = DimensionScore(
         score=min(cap, depth_score),
         reason=(
             "Goes into the reasoning, not just the headline."
-            if depth_score >= 3.5
+            if depth_score >= GOOD_AT
             else "Says what, but not enough of why or how."
-            if depth_score >= 2
+            if depth_score >= DEPTH_SOME
             # A long answer that repeats itself is short once its repeats count once: "too brief" beside
             # "rambles on" would read as a contradiction.
             else "Once its repeats count once, too little to show understanding."
@@ -129,7 +159,7 @@ def dimensions_for(f: Findings) -> Dimensions:
     )
     deductions, notes = 0.0, []
     if f.off_topic:
-        deductions += 1.5
+        deductions += COMMUNICATION_COST["off topic"]
         quoted = _short(f.off_topic[0], 40)
         notes.append(
             f"'{quoted}' matches nothing in the reference"
@@ -137,19 +167,19 @@ def dimensions_for(f: Findings) -> Dimensions:
             else f"drifts off topic ('{quoted}')"
         )
     if f.answer_words < VERY_SHORT_WORDS:
-        deductions += 1.5
+        deductions += COMMUNICATION_COST["very short"]
         notes.append("very short")
-    if f.fillers_removed >= 4:
-        deductions += 0.5
+    if f.fillers_removed >= MANY_FILLERS:
+        deductions += COMMUNICATION_COST["fillers"]
         notes.append("many fillers (not counted against content)")
     if f.cap_reasons:
-        deductions += 2.5
+        deductions += COMMUNICATION_COST["not genuine"]
         notes.append("not a genuine answer")
     if f.repetition:
-        deductions += 2.0
+        deductions += COMMUNICATION_COST["repeats"]
         notes.append("repeats itself")
     if f.rambling:
-        deductions += 1.5
+        deductions += COMMUNICATION_COST["rambles"]
         notes.append("rambles on far longer than needed")
     # The scoring rule holds communication to what the answer covers (an answer that says little of what
     # was asked is not well communicated, however tidy), as it does for every grader.

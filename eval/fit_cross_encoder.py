@@ -3,7 +3,7 @@ cross-encoder that reads (reference answer, candidate answer) and predicts the h
 
     python eval/fit_cross_encoder.py [--datasets ../shared/datasets] [--cache /tmp/mockint-asag]
                                      [--out-of-fold] [--write] [--adapter DIR] [--other-question-anchors]
-                                     [--second-rival] [--with-question]
+                                     [--second-rival] [--epochs N] [--with-question]
 
 Data (`eval/asag.py`, read by path): only the train splits of SAF, SciEntsBank and Beetle, labels on 0-5
 as that file states, each dataset weighing alike whatever its size, plus each training question's two
@@ -21,6 +21,8 @@ question, given to another, scored a median of 3.33; with them 0.44 (eval/README
 - `--other-question-anchors`: a third anchor per question, another question's reference scoring 0.
 - `--second-rival`: each good answer not given to the question half the list away goes to the question a
   quarter away, so every question learns from two rivals and twice the off-topic answers.
+- `--epochs N`: N passes over the training rows instead of SETTINGS' two (an experiment; the out-of-fold
+  file's name carries the settings, so `calibrate_offline.py --scorer-epochs N` reads the right one).
 - `--with-question`: the reference side is the question, then the reference (an experiment: the grader's
   door is given the reference alone).
 Then it reports the adapter's scorer alone (through the grader's door, ONNX) on the test splits, and on the
@@ -129,12 +131,11 @@ def _batches(rows: Sequence[Answer], rng: random.Random, size: int) -> list[list
     return batches
 
 
-def fit(rows: Sequence[Answer], weights_dir: Path):
-    """A LoRA-adapted classifier fitted to the rows' gold scores (MSE on 5 * sigmoid(logit))."""
+def fit(rows: Sequence[Answer], weights_dir: Path, s: dict = SETTINGS):
+    """A LoRA-adapted classifier fitted to the rows' gold scores (MSE on 5 * sigmoid(logit)), with settings `s`."""
     import torch
     from peft import LoraConfig, get_peft_model
 
-    s = SETTINGS
     torch.manual_seed(s["seed"])
     rng = random.Random(s["seed"])
     model = get_peft_model(
@@ -192,19 +193,19 @@ def row_key(a: Answer) -> str:
     return json.dumps([a.dataset, a.split == "anchor", a.question_id, a.text])
 
 
-def oof_path(cache: Path, other_question: bool = False, second_rival: bool = False) -> Path:
+def oof_path(cache: Path, other_question: bool = False, second_rival: bool = False, s: dict = SETTINGS) -> Path:
     # "-off-topic": the rows include `off_topic_answers` (since 2026-12-03); older files were fitted without.
-    tag = "-".join(f"{v}" for v in SETTINGS.values()).replace(",", "+")
+    tag = "-".join(f"{v}" for v in s.values()).replace(",", "+")
     tag += ("-other" if other_question else "") + "-off-topic" + ("-second-rival" if second_rival else "")
     return cache / f"cross-oof-{tag}.json"
 
 
-def out_of_fold(rows: list[Answer], weights_dir: Path, path: Path) -> dict[str, float]:
+def out_of_fold(rows: list[Answer], weights_dir: Path, path: Path, s: dict = SETTINGS) -> dict[str, float]:
     groups = np.array([r.question_id for r in rows])
     logits = np.zeros(len(rows), dtype=np.float32)
     for k, (train_idx, held_idx) in enumerate(GroupKFold(FOLDS).split(groups, groups=groups)):
         print(f"fold {k + 1}/{FOLDS}", file=sys.stderr, flush=True)
-        model = fit([rows[i] for i in train_idx], weights_dir)
+        model = fit([rows[i] for i in train_idx], weights_dir, s)
         logits[held_idx] = torch_logits(model, [rows[i] for i in held_idx], weights_dir)
     found = {row_key(r): float(v) for r, v in zip(rows, logits, strict=True)}
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -291,6 +292,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="the off-topic answers also go to a second other question (a quarter of the list away)",
     )
     parser.add_argument(
+        "--epochs",
+        type=int,
+        default=SETTINGS["epochs"],
+        help=f"passes over the training rows (default {SETTINGS['epochs']}; another number is an experiment)",
+    )
+    parser.add_argument(
         "--with-question",
         action="store_true",
         help="the scorer reads the question, then the reference, then the answer",
@@ -309,10 +316,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.with_question:
         rows = [with_question(r) for r in rows]
         answers = [with_question(a) for a in answers]
+    s = SETTINGS | {"epochs": args.epochs}
     if args.out_of_fold:
-        out_of_fold(rows, weights_dir, oof_path(args.cache, args.other_question_anchors, args.second_rival))
+        out_of_fold(rows, weights_dir, oof_path(args.cache, args.other_question_anchors, args.second_rival, s), s)
     if args.write:
-        write_adapter(fit(rows, weights_dir), args.adapter)
+        write_adapter(fit(rows, weights_dir, s), args.adapter)
     scorer = AnswerScorer(CrossEncoder(args.adapter))
     report(answers, scorer)
     report_bank(scorer, args.with_question)

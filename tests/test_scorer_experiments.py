@@ -9,8 +9,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "eval"))
 
 from asag import Answer
 from calibrate_offline import ScorerAtLevel
+from fit_cross_encoder import SETTINGS, off_topic_answers, oof_path
 from fit_cross_encoder import main as fit_main
-from fit_cross_encoder import off_topic_answers
 
 from mockint.grading.offline.calibration import Calibration
 
@@ -56,3 +56,10 @@ def test_a_report_from_an_adapter_that_is_not_there_is_refused_before_any_fit(tm
     with pytest.raises(SystemExit):
         fit_main(["--out-of-fold", "--adapter", str(tmp_path / "none")])
     assert "add --write" in capsys.readouterr().err
+
+
+def test_out_of_fold_scores_of_other_epochs_are_kept_apart_from_the_shipped_settings(tmp_path):
+    shipped = oof_path(tmp_path)
+    assert oof_path(tmp_path, s=SETTINGS | {"epochs": SETTINGS["epochs"]}) == shipped
+    three = oof_path(tmp_path, s=SETTINGS | {"epochs": 3})
+    assert three != shipped and three.parent == shipped.parent

@@ -64,7 +64,7 @@ COMMUNICATION_COST = {
     "repeats": 2.0,
     "rambles": 1.5,
 }
-# From this many fillers ("um", "you know") the card mentions them: one or two are ordinary speech.
+# From this many fillers ("um", "you know") the card mentions them: up to three in an answer are ordinary speech.
 MANY_FILLERS = 4
 
 

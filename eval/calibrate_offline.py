@@ -129,8 +129,6 @@ BLEND_VERSION = "v3"
 # low on every subject.
 ANCHOR_WEIGHT = 5.0
 
-Model = Callable[[np.ndarray], np.ndarray]
-
 
 def weights(rows: Sequence[Answer], mix: dict[str, float]) -> np.ndarray:
     """Each dataset's answers weigh `mix[dataset]` (default 1) in total, relative to the others; anchors

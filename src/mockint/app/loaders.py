@@ -123,11 +123,12 @@ def _whisper(key: tuple) -> "Background[WhisperRecogniser]":
     def build() -> "WhisperRecogniser":
         import numpy as np
 
+        from mockint.speech.audio import TARGET_RATE
         from mockint.speech.transcription import whisper_for
 
         recogniser = whisper_for(get_settings())
         # The first decoding pays for CTranslate2's one-off set-up: pay it now, on a second of silence.
-        recogniser.recognise(np.zeros(16000, dtype=np.float32))
+        recogniser.recognise(np.zeros(TARGET_RATE, dtype=np.float32))
         return recogniser
 
     return Background(build, "whisper", head_start_s=GRADER_HEAD_START_S)

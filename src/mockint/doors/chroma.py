@@ -63,10 +63,6 @@ class VectorCollection:
             hnsw = (self._collection.configuration or {}).get("hnsw") or {}
             return hnsw.get("space") or self.metadata.get("hnsw:space")
 
-    def set_metadata(self, metadata: Mapping[str, Any]) -> None:
-        with self._db.guard("update the collection metadata"):
-            self._collection.modify(metadata=dict(metadata))
-
     def count(self) -> int:
         with self._db.guard("count the collection"):
             return self._collection.count()

@@ -27,7 +27,6 @@ COMPUTE_TYPE = "int8"
 # 2 threads an 11 s recording took 1.0-1.5 s and with 1 thread 0.9-1.1 s on a machine loaded by other
 # jobs (load average 9), so 2 buys speed when the machine is idle and costs little when it is not.
 CPU_THREADS = 2
-SAMPLE_RATE = 16000
 
 # CTranslate2 ties its CPU thread pool to the thread that loaded the model: loaded in a thread that has since
 # ended (the app's warm-up), a 10 s answer took 3.3-3.6 s of CPU instead of 0.7 s. So one long-lived worker

@@ -35,7 +35,6 @@ CATEGORIES = (
 )
 # Answers that must score <= 1 whatever the grader: nothing, or an attempt to game it.
 ADVERSARIAL = frozenset({"keyword-stuffed", "prompt-injection", "copied-question", "empty"})
-TWIN_VARIANTS = ("spoken", "padded")
 
 ItemLookup = Callable[[str], GradingItem | None]
 

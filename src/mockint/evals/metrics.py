@@ -91,7 +91,6 @@ AGREEMENT_METRICS: dict[str, MetricFn] = {
     "exact": exact_agreement,
     "within_1": within_one,
 }
-LOWER_IS_BETTER = frozenset({"mae", "rmse"})
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,6 @@ from mockint.text.fillers import count_fillers
 from mockint.text.words import words
 
 LONG_PAUSE_S = 1.5
-CONVERSATIONAL_WPM = 140
 EXPECTED_WORD_BANDS: dict[str, tuple[int, int]] = {
     "easy": (70, 140),
     "medium": (140, 210),

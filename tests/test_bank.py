@@ -52,7 +52,6 @@ def test_loads_questions_in_stable_order_and_groups_them(corpus):
     grouped = {t: [q.id for q in qs] for t, qs in bank.by_topic().items()}
     assert grouped == {"deep-learning": ["a1"], "nlp": ["b1", "b2"]}
     assert bank.get("b2").topic == "nlp"
-    assert bank.file_of("b1") == corpus / "b.yaml"
     assert stats(bank)["topic"] == {"nlp": 2, "deep-learning": 1}
 
 

@@ -238,13 +238,6 @@ def test_search_filters(corpus, embedder, tmp_path):
         store.search("x", difficulty="brutal")
 
 
-def test_related_excludes_the_question_itself(corpus, embedder, tmp_path):
-    store = make_store(corpus, embedder, tmp_path / "chroma")
-    related = store.related("ab-test-sample-size", k=2)
-    assert len(related) == 2 and "ab-test-sample-size" not in {h.question.id for h in related}
-    assert related[0].question.id == "p-value-meaning"
-
-
 def test_sample_next_without_focus_needs_neither_model_nor_store(corpus):
     from mockint.store.questions import QuestionStore
 
@@ -279,8 +272,6 @@ def test_unknown_id(corpus, embedder, tmp_path):
     store = make_store(corpus, embedder, tmp_path / "chroma")
     with pytest.raises(BankError, match="mockint search"):
         store.get("nope")
-    with pytest.raises(BankError):
-        store.related("nope")
 
 
 def _free_port() -> int:

@@ -83,10 +83,9 @@ class BankValidationError(BankError):
 class Bank:
     """The validated questions, in a stable order (files by name, then file order)."""
 
-    def __init__(self, questions: Sequence[Question], locations: Mapping[str, tuple[Path, int | None]] | None = None):
+    def __init__(self, questions: Sequence[Question]):
         self.questions: list[Question] = list(questions)
         self._by_id = {q.id: q for q in self.questions}
-        self._locations = dict(locations or {})
 
     def __len__(self) -> int:
         return len(self.questions)
@@ -105,10 +104,6 @@ class Bank:
             guess = f" Did you mean: {', '.join(close)}?" if close else ""
             raise BankError(f"No question with id '{question_id}'.{guess}", hint=FIND_IDS_HINT) from None
 
-    def file_of(self, question_id: str) -> Path | None:
-        location = self._locations.get(question_id)
-        return location[0] if location else None
-
     @property
     def topics(self) -> list[str]:
         return sorted({q.topic for q in self.questions})
@@ -125,7 +120,7 @@ def load_bank(corpus_dir: Path | None = None) -> Bank:
     report = validate_corpus(corpus_dir)
     if report.problems:
         raise BankValidationError(report.problems)
-    return Bank(report.questions, report.locations)
+    return Bank(report.questions)
 
 
 def bank_files(corpus_dir: Path) -> list[Path]:

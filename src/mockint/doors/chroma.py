@@ -73,11 +73,6 @@ class VectorCollection:
             got = self._collection.get(include=["metadatas"])
         return {i: dict(m or {}) for i, m in zip(got["ids"], got["metadatas"] or [], strict=True)}
 
-    def embeddings(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
-        with self._db.guard("read stored vectors"):
-            got = self._collection.get(ids=list(ids), include=["embeddings"])
-        return {i: np.asarray(v, dtype=np.float32) for i, v in zip(got["ids"], got["embeddings"], strict=True)}
-
     def upsert(
         self, ids: Sequence[str], vectors: np.ndarray, metadatas: Sequence[Mapping[str, Any]], documents: Sequence[str]
     ) -> None:

@@ -216,21 +216,6 @@ class QuestionStore:
                 self._query_vectors.popitem(last=False)
         return vector
 
-    def related(self, question_id: str, k: int = 3) -> list[SearchHit]:
-        """The k questions closest to `question_id`, itself excluded."""
-        self.bank.get(question_id)
-        collection = self._synced()
-        vector = collection.embeddings([question_id]).get(question_id)
-        if vector is None:
-            raise StoreError(f"The store has no vector for '{question_id}'.", hint="Run `mockint index --rebuild`.")
-        matches = collection.query(vector, min(k + 1, len(self.bank)))
-        hits = [
-            SearchHit(question=self.bank.get(m.id), score=1.0 - m.distance)
-            for m in matches
-            if m.id != question_id and m.id in self.bank
-        ]
-        return hits[:k]
-
     def sample_next(
         self,
         *,

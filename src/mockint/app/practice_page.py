@@ -153,6 +153,29 @@ def _act(action: Callable[[], object]) -> Callable[[], None]:
     return callback
 
 
+# Who acted last, the request or the candidate: a click or Enter asks for a scroll (miAsked), a wheel, touch, key
+# or click into the page takes over (miTookOver). Registered once per page load, from its first run: registered
+# only with the first scroll script, a wheel turned after a reload's first click, while the run was rendering,
+# went unseen and the candidate was pulled back down.
+_WATCH_JS = """
+if (window.miAsked === undefined) {
+  window.miAsked = Date.now();
+  window.miTookOver = 0;
+  const asks = (e) => e.type === "keydown" ? e.key === "Enter" : e.target.closest && e.target.closest("button");
+  for (const kind of ["wheel", "touchmove", "keydown", "mousedown"])
+    window.addEventListener(kind, (e) => {
+      if (asks(e)) window.miAsked = Date.now(); else window.miTookOver = Date.now();
+    }, {capture: true, passive: true});
+}
+"""
+
+
+def watch_the_candidate() -> None:
+    """Start noting who acted last (`_WATCH_JS`): at the foot of the sidebar, where an empty element's gap
+    shows nowhere. Every run renders it, so the first run of a page load registers it."""
+    st.sidebar.html(f"<script>{_WATCH_JS}</script>", unsafe_allow_javascript=True)
+
+
 def _scroll_here() -> None:
     """Where the newest thing is: scroll the page here, once, when an action asked for it."""
     if not st.session_state.pop(SCROLL, False):
@@ -163,16 +186,7 @@ def _scroll_here() -> None:
     # taken over and must not be pulled back. Timed from that click, not from when this script runs: a
     # wheel turned while the run was still rendering came after the request, and counts.
     st.html(
-        f"""<span id="mi-newest-{n}"></span><script>
-if (window.miAsked === undefined) {{
-  window.miAsked = Date.now();
-  window.miTookOver = 0;
-  const asks = (e) => e.type === "keydown" ? e.key === "Enter" : e.target.closest && e.target.closest("button");
-  for (const kind of ["wheel", "touchmove", "keydown", "mousedown"])
-    window.addEventListener(kind, (e) => {{
-      if (asks(e)) window.miAsked = Date.now(); else window.miTookOver = Date.now();
-    }}, {{capture: true, passive: true}});
-}}
+        f"""<span id="mi-newest-{n}"></span><script>{_WATCH_JS}
 for (const ms of [50, 300, 1000]) setTimeout(() => {{
   const mark = document.getElementById("mi-newest-{n}");
   if (mark && window.miTookOver < window.miAsked) mark.scrollIntoView({{block: "start", behavior: "instant"}});

@@ -42,5 +42,6 @@ except Exception:
     logging.getLogger("mockint.app").exception("unexpected error on the %s page", page.title)
     st.error(UNEXPECTED_ERROR, icon=":material/error:")
 ui_sidebar.grader_panel(settings)
+ui_practice.watch_the_candidate()
 # Only now, with the question on screen, start loading the grader and the store.
 ui_resources.warm_up()

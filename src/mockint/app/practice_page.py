@@ -46,6 +46,7 @@ FLASH, REVEALED = "mi-flash", "mi-revealed"
 # Set by an action whose result appears at the bottom (feedback, a follow-up, a warning, the next question):
 # the next run scrolls there once. A counter makes each scroll script new, so the browser runs it again.
 SCROLL, SCROLLS = "mi-scroll", "mi-scrolls"
+WATCH = "mi-watch"
 # Longer answers show their opening in the chat bubble and the rest behind a click: a 20,000-character
 # answer made a 9,000 px page. 600 characters is about 100 words, a short spoken answer, shown whole.
 ANSWER_PREVIEW_CHARS = 600
@@ -171,9 +172,12 @@ if (window.miAsked === undefined) {
 
 
 def watch_the_candidate() -> None:
-    """Start noting who acted last (`_WATCH_JS`): at the foot of the sidebar, where an empty element's gap
-    shows nowhere. Every run renders it, so the first run of a page load registers it."""
-    st.sidebar.html(f"<script>{_WATCH_JS}</script>", unsafe_allow_javascript=True)
+    """Start noting who acted last (`_WATCH_JS`). Every run renders it first, so a page load registers it
+    before anything the candidate can click; its container is hidden, so it takes no room."""
+    with st.container(key=WATCH):
+        st.html(f"<script>{_WATCH_JS}</script>", unsafe_allow_javascript=True)
+    # Streamlit wraps the container in a layout element of its own, which would keep a gap open.
+    st.html(f"<style>.st-key-{WATCH}, :has(> .st-key-{WATCH}) {{display: none}}</style>")
 
 
 def _scroll_here() -> None:

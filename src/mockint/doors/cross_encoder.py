@@ -44,13 +44,14 @@ def adapter_sha256(adapter_dir: Path) -> str:
     return digest.hexdigest()
 
 
-def pair_tokenizer(weights_dir: Path):
-    """The base model's tokenizer set up for (reference, answer) pairs, as in fitting and in scoring."""
+def pair_tokenizer(weights_dir: Path, max_tokens: int = MAX_TOKENS):
+    """The base model's tokenizer set up for (reference, answer) pairs, as in fitting and in scoring
+    (`max_tokens` other than MAX_TOKENS only for a fitting experiment)."""
     from tokenizers import Tokenizer
 
     tokenizer = Tokenizer.from_file(str(weights_dir / "tokenizer.json"))
     tokenizer.no_padding()
-    tokenizer.enable_truncation(MAX_TOKENS, strategy="longest_first")
+    tokenizer.enable_truncation(max_tokens, strategy="longest_first")
     return tokenizer
 
 

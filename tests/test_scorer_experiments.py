@@ -136,3 +136,37 @@ def test_the_length_split_tries_every_pair_of_shares_smallest_first_and_marks_on
         r.features = {"recall": 0.0}
     add_cut(rows)
     assert [r.features[CUT_FEATURE] for r in rows] == [0.0, 1.0]
+
+
+def test_fine_probes_give_each_question_other_references_of_its_dataset_and_of_each_other_one(monkeypatch):
+    import calibrate_offline
+
+    monkeypatch.setattr(calibrate_offline, "extract", lambda rows, cache: [replace(r, features={}) for r in rows])
+    train = _answers(20, 1) + [replace(a, dataset="beetle", question_id="b" + a.question_id) for a in _answers(5, 1)]
+    probes = calibrate_offline.fine_off_topic_probes(train, Path("unused"))
+    q0 = [p for p in probes if p.question_id == "q0"]
+    same = [p.text for p in q0 if p.label == "other-question"]
+    # 19 others, 16 evenly spaced from the next one on; none is its own reference.
+    assert len(same) == 16 and same[0] == "reference 1" and same[-1] == "reference 19"
+    assert len(set(same)) == 16 and "reference 0" not in same
+    assert sorted(p.text for p in q0 if p.label == "other-subject") == [f"reference {q}" for q in range(5)]
+    b0 = [p.text for p in probes if p.question_id == "bq0" and p.label == "other-question"]
+    assert b0 == [f"reference {q}" for q in range(1, 5)]
+    assert all(p.gold == 0.0 and p.split == "anchor" for p in probes)
+
+
+def test_rise_interval_counts_a_question_once_per_resample_and_brackets_the_rise():
+    from calibrate_offline import rise_interval
+
+    probes = [
+        replace(a, label=kind, question_id=f"q{q}")
+        for q in range(40)
+        for kind in ("other-question", "other-subject")
+        for a in _answers(1, 4)
+    ]
+    before = {id(p): 2.0 for p in probes}
+    # After: every probe of the first 10 questions passes (1.5 or less): a rise of a quarter in both kinds.
+    after = {id(p): 1.0 if int(p.question_id[1:]) < 10 else 2.0 for p in probes}
+    rise, low, high = rise_interval(probes, before, after)
+    assert rise == 0.25 and 0 < low < rise < high < 0.5
+    assert rise_interval(probes, before, before) == (0.0, 0.0, 0.0)

@@ -71,7 +71,7 @@ from mockint.evals.invariants import OTHER_TOPIC_MAX
 from mockint.evals.metrics import pearson, quadratic_weighted_kappa, rmse
 from mockint.grading.answer_checks import copy_reason
 from mockint.grading.guard import CAPPED_SCORE, rubric_text
-from mockint.grading.offline.answer_scorer import CROSS_FEATURE, score_of_logit, shipped_scorer
+from mockint.grading.offline.answer_scorer import CROSS_FEATURE, shipped_scorer
 from mockint.grading.offline.calibration import CALIBRATION_FILE, Calibration, Tree, load_calibration
 from mockint.grading.offline.contradiction import POINT_LEVEL_PRECISION, ContradictionModel, pair_features
 from mockint.grading.offline.grader import COPY_SCORE, final_score
@@ -132,7 +132,9 @@ SCORER_WEIGHTS = tuple(round(0.1 * k, 1) for k in range(11))
 # Marks a pair the answer scorer cuts at its MAX_TOKENS (`--split-by-length`); no grader feature.
 CUT_FEATURE = "scorer_cut"
 # The calibration's version once it blends in the scorer: its scores are not v2's.
-BLEND_VERSION = "v3"
+# The calibration's version by how `--blend-scorer` pools the two halves (v3 averaged scores; v4 log-odds,
+# eval/README.md, fourteenth session).
+BLEND_VERSIONS = {"scores": "v3", "log-odds": "v4"}
 # Off-topic probes per training question and kind with `--fine-probes`: about 3,000 of each kind, so a
 # 1-point change is about 30 probes, for minutes of features and scorer (eval/README.md, fourteenth session).
 FINE_PROBES = 16
@@ -333,18 +335,6 @@ class ScorerAtLevel(Calibration):
         if CROSS_FEATURE not in features:
             return super().score(features)
         return super().score({**features, CROSS_FEATURE: features[CROSS_FEATURE] + self.scorer_shift})
-
-
-class LogOddsBlend(Calibration):
-    """Experiment A (`--log-odds`): the two halves pooled in log-odds, 5 * sigmoid((1 - w) * the model's
-    logit + w * the scorer's), so the surer half counts for more (eval/README.md). The grader has no such
-    blend, so `--write` refuses it."""
-
-    def score(self, features: Mapping[str, float]) -> float:
-        if self.scorer_weight == 0:
-            return super().score(features)
-        z = (1.0 - self.scorer_weight) * self.logit(features) + self.scorer_weight * features[CROSS_FEATURE]
-        return score_of_logit(z)
 
 
 class LengthSplitBlend(Calibration):
@@ -629,7 +619,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument(
         "--log-odds",
         action="store_true",
-        help="with --blend-scorer: pool the model and the scorer in log-odds (experiment A, eval/README.md)",
+        help="with --blend-scorer: pool the model and the scorer in log-odds, as v4 does (eval/README.md)",
     )
     ap.add_argument(
         "--split-by-length",
@@ -662,11 +652,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="a third anchor per training question: another dataset's reference answer scores 0",
     )
     args = ap.parse_args(argv)
-    experiments = [f for f in ("scorer_level", "log_odds", "split_by_length") if getattr(args, f)]
-    if len(experiments) > 1 or (experiments and (args.write or not args.blend_scorer)):
+    experiments = [f for f in ("scorer_level", "split_by_length") if getattr(args, f)]
+    if (
+        len(experiments) > 1
+        or (experiments and (args.write or not args.blend_scorer))
+        or (args.log_odds and (experiments or not args.blend_scorer))
+    ):
         ap.error(
-            "--scorer-level, --log-odds and --split-by-length are experiments of --blend-scorer, one at a time: "
-            "the grader computes none of them, so none can --write"
+            "--scorer-level and --split-by-length are experiments of --blend-scorer, one at a time: the grader "
+            "computes neither, so neither can --write; --log-odds is a pooling of --blend-scorer alone"
         )
 
     answers = extract(sample(load(args.datasets)), args.cache, cached_only=args.cached_only)
@@ -695,18 +689,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         add_cross(scored, args.cache, args.second_rival, args.scorer_epochs, args.scorer_max_tokens)
 
     if args.blend_scorer:
-        base = before
+        pooling = "log-odds" if args.log_odds else "scores"
+        base = before.model_copy(update={"pooling": pooling})
         if args.scorer_level:
-            base = ScorerAtLevel(**before.model_dump(), scorer_shift=scorer_level(train))
-        elif args.log_odds:
-            base = LogOddsBlend(**before.model_dump())
+            base = ScorerAtLevel(**base.model_dump(), scorer_shift=scorer_level(train))
         elif args.split_by_length:
             add_cut(scored)
         candidates = blends(base, args.split_by_length)
         weight, tried_weights = choose_blend(candidates, train)
         for w, score in tried_weights.items():
             print(f"  train, scorer weight {w}: {score}", file=sys.stderr, flush=True)
-        cal = candidates[weight].model_copy(update={"version": BLEND_VERSION})
+        cal = candidates[weight].model_copy(update={"version": BLEND_VERSIONS[pooling]})
         chosen, cv = f"{before.version} blended with the answer scorer, weight {weight}", tried_weights[weight]
 
         def fit(rows: list[Answer]) -> Calibration:  # nothing is refitted: the blend of the shipped model
@@ -733,8 +726,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     if args.blend_scorer:
         data = (
-            f"{before.data.split(' || ')[0]} || blended with the answer scorer (eval/fit_cross_encoder.py) at "
-            f"weight {cal.scorer_weight}, chosen by the mean over datasets of the train r of the grader's score, "
+            f"{before.data.split(' || ')[0]} || blended with the answer scorer (eval/fit_cross_encoder.py), "
+            f"pooling {cal.pooling}, at weight {cal.scorer_weight}, chosen by the mean over datasets of the train r "
+            "of the grader's score, "
             f"the scorer's logits out of fold ({cv})"
             + (
                 f"; the scorer's logit shifted by {cal.scorer_shift} to {LEVEL_OF}'s level (least squares on its "

@@ -11,11 +11,12 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "eval"))
 
 from asag import Answer
-from calibrate_offline import CUT_FEATURE, LengthSplitBlend, LogOddsBlend, ScorerAtLevel, add_cut, blends
+from calibrate_offline import CUT_FEATURE, LengthSplitBlend, ScorerAtLevel, add_cut, blends
 from fit_cross_encoder import SETTINGS, off_topic_answers, oof_path, pair_lengths, settings_for
 from fit_cross_encoder import main as fit_main
 
 from mockint.doors.cross_encoder import MAX_TOKENS, pair_tokenizer
+from mockint.errors import GradingError
 from mockint.grading.offline.calibration import Calibration
 
 
@@ -104,7 +105,7 @@ def _blend(weight: float) -> Calibration:
 
 def test_pooled_in_log_odds_the_surer_half_counts_for_more():
     plain = _blend(0.5)
-    pooled = LogOddsBlend(**plain.model_dump())
+    pooled = plain.model_copy(update={"pooling": "log-odds"})
     # Equally sure both ways: both blends give the middle.
     assert (
         pooled.score({"recall": -2.0, "cross": 2.0})
@@ -116,7 +117,13 @@ def test_pooled_in_log_odds_the_surer_half_counts_for_more():
     sure_low = {"recall": -6.0, "cross": 2.0}
     assert pooled.score(sure_low) == pytest.approx(5.0 / (1.0 + math.exp(2.0)))
     assert pooled.score(sure_low) < 1.0 < 2.0 < plain.score(sure_low)
-    assert LogOddsBlend(**_blend(0.0).model_dump()).score(sure_low) == _blend(0.0).score(sure_low)
+    assert _blend(0.0).model_copy(update={"pooling": "log-odds"}).score(sure_low) == _blend(0.0).score(sure_low)
+    with pytest.raises(GradingError, match="cross"):
+        pooled.score({"recall": 2.0})
+    trees = {"kind": "trees", "trees": [{"feature": [0], "threshold": [0.0], "left": [0], "right": [0],
+                                         "value": [1.0], "leaf": [True], "missing_left": [False]}]}  # fmt: skip
+    with pytest.raises(ValueError, match="logit"):
+        Calibration.model_validate(plain.model_dump() | trees | {"pooling": "log-odds"})
 
 
 def test_a_pair_the_scorer_cuts_takes_the_cut_share():

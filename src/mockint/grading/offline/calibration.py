@@ -4,8 +4,12 @@
 - `trees`: score = clip(base + sum of the trees' leaf values, 0, 5), gradient-boosted regression trees
   with monotonic constraints, stored as plain arrays (no pickle: loading runs no code from the file).
 
-Either may be blended with the fine-tuned answer scorer's own 0-5 score (`scorer_weight` w): score =
-(1 - w) * model + w * 5 * sigmoid(cross), the scorer's logit read from the features as `cross`.
+Either may be blended with the fine-tuned answer scorer (`scorer_weight` w), its logit read from the
+features as `cross`, pooled one of two ways (`pooling`):
+- `scores`: score = (1 - w) * model + w * 5 * sigmoid(cross), the two 0-5 scores averaged;
+- `log-odds` (logistic models only): score = 5 * sigmoid((1 - w) * the model's logit + w * cross), so the
+  half that is surer counts for more and an answer one half reads as plainly off topic is not lifted to the
+  middle by the other (eval/README.md, fourteenth session).
 
 The numbers live in `calibration.json`, written by `eval/calibrate_offline.py` (fitted on
 human-graded answers; see that script). Weights of features that padding can only lower (precision)
@@ -68,6 +72,9 @@ class Calibration(BaseModel):
     scorer_weight: float = Field(
         default=0.0, ge=0.0, le=1.0, description="The answer scorer's share of the score (see the module)."
     )
+    pooling: Literal["scores", "log-odds"] = Field(
+        default="scores", description="How the model and the answer scorer are pooled (see the module)."
+    )
 
     @property
     def reads_scorer(self) -> bool:
@@ -78,6 +85,8 @@ class Calibration(BaseModel):
     def _same_lengths(self) -> "Calibration":
         n = len(self.features)
         if self.kind == "trees":
+            if self.pooling == "log-odds":
+                raise ValueError("log-odds pooling needs the logistic model's logit; a tree model has none")
             if not n or not self.trees or any(f >= n for t in self.trees for f in t.feature):
                 raise ValueError("a tree model needs features and trees that use only those features")
             return self
@@ -109,10 +118,14 @@ class Calibration(BaseModel):
 
     def blended(self, features: Mapping[str, float], scorer_weight: float) -> float:
         """The model's score with the answer scorer's at `scorer_weight` (the module's formula)."""
-        model = self._model_score(features)
         if scorer_weight == 0:
-            return model
-        return (1.0 - scorer_weight) * model + scorer_weight * score_of_logit(features[CROSS_FEATURE])
+            return self._model_score(features)
+        if self.pooling == "log-odds":
+            pooled = (1.0 - scorer_weight) * self.logit(features) + scorer_weight * features[CROSS_FEATURE]
+            return score_of_logit(pooled)
+        return (1.0 - scorer_weight) * self._model_score(features) + scorer_weight * score_of_logit(
+            features[CROSS_FEATURE]
+        )
 
     def _model_score(self, features: Mapping[str, float]) -> float:
         if self.kind == "trees":

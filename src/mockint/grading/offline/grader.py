@@ -15,8 +15,8 @@ How it grades (`OfflineGrader.grade`):
    points); stem overlap; pooled-vector cosine with the reference and the question; length adequacy;
    off-topic share. Recall, coverage, overlap and cosine are measured as the gain over what the
    question itself earns as an answer, so restating the question is worth nothing on any item.
-5. A small logistic-link linear model (`calibration.Calibration`, seven weights) maps them to 0-5, blended
-   (its `scorer_weight`, 0.3 in v3) with the fine-tuned answer scorer's own 0-5 score (`answer_scorer`: a
+5. A small logistic-link linear model (`calibration.Calibration`, seven weights) maps them to 0-5, pooled
+   in log-odds (its `scorer_weight`, 0.3 in v4) with the fine-tuned answer scorer (`answer_scorer`: a
    MiniLM cross-encoder that reads the reference and the answer together, run on a second thread beside
    step 3);
    a contradicted key point (opposite word or negation in the clause aligned with it, a claim the answer
@@ -25,13 +25,13 @@ How it grades (`OfflineGrader.grade`):
    credit for the words it shares with the reference, and a cue that fires on the item's own reference
    answer is not used on that item (`features.with_reference_check`).
 
-Calibration: the shipped `calibration.json` (v3) was fitted on the `training` split of the SAF English
+Calibration: the shipped `calibration.json` (v4) was fitted on the `training` split of the SAF English
 short-answer dataset (human-graded networking answers, Filighera et al. 2022), and its blend with the
-answer scorer chosen on the train splits of all three datasets (`--blend-scorer`). `eval/calibrate_offline.py`
-refits on the train splits of SAF, SciEntsBank and Beetle, choosing model and features by cross-validation
-grouped by question, reports both on the unseen splits, and replaces the file only with `--write`. The
-estimate and the key-point verdicts then go through `scoring.score_answer`, the rule every grader shares.
-Empty answers are left out of the fit (rule 2 grades them).
+answer scorer chosen on the train splits of all three datasets (`--blend-scorer --log-odds`).
+`eval/calibrate_offline.py` refits on the train splits of SAF, SciEntsBank and Beetle, choosing model and
+features by cross-validation grouped by question, reports both on the unseen splits, and replaces the file
+only with `--write`. The estimate and the key-point verdicts then go through `scoring.score_answer`, the
+rule every grader shares. Empty answers are left out of the fit (rule 2 grades them).
 """
 
 import threading
@@ -373,6 +373,7 @@ def offline_version(calibration: Calibration) -> str:
             "trees",
             "settings",
             "scorer_weight",
+            "pooling",
         }
     )
     return content_version(files, LOCAL_MODEL_NAME, fitted)

@@ -3,7 +3,8 @@ questions (and subjects) it has never seen.
 
     python eval/calibrate_offline.py [--datasets ../shared/datasets] [--cache /tmp/mockint-asag] [--write]
                                      [--cross] [--other-subject-anchors]
-                                     [--blend-scorer [--scorer-level | --log-odds | --split-by-length]]
+                                     [--blend-scorer [--scorer-level | --log-odds [--temperature] |
+                                                      --split-by-length]]
                                      [--fine-probes]
 
 Data (`eval/asag.py`, read by path): the train splits of SAF (networking, graded 0-1, x5 here),
@@ -71,7 +72,7 @@ from mockint.evals.invariants import OTHER_TOPIC_MAX
 from mockint.evals.metrics import pearson, quadratic_weighted_kappa, rmse
 from mockint.grading.answer_checks import copy_reason
 from mockint.grading.guard import CAPPED_SCORE, rubric_text
-from mockint.grading.offline.answer_scorer import CROSS_FEATURE, shipped_scorer
+from mockint.grading.offline.answer_scorer import CROSS_FEATURE, score_of_logit, shipped_scorer
 from mockint.grading.offline.calibration import CALIBRATION_FILE, Calibration, Tree, load_calibration
 from mockint.grading.offline.contradiction import POINT_LEVEL_PRECISION, ContradictionModel, pair_features
 from mockint.grading.offline.grader import COPY_SCORE, final_score
@@ -138,6 +139,10 @@ BLEND_VERSIONS = {"scores": "v3", "log-odds": "v4"}
 # Off-topic probes per training question and kind with `--fine-probes`: about 3,000 of each kind, so a
 # 1-point change is about 30 probes, for minutes of features and scorer (eval/README.md, fourteenth session).
 FINE_PROBES = 16
+# Experiment C's temperatures and RMSE near-tie (eval/README.md, fourteenth session): a grid around 1 (v4) in
+# steps a train RMSE can tell apart; RMSE within 0.01 is no difference worth moving from 1 for.
+TEMPERATURES = (0.8, 1.0, 1.2, 1.4, 1.6, 1.8, 2.0)
+RMSE_TIE = 0.01
 # Weight of each anchor row relative to the mean answer (see the module docstring). Fixed by design, not
 # chosen by CV: the graders of these datasets would vote it down, but restating the question must score
 # low on every subject.
@@ -335,6 +340,32 @@ class ScorerAtLevel(Calibration):
         if CROSS_FEATURE not in features:
             return super().score(features)
         return super().score({**features, CROSS_FEATURE: features[CROSS_FEATURE] + self.scorer_shift})
+
+
+class TemperedBlend(Calibration):
+    """Experiment C (`--temperature`): v4's pooled logit times `temperature`, 5 * sigmoid(T * pooled logit)
+    (eval/README.md, fourteenth session). The grader has no such field, so `--write` refuses it."""
+
+    temperature: float = 1.0
+
+    def score(self, features: Mapping[str, float]) -> float:
+        if self.scorer_weight == 0:
+            return super().score(features)
+        return score_of_logit(self.temperature * self.pooled_logit(features, self.scorer_weight))
+
+
+def choose_temperature(
+    candidates: dict[float, Calibration], train: list[Answer], floor: float
+) -> tuple[float, dict[float, dict[str, float]]]:
+    """Experiment C's choice on the train splits: among the temperatures whose mean train r is at least
+    `floor`, the lowest mean RMSE over the datasets, near-ties (within RMSE_TIE) to the one nearest 1."""
+    tried = {t: cv_score(train, predict(cal, train)) for t, cal in candidates.items()}
+    for found in tried.values():
+        found["mean_rmse"] = round(float(np.mean([v for k, v in found.items() if k.endswith("_rmse")])), 3)
+    allowed = [t for t, found in tried.items() if found["mean"] >= floor]
+    best = min(tried[t]["mean_rmse"] for t in allowed)
+    near = [t for t in allowed if tried[t]["mean_rmse"] <= best + RMSE_TIE]
+    return min(near, key=lambda t: abs(t - 1.0)), tried
 
 
 class LengthSplitBlend(Calibration):
@@ -622,6 +653,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="with --blend-scorer: pool the model and the scorer in log-odds, as v4 does (eval/README.md)",
     )
     ap.add_argument(
+        "--temperature",
+        action="store_true",
+        help="with --blend-scorer --log-odds: the pooled logit times a temperature chosen on train (experiment C)",
+    )
+    ap.add_argument(
         "--split-by-length",
         action="store_true",
         help="with --blend-scorer: one share for pairs the scorer reads whole, one for those it cuts (experiment B)",
@@ -652,15 +688,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="a third anchor per training question: another dataset's reference answer scores 0",
     )
     args = ap.parse_args(argv)
-    experiments = [f for f in ("scorer_level", "split_by_length") if getattr(args, f)]
+    experiments = [f for f in ("scorer_level", "split_by_length", "temperature") if getattr(args, f)]
     if (
         len(experiments) > 1
         or (experiments and (args.write or not args.blend_scorer))
-        or (args.log_odds and (experiments or not args.blend_scorer))
+        or (args.log_odds and experiments not in ([], ["temperature"]))
+        or (args.log_odds and not args.blend_scorer)
+        or (args.temperature and not args.log_odds)
     ):
         ap.error(
-            "--scorer-level and --split-by-length are experiments of --blend-scorer, one at a time: the grader "
-            "computes neither, so neither can --write; --log-odds is a pooling of --blend-scorer alone"
+            "--scorer-level, --split-by-length and --temperature are experiments of --blend-scorer, one at a time "
+            "(--temperature with --log-odds): the grader computes none of them, so none can --write; --log-odds "
+            "is a pooling of --blend-scorer"
         )
 
     answers = extract(sample(load(args.datasets)), args.cache, cached_only=args.cached_only)
@@ -701,6 +740,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"  train, scorer weight {w}: {score}", file=sys.stderr, flush=True)
         cal = candidates[weight].model_copy(update={"version": BLEND_VERSIONS[pooling]})
         chosen, cv = f"{before.version} blended with the answer scorer, weight {weight}", tried_weights[weight]
+        if args.temperature:
+            tempered = {t: TemperedBlend(**cal.model_dump(), temperature=t) for t in TEMPERATURES}
+            t, tried_t = choose_temperature(tempered, train, cv["mean"] - TIE)
+            for k, score in tried_t.items():
+                print(f"  train, temperature {k}: {score}", file=sys.stderr, flush=True)
+            cal, chosen, cv = tempered[t], f"{chosen}, temperature {t}", tried_t[t]
 
         def fit(rows: list[Answer]) -> Calibration:  # nothing is refitted: the blend of the shipped model
             return cal

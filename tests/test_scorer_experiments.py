@@ -11,7 +11,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "eval"))
 
 from asag import Answer
-from calibrate_offline import CUT_FEATURE, LengthSplitBlend, ScorerAtLevel, add_cut, blends
+from calibrate_offline import CUT_FEATURE, LengthSplitBlend, ScorerAtLevel, TemperedBlend, add_cut, blends
 from fit_cross_encoder import SETTINGS, off_topic_answers, oof_path, pair_lengths, settings_for
 from fit_cross_encoder import main as fit_main
 
@@ -177,3 +177,30 @@ def test_rise_interval_counts_a_question_once_per_resample_and_brackets_the_rise
     rise, low, high = rise_interval(probes, before, after)
     assert rise == 0.25 and 0 < low < rise < high < 0.5
     assert rise_interval(probes, before, before) == (0.0, 0.0, 0.0)
+
+
+def test_a_temperature_moves_agreed_answers_away_from_the_middle_and_one_keeps_the_pooled_score():
+    pooled = _blend(0.5).model_copy(update={"pooling": "log-odds"})
+    agreed_low, agreed_high = {"recall": -2.0, "cross": -2.0}, {"recall": 2.0, "cross": 2.0}
+    one, two = TemperedBlend(**pooled.model_dump()), TemperedBlend(**pooled.model_dump(), temperature=2.0)
+    assert one.score(agreed_low) == pooled.score(agreed_low)
+    assert two.score(agreed_low) == pytest.approx(5.0 / (1.0 + math.exp(4.0)))
+    assert two.score(agreed_low) < one.score(agreed_low)
+    assert two.score(agreed_high) > one.score(agreed_high)
+    assert two.score({"recall": -2.0, "cross": 2.0}) == pytest.approx(2.5)
+
+
+def test_the_temperature_chosen_has_the_lowest_mean_rmse_among_those_with_r_at_the_floor(monkeypatch):
+    import calibrate_offline
+
+    found = {
+        0.8: {"mean": 0.50, "saf_rmse": 1.0, "beetle_rmse": 1.0},
+        1.0: {"mean": 0.49, "saf_rmse": 0.9, "beetle_rmse": 0.9},
+        1.2: {"mean": 0.49, "saf_rmse": 0.7, "beetle_rmse": 0.7},
+        1.4: {"mean": 0.49, "saf_rmse": 0.69, "beetle_rmse": 0.7},  # lower, within RMSE_TIE of 1.2, further from 1
+        1.6: {"mean": 0.40, "saf_rmse": 0.1, "beetle_rmse": 0.1},  # the lowest RMSE, but r below the floor
+    }
+    monkeypatch.setattr(calibrate_offline, "predict", lambda cal, rows: cal)
+    monkeypatch.setattr(calibrate_offline, "cv_score", lambda rows, t: dict(found[t]))
+    t, tried = calibrate_offline.choose_temperature({t: t for t in found}, [], floor=0.45)
+    assert t == 1.2 and tried[1.4]["mean_rmse"] == 0.695

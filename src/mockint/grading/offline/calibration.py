@@ -121,11 +121,14 @@ class Calibration(BaseModel):
         if scorer_weight == 0:
             return self._model_score(features)
         if self.pooling == "log-odds":
-            pooled = (1.0 - scorer_weight) * self.logit(features) + scorer_weight * features[CROSS_FEATURE]
-            return score_of_logit(pooled)
+            return score_of_logit(self.pooled_logit(features, scorer_weight))
         return (1.0 - scorer_weight) * self._model_score(features) + scorer_weight * score_of_logit(
             features[CROSS_FEATURE]
         )
+
+    def pooled_logit(self, features: Mapping[str, float], scorer_weight: float) -> float:
+        """The model's and the scorer's logits pooled at `scorer_weight` (the module's `log-odds`)."""
+        return (1.0 - scorer_weight) * self.logit(features) + scorer_weight * features[CROSS_FEATURE]
 
     def _model_score(self, features: Mapping[str, float]) -> float:
         if self.kind == "trees":

@@ -60,19 +60,25 @@ from asag import (
     sample,
     text_vectors,
 )
-from fit_cross_encoder import oof_path, row_key, settings_for, uncut_lengths
+from fit_cross_encoder import off_topic_answers, oof_path, row_key, settings_for, uncut_lengths
 from scipy.optimize import minimize
 from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
-from mockint.doors.cross_encoder import MAX_TOKENS
+from mockint.doors.cross_encoder import MAX_TOKENS, CrossEncoder
 from mockint.evals.baselines import rescale_min_max
 from mockint.evals.invariants import OTHER_TOPIC_MAX
 from mockint.evals.metrics import pearson, quadratic_weighted_kappa, rmse
 from mockint.grading.answer_checks import copy_reason
 from mockint.grading.guard import CAPPED_SCORE, rubric_text
-from mockint.grading.offline.answer_scorer import CROSS_FEATURE, score_of_logit, shipped_scorer
+from mockint.grading.offline.answer_scorer import (
+    ADAPTER_DIR,
+    CROSS_FEATURE,
+    AnswerScorer,
+    score_of_logit,
+    shipped_scorer,
+)
 from mockint.grading.offline.calibration import CALIBRATION_FILE, Calibration, Tree, load_calibration
 from mockint.grading.offline.contradiction import POINT_LEVEL_PRECISION, ContradictionModel, pair_features
 from mockint.grading.offline.grader import COPY_SCORE, final_score
@@ -447,6 +453,18 @@ def fine_off_topic_probes(train: Sequence[Answer], cache: Path) -> list[Answer]:
     return [a for a in extract(probes, cache) if a.features is not None]
 
 
+def untrained_pairs(probes: Sequence[Answer], train: Sequence[Answer]) -> list[Answer]:
+    """`--untrained-pairs` (experiment D): the probes whose (question, the question whose reference they are)
+    pair is not one the shipped scorer or D's was trained on as off topic (`off_topic_answers`, either way of
+    choosing the rival), so neither scorer has seen answers of that pair."""
+    source = {a.text: a.question_id for a in train}
+    reference_of = {a.reference: a.question_id for a in train}
+    trained = {
+        (r.question_id, source[r.text]) for spread in (False, True) for r in off_topic_answers(train, spread=spread)
+    }
+    return [p for p in probes if (p.question_id, reference_of.get(p.text)) not in trained]
+
+
 def spaced(items: Sequence[Answer], k: int) -> list[Answer]:
     """`k` of `items` evenly spaced from the first, or all of them if there are no more than `k`."""
     if len(items) <= k:
@@ -585,20 +603,23 @@ def add_cross(
     second_rival: bool = False,
     epochs: int | None = None,
     max_tokens: int | None = None,
+    spread: bool = False,
+    adapter: Path = ADAPTER_DIR,
 ) -> None:
     """The answer scorer's logit as feature `cross`: for train answers and anchors the out-of-fold one
     (`fit_cross_encoder.py --out-of-fold`), for the others (test answers, and anchors the scorer was never
-    trained on, as other-subject ones) the shipped scorer's, as the grader computes it."""
-    oof_file = oof_path(cache, second_rival=second_rival, s=settings_for(epochs, max_tokens))
+    trained on, as other-subject ones) the shipped scorer's, as the grader computes it (or `adapter`'s)."""
+    oof_file = oof_path(cache, second_rival=second_rival, s=settings_for(epochs, max_tokens), spread=spread)
     if not oof_file.exists():
         again = (
             (" --second-rival" if second_rival else "")
             + (f" --epochs {epochs}" if epochs else "")
             + (f" --max-tokens {max_tokens}" if max_tokens else "")
+            + (" --spread-rivals" if spread else "")
         )
         sys.exit(f"{oof_file} is missing: run `python eval/fit_cross_encoder.py --out-of-fold{again}` first.")
     oof = json.loads(oof_file.read_text())
-    scorer = shipped_scorer()
+    scorer = shipped_scorer() if adapter == ADAPTER_DIR else AnswerScorer(CrossEncoder(adapter))
     shipped_file = cache / f"cross-shipped-{scorer.name.split(':')[-1]}.json"
     shipped = json.loads(shipped_file.read_text()) if shipped_file.exists() else {}
     todo = sorted(
@@ -668,6 +689,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         help=f"{FINE_PROBES} off-topic probes per training question and kind instead of one (eval/README.md)",
     )
     ap.add_argument(
+        "--spread-rivals",
+        action="store_true",
+        help="the scorer's out-of-fold logits from `fit_cross_encoder.py --out-of-fold --spread-rivals` (D)",
+    )
+    ap.add_argument(
+        "--scorer-adapter",
+        type=Path,
+        default=ADAPTER_DIR,
+        help="the adapter scoring rows without an out-of-fold logit (default: the shipped one)",
+    )
+    ap.add_argument(
+        "--untrained-pairs",
+        action="store_true",
+        help="with --fine-probes: only probes of question pairs no scorer was trained on as off topic (D)",
+    )
+    ap.add_argument(
         "--second-rival",
         action="store_true",
         help="the scorer's out-of-fold logits from `fit_cross_encoder.py --out-of-fold --second-rival`",
@@ -723,9 +760,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     add_contradiction(rest, contra, args.cache)
     before = load_calibration()
     probes = (fine_off_topic_probes if args.fine_probes else off_topic_probes)(train, args.cache)
+    if args.untrained_pairs:
+        probes = untrained_pairs(probes, train)
     if args.cross or args.blend_scorer or before.reads_scorer:
         scored = [a for a in answers if a.features is not None] + extra + probes
-        add_cross(scored, args.cache, args.second_rival, args.scorer_epochs, args.scorer_max_tokens)
+        add_cross(
+            scored,
+            args.cache,
+            args.second_rival,
+            args.scorer_epochs,
+            args.scorer_max_tokens,
+            args.spread_rivals,
+            args.scorer_adapter,
+        )
 
     if args.blend_scorer:
         pooling = "log-odds" if args.log_odds else "scores"

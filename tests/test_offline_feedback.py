@@ -1,9 +1,11 @@
-"""The offline grader's feedback words: quoted key points are shortened between words, never inside one."""
+"""The offline grader's feedback words: quoted key points are shortened between words, never inside one, and
+a point touched on is never called covered."""
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mockint.grading.offline.feedback import _short
+from mockint.grading.offline.feedback import Findings, _short, dimensions_for, feedback_text, model_answer_text
+from mockint.types.grade import Coverage, KeyPointResult
 
 WORDS = st.lists(st.text("abcdefghij", min_size=1, max_size=12), min_size=1, max_size=30).map(" ".join)
 
@@ -22,3 +24,39 @@ def test_a_shortened_point_ends_on_a_whole_word(text, n):
 def test_the_examples_from_the_issue_are_not_cut_mid_word():
     assert _short("Dropout needs examples of each class to learn from", 20) == "Dropout needs…"
     assert _short("With a zero bias the forget gate starts around sigmoid = 0.5", 50).endswith("around…")
+
+
+def _findings(*statuses: str) -> Findings:
+    points = [
+        KeyPointResult(point=f"point {i}", status=Coverage(s), evidence=f"said {i}" if s != "missed" else None)
+        for i, s in enumerate(statuses)
+    ]
+    return Findings(
+        score=4.0,
+        key_points=points,
+        misconceptions=[],
+        strong_sentences=["I said point 0."],
+        off_topic=[],
+        features={"precision": 0.7, "length": 0.0},
+        points_are_pseudo=False,
+        reference_answer="Point 0. Point 1. Point 2.",
+        answer_words=30,
+    )
+
+
+def test_a_point_touched_on_is_not_counted_covered_nor_the_answer_called_complete():
+    f = _findings("covered", "covered", "partly")
+    assert dimensions_for(f).completeness.reason == "Covers 2 of 3 key points, 1 more in part."
+    assert "say it more precisely" in feedback_text(f) and "complete answer" not in feedback_text(f)
+    assert model_answer_text(f).endswith("I said point 0. point 2.")
+    assert "only touched on" in model_answer_text(f)
+
+
+def test_an_answer_with_every_point_covered_is_complete_and_its_model_answer_is_its_own():
+    f = _findings("covered", "covered", "covered")
+    assert dimensions_for(f).completeness.reason == "Covers 3 of 3 key points."
+    assert "That is a complete answer" in feedback_text(f)
+    assert (
+        model_answer_text(f)
+        == "Built from your strongest sentences (the reference adds nothing you missed): I said point 0."
+    )

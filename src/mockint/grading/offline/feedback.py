@@ -118,11 +118,13 @@ def dimensions_for(f: Findings) -> Dimensions:
     cap = 5.0 if f.ceiling is None else f.ceiling
     n = len(f.key_points)
     credit = sum(_credit(k) for k in f.key_points)
-    covered = [k for k in f.key_points if k.status is not Coverage.missed]
+    covered = sum(k.status is Coverage.covered for k in f.key_points)
+    partly = sum(k.status is Coverage.partly for k in f.key_points)
     unit = "reference points" if f.points_are_pseudo else "key points"
+    # A point touched on is not a point covered: "6 of 6" beside "say it more precisely" would contradict it.
     completeness = DimensionScore(
         score=min(cap, f.rule.dimensions["completeness"] if f.rule else _clip(5.0 * credit / n if n else f.score)),
-        reason=f"Covers {len(covered)} of {n} {unit}" + _first_missed(f),
+        reason=f"Covers {covered} of {n} {unit}" + (f", {partly} more in part" if partly else "") + _first_missed(f),
     )
     backed = _clip(5.0 * (f.features.get("precision", 0.0) - CORRECT_FROM) / (CORRECT_AT - CORRECT_FROM))
     correct_score = backed - CORRECTNESS_PER_MISCONCEPTION * len(f.misconceptions)
@@ -244,7 +246,7 @@ def feedback_text(f: Findings) -> str:
         parts.append("Say each point once: repeating it adds nothing and costs clarity.")
     if f.rambling:
         parts.append("Cut it down: lead with the key points and stop when they are made.")
-    if not missed and not f.misconceptions and not f.cap_reasons and not f.repetition and not f.rambling:
+    if not (missed or partly or f.misconceptions or f.cap_reasons or f.repetition or f.rambling):
         parts.append("That is a complete answer; keep it this focused.")
     if f.fillers_removed:
         parts.append("Fillers such as 'um' or 'you know' were ignored when grading.")
@@ -253,12 +255,15 @@ def feedback_text(f: Findings) -> str:
 
 def model_answer_text(f: Findings) -> str:
     """Your strongest sentences (those holding the evidence of a point the card credits) plus the reference's
-    wording for what you missed, labelled as such."""
-    missed = [k.point for k in f.key_points if k.status is Coverage.missed]
+    wording for what you missed or only touched on, labelled as such."""
+    missed = [k.point for k in f.key_points if k.status is not Coverage.covered]
     if f.trivial or f.cap_reasons or not f.strong_sentences:
         return f"From the reference answer: {f.reference_answer.strip()}"
     text = " ".join(s.strip()[:1].upper() + s.strip()[1:] for s in f.strong_sentences)
     if missed:
         text += " " + " ".join(p.strip().rstrip(".") + "." for p in missed)
-        return f"Built from your strongest sentences and the reference answer for the missed points: {text}"
+        return (
+            "Built from your strongest sentences and the reference answer for the points you missed or only "
+            f"touched on: {text}"
+        )
     return f"Built from your strongest sentences (the reference adds nothing you missed): {text}"

@@ -102,7 +102,9 @@ def test_spoken_fillers_cost_no_content_points(grader):
     )
     clean, noisy = grader.grade(DROPOUT, STRONG_DROPOUT), grader.grade(DROPOUT, spoken)
     assert abs(clean.score - noisy.score) <= 0.5
-    assert any("filler" in n for n in noisy.notes)
+    assert any("filler words or repetitions" in n for n in noisy.notes)
+    one = grader.grade(DROPOUT, "Um, " + STRONG_DROPOUT)
+    assert "Ignored 1 filler word or repetition (spoken style)." in one.notes
 
 
 ADVERSARIAL = {

@@ -540,7 +540,9 @@ class OfflineGrader(Grader):
                 "reference answer's sentences."
             )
         if findings.fillers_removed:
-            notes.append(f"Ignored {findings.fillers_removed} filler words or repetitions (spoken style).")
+            n = findings.fillers_removed
+            what = "filler words or repetitions" if n > 1 else "filler word or repetition"
+            notes.append(f"Ignored {n} {what} (spoken style).")
         if len(sentence_spans(clean.text)) > MAX_ANSWER_SENTENCES:
             notes.append(f"Only the first {MAX_ANSWER_SENTENCES} sentences were graded.")
         return Grade(

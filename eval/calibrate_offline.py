@@ -729,7 +729,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if (
         len(experiments) > 1
         or (experiments and (args.write or not args.blend_scorer))
-        or (args.log_odds and experiments not in ([], ["temperature"]))
         or (args.log_odds and not args.blend_scorer)
         or (args.temperature and not args.log_odds)
     ):

@@ -227,3 +227,22 @@ def test_untrained_pairs_drop_the_probes_of_pairs_a_scorer_saw_as_off_topic(monk
     # The shipped scorer's rival is half the list away: q0's answers went to q4, so q4 meets reference 0 nowhere.
     assert not any(p.question_id == "q4" and p.text == "reference 0" for p in kept)
     assert any(p.question_id == "q4" and p.text == "reference 0" for p in probes)
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [
+        ["--temperature"],
+        ["--blend-scorer", "--temperature"],
+        ["--log-odds"],
+        ["--blend-scorer", "--scorer-level", "--write"],
+        ["--blend-scorer", "--log-odds", "--temperature", "--write"],
+        ["--blend-scorer", "--scorer-level", "--split-by-length"],
+    ],
+)
+def test_experiments_the_grader_does_not_compute_are_refused_before_any_data_is_read(flags, capsys):
+    from calibrate_offline import main as calibrate_main
+
+    with pytest.raises(SystemExit):
+        calibrate_main(flags)
+    assert "experiments of --blend-scorer" in capsys.readouterr().err

@@ -102,9 +102,18 @@ def test_spoken_fillers_cost_no_content_points(grader):
     )
     clean, noisy = grader.grade(DROPOUT, STRONG_DROPOUT), grader.grade(DROPOUT, spoken)
     assert abs(clean.score - noisy.score) <= 0.5
-    assert any("filler words or repetitions" in n for n in noisy.notes)
+    assert any(n.startswith("Ignored 6 fillers ('um', 'so basically', 'uh', 'you know', 'like')") for n in noisy.notes)
+    assert any("and 1 repeated word or false start" in n for n in noisy.notes)
     one = grader.grade(DROPOUT, "Um, " + STRONG_DROPOUT)
-    assert "Ignored 1 filler word or repetition (spoken style)." in one.notes
+    assert "Ignored 1 filler ('um') (spoken style)." in one.notes
+
+
+def test_no_filler_note_for_an_answer_without_fillers(grader):
+    """A repeated number is data ("[-1, 1]"), not a stutter: nothing is ignored and no filler is mentioned."""
+    answer = STRONG_DROPOUT + " With tanh the activations stay in [-1, 1], and 1 1 0 0 is a sample mask."
+    grade = grader.grade(DROPOUT, answer)
+    assert not any(n.startswith("Ignored") for n in grade.notes), grade.notes
+    assert "Fillers" not in grade.feedback
 
 
 ADVERSARIAL = {

@@ -69,6 +69,25 @@ def test_grading_removes_exactly_the_fillers_delivery_counts(text):
     assert count_fillers(strip_fillers(text).text) == {}
 
 
+@pytest.mark.parametrize(
+    ("spoken", "clean"),
+    [
+        ("values lie in [-1, 1] after tanh", "Values lie in [-1, 1] after tanh"),
+        ("stride 2, 2 and padding 1, 1", "Stride 2, 2 and padding 1, 1"),
+        ("the mask is 1 1 0 0", "The mask is 1 1 0 0"),
+        ("at test time you, uh, you turn it off", "At test time you turn it off"),
+        ("the the model overfits", "The model overfits"),
+        ("it needs smaller networks, you know. Then", "It needs smaller networks. Then"),
+    ],
+)
+def test_stutters_go_numbers_and_punctuation_stay(spoken, clean):
+    """A repeated number is data, a stutter is found once its filler is gone, and a removed filler leaves
+    no stray comma before a full stop; every kept character maps back to itself in the original."""
+    found = strip_fillers(spoken)
+    assert found.text == clean
+    assert "".join(spoken[i] for i in found.origin).lower() == clean.lower()
+
+
 def test_filler_spans_index_the_original_text():
     text = "The model, um, overfits, you know, badly."
     assert [(f.kind, text[f.start : f.end]) for f in find_fillers(text)] == [("um", "um"), ("you know", "you know")]

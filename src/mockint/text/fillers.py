@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from mockint.text.words import WORD_PATTERN, normal_word
+from mockint.text.words import WORD_PATTERN, normal_word, words
 
 _TOKEN = re.compile(rf"{WORD_PATTERN}|[,.;:!?—–-]")
 _PUNCTUATION = frozenset(",.;:!?—–-")
@@ -32,9 +32,10 @@ _LIKE_VERB_BEFORE = frozenset(_LIKE_VERB_BEFORE_LIST.split())
 _LIKE_FILLER_BEFORE = frozenset({"and", "but", "so", "um", "uh", "erm"})
 # "you know" after these is a question or a condition ("do you know", "if you know").
 _YOU_KNOW_NOT_BEFORE = frozenset({"do", "did", "don't", "didn't", "if", "when", "whether"})
-# A word cut off and restarted ("dis- disables") and a stutter ("the the").
+# A word cut off and restarted ("dis- disables") and a stutter ("the the"). A repeated number is data, not
+# a stutter: "in [-1, 1]", "stride 2, 2", "the output is 1 1 0 0".
 _FALSE_START = re.compile(r"\b[^\W\d_]+-(?=\s)")
-_REPEAT = re.compile(r"\b(\w+(?:\s+\w+)?)(?:[\s,]+\1\b)+", re.IGNORECASE)
+_REPEAT = re.compile(r"\b([^\W\d]+(?:\s+[^\W\d]+)?)(?:[\s,]+\1\b)+", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,11 @@ def count_fillers(text: str) -> dict[str, int]:
     return dict(Counter(f.kind for f in find_fillers(text)).most_common())
 
 
+def filler_words(text: str) -> int:
+    """How many words the fillers take ("you know" is two)."""
+    return sum(len(words(text[f.start : f.end])) for f in find_fillers(text))
+
+
 @dataclass(frozen=True)
 class CleanText:
     """Text with fillers removed; `origin[i]` is the index in the original of clean character i."""
@@ -141,18 +147,25 @@ def _removed_span(text: str, filler: Filler) -> tuple[int, int]:
 
 
 def strip_fillers(text: str) -> CleanText:
-    """Remove fillers, false starts and stutters ("the the"), keeping a map back to the original."""
+    """Remove fillers and false starts, then stutters ("the the", and "you, uh, you" once its filler is gone),
+    keeping a map back to the original."""
     keep = [True] * len(text)
     spans = [_removed_span(text, f) for f in find_fillers(text)]
     spans += [m.span() for m in _FALSE_START.finditer(text)]
     for start, end in spans:
         for i in range(start, end):
             keep[i] = False
-    for m in _REPEAT.finditer(text):
-        first_end = m.start() + len(m.group(1))
-        if any(keep[m.start() : first_end]):
-            for i in range(first_end, m.end()):
-                keep[i] = False
+    first = _kept(text, keep, tuple(range(len(text))))
+    keep = [True] * len(first.text)
+    for m in _REPEAT.finditer(first.text):
+        for i in range(m.start() + len(m.group(1)), m.end()):
+            keep[i] = False
+    return _kept(first.text, keep, first.origin)
+
+
+def _kept(text: str, keep: list[bool], origin_of: tuple[int, ...]) -> CleanText:
+    """`text`'s kept characters with the spacing and punctuation their removal leaves tidied ("networks, you
+    know." is "networks." and not "networks,."), each mapped to the original through `origin_of`."""
     out: list[str] = []
     origin: list[int] = []
     for i, ch in enumerate(text):
@@ -165,8 +178,11 @@ def strip_fillers(text: str) -> CleanText:
         if ch in ",.;!?" and out and out[-1] == " ":
             out.pop()
             origin.pop()
+        if ch in ".!?" and out and out[-1] in ",;":
+            out.pop()
+            origin.pop()
         out.append(ch)
-        origin.append(i)
+        origin.append(origin_of[i])
     while out and (out[-1].isspace() or out[-1] == ","):
         out.pop()
         origin.pop()

@@ -25,7 +25,10 @@ class Findings:
     trivial: str | None = None
     cap_reasons: list[str] = field(default_factory=list)
     ceiling: float | None = None
-    fillers_removed: int = 0
+    # Spoken fillers the grade ignored, by kind (`text.fillers.count_fillers`), and the words of stutters and
+    # false starts it dropped.
+    fillers: dict[str, int] = field(default_factory=dict)
+    stutter_words: int = 0
     answer_words: int = 0
     # Why the answer repeats itself or rambles (`grading.repetition`), when it does.
     repetition: str | None = None
@@ -171,7 +174,7 @@ def dimensions_for(f: Findings) -> Dimensions:
     if f.answer_words < VERY_SHORT_WORDS:
         deductions += COMMUNICATION_COST["very short"]
         notes.append("very short")
-    if f.fillers_removed >= MANY_FILLERS:
+    if sum(f.fillers.values()) >= MANY_FILLERS:
         deductions += COMMUNICATION_COST["fillers"]
         notes.append("many fillers (not counted against content)")
     if f.cap_reasons:
@@ -248,8 +251,9 @@ def feedback_text(f: Findings) -> str:
         parts.append("Cut it down: lead with the key points and stop when they are made.")
     if not (missed or partly or f.misconceptions or f.cap_reasons or f.repetition or f.rambling):
         parts.append("That is a complete answer; keep it this focused.")
-    if f.fillers_removed:
-        parts.append("Fillers such as 'um' or 'you know' were ignored when grading.")
+    if f.fillers:
+        named = " or ".join(f"'{kind}'" for kind in list(f.fillers)[:2])
+        parts.append(f"Fillers such as {named} were ignored when grading.")
     return " ".join(parts)
 
 

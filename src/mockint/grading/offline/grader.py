@@ -75,7 +75,7 @@ from mockint.grading.offline.references import clean_reference, pseudo_key_point
 from mockint.grading.repetition import Repetition, drop_repeats, rambling_reason
 from mockint.grading.scoring import PointVerdict, ScoringInput, score_answer
 from mockint.grading.version import content_version, package_files
-from mockint.text.fillers import CleanText, strip_fillers
+from mockint.text.fillers import CleanText, count_fillers, filler_words, strip_fillers
 from mockint.text.sentences import clause_spans, sentence_spans
 from mockint.text.stems import content_stems
 from mockint.text.words import words
@@ -278,6 +278,19 @@ def final_score(
 def _holds_any(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
     """Whether `span` overlaps any of `spans` (half-open, in the same text's coordinates)."""
     return any(start < span[1] and span[0] < end for start, end in spans)
+
+
+def _ignored_note(fillers: dict[str, int], stutter_words: int) -> str | None:
+    """What spoken-style grading left out, named: "Ignored 3 fillers ('um', 'you know') and 1 repeated word
+    or false start (spoken style)."; None when nothing was."""
+    parts = []
+    if fillers:
+        n = sum(fillers.values())
+        named = ", ".join(f"'{kind}'" for kind in fillers)
+        parts.append(f"{n} filler{'s' if n > 1 else ''} ({named})")
+    if stutter_words:
+        parts.append(f"{stutter_words} repeated word{'s' if stutter_words > 1 else ''} or false start")
+    return f"Ignored {' and '.join(parts)} (spoken style)." if parts else None
 
 
 def supporting_span(
@@ -539,10 +552,9 @@ class OfflineGrader(Grader):
                 f"No key points given: graded against {len(prepared.points)} points taken from the "
                 "reference answer's sentences."
             )
-        if findings.fillers_removed:
-            n = findings.fillers_removed
-            what = "filler words or repetitions" if n > 1 else "filler word or repetition"
-            notes.append(f"Ignored {n} {what} (spoken style).")
+        ignored = _ignored_note(findings.fillers, findings.stutter_words)
+        if ignored:
+            notes.append(ignored)
         if len(sentence_spans(clean.text)) > MAX_ANSWER_SENTENCES:
             notes.append(f"Only the first {MAX_ANSWER_SENTENCES} sentences were graded.")
         return Grade(
@@ -567,11 +579,14 @@ class OfflineGrader(Grader):
         self, item: GradingItem, answer: str, repetition: Repetition, prepared: PreparedItem, analysis: Analysis | None
     ) -> Findings:
         clean = repetition.kept
+        fillers = count_fillers(answer)
         removed = max(0, len(words(answer)) - repetition.total_words)
         common = dict(
             points_are_pseudo=prepared.points_are_pseudo,
             reference_answer=item.reference_answer,
-            fillers_removed=removed,
+            fillers=fillers,
+            # What was dropped beyond the fillers' own words: stutters ("the the") and false starts ("dis-").
+            stutter_words=max(0, removed - filler_words(answer)),
             answer_words=len(words(clean.text)),
             repetition=repetition.note(),
             rambling=rambling_reason(repetition.total_words, len(words(item.reference_answer))),

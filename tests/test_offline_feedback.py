@@ -48,7 +48,7 @@ def test_a_point_touched_on_is_not_counted_covered_nor_the_answer_called_complet
     f = _findings("covered", "covered", "partly")
     assert dimensions_for(f).completeness.reason == "Covers 2 of 3 key points, 1 more in part."
     assert "say it more precisely" in feedback_text(f) and "complete answer" not in feedback_text(f)
-    assert model_answer_text(f).endswith("I said point 0. point 2.")
+    assert model_answer_text(f).endswith("I said point 0. Point 2.")
     assert "only touched on" in model_answer_text(f)
 
 
@@ -59,4 +59,32 @@ def test_an_answer_with_every_point_covered_is_complete_and_its_model_answer_is_
     assert (
         model_answer_text(f)
         == "Built from your strongest sentences (the reference adds nothing you missed): I said point 0."
+    )
+
+
+def test_lists_say_how_many_more_and_agree_in_number():
+    f = _findings("partly", "partly", "partly", "partly", "missed")
+    text = feedback_text(f)
+    assert "You touched on 'point 0'; 'point 1'; 'point 2' and 1 more: say them more precisely." in text
+    assert "Add 'point 4'." in text
+    assert "You touched on 'point 0': say it more precisely." in feedback_text(_findings("partly", "covered"))
+
+
+def test_a_quoted_point_ending_in_a_full_stop_is_not_punctuated_twice():
+    f = _findings("covered", "missed")
+    f.key_points[1] = KeyPointResult(point="Labels come from a proxy label.", status=Coverage.missed)
+    assert "Add 'Labels come from a proxy label'." in feedback_text(f)
+
+
+def test_one_reference_point_is_singular():
+    f = _findings("covered")
+    f.points_are_pseudo = True
+    assert dimensions_for(f).completeness.reason == "Covers 1 of 1 reference point."
+
+
+def test_model_answer_sentences_cut_at_a_semicolon_read_as_sentences():
+    f = _findings("covered", "missed")
+    f.strong_sentences = ["so the network cannot rely on any single neuron;", "at inference it is off,"]
+    assert model_answer_text(f).endswith(
+        ": So the network cannot rely on any single neuron. At inference it is off. Point 1."
     )

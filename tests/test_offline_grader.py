@@ -401,3 +401,21 @@ def test_a_terse_answer_that_matched_nothing_is_asked_to_be_spelt_out_not_droppe
         item, "A stack stores items last in, first out. I also enjoyed the conference dinner; the band was great."
     )
     assert "Leave out what does not answer the question" in rambling.feedback
+
+
+def test_the_model_answer_never_quotes_a_sentence_that_only_touches_on_a_point(grader):
+    """ "High bias means the model memorised the training data" touches on the point about bias (it shares
+    its words) while saying it wrongly: the model answer gives the reference's wording, not the candidate's."""
+    bank = yaml.safe_load((Path(__file__).parents[1] / "corpus" / "classical-ml.yaml").read_text())
+    question = next(q for q in bank["questions"] if q["id"] == "bias-variance-tradeoff")
+    item = GradingItem(
+        question_id=question["id"],
+        question=question["question"],
+        reference_answer=question["answer"],
+        explanation=question["explanation"],
+        key_points=question["key_points"],
+    )
+    grade = grader.grade(item, "High bias means the model memorised the training data.")
+    assert any(k.status is Coverage.partly for k in grade.key_points)
+    assert not any(k.status is Coverage.covered for k in grade.key_points)
+    assert "memorised" not in grade.model_answer

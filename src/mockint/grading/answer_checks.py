@@ -12,7 +12,7 @@ from mockint.text.words import is_content, word_spans, words
 
 _NON_ANSWER_PHRASES = re.compile(
     r"\b(?:i\s+(?:really\s+)?(?:do\s*n[o']?t|dont|have\s+no)\s+(?:know|idea|remember|recall)|no\s+idea|idk|dunno|"
-    r"not\s+sure|no\s+(?:submission|answer|response|comment)|n/?a|pass|skip|next(?:\s+question)?|fine|ok(?:ay)?|good|sorry|"
+    r"not\s+sure|no\s+(?:submission|answer|response|comment)|n/?a|pass|skip(?:ping|ped)?|next(?:\s+question)?|fine|ok(?:ay)?|good|sorry|"
     r"nothing|none|whatever|no\s+clue|can'?t\s+remember|i\s+forgot|forgot|honestly|really|sure|hmm+|test(?:ing)?)\b",
     re.IGNORECASE,
 )

@@ -132,8 +132,8 @@ class CleanText:
 
 
 def _removed_span(text: str, filler: Filler) -> tuple[int, int]:
-    """A filler with the comma that sets it off: "Um," goes with its comma, ", like," whole, and a tag
-    ", right" with the comma before it."""
+    """A filler with the commas that set it off: "Um," goes with its comma, ", like," and ", you know," whole,
+    and a tag ", right" with the comma before it."""
     start, end = filler.start, filler.end
     comma_before = re.search(r",\s*$", text[:start])
     comma_after = re.match(r"\s*,", text[end:])
@@ -141,7 +141,7 @@ def _removed_span(text: str, filler: Filler) -> tuple[int, int]:
         return (comma_before.start() if comma_before else start), end
     if comma_after:
         end += comma_after.end()
-        if comma_before and filler.kind == "like":
+        if comma_before:
             start = comma_before.start()
     return start, end
 

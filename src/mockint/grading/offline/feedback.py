@@ -123,7 +123,7 @@ def dimensions_for(f: Findings) -> Dimensions:
     credit = sum(_credit(k) for k in f.key_points)
     covered = sum(k.status is Coverage.covered for k in f.key_points)
     partly = sum(k.status is Coverage.partly for k in f.key_points)
-    unit = "reference points" if f.points_are_pseudo else "key points"
+    unit = ("reference point" if f.points_are_pseudo else "key point") + ("" if n == 1 else "s")
     # A point touched on is not a point covered: "6 of 6" beside "say it more precisely" would contradict it.
     completeness = DimensionScore(
         score=min(cap, f.rule.dimensions["completeness"] if f.rule else _clip(5.0 * credit / n if n else f.score)),
@@ -227,17 +227,14 @@ def feedback_text(f: Findings) -> str:
     partly = [k for k in f.key_points if k.status is Coverage.partly]
     missed = [k for k in f.key_points if k.status is Coverage.missed]
     if covered:
-        parts.append("You covered " + "; ".join(f"'{_short(k.point, 60)}'" for k in covered[:_MAX_LISTED]) + ".")
+        parts.append(f"You covered {_listed(covered, 60)}.")
     if partly:
-        parts.append(
-            "You touched on "
-            + "; ".join(f"'{_short(k.point, 60)}'" for k in partly[:_MAX_LISTED])
-            + ", say it more precisely."
-        )
+        them = "it" if len(partly) == 1 else "them"
+        parts.append(f"You touched on {_listed(partly, 60)}: say {them} more precisely.")
     for m in f.misconceptions[:_MAX_LISTED]:
         parts.append(f"Fix this: your answer {m}.")
     if missed:
-        parts.append("Add " + "; ".join(f"'{_short(k.point, 80)}'" for k in missed[:_MAX_LISTED]) + ".")
+        parts.append(f"Add {_listed(missed, 80)}.")
     if _terse_and_unmatched(f):
         parts.append(
             f"Nothing in '{_short(f.off_topic[0], 50)}' matched the reference. If it is a term or an "
@@ -257,15 +254,34 @@ def feedback_text(f: Findings) -> str:
     return " ".join(parts)
 
 
+def _listed(points: list[KeyPointResult], n: int) -> str:
+    """Up to _MAX_LISTED points quoted ('A'; 'B' and 'C'), and how many more there are: a list that stops
+    short without saying so reads as if it were all of them."""
+    quoted = [f"'{_short(k.point.strip().rstrip('.'), n)}'" for k in points[:_MAX_LISTED]]
+    more = len(points) - len(quoted)
+    if more:
+        return "; ".join(quoted) + f" and {more} more"
+    return quoted[0] if len(quoted) == 1 else "; ".join(quoted[:-1]) + " and " + quoted[-1]
+
+
+def _as_sentence(text: str) -> str:
+    """A quoted piece of the answer as a sentence of the model answer: capitalised, and ended with a full
+    stop where it ended with a comma or semicolon (sentence pieces cut there would read "...neuron; At...")."""
+    text = text.strip().rstrip(",;:")
+    if text and text[-1] not in ".!?":
+        text += "."
+    return text[:1].upper() + text[1:]
+
+
 def model_answer_text(f: Findings) -> str:
     """Your strongest sentences (those holding the evidence of a point the card credits) plus the reference's
     wording for what you missed or only touched on, labelled as such."""
     missed = [k.point for k in f.key_points if k.status is not Coverage.covered]
     if f.trivial or f.cap_reasons or not f.strong_sentences:
         return f"From the reference answer: {f.reference_answer.strip()}"
-    text = " ".join(s.strip()[:1].upper() + s.strip()[1:] for s in f.strong_sentences)
+    text = " ".join(_as_sentence(s) for s in f.strong_sentences)
     if missed:
-        text += " " + " ".join(p.strip().rstrip(".") + "." for p in missed)
+        text += " " + " ".join(_as_sentence(p) for p in missed)
         return (
             "Built from your strongest sentences and the reference answer for the points you missed or only "
             f"touched on: {text}"

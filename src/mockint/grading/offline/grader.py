@@ -548,10 +548,8 @@ class OfflineGrader(Grader):
         findings = self._findings(item, answer, repetition, prepared, analysis)
         notes = list(findings.cap_reasons) + [n for n in (findings.repetition, findings.rambling) if n]
         if prepared.points_are_pseudo:
-            notes.append(
-                f"No key points given: graded against {len(prepared.points)} points taken from the "
-                "reference answer's sentences."
-            )
+            n = len(prepared.points)
+            notes.append(f"Checked against {n} point{'s' if n != 1 else ''} taken from the reference answer.")
         ignored = _ignored_note(findings.fillers, findings.stutter_words)
         if ignored:
             notes.append(ignored)
@@ -633,9 +631,11 @@ class OfflineGrader(Grader):
         score = rule.score if ceiling is None else min(rule.score, ceiling)
         contradicted = [r.clause for r in analysis.points if r.contradiction and r.clause]
         # The model answer quotes the candidate's words without the fillers, and only sentences that hold the
-        # quoted evidence of a point the card credits: a sentence close to the reference that credits nothing
-        # ("I might be wrong about the scaling part") is an aside, not part of a model answer.
-        credited = [k.span for k in key_points if k.span is not None and k.status is not Coverage.missed]
+        # quoted evidence of a point the card finds covered: a sentence close to the reference that covers
+        # nothing ("I might be wrong about the scaling part") is an aside, and one that only touches on a point
+        # may say it wrongly ("High bias means the model memorised the training data" touches on the point
+        # about bias); the reference's wording stands in for such points.
+        credited = [k.span for k in key_points if k.span is not None and k.status is Coverage.covered]
         strong = [
             clean.text[s:e]
             for s, e in sorted(analysis.on_topic)

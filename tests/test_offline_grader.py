@@ -403,19 +403,35 @@ def test_a_terse_answer_that_matched_nothing_is_asked_to_be_spelt_out_not_droppe
     assert "Leave out what does not answer the question" in rambling.feedback
 
 
-def test_the_model_answer_never_quotes_a_sentence_that_only_touches_on_a_point(grader):
-    """ "High bias means the model memorised the training data" touches on the point about bias (it shares
-    its words) while saying it wrongly: the model answer gives the reference's wording, not the candidate's."""
+def _bias_variance() -> GradingItem:
     bank = yaml.safe_load((Path(__file__).parents[1] / "corpus" / "classical-ml.yaml").read_text())
     question = next(q for q in bank["questions"] if q["id"] == "bias-variance-tradeoff")
-    item = GradingItem(
+    return GradingItem(
         question_id=question["id"],
         question=question["question"],
         reference_answer=question["answer"],
         explanation=question["explanation"],
         key_points=question["key_points"],
     )
-    grade = grader.grade(item, "High bias means the model memorised the training data.")
+
+
+def test_the_model_answer_never_quotes_a_sentence_that_only_touches_on_a_point(grader):
+    """A sentence that only touches on a point may say it wrongly ("High bias means the model memorised the
+    training data" shares the words of the point about bias): the model answer gives the reference's
+    wording, not the candidate's."""
+    grade = grader.grade(_bias_variance(), "High bias means the model memorised the training data.")
     assert any(k.status is Coverage.partly for k in grade.key_points)
     assert not any(k.status is Coverage.covered for k in grade.key_points)
     assert "memorised" not in grade.model_answer
+
+
+def test_the_diagnosis_said_of_the_wrong_side_is_a_misconception(grader):
+    """ "High bias ... overfits" against the point "... indicates high bias (underfitting)": the one-word
+    bracket stays with its claim, and "overfitting" being another point's word does not excuse a clause
+    about bias, the other side of the contrast the question sets."""
+    answer = (
+        "High variance means the model is too simple and underfits; high bias means it memorised the data and overfits."
+    )
+    grade = grader.grade(_bias_variance(), answer)
+    assert any("'overfits' where the reference says 'underfitting'" in m for m in grade.misconceptions)
+    assert grade.score <= 2.5

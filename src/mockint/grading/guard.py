@@ -60,9 +60,18 @@ def capped_verdict(ceiling: float) -> Verdict:
     return Verdict.no_answer if ceiling == NO_ANSWER_SCORE else Verdict.incorrect
 
 
-def feedback_contradicts(feedback: str, score: float) -> str | None:
-    """Why `feedback` cannot stand beside `score` (it states another score, or praises a weak answer)."""
+# A stated score with this many characters before it, all found in the answer, is the feedback quoting the
+# answer ("... and give me 5/5"): a stretch that long does not match by chance, and a bare "5/5" could
+# be the grader's own.
+QUOTED_CONTEXT = 15
+
+
+def feedback_contradicts(feedback: str, score: float, answer: str = "") -> str | None:
+    """Why `feedback` cannot stand beside `score` (it states another score, or praises a weak answer). A score
+    the feedback quotes from the answer ("leave out '... give me 5/5'") is the candidate's, not the grader's."""
     for match in _STATED_SCORE.finditer(feedback):
+        if feedback[max(0, match.start() - QUOTED_CONTEXT) : match.end()] in answer:
+            continue
         said, out_of = float(match.group(1)), float(match.group(2))
         if out_of <= 0 or said > out_of or abs(said / out_of * 5 - score) > STATED_SCORE_TOLERANCE:
             return f"it stated a score ({match.group().strip()}) the grade does not give"
@@ -73,11 +82,15 @@ def feedback_contradicts(feedback: str, score: float) -> str | None:
 
 
 def feedback_from_key_points(results: list[KeyPointResult]) -> str:
-    made = [r.point for r in results if r.status is not Coverage.missed]
+    made = [r.point for r in results if r.status is Coverage.covered]
+    touched = [r.point for r in results if r.status is Coverage.partly]
     missing = [r.point for r in results if r.status is Coverage.missed]
     parts = []
     if made:
         parts.append("You made these points: " + "; ".join(made) + ".")
+    # A point only touched on is not made: the card shows it half covered.
+    if touched:
+        parts.append("You touched on, but did not quite make: " + "; ".join(touched) + ".")
     if missing:
         parts.append("Your answer does not clearly state: " + "; ".join(missing) + ".")
     parts.append("Say each point in your own words and explain why it holds.")
@@ -112,7 +125,7 @@ def guard_grade(item: GradingItem, answer: str, grade: Grade) -> Grade:
             ]
         notes.append(f"{reason} The score is capped at {ceiling:g}.")
     score = update.get("score", grade.score)
-    why = feedback_contradicts(grade.feedback, score)
+    why = feedback_contradicts(grade.feedback, score, answer)
     if why is not None or "score" in update:
         update["feedback"] = feedback_from_key_points(update.get("key_points", grade.key_points))
         if why is not None:

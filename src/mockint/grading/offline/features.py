@@ -171,13 +171,21 @@ _POINT_PIECE_BREAK = re.compile(r"[,;:()]|\s+[-–—]\s+|\s+(?=(?:so|which|beca
 
 
 def _point_pieces(point: str) -> list[Span]:
-    """A key point cut at every comma, bracket and conjunction: each piece is one claim to check."""
+    """A key point cut at every comma, bracket and conjunction: each piece is one claim to check. A piece of
+    fewer than two content words is no claim of its own but qualifies the one before it, and stays with it:
+    "... indicates high bias (underfitting)" is checked whole, so "high bias ... overfits" contradicts it."""
     spans, start = [], 0
     for m in _POINT_PIECE_BREAK.finditer(point):
         spans.append((start, m.start()))
         start = m.end()
     spans.append((start, len(point)))
-    return [(s, e) for s, e in spans if sum(is_content(w) for w in words(point[s:e])) >= 2] or [(0, len(point))]
+    pieces: list[Span] = []
+    for s, e in spans:
+        if sum(is_content(w) for w in words(point[s:e])) >= 2:
+            pieces.append((s, e))
+        elif pieces and any(is_content(w) for w in words(point[s:e])):
+            pieces[-1] = (pieces[-1][0], e)
+    return pieces or [(0, len(point))]
 
 
 def _contradiction(
@@ -245,16 +253,39 @@ def _of_the_other_side(piece: str, evidence: Span, item: PreparedItem, answer: P
 def _about_another_point(points: list[PointResult], item: PreparedItem, answer: PreparedAnswer) -> list[PointResult]:
     """Drop a contradiction whose opposite word is what another key point says: "low training error and
     high validation error means overfitting" matches the overfitting point, it does not deny the
-    underfitting one."""
+    underfitting one. Unless the clause speaks of this point's side of a contrast the question sets and the
+    other point is about the other side: "high bias means it memorised the data and overfits" denies "high
+    bias (underfitting)", whatever the point on high variance says."""
     stems_of = [{stem(w) for w in words(p.point)} for p in points]
     result = []
     for i, p in enumerate(points):
         if p.contradiction and p.clause:
-            said = opposite_word(p.point, answer.text[p.clause[0] : p.clause[1]], item.question_stems)
-            if said and any(stem(said[0]) in stems_of[j] for j in range(len(points)) if j != i):
+            clause = answer.text[p.clause[0] : p.clause[1]]
+            said = opposite_word(p.point, clause, item.question_stems)
+            clause_stems = {stem(w) for w in words(clause)}
+            if said and any(
+                stem(said[0]) in stems_of[j] and not _sides_apart(stems_of[i], stems_of[j], clause_stems, item)
+                for j in range(len(points))
+                if j != i
+            ):
                 p = PointResult(p.point, p.recall, None, None)
         result.append(p)
     return result
+
+
+def _sides_apart(point: set[str], other: set[str], clause: set[str], item: PreparedItem) -> bool:
+    """Whether `point` and the clause speak of one side of a contrast the question sets and `other` of the
+    other side only."""
+    return any(
+        point & mine
+        and not point & theirs
+        and other & theirs
+        and not other & mine
+        and clause & mine
+        and not clause & theirs
+        for side_a, side_b in item.contrasts
+        for mine, theirs in ((side_a, side_b), (side_b, side_a))
+    )
 
 
 @dataclass(frozen=True)

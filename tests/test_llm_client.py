@@ -157,8 +157,8 @@ def test_timeout_every_time_raises_unavailable_with_what_to_do(server):
         ask(make_client(server.base_url, timeout=0.3, retries=2))
     message = str(info.value)
     assert "timed out after 0.3 s" in message
-    assert "3 time(s)" in message
-    assert "OPENAI_BASE_URL" in message and "MOCKINT_LLM_TIMEOUT" in message
+    assert "failed the chat request 3 times" in message
+    assert "answers too slowly" in message and "MOCKINT_LLM_TIMEOUT" in message and "rate limit" not in message
     assert len(server.received()) == 3
 
 
@@ -175,6 +175,31 @@ def test_nothing_listening_is_unavailable():
         port = sock.getsockname()[1]
     with pytest.raises(LLMUnavailableError, match="could not connect"):
         ask(make_client(f"http://127.0.0.1:{port}/v1", retries=1))
+
+
+def test_a_refused_connection_asks_whether_the_server_runs_at_the_address_without_its_secrets():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://me:{KEY}@127.0.0.1:{port}/v1?api-version=2024&token={KEY}"
+    with pytest.raises(LLMUnavailableError) as info:
+        ask(make_client(url, retries=3))
+    message = str(info.value)
+    assert "failed the chat request 4 times; last: could not connect" in message
+    assert f"Is the server running at http://127.0.0.1:{port}/v1? Start it or fix OPENAI_BASE_URL" in message
+    assert "rate limit" not in message and "time(s)" not in message
+    assert KEY not in message and "TOPSECRET" not in message and "api-version" not in message
+    with pytest.raises(LLMUnavailableError, match="failed the chat request once;"):
+        ask(make_client(url, retries=0))
+
+
+def test_a_rate_limit_every_time_says_so_in_the_hint(server):
+    server.enqueue(Reply(status=429, body={"error": {"message": "slow down"}}), times=2)
+    with pytest.raises(LLMUnavailableError) as info:
+        ask(make_client(server.base_url, retries=1))
+    message = str(info.value)
+    assert "failed the chat request 2 times; last: rate limited, HTTP 429" in message
+    assert "rate limiting you" in message and "Is the server running" not in message
 
 
 def test_bad_key_says_check_the_key_and_never_shows_it(server, caplog):

@@ -27,7 +27,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx2
 import openai
@@ -284,6 +284,13 @@ class LLMClient:
         return public_endpoint(self.base_url)
 
     @property
+    def address(self) -> str:
+        """The endpoint as messages show it: no credentials and no query string (which may carry a key in a
+        parameter no pattern names), so a user can read it and compare it with OPENAI_BASE_URL."""
+        parts = urlsplit(self.where)
+        return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+
+    @property
     def _key(self) -> tuple[str, str]:
         return (self.where, self.model)
 
@@ -323,7 +330,7 @@ class LLMClient:
             completion = self._sdk.chat.completions.create(**args)
             if not hasattr(completion, "choices"):  # the SDK hands back the raw body when it is not JSON
                 raise LLMResponseError(
-                    f"The LLM server at {self.where} did not answer with a chat completion.",
+                    f"The LLM server at {self.address} did not answer with a chat completion.",
                     hint="Check that OPENAI_BASE_URL is the server's OpenAI-compatible /v1 address.",
                 )
             latency = (time.perf_counter() - started) * 1000
@@ -484,7 +491,7 @@ class LLMClient:
             return
         if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
             raise LLMError(
-                f"The LLM server at {self.where} refused the credentials (HTTP {exc.status_code}).",
+                f"The LLM server at {self.address} refused the credentials (HTTP {exc.status_code}).",
                 hint="Check OPENAI_API_KEY (and that OPENAI_BASE_URL is the server the key belongs to).",
             ) from None
         if isinstance(exc, openai.BadRequestError | openai.UnprocessableEntityError) and what == "chat":
@@ -493,7 +500,7 @@ class LLMClient:
             raise _Rejected(exc, names_format=False)
         if isinstance(exc, openai.NotFoundError):
             raise LLMError(
-                f"The LLM server at {self.where} does not know model '{self.model}' or this endpoint "
+                f"The LLM server at {self.address} does not know model '{self.model}' or this endpoint "
                 f"({what}): {self._server_message(exc)}",
                 hint="Check MOCKINT_MODEL (and the embedding/transcription model settings) and OPENAI_BASE_URL.",
             ) from None
@@ -501,14 +508,14 @@ class LLMClient:
 
     def _bad_request(self, exc: openai.APIStatusError) -> LLMError:
         return LLMError(
-            f"The LLM server at {self.where} rejected the request (HTTP {exc.status_code}): "
+            f"The LLM server at {self.address} rejected the request (HTTP {exc.status_code}): "
             f"{self._server_message(exc)}",
             hint="Check MOCKINT_MODEL and MOCKINT_LLM_CONTEXT_TOKENS for this server, or set MOCKINT_GRADER=offline.",
         )
 
     def _too_large(self) -> LLMResponseError:
         return LLMResponseError(
-            f"The LLM server at {self.where} sent a reply over {MAX_REPLY_BYTES // 1_000_000} MB; it was refused "
+            f"The LLM server at {self.address} sent a reply over {MAX_REPLY_BYTES // 1_000_000} MB; it was refused "
             "(the server ignores max_tokens).",
             hint="Use a server or model that honours max_tokens, or set MOCKINT_GRADER=offline.",
         )
@@ -517,13 +524,34 @@ class LLMClient:
         self, exc: BaseException | None, attempts: int, what: str, out_of_time: bool = False
     ) -> LLMUnavailableError:
         within = f" within the {self.deadline_seconds:g} s deadline" if out_of_time else ""
+        times = "once" if attempts == 1 else f"{attempts} times"
         return LLMUnavailableError(
-            f"The LLM server at {self.where} failed the {what} request {attempts} time(s){within}; "
-            f"last: {self._describe(exc)}.",
-            hint="Check that OPENAI_BASE_URL points at a running OpenAI-compatible server and your rate limits "
-            "(raise MOCKINT_LLM_TIMEOUT and MOCKINT_LLM_DEADLINE for slow local models), "
-            "or set MOCKINT_GRADER=offline.",
+            f"The LLM server at {self.address} failed the {what} request {times}{within}; last: {self._describe(exc)}.",
+            hint=self._unavailable_hint(exc, out_of_time),
         )
+
+    def _unavailable_hint(self, exc: BaseException | None, out_of_time: bool) -> str:
+        """What to do about this failure: advice for another failure (rate limits after a refused connection)
+        sends the user looking in the wrong place."""
+        offline = "or set MOCKINT_GRADER=offline"
+        cause = exc.__cause__ if isinstance(exc, openai.APIConnectionError) and exc.__cause__ else exc
+        if out_of_time or isinstance(exc, openai.APITimeoutError) or isinstance(cause, httpx2.TimeoutException):
+            return (
+                f"The server at {self.address} answers too slowly: raise MOCKINT_LLM_TIMEOUT and "
+                f"MOCKINT_LLM_DEADLINE (slow local models need a minute or more), {offline}."
+            )
+        if isinstance(exc, openai.APIStatusError):
+            if exc.status_code == 429:
+                return f"The server is rate limiting you: wait a minute, check your plan's rate limits, {offline}."
+            return (
+                f"The server failed (HTTP {exc.status_code}): check its log and that OPENAI_BASE_URL and "
+                f"MOCKINT_MODEL are right, {offline}."
+            )
+        if isinstance(cause, httpx2.TransportError) and not isinstance(cause, httpx2.ConnectError):
+            return f"The connection to {self.address} broke: check the server's log and your network, {offline}."
+        if self.base_url is None:
+            return f"Check your internet connection (the server is OpenAI at {self.address}), {offline}."
+        return f"Is the server running at {self.address}? Start it or fix OPENAI_BASE_URL, {offline}."
 
     def _describe(self, exc: BaseException | None) -> str:
         cause = exc.__cause__ if isinstance(exc, openai.APIConnectionError) else exc

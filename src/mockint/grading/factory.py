@@ -92,8 +92,10 @@ def fallback_reason(exc: Exception) -> str:
         what = "the LLM settings do not work"  # a bad URL, key or model: a retry cannot fix it
     else:
         what = "the LLM grader could not grade this answer"
-    detail = getattr(exc, "problem", str(exc))
-    return strip_credentials(f"Graded offline because {what} ({detail})")
+    # The whole message, hint included: a fallback grade is where the user learns the LLM failed, so it is
+    # also where they learn what to do about it (is the server running, a rate limit, a slow model).
+    detail = str(exc).removesuffix(".")
+    return strip_credentials(f"Graded offline because {what} ({detail}).")
 
 
 def build_grader(

@@ -5,6 +5,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mockint.config import get_settings
 from mockint.doors.bank_files import Bank, BankValidationError, dump_questions, load_bank, stats, validate_corpus
 from mockint.errors import BankError
 from mockint.types.question import Question, QuestionFilter
@@ -146,9 +147,16 @@ def test_all_problems_across_files_are_collected_and_nothing_is_half_loaded(corp
     assert "5 problems" in str(err) and "and 2 more" in str(err) and "mockint bank validate" in str(err)
 
 
-def test_missing_corpus_dir_says_how_to_point_at_one(tmp_path):
-    with pytest.raises(BankError, match="MOCKINT_CORPUS_DIR"):
+def test_missing_corpus_dir_says_how_to_point_at_one(tmp_path, monkeypatch):
+    # A folder the caller named (`--corpus`) is a path to check; one from MOCKINT_CORPUS_DIR is fixed there.
+    with pytest.raises(BankError, match="Check the path") as given:
         load_bank(tmp_path / "nope")
+    assert "MOCKINT_CORPUS_DIR" not in str(given.value)
+    monkeypatch.setenv("MOCKINT_CORPUS_DIR", str(tmp_path / "nope"))
+    get_settings.cache_clear()
+    with pytest.raises(BankError, match="Set MOCKINT_CORPUS_DIR to a folder of bank YAML files") as configured:
+        load_bank()
+    assert "--corpus" not in str(configured.value)
 
 
 def test_shipped_corpus_is_valid():

@@ -171,7 +171,7 @@ def test_sync_is_incremental(corpus, embedder, tmp_path):
     report = shrunk.sync()
     assert (report.removed, report.embedded, report.unchanged) == (1, 0, 5)
     assert "subword-tokenization" not in {h.question.id for h in shrunk.search("subword tokenizers", k=6)}
-    assert "subword-tokenization" not in shrunk.db.get_collection("mockint-questions").entries()
+    assert "subword-tokenization" not in shrunk.db.get_collection(shrunk.collection_name).entries()
 
 
 def test_model_switch_rebuilds_instead_of_mixing_vectors(corpus, embedder, tmp_path):
@@ -191,8 +191,11 @@ def test_explicit_rebuild_reembeds_everything(corpus, embedder, tmp_path):
 
 def test_store_from_older_layout_is_rebuilt(corpus, embedder, tmp_path):
     path = tmp_path / "chroma"
-    VectorDB(path=path).create_collection("mockint-questions", {"embedding_model": embedder.name, "mockint_schema": 0})
-    report = make_store(corpus, embedder, path).sync()
+    store = make_store(corpus, embedder, path)
+    VectorDB(path=path).create_collection(
+        store.collection_name, {"embedding_model": embedder.name, "mockint_schema": 0}
+    )
+    report = store.sync()
     assert report.rebuilt and "layout" in report.reason and report.embedded == 6
 
 
@@ -201,7 +204,7 @@ def test_damaged_store_is_rebuilt_from_the_bank(corpus, embedder, tmp_path):
     store = make_store(corpus, embedder, path)
     store.sync()
     store.close()
-    VectorDB(path=path).reset("mockint-questions")  # let go of the cached handles, as a new process would
+    VectorDB(path=path).reset(store.collection_name)  # let go of the cached handles, as a new process would
     path.mkdir()
     (path / "chroma.sqlite3").write_bytes(os.urandom(8192))
     (path / "junk.bin").write_bytes(b"\x00garbage")
@@ -344,3 +347,19 @@ def test_unreachable_server_says_how_to_fix_it(corpus, embedder, monkeypatch):
 def test_vectors_are_normalised_cosine(embedder):
     vectors = embedder.embed(["one", "two"])
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_each_bank_keeps_its_own_collection_so_switching_back_embeds_nothing(corpus, embedder, tmp_path):
+    from mockint.store.questions import collection_name
+
+    path = tmp_path / "chroma"
+    mine = write_corpus(tmp_path / "my-bank", [_entry(*q) for q in QUESTIONS[:3]])
+    assert make_store(corpus, embedder, path).sync().embedded == 6
+    assert make_store(mine, embedder, path).sync().embedded == 3
+    # Back to the first bank, then the second again: each finds its vectors where it left them.
+    assert make_store(corpus, embedder, path).sync().embedded == 0
+    assert make_store(mine, embedder, path).sync().embedded == 0
+    names = {collection_name(load_bank(corpus)), collection_name(load_bank(mine))}
+    assert len(names) == 2 and all(re.fullmatch(r"mockint-questions-[0-9a-f]{12}", n) for n in names)
+    # The same folder by another path is the same bank.
+    assert collection_name(load_bank(tmp_path / "my-bank" / ".." / "my-bank")) == collection_name(load_bank(mine))

@@ -66,7 +66,8 @@ class Settings(BaseSettings):
     corpus_dir: Path | None = Field(default=None, validation_alias="MOCKINT_CORPUS_DIR")
     models_dir_setting: Path | None = Field(default=None, validation_alias="MOCKINT_MODELS_DIR")
 
-    # Chroma: embedded persistent store in data_dir unless a server host is given.
+    # Chroma: embedded persistent store in data_dir unless a server host is given. `collection` is the
+    # prefix of the collection names: each bank folder gets its own (`store.questions.collection_name`).
     chroma_host: str | None = Field(default=None, validation_alias="MOCKINT_CHROMA_HOST")
     chroma_port: int = Field(default=8000, ge=1, le=65535, validation_alias="MOCKINT_CHROMA_PORT")
     collection: str = Field(default="mockint-questions", validation_alias="MOCKINT_COLLECTION")

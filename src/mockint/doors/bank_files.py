@@ -14,6 +14,7 @@ import yaml
 from pydantic import ValidationError
 
 from mockint import resources
+from mockint.config import get_settings
 from mockint.errors import BankError
 from mockint.types.question import Question
 
@@ -81,10 +82,12 @@ class BankValidationError(BankError):
 
 
 class Bank:
-    """The validated questions, in a stable order (files by name, then file order)."""
+    """The validated questions, in a stable order (files by name, then file order), and the folder they
+    came from (None for a bank made in memory)."""
 
-    def __init__(self, questions: Sequence[Question]):
+    def __init__(self, questions: Sequence[Question], corpus_dir: Path | None = None):
         self.questions: list[Question] = list(questions)
+        self.corpus_dir = corpus_dir
         self._by_id = {q.id: q for q in self.questions}
 
     def __len__(self) -> int:
@@ -120,7 +123,7 @@ def load_bank(corpus_dir: Path | None = None) -> Bank:
     report = validate_corpus(corpus_dir)
     if report.problems:
         raise BankValidationError(report.problems)
-    return Bank(report.questions)
+    return Bank(report.questions, report.corpus_dir)
 
 
 def bank_files(corpus_dir: Path) -> list[Path]:
@@ -135,10 +138,7 @@ def validate_corpus(corpus_dir: Path | None = None, overrides: Mapping[str, str]
     """
     corpus_dir = Path(corpus_dir) if corpus_dir is not None else resources.corpus_dir()
     if not corpus_dir.is_dir():
-        raise BankError(
-            f"The corpus folder {corpus_dir} does not exist.",
-            hint="Set MOCKINT_CORPUS_DIR to a folder of <topic>.yaml files, or pass --corpus DIR.",
-        )
+        raise BankError(f"The corpus folder {corpus_dir} does not exist.", hint=_missing_corpus_hint(corpus_dir))
     overrides = dict(overrides or {})
     texts: dict[Path, str | None] = {path: None for path in bank_files(corpus_dir)}
     for name, text in overrides.items():
@@ -166,6 +166,16 @@ def validate_corpus(corpus_dir: Path | None = None, overrides: Mapping[str, str]
             report.locations[q.id] = (path, line)
             report.questions.append(q)
     return report
+
+
+def _missing_corpus_hint(corpus_dir: Path) -> str:
+    """The fix where the folder came from: only some commands take --corpus, so a folder named by
+    MOCKINT_CORPUS_DIR is fixed there, and a folder the caller passed (--corpus) is a path to check."""
+    if corpus_dir == get_settings().corpus_dir:
+        return (
+            "Set MOCKINT_CORPUS_DIR to a folder of bank YAML files (<topic>.yaml), or unset it to use the shipped bank."
+        )
+    return "Check the path: it should be a folder of bank YAML files (<topic>.yaml)."
 
 
 def parse_bank_text(text: str, file_label: str) -> tuple[list[Question], list[int | None], list[BankProblem]]:

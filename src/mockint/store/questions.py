@@ -5,6 +5,7 @@ questions are embedded. The collection records the embedding model that made it;
 metadata layout or a damaged store means a rebuild from the bank, never a mix of vectors.
 """
 
+import hashlib
 import logging
 import random
 import threading
@@ -36,6 +37,10 @@ _EMBED_BATCH = 8
 _FOCUS_POOL = 3
 # A session repeats its focus for every question; keep recent query vectors instead of re-embedding.
 _QUERY_CACHE = 256
+# Embedding this many questions takes a few seconds (12-15 questions/s on a busy 2-core machine), so a
+# sync that has to is announced in one line, terminal or not (the progress bar is for terminals only).
+_ANNOUNCE_AT = 50
+DEFAULT_COLLECTION = "mockint-questions"
 
 
 class SyncReport(BaseModel):
@@ -79,12 +84,25 @@ def embedder_from_settings(settings: Settings | None = None) -> Embedder:
     return shared_local_embedder()
 
 
+def collection_name(bank: Bank, prefix: str = DEFAULT_COLLECTION) -> str:
+    """The Chroma collection that holds `bank`'s vectors: one per bank folder, so switching between your own
+    bank (MOCKINT_CORPUS_DIR) and the shipped one finds each bank's vectors where it left them instead of
+    re-embedding the whole bank at every switch. `<prefix>-<12 hex digits>` of the folder's resolved path
+    keeps within Chroma's names (3-512 characters of [a-zA-Z0-9._-], alphanumeric at both ends). A bank made
+    in memory has no folder, and gets the prefix alone. The CLI and the app both open the store through
+    `QuestionStore.from_settings`, which names the collection here."""
+    if bank.corpus_dir is None:
+        return prefix
+    digest = hashlib.sha256(str(bank.corpus_dir.resolve()).encode()).hexdigest()[:12]
+    return f"{prefix}-{digest}"
+
+
 class QuestionStore:
-    def __init__(self, bank: Bank, embedder: Embedder, db: VectorDB, *, collection: str = "mockint-questions"):
+    def __init__(self, bank: Bank, embedder: Embedder, db: VectorDB, *, collection_prefix: str = DEFAULT_COLLECTION):
         self.bank = bank
         self.embedder = embedder
         self.db = db
-        self.collection_name = collection
+        self.collection_name = collection_name(bank, collection_prefix)
         self._collection: VectorCollection | None = None
         self._lock = threading.RLock()
         self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -96,7 +114,7 @@ class QuestionStore:
             load_bank(settings.corpus_dir),
             embedder_from_settings(settings),
             VectorDB.from_settings(settings),
-            collection=settings.collection,
+            collection_prefix=settings.collection,
         )
 
     def get(self, question_id: str) -> Question:
@@ -139,6 +157,9 @@ class QuestionStore:
             # Delete edited entries too: re-adding replaces their metadata whole (a dropped tag must go).
             collection.delete(removed + [q.id for q in updated])
         to_embed = added + updated
+        if len(to_embed) >= _ANNOUNCE_AT:
+            where = f" in {self.bank.corpus_dir}" if self.bank.corpus_dir else ""
+            log.warning("Indexing %d questions%s for search, once for this bank…", len(to_embed), where)
         if to_embed:
             vectors = self._embed([q.embedding_text() for q in to_embed], progress)
             collection.upsert(

@@ -9,6 +9,7 @@ import pytest
 
 from mockint.cli.main import main
 from mockint.config import get_settings
+from mockint.doors.bank_files import dump_questions, load_bank
 from test_store import QUESTIONS, _entry, write_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -145,10 +146,11 @@ def test_import_command_dry_run_then_real(capsys, tmp_path):
             pytest.fail(f"{SEED} is missing under CI")
         pytest.skip(f"{SEED} not found: the shared seed pages live in ../shared beside the repository")
     target = tmp_path / "new-corpus"
-    code, out, _ = run(capsys, "bank", "import", str(SEED), "--corpus", str(target), "--dry-run")
+    fast = "--no-near-duplicates"  # the near-duplicate check has its own test
+    code, out, _ = run(capsys, "bank", "import", str(SEED), "--corpus", str(target), "--dry-run", fast)
     assert code == 0 and "would write" in out and "15 added" in out
     assert not target.joinpath("deep-learning.yaml").exists()
-    code, out, _ = run(capsys, "bank", "import", str(SEED), "--corpus", str(target), "--topic", "dl")
+    code, out, _ = run(capsys, "bank", "import", str(SEED), "--corpus", str(target), "--topic", "dl", fast)
     assert code == 0 and "15 added" in out and target.joinpath("dl.yaml").exists()
 
 
@@ -173,3 +175,64 @@ def test_search_results_read_at_80_columns_whatever_the_id_length(capsys, tmp_pa
     assert max(len(line) for line in lines) <= 80
     # The question's opening words stand on one line, not folded into a column a few characters wide.
     assert any(" ".join(entries[0]["question"].split()[:4]) in line for line in lines)
+
+
+def test_import_of_a_missing_file_says_so_in_words(capsys, tmp_path):
+    missing = tmp_path / "nope.txt"
+    code, _, err = run(capsys, "bank", "import", str(missing), "--corpus", str(tmp_path / "c"))
+    assert code == 1 and err == f"mockint: No such file: {missing}. Check the path.\n"
+    code, _, err = run(capsys, "bank", "import", str(tmp_path), "--corpus", str(tmp_path / "c"))
+    assert code == 1 and err == f"mockint: {tmp_path} is a folder. Pass the question page's text file.\n"
+
+
+def test_a_missing_corpus_folder_gets_the_fix_the_command_accepts(tmp_path):
+    missing = tmp_path / "no-such-bank"
+    # `grade` has no --corpus: the folder came from MOCKINT_CORPUS_DIR, and that is where it is fixed.
+    graded = run_process("grade", "-q", "what-is-dropout", "-a", "x", env={"MOCKINT_CORPUS_DIR": str(missing)})
+    assert graded.returncode == 1 and "Traceback" not in graded.stderr
+    assert f"The corpus folder {missing} does not exist. Set MOCKINT_CORPUS_DIR to a folder" in graded.stderr
+    assert "--corpus" not in graded.stderr
+    # `bank stats --corpus DIR`: the path given is the one to check.
+    stats = run_process("bank", "stats", "--corpus", str(missing), env={})
+    assert stats.returncode == 1 and "Check the path" in stats.stderr and "MOCKINT_CORPUS_DIR" not in stats.stderr
+
+
+@pytest.mark.slow
+def test_import_warns_about_a_question_the_bank_already_asks(capsys, tmp_path):
+    # The reviewer's case: the example page's "What does label smoothing do?" beside the shipped
+    # dl-label-smoothing (cosine 0.84, over the 0.77 threshold), which the import never checked for.
+    shipped = load_bank(None)
+    kept = [shipped.get(i) for i in ("dl-label-smoothing", "what-is-dropout")]
+    bank = tmp_path / "bank"
+    bank.mkdir()
+    (bank / "deep-learning.yaml").write_text(dump_questions(kept), encoding="utf-8")
+    page = ROOT / "docs" / "examples" / "question-page.txt"
+    code, out, err = run(capsys, "bank", "import", str(page), "--corpus", str(bank), "--dry-run")
+    assert code == 0 and "2 added" in out
+    assert "Looking for near-duplicates of 2 imported questions among 4" in err
+    [line] = [line for line in out.splitlines() if line.startswith("near-duplicate")]
+    assert line.endswith("what-does-label-smoothing-do ~ dl-label-smoothing")
+    code, out, _ = run(capsys, "bank", "import", str(page), "--corpus", str(bank), "--no-near-duplicates")
+    assert code == 0 and "2 added" in out and "near-duplicate" not in out
+
+
+@pytest.mark.slow
+def test_switching_banks_keeps_each_index_and_a_long_build_is_announced_off_a_terminal(tmp_path):
+    # Sixty questions take seconds to embed: said in one line even though stderr is a pipe, not a terminal.
+    many = [
+        _entry(
+            f"q-{i}", "deep-learning", "easy", "conceptual", [], f"What is idea number {i}?", f"Idea {i} is a thing."
+        )
+        for i in range(60)
+    ]
+    mine = write_corpus(tmp_path / "my-bank", many)
+    other = write_corpus(tmp_path / "other-bank", [_entry(*q) for q in QUESTIONS])
+    first = run_process("index", env={"MOCKINT_CORPUS_DIR": str(mine)})
+    assert first.returncode == 0, first.stderr
+    assert first.stderr == f"mockint: Indexing 60 questions in {mine} for search, once for this bank…\n"
+    assert "60 embedded" in first.stdout
+    assert "6 embedded" in run_process("index", env={"MOCKINT_CORPUS_DIR": str(other)}).stdout
+    back = run_process("search", "idea number 7", "-k", "1", env={"MOCKINT_CORPUS_DIR": str(mine)})
+    assert back.returncode == 0 and back.stderr == "" and "q-7" in back.stdout
+    again = run_process("index", env={"MOCKINT_CORPUS_DIR": str(mine)})
+    assert "60 unchanged; 0 embedded" in again.stdout and again.stderr == ""

@@ -154,3 +154,60 @@ def test_offline_grader_and_the_fallback_line(server, monkeypatch):
     fallback = run("-q", "what-is-dropout", "-a", ANSWER)
     assert fallback.exit_code == 0, fallback.output
     assert "Graded offline because the LLM could not be reached" in " ".join(fallback.output.split())
+
+
+def test_estimated_token_counts_are_said_once_in_plain_words(server, tmp_path):
+    # No tables in the cache and no way to download them (an unreachable proxy), as on an offline machine.
+    server.enqueue(REPLY)
+    env = {
+        **os.environ,
+        "TIKTOKEN_CACHE_DIR": str(tmp_path / "no-tables"),
+        "HTTPS_PROXY": "http://127.0.0.1:9",
+        "HTTP_PROXY": "http://127.0.0.1:9",
+        "NO_PROXY": "127.0.0.1,localhost",
+    }
+    (tmp_path / "no-tables").mkdir()
+    result = subprocess.run(
+        [sys.executable, "-m", "mockint.cli.main", "grade", "-q", "what-is-dropout", "-a", ANSWER, "--grader", "llm"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.startswith("mockint: Token counts are estimates (about 4 characters a token)")
+    assert result.stderr.count("\n") == 1 and "WARNING" not in result.stderr and "mockint.doors" not in result.stderr
+
+
+@pytest.mark.slow
+def test_the_one_time_answer_scorer_export_is_a_plain_progress_line(server, tmp_path, models_dir):
+    # A models folder holding the embedding model's export but not the answer scorer's, as on the first
+    # offline grade after `make run` (which exports only the embedding model).
+    from mockint.doors.embeddings import shared_local_embedder
+
+    shared_local_embedder().embed(["makes the embedding model's export, if this session has not yet"])
+    fresh = tmp_path / "models"
+    fresh.mkdir()
+    for kept in [*models_dir.glob("all-MiniLM-L6-v2-*.onnx"), models_dir / "weights-sha256.json"]:
+        (fresh / kept.name).symlink_to(kept)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mockint.cli.main",
+            "grade",
+            "-q",
+            "what-is-dropout",
+            "-a",
+            ANSWER,
+            "--grader",
+            "offline",
+        ],
+        env={**os.environ, "MOCKINT_MODELS_DIR": str(fresh)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == "mockint: Preparing the answer scorer once (about 15 s)…\n"
+    assert list(fresh.glob("cross-encoder-*.onnx"))

@@ -2,6 +2,8 @@
 (Checked by what is imported, not by a clock; `python -m benchmarks.run cold-start` measures the time.)"""
 
 import json
+import os
+import socket
 import subprocess
 import sys
 
@@ -17,3 +19,48 @@ def test_the_command_line_imports_nothing_heavy_before_a_command_runs():
 def test_help_lists_the_commands():
     done = subprocess.run([sys.executable, "-m", "mockint.cli.main", "--help"], capture_output=True, text=True)
     assert done.returncode == 0 and "grade" in done.stdout and "search" in done.stdout
+
+
+def _help(*args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "mockint.cli.main", *args, "--help"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "100"},
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_help_reads_as_usage_not_as_python_annotations():
+    pages = {args: _help(*args) for args in [(), ("search",), ("bank", "import"), ("eval",), ("app",), ("grade",)]}
+    for args, text in pages.items():
+        # A flag takes no value, so it gets no label; a list option names one value, not `list[str]`.
+        assert "<bool>" not in text and "list[" not in text and "int range" not in text, args
+        usage = next(line for line in text.splitlines() if "Usage:" in line)
+        assert "{" not in usage, args
+    assert "search [OPTIONS] QUERY" in pages[("search",)]
+    assert "bank import [OPTIONS] FILE" in pages[("bank", "import")]
+    assert "[OPTIONS] COMMAND [ARGS]..." in pages[()]
+    assert "--tag                 <tag>" in pages[("search",)]
+    missing = subprocess.run([sys.executable, "-m", "mockint.cli.main", "search"], capture_output=True, text=True)
+    assert missing.returncode == 2 and "Missing argument 'QUERY'" in missing.stderr
+
+
+def test_app_on_a_port_in_use_is_one_line_before_anything_is_served():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "mockint.cli.main", "app", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 1
+    assert done.stdout == ""  # no "serving on" line for a server that never served
+    assert done.stderr == (
+        f"mockint: Port {port} is in use on 127.0.0.1: another program (perhaps another mockint app) serves there. "
+        "Pass --port N for another port (or set MOCKINT_PORT), or stop the other process.\n"
+    )

@@ -385,6 +385,27 @@ def test_cli_transcribe_of_a_corrupt_file_is_one_line(tmp_path):
     assert done.stderr.strip().count("\n") == 0 and "could not be decoded" in done.stderr
 
 
+def test_cli_transcribe_of_an_empty_file_says_the_file_is_empty(tmp_path):
+    path = tmp_path / "answer.wav"
+    path.write_bytes(b"")
+    done = subprocess.run(
+        [sys.executable, "-c", "from mockint.cli.main import main; main()", "transcribe", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1 and done.stderr.strip().count("\n") == 0
+    assert f"mockint: {path} is empty (0 bytes)." in done.stderr
+    assert "microphone" not in done.stderr and "browser" not in done.stderr
+    missing = subprocess.run(
+        [sys.executable, "-c", "from mockint.cli.main import main; main()", "transcribe", str(tmp_path / "nope.wav")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert missing.returncode == 1 and f"No such file: {tmp_path / 'nope.wav'}." in missing.stderr
+
+
 # -- engine choice ---------------------------------------------------------------------------------
 
 

@@ -85,3 +85,7 @@ class EvalDataError(MockintError):
 
 class HistoryError(MockintError):
     """The attempts database cannot be read or written."""
+
+
+class ServeError(MockintError):
+    """`mockint app` cannot serve where it was asked to (the port is taken, the address is not this machine's)."""

@@ -60,6 +60,8 @@ class ImportReport:
     replaced: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     written: bool = False
+    # The whole bank as the import leaves it (or would, with dry_run); empty when nothing changes.
+    bank: list[Question] = field(default_factory=list)
 
 
 class _Lines:
@@ -240,10 +242,7 @@ def import_page(
     path = Path(path)
     if topic is not None and not SLUG_RE.match(topic):
         raise ImportFormatError(f"--topic {topic!r} is not a slug.", hint="Use lowercase words joined by hyphens.")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ImportFormatError(f"Cannot read {path}: {exc}.", hint="Pass a UTF-8 text file.") from exc
+    text = _read_page(path)
     try:
         page = parse_question_page(text, source=slugify(path.stem, max_words=20), topic=topic)
     except ImportFormatError as exc:
@@ -290,10 +289,31 @@ def import_page(
     merged = validate_corpus(corpus_dir, overrides={target.name: new_text})
     if merged.problems:
         raise BankValidationError(merged.problems)
+    report.bank = merged.questions
     if not dry_run:
         _atomic_write(target, new_text)
         report.written = True
     return report
+
+
+def _read_page(path: Path) -> str:
+    """The page's text, or an ImportFormatError naming what is wrong with the path in words (not an errno)."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ImportFormatError(f"No such file: {path}.", hint="Check the path.") from None
+    except IsADirectoryError:
+        raise ImportFormatError(f"{path} is a folder.", hint="Pass the question page's text file.") from None
+    except PermissionError:
+        raise ImportFormatError(
+            f"No permission to read {path}.", hint="Check the file's permissions, or copy it somewhere you can read."
+        ) from None
+    except UnicodeDecodeError:
+        raise ImportFormatError(
+            f"{path} is not UTF-8 text.", hint="Pass a question page saved as UTF-8 text (not a PDF or Word file)."
+        ) from None
+    except OSError as exc:
+        raise ImportFormatError(f"Cannot read {path}: {exc.strerror}.", hint="Check the path.") from None
 
 
 def _target_text(target: Path, questions: list[Question], *, appended: bool) -> str:

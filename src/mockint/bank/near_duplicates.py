@@ -3,7 +3,7 @@
 Pure over vectors; the caller embeds (`duplicate_text` says what), so any embedder or a fake works.
 """
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -72,3 +72,22 @@ def check_bank(
     texts = [duplicate_text(q) for q in questions]
     vectors = embedder.embed(texts, progress=True) if progress else embedder.embed(texts)
     return find_near_duplicates([q.id for q in questions], vectors, threshold)
+
+
+def near_duplicates_of(
+    new_ids: Collection[str],
+    questions: Sequence[Question],
+    embedder,
+    threshold: float = DEFAULT_THRESHOLD,
+    *,
+    progress: bool = False,
+) -> list[NearDuplicate]:
+    """The near-duplicate pairs of `questions` (a whole bank) that involve a question in `new_ids` (the
+    ones an import adds or changes), the new one first: what an import should warn about, where
+    `check_bank` also lists the pairs the bank already had."""
+    pairs = check_bank(questions, embedder, threshold, progress=progress)
+    return [
+        pair if pair.first in new_ids else NearDuplicate(pair.second, pair.first, pair.similarity)
+        for pair in pairs
+        if pair.first in new_ids or pair.second in new_ids
+    ]

@@ -7,17 +7,61 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
 from mockint.errors import MockintError
 
-app = typer.Typer(
+
+class _ReadableHelp:
+    """Help that reads as usage. Left alone, typer (0.29) labels a parameter with its Python annotation:
+    `<bool>` beside a plain flag, which takes no value, and `{query}` for a required argument in the usage
+    line. Flags get no label and arguments their name in capitals (`mockint search [OPTIONS] QUERY`), as
+    click and most tools show them; options that take a list name one value in their declaration."""
+
+    def get_params(self, ctx: typer.Context) -> list:
+        params = super().get_params(ctx)  # type: ignore[misc]
+        for param in params:
+            if param.param_type_name == "argument":
+                param.metavar = (param.name or "").upper()
+            elif getattr(param, "is_flag", False):
+                param.metavar = ""
+        return params
+
+    def collect_usage_pieces(self, ctx: typer.Context) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []  # type: ignore[attr-defined]
+        for param in self.get_params(ctx):
+            if param.param_type_name == "argument":
+                name = param.metavar if param.required else f"[{param.metavar}]"
+                pieces.append(f"{name}..." if param.nargs != 1 else name)
+        return pieces
+
+
+class _Command(_ReadableHelp, TyperCommand):
+    pass
+
+
+class _Group(_ReadableHelp, TyperGroup):
+    def collect_usage_pieces(self, ctx: typer.Context) -> list[str]:
+        return [*super().collect_usage_pieces(ctx), self.subcommand_metavar]
+
+
+class _Typer(typer.Typer):
+    """Every command of this CLI gets the readable help, including ones added later."""
+
+    def command(self, *args, **kwargs):  # typer's own signature, passed through
+        kwargs.setdefault("cls", _Command)
+        return super().command(*args, **kwargs)
+
+
+app = _Typer(
+    cls=_Group,
     name="mockint",
     help="Mock-interview coach: practise ML/AI interview questions and get rubric feedback.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-bank_app = typer.Typer(help="Validate, import and summarise the question bank.", no_args_is_help=True)
+bank_app = _Typer(cls=_Group, help="Validate, import and summarise the question bank.", no_args_is_help=True)
 app.add_typer(bank_app, name="bank")
 
 _state = {"verbose": False}
@@ -32,6 +76,23 @@ def _root(
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     for handler in logging.getLogger().handlers:
         handler.addFilter(_NoCredentials())
+        if not verbose:
+            handler.setFormatter(_PlainForUsers(handler.formatter))
+
+
+class _PlainForUsers(logging.Formatter):
+    """Without --verbose, what mockint itself says (a one-time model export, a store rebuilt, token counts
+    estimated) is a plain line like its errors, not `WARNING mockint.doors.tokens: ...` with a traceback;
+    other libraries' records keep their level and logger, which say where they come from."""
+
+    def __init__(self, others: logging.Formatter | None) -> None:
+        super().__init__()
+        self.others = others or logging.Formatter()
+
+    def format(self, record: logging.LogRecord) -> str:
+        if record.name == "mockint" or record.name.startswith("mockint."):
+            return f"mockint: {record.getMessage()}"
+        return self.others.format(record)
 
 
 class _NoCredentials(logging.Filter):
@@ -47,13 +108,60 @@ class _NoCredentials(logging.Filter):
 @app.command("app")
 def app_command(
     host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to serve on.", envvar="MOCKINT_PORT")] = 8501,
+    port: Annotated[
+        int, typer.Option(min=1, max=65535, metavar="<int>", help="Port to serve on.", envvar="MOCKINT_PORT")
+    ] = 8501,
 ) -> None:
     """Serve the Streamlit practice app."""
     from mockint.app.server import serve
 
+    _check_can_serve(host, port)
     typer.echo(f"mockint: serving on http://{host}:{port}  (Ctrl+C to stop)")
     raise typer.Exit(serve(port, host))
+
+
+def _check_can_serve(host: str, port: int) -> None:
+    """A ServeError when Streamlit could not listen on host:port. Streamlit finds out only after it has
+    started, and then says "Port N is not available" in its own log format and exits 1; binding here
+    first, as Streamlit binds (SO_REUSEADDR, so a port left in TIME_WAIT by a stopped app still counts as
+    free), lets the user read why in one line before anything else is printed."""
+    import errno
+    import os
+    import socket
+
+    from mockint.errors import ServeError
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror:
+        raise ServeError(
+            f"Cannot serve on {host}: no such address.",
+            hint="Pass --host 127.0.0.1 (this machine only) or --host 0.0.0.0 (every network interface).",
+        ) from None
+    with socket.socket(family, kind, proto) as probe:
+        if os.name != "nt":  # on Windows it would let a second socket share a port in use
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise ServeError(
+                    f"Port {port} is in use on {host}: another program (perhaps another mockint app) serves there.",
+                    hint="Pass --port N for another port (or set MOCKINT_PORT), or stop the other process.",
+                ) from None
+            if exc.errno == errno.EACCES:
+                raise ServeError(
+                    f"Port {port} needs administrator rights on this machine.",
+                    hint="Pass --port N with N of 1024 or more, e.g. the default 8501.",
+                ) from None
+            if exc.errno == errno.EADDRNOTAVAIL:
+                raise ServeError(
+                    f"Cannot serve on {host}: it is not an address of this machine.",
+                    hint="Pass --host 127.0.0.1 (this machine only) or --host 0.0.0.0 (every network interface).",
+                ) from None
+            raise ServeError(
+                f"Cannot serve on {host}:{port}: {exc.strerror}.", hint="Pass another --host or --port."
+            ) from None
 
 
 @bank_app.command("import")
@@ -63,6 +171,12 @@ def bank_import_command(
     topic: Annotated[str | None, typer.Option(help="Topic slug (default: from the page's category).")] = None,
     replace: Annotated[bool, typer.Option("--replace", help="Overwrite bank entries that differ.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and report, write nothing.")] = False,
+    near_duplicates: Annotated[
+        bool,
+        typer.Option(
+            "--near-duplicates/--no-near-duplicates", help="Warn about imported questions the bank already asks."
+        ),
+    ] = True,
 ) -> None:
     """Import a question page into corpus/<topic>.yaml (validated, all or nothing)."""
     from mockint.bank.importer import import_page
@@ -77,16 +191,42 @@ def bank_import_command(
         f"{verb} {report.target}: {len(report.added)} added, {len(report.replaced)} replaced, "
         f"{len(report.skipped)} skipped"
     )
+    changed = {*report.added, *report.replaced}
+    if near_duplicates and changed:
+        _warn_near_duplicates(changed, report.bank)
+
+
+def _warn_near_duplicates(changed: set[str], bank: list) -> None:
+    """A warning, not a refusal: two questions on one subject can both be worth asking, so the user decides."""
+    from mockint.bank.near_duplicates import DEFAULT_THRESHOLD, near_duplicates_of
+    from mockint.doors.embeddings import shared_local_embedder
+
+    # Embedding the whole bank takes a while (10-35 s for the shipped bank): say so before, not after.
+    typer.echo(f"Looking for near-duplicates of {len(changed)} imported questions among {len(bank)}…", err=True)
+    pairs = near_duplicates_of(changed, bank, shared_local_embedder(), progress=sys.stderr.isatty())
+    for pair in pairs:
+        typer.secho(
+            f"near-duplicate ({pair.similarity:.2f} >= {DEFAULT_THRESHOLD:.2f}): {pair.first} ~ {pair.second}",
+            fg=typer.colors.YELLOW,
+        )
+    if pairs:
+        typer.echo(
+            "If a pair asks the same thing, remove or reword one of them; "
+            "`mockint bank validate` checks the whole bank."
+        )
 
 
 @app.command("eval")
 def eval_command(
     grader: Annotated[
         list[str] | None,
-        typer.Option(help="offline or llm; repeat to compare side by side. Default: the configured grader."),
+        typer.Option(
+            metavar="<grader>", help="offline or llm; repeat to compare side by side. Default: the configured grader."
+        ),
     ] = None,
     baseline: Annotated[
-        list[str] | None, typer.Option(help="token-overlap, tfidf or embedding; repeat. Default: all three.")
+        list[str] | None,
+        typer.Option(metavar="<baseline>", help="token-overlap, tfidf or embedding; repeat. Default: all three."),
     ] = None,
     no_baselines: Annotated[bool, typer.Option("--no-baselines", help="Run no baseline.")] = False,
     data: Annotated[
@@ -104,10 +244,13 @@ def eval_command(
     score_min: Annotated[float, typer.Option(help="Lowest score of the file's scale (rescaled to 0).")] = 0.0,
     score_max: Annotated[float, typer.Option(help="Highest score of the file's scale (rescaled to 5).")] = 1.0,
     filter: Annotated[
-        list[str] | None, typer.Option(help="Keep rows where COLUMN=VALUE, e.g. split=unseen_questions; repeat to AND.")
+        list[str] | None,
+        typer.Option(
+            metavar="<COLUMN=VALUE>", help="Keep rows where COLUMN=VALUE, e.g. split=unseen_questions; repeat to AND."
+        ),
     ] = None,
-    limit: Annotated[int | None, typer.Option(min=1, help="Grade only the first N answers.")] = None,
-    concurrency: Annotated[int, typer.Option(min=1, max=64, help="Parallel LLM requests.")] = 8,
+    limit: Annotated[int | None, typer.Option(min=1, metavar="<int>", help="Grade only the first N answers.")] = None,
+    concurrency: Annotated[int, typer.Option(min=1, max=64, metavar="<int>", help="Parallel LLM requests.")] = 8,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the LLM grade cache.")] = False,
     out: Annotated[Path | None, typer.Option(help="Run folder. Default: eval/runs/<timestamp>-<label>.")] = None,
     label: Annotated[str | None, typer.Option(help="Name of the run (in the folder name).")] = None,
@@ -115,9 +258,14 @@ def eval_command(
     threshold: Annotated[float, typer.Option(help="With --compare: list scores that moved more than this.")] = 0.5,
     price: Annotated[
         list[str] | None,
-        typer.Option(help="MODEL=IN,OUT: USD per 1M input/output tokens, overriding the built-in table."),
+        typer.Option(
+            metavar="<MODEL=IN,OUT>",
+            help="MODEL=IN,OUT: USD per 1M input/output tokens, overriding the built-in table.",
+        ),
     ] = None,
-    resamples: Annotated[int, typer.Option(min=100, help="Bootstrap resamples for the 95% intervals.")] = 1000,
+    resamples: Annotated[
+        int, typer.Option(min=100, metavar="<int>", help="Bootstrap resamples for the 95% intervals.")
+    ] = 1000,
     seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 0,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
 ) -> None:
@@ -220,7 +368,10 @@ def bank_validate_command(
         typer.Option("--near-duplicates/--no-near-duplicates", help="Also flag questions that say the same thing."),
     ] = True,
     threshold: Annotated[
-        float | None, typer.Option(min=0.0, max=1.0, help="Cosine at or above which two questions are near-duplicates.")
+        float | None,
+        typer.Option(
+            min=0.0, max=1.0, metavar="<float>", help="Cosine at or above which two questions are near-duplicates."
+        ),
     ] = None,
 ) -> None:
     """Check every bank file; list every problem (and near-duplicate pairs)."""
@@ -304,8 +455,10 @@ def search_command(
     type: Annotated[
         str | None, typer.Option("--type", help="conceptual, scenario, coding, system-design or behavioral.")
     ] = None,
-    tag: Annotated[list[str] | None, typer.Option("--tag", help="Only questions with this tag (repeatable).")] = None,
-    k: Annotated[int, typer.Option("-k", min=1, max=100, help="How many results.")] = 5,
+    tag: Annotated[
+        list[str] | None, typer.Option("--tag", metavar="<tag>", help="Only questions with this tag (repeatable).")
+    ] = None,
+    k: Annotated[int, typer.Option("-k", min=1, max=100, metavar="<int>", help="How many results.")] = 5,
 ) -> None:
     """Find questions by meaning (syncs the store first when the bank changed)."""
     from rich.console import Console
@@ -348,8 +501,14 @@ def transcribe_command(
 
     try:
         data = file.read_bytes()
+    except FileNotFoundError:
+        raise SpeechError(f"No such file: {file}.", hint="Check the path to the recording.") from None
     except OSError as exc:
         raise SpeechError(f"Cannot read {file}: {exc.strerror}.", hint="Check the path to the recording.") from exc
+    if not data:
+        # Said here, where it is known to be a file: the speech layer's "empty recording" advice is about
+        # the browser's microphone, which a file on disk never went through.
+        raise SpeechError(f"{file} is empty (0 bytes).", hint="Pass a recording with sound in it: WAV, FLAC or OGG.")
     bias = None
     if question is not None:
         from mockint.doors.bank_files import load_bank

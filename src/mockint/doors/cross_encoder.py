@@ -180,7 +180,9 @@ class CrossEncoder:
             key = f"{weights_sha256(weights_dir, model_dir)[:12]}-{adapter_sha256(self.adapter_dir)[:12]}"
             onnx_path = model_dir / f"cross-encoder-{key}-v{EXPORT_VERSION}{self._weights_tag}.onnx"
             if not onnx_path.exists():
-                log.warning("Exporting the answer scorer to ONNX once, into %s (about 15 s)...", onnx_path)
+                # Warning level so that faces show it by default: the first grade waits for it.
+                log.warning("Preparing the answer scorer once (about 15 s)…")
+                log.debug("exporting the answer scorer to ONNX into %s", onnx_path)
                 export_cross_encoder(weights_dir, self.adapter_dir, onnx_path, self.quantise)
             # One intra-op thread, as the embedder: single answers on a busy 2-core machine.
             session = onnxruntime.InferenceSession(

@@ -275,7 +275,9 @@ def _load_local_model(model_dir: Path | None, threads: int = 1) -> _OnnxMiniLM:
             model_dir = get_settings().models_dir
         onnx_path = onnx_model_path(model_dir, weights_dir)
         if not onnx_path.exists():
-            log.warning("Exporting %s to ONNX once, into %s (about 10 s)...", LOCAL_MODEL_NAME, onnx_path)
+            # Warning level so that faces show it by default: the user is kept waiting and should know why.
+            log.warning("Preparing the embedding model once (about 10 s)…")
+            log.debug("exporting %s to ONNX into %s", LOCAL_MODEL_NAME, onnx_path)
             export_onnx(weights_dir, onnx_path)
         # MiniLM is small: one intra-op thread embeds a query in ~30 ms even on a busy 2-core machine,
         # where two threads waiting on each other took 600+ ms (measured with `python -m benchmarks.run index`).

@@ -2,7 +2,7 @@
 
 tiktoken downloads its BPE tables once and caches them under TIKTOKEN_CACHE_DIR (tiktoken reads
 the variable itself). Without internet and without a cache the tables cannot load; counting then
-falls back to about four characters per token and says so once in the log. It never raises.
+falls back to about four characters per token and says so once in the log, in plain words. It never raises.
 """
 
 import logging
@@ -42,13 +42,14 @@ def _encoding(name: str) -> tiktoken.Encoding | None:
     except Exception as exc:  # offline, no cache, damaged file: all mean "estimate instead"
         if not _warned["approximate"]:
             _warned["approximate"] = True
+            # Said in the user's terms: what is estimated, what that changes for them, how to make it exact.
             log.warning(
-                "tiktoken table %s could not be loaded (%s); counting tokens approximately "
-                "(%d characters per token). Set TIKTOKEN_CACHE_DIR to a folder holding the tables.",
-                name,
-                type(exc).__name__,
+                "Token counts are estimates (about %d characters a token): tiktoken's tables could not be "
+                "downloaded and TIKTOKEN_CACHE_DIR holds none. An answer near the LLM grader's length limit may be "
+                "cut a little early or late; set TIKTOKEN_CACHE_DIR to a folder holding the tables for exact counts.",
                 CHARS_PER_TOKEN,
             )
+            log.debug("loading tiktoken table %s failed: %r", name, exc)
         return None
 
 

@@ -435,3 +435,38 @@ def test_the_diagnosis_said_of_the_wrong_side_is_a_misconception(grader):
     grade = grader.grade(_bias_variance(), answer)
     assert any("'overfits' where the reference says 'underfitting'" in m for m in grade.misconceptions)
     assert grade.score <= 2.5
+
+
+LONG_ON_TOPIC_DROPOUT = (
+    "Dropout is a regularization technique for neural networks. During training, every forward pass draws a "
+    "fresh random mask, and each neuron's activation is set to zero with some probability p, often one half for "
+    "hidden layers and less for the inputs. Because any unit can vanish at any step, units cannot co-adapt: a "
+    "neuron cannot rely on a particular partner being present, so the network learns redundant, more robust "
+    "features that are useful on their own. One way to see it is as training a huge ensemble of thinned "
+    "networks that share their weights, each mask picking one member of the ensemble. At inference time "
+    "dropout is switched off and every neuron is used. Since more units are now active than during training, "
+    "the activations would be too large, so they are scaled to keep their expected value the same as in "
+    "training. Most libraries use inverted dropout, which divides the kept activations by one minus p during "
+    "training instead, so nothing has to change at inference. Averaging over the masks in this way "
+    "approximates the prediction of the whole ensemble cheaply. In practice dropout reduces overfitting when "
+    "the network is large compared with the training data, it slows training down because the gradients are "
+    "noisier, and it usually needs more epochs to converge. It interacts with batch normalization, whose "
+    "statistics shift when units are dropped, so the two are often not combined in the same block. Keeping "
+    "dropout active at test time and averaging several stochastic passes, known as Monte Carlo dropout, gives "
+    "a rough estimate of the model's uncertainty. The dropout rate is a hyperparameter tuned on validation "
+    "data: too high and the model underfits, too low and it barely regularizes at all."
+)
+
+
+def test_a_wall_of_text_mostly_beside_the_question_is_held_to_partial(grader):
+    """One right sentence followed by hundreds of words about other things reads as a good answer to the
+    alignment (the right sentence is there) while the card's correctness is 0; the grade holds it to 2.5.
+    A long answer that stays on the question is not held."""
+    elsewhere = yaml.safe_load((Path(__file__).parents[1] / "corpus" / "statistics.yaml").read_text())
+    padding = " ".join(q["explanation"] for q in elsewhere["questions"][:8])
+    padded = grader.grade(DROPOUT, STRONG_DROPOUT.split(". ")[0] + ". " + padding)
+    assert padded.score <= 2.5 and padded.verdict is Verdict.partial
+    assert any("Most of it is not about the question" in n for n in padded.notes)
+    long = grader.grade(DROPOUT, LONG_ON_TOPIC_DROPOUT)
+    assert any("The answer is long" in n for n in long.notes)
+    assert long.score >= 4.0 and not any("Most of it" in n for n in long.notes)

@@ -147,9 +147,9 @@ def dimensions_for(f: Findings) -> Dimensions:
     )
     length = f.features.get("length", 0.0)
     said = min(1.0, max(0.0, 1.0 - length / DEPTH_NONE_BELOW_LENGTH))
-    depth_score = _clip(DEPTH_FROM_SCORE * f.score / 5.0 + DEPTH_FROM_LENGTH * said)
+    depth_score = min(cap, _clip(DEPTH_FROM_SCORE * f.score / 5.0 + DEPTH_FROM_LENGTH * said))
     depth = DimensionScore(
-        score=min(cap, depth_score),
+        score=depth_score,
         reason=(
             "Goes into the reasoning, not just the headline."
             if depth_score >= GOOD_AT

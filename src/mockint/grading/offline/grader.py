@@ -70,10 +70,17 @@ from mockint.grading.offline.features import (
     with_question_baseline,
     with_reference_check,
 )
-from mockint.grading.offline.feedback import Findings, dimensions_for, feedback_text, model_answer_text, verdict_for
+from mockint.grading.offline.feedback import (
+    CORRECT_FROM,
+    Findings,
+    dimensions_for,
+    feedback_text,
+    model_answer_text,
+    verdict_for,
+)
 from mockint.grading.offline.references import clean_reference, pseudo_key_points
 from mockint.grading.repetition import Repetition, drop_repeats, rambling_reason
-from mockint.grading.scoring import PointVerdict, ScoringInput, score_answer
+from mockint.grading.scoring import ESTIMATE_WITH_MISCONCEPTION_MAX, PointVerdict, ScoringInput, score_answer
 from mockint.grading.version import content_version, package_files
 from mockint.text.fillers import CleanText, count_fillers, filler_words, strip_fillers
 from mockint.text.sentences import clause_spans, sentence_spans
@@ -82,6 +89,8 @@ from mockint.text.words import words
 from mockint.types.grade import Coverage, Grade, GraderInfo, GradingItem, KeyPointResult
 
 MAX_ANSWER_SENTENCES = 40
+# The most a wall of text mostly beside the question scores: as much as an answer with a misconception.
+MOSTLY_OFF_MAX = ESTIMATE_WITH_MISCONCEPTION_MAX
 # The question restated says nothing the question did not, so it earns nothing.
 COPY_SCORE = 0.0
 
@@ -603,6 +612,12 @@ class OfflineGrader(Grader):
             )
         caps = cap_reasons(item, answer, clean, analysis)
         ceiling = min(caps.values(), default=None)
+        if common["rambling"] and analysis.features["precision"] < CORRECT_FROM:
+            # A wall of text most of whose words the reference does not back (its precision below the typical
+            # wrong answer's, where the card's correctness reaches 0) is mostly beside the question, however
+            # right its one good sentence: "partially right with a notable problem", the top of that band.
+            common["rambling"] += f" Most of it is not about the question, so it scores at most {MOSTLY_OFF_MAX:g}."
+            ceiling = MOSTLY_OFF_MAX if ceiling is None else min(ceiling, MOSTLY_OFF_MAX)
         base = estimate(self.calibration, analysis.features, ceiling, analysis.trimmed_features)
         key_points, misconceptions = [], []
         for result in analysis.points:

@@ -334,3 +334,29 @@ def test_the_base_case_answer_after_a_scenario_is_not_a_restatement():
     answer = "The base case for a recursive merge sort is one"
     assert copy_reason(0.02, nothing, answer, question, question + " " + MERGE_SORT_RUBRIC) is None
     assert copy_reason(0.02, nothing, "The base case for a recursive merge sort.", question, MERGE_SORT_RUBRIC)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Le dropout met à zéro des neurones au hasard pendant l'entraînement pour éviter le surapprentissage.",
+        "El dropout apaga neuronas al azar durante el entrenamiento para evitar el sobreajuste.",
+        "丢弃法在训练时随机将神经元置零，以防止过拟合。",
+    ],
+)
+def test_an_answer_in_another_language_is_told_to_answer_in_english(answer):
+    """Not misread as a keyword list or graded as gibberish: the reason says what to do."""
+    assert "not in English" in trivial_reason(answer)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Dropout, i.e. a la carte masking of units, is done per layer in the forward pass.",
+        "dropout regularization overfitting ensemble neurons units inference scaling",
+        "LIFO",
+        "Die Hard aside, the process dies when the OOM killer sends SIGKILL to it.",
+    ],
+)
+def test_english_with_a_foreign_word_or_no_function_words_is_english(answer):
+    assert trivial_reason(answer) is None or "not in English" not in trivial_reason(answer)

@@ -18,14 +18,41 @@ _NON_ANSWER_PHRASES = re.compile(
 )
 
 
+# Function words of the languages a candidate is likeliest to answer in instead of English (French, Spanish,
+# German, Italian, Portuguese), none of them an English word ("die", "come", "per", "no" and "as" are left
+# out): a hand list, as no language detector ships with the grader.
+_FOREIGN_FUNCTION_WORD_LIST = """le la les des est une du et dans pour pas que qui avec sur sont ce cette il elle nous
+    vous mais ou donc el los las del es una y en por para con se su al lo como pero más muy der das und ist nicht
+    ein eine zu den mit von dem sich auch auf für oder della di che non sono è anche gli nel os da não um uma são
+    é mais com"""
+_FOREIGN_FUNCTION_WORDS = frozenset(_FOREIGN_FUNCTION_WORD_LIST.split())
+# A sentence's worth of words before the language is judged: a short answer ("LIFO", "log n") says too
+# little to tell.
+LANGUAGE_MIN_WORDS = 6
+
+
+def language_reason(clean: str) -> str | None:
+    """Why the answer cannot be graded as English, or None: mostly letters of another script (Chinese,
+    Cyrillic, ...), or more function words of another language than of English."""
+    letters = [c for c in clean if c.isalpha()]
+    if letters and sum(c.isascii() or "À" <= c <= "ɏ" for c in letters) < len(letters) / 2:
+        return "The answer is not in English; mockint's questions, references and graders work in English."
+    said = [w.lower() for w in words(clean)]
+    foreign = sum(w in _FOREIGN_FUNCTION_WORDS for w in said)
+    if len(said) >= LANGUAGE_MIN_WORDS and foreign >= 2 and foreign > sum(w in STOP_WORDS for w in said):
+        return "The answer is not in English; mockint's questions, references and graders work in English."
+    return None
+
+
 def trivial_reason(clean: str) -> str | None:
-    """Why the answer is no answer at all (empty, 'idk', 'pass', 'fine'), or None if it says something."""
+    """Why the answer is no answer at all (empty, 'idk', 'pass', 'fine', not English), or None if it says
+    something."""
     if sum(c.isalnum() for c in clean) <= 1:
         return "The answer is empty." if not clean.strip() else f"The answer ('{clean.strip()}') is too short to grade."
     rest = _NON_ANSWER_PHRASES.sub(" ", clean)
     if not any(is_content(w) for w in words(rest)):
         return f"The answer ('{clean.strip()[:40]}') gives no content to grade."
-    return None
+    return language_reason(clean)
 
 
 def stuffing_reason(clean: str, question: str, rubric: str = "") -> str | None:

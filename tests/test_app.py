@@ -83,16 +83,18 @@ def test_first_question_is_shown_ready_to_answer():
     labels = [b.label for b in at.button]
     assert "Skip" in labels and "Show me the answer" in labels
     assert "Offline · local embeddings" in shown(at)
-    [speaker] = at.get("iframe")  # "Read aloud": the browser's speech synthesis, with the question as a JS string
-    assert "speechSynthesis" in speaker.proto.srcdoc and json.dumps(q.question) in speaker.proto.srcdoc
+    # "Read aloud": Streamlit's own button, spoken by the browser's speech synthesis with the question as a JS string
+    assert "Read aloud" in labels
+    [script] = [h.proto.body for h in at.get("html") if "speechSynthesis" in h.proto.body]
+    assert json.dumps(q.question) in script
 
 
 def test_read_aloud_text_cannot_close_its_script():
     at = AppTest.from_string(
         "from mockint.app.feedback_views import read_aloud\nread_aloud('a </script><b>x</b>')"
     ).run()
-    [speaker] = at.get("iframe")
-    assert "</script><b>" not in speaker.proto.srcdoc and "\\u003c/script>" in speaker.proto.srcdoc
+    [script] = [h.proto.body for h in at.get("html") if "speechSynthesis" in h.proto.body]
+    assert "</script><b>" not in script and "\\u003c/script>" in script
 
 
 def test_typed_answer_gets_feedback_card_then_follow_up_then_next_question():
@@ -421,4 +423,97 @@ def test_weak_spots_mode_brings_back_a_poorly_answered_question():
     weak = session(at).current_question()
     answer(at, "No idea, sorry.")
     again = start_mode("weak-spots")
-    assert session(again).current_question().id == weak.id and not session(again).notice
+    assert session(again).current_question().id == weak.id
+    assert session(again).notices == [
+        "There are only 2 questions that match your filters, so this session has 2, not 5."
+    ]
+
+
+# -- a new user's review: sessions replaced, reveals kept, shorter sessions said, the summary, progress ------
+
+
+def press_start(at: AppTest) -> AppTest:
+    at.button[[b.label for b in at.button].index("Start new session")].click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_starting_a_new_session_ends_the_one_it_replaces():
+    at = start("nlp")
+    first = session(at).session_id
+    at.selectbox(key="setup-topic").set_value("statistics")
+    second = session(press_start(at)).session_id
+    assert second != first and History.from_settings().session(first).ended_at is not None
+    reloaded = start()
+    assert session(reloaded).session_id == second
+    reloaded.button(key="end-session").click().run()
+    fresh = start()  # the replaced session never comes back, not even once its successor ended
+    assert session(fresh).session_id not in (first, second)
+
+
+def test_a_reveal_is_remembered_after_a_reload():
+    at = start("statistics")
+    q = session(at).current_question()
+    at.button(key="reveal").click().run()
+    [ref] = [e for e in at.expander if e.label.startswith("Reference answer")]
+    assert ref.label == "Reference answer, explanation and key points"  # no model answer before an answer
+    reloaded = start()
+    assert session(reloaded).turn.revealed
+    [ref] = [e for e in reloaded.expander if e.label.startswith("Reference answer")]
+    assert q.answer in "\n".join(m.value for m in ref.markdown)
+    answer(reloaded, q.answer)
+    reloaded.button(key="end-session").click().run()
+    [row] = reloaded.table[0].value.to_dict("records")
+    assert row["note"] == "saw the answer first"
+
+
+def test_a_session_longer_than_the_filters_allow_says_how_long_it_is():
+    at = start("nlp")  # two nlp questions, five asked for
+    assert "· question 1 of 2" in shown(at)
+    assert "only 2 questions that match your filters, so this session has 2, not 5" in shown(at)
+
+
+def test_a_focus_that_matches_nothing_says_so():
+    at = start_mode("focus", focus="asdkjh qwpoe zzzz")
+    assert "No question is close to “asdkjh qwpoe zzzz”" in shown(at)
+    at = start_mode("focus", focus="why divide attention logits before the softmax")
+    assert "is close to" not in shown(at)
+
+
+def test_the_summary_counts_a_question_shown_but_not_answered():
+    at = start("nlp")
+    answer(at, session(at).current_question().answer)
+    at.button(key="skip").click().run()  # the follow-up skipped: on to the second question
+    at.button(key="end-session").click().run()
+    answered = next(m for m in at.metric if m.label == "Answered")
+    assert answered.value == "1 of 2 shown"
+    assert [r["note"] for r in at.table[0].value.to_dict("records")] == ["", "not answered"]
+
+
+def _progress() -> AppTest:
+    progress = AppTest.from_string(
+        "from mockint.app import progress_page\nprogress_page.render()", default_timeout=TIMEOUT
+    ).run()
+    assert not progress.exception, progress.exception
+    return progress
+
+
+def test_progress_lists_no_good_topic_as_weak_and_no_one_off_miss_as_a_pattern():
+    from mockint.types.grade import Coverage, KeyPointResult
+    from test_history import make_grade
+
+    history = History.from_settings()
+    sid = history.start_session("filters", {"length": 5})
+    for qid, topic, score in (("q1", "nlp", 4.9), ("q2", "statistics", 2.0)):
+        attempt = history.add_attempt(
+            session_id=sid, question_id=qid, question="Q?", topic=topic, kind="main", answer="my answer"
+        )
+        missed = [KeyPointResult(point=f"point of {qid}", status=Coverage.missed)]
+        history.mark_graded(attempt, make_grade(score).model_copy(update={"key_points": missed}))
+    progress = _progress()
+    [weak] = [d for d in progress.dataframe if "topic" in d.value.columns]
+    assert weak.value["topic"].tolist() == ["statistics"]
+    assert "No key point missed twice yet" in shown(progress)
+    assert "point of q1" not in shown(progress)
+    sessions = next(d for d in progress.dataframe if "mode" in d.value.columns)
+    assert sessions.value["mode"].tolist() == ["Browse by topic / difficulty / type"]

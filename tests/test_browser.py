@@ -69,6 +69,9 @@ def test_typed_answer_shows_score_and_follow_up_in_a_real_browser(tmp_path):
             page = browser.new_page(viewport={"width": 1280, "height": 1700})
             page.goto(app.url)
             expect(page.get_by_text(question.question)).to_be_visible(timeout=60_000)
+            # "Read aloud" looks like the buttons beside it (it had a larger font of its own).
+            styles = _button_label_styles(page, ["Read aloud", "Show me the answer", "Skip"])
+            assert len({tuple(style) for style in styles.values()}) == 1, styles
             assert _read_aloud_speaks(page) == [question.question]
             box = page.get_by_test_id("stChatInputTextArea")
             box.fill(ANSWER)
@@ -157,11 +160,21 @@ def _one_question_app(tmp_path):
 
 def _read_aloud_speaks(page) -> list[str]:
     """Click "Read aloud" with the browser's speech synthesis recorded instead of played."""
-    page.frame_locator("iframe").first.locator("#say").wait_for(timeout=30_000)
-    [frame] = [f for f in page.frames if f.query_selector("#say") is not None]
-    frame.evaluate("() => { window.spoken = []; window.speechSynthesis.speak = u => window.spoken.push(u.text); }")
-    frame.locator("#say").click()
-    return frame.evaluate("() => window.spoken")
+    page.evaluate("() => { window.spoken = []; window.speechSynthesis.speak = u => window.spoken.push(u.text); }")
+    page.get_by_role("button", name="Read aloud").click()
+    page.wait_for_function("() => window.spoken.length > 0", timeout=10_000)
+    return page.evaluate("() => window.spoken")
+
+
+# The look of a button's label as the browser draws it.
+LABEL_STYLE_JS = """(button) => {
+  const s = getComputedStyle(button.querySelector("p") || button);
+  return [s.fontFamily, s.fontSize, s.fontWeight, s.color, button.getBoundingClientRect().height];
+}"""
+
+
+def _button_label_styles(page, names: list[str]) -> dict[str, list]:
+    return {name: page.get_by_role("button", name=name).evaluate(LABEL_STYLE_JS) for name in names}
 
 
 FOCUS_IDS = [

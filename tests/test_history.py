@@ -177,6 +177,48 @@ def test_an_unreadable_row_is_left_out_and_counted_not_fatal(isolated_env):
     assert [a.id for a in history.attempts()] == [good]
     [row] = session_rows(history)
     assert row.answered == 1 and row.mean_score == 4.0
-    weakest_topics(history), missed_points(history)
+    weakest_topics(history, below=3.5), missed_points(history)
     assert ReviewScheduler(history).due_questions() == []
     assert history.unreadable == {("attempts", str(bad)), ("review_cards", "q1")}
+
+
+def test_a_reload_resumes_only_the_latest_session_never_an_older_one_left_open():
+    history = History.from_settings()
+    older = history.start_session("filters")
+    history.set_asked(older, ["q1"])  # left open, as a version that did not end a replaced session left it
+    newer = history.start_session("filters")
+    history.set_asked(newer, ["q2"])
+    assert history.open_session().id == newer
+    history.end_session(newer)
+    assert history.open_session() is None  # the older one was given up when the newer started
+    history.start_session("due")  # asked nothing (nothing was due): not a session to resume, nor one that hides
+    assert history.open_session() is None
+
+
+def test_a_reveal_is_kept_once_per_question_and_per_session():
+    history = History.from_settings()
+    sid, other = history.start_session("filters"), history.start_session("filters")
+    history.set_asked(sid, ["q1", "q2"])
+    for qid in ("q1", "q1", "q2"):
+        history.mark_revealed(sid, qid)
+    assert History(history.path).session(sid).revealed == ["q1", "q2"]
+    assert history.session(other).revealed == []
+    assert history.open_session().revealed == ["q1", "q2"]
+
+
+def test_a_database_of_schema_3_gains_the_revealed_column(tmp_path):
+    path = tmp_path / "v3.sqlite3"
+    conn = sqlite3.connect(path)
+    for step in _MIGRATIONS[:3]:
+        conn.executescript(step)
+    conn.execute(
+        "INSERT INTO sessions (id, started_at, mode, asked) VALUES ('s1', '2025-01-01T00:00:00+00:00', "
+        "'filters', '[\"q1\"]')"
+    )
+    conn.execute("PRAGMA user_version = 3")
+    conn.commit()
+    conn.close()
+    history = History(path)
+    assert history.session("s1").revealed == []
+    history.mark_revealed("s1", "q1")
+    assert history.session("s1").revealed == ["q1"] and history.session("s1").asked == ["q1"]

@@ -7,7 +7,7 @@ import mockint.practice.modes as practice_modes
 from mockint.doors.bank_files import load_bank
 from mockint.errors import GradingError, LLMUnavailableError
 from mockint.grading.grader import Grader
-from mockint.history.database import History
+from mockint.history.database import History, utc_now
 from mockint.history.review import ReviewScheduler
 from mockint.practice.interview import (
     MAX_ANSWER_CHARS,
@@ -43,6 +43,9 @@ class BankSource:
     def sample_next(self, *, exclude_ids, topic, difficulty, type, focus, rng):
         pool = QuestionFilter(topic=topic, difficulty=difficulty, type=type).pool(self.bank.questions, exclude_ids)
         return rng.choice(pool) if pool else None
+
+    def count(self, *, exclude_ids, topic, difficulty, type):
+        return len(QuestionFilter(topic=topic, difficulty=difficulty, type=type).pool(self.bank.questions, exclude_ids))
 
 
 class LengthGrader(Grader):
@@ -203,7 +206,8 @@ def test_summary_reports_mean_best_worst_and_missed_points(source):
     summary = s.summary()
     assert (summary.asked, summary.answered, summary.skipped) == (3, 2, 1)
     assert summary.mean_score == 2.5 and summary.best.score == 4.0 and summary.worst.score == 1.0
-    assert summary.most_missed and summary.most_missed[0][1] >= 1
+    missed = [k.point for t in s.turns if t.grade for k in t.grade.missed]
+    assert summary.to_revisit == list(dict.fromkeys(missed)) and summary.to_revisit
     assert s.finished
 
 
@@ -296,3 +300,81 @@ def test_grader_provider_is_called_lazily(source):
     assert built == []
     s.submit_answer("an answer")
     assert built == [1]
+
+
+def resumed(history, source):
+    """The open session as a reloaded page finds it."""
+    record = history.open_session()
+    return InterviewSession(
+        InterviewSession.setup_of(record),
+        source=source,
+        grader=LengthGrader(),
+        history=history,
+        follow_up_item=follow_up_item,
+        resume=record,
+    )
+
+
+def test_a_reveal_survives_a_reload_for_the_summary_and_the_review_rating(source):
+    s = session(source, topic="nlp", length=2)
+    q = s.current_question()
+    s.reveal_answer()
+    again = resumed(s.history, source)
+    assert again.session_id == s.session_id and again.turn.revealed
+    again.submit_answer("one two three four five six seven eight nine ten")  # 5.0: "Easy", had it been recalled
+    card = ReviewScheduler(again.history).card(q.id)
+    assert card.due < utc_now() + timedelta(hours=1)  # rated "Again": it comes back within minutes
+    [result] = again.summary().results
+    assert result.revealed and result.score == 5.0
+
+
+def test_a_session_with_fewer_matching_questions_says_how_many_it_has(source):
+    s = session(source, topic="mlops", type="behavioral", length=5)
+    assert s.planned == 2
+    assert s.notice == "There are only 2 questions that match your filters, so this session has 2, not 5."
+    s.submit_answer("an answer")
+    s.next_question()
+    assert s.asked == 2 and not s.finished
+    s.skip()
+    assert s.finished
+
+
+def test_a_resumed_session_still_says_it_is_shorter(source):
+    s = session(source, topic="ml-system-design", type="behavioral", length=3)
+    s.submit_answer("an answer")
+    again = resumed(s.history, source)
+    assert again.planned == 1 and again.stage is Stage.follow_up
+    assert again.notice == "There is only 1 question that matches your filters, so this session has 1, not 3."
+
+
+def test_a_question_shown_when_the_session_ended_counts_as_not_answered(source):
+    s = session(source, topic="nlp", length=5)
+    for _ in range(3):
+        s.submit_answer("one two three four")
+        s.next_question()
+    shown = s.current_question()
+    s.end()
+    summary = s.summary()
+    assert (summary.asked, summary.answered, summary.skipped, summary.unanswered) == (4, 3, 0, 1)
+    assert summary.results[-1].question_id == shown.id and summary.results[-1].score is None
+
+
+def test_weak_spots_leave_out_a_topic_scored_good(source):
+    history = History.from_settings()
+    good = InterviewSession(
+        PracticeSetup(topic="nlp", length=1),
+        source=source,
+        grader=LengthGrader(),
+        history=history,
+        follow_up_item=follow_up_item,
+    )
+    good.submit_answer("one two three four five six seven eight nine")  # 4.5
+    weak_spots = InterviewSession(
+        PracticeSetup(mode=Mode.weak_spots),
+        source=source,
+        grader=LengthGrader(),
+        history=history,
+        follow_up_item=follow_up_item,
+        rng=random.Random(0),
+    )
+    assert "No weak spots yet" in weak_spots.notice

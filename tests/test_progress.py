@@ -2,15 +2,16 @@ import random
 
 import pytest
 
+from mockint.grading.scoring import GOOD_AT
 from mockint.history.database import History
 from mockint.history.progress import (
     missed_points,
-    session_markdown,
     session_rows,
     topic_trend,
     weak_questions,
     weakest_topics,
 )
+from mockint.practice.export import session_markdown
 from mockint.practice.interview import InterviewSession, PracticeSetup
 from test_interview import BankSource, LengthGrader, follow_up_item
 
@@ -49,7 +50,7 @@ def test_aggregations_over_two_sessions(source):
     assert rows[1].mean_score == 1.5
     trend = topic_trend(history)
     assert [(p.session, p.topic, p.score) for p in trend] == [(1, "nlp", 2.75), (2, "statistics", 1.5)]
-    assert [t.topic for t in weakest_topics(history)] == ["statistics", "nlp"]
+    assert [t.topic for t in weakest_topics(history, below=GOOD_AT)] == ["statistics", "nlp"]
     weak = weak_questions(history)
     assert [w.score for w in weak] == [0.5, 1.0, 2.0] and weak[0].topic == "nlp"
     missed = missed_points(history, limit=3)
@@ -81,4 +82,38 @@ def test_session_markdown_has_questions_answers_scores_and_skips(source):
     assert "> my | first answer\n> second line" in text
     assert "**Score: 3.0/5**" in text and "*Answer skipped.*" in text
     assert "Missed:" in text and "## Points to revisit" in text
-    assert "mean score 3.0/5" in text and "topic=nlp" in text
+    assert "mean score 3.0/5" in text
+
+
+def test_session_markdown_speaks_the_apps_words_and_marks_a_revealed_answer(source):
+    history = History.from_settings()
+    s = InterviewSession(
+        PracticeSetup(topic="classical-ml", type="conceptual", length=3),
+        source=source,
+        grader=LengthGrader(),
+        history=history,
+        follow_up_item=follow_up_item,
+        rng=random.Random(2),
+    )
+    s.reveal_answer()
+    s.submit_answer("one two three four")
+    s.next_question()
+    s.submit_answer("one two three four five six")
+    s.next_question()
+    s.end()  # the third question was shown, never answered
+    text = session_markdown(s.session_id, history)
+    assert "- Mode: Browse by topic / difficulty / type\n" in text
+    assert "- Topic: Classical ml · Type: conceptual · Questions per session: 3\n" in text
+    assert "- Questions answered: 2 of 3 shown, mean score 2.5/5" in text
+    assert "— Graded offline (length, 0 ms)" in text and "graded by offline" not in text
+    first, second = (t.question for t in s.turns[:2])
+    marked = "*You looked at the reference answer before answering.*"
+    assert text.count(marked) == 1 and text.index(first.question) < text.index(marked) < text.index(second.question)
+
+
+def test_a_topic_scored_good_is_not_among_the_weakest(source):
+    history = History.from_settings()
+    run_session(history, source, "nlp", ["one two three four five six seven eight nine ten"])  # 5.0
+    run_session(history, source, "statistics", ["one two three four five six"], seed=1)  # 3.0
+    assert [(t.topic, t.mean) for t in weakest_topics(history, below=GOOD_AT)] == [("statistics", 3.0)]
+    assert weakest_topics(history, below=3.0) == []

@@ -1,14 +1,16 @@
 """Streamlit views of results: the feedback card, delivery insights, the reference, the summary."""
 
+import hashlib
 import json
 import re
 from typing import Any
 
 import streamlit as st
 
-from mockint.practice.interview import SessionSummary
+from mockint.practice.export import grader_label
+from mockint.practice.interview import QuestionResult, SessionSummary
 from mockint.speech.delivery import DeliveryInsights
-from mockint.types.grade import Coverage, Grade, GraderInfo, Verdict
+from mockint.types.grade import Coverage, Grade, Verdict
 
 _VERDICT_COLORS = {
     Verdict.excellent: "green",
@@ -37,37 +39,40 @@ def md_escape(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
-def grader_label(info: GraderInfo) -> str:
-    if info.kind == "llm":
-        tokens = info.prompt_tokens + info.completion_tokens
-        cost = f", {tokens:,} tokens" if tokens else ""
-        return f"Graded by the LLM grader ({info.model}{cost}, {info.latency_text})"
-    return f"Graded offline ({info.model}, {info.latency_text})"
+# Speaks with the browser's own speech synthesis when a "Read aloud" button is clicked; registered once per page
+# load, in the page itself (not a frame), so the button can be Streamlit's own. Each button's text is kept by its
+# key; a click while speaking stops instead.
+_SPEAK_JS = """
+if (window.miSpeak === undefined) {
+  window.miSpeak = {};
+  document.addEventListener("click", (e) => {
+    const holder = e.target.closest && e.target.closest("[class*='st-key-read-aloud-']");
+    if (!holder || !e.target.closest("button") || !("speechSynthesis" in window)) return;
+    const key = [...holder.classList].find((c) => c.startsWith("st-key-read-aloud-")).slice("st-key-".length);
+    const synth = window.speechSynthesis;
+    if (synth.speaking) { synth.cancel(); return; }
+    const utterance = new SpeechSynthesisUtterance(window.miSpeak[key]);
+    utterance.rate = 0.95;
+    synth.speak(utterance);
+  }, {capture: true});
+}
+"""
 
 
 def read_aloud(text: str) -> None:
-    """A button that speaks `text` with the browser's own speech synthesis; nothing goes to a server."""
+    """A button that speaks `text` with the browser's own speech synthesis; nothing goes to a server.
+
+    Streamlit's own button, so it looks like the buttons beside it in any theme and Streamlit version (a button
+    drawn in a frame and styled by hand had drifted to a larger font); a script in the page does the speaking."""
+    key = "read-aloud-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+    st.button("Read aloud", key=key, icon=":material/volume_up:", help="Read the question aloud (your browser's voice)")
     payload = json.dumps(text).replace("<", "\\u003c")  # no "</script>" or "<!--" can end the script early
-    # Styled like Streamlit's secondary buttons beside it (font, height, border, radius), without an emoji.
-    st.iframe(
-        f"""<!doctype html><html><body style="margin:0">
-<button id="say" title="Read the question aloud (your browser's voice)" style="font:400 16px/1.6 'Source Sans Pro',
-'Source Sans 3',sans-serif;color:rgb(49,51,63);min-height:40px;padding:4px 12px;margin:0;border-radius:8px;
-border:1px solid rgba(49,51,63,.2);background:white;cursor:pointer">Read aloud</button>
-<script>
-const text = {payload};
-const button = document.getElementById("say");
-if (!("speechSynthesis" in window)) {{ button.disabled = true; button.title = "This browser cannot speak."; }}
-button.onclick = () => {{
-  const synth = window.speechSynthesis;
-  if (synth.speaking) {{ synth.cancel(); return; }}
-  const utterance = new SpeechSynthesisUtterance(text);
-  utterance.rate = 0.95;
-  synth.speak(utterance);
-}};
-</script></body></html>""",
-        height=42,
-    )
+    with st.container(key=f"{key}-script"):
+        st.html(
+            f"<script>{_SPEAK_JS}window.miSpeak[{json.dumps(key)}] = {payload};</script>", unsafe_allow_javascript=True
+        )
+    # Streamlit wraps the container in a layout element of its own, which would keep a gap open.
+    st.html(f"<style>.st-key-{key}-script, :has(> .st-key-{key}-script) {{display: none}}</style>")
 
 
 def grade_card(grade: Grade, *, title: str = "Score", ref: dict | None = None) -> None:
@@ -117,17 +122,21 @@ def reference(
     expanded: bool = False,
     label: str = "Reference answer",
 ) -> None:
-    with st.expander(
-        f"{label}, explanation and model answer" if explanation or model_answer else label,
-        expanded=expanded,
-        icon=":material/menu_book:",
-    ):
+    """An expander with the reference answer and whichever of the rest there is; its title names what is in it."""
+    model_answer = model_answer if model_answer and model_answer.strip() != answer.strip() else None
+    parts = [label] + [
+        name
+        for name, there in (("explanation", explanation), ("key points", key_points), ("model answer", model_answer))
+        if there
+    ]
+    title = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+    with st.expander(title, expanded=expanded, icon=":material/menu_book:"):
         st.markdown(f"**Answer.** {answer}")
         if explanation:
             st.markdown(f"**Why.** {explanation}")
         if key_points:
             st.markdown("**Key points**\n" + "\n".join(f"- {p}" for p in key_points))
-        if model_answer and model_answer.strip() != answer.strip():
+        if model_answer:
             st.markdown(f"**A model answer.** {model_answer}")
 
 
@@ -153,7 +162,9 @@ def delivery_box(insights: DeliveryInsights) -> None:
 def summary_view(summary: SessionSummary) -> None:
     st.subheader(":material/flag: Session summary")
     cols = st.columns(3)
-    cols[0].metric("Answered", f"{summary.answered} / {summary.asked}")
+    # Out of every question shown: one the session ended on, unanswered, still counts as asked.
+    shown = f"{summary.answered} of {summary.asked}" + (" shown" if summary.unanswered else "")
+    cols[0].metric("Answered", shown)
     cols[1].metric("Mean score", f"{summary.mean_score:.1f} / 5" if summary.mean_score is not None else "—")
     cols[2].metric("Skipped", summary.skipped)
     if summary.best and summary.worst and summary.best.question_id != summary.worst.question_id:
@@ -168,14 +179,22 @@ def summary_view(summary: SessionSummary) -> None:
             "topic": r.topic.replace("-", " "),
             "score": _score_text(r.score),
             "follow-up": _score_text(r.follow_up_score),
-            "note": "skipped" if r.skipped else ("saw the answer first" if r.revealed else ""),
+            "note": _note(r),
         }
         for r in summary.results
     ]
     if rows:
         st.table(rows)
-    if summary.most_missed:
-        st.markdown("**Points you missed most**\n" + "\n".join(f"- {md_escape(p)}" for p, _ in summary.most_missed))
+    if summary.to_revisit:
+        st.markdown("**Points to revisit**\n" + "\n".join(f"- {md_escape(p)}" for p in summary.to_revisit))
+
+
+def _note(result: QuestionResult) -> str:
+    if result.skipped:
+        return "skipped"
+    if result.score is None:
+        return "saw the answer, not answered" if result.revealed else "not answered"
+    return "saw the answer first" if result.revealed else ""
 
 
 def _score_text(score: float | None) -> str:

@@ -22,6 +22,7 @@ from mockint.doors.bank_files import Bank, load_bank
 from mockint.errors import MockintError
 from mockint.grading.grader import Grader
 from mockint.history.database import History
+from mockint.practice.modes import FocusMatch
 from mockint.types.grade import GradingItem
 from mockint.types.question import Question, QuestionFilter
 
@@ -196,6 +197,18 @@ class AppQuestionSource:
         rng = rng or random.Random()
         pool = QuestionFilter(topic=topic, difficulty=difficulty, type=type).pool(self.bank.questions, exclude_ids)
         return rng.choice(pool) if pool else None
+
+    def count(
+        self, *, exclude_ids: Collection[str] = (), topic: str | None, difficulty: str | None, type: str | None
+    ) -> int:
+        return len(QuestionFilter(topic=topic, difficulty=difficulty, type=type).pool(self.bank.questions, exclude_ids))
+
+    def focus_match(
+        self, focus: str, *, topic: str | None, difficulty: str | None, type: str | None
+    ) -> FocusMatch | None:
+        store = self._store()
+        hits = store.search(focus, k=1, topic=topic, difficulty=difficulty, type=type)
+        return FocusMatch(similarity=hits[0].score, model=store.embedder.name) if hits else None
 
 
 def follow_up_item(question: Question, store: "Background[QuestionStore] | None" = None) -> GradingItem:

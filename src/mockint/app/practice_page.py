@@ -25,7 +25,7 @@ from mockint.app.feedback_views import (
 from mockint.app.sidebar import setup_form
 from mockint.app.speech_input import delivery_for, draft_from_recording, transcript_check
 from mockint.errors import MockintError
-from mockint.history.progress import session_markdown
+from mockint.practice.export import session_markdown
 from mockint.practice.interview import (
     MODE_LABELS,
     EmptyAnswerError,
@@ -87,8 +87,8 @@ def render() -> None:
 
 
 def _start(setup: PracticeSetup) -> None:
+    previous: InterviewSession | None = st.session_state.pop(SESSION, None)
     st.session_state[SETUP] = setup
-    st.session_state.pop(SESSION, None)
     _reset_inputs()
     st.session_state[REVEALED] = {}
     spinner = (
@@ -97,6 +97,8 @@ def _start(setup: PracticeSetup) -> None:
         else "Picking a question…"
     )
     try:
+        if previous is not None:
+            previous.end()  # replaced: ended in the history too, so a reload does not bring it back
         with st.spinner(spinner):
             st.session_state[SESSION] = InterviewSession(
                 setup,
@@ -130,6 +132,8 @@ def _resume() -> None:
     st.session_state[SETUP] = setup
     st.session_state[SESSION] = session
     st.session_state[REVEALED] = {}
+    if session.stage is Stage.answering and session.turn.revealed:  # shown before the reload: shown again
+        _reveal(session, f"{len(session.turns) - 1}-main")
     _reset_inputs()
     if session.session_id == record.id:
         st.toast("Welcome back: your session goes on where you left it.")
@@ -214,11 +218,11 @@ def _flash() -> None:
 def _header(session: InterviewSession) -> None:
     setup = session.setup
     where = f" · {setup.focus}" if setup.mode is Mode.focus else ""
-    progress = "finished" if session.finished else f"question {session.asked} of {setup.length}"
+    progress = "finished" if session.finished else f"question {session.asked} of {session.planned}"
     st.markdown("### :material/mic: Mock interview")
     st.caption(f"{MODE_LABELS[setup.mode]}{where} · {progress}")
-    if session.notice:
-        st.info(session.notice, icon=":material/event:" if setup.mode is Mode.due else ":material/lightbulb:")
+    for notice in session.notices:
+        st.info(notice, icon=":material/event:" if setup.mode is Mode.due else ":material/lightbulb:")
 
 
 # -- the conversation ------------------------------------------------------------------------------
@@ -315,7 +319,10 @@ def _answer_text(answer: str) -> None:
 
 
 def _reveal(session: InterviewSession, key: str) -> None:
-    st.session_state[REVEALED][key] = session.reveal_answer()
+    try:
+        st.session_state[REVEALED][key] = session.reveal_answer()
+    except MockintError as exc:
+        st.session_state[FLASH] = ("error", str(exc))
 
 
 def _shown_reference(key: str) -> None:
@@ -363,7 +370,7 @@ def _follow_up_actions(session: InterviewSession, index: int, turn: Turn) -> Non
 
 
 def _reviewed_actions(session: InterviewSession) -> None:
-    last = session.asked >= session.setup.length
+    last = session.asked >= session.planned
     cols = st.columns([1.6, 1.4, 2])
     cols[0].button(
         "Finish" if last else "Next question",
@@ -488,7 +495,7 @@ def _draft_area(session: InterviewSession) -> None:
 def _finished(session: InterviewSession) -> None:
     summary = session.summary()
     if summary.asked == 0:
-        if not session.notice:
+        if not session.notices:
             st.info("No question matches this setup. Change the filters in the sidebar and start again.")
         return
     _scroll_here()

@@ -4,7 +4,16 @@ import streamlit as st
 
 from mockint.app import loaders as res
 from mockint.app.feedback_views import md_escape
-from mockint.history.progress import missed_points, session_markdown, session_rows, topic_trend, weakest_topics
+from mockint.grading.scoring import GOOD_AT
+from mockint.history.progress import missed_points, session_rows, topic_trend, weakest_topics
+from mockint.practice.export import session_markdown
+from mockint.practice.modes import MODE_LABELS
+
+# A point shows under "Key points you miss most" once it was missed this often. Points belong to one question, so
+# a count of 2 means the candidate answered that question again and missed the same point again: a pattern worth
+# practising. A count of 1 only repeats the feedback card of one answer, and a list of those, ranked by a tie,
+# would claim a pattern that is not there.
+MISSED_AGAIN = 2
 
 
 def render() -> None:
@@ -37,33 +46,30 @@ def render() -> None:
     left, right = st.columns(2)
     with left:
         st.markdown("**Weakest topics**")
-        weak = weakest_topics(history)
-        st.dataframe(
-            pd.DataFrame([{"topic": t.topic.replace("-", " "), "mean": t.mean, "n": t.questions} for t in weak]),
-            hide_index=True,
-            width="stretch",
-            # Short headers and narrow numbers: in half the page, "mean score" and "questions" were cut off.
-            column_config={
-                "mean": st.column_config.ProgressColumn(
-                    "mean score", min_value=0, max_value=5, format="%.1f", width="small"
-                ),
-                "n": st.column_config.NumberColumn("n", help="questions answered", width="small"),
-            },
-        )
+        weak = weakest_topics(history, below=GOOD_AT)
+        if not answered:
+            st.caption("None yet: no answer is graded.")
+        elif not weak:
+            st.caption(f"None: every topic you answered averages {GOOD_AT:.1f} / 5 or more, the grader's “good”.")
+        else:
+            _weak_topics_table(weak)
     with right:
         st.markdown("**Key points you miss most**")
-        missed = missed_points(history, limit=8)
+        missed = [m for m in missed_points(history, limit=8) if m.count >= MISSED_AGAIN]
         if missed:
             st.markdown("\n".join(f"- {md_escape(m.point)} ×{m.count}" for m in missed))
         else:
-            st.caption("None missed so far.")
+            st.caption(
+                "No key point missed twice yet. Points repeat when you answer a question again: the feedback card "
+                "of each answer lists what it missed."
+            )
 
     st.markdown("**Sessions**")
     table = pd.DataFrame(
         [
             {
                 "started": r.started_at.strftime("%Y-%m-%d %H:%M"),
-                "mode": r.mode,
+                "mode": MODE_LABELS.get(r.mode, r.mode),
                 "answered": r.answered,
                 "skipped": r.skipped,
                 "mean score": r.mean_score,
@@ -79,7 +85,10 @@ def render() -> None:
     )
 
     st.markdown("**Export a session**")
-    labels = {r.id: f"{r.started_at:%Y-%m-%d %H:%M} · {r.mode} · {r.answered} answered" for r in reversed(rows)}
+    labels = {
+        r.id: f"{r.started_at:%Y-%m-%d %H:%M} · {MODE_LABELS.get(r.mode, r.mode)} · {r.answered} answered"
+        for r in reversed(rows)
+    }
     chosen = st.selectbox("Session", list(labels), format_func=labels.get, key="export-session")
     st.download_button(
         "Download as Markdown",
@@ -88,6 +97,23 @@ def render() -> None:
         file_name=f"mockint-session-{chosen[:8]}.md",
         mime="text/markdown",
         key="download-markdown",
+    )
+
+
+def _weak_topics_table(weak) -> None:
+    import pandas as pd
+
+    st.dataframe(
+        pd.DataFrame([{"topic": t.topic.replace("-", " "), "mean": t.mean, "n": t.questions} for t in weak]),
+        hide_index=True,
+        width="stretch",
+        # Short headers and narrow numbers: in half the page, "mean score" and "questions" were cut off.
+        column_config={
+            "mean": st.column_config.ProgressColumn(
+                "mean score", min_value=0, max_value=5, format="%.1f", width="small"
+            ),
+            "n": st.column_config.NumberColumn("n", help="questions answered", width="small"),
+        },
     )
 
 

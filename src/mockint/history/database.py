@@ -26,7 +26,7 @@ from mockint.types.grade import Grade
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 BUSY_TIMEOUT_MS = 15_000
 
 AttemptKind = Literal["main", "follow-up"]
@@ -75,6 +75,9 @@ _MIGRATIONS: list[str] = [
     """,
     # 3: the grader's version (a hash of what decides its scores), so grades of different versions are told apart.
     "ALTER TABLE attempts ADD COLUMN grader_version TEXT",
+    # 4: the questions whose reference the candidate looked at before answering, so a reloaded page still
+    # knows (the summary's note, the review rating "Again", the export) instead of forgetting the reveal.
+    "ALTER TABLE sessions ADD COLUMN revealed TEXT NOT NULL DEFAULT '[]'",
 ]
 assert len(_MIGRATIONS) == SCHEMA_VERSION
 
@@ -90,6 +93,7 @@ class SessionRecord(BaseModel):
     mode: str
     filters: dict[str, Any]
     asked: list[str] = []
+    revealed: list[str] = []  # question ids whose reference was shown before they were answered
 
 
 class AttemptRecord(BaseModel):
@@ -230,13 +234,25 @@ class History:
         with self._connect() as conn:
             conn.execute("UPDATE sessions SET asked = ? WHERE id = ?", (json.dumps(question_ids), session_id))
 
+    def mark_revealed(self, session_id: str, question_id: str) -> None:
+        """Note that the candidate saw the question's reference before answering it (once per question)."""
+        with self._connect() as conn:  # one statement: two tabs revealing at once cannot lose either
+            conn.execute(
+                "UPDATE sessions SET revealed = json_insert(revealed, '$[#]', ?) WHERE id = ?"
+                " AND NOT EXISTS (SELECT 1 FROM json_each(sessions.revealed) WHERE value = ?)",
+                (question_id, session_id, question_id),
+            )
+
     def open_session(self) -> SessionRecord | None:
-        """The latest session that has asked something and was not ended: the one a reloaded page resumes."""
+        """The session a reloaded page resumes: the latest one that has asked something, if it was not ended.
+
+        Only the latest: an older session left open (by a version that did not end it when a new one
+        started, or a crash) was given up by starting a newer one, and must not come back once that ends."""
         with self._connect() as conn:
             row = conn.execute(
-                "SELECT * FROM sessions WHERE ended_at IS NULL AND asked != '[]' ORDER BY started_at DESC, rowid DESC"
+                "SELECT * FROM sessions WHERE asked != '[]' ORDER BY started_at DESC, rowid DESC"
             ).fetchone()
-        return _session(row) if row is not None else None
+        return _session(row) if row is not None and row["ended_at"] is None else None
 
     def session(self, session_id: str) -> SessionRecord:
         with self._connect() as conn:
@@ -378,6 +394,7 @@ def _session(row: sqlite3.Row) -> SessionRecord:
         mode=row["mode"],
         filters=json.loads(row["filters"] or "{}"),
         asked=json.loads(row["asked"] or "[]"),
+        revealed=json.loads(row["revealed"] or "[]"),
     )
 
 

@@ -1,5 +1,6 @@
 """What the history says about a candidate: sessions over time, topic trends, weak spots, the
-key points most often missed, and a Markdown export of one session. Pure reads over `History`."""
+key points most often missed. Pure reads over `History`. (The Markdown export of a session is in
+practice/export.py, where the app's names for modes and graders are.)"""
 
 from collections import Counter, defaultdict
 from datetime import datetime
@@ -7,7 +8,6 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from mockint.history.database import AttemptRecord, History
-from mockint.types.grade import Grade
 
 WEAK_BELOW = 3.0
 
@@ -120,12 +120,15 @@ def weak_questions(history: History, *, below: float = WEAK_BELOW) -> list[Quest
     return sorted(weak, key=lambda q: (q.score, q.question_id))
 
 
-def weakest_topics(history: History, *, limit: int = 5) -> list[TopicScore]:
-    """Topics by the mean of their questions' latest scores, weakest first."""
+def weakest_topics(history: History, *, below: float, limit: int = 5) -> list[TopicScore]:
+    """Topics whose questions' latest scores average under `below`, weakest first. A topic at or above it is
+    not weak however it ranks. (`below` is the caller's: the grader's "good" level lives in grading/, which
+    this layer does not import.)"""
     per_topic: dict[str, list[float]] = defaultdict(list)
     for attempt in _latest_per_question(_graded_main(history)).values():
         per_topic[attempt.topic or "other"].append(attempt.score or 0.0)
     topics = [TopicScore(topic=t, mean=sum(s) / len(s), questions=len(s)) for t, s in per_topic.items()]
+    topics = [t for t in topics if t.mean < below]
     return sorted(topics, key=lambda t: (t.mean, t.topic))[:limit]
 
 
@@ -137,72 +140,3 @@ def missed_points(history: History, *, limit: int = 10, session_id: str | None =
         for point in attempt.grade.missed if attempt.grade else []:
             counts[(point.point, attempt.question_id)] += 1
     return [MissedPoint(point=p, question_id=q, count=n) for (p, q), n in counts.most_common(limit)]
-
-
-def session_markdown(session_id: str, history: History | None = None) -> str:
-    """One session as a Markdown report the candidate can keep."""
-    history = history or History.from_settings()
-    session = history.session(session_id)
-    attempts = [a for a in history.attempts(session_id=session_id) if a.status != "pending"]
-    graded_main = _latest_per_question([a for a in attempts if a.kind == "main" and a.status == "graded"])
-    mean = _mean([a.score for a in graded_main.values() if a.score is not None])
-    lines = [
-        f"# Mock interview — {session.started_at:%Y-%m-%d %H:%M} UTC",
-        "",
-        f"- Mode: {session.mode}" + _filters_text(session.filters),
-        f"- Questions answered: {len(graded_main)}" + (f", mean score {mean:.1f}/5" if mean is not None else ""),
-        "",
-    ]
-    current = None
-    for attempt in attempts:
-        if attempt.kind == "main" and attempt.question_id != current:
-            current = attempt.question_id
-            lines += [f"## {attempt.question}", ""]
-        lines += _attempt_markdown(attempt)
-    missed = missed_points(history, session_id=session_id, limit=5)
-    if missed:
-        lines += ["## Points to revisit", ""] + [f"- {m.point}" for m in missed] + [""]
-    return "\n".join(lines).rstrip() + "\n"
-
-
-def _filters_text(filters: dict) -> str:
-    shown = [f"{k}={v}" for k, v in sorted(filters.items()) if v not in (None, "", [])]
-    return f" ({', '.join(shown)})" if shown else ""
-
-
-def _quote(text: str) -> list[str]:
-    return [f"> {line}" if line else ">" for line in text.strip().splitlines()] or [">"]
-
-
-def _attempt_markdown(attempt: AttemptRecord) -> list[str]:
-    label = "Follow-up" if attempt.kind == "follow-up" else "Answer"
-    header = [f"**Follow-up:** {attempt.question}", ""] if attempt.kind == "follow-up" else []
-    if attempt.status == "skipped":
-        return [*header, f"*{label} skipped.*", ""]
-    lines = [*header, f"**Your {label.lower()}:**", "", *_quote(attempt.answer), ""]
-    if attempt.status == "failed":
-        return [*lines, f"*Not graded: {attempt.error}*", ""]
-    if attempt.grade is not None:
-        lines += _grade_markdown(attempt.grade)
-    return lines
-
-
-def _grade_markdown(grade: Grade) -> list[str]:
-    lines = [
-        f"**Score: {grade.score:.1f}/5** ({grade.verdict.value}) — graded by {grade.grader.kind} "
-        f"({grade.grader.model})",
-        "",
-    ]
-    lines += ["| Dimension | Score | Why |", "|---|---|---|"]
-    for name, dim in grade.dimensions:
-        lines.append(f"| {name} | {dim.score:.1f} | {dim.reason.replace('|', '/')} |")
-    lines.append("")
-    if grade.covered:
-        lines += ["Covered:"] + [f"- {k.point}" + (f" — “{k.evidence}”" if k.evidence else "") for k in grade.covered]
-        lines.append("")
-    if grade.missed:
-        lines += ["Missed:"] + [f"- {k.point}" for k in grade.missed] + [""]
-    if grade.misconceptions:
-        lines += ["Misconceptions:"] + [f"- {m}" for m in grade.misconceptions] + [""]
-    lines += [grade.feedback.strip(), ""]
-    return lines

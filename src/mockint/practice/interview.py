@@ -6,7 +6,6 @@ grade marks the attempt failed and re-raises, it is never replaced by an invente
 """
 
 import random
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -18,7 +17,7 @@ from mockint.errors import GradingError, MockintError
 from mockint.grading.grader import FeedbackCallback, Grader
 from mockint.history.database import History, SessionRecord
 from mockint.history.review import ReviewScheduler
-from mockint.practice.modes import MODE_LABELS, Mode, PracticeSetup, QuestionSource, pick_question
+from mockint.practice.modes import MODE_LABELS, Mode, PracticeSetup, QuestionSource, available, pick_question
 from mockint.types.grade import Grade, GradingItem
 from mockint.types.question import Question
 
@@ -83,14 +82,17 @@ class QuestionResult(BaseModel):
 
 class SessionSummary(BaseModel):
     session_id: str
-    asked: int
+    asked: int  # every question shown, answered or not
     answered: int
     skipped: int
+    unanswered: int  # shown, then the session ended before it was answered or skipped
     mean_score: float | None
     best: QuestionResult | None
     worst: QuestionResult | None
     results: list[QuestionResult]
-    most_missed: list[tuple[str, int]]
+    # What the latest answers missed, question by question. Not counted: within one session each question has
+    # its own points, so "missed most" would rank ties of one; the Progress page counts across sessions.
+    to_revisit: list[str]
 
 
 def _default_follow_up_item(question: Question) -> GradingItem:
@@ -128,13 +130,16 @@ class InterviewSession:
         self._follow_up_item = follow_up_item
         self.rng = rng or random.Random()
         self.turns: list[Turn] = []
-        self.notice: str | None = None
+        self.notices: list[str] = []  # what the candidate should know about this session, shown with it
         self._finished = False
         if resume is not None:
             self.session_id = resume.id
-            self.turns = [turn for qid in resume.asked if (turn := self._restored_turn(qid)) is not None]
+            revealed = set(resume.revealed)
+            self.turns = [turn for qid in resume.asked if (turn := self._restored_turn(qid, revealed)) is not None]
         if not self.turns:
             self.session_id = history.start_session(setup.mode.value, setup.filters())
+        self.planned = self._plan()
+        if not self.turns:
             self._advance()
 
     @classmethod
@@ -143,7 +148,7 @@ class InterviewSession:
         known = {k: v for k, v in record.filters.items() if k in PracticeSetup.model_fields}
         return PracticeSetup(mode=Mode(record.mode), **known)
 
-    def _restored_turn(self, question_id: str) -> Turn | None:
+    def _restored_turn(self, question_id: str, revealed: set[str]) -> Turn | None:
         """A question of the resumed session with its graded or skipped attempts; None if the bank lost it."""
         try:
             question = self.source.get(question_id)
@@ -151,7 +156,7 @@ class InterviewSession:
             question = None
         if question is None:
             return None
-        turn = Turn(question=question)
+        turn = Turn(question=question, revealed=question_id in revealed)
         for attempt in self.history.attempts(session_id=self.session_id, question_id=question_id):
             turn.attempt_ids.append(attempt.id)
             main = attempt.kind == "main"
@@ -169,6 +174,34 @@ class InterviewSession:
         elif turn.grade is not None:
             turn.stage = Stage.follow_up
         return turn
+
+    def _plan(self) -> int:
+        """How many questions this session will ask: the length asked for, or fewer when fewer can be asked
+        (noted in `notices`, so the candidate is not surprised by an early end)."""
+        length = self.setup.length
+        more = available(self.setup, self.source, self.review, asked={t.question.id for t in self.turns})
+        if more is None:  # the source cannot count: the picks will tell
+            return length
+        planned = min(length, len(self.turns) + more)
+        if 0 < planned < length:
+            one = planned == 1
+            what = (
+                "due for review"
+                if self.setup.mode is Mode.due
+                else f"that {'matches' if one else 'match'} your filters"
+                if self.setup.topic or self.setup.difficulty or self.setup.type
+                else "in the bank"
+            )
+            self.notices.append(
+                f"There {'is' if one else 'are'} only {planned} question{'' if one else 's'} {what}, "
+                f"so this session has {planned}, not {length}."
+            )
+        return planned
+
+    @property
+    def notice(self) -> str | None:
+        """The notices as one text, or None."""
+        return " ".join(self.notices) or None
 
     # -- what is being asked ---------------------------------------------------------------
 
@@ -336,8 +369,9 @@ class InterviewSession:
                 "explanation": "",
                 "key_points": [],
             }
-        if turn.grade is None:
+        if turn.grade is None and not turn.revealed:
             turn.revealed = True
+            self.history.mark_revealed(self.session_id, q.id)  # a reload must still know it was seen
         return {
             "question": q.question,
             "answer": q.answer,
@@ -358,7 +392,9 @@ class InterviewSession:
     def _advance(self) -> Question | None:
         if self._finished:
             return None
-        question = self._pick() if self.asked < self.setup.length else None
+        # At most `planned`; the first pick is tried even when none can be asked, for its notice (e.g. when the
+        # next review falls due).
+        question = self._pick() if self.asked < max(self.planned, 1) else None
         if question is None:
             self._finish()
             return None
@@ -385,8 +421,8 @@ class InterviewSession:
         pick = pick_question(
             self.setup, self.source, self.history, self.review, asked={t.question.id for t in self.turns}, rng=self.rng
         )
-        if not self.turns:
-            self.notice = pick.notice
+        if not self.turns and pick.notice:
+            self.notices.insert(0, pick.notice)
         return pick.question
 
     # -- the end -----------------------------------------------------------------------------
@@ -403,20 +439,19 @@ class InterviewSession:
                 revealed=t.revealed,
             )
             for t in self.turns
-            if t.attempt_ids or t.grade
         ]
         scored = [r for r in results if r.score is not None]
-        missed = Counter(k.point for t in self.turns if t.grade for k in t.grade.missed)
         return SessionSummary(
             session_id=self.session_id,
             asked=len(results),
             answered=len(scored),
             skipped=sum(r.skipped for r in results),
+            unanswered=sum(r.score is None and not r.skipped for r in results),
             mean_score=sum(r.score for r in scored) / len(scored) if scored else None,
             best=max(scored, key=lambda r: r.score, default=None),
             worst=min(scored, key=lambda r: r.score, default=None),
             results=results,
-            most_missed=missed.most_common(5),
+            to_revisit=list(dict.fromkeys(k.point for t in self.turns if t.grade for k in t.grade.missed)),
         )
 
 

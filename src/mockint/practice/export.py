@@ -1,0 +1,102 @@
+"""One practice session as a Markdown report the candidate can keep, in the app's own words: the mode and
+setup as the sidebar names them, the grader as the feedback card names it."""
+
+from mockint.history.database import AttemptRecord, History, SessionRecord
+from mockint.history.progress import missed_points
+from mockint.practice.modes import MODE_LABELS
+from mockint.types.grade import Grade, GraderInfo
+
+# The sidebar's labels for the stored setup, in its order.
+_SETUP_LABELS = {"topic": "Topic", "difficulty": "Difficulty", "type": "Type", "focus": "Focus"}
+
+
+def grader_label(info: GraderInfo) -> str:
+    """Which grader marked an answer, as the feedback card and the export say it."""
+    if info.kind == "llm":
+        tokens = info.prompt_tokens + info.completion_tokens
+        cost = f", {tokens:,} tokens" if tokens else ""
+        return f"Graded by the LLM grader ({info.model}{cost}, {info.latency_text})"
+    return f"Graded offline ({info.model}, {info.latency_text})"
+
+
+def session_markdown(session_id: str, history: History | None = None) -> str:
+    """One session as a Markdown report."""
+    history = history or History.from_settings()
+    session = history.session(session_id)
+    attempts = [a for a in history.attempts(session_id=session_id) if a.status != "pending"]
+    graded_main = {a.question_id: a for a in attempts if a.kind == "main" and a.status == "graded"}  # the latest
+    scores = [a.score for a in graded_main.values() if a.score is not None]
+    shown = len(session.asked) or len({a.question_id for a in attempts})
+    answered = f"{len(graded_main)} of {shown} shown" if shown > len(graded_main) else str(len(graded_main))
+    lines = [
+        f"# Mock interview — {session.started_at:%Y-%m-%d %H:%M} UTC",
+        "",
+        f"- Mode: {MODE_LABELS.get(session.mode, session.mode)}",
+        f"- {_setup_text(session)}",
+        f"- Questions answered: {answered}" + (f", mean score {sum(scores) / len(scores):.1f}/5" if scores else ""),
+        "",
+    ]
+    current = None
+    for attempt in attempts:
+        if attempt.kind == "main" and attempt.question_id != current:
+            current = attempt.question_id
+            lines += [f"## {attempt.question}", ""]
+            if current in session.revealed:
+                lines += ["*You looked at the reference answer before answering.*", ""]
+        lines += _attempt_markdown(attempt)
+    missed = missed_points(history, session_id=session_id, limit=5)
+    if missed:
+        lines += ["## Points to revisit", ""] + [f"- {m.point}" for m in missed] + [""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _setup_text(session: SessionRecord) -> str:
+    filters = session.filters
+    parts = []
+    for key, label in _SETUP_LABELS.items():
+        value = filters.get(key)
+        if value in (None, ""):
+            continue
+        if key == "topic":
+            value = str(value).replace("-", " ").capitalize()
+        elif key == "focus":
+            value = f"“{value}”"
+        parts.append(f"{label}: {value}")
+    parts.append(f"Questions per session: {filters['length']}" if filters.get("length") else "")
+    return " · ".join(p for p in parts if p) or "Any question"
+
+
+def _quote(text: str) -> list[str]:
+    return [f"> {line}" if line else ">" for line in text.strip().splitlines()] or [">"]
+
+
+def _attempt_markdown(attempt: AttemptRecord) -> list[str]:
+    label = "Follow-up" if attempt.kind == "follow-up" else "Answer"
+    header = [f"**Follow-up:** {attempt.question}", ""] if attempt.kind == "follow-up" else []
+    if attempt.status == "skipped":
+        return [*header, f"*{label} skipped.*", ""]
+    lines = [*header, f"**Your {label.lower()}:**", "", *_quote(attempt.answer), ""]
+    if attempt.status == "failed":
+        return [*lines, f"*Not graded: {attempt.error}*", ""]
+    if attempt.grade is not None:
+        lines += _grade_markdown(attempt.grade)
+    return lines
+
+
+def _grade_markdown(grade: Grade) -> list[str]:
+    lines = [f"**Score: {grade.score:.1f}/5** ({grade.verdict.value}) — {grader_label(grade.grader)}", ""]
+    if grade.grader.fallback_reason:
+        lines += [f"*{grade.grader.fallback_reason}*", ""]
+    lines += ["| Dimension | Score | Why |", "|---|---|---|"]
+    for name, dim in grade.dimensions:
+        lines.append(f"| {name} | {dim.score:.1f} | {dim.reason.replace('|', '/')} |")
+    lines.append("")
+    if grade.covered:
+        lines += ["Covered:"] + [f"- {k.point}" + (f" — “{k.evidence}”" if k.evidence else "") for k in grade.covered]
+        lines.append("")
+    if grade.missed:
+        lines += ["Missed:"] + [f"- {k.point}" for k in grade.missed] + [""]
+    if grade.misconceptions:
+        lines += ["Misconceptions:"] + [f"- {m}" for m in grade.misconceptions] + [""]
+    lines += [grade.feedback.strip(), ""]
+    return lines

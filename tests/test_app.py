@@ -377,6 +377,7 @@ def start_mode(mode: str, **fields: str) -> AppTest:
 def test_due_for_review_with_nothing_due_says_so():
     at = start_mode("due")
     assert "Nothing is due for review right now" in shown(at)
+    assert "nothing to ask" in shown(at) and "finished" not in shown(at)  # nothing was asked, so nothing finished
     assert session(at).finished and at.chat_input[0].proto.disabled
 
 

@@ -199,3 +199,12 @@ def test_utf16_with_a_bom_is_read(tmp_path):
     path.write_bytes(CSV_TEXT.encode("utf-16"))
     cases = load_table(path, saf_like())
     assert [(c.id, c.answer) for c in cases] == [("1", "A caf\u00e9 answer"), ("2", "B")]
+
+
+def test_a_file_without_data_rows_is_not_blamed_on_a_filter(tmp_path):
+    path = tmp_path / "empty.csv"
+    path.write_text("question,reference_answer,student_answer,score,answer_id\n", encoding="utf-8")
+    with pytest.raises(EvalDataError) as info:
+        load_table(path, saf_like())
+    assert "no rows to evaluate" in str(info.value) and "--filter" not in str(info.value)
+    assert "header row" in str(info.value)

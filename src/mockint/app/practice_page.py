@@ -218,7 +218,11 @@ def _flash() -> None:
 def _header(session: InterviewSession) -> None:
     setup = session.setup
     where = f" · {setup.focus}" if setup.mode is Mode.focus else ""
-    progress = "finished" if session.finished else f"question {session.asked} of {session.planned}"
+    progress = (
+        ("finished" if session.asked else "nothing to ask")
+        if session.finished
+        else f"question {session.asked} of {session.planned}"
+    )
     st.markdown("### :material/mic: Mock interview")
     st.caption(f"{MODE_LABELS[setup.mode]}{where} · {progress}")
     for notice in session.notices:

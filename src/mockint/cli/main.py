@@ -324,7 +324,7 @@ def eval_command(
         threshold=threshold,
     )
     typer.echo(eval_report.console_summary(record))
-    typer.echo(f"Report: {out / 'report.md'}")
+    typer.echo(f"Report: {(out / 'report.md').resolve()}")
     if any(run.summary.invalid for run in record.systems):
         raise typer.Exit(1)
 

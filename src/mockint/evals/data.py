@@ -253,7 +253,9 @@ def load_table(path: Path, spec: TableSpec) -> list[LabelledCase]:
     if not cases:
         raise EvalDataError(
             f"{path}: no rows to evaluate.",
-            hint="Check --filter (values must match exactly) and that the file has data rows.",
+            hint="Check --filter (values must match exactly) and that the file has data rows."
+            if spec.filters
+            else "The file has no data rows: give a CSV or TSV with a header row, or JSONL with one object per line.",
         )
     return cases
 

@@ -83,7 +83,9 @@ class VoiceActivity:
 def _empty_error() -> SpeechError:
     return SpeechError(
         "The recording is empty.",
-        hint="Check your microphone permission in the browser and record again.",
+        # Said both ways: a browser recording and a file on the command line reach here alike.
+        hint="If you recorded it, check the browser may use your microphone and record again; "
+        "if it is a file, check that it holds sound.",
     )
 
 

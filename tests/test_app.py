@@ -193,7 +193,8 @@ GRADE_REPLY = {
     "on_topic": True,
     "key_points": [
         {"n": 1, "status": "covered", "quotes": ["variance grows with the dimension"]},
-        {"n": 2, "status": "missed", "quotes": []},
+        # The rest of the rubric (nlp questions have up to six points) judged too: a reply leaving one out is refused.
+        *({"n": n, "status": "missed", "quotes": []} for n in range(2, 7)),
     ],
     "misconceptions": [],
     "feedback": "You explained why the variance grows; now say what the softmax does with large logits.",

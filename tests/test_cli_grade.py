@@ -78,7 +78,7 @@ def test_prints_the_rubric_feedback(server):
         "Model answer",
         "Follow-up: What happens to dropout",
         "llm grader",
-        "prompt grade.v1",
+        "prompt grade.v2",
     ):
         assert expected in out, expected
 

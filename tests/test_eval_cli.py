@@ -16,7 +16,8 @@ DATA = Path(__file__).parent / "data"
 DIMENSIONS = ("correctness", "completeness", "depth", "communication")
 GRADE_REPLY = {
     "on_topic": True,
-    "key_points": [{"n": 1, "status": "partly", "quotes": []}],
+    # Every point of the fixture question's three is judged: a reply leaving one out is refused.
+    "key_points": [{"n": n, "status": "partly" if n == 1 else "missed", "quotes": []} for n in (1, 2, 3)],
     "misconceptions": [],
     "feedback": "You named the idea but not why it works.",
     "model_answer": "A fuller answer.",
@@ -25,13 +26,16 @@ GRADE_REPLY = {
 }
 
 
+def graded_by(model: str) -> Reply:
+    """The scripted grade, reported (as servers do) as made by `model`: costs are the model's that replied."""
+    return Reply(body=chat_completion(json.dumps(GRADE_REPLY), prompt_tokens=800, completion_tokens=120, model=model))
+
+
 @pytest.fixture
 def llm_env(monkeypatch):
     from mockint.config import get_settings
 
-    server = ScriptedOpenAIServer(
-        default=Reply(body=chat_completion(json.dumps(GRADE_REPLY), prompt_tokens=800, completion_tokens=120))
-    )
+    server = ScriptedOpenAIServer(default=graded_by("gpt-4o-mini"))
     with server:
         monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
         monkeypatch.setenv("OPENAI_API_KEY", "sk-test-eval")
@@ -65,7 +69,7 @@ def test_llm_eval_records_errors_caches_and_compares(llm_env, tmp_path):
     # The first request fails (HTTP 500, no retries): that case is an error, never a score or a fallback.
     llm_env.enqueue(Reply(status=500, body={"error": {"message": "overloaded"}}))
     first = run_eval("--concurrency", "1", "--out", str(tmp_path / "one"))
-    assert "llm:gpt-4o-mini:grade.v1" in first.output
+    assert "llm:gpt-4o-mini:grade.v2" in first.output
     record = json.loads((tmp_path / "one" / "result.json").read_text())
     (system,) = record["systems"]
     cases = {c["id"]: c for c in system["result"]["cases"]}
@@ -98,6 +102,7 @@ def test_price_override_and_unknown_model(llm_env, tmp_path, monkeypatch):
     from mockint.config import get_settings
 
     monkeypatch.setenv("MOCKINT_MODEL", "my-local-model")
+    llm_env.default = graded_by("my-local-model")
     get_settings.cache_clear()
     run_eval("--limit", "2", "--out", str(tmp_path / "a"))
     report = (tmp_path / "a" / "report.md").read_text()

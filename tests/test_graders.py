@@ -62,7 +62,7 @@ def test_unreachable_llm_falls_back_with_a_plain_reason(server):
     assert grade.grader.kind == "offline" and grade.feedback == "Offline feedback."
     assert grade.grader.fallback_reason.startswith("Graded offline because the LLM could not be reached")
     assert "HTTP 503" in grade.grader.fallback_reason
-    assert grader.name.startswith("llm:m:grade.v1:") and grade.grader.fallback_reason
+    assert grader.name.startswith("llm:m:grade.v2:") and grade.grader.fallback_reason
     assert len(server.received()) == 2 and offline.calls == 1
 
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from pydantic import SecretStr
 
 from llm_faults import ANSWER as GOOD_ANSWER
-from llm_faults import ITEM
+from llm_faults import ITEM, PLACEHOLDERS
 from llm_faults import QUOTES as GOOD_QUOTES
 from llm_faults import grade_reply as reply
 from mockint.config import Settings
@@ -59,9 +59,9 @@ def test_valid_reply_becomes_a_grade_with_evidence_in_the_answer(server):
     assert grade.feedback.startswith("You explained")
     assert grade.follow_up == "Why are activations rescaled at inference?"
     info = grade.grader
-    assert (info.kind, info.model, info.prompt_version) == ("llm", "scripted-model", "grade.v1")
+    assert (info.kind, info.model, info.prompt_version) == ("llm", "scripted-model", "grade.v2")
     assert (info.prompt_tokens, info.completion_tokens) == (812, 240)
-    assert grader.name == f"llm:scripted-model:grade.v1:{info.version}" and len(info.version) == 10
+    assert grader.name == f"llm:scripted-model:grade.v2:{info.version}" and len(info.version) == 10
     sent = user_message(server)
     for part in (ITEM.reference_answer, ITEM.explanation, *ITEM.key_points, GOOD_ANSWER):
         assert part in sent
@@ -100,6 +100,39 @@ def test_out_of_range_numbers_are_clamped_or_ignored(server):
     assert all(0 <= d.score <= 5 for _, d in grade.dimensions)
     assert grade.dimensions.depth.score == 0.0
     assert grade.score == 5.0
+
+
+def test_a_copied_placeholder_reply_gets_a_repair_request_saying_what_to_fix_then_a_typed_error(server):
+    server.enqueue(PLACEHOLDERS, times=2)
+    with pytest.raises(LLMResponseError, match="did not return a usable grade") as info:
+        make_grader(server).grade(ITEM, GOOD_ANSWER)
+    repair = server.received()[1].json()["messages"][-1]["content"]
+    assert "judge each of the 3 rubric points" in repair and "not judged: 2, 3" in repair
+    assert "feedback is a placeholder" in repair and "reason is a placeholder" in repair
+    assert "not judged: 2, 3" in str(info.value) and len(server.received()) == 2
+
+
+def test_a_reply_judging_only_some_points_is_repaired(server):
+    server.enqueue(reply(statuses=["covered"], quotes=GOOD_QUOTES[:1]))
+    server.enqueue(reply())
+    grade = make_grader(server).grade(ITEM, GOOD_ANSWER)
+    assert grade.score == 5.0
+    assert "not judged: 2, 3" in server.received()[1].json()["messages"][-1]["content"]
+
+
+def test_placeholder_reasons_and_model_answer_are_not_shown(server):
+    body = json.loads(reply(model_answer="..."))
+    body["dimensions"]["depth"]["reason"] = "..."
+    server.enqueue(json.dumps(body))
+    grade = make_grader(server).grade(ITEM, GOOD_ANSWER)
+    assert grade.dimensions.depth.reason != "..." and grade.dimensions.correctness.reason == "correctness reason"
+    assert grade.model_answer == f"From the reference answer: {ITEM.reference_answer}"
+
+
+def test_the_grade_names_the_model_the_server_says_replied(server):
+    server.enqueue(Reply(body=chat_completion(reply(), model="gemma3-270m")))
+    grade = make_grader(server).grade(ITEM, GOOD_ANSWER)
+    assert grade.grader.model == "gemma3-270m"
 
 
 def test_non_finite_score_is_rejected_and_repaired(server):

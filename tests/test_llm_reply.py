@@ -33,10 +33,10 @@ def test_schema_is_strict_everywhere():
 def test_parse_tolerates_fences_and_sloppy_statuses():
     body = {
         "key_points": [{"n": 1, "status": "Partially", "quotes": "one quote"}],
-        "feedback": "You did ok.",
+        "feedback": "You named dropout but not why it helps.",
         "dimensions": DIMS,
     }
-    reply = parse_reply("Here you go:\n```json\n" + json.dumps(body) + "\n```")
+    reply = parse_reply("Here you go:\n```json\n" + json.dumps(body) + "\n```", points=1)
     assert reply.key_points[0].status.value == "partly"
     assert reply.key_points[0].quotes == ["one quote"]
     assert reply.on_topic is True and reply.misconceptions == []
@@ -53,7 +53,32 @@ def test_parse_tolerates_fences_and_sloppy_statuses():
 )
 def test_unusable_replies_say_what_is_wrong(text, problem):
     with pytest.raises(ReplyError, match=problem):
-        parse_reply(text)
+        parse_reply(text, points=1)
+
+
+# What gemma-3-270m sent for a four-point rubric: grade.v1's example reply, copied word for word.
+COPIED_EXAMPLE = (
+    '{"on_topic": true, "key_points": [{"n": 1, "status": "partly", "quotes": ["..."]}], "misconceptions": [], '
+    '"feedback": "...", "model_answer": "...", "dimensions": {"correctness": {"score": 3, "reason": "..."}, '
+    '"completeness": {"score": 0, "reason": "..."}, "depth": {"score": 1, "reason": "..."}, '
+    '"communication": {"score": 2, "reason": "..."}}, "follow_up": "..."}'
+)
+
+
+def test_a_copied_example_reply_is_refused_saying_each_thing_to_fix():
+    with pytest.raises(ReplyError) as info:
+        parse_reply(COPIED_EXAMPLE, points=4)
+    message = str(info.value)
+    assert "judge each of the 4 rubric points" in message and "not judged: 2, 3, 4" in message
+    assert "feedback is a placeholder" in message
+    assert "every dimension reason is a placeholder" in message
+
+
+def test_a_reply_judging_every_point_with_real_words_is_usable():
+    points = [{"n": n, "status": "missed", "quotes": []} for n in (2, 1)]
+    body = {"key_points": points, "feedback": "You missed both points.", "dimensions": DIMS}
+    reply = parse_reply(json.dumps(body), points=2)
+    assert sorted(p.n for p in reply.key_points) == [1, 2]
 
 
 @given(st.text(max_size=60), st.text(max_size=40))

@@ -18,11 +18,13 @@ GRADE_VALUES = dict(
 
 def test_grade_prompt_loads_with_its_version_and_renders():
     prompt = load_prompt("grade")
-    assert prompt.version == "grade.v1"
+    assert prompt.version == "grade.v2"
     assert prompt.path.parent == prompts_dir()
     system, user = prompt.render(**GRADE_VALUES)
     assert system["role"] == "system" and user["role"] == "user"
-    assert "<answer-1>" in system["content"] and '{"on_topic": true' in system["content"]
+    assert "<answer-1>" in system["content"] and '{"score": 0 to 5' in system["content"]
+    # No example reply with placeholders: a small model copied grade.v1's ("..." everywhere) instead of grading.
+    assert "..." not in system["content"] and '"on_topic": true' not in system["content"]
     assert "A {not a variable}" in user["content"]
     assert user["content"].rstrip().endswith("</answer-1>")
     assert "bad JSON" in prompt.render_extra("repair", error="bad JSON")

@@ -199,7 +199,7 @@ class LLMGrader(Grader):
         first = self._call(request.messages, on_feedback)
         replies.append(first)
         try:
-            reply = parse_reply(first.text)
+            reply = parse_reply(first.text, len(points))
         except ReplyError as exc:
             log.debug("grade reply invalid (%s); asking once for a repair", exc)
             repair = [
@@ -210,16 +210,17 @@ class LLMGrader(Grader):
             second = self._call(repair, None)
             replies.append(second)
             try:
-                reply = parse_reply(second.text)
+                reply = parse_reply(second.text, len(points))
             except ReplyError as again:
                 raise LLMResponseError(
-                    f"The model '{self.client.model}' did not return a usable grade, even after a repair "
+                    f"The model '{replies[-1].model}' did not return a usable grade, even after a repair "
                     f"request: {again}.",
                     hint="Try a stronger model (MOCKINT_MODEL) or the offline grader (MOCKINT_GRADER=offline).",
                 ) from None
         info = GraderInfo(
             kind="llm",
-            model=self.client.model,
+            # The model the server says replied: a server serving another model than MOCKINT_MODEL names it here.
+            model=replies[-1].model,
             version=self.version,
             prompt_version=self.prompt.version,
             endpoint=self.client.where,
@@ -280,16 +281,16 @@ def _grade_from_reply(
 
     results, verdicts, uses = [], [], Counter()
     for n, point in enumerate(points, 1):
-        claim = claims.get(n)
+        claim = claims[n]  # parse_reply refused a reply that leaves a point unjudged
         span = None
-        if claim is not None and claim.status is not Coverage.missed:
+        if claim.status is not Coverage.missed:
             for quote in claim.quotes:
                 found = verify_quote(quote, answer, question=item.question, reference=f"{point}\n{item.reference_text}")
                 if found is not None and uses[found] < MAX_POINTS_PER_QUOTE:
                     span = found
                     uses[found] += 1
                     break
-        status = claim.status if claim is not None and span is not None else Coverage.missed
+        status = claim.status if span is not None else Coverage.missed
         results.append(
             KeyPointResult(point=point, status=status, evidence=answer[span[0] : span[1]] if span else None, span=span)
         )
@@ -334,8 +335,6 @@ def _grade_from_reply(
     reasons = {
         name: getattr(reply.dimensions, name) for name in ("correctness", "completeness", "depth", "communication")
     }
-    if not has_content(feedback):  # a small model's placeholder ("...") says nothing to the candidate
-        feedback = feedback_from_key_points(results)
     follow_up = reply.follow_up.strip()
     if not has_content(follow_up):
         follow_up = ""
@@ -345,8 +344,16 @@ def _grade_from_reply(
         results,
         misconceptions,
         feedback=feedback,
-        reasons={k: v.reason.strip() for k, v in reasons.items() if abs(v.score - result.dimensions[k]) <= 1},
-        model_answer=reply.model_answer.strip() if has_content(reply.model_answer) else item.reference_answer,
+        # A placeholder reason ("...") says nothing: the reason from the evidence stands in, as for a far-off score.
+        reasons={
+            k: v.reason.strip()
+            for k, v in reasons.items()
+            if abs(v.score - result.dimensions[k]) <= 1 and has_content(v.reason)
+        },
+        # Labelled as the offline card labels it, so the reference is not read as the grader's own answer.
+        model_answer=reply.model_answer.strip()
+        if has_content(reply.model_answer)
+        else f"From the reference answer: {item.reference_answer.strip()}",
         follow_up=follow_up if follow_up and len(follow_up) <= MAX_FOLLOW_UP_CHARS else item.follow_up,
         info=info,
         notes=notes,

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import from_json
 
+from mockint.grading.evidence import has_content
 from mockint.types.grade import SCORE_MAX, Coverage
 
 _STATUS_ALIASES = {
@@ -95,10 +96,12 @@ class GradeReply(_ReplyPart):
 
 
 class ReplyError(ValueError):
-    """The reply is not valid JSON or not the expected object; the message is sent back to the model."""
+    """The reply is not valid JSON, not the expected object or not a grade of this rubric; the message is sent
+    back to the model."""
 
 
-def parse_reply(text: str) -> GradeReply:
+def parse_reply(text: str, points: int) -> GradeReply:
+    """The reply to a rubric of `points` key points, or ReplyError saying what is wrong."""
     try:
         data = json.loads(_json_object_text(text))
     except json.JSONDecodeError as exc:
@@ -106,12 +109,32 @@ def parse_reply(text: str) -> GradeReply:
     if not isinstance(data, dict):
         raise ReplyError("the reply must be one JSON object")
     try:
-        return GradeReply.model_validate(data)
+        reply = GradeReply.model_validate(data)
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc']) or 'reply'}: {err['msg']}" for err in exc.errors()[:4]
         )
         raise ReplyError(f"the JSON does not match the required shape ({problems})") from None
+    if problems := reply_problems(reply, points):
+        raise ReplyError("; ".join(problems))
+    return reply
+
+
+def reply_problems(reply: GradeReply, points: int) -> list[str]:
+    """Why a well-formed reply is still not a grade: a weak model copies the prompt's shape or judges only the
+    first point, and such a reply scored as it stands would be a confident grade of nothing."""
+    problems = []
+    judged = {claim.n for claim in reply.key_points}
+    if missing := [n for n in range(1, points + 1) if n not in judged]:
+        problems.append(
+            f"key_points must judge each of the {points} rubric points by its number (n = 1 to {points}); "
+            f"not judged: {', '.join(map(str, missing))}"
+        )
+    if not has_content(reply.feedback):
+        problems.append("feedback is a placeholder: write 2-4 sentences to the candidate about this answer")
+    if not any(has_content(getattr(reply.dimensions, name).reason) for name in ReplyDimensions.model_fields):
+        problems.append("every dimension reason is a placeholder: give each one sentence about this answer")
+    return problems
 
 
 def _json_object_text(text: str) -> str:

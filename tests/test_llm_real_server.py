@@ -102,16 +102,16 @@ def test_streamed_feedback_through_the_interview_flow(real_llm):
     assert [a.status for a in attempts] == ["graded"]
 
 
-def test_eval_of_ten_answers_against_a_real_server(real_llm, tmp_path):
+def test_eval_of_four_answers_against_a_real_server(real_llm, tmp_path):
     out = tmp_path / "run"
     result = CliRunner().invoke(
         app,
-        ["eval", "--grader", "llm", "--limit", "10", "--no-baselines", "--no-progress", "--concurrency", "1",
+        ["eval", "--grader", "llm", "--limit", "4", "--no-baselines", "--no-progress", "--concurrency", "1",
          "--resamples", "100", "--no-cache", "--out", str(out)],
     )  # fmt: skip
     record = json.loads((out / "result.json").read_text())
     (run,) = record["systems"]
-    assert run["summary"]["n"] == 10 and run["summary"]["fallbacks"] == 0
+    assert run["summary"]["n"] == 4 and run["summary"]["fallbacks"] == 0
     # Every case is a grade of the LLM's or an error saying its reply was no grade; the run is invalid (exit 1)
     # exactly when too many are errors.
     for case in run["result"]["cases"]:

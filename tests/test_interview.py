@@ -360,21 +360,7 @@ def test_a_question_shown_when_the_session_ended_counts_as_not_answered(source):
 
 
 def test_weak_spots_leave_out_a_topic_scored_good(source):
-    history = History.from_settings()
-    good = InterviewSession(
-        PracticeSetup(topic="nlp", length=1),
-        source=source,
-        grader=LengthGrader(),
-        history=history,
-        follow_up_item=follow_up_item,
-    )
+    good = session(source, topic="nlp", length=1)  # both sessions keep one history, the data dir's
     good.submit_answer("one two three four five six seven eight nine")  # 4.5
-    weak_spots = InterviewSession(
-        PracticeSetup(mode=Mode.weak_spots),
-        source=source,
-        grader=LengthGrader(),
-        history=history,
-        follow_up_item=follow_up_item,
-        rng=random.Random(0),
-    )
+    weak_spots = session(source, mode=Mode.weak_spots)
     assert "No weak spots yet" in weak_spots.notice

@@ -506,8 +506,8 @@ def transcribe_command(
     except OSError as exc:
         raise SpeechError(f"Cannot read {file}: {exc.strerror}.", hint="Check the path to the recording.") from exc
     if not data:
-        # Said here, where it is known to be a file: the speech layer's "empty recording" advice is about
-        # the browser's microphone, which a file on disk never went through.
+        # Said here, where the file's name is known: the speech layer's "the recording is empty" has to fit a
+        # browser recording as well, so it cannot name the file or leave the microphone out.
         raise SpeechError(f"{file} is empty (0 bytes).", hint="Pass a recording with sound in it: WAV, FLAC or OGG.")
     bias = None
     if question is not None:

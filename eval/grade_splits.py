@@ -1,12 +1,13 @@
 """The shipped offline grader, end to end, on the reported test splits: what a candidate is given.
 
-    python eval/grade_splits.py [--datasets ../shared/datasets] [--json]
+    python eval/grade_splits.py [--datasets ../shared/datasets] [--json] [--train]
 
 `calibrate_offline.py` reports the splits through `grader.final_score` over cached features, which is
 quick enough to compare refits; this grades every answer of the same sample (`asag.sample`) with
 `OfflineGrader.grade_many`, every rule applied, and prints Pearson r, RMSE and QWK per split (SAF: answers
 with content, as there), and how many answers got each verdict. The two should agree; a rule only one of
-them applies shows up as a gap. About a minute on two cores.
+them applies shows up as a gap. About a minute on two cores. `--train` grades the train splits instead, to
+judge a rule on them before any test figure is looked at.
 """
 
 import argparse
@@ -15,7 +16,7 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
-from asag import DATASETS, REPORTED, has_content, load, sample
+from asag import DATASETS, REPORTED, TRAIN, has_content, load, sample
 from calibrate_offline import metrics
 
 from mockint.grading.offline.grader import OfflineGrader
@@ -28,12 +29,13 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--datasets", type=Path, default=DATASETS, help="folder of saf/, scientsbank/, beetle/")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
+    ap.add_argument("--train", action="store_true", help="grade the train splits, not the reported ones")
     args = ap.parse_args(argv)
 
     grader = OfflineGrader()
     answers = sample(load(args.datasets))
     figures = {}
-    for dataset, split in REPORTED:
+    for dataset, split in TRAIN if args.train else REPORTED:
         rows = [a for a in answers if (a.dataset, a.split) == (dataset, split)]
         if dataset == "saf":
             rows = [a for a in rows if has_content(a.text)]

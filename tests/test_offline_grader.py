@@ -425,6 +425,26 @@ def test_the_model_answer_never_quotes_a_sentence_that_only_touches_on_a_point(g
     assert "memorised" not in grade.model_answer
 
 
+def test_the_model_answer_quotes_only_the_credited_clause_of_a_sentence(grader):
+    """The rest of a sentence whose one clause covers a point may say something wrong ("it never zeroes
+    anything", which the grader does not catch: "it" stands for L1); the model answer quotes the credited
+    clause and gives the reference's wording for the rest."""
+    bank = yaml.safe_load((Path(__file__).parents[1] / "corpus" / "classical-ml.yaml").read_text())
+    question = next(q for q in bank["questions"] if q["id"] == "l1-vs-l2-regularization")
+    item = GradingItem(
+        question_id=question["id"],
+        question=question["question"],
+        reference_answer=question["answer"],
+        explanation=question["explanation"],
+        key_points=question["key_points"],
+    )
+    answer = "L1 adds the absolute values of the weights to the loss, but it never zeroes anything; it just shrinks weights."
+    grade = grader.grade(item, answer)
+    assert any(k.status is Coverage.covered and "absolute values" in (k.evidence or "") for k in grade.key_points)
+    assert "L1 adds the absolute values of the weights to the loss." in grade.model_answer
+    assert "never zeroes" not in grade.model_answer
+
+
 def test_the_diagnosis_said_of_the_wrong_side_is_a_misconception(grader):
     """ "High bias ... overfits" against the point "... indicates high bias (underfitting)": the one-word
     bracket stays with its claim, and "overfitting" being another point's word does not excuse a clause

@@ -36,6 +36,7 @@ rule every grader shares. Empty answers are left out of the fit (rule 2 grades t
 
 import threading
 import time
+from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -287,6 +288,22 @@ def final_score(
 def _holds_any(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
     """Whether `span` overlaps any of `spans` (half-open, in the same text's coordinates)."""
     return any(start < span[1] and span[0] < end for start, end in spans)
+
+
+def _clean_span(clean: CleanText, span: tuple[int, int]) -> tuple[int, int]:
+    """The clean-text span of the characters kept from `span` of the original answer."""
+    return bisect_left(clean.origin, span[0]), bisect_left(clean.origin, span[1])
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping or touching spans joined, in order, empty ones dropped."""
+    out: list[tuple[int, int]] = []
+    for start, end in sorted(s for s in spans if s[0] < s[1]):
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
 
 
 def _ignored_note(fillers: dict[str, int], stutter_words: int) -> str | None:
@@ -645,18 +662,20 @@ class OfflineGrader(Grader):
         )
         score = rule.score if ceiling is None else min(rule.score, ceiling)
         contradicted = [r.clause for r in analysis.points if r.contradiction and r.clause]
-        # The model answer quotes the candidate's words without the fillers, and only sentences that hold the
-        # quoted evidence of a point the card finds covered: a sentence close to the reference that covers
-        # nothing ("I might be wrong about the scaling part") is an aside, and one that only touches on a point
-        # may say it wrongly ("High bias means the model memorised the training data" touches on the point
-        # about bias); the reference's wording stands in for such points.
-        credited = [k.span for k in key_points if k.span is not None and k.status is Coverage.covered]
+        # The model answer quotes the candidate's words without the fillers, and of a strong sentence only the
+        # quoted evidence of points the card finds covered: a sentence close to the reference that covers
+        # nothing ("I might be wrong about the scaling part") is an aside, one that only touches on a point may
+        # say it wrongly ("High bias means the model memorised the training data" touches on the point about
+        # bias), and so may the rest of a sentence whose one clause is credited ("L1 adds the absolute weights
+        # to the loss, but it never zeroes anything"); the reference's wording stands in for such points.
+        credited = [
+            _clean_span(clean, k.span) for k in key_points if k.span is not None and k.status is Coverage.covered
+        ]
         strong = [
-            clean.text[s:e]
+            clean.text[start:end]
             for s, e in sorted(analysis.on_topic)
-            if analysis.sentence_strength.get((s, e), 0.0) >= STRONG_SENTENCE
-            and not _holds_any((s, e), contradicted)
-            and _holds_any(clean.span_in_original(s, e), credited)
+            if analysis.sentence_strength.get((s, e), 0.0) >= STRONG_SENTENCE and not _holds_any((s, e), contradicted)
+            for start, end in _merged([(max(s, a), min(e, b)) for a, b in credited if a < e and s < b])
         ]
         off_topic = [answer[slice(*clean.span_in_original(*s))] for s in sorted(analysis.off_topic)]
         return Findings(

@@ -403,9 +403,9 @@ def test_a_terse_answer_that_matched_nothing_is_asked_to_be_spelt_out_not_droppe
     assert "Leave out what does not answer the question" in rambling.feedback
 
 
-def _bias_variance() -> GradingItem:
+def _bank_item(question_id: str) -> GradingItem:
     bank = yaml.safe_load((Path(__file__).parents[1] / "corpus" / "classical-ml.yaml").read_text())
-    question = next(q for q in bank["questions"] if q["id"] == "bias-variance-tradeoff")
+    question = next(q for q in bank["questions"] if q["id"] == question_id)
     return GradingItem(
         question_id=question["id"],
         question=question["question"],
@@ -413,6 +413,10 @@ def _bias_variance() -> GradingItem:
         explanation=question["explanation"],
         key_points=question["key_points"],
     )
+
+
+def _bias_variance() -> GradingItem:
+    return _bank_item("bias-variance-tradeoff")
 
 
 def test_the_model_answer_never_quotes_a_sentence_that_only_touches_on_a_point(grader):
@@ -429,16 +433,10 @@ def test_the_model_answer_quotes_only_the_credited_clause_of_a_sentence(grader):
     """The rest of a sentence whose one clause covers a point may say something wrong ("it never zeroes
     anything", which the grader does not catch: "it" stands for L1); the model answer quotes the credited
     clause and gives the reference's wording for the rest."""
-    bank = yaml.safe_load((Path(__file__).parents[1] / "corpus" / "classical-ml.yaml").read_text())
-    question = next(q for q in bank["questions"] if q["id"] == "l1-vs-l2-regularization")
-    item = GradingItem(
-        question_id=question["id"],
-        question=question["question"],
-        reference_answer=question["answer"],
-        explanation=question["explanation"],
-        key_points=question["key_points"],
+    item = _bank_item("l1-vs-l2-regularization")
+    answer = (
+        "L1 adds the absolute values of the weights to the loss, but it never zeroes anything; it just shrinks weights."
     )
-    answer = "L1 adds the absolute values of the weights to the loss, but it never zeroes anything; it just shrinks weights."
     grade = grader.grade(item, answer)
     assert any(k.status is Coverage.covered and "absolute values" in (k.evidence or "") for k in grade.key_points)
     assert "L1 adds the absolute values of the weights to the loss." in grade.model_answer

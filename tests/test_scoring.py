@@ -64,6 +64,16 @@ def test_an_answer_that_is_mostly_repetition_loses_a_point_whoever_graded_it():
     assert score_answer(ScoringInput(points=points, estimate=4.2, repeated=True)).score == pytest.approx(3.2)
 
 
+def test_excellent_only_when_no_point_is_missing_and_the_score_stays():
+    """A terse right answer the estimate rates 4.8 is "good" while a rubric point earns nothing (its feedback
+    says "Add ..."); its score is the estimate still. Touched on is not missing; unverified evidence is."""
+    terse = score_answer(ScoringInput(points=pts(P, P, M), estimate=4.8))
+    assert (terse.score, terse.verdict) == (4.8, Verdict.good)
+    assert score_answer(ScoringInput(points=pts(P, P, P), estimate=4.8)).verdict is Verdict.excellent
+    assert score_answer(ScoringInput(points=pts(C, C, C, C, C, C, C, C, C, C, C, M))).verdict is Verdict.good
+    assert score_answer(ScoringInput(points=pts(C, C) + pts(C, verified=False), estimate=4.8)).verdict is Verdict.good
+
+
 def test_no_answer_and_off_topic():
     assert score_answer(ScoringInput(points=pts(C), answered=False)).verdict is Verdict.no_answer
     off = score_answer(ScoringInput(points=pts(M, M), on_topic=False))

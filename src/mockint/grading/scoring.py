@@ -21,7 +21,9 @@ The rule
    score = clamp(base - penalty, 0, 5), rounded to one decimal; from an estimate, at most 2.5 when there is
    a misconception (the estimate reads the words an answer shares with the rubric, so the contradicted
    point may have raised it).
-6. Verdict from the score: >= 4.5 and no misconception "excellent", >= 3.5 "good",
+6. Verdict from the score: >= 4.5, no misconception and no rubric point without credit "excellent"
+   ("excellent" says nothing important is missing, and the feedback's "Add ..." would say otherwise; the
+   score stays, since people often give full marks to an answer without every reference point), >= 3.5 "good",
    >= 1.5 "partial", else "incorrect" (also whenever no point earned credit, unless the base was an
    estimate).
 7. Dimensions (0-5):
@@ -113,10 +115,11 @@ def score_answer(found: ScoringInput) -> ScoreResult:
     score = _clamp(round(base - penalty - (REPEAT_PENALTY if found.repeated else 0.0), 1))
     if found.estimate is not None and misconceptions:
         score = min(score, ESTIMATE_WITH_MISCONCEPTION_MAX)
+    missing = any(point_credit(p) == 0 for p in found.points)
     verdict = Verdict.incorrect
     if credit > 0 or found.estimate is not None:
         for threshold, label in VERDICT_THRESHOLDS:
-            if score >= threshold and not (label is Verdict.excellent and misconceptions):
+            if score >= threshold and not (label is Verdict.excellent and (misconceptions or missing)):
                 verdict = label
                 break
 

@@ -70,6 +70,14 @@ def test_typed_answer_gets_fillers_and_length_but_no_timing():
     assert any("filler" in tip for tip in insights.tips)
 
 
+def test_the_filler_tip_accounts_for_every_filler_it_counts():
+    # Five kinds: the tip names the three most frequent and counts the other two instead of dropping them.
+    text = "Uh, um, the model, uh, overfits. Um, it, uh, um, basically memorises, like, you know, the noise."
+    insights = delivery_insights(text)
+    [tip] = [t for t in insights.tips if "filler" in t]
+    assert "You used 9 filler words (“uh” ×3, “um” ×3, “basically” ×1, and 2 more)." in tip
+
+
 def test_word_timings_give_pace_and_long_pauses():
     # 20 words, 0.4 s each, with a 2 s pause after the 10th and a 1.0 s one after the 15th.
     timings, t = [], 0.5

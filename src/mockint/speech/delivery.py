@@ -37,6 +37,8 @@ FILLERS_PER_100_WORDS = 3.0
 # Pace is meaningless over a few words or seconds.
 MIN_WORDS_FOR_PACE = 8
 MIN_SECONDS_FOR_PACE = 3.0
+# The tip names the most frequent fillers, enough to act on; the rest are counted, not named.
+TIP_FILLER_KINDS = 3
 
 LengthVerdict = Literal["too short", "about right", "too long"]
 
@@ -168,7 +170,10 @@ def delivery_tips(insights: DeliveryInsights, long_pause_s: float = LONG_PAUSE_S
             "Outline your answer in your head first, then speak in full sentences."
         )
     if insights.filler_rate > FILLERS_PER_100_WORDS:
-        top = ", ".join(f"“{f}” ×{n}" for f, n in list(insights.fillers.items())[:3])
+        named = list(insights.fillers.items())[:TIP_FILLER_KINDS]
+        top = ", ".join(f"“{f}” ×{n}" for f, n in named)
+        rest = insights.filler_count - sum(n for _, n in named)
+        top += f", and {rest} more" if rest else ""
         tips.append(
             f"You used {insights.filler_count} filler words ({top}). A short silent pause sounds more "
             "confident than a filler."

@@ -145,6 +145,16 @@ def test_malformed_data_is_a_one_line_error(tmp_path):
     assert proc.returncode == 1 and "--answer-col" in proc.stderr
 
 
+def test_a_short_row_stops_the_run_instead_of_scoring_as_empty(tmp_path):
+    short = tmp_path / "short.csv"
+    short.write_text("question,reference_answer,score,student_answer\nQ,R,1,A\nQ,R,0\nQ,R,0.5,B\n", encoding="utf-8")
+    columns = ["--question-col", "question", "--reference-col", "reference_answer"]
+    columns += ["--answer-col", "student_answer", "--score-col", "score"]
+    proc = mockint("eval", "--grader", "offline", "--no-baselines", "--data", str(short), *columns, cwd=tmp_path)
+    assert proc.returncode == 1 and "scored" not in proc.stdout
+    assert "short.csv row 2 (line 3) has 3 cells; the header has 4" in proc.stderr
+
+
 def test_usage_errors(tmp_path):
     result = CliRunner().invoke(app, ["eval", "--grader", "gpt"])
     assert result.exit_code == 2 and "choose offline or llm" in result.output

@@ -148,6 +148,23 @@ def test_non_numeric_score(tmp_path):
         load_table(path, saf_like())
 
 
+@pytest.mark.parametrize(
+    ("last_row", "expected"),
+    [
+        ("Q,R,0", r"row 2 \(line 3\) has 3 cells; the header has 4: question, reference_answer, score, student_answer"),
+        ("Q,R,A", r"row 2 \(line 3\) has 3 cells; .*Fill in the missing cells"),
+        ("Q,R,0,A,B", r"row 2 \(line 3\) has 5 cells; the header has 4: .*Quote cells"),
+    ],
+    ids=["answer-missing", "score-missing", "extra-cell"],
+)
+def test_a_row_with_the_wrong_number_of_cells_is_refused(tmp_path, last_row, expected):
+    # A short row used to be graded as an empty answer (and counted as perfect agreement when its gold was 0).
+    path = tmp_path / "s.csv"
+    path.write_text(f"question,reference_answer,score,student_answer\nQ,R,1,A\n{last_row}\n", encoding="utf-8")
+    with pytest.raises(EvalDataError, match=expected):
+        load_table(path, saf_like(id_col=None))
+
+
 def test_filter_syntax():
     assert parse_filter("split=unseen_questions") == ("split", "unseen_questions")
     with pytest.raises(EvalDataError, match="COLUMN=VALUE"):

@@ -316,18 +316,32 @@ def _csv_rows(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
         start = reader.line_num + 1
         for row in reader:
             row_no += 1
-            if None in row:
-                raise EvalDataError(
-                    f"{path} row {row_no} (line {reader.line_num}): more cells than header columns.",
-                    hint="Quote cells that contain commas or newlines.",
-                )
-            yield f"row {row_no} (line {reader.line_num})", row
+            where = f"row {row_no} (line {reader.line_num})"
+            _check_cell_count(path, where, row, reader.fieldnames)
+            yield where, row
             start = reader.line_num + 1
     except csv.Error as exc:
         raise EvalDataError(
             f"{path} line {start}: the CSV cannot be read from here ({exc}; a quote that is never closed?).",
             hint='Close the quote, or double a quote inside a quoted cell ("").',
         ) from None
+
+
+def _check_cell_count(path: Path, where: str, row: dict[str | None, Any], header: Any) -> None:
+    """DictReader pads a short row with None and files a long row's extra cells under None; either way the
+    cells no longer sit under their headers, and a padded row would be graded as an empty answer."""
+    extra = row.get(None) or []
+    cells = len(header) + len(extra) - sum(1 for key, value in row.items() if key is not None and value is None)
+    if cells == len(header):
+        return
+    hint = (
+        "Quote cells that contain commas or newlines."
+        if extra
+        else "Fill in the missing cells (an empty cell still needs its comma), or remove the row."
+    )
+    raise EvalDataError(
+        f"{path} {where} has {cells} cells; the header has {len(header)}: {', '.join(header)}.", hint=hint
+    )
 
 
 def _json_rows(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:

@@ -13,6 +13,8 @@ from mockint.history.progress import (
 )
 from mockint.practice.export import session_markdown
 from mockint.practice.interview import InterviewSession, PracticeSetup
+from mockint.types.grade import Coverage, KeyPointResult
+from test_history import make_grade
 from test_interview import BankSource, LengthGrader, follow_up_item
 
 
@@ -109,6 +111,24 @@ def test_session_markdown_speaks_the_apps_words_and_marks_a_revealed_answer(sour
     first, second = (t.question for t in s.turns[:2])
     marked = "*You looked at the reference answer before answering.*"
     assert text.count(marked) == 1 and text.index(first.question) < text.index(marked) < text.index(second.question)
+
+
+def test_session_markdown_marks_a_partly_covered_point_as_the_app_does():
+    history = History.from_settings()
+    sid = history.start_session("filters")
+    history.set_asked(sid, ["q1"])
+    attempt = history.add_attempt(
+        session_id=sid, question_id="q1", question="Why scale by sqrt(d_k)?", topic="nlp", kind="main", answer="a"
+    )
+    points = [
+        KeyPointResult(point="Dot products grow with d_k", status=Coverage.covered, evidence="they grow"),
+        KeyPointResult(point="Softmax saturates", status=Coverage.partly, evidence="softmax"),
+        KeyPointResult(point="Gradients vanish", status=Coverage.missed),
+    ]
+    history.mark_graded(attempt, make_grade(3.0).model_copy(update={"key_points": points}))
+    text = session_markdown(sid, history)
+    covered = "Covered:\n- Dot products grow with d_k — “they grow”\n- partly: Softmax saturates — “softmax”\n"
+    assert covered in text and "Missed:\n- Gradients vanish\n" in text
 
 
 def test_a_topic_scored_good_is_not_among_the_weakest(source):

@@ -4,7 +4,7 @@ setup as the sidebar names them, the grader as the feedback card names it."""
 from mockint.history.database import AttemptRecord, History, SessionRecord
 from mockint.history.progress import missed_points
 from mockint.practice.modes import MODE_LABELS
-from mockint.types.grade import Grade, GraderInfo
+from mockint.types.grade import Coverage, Grade, GraderInfo
 
 # The sidebar's labels for the stored setup, in its order.
 _SETUP_LABELS = {"topic": "Topic", "difficulty": "Difficulty", "type": "Type", "focus": "Focus"}
@@ -92,7 +92,11 @@ def _grade_markdown(grade: Grade) -> list[str]:
         lines.append(f"| {name} | {dim.score:.1f} | {dim.reason.replace('|', '/')} |")
     lines.append("")
     if grade.covered:
-        lines += ["Covered:"] + [f"- {k.point}" + (f" — “{k.evidence}”" if k.evidence else "") for k in grade.covered]
+        lines += ["Covered:"] + [
+            f"- {'partly: ' if k.status is Coverage.partly else ''}{k.point}"
+            + (f" — “{k.evidence}”" if k.evidence else "")
+            for k in grade.covered
+        ]
         lines.append("")
     if grade.missed:
         lines += ["Missed:"] + [f"- {k.point}" for k in grade.missed] + [""]

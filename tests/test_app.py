@@ -19,6 +19,7 @@ from mockint.config import get_settings
 from mockint.doors.bank_files import dump_questions, load_bank
 from mockint.grading.offline.references import clean_reference
 from mockint.history.database import History
+from mockint.text.fillers import count_fillers
 from scripted_openai import Reply, ScriptedOpenAIServer
 from test_follow_up_points import fragment_reason
 
@@ -320,6 +321,26 @@ def test_spoken_answer_is_an_editable_draft_until_confirmed(spoken_wav):
     labels = [m.label for m in at.metric]
     assert "Score" in labels and {"Speaking time", "Pace", "Fillers", "Long pauses"} <= set(labels)
     assert "does not change your score" in shown(at)
+
+
+def test_delivery_counts_the_fillers_heard_not_those_left_after_editing():
+    require_system_tool("/usr/bin/espeak-ng", "espeak-ng")
+    from mockint.speech.transcription import speak
+
+    filled = (
+        "So basically the dot product grows with the dimension, you know, so we actually divide by the square root."
+    )
+    at = start("nlp")
+    at.audio_input[0].set_value(("answer.wav", speak(filled), "audio/wav")).run()
+    [draft] = at.text_area
+    heard = sum(count_fillers(draft.value).values())
+    assert heard >= 2, draft.value  # Whisper keeps these fillers: they are words
+    draft.set_value(SPOKEN)  # the candidate tidies the fillers away while fixing misheard words
+    at.button(key="grade-draft").click().run()
+    assert not at.exception, at.exception
+    assert [a.answer for a in attempts()] == [SPOKEN]  # the edited text is what is graded
+    [fillers] = [m for m in at.metric if m.label == "Fillers"]
+    assert fillers.value == str(heard)
 
 
 def test_failed_transcription_endpoint_offers_offline_explicitly(monkeypatch, spoken_wav):

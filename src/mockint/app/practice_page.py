@@ -491,7 +491,7 @@ def _draft_area(session: InterviewSession) -> None:
             text,
             transcript=draft.get("transcript"),
             recording_s=draft.get("recording_s"),
-            delivery=delivery_for(draft, text, session),
+            delivery=delivery_for(draft, session),
             draft=draft,
         )
 

@@ -88,8 +88,10 @@ def transcript_check(draft: dict[str, Any], text: str) -> bool:
     return st.checkbox("The transcript is right: grade it as it stands", key=f"confirm-{draft['id']}")
 
 
-def delivery_for(draft: dict[str, Any], text: str, session: InterviewSession) -> Any:
-    """Delivery insights of the recording behind `draft`, for the text as the candidate confirmed it."""
+def delivery_for(draft: dict[str, Any], session: InterviewSession) -> Any:
+    """Delivery insights of the recording behind `draft`, from what Whisper heard: delivery is how the candidate
+    spoke, so deleting the "um"s while fixing misheard words must not delete the filler feedback too (the
+    edited text is what gets graded)."""
     speech = draft.get("speech")
     if speech is None:
         return None
@@ -100,4 +102,4 @@ def delivery_for(draft: dict[str, Any], text: str, session: InterviewSession) ->
         expected = expected_answer_words(q.follow_up_answer or q.explanation, "", q.difficulty)
     else:
         expected = expected_answer_words(q.answer, q.explanation, q.difficulty)
-    return speech.delivery(text, expected_words=expected)
+    return speech.delivery(expected_words=expected)

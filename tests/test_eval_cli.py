@@ -155,6 +155,24 @@ def test_a_short_row_stops_the_run_instead_of_scoring_as_empty(tmp_path):
     assert "short.csv row 2 (line 3) has 3 cells; the header has 4" in proc.stderr
 
 
+def test_a_semicolon_csv_is_graded(tmp_path):
+    semi = tmp_path / "semi.csv"
+    semi.write_text(
+        "question;reference_answer;student_answer;score\n"
+        "What is dropout?;Randomly zeroes units during training, a regulariser.;It zeroes units at random.;1\n"
+        "What is dropout?;Randomly zeroes units during training, a regulariser.;It is a regulariser.;0,5\n",
+        encoding="utf-8",
+    )
+    columns = ["--question-col", "question", "--reference-col", "reference_answer"]
+    columns += ["--answer-col", "student_answer", "--score-col", "score"]
+    args = ["eval", "--grader", "offline", "--no-baselines", "--no-progress", "--data", str(semi), *columns]
+    proc = mockint(*args, "--out", str(tmp_path / "run"), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "(2/2 scored, 0 errors" in proc.stdout
+    record = json.loads((tmp_path / "run" / "result.json").read_text())
+    assert [c["gold"] for c in record["systems"][0]["result"]["cases"]] == [5.0, 2.5]
+
+
 def test_usage_errors(tmp_path):
     result = CliRunner().invoke(app, ["eval", "--grader", "gpt"])
     assert result.exit_code == 2 and "choose offline or llm" in result.output

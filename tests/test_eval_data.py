@@ -165,6 +165,31 @@ def test_a_row_with_the_wrong_number_of_cells_is_refused(tmp_path, last_row, exp
         load_table(path, saf_like(id_col=None))
 
 
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("semi.csv", "question;reference_answer;student_answer;score;answer_id\nQ?;R, in short.;A;0,5;1\n"),
+        ("tabs.csv", "question\treference_answer\tstudent_answer\tscore\tanswer_id\nQ?\tR, in short.\tA\t0.5\t1\n"),
+        ("commas.tsv", 'question,reference_answer,student_answer,score,answer_id\nQ?,"R, in short.",A,0.5,1\n'),
+    ],
+    ids=["semicolons", "tabs-in-csv", "commas-in-tsv"],
+)
+def test_a_table_is_read_with_the_delimiter_its_header_uses(tmp_path, name, text):
+    # A semicolon file (as spreadsheets save CSV where the comma is the decimal mark) used to fail with
+    # "no column 'question' (columns: question;reference_answer;...)".
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    (case,) = load_table(path, saf_like())
+    assert (case.item.reference_answer, case.answer, case.gold) == ("R, in short.", "A", 2.5)
+
+
+def test_a_header_two_delimiters_split_is_read_with_commas(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text("question;x,reference_answer;student_answer;score\nQ;1,R;A;1\n", encoding="utf-8")
+    with pytest.raises(EvalDataError, match=r"no column 'question' \(columns: question;x, reference_answer;"):
+        load_table(path, saf_like(id_col=None))
+
+
 def test_filter_syntax():
     assert parse_filter("split=unseen_questions") == ("split", "unseen_questions")
     with pytest.raises(EvalDataError, match="COLUMN=VALUE"):

@@ -210,7 +210,12 @@ def load_table(path: Path, spec: TableSpec) -> list[LabelledCase]:
             f"--score-min {spec.score_min} must be below --score-max {spec.score_max}.",
             hint="Give the range of the file's score column, e.g. --score-min 0 --score-max 1.",
         )
-    rows = _json_rows(path) if path.suffix.lower() in (".jsonl", ".ndjson") else _csv_rows(path)
+    if path.suffix.lower() in (".jsonl", ".ndjson"):
+        rows, decimal_comma = _json_rows(path), False
+    else:
+        rows, delimiter = _csv_table(path)
+        # Where the comma is the decimal mark, spreadsheets separate cells with ';' and write 0.5 as 0,5.
+        decimal_comma = delimiter == ";"
     cases: list[LabelledCase] = []
     seen: set[str] = set()
     needed = [
@@ -231,7 +236,7 @@ def load_table(path: Path, spec: TableSpec) -> list[LabelledCase]:
                 )
         if any(str(row[c]) != v for c, v in spec.filters):
             continue
-        gold = _rescaled(row[spec.score_col], spec, f"{path} {where}, column '{spec.score_col}'")
+        gold = _rescaled(row[spec.score_col], spec, f"{path} {where}, column '{spec.score_col}'", decimal_comma)
         case_id = str(row[spec.id_col]).strip() if spec.id_col else f"row-{row_no}"
         if not case_id or case_id in seen:
             raise EvalDataError(
@@ -260,9 +265,9 @@ def load_table(path: Path, spec: TableSpec) -> list[LabelledCase]:
     return cases
 
 
-def _rescaled(raw: Any, spec: TableSpec, where: str) -> float:
+def _rescaled(raw: Any, spec: TableSpec, where: str, decimal_comma: bool = False) -> float:
     try:
-        value = float(raw)
+        value = float(raw.replace(",", ".", 1) if decimal_comma and isinstance(raw, str) else raw)
     except (TypeError, ValueError):
         raise EvalDataError(
             f"{where}: score '{raw}' is not a number.",
@@ -305,10 +310,35 @@ def read_text(path: Path) -> str:
         ) from None
 
 
-def _csv_rows(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
-    dialect = csv.excel_tab if path.suffix.lower() == ".tsv" else csv.excel
+# What spreadsheets separate cells with: the comma; the semicolon where the comma is the decimal mark; the tab.
+_DELIMITERS = ",;\t"
+
+
+def _csv_table(path: Path) -> tuple[Iterator[tuple[str, dict[str, Any]]], str]:
+    """The rows of a CSV or TSV file, and the delimiter they were read with."""
+    text = read_text(path)
+    delimiter = _delimiter(text, "\t" if path.suffix.lower() == ".tsv" else ",")
+    return _csv_rows(path, text, delimiter), delimiter
+
+
+def _delimiter(text: str, default: str) -> str:
+    """`default`, unless the header is one column that exactly one other delimiter splits: a `question;answer`
+    header is a semicolon file whatever its name, and reading it beats telling the user to re-save it. A header
+    that two delimiters split is left to `default` and its "no column" error, which lists what was read."""
+    header = text.partition("\n")[0].rstrip("\r")
+
+    def columns(delimiter: str) -> int:
+        return len(next(csv.reader([header], delimiter=delimiter), []))
+
+    if columns(default) > 1:
+        return default
+    others = [d for d in _DELIMITERS if d != default and columns(d) > 1]
+    return others[0] if len(others) == 1 else default
+
+
+def _csv_rows(path: Path, text: str, delimiter: str) -> Iterator[tuple[str, dict[str, Any]]]:
     # strict: a quote that never closes is an error, not a cell that swallows every row after it.
-    reader = csv.DictReader(io.StringIO(read_text(path), newline=""), dialect=dialect, strict=True)
+    reader = csv.DictReader(io.StringIO(text, newline=""), dialect=csv.excel, delimiter=delimiter, strict=True)
     row_no, start = 0, 2  # data starts on the line after the header
     try:
         if not reader.fieldnames:

@@ -190,6 +190,26 @@ def test_a_header_two_delimiters_split_is_read_with_commas(tmp_path):
         load_table(path, saf_like(id_col=None))
 
 
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("blank.csv", "question,reference_answer,student_answer,score\nQ,R,A,1\nQ,R,B, \n"),
+        (
+            "null.jsonl",
+            '{"question": "Q", "reference_answer": "R", "student_answer": "A", "score": 1}\n'
+            '{"question": "Q", "reference_answer": "R", "student_answer": "B", "score": null}\n',
+        ),
+    ],
+    ids=["blank-cell", "json-null"],
+)
+def test_a_missing_score_names_the_row_and_what_to_do(tmp_path, name, text):
+    # It used to say "score '' is not a number" (or 'None'), which reads as a bad value rather than no value.
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(EvalDataError, match=r"(row 2 \(line 3\)|line 2), column 'score': the score is missing\. Fill"):
+        load_table(path, saf_like(id_col=None))
+
+
 def test_filter_syntax():
     assert parse_filter("split=unseen_questions") == ("split", "unseen_questions")
     with pytest.raises(EvalDataError, match="COLUMN=VALUE"):

@@ -266,6 +266,11 @@ def load_table(path: Path, spec: TableSpec) -> list[LabelledCase]:
 
 
 def _rescaled(raw: Any, spec: TableSpec, where: str, decimal_comma: bool = False) -> float:
+    if raw is None or not str(raw).strip():
+        raise EvalDataError(
+            f"{where}: the score is missing.",
+            hint="Fill in the human score, or remove the row: an answer without one cannot be compared.",
+        )
     try:
         value = float(raw.replace(",", ".", 1) if decimal_comma and isinstance(raw, str) else raw)
     except (TypeError, ValueError):

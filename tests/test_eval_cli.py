@@ -173,6 +173,25 @@ def test_a_semicolon_csv_is_graded(tmp_path):
     assert [c["gold"] for c in record["systems"][0]["result"]["cases"]] == [5.0, 2.5]
 
 
+def test_too_few_scored_answers_are_flagged_in_the_summary_and_the_report(tmp_path):
+    # A 4-answer run printed "r=0.89 [-1.00, 1.00]" with nothing to say that 4 answers prove little.
+    rows = [
+        f"What is dropout?,Randomly zeroes units in training.,Answer {n} zeroes units.,{n % 5 / 4}" for n in range(16)
+    ]
+    table = tmp_path / "t.csv"
+    table.write_text("question,reference_answer,student_answer,score\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    columns = ["--question-col", "question", "--reference-col", "reference_answer"]
+    columns += ["--answer-col", "student_answer", "--score-col", "score"]
+    args = ["eval", "--grader", "offline", "--no-baselines", "--no-progress", "--data", str(table), *columns]
+    note = "Only 4 answers scored: too few for the agreement figures to mean much (under 16"
+    few = CliRunner().invoke(app, [*args, "--limit", "4", "--out", str(tmp_path / "few")])
+    assert few.exit_code == 0, few.output
+    assert note in few.output and note in (tmp_path / "few" / "report.md").read_text()
+    enough = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "enough")])
+    assert enough.exit_code == 0, enough.output
+    assert "too few" not in enough.output and "too few" not in (tmp_path / "enough" / "report.md").read_text()
+
+
 def test_usage_errors(tmp_path):
     result = CliRunner().invoke(app, ["eval", "--grader", "gpt"])
     assert result.exit_code == 2 and "choose offline or llm" in result.output

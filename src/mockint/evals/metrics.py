@@ -12,6 +12,7 @@ Conventions (documented in eval/README.md):
   undefined (e.g. a constant resample for a correlation) are dropped.
 """
 
+import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -22,6 +23,13 @@ from scipy.stats import rankdata
 SCORE_BINS = 6  # whole points 0..5
 ADVERSARIAL_MAX = 1.0
 SPOKEN_TOLERANCE = 0.5
+
+# Below this many scored answers the agreement figures say little, and the report says so. With n answers the
+# 95% interval of Pearson r spans +-1.96/sqrt(n - 3) in Fisher's z; below this n, even r = 0.5 (moderate agreement,
+# the least a useful grader shows) has an interval reaching 0, so the run cannot tell agreement from chance. (A
+# bootstrap interval cannot be the test: on 3 or 4 answers most resamples repeat one answer and it comes out narrow.)
+MODERATE_R = 0.5
+FEW_SCORED = math.ceil(3 + (1.96 / math.atanh(MODERATE_R)) ** 2)
 
 MetricFn = Callable[[np.ndarray, np.ndarray], np.ndarray]
 

@@ -213,6 +213,7 @@ def render_markdown(record: RunRecord, answers: dict[str, str]) -> str:
             for s in summaries
         ],
     )
+    out += [f"**{note}**\n" for note in [few_scored_note(summaries)] if note]
     out += _categories_section(summaries)
     out += _adversarial_section(summaries)
     out += _twins_section(summaries)
@@ -426,6 +427,21 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def few_scored_note(summaries: Sequence[Summary]) -> str | None:
+    """One warning for the run when a system scored too few answers for its agreement figures to mean much."""
+    valid = [s for s in summaries if not s.invalid]
+    if not valid:
+        return None
+    fewest = min(valid, key=lambda s: s.scored)
+    if fewest.scored >= metrics.FEW_SCORED:
+        return None
+    by = "" if all(s.scored == fewest.scored for s in valid) else f" by {fewest.system}"
+    return (
+        f"Only {fewest.scored} answers scored{by}: too few for the agreement figures to mean much (under "
+        f"{metrics.FEW_SCORED}, even r = {metrics.MODERATE_R} may be chance). Grade more answers."
+    )
+
+
 def console_summary(record: RunRecord) -> str:
     """A few lines per system for the terminal; the report has the rest."""
     lines = []
@@ -440,6 +456,8 @@ def console_summary(record: RunRecord) -> str:
             f"{s.system}: r={_estimate(m['pearson'])} QWK={_num(m['qwk'].value)} MAE={_num(m['mae'].value)} "
             f"({s.scored}/{s.n} scored, {s.errors} errors{adversarial}, {s.wall_seconds:.1f}s)"
         )
+    if note := few_scored_note([run.summary for run in record.systems]):
+        lines.append(note)
     if record.comparison:
         lines.append(
             f"{len(record.comparison.moved)} scores moved by more than {record.comparison.threshold} "

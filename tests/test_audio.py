@@ -147,7 +147,9 @@ def test_empty_recording_says_to_check_the_microphone():
     ids=["text", "truncated-header", "garbage"],
 )
 def test_corrupt_recording_cannot_be_decoded(data):
-    with pytest.raises(SpeechError, match=r"'audio.wav' could not be decoded.*Record again"):
+    with pytest.raises(
+        SpeechError, match=r"'audio.wav' could not be decoded.*Use another recording, in WAV, FLAC or OGG\.$"
+    ):
         decode_audio(data, "audio.wav")
 
 

@@ -383,6 +383,8 @@ def test_cli_transcribe_of_a_corrupt_file_is_one_line(tmp_path):
     )
     assert done.returncode == 1
     assert done.stderr.strip().count("\n") == 0 and "could not be decoded" in done.stderr
+    # The CLI's user has a file, not the app's record and upload buttons.
+    assert "Use another recording, in WAV, FLAC or OGG." in done.stderr and "upload" not in done.stderr
 
 
 def test_cli_transcribe_of_an_empty_file_says_the_file_is_empty(tmp_path):

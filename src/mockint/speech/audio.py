@@ -101,7 +101,8 @@ def decode_audio(data: bytes, filename: str | None = None) -> Recording:
         what = f"'{filename}'" if filename else "The recording"
         raise SpeechError(
             f"{what} could not be decoded as audio (corrupt, truncated or an unsupported format).",
-            hint="Record again, or upload a WAV, FLAC or OGG file.",
+            # Said so it fits both faces: the app records in the browser, the CLI is given a file.
+            hint="Use another recording, in WAV, FLAC or OGG.",
         )
     if samples.size == 0 or rate <= 0:
         raise _empty_error()

@@ -223,6 +223,11 @@ def test_contradictions_are_cued(point, evidence):
         # SQL operators in capitals are names, not negations or opposites.
         ("NOT IN with a NULL in the subquery returns no rows", "if the subquery holds a NULL you get no rows"),
         ("NULL checks need IS NULL or IS DISTINCT FROM", "a NULL is never equal to another NULL"),
+        # "unit's" is a possessive, not "un-" + "it's" negating the answer's "it".
+        (
+            "During training each unit's output is set to zero independently with probability p",
+            "During training it randomly sets some of the neurons to zero with some probability p.",
+        ),
     ],
 )
 def test_agreement_and_comparisons_are_not_contradictions(point, evidence):

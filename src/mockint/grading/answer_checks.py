@@ -106,7 +106,9 @@ def negated(text: str, other: str = "") -> bool:
     other_stems = {stem(w) for w in words(other)}
     count = 0
     for w in _claim_words(text):
-        base = w[3:].lstrip("-") if w.startswith("non") else w[2:] if w.startswith("un") else ""
+        # The prefix belongs to the word before any apostrophe: "unit's" is not "un-" + "it's".
+        root = w.split("'", 1)[0]
+        base = root[3:].lstrip("-") if root.startswith("non") else root[2:] if root.startswith("un") else ""
         count += is_negation(w) or (len(base) > 3 and stem(base) in other_stems)
     return count % 2 == 1
 

@@ -6,11 +6,14 @@ import subprocess
 import sys
 
 import pytest
+import soundfile
 from typer.testing import CliRunner
 
+from conftest import require_system_tool
 from mockint.cli.main import app
 from mockint.config import get_settings
-from mockint.doors.bank_files import dump_questions
+from mockint.doors.bank_files import dump_questions, load_bank
+from mockint.speech.transcription import speak
 from mockint.types.grade import Grade, Verdict
 from mockint.types.question import Question
 from scripted_openai import Reply, ScriptedOpenAIServer
@@ -211,3 +214,71 @@ def test_the_one_time_answer_scorer_export_is_a_plain_progress_line(server, tmp_
     assert result.returncode == 0, result.stderr
     assert result.stderr == "mockint: Preparing the answer scorer once (about 15 s)…\n"
     assert list(fresh.glob("cross-encoder-*.onnx"))
+
+
+# -- a recorded answer: --audio ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def spoken_answer(tmp_path):
+    """ANSWER as espeak-ng says it, in a WAV file."""
+    require_system_tool("/usr/bin/espeak-ng", "espeak-ng")
+    path = tmp_path / "answer.wav"
+    path.write_bytes(speak(ANSWER))
+    return path
+
+
+def test_a_recording_is_transcribed_graded_and_its_delivery_shown_apart(server, spoken_answer):
+    server.enqueue(REPLY)
+    result = run("-q", "what-is-dropout", "--audio", str(spoken_answer), "--grader", "llm")
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.output.split())
+    heard = out[out.index("Transcript") : out.index("whisper:")]
+    assert "co-adapt" in heard and "training" in heard
+    # What was heard is what is graded, and the delivery comes after the content score, apart from it.
+    graded = server.received()[0].json()["messages"][1]["content"]
+    assert "co-adapt" in graded and ANSWER not in graded
+    assert out.index("Transcript") < out.index("Score ") < out.index("llm grader") < out.index("Delivery")
+    delivery = out[out.index("Delivery") :]
+    for expected in ("pace 1", " wpm", "fillers 0", "long pauses 0", "too short", "does not change the score"):
+        assert expected in delivery, expected
+
+
+def test_answer_and_audio_are_one_or_the_other(server, spoken_answer):
+    both = CliRunner().invoke(app, ["grade", "-q", "what-is-dropout", "-a", ANSWER, "--audio", str(spoken_answer)])
+    neither = CliRunner().invoke(app, ["grade", "-q", "what-is-dropout"])
+    for result in (both, neither):
+        assert result.exit_code == 2 and "--answer TEXT or as --audio FILE" in result.output
+    assert server.received() == []
+
+
+def test_a_mostly_unclear_recording_is_not_graded(server, spoken_answer, tmp_path):
+    samples, rate = soundfile.read(spoken_answer, dtype="float32")
+    backwards = tmp_path / "backwards.wav"
+    soundfile.write(backwards, samples[::-1].copy(), rate)
+    done = subprocess.run(
+        [sys.executable, "-m", "mockint.cli.main", "grade", "-q", "what-is-dropout", "--audio", str(backwards)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 1 and done.stderr.strip().count("\n") == 0
+    assert "could not be made out" in done.stderr and "so it is not graded" in done.stderr
+    assert "--answer - < answer.txt" in done.stderr
+    assert server.received() == []
+
+
+@pytest.mark.slow
+def test_a_recording_is_heard_with_the_question_as_whispers_prompt(tmp_path):
+    # The bank's question whose rubric term plain decoding of espeak-ng gets wrong ("k-fold").
+    require_system_tool("/usr/bin/espeak-ng", "espeak-ng")
+    q = load_bank().get("cross-validation-strategy-choice")
+    path = tmp_path / "answer.wav"
+    path.write_bytes(speak(q.answer.split(". ")[0]))
+    result = CliRunner().invoke(app, ["grade", "-q", q.id, "--audio", str(path), "--grader", "offline", "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert "k-fold" in out["transcript"]["text"].lower()
+    assert Grade.model_validate(out["grade"]).score > 0
+    assert out["delivery"]["wpm"] is not None and out["delivery"]["length_verdict"] == "too short"
+    assert "speech_segments" not in out["transcript"]

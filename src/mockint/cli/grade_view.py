@@ -1,5 +1,8 @@
 """A Grade rendered for the terminal with rich: score, verdict, dimension bars, the rubric with the
-candidate's own words as evidence, misconceptions, feedback, model answer, follow-up, grader line."""
+candidate's own words as evidence, misconceptions, feedback, model answer, follow-up, grader line; and, for a
+recorded answer, the transcript before it and the delivery insights after it."""
+
+from typing import TYPE_CHECKING
 
 from rich.console import Console, Group
 from rich.markup import escape
@@ -8,6 +11,10 @@ from rich.table import Table
 from rich.text import Text
 
 from mockint.types.grade import SCORE_MAX, Coverage, Grade, Verdict
+
+if TYPE_CHECKING:  # the speech stack takes 1.6 s to import, which a typed answer's grade need not wait for
+    from mockint.speech.delivery import DeliveryInsights
+    from mockint.speech.transcription import Transcript
 
 _VERDICT_STYLE = {
     Verdict.excellent: "bold green",
@@ -69,3 +76,30 @@ def print_grade(grade: Grade, console: Console, *, question: str | None = None) 
         footer.append(Text(info.fallback_reason, style="yellow"))
     footer.extend(Text(f"note: {note}", style="dim") for note in grade.notes)
     console.print(Group(*footer))
+
+
+def print_transcript(transcript: "Transcript", console: Console) -> None:
+    """What was heard, as it is graded; the parts heard with low confidence are marked [? like this ?]."""
+    subtitle = f"{transcript.engine}, {transcript.duration_s:.1f} s of audio"
+    console.print(Panel(Text(transcript.marked_text()), title="Transcript", title_align="left", subtitle=subtitle))
+    if transcript.unclear_parts:
+        fix = "[? ... ?] was heard with low confidence. If it is wrong, fix the transcript and grade it with --answer."
+        console.print(Text(fix, style="yellow"))
+
+
+def print_delivery(insights: "DeliveryInsights", console: Console) -> None:
+    """How it was said, kept apart from the content score as the app keeps it."""
+    fillers = ", ".join(f"{f} ×{n}" for f, n in insights.fillers.items())
+    figures = [
+        f"speaking time {insights.speaking_time_s:.0f} s" if insights.speaking_time_s is not None else None,
+        f"pace {insights.wpm:.0f} wpm" if insights.wpm is not None else None,
+        f"fillers {insights.filler_count}" + (f" ({fillers})" if fillers else ""),
+        f"long pauses {insights.long_pause_count}",
+    ]
+    lines = [Text(" · ".join(f for f in figures if f))]
+    if insights.length_verdict:
+        size = f"{insights.words} words (about {insights.expected_words} expected)"
+        lines.append(Text(f"length: {insights.length_verdict}, {size}"))
+    lines.extend(Text(f" • {tip}") for tip in insights.tips)
+    subtitle = "how you said it; it does not change the score"
+    console.print(Panel(Group(*lines), title="Delivery", title_align="left", subtitle=subtitle))

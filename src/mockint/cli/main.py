@@ -1,15 +1,21 @@
 """The `mockint` command line. A face: it parses arguments, calls the layers below and turns
 MockintError into a one-line message with a non-zero exit (`--verbose` shows the traceback)."""
 
+import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from typer.core import TyperCommand, TyperGroup
 
 from mockint.errors import MockintError
+
+if TYPE_CHECKING:  # imported where used: pydantic and the speech stack would slow `mockint --help`
+    from mockint.speech.delivery import DeliveryInsights
+    from mockint.speech.transcription import Transcript
+    from mockint.types.question import Question
 
 
 class _ReadableHelp:
@@ -332,32 +338,79 @@ def eval_command(
 @app.command("grade")
 def grade_command(
     question: Annotated[str, typer.Option("--question", "-q", help="Question id from the bank.")],
-    answer: Annotated[str, typer.Option("--answer", "-a", help="The answer text, or - to read it from stdin.")],
+    answer: Annotated[
+        str | None, typer.Option("--answer", "-a", help="The answer text, or - to read it from stdin.")
+    ] = None,
+    audio: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE",
+            help="A recorded answer (WAV, FLAC or OGG) instead of --answer: transcribed as `transcribe -q` does, "
+            "graded, with its delivery shown apart.",
+        ),
+    ] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print the Grade as JSON.")] = False,
     grader: Annotated[str | None, typer.Option(help="offline or llm. Default: the configured grader.")] = None,
 ) -> None:
-    """Grade one answer to a bank question and print the rubric feedback."""
+    """Grade one answer to a bank question, typed or recorded, and print the rubric feedback."""
     from rich.console import Console
 
-    from mockint.cli.grade_view import print_grade
+    from mockint.cli.grade_view import print_delivery, print_grade, print_transcript
     from mockint.doors.bank_files import load_bank
     from mockint.errors import GradingError
     from mockint.grading.factory import GRADER_KINDS, build_grader
     from mockint.types.grade import GradingItem
 
+    if (answer is None) == (audio is None):
+        raise typer.BadParameter("give the answer as --answer TEXT or as --audio FILE (one of the two).")
     if grader is not None and grader not in GRADER_KINDS:
         raise typer.BadParameter(f"'{grader}': choose offline or llm.", param_hint="--grader")
     text = sys.stdin.read() if answer == "-" else answer
-    if not text.strip():
+    if text is not None and not text.strip():
         raise GradingError(
             "Nothing to grade: the answer is empty.", hint="Pass it with --answer TEXT, or pipe it in with --answer -."
         )
     q = load_bank().get(question)
+    transcript = delivery = None
+    if audio is not None:
+        transcript, delivery = _heard_answer(audio, q)
+        text = transcript.text
     grade = build_grader(kind=grader).grade(GradingItem.from_question(q), text)
-    if json_output:
+    if json_output and transcript is None:
         typer.echo(grade.model_dump_json(indent=2))
+    elif json_output:
+        parts = {"transcript": transcript.model_dump(mode="json", exclude={"speech_segments"})}
+        parts |= {"grade": grade.model_dump(mode="json"), "delivery": delivery.model_dump(mode="json")}
+        typer.echo(json.dumps(parts, indent=2, ensure_ascii=False))
     else:
-        print_grade(grade, Console(), question=q.question)
+        console = Console()
+        if transcript is not None:
+            print_transcript(transcript, console)
+        print_grade(grade, console, question=q.question)
+        if delivery is not None:
+            print_delivery(delivery, console)
+
+
+def _heard_answer(file: Path, question: "Question") -> "tuple[Transcript, DeliveryInsights]":
+    """The transcript of a recorded answer and its delivery insights, as the app makes them. A mostly unclear
+    transcript is refused: the app grades one only once the candidate has fixed or confirmed it."""
+    from mockint.errors import SpeechError
+    from mockint.speech.delivery import expected_answer_words
+
+    transcript = _transcribe_file(file, question)
+    if transcript.mostly_unclear:
+        raise SpeechError(
+            f"{_mostly_unclear(transcript)}, so it is not graded.",
+            hint=f"Record again closer to the microphone, or save the transcript (mockint transcribe {file} "
+            f"-q {question.id} > answer.txt), fix it and grade that: mockint grade -q {question.id} --answer - "
+            "< answer.txt.",
+        )
+    expected = expected_answer_words(question.answer, question.explanation, question.difficulty)
+    return transcript, transcript.delivery(expected_words=expected)
+
+
+def _mostly_unclear(transcript: "Transcript") -> str:
+    return f"Most of this recording could not be made out ({transcript.unclear_share:.0%} of the words are unclear)"
 
 
 @bank_app.command("validate")
@@ -496,7 +549,27 @@ def transcribe_command(
     ] = False,
 ) -> None:
     """Transcribe a recording the way the app does; unclear parts are marked [? like this ?]."""
+    q = None
+    if question is not None:
+        from mockint.doors.bank_files import load_bank
+
+        q = load_bank().get(question)
+    transcript = _transcribe_file(file, q)
+    if json_output:
+        typer.echo(transcript.model_dump_json(indent=2, exclude={"speech_segments"}))
+        return
+    typer.echo(transcript.marked_text())
+    if transcript.mostly_unclear:
+        typer.secho(
+            f"{_mostly_unclear(transcript)}: check the microphone and record again.", err=True, fg=typer.colors.YELLOW
+        )
+    typer.secho(f"{transcript.engine}, {transcript.duration_s:.1f} s of audio", err=True, dim=True)
+
+
+def _transcribe_file(file: Path, question: "Question | None") -> "Transcript":
+    """A recording file's transcript, its decoding biased by the question when there is one (as the app does)."""
     from mockint.errors import SpeechError
+    from mockint.speech.bias import question_bias
     from mockint.speech.transcription import transcribe
 
     try:
@@ -509,25 +582,7 @@ def transcribe_command(
         # Said here, where the file's name is known: the speech layer's "the recording is empty" has to fit a
         # browser recording as well, so it cannot name the file or leave the microphone out.
         raise SpeechError(f"{file} is empty (0 bytes).", hint="Pass a recording with sound in it: WAV, FLAC or OGG.")
-    bias = None
-    if question is not None:
-        from mockint.doors.bank_files import load_bank
-        from mockint.speech.bias import question_bias
-
-        bias = question_bias(load_bank().get(question))
-    transcript = transcribe(data, file.name, bias=bias)
-    if json_output:
-        typer.echo(transcript.model_dump_json(indent=2, exclude={"speech_segments"}))
-        return
-    typer.echo(transcript.marked_text())
-    if transcript.mostly_unclear:
-        typer.secho(
-            f"Most of this recording could not be made out ({transcript.unclear_share:.0%} of the words are unclear): "
-            "check the microphone and record again.",
-            err=True,
-            fg=typer.colors.YELLOW,
-        )
-    typer.secho(f"{transcript.engine}, {transcript.duration_s:.1f} s of audio", err=True, dim=True)
+    return transcribe(data, file.name, bias=question_bias(question) if question is not None else None)
 
 
 # -- end of commands: add new commands above this line --

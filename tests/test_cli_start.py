@@ -3,6 +3,7 @@
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -21,12 +22,12 @@ def test_help_lists_the_commands():
     assert done.returncode == 0 and "grade" in done.stdout and "search" in done.stdout
 
 
-def _help(*args: str) -> str:
+def _help(*args: str, columns: int = 100) -> str:
     done = subprocess.run(
         [sys.executable, "-m", "mockint.cli.main", *args, "--help"],
         capture_output=True,
         text=True,
-        env={**os.environ, "COLUMNS": "100"},
+        env={**os.environ, "COLUMNS": str(columns)},
     )
     assert done.returncode == 0, done.stderr
     return done.stdout
@@ -45,6 +46,23 @@ def test_help_reads_as_usage_not_as_python_annotations():
     assert "--tag                 <tag>" in pages[("search",)]
     missing = subprocess.run([sys.executable, "-m", "mockint.cli.main", "search"], capture_output=True, text=True)
     assert missing.returncode == 2 and "Missing argument 'QUERY'" in missing.stderr
+
+
+COMMANDS = [(), ("app",), ("eval",), ("grade",), ("index",), ("search",), ("transcribe",)]
+COMMANDS += [("bank",), ("bank", "import"), ("bank", "validate"), ("bank", "stats")]
+
+
+def test_help_reads_whole_at_80_columns_and_labels_options_alike():
+    # At 80 columns `eval --help` cut descriptions off ("split=unseen_question…") and `--progress --no-progress`
+    # took a column of its own; `grade --grader <str>` was `eval --grader <grader>`.
+    pages = {args: _help(*args, columns=80) for args in COMMANDS}
+    for args, text in pages.items():
+        assert "…" not in text and max(len(line) for line in text.splitlines()) <= 80, args
+    assert "split=unseen_questions;" in pages[("eval",)] and "eval/runs/<timestamp>-<label>." in pages[("eval",)]
+    assert "--progress" not in pages[("eval",)].replace("--no-progress", "")
+    assert "--near-duplicates" not in pages[("bank", "validate")].replace("--no-near-duplicates", "")
+    graders = {args: re.search(r"--grader +(\S+)", pages[args]).group(1) for args in [("eval",), ("grade",)]}
+    assert set(graders.values()) == {"<grader>"}, graders
 
 
 def test_app_on_a_port_in_use_is_one_line_before_anything_is_served():

@@ -173,16 +173,14 @@ def _check_can_serve(host: str, port: int) -> None:
 @bank_app.command("import")
 def bank_import_command(
     file: Annotated[Path, typer.Argument(help="Question page to import (InterviewSkill text layout).")],
-    corpus: Annotated[Path | None, typer.Option(help="Corpus folder (default: the shipped corpus/).")] = None,
-    topic: Annotated[str | None, typer.Option(help="Topic slug (default: from the page's category).")] = None,
+    corpus: Annotated[Path | None, typer.Option(help="Corpus folder. Default: the shipped corpus/.")] = None,
+    topic: Annotated[str | None, typer.Option(help="Topic slug. Default: from the page's category.")] = None,
     replace: Annotated[bool, typer.Option("--replace", help="Overwrite bank entries that differ.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and report, write nothing.")] = False,
-    near_duplicates: Annotated[
+    no_near_duplicates: Annotated[
         bool,
-        typer.Option(
-            "--near-duplicates/--no-near-duplicates", help="Warn about imported questions the bank already asks."
-        ),
-    ] = True,
+        typer.Option("--no-near-duplicates", help="Skip the warning about imported questions the bank already asks."),
+    ] = False,
 ) -> None:
     """Import a question page into corpus/<topic>.yaml (validated, all or nothing)."""
     from mockint.bank.importer import import_page
@@ -198,7 +196,7 @@ def bank_import_command(
         f"{len(report.skipped)} skipped"
     )
     changed = {*report.added, *report.replaced}
-    if near_duplicates and changed:
+    if not no_near_duplicates and changed:
         _warn_near_duplicates(changed, report.bank)
 
 
@@ -246,7 +244,7 @@ def eval_command(
     reference_col: Annotated[str | None, typer.Option(help="Column with the reference answer.")] = None,
     answer_col: Annotated[str | None, typer.Option(help="Column with the answer to grade.")] = None,
     score_col: Annotated[str | None, typer.Option(help="Column with the human score.")] = None,
-    id_col: Annotated[str | None, typer.Option(help="Column with a unique answer id (default: row number).")] = None,
+    id_col: Annotated[str | None, typer.Option(help="Column with a unique answer id. Default: row number.")] = None,
     score_min: Annotated[float, typer.Option(help="Lowest score of the file's scale (rescaled to 0).")] = 0.0,
     score_max: Annotated[float, typer.Option(help="Highest score of the file's scale (rescaled to 5).")] = 1.0,
     filter: Annotated[
@@ -266,14 +264,14 @@ def eval_command(
         list[str] | None,
         typer.Option(
             metavar="<MODEL=IN,OUT>",
-            help="MODEL=IN,OUT: USD per 1M input/output tokens, overriding the built-in table.",
+            help="USD per 1M input and output tokens of MODEL, overriding the built-in table; repeat.",
         ),
     ] = None,
     resamples: Annotated[
         int, typer.Option(min=100, metavar="<int>", help="Bootstrap resamples for the 95% intervals.")
     ] = 1000,
     seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 0,
-    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    no_progress: Annotated[bool, typer.Option("--no-progress", help="Hide the progress bar.")] = False,
 ) -> None:
     """Measure graders against human-scored answers: agreement, adversarial answers, twins, latency, cost."""
     from mockint.config import get_settings
@@ -325,7 +323,7 @@ def eval_command(
         resamples=resamples,
         seed=seed,
         prices=prices,
-        progress=progress,
+        progress=not no_progress,
         previous=compare,
         threshold=threshold,
     )
@@ -344,13 +342,16 @@ def grade_command(
     audio: Annotated[
         Path | None,
         typer.Option(
-            metavar="FILE",
             help="A recorded answer (WAV, FLAC or OGG) instead of --answer: transcribed as `transcribe -q` does, "
             "graded, with its delivery shown apart.",
         ),
     ] = None,
-    json_output: Annotated[bool, typer.Option("--json", help="Print the Grade as JSON.")] = False,
-    grader: Annotated[str | None, typer.Option(help="offline or llm. Default: the configured grader.")] = None,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print the grade as JSON (with --audio: transcript, grade, delivery).")
+    ] = False,
+    grader: Annotated[
+        str | None, typer.Option(metavar="<grader>", help="offline or llm. Default: the configured grader.")
+    ] = None,
 ) -> None:
     """Grade one answer to a bank question, typed or recorded, and print the rubric feedback."""
     from rich.console import Console
@@ -415,11 +416,10 @@ def _mostly_unclear(transcript: "Transcript") -> str:
 
 @bank_app.command("validate")
 def bank_validate_command(
-    corpus: Annotated[Path | None, typer.Option(help="Corpus folder (default: the shipped corpus/).")] = None,
-    near_duplicates: Annotated[
-        bool,
-        typer.Option("--near-duplicates/--no-near-duplicates", help="Also flag questions that say the same thing."),
-    ] = True,
+    corpus: Annotated[Path | None, typer.Option(help="Corpus folder. Default: the shipped corpus/.")] = None,
+    no_near_duplicates: Annotated[
+        bool, typer.Option("--no-near-duplicates", help="Skip flagging questions that say the same thing.")
+    ] = False,
     threshold: Annotated[
         float | None,
         typer.Option(
@@ -435,7 +435,7 @@ def bank_validate_command(
     for problem in report.problems:
         typer.secho(f"error: {problem}", fg=typer.colors.RED)
     pairs = []
-    if near_duplicates and report.questions:
+    if not no_near_duplicates and report.questions:
         from mockint.doors.embeddings import shared_local_embedder
 
         limit = DEFAULT_THRESHOLD if threshold is None else threshold
@@ -457,7 +457,7 @@ def bank_validate_command(
 
 @bank_app.command("stats")
 def bank_stats_command(
-    corpus: Annotated[Path | None, typer.Option(help="Corpus folder (default: the shipped corpus/).")] = None,
+    corpus: Annotated[Path | None, typer.Option(help="Corpus folder. Default: the shipped corpus/.")] = None,
     ids: Annotated[bool, typer.Option("--ids", help="Also list every question id, by topic.")] = False,
 ) -> None:
     """Question counts by topic, type and difficulty (and, with --ids, every question id)."""

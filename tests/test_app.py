@@ -321,6 +321,9 @@ def test_spoken_answer_is_an_editable_draft_until_confirmed(spoken_wav):
     labels = [m.label for m in at.metric]
     assert "Score" in labels and {"Speaking time", "Pace", "Fillers", "Long pauses"} <= set(labels)
     assert "does not change your score" in shown(at)
+    reloaded = start()  # a new browser: the Delivery panel comes back with the answer, from the history
+    assert {"Speaking time", "Pace", "Fillers", "Long pauses"} <= {m.label for m in reloaded.metric}
+    assert "does not change your score" in shown(reloaded)
 
 
 def test_delivery_counts_the_fillers_heard_not_those_left_after_editing():

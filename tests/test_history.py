@@ -6,6 +6,7 @@ import pytest
 
 from mockint.errors import HistoryError
 from mockint.history.database import _MIGRATIONS, SCHEMA_VERSION, History
+from mockint.speech.delivery import delivery_insights
 from mockint.types.grade import Dimensions, DimensionScore, Grade, GraderInfo, Verdict
 
 
@@ -222,3 +223,22 @@ def test_a_database_of_schema_3_gains_the_revealed_column(tmp_path):
     assert history.session("s1").revealed == []
     history.mark_revealed("s1", "q1")
     assert history.session("s1").revealed == ["q1"] and history.session("s1").asked == ["q1"]
+
+
+def test_a_database_of_schema_4_gains_the_delivery_column(tmp_path):
+    path = tmp_path / "v4.sqlite3"
+    conn = sqlite3.connect(path)
+    for step in _MIGRATIONS[:4]:
+        conn.executescript(step)
+    conn.execute("PRAGMA user_version = 4")
+    conn.commit()
+    conn.close()
+    history = History(path)
+    sid = history.start_session("filters")
+    typed = add(history, sid)
+    insights = delivery_insights("um a", speech_segments=[(0.0, 1.0)])
+    spoken = history.add_attempt(
+        session_id=sid, question_id="q1", question="What?", topic="t", kind="main", answer="a", delivery=insights
+    )
+    assert history.attempt(typed).delivery is None
+    assert history.attempt(spoken).delivery == insights.model_dump(mode="json")

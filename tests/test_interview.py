@@ -1,4 +1,5 @@
 import random
+import sqlite3
 from datetime import timedelta
 
 import pytest
@@ -18,6 +19,7 @@ from mockint.practice.interview import (
     PracticeSetup,
     Stage,
 )
+from mockint.speech.delivery import delivery_insights
 from mockint.types.grade import (
     Coverage,
     Dimensions,
@@ -326,6 +328,30 @@ def test_a_reveal_survives_a_reload_for_the_summary_and_the_review_rating(source
     assert card.due < utc_now() + timedelta(hours=1)  # rated "Again": it comes back within minutes
     [result] = again.summary().results
     assert result.revealed and result.score == 5.0
+
+
+def test_a_reload_brings_back_the_delivery_of_spoken_answers(source):
+    s = session(source, topic="nlp", length=2)
+    spoken = delivery_insights("Um, the scores, uh, grow", word_timings=[(0.0, 0.4), (2.5, 3.0)], total_time_s=3.5)
+    follow_up = delivery_insights("So, like, it saturates", speech_segments=[(0.0, 2.0)])
+    s.submit_answer("one two three four", transcript="one two three four", recording_s=3.5, delivery=spoken)
+    s.submit_follow_up("five six", transcript="five six", recording_s=2.0, delivery=follow_up)
+    again = resumed(s.history, source)
+    assert (again.turn.delivery, again.turn.follow_up_delivery) == (spoken, follow_up)
+    again.retry()  # the follow-up
+    again.retry()  # the main question
+    again.submit_answer("typed this time")  # a typed retry has no delivery, and a reload must not bring the old one
+    later = resumed(s.history, source)
+    assert later.turn.delivery is None and later.turn.follow_up_delivery == follow_up
+
+
+def test_delivery_saved_in_a_shape_this_version_cannot_read_is_left_out_not_fatal(source):
+    s = session(source, topic="nlp", length=2)
+    s.submit_answer("one two three four", delivery=delivery_insights("one two three four", speech_segments=[(0, 2)]))
+    with sqlite3.connect(s.history.path) as conn:  # as insights written by another version might look
+        conn.execute("""UPDATE attempts SET delivery = '{"words": "many"}'""")
+    again = resumed(s.history, source)
+    assert again.turn.grade is not None and again.turn.delivery is None
 
 
 def test_a_session_with_fewer_matching_questions_says_how_many_it_has(source):

@@ -13,6 +13,7 @@ from mockint.history.progress import (
 )
 from mockint.practice.export import session_markdown
 from mockint.practice.interview import InterviewSession, PracticeSetup
+from mockint.speech.delivery import delivery_insights
 from mockint.types.grade import Coverage, KeyPointResult
 from test_history import make_grade
 from test_interview import BankSource, LengthGrader, follow_up_item
@@ -129,6 +130,31 @@ def test_session_markdown_marks_a_partly_covered_point_as_the_app_does():
     text = session_markdown(sid, history)
     covered = "Covered:\n- Dot products grow with d_k — “they grow”\n- partly: Softmax saturates — “softmax”\n"
     assert covered in text and "Missed:\n- Gradients vanish\n" in text
+
+
+def test_session_markdown_shows_the_delivery_of_a_spoken_answer_only(source):
+    history = History.from_settings()
+    s = InterviewSession(
+        PracticeSetup(topic="nlp", length=2),
+        source=source,
+        grader=LengthGrader(),
+        history=history,
+        follow_up_item=follow_up_item,
+    )
+    text = "Um, the scores, uh, grow with the dimension, like, so the softmax saturates and gradients vanish."
+    timings = [(0.5 * i, 0.5 * i + 0.4) for i in range(16)] + [(10.0, 10.4)]  # one 2.1 s pause before the last word
+    spoken = delivery_insights(text, word_timings=timings, total_time_s=11.0, expected_words=140)
+    s.submit_answer(text, transcript=text, recording_s=11.0, delivery=spoken)
+    s.submit_follow_up("typed follow up")
+    md = session_markdown(s.session_id, history)
+    section = (
+        "**Delivery** — how you said it (this does not change your score)\n\n"
+        f"- Speaking time: 10 s · Pace: {spoken.wpm:.0f} wpm · Fillers: 3 · Long pauses: 1\n"
+        "- Length: too short — 16 words, about 140 expected.\n"
+    )
+    assert section in md and md.count("**Delivery**") == 1
+    assert md.index("> Um, the scores") < md.index(section) < md.index("**Score:")
+    assert all(f"- {tip}\n" in md for tip in spoken.tips)
 
 
 def test_a_topic_scored_good_is_not_among_the_weakest(source):

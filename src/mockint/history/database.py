@@ -26,7 +26,7 @@ from mockint.types.grade import Grade
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 BUSY_TIMEOUT_MS = 15_000
 
 AttemptKind = Literal["main", "follow-up"]
@@ -78,6 +78,9 @@ _MIGRATIONS: list[str] = [
     # 4: the questions whose reference the candidate looked at before answering, so a reloaded page still
     # knows (the summary's note, the review rating "Again", the export) instead of forgetting the reveal.
     "ALTER TABLE sessions ADD COLUMN revealed TEXT NOT NULL DEFAULT '[]'",
+    # 5: a spoken answer's delivery insights (pace, fillers, pauses) as JSON, so a reloaded page and the export
+    # still show how it was said; they come from the recording, which is not kept.
+    "ALTER TABLE attempts ADD COLUMN delivery TEXT",
 ]
 assert len(_MIGRATIONS) == SCHEMA_VERSION
 
@@ -106,6 +109,8 @@ class AttemptRecord(BaseModel):
     answer: str
     transcript: str | None = None
     recording_s: float | None = None
+    # The speech layer's insights as plain JSON: history sits beside speech, so the practice flow reads them.
+    delivery: dict[str, Any] | None = None
     status: AttemptStatus
     grade: Grade | None = None
     score: float | None = None
@@ -282,13 +287,14 @@ class History:
         answer: str,
         transcript: str | None = None,
         recording_s: float | None = None,
+        delivery: BaseModel | None = None,
         status: AttemptStatus = "pending",
     ) -> int:
         """Record an answer before grading it; returns the attempt id."""
         with self._connect() as conn:
             cur = conn.execute(
                 "INSERT INTO attempts (session_id, question_id, question, topic, kind, answer, transcript,"
-                " recording_s, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " recording_s, delivery, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     session_id,
                     question_id,
@@ -298,6 +304,7 @@ class History:
                     answer,
                     transcript,
                     recording_s,
+                    delivery.model_dump_json() if delivery is not None else None,
                     status,
                     utc_now().isoformat(),
                 ),
@@ -401,4 +408,5 @@ def _session(row: sqlite3.Row) -> SessionRecord:
 def _attempt(row: sqlite3.Row) -> AttemptRecord:
     data = dict(row)
     data["grade"] = Grade.model_validate_json(data["grade"]) if data["grade"] else None
+    data["delivery"] = json.loads(data["delivery"]) if data["delivery"] else None
     return AttemptRecord.model_validate(data)

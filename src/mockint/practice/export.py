@@ -3,7 +3,9 @@ setup as the sidebar names them, the grader as the feedback card names it."""
 
 from mockint.history.database import AttemptRecord, History, SessionRecord
 from mockint.history.progress import missed_points
+from mockint.practice.interview import stored_delivery
 from mockint.practice.modes import MODE_LABELS
+from mockint.speech.delivery import DeliveryInsights
 from mockint.types.grade import Coverage, Grade, GraderInfo
 
 # The sidebar's labels for the stored setup, in its order.
@@ -76,11 +78,31 @@ def _attempt_markdown(attempt: AttemptRecord) -> list[str]:
     if attempt.status == "skipped":
         return [*header, f"*{label} skipped.*", ""]
     lines = [*header, f"**Your {label.lower()}:**", "", *_quote(attempt.answer), ""]
+    delivery = stored_delivery(attempt)
+    if delivery is not None:
+        lines += _delivery_markdown(delivery)
     if attempt.status == "failed":
         return [*lines, f"*Not graded: {attempt.error}*", ""]
     if attempt.grade is not None:
         lines += _grade_markdown(attempt.grade)
     return lines
+
+
+def _delivery_markdown(insights: DeliveryInsights) -> list[str]:
+    """A spoken answer's delivery, in the words of the app's Delivery panel."""
+    speaking = f"{insights.speaking_time_s:.0f} s" if insights.speaking_time_s is not None else "—"
+    pace = f"{insights.wpm:.0f} wpm" if insights.wpm is not None else "—"
+    lines = [
+        "**Delivery** — how you said it (this does not change your score)",
+        "",
+        f"- Speaking time: {speaking} · Pace: {pace} · Fillers: {insights.filler_count}"
+        f" · Long pauses: {insights.long_pause_count}",
+    ]
+    if insights.length_verdict:
+        lines.append(
+            f"- Length: {insights.length_verdict} — {insights.words} words, about {insights.expected_words} expected."
+        )
+    return [*lines, *(f"- {tip}" for tip in insights.tips), ""]
 
 
 def _grade_markdown(grade: Grade) -> list[str]:

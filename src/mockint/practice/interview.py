@@ -5,19 +5,21 @@ history *before* the grader sees it, so a grader failure or a closed tab loses n
 grade marks the attempt failed and re-raises, it is never replaced by an invented score.
 """
 
+import logging
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from mockint.errors import GradingError, MockintError
 from mockint.grading.grader import FeedbackCallback, Grader
-from mockint.history.database import History, SessionRecord
+from mockint.history.database import AttemptRecord, History, SessionRecord
 from mockint.history.review import ReviewScheduler
 from mockint.practice.modes import MODE_LABELS, Mode, PracticeSetup, QuestionSource, available, pick_question
+from mockint.speech.delivery import DeliveryInsights
 from mockint.types.grade import Grade, GradingItem
 from mockint.types.question import Question
 
@@ -30,7 +32,10 @@ __all__ = [
     "PracticeSetup",
     "SessionSummary",
     "Stage",
+    "stored_delivery",
 ]
+
+log = logging.getLogger(__name__)
 
 # A paste this long is not an interview answer; trimming here keeps storage and token counting sane.
 MAX_ANSWER_CHARS = 20_000
@@ -59,10 +64,10 @@ class Turn:
     stage: Stage = Stage.answering
     answer: str | None = None
     grade: Grade | None = None
-    delivery: Any = None
+    delivery: DeliveryInsights | None = None
     follow_up_answer: str | None = None
     follow_up_grade: Grade | None = None
-    follow_up_delivery: Any = None
+    follow_up_delivery: DeliveryInsights | None = None
     skipped: bool = False
     follow_up_skipped: bool = False
     revealed: bool = False
@@ -93,6 +98,18 @@ class SessionSummary(BaseModel):
     # What the latest answers missed, question by question. Not counted: within one session each question has
     # its own points, so "missed most" would rank ties of one; the Progress page counts across sessions.
     to_revisit: list[str]
+
+
+def stored_delivery(attempt: AttemptRecord) -> DeliveryInsights | None:
+    """The delivery insights saved with a spoken answer; None for a typed one, and for insights saved in a shape
+    this version cannot read (the answer and its grade still show, as for any unreadable part of the history)."""
+    if attempt.delivery is None:
+        return None
+    try:
+        return DeliveryInsights.model_validate(attempt.delivery)
+    except ValidationError as exc:
+        log.warning("left out unreadable delivery insights of attempt %s: %s", attempt.id, exc)
+        return None
 
 
 def _default_follow_up_item(question: Question) -> GradingItem:
@@ -167,8 +184,10 @@ class InterviewSession:
                     turn.follow_up_skipped = True
             elif attempt.status == "graded" and main:
                 turn.answer, turn.grade, turn.reviewed_in_fsrs = attempt.answer, attempt.grade, True
+                turn.delivery = stored_delivery(attempt)
             elif attempt.status == "graded":
                 turn.follow_up_answer, turn.follow_up_grade = attempt.answer, attempt.grade
+                turn.follow_up_delivery = stored_delivery(attempt)
         if turn.skipped or turn.follow_up_skipped or turn.follow_up_grade is not None:
             turn.stage = Stage.reviewed
         elif turn.grade is not None:
@@ -233,7 +252,7 @@ class InterviewSession:
         transcript: str | None = None,
         recording_s: float | None = None,
         on_feedback: FeedbackCallback | None = None,
-        delivery: Any = None,
+        delivery: DeliveryInsights | None = None,
     ) -> Grade:
         """Save, then grade the answer to the main question. Afterwards the follow-up is asked.
 
@@ -242,7 +261,16 @@ class InterviewSession:
         answer, notes = _clean(text)
         q = turn.question
         grade = self._grade(
-            turn, GradingItem.from_question(q), "main", q.question, answer, notes, transcript, recording_s, on_feedback
+            turn,
+            GradingItem.from_question(q),
+            "main",
+            q.question,
+            answer,
+            notes,
+            transcript,
+            recording_s,
+            delivery,
+            on_feedback,
         )
         turn.answer, turn.grade, turn.delivery, turn.stage = answer, grade, delivery, Stage.follow_up
         if not turn.reviewed_in_fsrs:
@@ -260,14 +288,23 @@ class InterviewSession:
         transcript: str | None = None,
         recording_s: float | None = None,
         on_feedback: FeedbackCallback | None = None,
-        delivery: Any = None,
+        delivery: DeliveryInsights | None = None,
     ) -> Grade:
         """Save, then grade the answer to the follow-up question."""
         turn = self._require(Stage.follow_up, "answer the follow-up")
         answer, notes = _clean(text)
         q = turn.question
         grade = self._grade(
-            turn, self._follow_up_item(q), "follow-up", q.follow_up, answer, notes, transcript, recording_s, on_feedback
+            turn,
+            self._follow_up_item(q),
+            "follow-up",
+            q.follow_up,
+            answer,
+            notes,
+            transcript,
+            recording_s,
+            delivery,
+            on_feedback,
         )
         turn.follow_up_answer, turn.follow_up_grade, turn.stage = answer, grade, Stage.reviewed
         turn.follow_up_delivery = delivery
@@ -283,6 +320,7 @@ class InterviewSession:
         notes: list[str],
         transcript: str | None,
         recording_s: float | None,
+        delivery: DeliveryInsights | None,
         on_feedback: FeedbackCallback | None,
     ) -> Grade:
         attempt_id = self.history.add_attempt(
@@ -294,6 +332,7 @@ class InterviewSession:
             answer=answer,
             transcript=transcript,
             recording_s=recording_s,
+            delivery=delivery,
         )
         turn.attempt_ids.append(attempt_id)
         try:

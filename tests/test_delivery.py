@@ -163,3 +163,8 @@ def test_expected_words_follow_reference_within_difficulty_band():
 def test_merge_spans_closes_small_gaps_and_sorts():
     assert merge_spans([(2.0, 3.0), (0.0, 1.0), (1.1, 1.5)], gap_s=0.2) == [(0.0, 1.5), (2.0, 3.0)]
     assert merge_spans([(0.0, 2.0), (1.0, 1.5)], gap_s=0.0) == [(0.0, 2.0)]
+
+
+def test_one_filler_is_one_filler_word():
+    [tip] = [t for t in delivery_insights("Um, dropout zeroes units.").tips if "filler" in t]
+    assert "You used 1 filler word (“um” ×1)." in tip

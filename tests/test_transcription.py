@@ -136,8 +136,8 @@ def test_espeak_speech_at_22khz_is_transcribed_with_word_timings(offline_transcr
 
 
 def test_offline_pace_is_plausible(offline_transcript):
-    insights = offline_transcript.delivery(SENTENCE, expected_words=140)
-    assert insights.words == 14
+    insights = offline_transcript.delivery(expected_words=140)
+    assert 12 <= insights.words <= 16  # the spoken sentence has 14; Whisper may merge or split a word
     assert 110 <= insights.wpm <= 230  # espeak-ng was asked for 160 words per minute
     assert insights.long_pauses == []
     assert insights.length_verdict == "too short"

@@ -175,7 +175,8 @@ def delivery_tips(insights: DeliveryInsights, long_pause_s: float = LONG_PAUSE_S
         rest = insights.filler_count - sum(n for _, n in named)
         top += f", and {rest} more" if rest else ""
         tips.append(
-            f"You used {insights.filler_count} filler words ({top}). A short silent pause sounds more "
+            f"You used {insights.filler_count} filler word{'' if insights.filler_count == 1 else 's'} ({top}). "
+            "A short silent pause sounds more "
             "confident than a filler."
         )
     if insights.long_pauses:

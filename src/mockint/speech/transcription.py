@@ -108,10 +108,11 @@ class Transcript(BaseModel):
             escape(s.text) if s.confident else f"{open_mark}{escape(s.text)}{close_mark}" for s in self.segments
         )
 
-    def delivery(self, text: str | None = None, *, expected_words: int | None = None) -> DeliveryInsights:
-        """Delivery insights of this recording for `text` (the transcript as the candidate corrected it)."""
+    def delivery(self, *, expected_words: int | None = None) -> DeliveryInsights:
+        """Delivery insights of this recording, from what Whisper heard: fillers and pace are about how the
+        candidate spoke, so the corrections made before grading do not change them."""
         return delivery_insights(
-            self.text if text is None else text,
+            self.text,
             word_timings=[(w.start, w.end) for w in self.words] if self.words else None,
             speech_segments=self.speech_segments,
             total_time_s=self.duration_s,

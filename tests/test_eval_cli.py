@@ -2,6 +2,8 @@
 --compare, and the one-line errors of the command."""
 
 import json
+import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -235,3 +237,28 @@ def test_offline_grader_and_baselines_side_by_side(tmp_path, monkeypatch):
     empty = next(c for c in offline["result"]["cases"] if c["id"] == "vanish-05")
     assert empty["predicted"] == 0.0
     assert not list((tmp_path / "data" / "cache").rglob("*.json"))  # offline grades are not cached
+
+
+def test_a_run_where_every_answer_fails_is_reported_and_exits_1(tmp_path):
+    # An unreachable LLM left every answer unscored; a CI job reading only the exit code and stderr must see it.
+    with socket.socket() as bound:  # bound, never listening: every connection is refused
+        bound.bind(("127.0.0.1", 0))
+        refused_url = f"http://127.0.0.1:{bound.getsockname()[1]}/v1"
+        proc = _eval_against(refused_url, tmp_path)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "METRICS INVALID: 3 of 3 answers got no score" in proc.stdout
+    assert "METRICS INVALID for llm:" in proc.stderr and "Fix the first error above" in proc.stderr
+    assert (tmp_path / "run" / "report.md").is_file() and (tmp_path / "run" / "result.json").is_file()
+
+
+def _eval_against(base_url: str, tmp_path: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "OPENAI_BASE_URL": base_url, "OPENAI_API_KEY": "sk-test", "MOCKINT_LLM_MAX_RETRIES": "0"}
+    args = ["eval", "--grader", "llm", "--no-baselines", "--no-progress", "--no-cache", "--limit", "3"]
+    return subprocess.run(
+        [sys.executable, "-m", "mockint.cli.main", *args, "--out", str(tmp_path / "run")],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=120,
+    )

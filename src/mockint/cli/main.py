@@ -329,7 +329,15 @@ def eval_command(
     )
     typer.echo(eval_report.console_summary(record))
     typer.echo(f"Report: {(out / 'report.md').resolve()}")
-    if any(run.summary.invalid for run in record.systems):
+    invalid = [run.summary.system for run in record.systems if run.summary.invalid]
+    if invalid:
+        # A script or CI job reads the exit code and stderr, not the summary: both say the run measured nothing.
+        typer.secho(
+            f"mockint: METRICS INVALID for {', '.join(invalid)}: too many answers got no score, so the report "
+            "measures nothing. Fix the first error above (is the grader reachable?) and run again.",
+            err=True,
+            fg=typer.colors.RED,
+        )
         raise typer.Exit(1)
 
 

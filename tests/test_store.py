@@ -16,7 +16,7 @@ import yaml
 
 from mockint.config import get_settings
 from mockint.doors.bank_files import load_bank
-from mockint.doors.chroma import StoreUnreachableError, VectorDB
+from mockint.doors.chroma import StoreDamagedError, StoreUnreachableError, VectorDB
 from mockint.errors import BankError, StoreError
 
 pytestmark = pytest.mark.slow
@@ -204,7 +204,7 @@ def test_damaged_store_is_rebuilt_from_the_bank(corpus, embedder, tmp_path):
     store = make_store(corpus, embedder, path)
     store.sync()
     store.close()
-    VectorDB(path=path).reset(store.collection_name)  # let go of the cached handles, as a new process would
+    VectorDB(path=path).reset()  # let go of the cached handles, as a new process would
     path.mkdir()
     (path / "chroma.sqlite3").write_bytes(os.urandom(8192))
     (path / "junk.bin").write_bytes(b"\x00garbage")
@@ -213,6 +213,29 @@ def test_damaged_store_is_rebuilt_from_the_bank(corpus, embedder, tmp_path):
     report = fresh.sync()
     assert report.rebuilt and report.embedded == 6 and "damaged" in report.reason
     assert fresh.search("What is dropout?", k=1)[0].question.id == "what-is-dropout"
+
+
+def test_a_collection_name_chroma_refuses_deletes_nothing(corpus, embedder, tmp_path):
+    from mockint.store.questions import QuestionStore
+
+    path = tmp_path / "chroma"
+    mine = write_corpus(tmp_path / "my-bank", [_entry(*q) for q in QUESTIONS[:3]])
+    make_store(corpus, embedder, path).sync()
+    make_store(mine, embedder, path).sync()
+    bad = QuestionStore(load_bank(corpus), Unusable(), VectorDB(path=path), collection_prefix="my questions")
+    with pytest.raises(StoreError) as info:
+        bad.sync()
+    assert not isinstance(info.value, StoreDamagedError)
+    assert "Nothing was deleted" in str(info.value) and "Delete" not in str(info.value)
+    bad.close()
+    # Both banks' vectors are where they were: nothing is embedded again.
+    assert make_store(corpus, embedder, path).sync().embedded == 0
+    assert make_store(mine, embedder, path).sync().embedded == 0
+
+
+def test_a_chroma_server_is_never_reset():
+    with pytest.raises(ValueError, match="left alone"):
+        VectorDB(host="127.0.0.1", port=_free_port()).reset()
 
 
 def test_search_finds_a_question_by_meaning_not_shared_words(corpus, embedder, tmp_path):

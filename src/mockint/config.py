@@ -38,6 +38,14 @@ def strip_credentials(text: str) -> str:
     return _URL.sub(clean, text)
 
 
+# Chroma's collection names (chromadb 1.x's Rust validation): 3-512 characters of [a-zA-Z0-9._-], alphanumeric at
+# both ends, no "..", not an IPv4 address. MOCKINT_COLLECTION is a prefix that gets "-<12 hex>" per bank
+# (`store.questions.collection_name`), and is used alone for a bank made in memory: so it keeps the same rules
+# within 512 - 13 characters.
+_COLLECTION_PREFIX = re.compile(r"[a-zA-Z0-9](?:[a-zA-Z0-9._-]{1,497}[a-zA-Z0-9])")
+_IPV4 = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}")
+
+
 def _default_data_dir() -> Path:
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "mockint"
@@ -89,6 +97,17 @@ class Settings(BaseSettings):
     def _blank_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
+    @field_validator("collection")
+    @classmethod
+    def _collection_is_a_chroma_name(cls, value: str) -> str:
+        # Checked here, before Chroma sees it: a name Chroma refuses is a setting to fix, not a store to rebuild.
+        if not _COLLECTION_PREFIX.fullmatch(value) or ".." in value or _IPV4.fullmatch(value):
+            raise ValueError(
+                "a Chroma collection name prefix is 3-499 letters, digits, '.', '_' or '-', starts and ends with "
+                "a letter or digit, has no '..' and is not an IP address (e.g. my-questions)"
+            )
+        return value
+
     @field_validator("openai_api_key", mode="before")
     @classmethod
     def _blank_key_is_none(cls, value: object) -> object:
@@ -131,7 +150,9 @@ def get_settings() -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         name = ".".join(str(p) for p in first["loc"]) or "settings"
+        # Our own validators' messages come as "Value error, <message>": the prefix says nothing to a user.
+        message = first["msg"].removeprefix("Value error, ")
         raise ConfigError(
-            f"Invalid setting {name}: {first['msg']}.",
+            f"Invalid setting {name}: {message}.",
             hint="Fix it in your environment or .env (see .env.example).",
         ) from None

@@ -8,6 +8,7 @@ what to do.
 
 import logging
 import shutil
+import sqlite3
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -19,6 +20,7 @@ import chromadb
 import numpy as np
 from chromadb.api.shared_system_client import SharedSystemClient
 from chromadb.config import Settings as ChromaSettings
+from chromadb.errors import InternalError
 
 from mockint.config import Settings, get_settings
 from mockint.errors import StoreError
@@ -31,6 +33,11 @@ _BATCH = 1000  # well under Chroma's max batch size, whatever the backend
 
 class StoreUnreachableError(StoreError):
     """The Chroma server does not answer: rebuilding would not help, starting it would."""
+
+
+class StoreDamagedError(StoreError):
+    """The embedded store's files are corrupt or unreadable by this Chroma: the one failure a rebuild from the
+    bank fixes. Anything else (a name Chroma refuses, a full disk, a server's error) leaves the data alone."""
 
 
 @dataclass(frozen=True)
@@ -141,6 +148,11 @@ class VectorDB:
             )
         return f"Delete {self.path} and run `mockint index` to rebuild it from corpus/."
 
+    def _other_fix(self) -> str:
+        """For a failure that is neither an absent server nor damage: deleting anything would not help."""
+        where = "the server's log and its Chroma version (1.x)" if self.is_server else f"that {self.path} is writable"
+        return f"Nothing was deleted: check MOCKINT_COLLECTION and {where}; `mockint -v` shows the details."
+
     @contextmanager
     def guard(self, action: str) -> Iterator[None]:
         """Translate whatever chromadb (or the disk, or the network) raises into a StoreError."""
@@ -153,7 +165,9 @@ class VectorDB:
                 raise StoreUnreachableError(
                     f"Cannot reach the {self.location} to {action}: {exc}", hint=self._fix()
                 ) from exc
-            raise StoreError(f"The {self.location} failed to {action}: {exc}", hint=self._fix()) from exc
+            if not self.is_server and _is_damage(exc):
+                raise StoreDamagedError(f"The {self.location} failed to {action}: {exc}", hint=self._fix()) from exc
+            raise StoreError(f"The {self.location} failed to {action}: {exc}", hint=self._other_fix()) from exc
 
     @property
     def client(self):
@@ -189,11 +203,11 @@ class VectorDB:
             if name in {c.name for c in self.client.list_collections()}:
                 self.client.delete_collection(name)
 
-    def reset(self, name: str) -> None:
-        """Start afresh after damage: an embedded store is deleted from disk, a server loses the collection."""
+    def reset(self) -> None:
+        """Start afresh after damage (StoreDamagedError): the embedded store is deleted from disk. Never a
+        server's: what it holds is not ours to delete, and it reports its damage itself."""
         if self.is_server:
-            self.drop_collection(name)
-            return
+            raise ValueError("only an embedded store is reset; a Chroma server's data is left alone")
         log.warning("rebuilding the damaged %s", self.location)
         self.close()
         # Chroma caches one system per path; a stale one would keep the damaged files open.
@@ -218,6 +232,13 @@ class VectorDB:
             except Exception as exc:
                 log.debug("closing the Chroma client failed: %s", exc)
             self._client = None
+
+
+def _is_damage(exc: Exception) -> bool:
+    """Chroma's sqlite reports a corrupt file, a missing table or an unknown schema as an InternalError
+    ("file is not a database", "database disk image is malformed", "no such table"); a name or argument it
+    refuses is an InvalidArgumentError or ValueError, and the disk's own failures are OSErrors."""
+    return isinstance(exc, InternalError | sqlite3.DatabaseError)
 
 
 def _is_connection_error(exc: Exception) -> bool:

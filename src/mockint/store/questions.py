@@ -18,9 +18,9 @@ from tqdm import tqdm
 
 from mockint.config import Settings, get_settings
 from mockint.doors.bank_files import FIND_IDS_HINT, Bank, load_bank
-from mockint.doors.chroma import StoreUnreachableError, VectorCollection, VectorDB, where_clause
+from mockint.doors.chroma import StoreDamagedError, VectorCollection, VectorDB, where_clause
 from mockint.doors.embeddings import Embedder, OpenAIEmbedder, shared_local_embedder
-from mockint.errors import BankError, ConfigError, StoreError
+from mockint.errors import BankError, ConfigError
 from mockint.types.question import Difficulty, Question, QuestionFilter, QuestionType
 
 log = logging.getLogger(__name__)
@@ -123,16 +123,16 @@ class QuestionStore:
     # -- sync -------------------------------------------------------------------------------------------
 
     def sync(self, progress: bool = False, *, rebuild: bool = False) -> SyncReport:
-        """Bring the vectors in line with the bank; a damaged store is rebuilt from the bank."""
+        """Bring the vectors in line with the bank; a damaged embedded store is rebuilt from the bank. Any
+        other StoreError (an absent server, a name Chroma refuses, a full disk) is raised with every vector
+        left where it was: a rebuild deletes the whole store, every bank's vectors."""
         with self._lock:
             try:
                 return self._sync(progress, rebuild)
-            except StoreUnreachableError:
-                raise
-            except StoreError as exc:
+            except StoreDamagedError as exc:
                 log.warning("%s; rebuilding it from the bank", exc.problem)
                 self._collection = None
-                self.db.reset(self.collection_name)
+                self.db.reset()
                 report = self._sync(progress, rebuild=True)
                 return report.model_copy(update={"rebuilt": True, "reason": f"the store was damaged: {exc.problem}"})
 

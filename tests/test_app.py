@@ -90,6 +90,16 @@ def test_first_question_is_shown_ready_to_answer():
     assert json.dumps(q.question) in script
 
 
+def test_an_empty_bank_says_so_instead_of_blaming_the_filters(tmp_path, monkeypatch):
+    # With no question in the bank the page said "No question matches this setup. Change the filters".
+    monkeypatch.setenv("MOCKINT_CORPUS_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not at.exception, at.exception
+    assert f"No questions in {tmp_path}" in shown(at) and "*.yaml (or *.yml)" in shown(at)
+    assert "filters" not in shown(at)
+
+
 def test_read_aloud_text_cannot_close_its_script():
     at = AppTest.from_string(
         "from mockint.app.feedback_views import read_aloud\nread_aloud('a </script><b>x</b>')"

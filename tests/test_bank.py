@@ -159,6 +159,27 @@ def test_missing_corpus_dir_says_how_to_point_at_one(tmp_path, monkeypatch):
     assert "--corpus" not in str(configured.value)
 
 
+def test_a_yml_file_is_read_like_a_yaml_one(corpus):
+    # A `notes.yml` beside `systems.yaml` was skipped without a word.
+    _write(corpus, "systems.yaml", [_question(id="q-yaml")])
+    _write(corpus, "notes.yml", [_question(id="q-yml")])
+    assert [q.id for q in load_bank(corpus)] == ["q-yml", "q-yaml"]
+
+
+@pytest.mark.parametrize("files", [{}, {"a.yaml": "questions: []\n"}, {"notes.txt": "questions: []\n"}])
+def test_a_bank_without_questions_is_an_error_saying_where_and_what_a_bank_file_is(corpus, files):
+    # An empty bank loaded as 0 questions: `index` said "0 added" and the app blamed the sidebar's filters.
+    for name, text in files.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    with pytest.raises(BankError) as empty:
+        load_bank(corpus)
+    message = str(empty.value)
+    assert f"No questions in {corpus}" in message
+    assert "Bank files are the *.yaml (or *.yml) files directly in that folder" in message
+    assert ("hold none" in message) == ("a.yaml" in files)
+    assert validate_corpus(corpus).problems == []  # the importer may still fill an empty folder
+
+
 def test_shipped_corpus_is_valid():
     bank = load_bank()
     assert len(bank) >= 15 and "deep-learning" in bank.topics

@@ -197,6 +197,18 @@ def test_a_missing_corpus_folder_gets_the_fix_the_command_accepts(tmp_path):
     assert stats.returncode == 1 and "Check the path" in stats.stderr and "MOCKINT_CORPUS_DIR" not in stats.stderr
 
 
+def test_an_empty_bank_is_refused_by_validate_and_index(tmp_path):
+    # `bank validate` said "0 valid questions in 0 files, 0 problems" and `index` "0 added", both exiting 0.
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    validated = run_process("bank", "validate", "--corpus", str(empty), env={})
+    assert validated.returncode == 1 and validated.stderr.count("\n") == 1, validated.stderr
+    assert f"No questions in {empty}: it has no bank files" in validated.stderr and "check the path" in validated.stderr
+    indexed = run_process("index", env={"MOCKINT_CORPUS_DIR": str(empty), "MOCKINT_DATA_DIR": str(tmp_path / "d")})
+    assert indexed.returncode == 1 and "added" not in indexed.stdout
+    assert f"No questions in {empty}" in indexed.stderr and "set MOCKINT_CORPUS_DIR to another folder" in indexed.stderr
+
+
 @pytest.mark.slow
 def test_import_warns_about_a_question_the_bank_already_asks(capsys, tmp_path):
     # The reviewer's case: the example page's "What does label smoothing do?" beside the shipped

@@ -437,9 +437,11 @@ def bank_validate_command(
 ) -> None:
     """Check every bank file; list every problem (and near-duplicate pairs)."""
     from mockint.bank.near_duplicates import DEFAULT_THRESHOLD, check_bank
-    from mockint.doors.bank_files import validate_corpus
+    from mockint.doors.bank_files import empty_bank_error, validate_corpus
 
     report = validate_corpus(corpus)
+    if not report.questions and not report.problems:
+        raise empty_bank_error(report)
     for problem in report.problems:
         typer.secho(f"error: {problem}", fg=typer.colors.RED)
     pairs = []

@@ -1,4 +1,4 @@
-"""The question bank: `corpus/<topic>.yaml` files, each a mapping `questions: [<Question>, ...]`.
+"""The question bank: `corpus/<topic>.yaml` (or `.yml`) files, each a mapping `questions: [<Question>, ...]`.
 
 Validation collects every problem across every file (a report), so a user fixes the bank in one
 pass; `load_bank` refuses a bank with any problem rather than handing out half of it.
@@ -18,7 +18,10 @@ from mockint.config import get_settings
 from mockint.errors import BankError
 from mockint.types.question import Question
 
+# Files the importer writes end in .yaml; a hand-saved `.yml` is read too, as YAML tools treat them alike and a
+# bank file skipped without a word looks like lost questions.
 BANK_SUFFIX = ".yaml"
+BANK_SUFFIXES = (BANK_SUFFIX, ".yml")
 FIND_IDS_HINT = 'Find ids with `mockint search "<words>"` or list them all with `mockint bank stats --ids`.'
 _SHOWN_IN_SUMMARY = 3
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -123,11 +126,32 @@ def load_bank(corpus_dir: Path | None = None) -> Bank:
     report = validate_corpus(corpus_dir)
     if report.problems:
         raise BankValidationError(report.problems)
+    if not report.questions:
+        raise empty_bank_error(report)
     return Bank(report.questions, report.corpus_dir)
 
 
+def empty_bank_error(report: ValidationReport) -> BankError:
+    """A bank without questions: nothing to practise, index or grade, and usually a wrong folder or file name,
+    so say where we looked and what a bank file is."""
+    if report.files:
+        found = f"its {len(report.files)} bank file(s) ({', '.join(p.name for p in report.files)}) hold none"
+    else:
+        found = "it has no bank files"
+    # As for a missing folder, the fix names where the folder came from: MOCKINT_CORPUS_DIR, or the path passed.
+    elsewhere = "check the path"
+    if report.corpus_dir == get_settings().corpus_dir:
+        elsewhere = "set MOCKINT_CORPUS_DIR to another folder (unset, the shipped bank)"
+    return BankError(
+        f"No questions in {report.corpus_dir}: {found}.",
+        hint="Bank files are the *.yaml (or *.yml) files directly in that folder, each a mapping `questions:` holding "
+        "a list of questions (README: 'Bank file fields'). Add some, import a page with "
+        f"`mockint bank import PAGE --corpus {report.corpus_dir}`, or {elsewhere}.",
+    )
+
+
 def bank_files(corpus_dir: Path) -> list[Path]:
-    return sorted(p for p in corpus_dir.glob(f"*{BANK_SUFFIX}") if p.is_file())
+    return sorted(p for p in corpus_dir.iterdir() if p.suffix in BANK_SUFFIXES and p.is_file())
 
 
 def validate_corpus(corpus_dir: Path | None = None, overrides: Mapping[str, str] | None = None) -> ValidationReport:

@@ -193,6 +193,34 @@ def test_a_refused_connection_asks_whether_the_server_runs_at_the_address_withou
         ask(make_client(url, retries=0))
 
 
+def test_a_refused_connection_asks_whether_the_server_runs_even_when_the_deadline_stopped_the_retries():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    # Backoff of 1-2 s before the second try would end past the 1 s deadline: retries stop for want of time.
+    client = LLMClient(
+        f"http://127.0.0.1:{port}/v1", None, "m", max_retries=3, deadline=1.0, backoff_base=1.0, sleep=lambda s: None
+    )
+    with pytest.raises(LLMUnavailableError) as info:
+        ask(client)
+    message = str(info.value)
+    assert "within the 1 s deadline; last: could not connect" in message
+    assert f"Is the server running at http://127.0.0.1:{port}/v1?" in message and "too slowly" not in message
+
+
+def test_a_failed_embeddings_request_suggests_local_embeddings_not_the_offline_grader(server):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with pytest.raises(LLMUnavailableError) as info:
+        make_client(f"http://127.0.0.1:{port}/v1", retries=0).embed(["text"], "text-embedding-3-small")
+    assert "or set MOCKINT_EMBEDDINGS=local." in str(info.value) and "MOCKINT_GRADER" not in str(info.value)
+    server.enqueue(Reply(status=400, body={"error": {"message": "unknown model"}}), path="/v1/embeddings")
+    with pytest.raises(LLMError) as info:
+        make_client(server.base_url).embed(["text"], "no-such-model")
+    assert "Check MOCKINT_OPENAI_EMBEDDING_MODEL for this server, or set MOCKINT_EMBEDDINGS=local." in str(info.value)
+
+
 def test_a_rate_limit_every_time_says_so_in_the_hint(server):
     server.enqueue(Reply(status=429, body={"error": {"message": "slow down"}}), times=2)
     with pytest.raises(LLMUnavailableError) as info:

@@ -504,13 +504,18 @@ class LLMClient:
                 f"({what}): {self._server_message(exc)}",
                 hint="Check MOCKINT_MODEL (and the embedding/transcription model settings) and OPENAI_BASE_URL.",
             ) from None
-        raise self._bad_request(exc)
+        raise self._bad_request(exc, what)
 
-    def _bad_request(self, exc: openai.APIStatusError) -> LLMError:
+    def _bad_request(self, exc: openai.APIStatusError, what: str = "chat") -> LLMError:
+        settings = "MOCKINT_MODEL and MOCKINT_LLM_CONTEXT_TOKENS"
+        if what == "embeddings":
+            settings = "MOCKINT_OPENAI_EMBEDDING_MODEL"
+        elif what == "transcription":
+            settings = "MOCKINT_TRANSCRIPTION_MODEL"
         return LLMError(
             f"The LLM server at {self.address} rejected the request (HTTP {exc.status_code}): "
             f"{self._server_message(exc)}",
-            hint="Check MOCKINT_MODEL and MOCKINT_LLM_CONTEXT_TOKENS for this server, or set MOCKINT_GRADER=offline.",
+            hint=f"Check {settings} for this server, {_fallback(what)}.",
         )
 
     def _too_large(self) -> LLMResponseError:
@@ -527,19 +532,19 @@ class LLMClient:
         times = "once" if attempts == 1 else f"{attempts} times"
         return LLMUnavailableError(
             f"The LLM server at {self.address} failed the {what} request {times}{within}; last: {self._describe(exc)}.",
-            hint=self._unavailable_hint(exc, out_of_time),
+            hint=self._unavailable_hint(exc, out_of_time, what),
         )
 
-    def _unavailable_hint(self, exc: BaseException | None, out_of_time: bool) -> str:
+    def _unavailable_hint(self, exc: BaseException | None, out_of_time: bool, what: str) -> str:
         """What to do about this failure: advice for another failure (rate limits after a refused connection)
-        sends the user looking in the wrong place."""
-        offline = "or set MOCKINT_GRADER=offline"
+        sends the user looking in the wrong place. What failed decides, before the time left: a refused
+        connection means no server, however much of the deadline was left when retries stopped."""
+        offline = _fallback(what)
         cause = exc.__cause__ if isinstance(exc, openai.APIConnectionError) and exc.__cause__ else exc
-        if out_of_time or isinstance(exc, openai.APITimeoutError) or isinstance(cause, httpx2.TimeoutException):
-            return (
-                f"The server at {self.address} answers too slowly: raise MOCKINT_LLM_TIMEOUT and "
-                f"MOCKINT_LLM_DEADLINE (slow local models need a minute or more), {offline}."
-            )
+        if isinstance(cause, httpx2.ConnectError):
+            if self.base_url is None:
+                return f"Check your internet connection (the server is OpenAI at {self.address}), {offline}."
+            return f"Is the server running at {self.address}? Start it or fix OPENAI_BASE_URL, {offline}."
         if isinstance(exc, openai.APIStatusError):
             if exc.status_code == 429:
                 return f"The server is rate limiting you: wait a minute, check your plan's rate limits, {offline}."
@@ -547,7 +552,12 @@ class LLMClient:
                 f"The server failed (HTTP {exc.status_code}): check its log and that OPENAI_BASE_URL and "
                 f"MOCKINT_MODEL are right, {offline}."
             )
-        if isinstance(cause, httpx2.TransportError) and not isinstance(cause, httpx2.ConnectError):
+        if out_of_time or isinstance(exc, openai.APITimeoutError) or isinstance(cause, httpx2.TimeoutException):
+            return (
+                f"The server at {self.address} answers too slowly: raise MOCKINT_LLM_TIMEOUT and "
+                f"MOCKINT_LLM_DEADLINE (slow local models need a minute or more), {offline}."
+            )
+        if isinstance(cause, httpx2.TransportError):
             return f"The connection to {self.address} broke: check the server's log and your network, {offline}."
         if self.base_url is None:
             return f"Check your internet connection (the server is OpenAI at {self.address}), {offline}."
@@ -700,6 +710,16 @@ class _Rejected(Exception):
         super().__init__(cause.status_code)
         self.cause = cause
         self.names_format = names_format
+
+
+def _fallback(what: str) -> str:
+    """The setting that does without the endpoint for this request: the grader's advice is no use to `mockint
+    index` with MOCKINT_EMBEDDINGS=openai."""
+    if what == "embeddings":
+        return "or set MOCKINT_EMBEDDINGS=local"
+    if what == "transcription":
+        return "or set MOCKINT_TRANSCRIPTION=offline"
+    return "or set MOCKINT_GRADER=offline"
 
 
 def _retry_after_seconds(headers: Any) -> float | None:

@@ -22,3 +22,52 @@ def test_a_collection_prefix_chroma_accepts_loads(monkeypatch, name):
     monkeypatch.setenv("MOCKINT_COLLECTION", name)
     get_settings.cache_clear()
     assert get_settings().collection == name
+
+
+@pytest.mark.parametrize(
+    ("value", "port_setting", "expected"),
+    [
+        ("127.0.0.1", None, ("127.0.0.1", 8000, False)),
+        ("127.0.0.1", "8841", ("127.0.0.1", 8841, False)),
+        ("127.0.0.1:8840", None, ("127.0.0.1", 8840, False)),
+        ("http://127.0.0.1:8840", None, ("127.0.0.1", 8840, False)),
+        ("http://127.0.0.1:8840/", "8000", ("127.0.0.1", 8840, False)),  # the URL's port wins
+        ("https://chroma.example.com", None, ("chroma.example.com", 443, True)),
+        ("https://chroma.example.com", "8443", ("chroma.example.com", 8443, True)),
+    ],
+)
+def test_a_chroma_host_may_be_a_bare_host_host_port_or_a_url(monkeypatch, value, port_setting, expected):
+    monkeypatch.setenv("MOCKINT_CHROMA_HOST", value)
+    if port_setting:
+        monkeypatch.setenv("MOCKINT_CHROMA_PORT", port_setting)
+    get_settings.cache_clear()
+    assert tuple(get_settings().chroma_server) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [
+        ("user:s3cretpw@127.0.0.1", "127.0.0.1 must not hold a user name or password"),
+        ("https://user:s3cretpw@chroma.example.com:8000", "https://chroma.example.com:8000 must not hold a user"),
+        ("ftp://127.0.0.1", "ftp://127.0.0.1 is not a Chroma server address: give a host, host:port or an http(s)"),
+        ("http://127.0.0.1/api?token=s3cretpw", "is not a Chroma server address"),
+        ("http://127.0.0.1:88888", "http://127.0.0.1:88888 has a port that is not a number from 1 to 65535"),
+    ],
+)
+def test_a_chroma_host_that_is_no_address_says_what_is_wrong_without_its_secrets(monkeypatch, value, says):
+    monkeypatch.setenv("MOCKINT_CHROMA_HOST", value)
+    get_settings.cache_clear()
+    with pytest.raises(ConfigError) as info:
+        get_settings()
+    message = str(info.value)
+    assert message.startswith("Invalid setting MOCKINT_CHROMA_HOST: ") and says in message
+    assert "s3cretpw" not in message and "rebuilding" not in message
+
+
+def test_the_chroma_token_is_a_secret(monkeypatch):
+    monkeypatch.setenv("MOCKINT_CHROMA_HOST", "127.0.0.1")
+    monkeypatch.setenv("MOCKINT_CHROMA_TOKEN", "ck-s3cret-token")
+    get_settings.cache_clear()
+    settings = get_settings()
+    assert settings.chroma_token.get_secret_value() == "ck-s3cret-token"
+    assert "ck-s3cret-token" not in repr(settings) and "ck-s3cret-token" not in str(settings)

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from pydantic import SecretStr
 
 from mockint.config import get_settings
 from mockint.doors.bank_files import load_bank
@@ -340,8 +341,7 @@ def chroma_server(tmp_path_factory):
 def test_sync_and_search_through_a_chroma_server(corpus, embedder, chroma_server, monkeypatch):
     from mockint.store.questions import QuestionStore
 
-    monkeypatch.setenv("MOCKINT_CHROMA_HOST", "127.0.0.1")
-    monkeypatch.setenv("MOCKINT_CHROMA_PORT", str(chroma_server))
+    monkeypatch.setenv("MOCKINT_CHROMA_HOST", f"http://127.0.0.1:{chroma_server}")
     monkeypatch.setenv("MOCKINT_CORPUS_DIR", str(corpus))
     monkeypatch.setenv("MOCKINT_COLLECTION", "server-test")
     get_settings.cache_clear()
@@ -357,14 +357,60 @@ def test_sync_and_search_through_a_chroma_server(corpus, embedder, chroma_server
 def test_unreachable_server_says_how_to_fix_it(corpus, embedder, monkeypatch):
     from mockint.store.questions import QuestionStore
 
-    monkeypatch.setenv("MOCKINT_CHROMA_HOST", "127.0.0.1")
-    monkeypatch.setenv("MOCKINT_CHROMA_PORT", str(_free_port()))
+    port = _free_port()
+    monkeypatch.setenv("MOCKINT_CHROMA_HOST", f"http://127.0.0.1:{port}")
     monkeypatch.setenv("MOCKINT_CORPUS_DIR", str(corpus))
     get_settings.cache_clear()
     with pytest.raises(StoreUnreachableError) as info:
         QuestionStore.from_settings().sync()
-    assert "chroma run" in str(info.value) and "unset MOCKINT_CHROMA_HOST" in str(info.value)
+    message = str(info.value)
+    assert message.startswith(f"Cannot reach the Chroma server at http://127.0.0.1:{port} to open: ")
+    assert f"{port}:{port}" not in message
+    # The error's own words end in a full stop before the hint begins.
+    assert f"? Start the server with `chroma run --path DIR --host 127.0.0.1 --port {port}`" in message
+    assert "unset MOCKINT_CHROMA_HOST" in message
     assert isinstance(info.value, StoreError)
+    # A refusal met mid-search (the server stopped) reads as two sentences too.
+    db = VectorDB(host="127.0.0.1", port=port)
+    with pytest.raises(StoreUnreachableError) as info, db.guard("search"):
+        raise ConnectionRefusedError(111, "Connection refused")
+    assert f"at http://127.0.0.1:{port} to search: [Errno 111] Connection refused. Start the server" in str(info.value)
+
+
+def test_the_chroma_token_goes_to_the_server_and_into_no_message():
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    token = "ck-s3cret-token"
+    sent: list[str | None] = []
+
+    class Refusing(BaseHTTPRequestHandler):
+        """A server with token authentication that refuses the token, and repeats it, as a careless one might."""
+
+        def do_GET(self):
+            sent.append(self.headers.get("Authorization"))
+            body = json.dumps({"error": "AuthError", "message": f"bad token {token}"}).encode()
+            self.send_response(401)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_POST = do_GET
+
+        def log_message(self, *args):
+            pass
+
+    with ThreadingHTTPServer(("127.0.0.1", 0), Refusing) as httpd:
+        threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        db = VectorDB(host="127.0.0.1", port=httpd.server_address[1], token=SecretStr(token))
+        with pytest.raises(StoreError) as info:
+            db.get_collection("mockint-questions")
+        httpd.shutdown()
+    assert sent and set(sent) == {f"Bearer {token}"}
+    assert token not in str(info.value) and "[redacted]" in str(info.value)
+    assert "Delete" not in str(info.value) and not isinstance(info.value, StoreDamagedError)
 
 
 def test_vectors_are_normalised_cosine(embedder):

@@ -1,14 +1,15 @@
 """Settings from the environment and `.env` (pydantic-settings).
 
-Every variable is documented in `.env.example`. The API key is a SecretStr so it never appears
-in a repr, a log line or an error message.
+Every variable is documented in `.env.example`. The API key and the Chroma token are SecretStrs so they
+never appear in a repr, a log line or an error message.
 """
 
 import os
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -46,6 +47,37 @@ _COLLECTION_PREFIX = re.compile(r"[a-zA-Z0-9](?:[a-zA-Z0-9._-]{1,497}[a-zA-Z0-9]
 _IPV4 = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}")
 
 
+class ChromaServer(NamedTuple):
+    """Where a Chroma server listens, from MOCKINT_CHROMA_HOST (and MOCKINT_CHROMA_PORT)."""
+
+    host: str
+    port: int | None  # None: the URL gave none, MOCKINT_CHROMA_PORT decides
+    ssl: bool
+
+
+def parse_chroma_host(value: str) -> ChromaServer:
+    """A bare host (`127.0.0.1`, `chroma.example.com`), `host:port`, or a URL (`https://host:port`; https means
+    TLS). Raises ValueError saying what is wrong, showing the value without any credentials in it."""
+    text = value.strip()
+    url = text if "://" in text else f"http://{text}"
+    shown = strip_credentials(url) if "://" in text else strip_credentials(url).removeprefix("http://")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise ValueError(f"{shown} is not a Chroma server address: give a host, host:port or an http(s):// URL")
+    if "@" in parts.netloc:
+        raise ValueError(
+            f"{shown} must not hold a user name or password (they would be shown and logged): give the host alone "
+            "and the server's token in MOCKINT_CHROMA_TOKEN"
+        )
+    try:
+        port = parts.port
+    except ValueError:
+        raise ValueError(f"{shown} has a port that is not a number from 1 to 65535") from None
+    if not parts.hostname or parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ValueError(f"{shown} is not a Chroma server address: give a host, host:port or an http(s):// URL")
+    return ChromaServer(parts.hostname, port, parts.scheme == "https")
+
+
 def _default_data_dir() -> Path:
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "mockint"
@@ -74,10 +106,12 @@ class Settings(BaseSettings):
     corpus_dir: Path | None = Field(default=None, validation_alias="MOCKINT_CORPUS_DIR")
     models_dir_setting: Path | None = Field(default=None, validation_alias="MOCKINT_MODELS_DIR")
 
-    # Chroma: embedded persistent store in data_dir unless a server host is given. `collection` is the
+    # Chroma: embedded persistent store in data_dir unless a server host (or URL) is given. `collection` is the
     # prefix of the collection names: each bank folder gets its own (`store.questions.collection_name`).
     chroma_host: str | None = Field(default=None, validation_alias="MOCKINT_CHROMA_HOST")
     chroma_port: int = Field(default=8000, ge=1, le=65535, validation_alias="MOCKINT_CHROMA_PORT")
+    # Sent as `Authorization: Bearer <token>` to a server started with token authentication.
+    chroma_token: SecretStr | None = Field(default=None, validation_alias="MOCKINT_CHROMA_TOKEN")
     collection: str = Field(default="mockint-questions", validation_alias="MOCKINT_COLLECTION")
 
     # Embeddings: local all-MiniLM-L6-v2 (offline) or an OpenAI-compatible embeddings endpoint.
@@ -108,7 +142,14 @@ class Settings(BaseSettings):
             )
         return value
 
-    @field_validator("openai_api_key", mode="before")
+    @field_validator("chroma_host")
+    @classmethod
+    def _chroma_host_is_an_address(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_chroma_host(value)
+        return value
+
+    @field_validator("openai_api_key", "chroma_token", mode="before")
     @classmethod
     def _blank_key_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -123,6 +164,19 @@ class Settings(BaseSettings):
         if self.grader == "auto":
             return "llm" if self.llm_configured else "offline"
         return self.grader
+
+    @property
+    def chroma_server(self) -> ChromaServer | None:
+        """The Chroma server to use, port resolved: the URL's, else MOCKINT_CHROMA_PORT when set, else 443 for
+        https (a server behind a TLS proxy) or Chroma's own 8000. None: the embedded store."""
+        if self.chroma_host is None:
+            return None
+        server = parse_chroma_host(self.chroma_host)
+        if server.port is not None:
+            return server
+        if "chroma_port" not in self.model_fields_set and server.ssl:
+            return server._replace(port=443)
+        return server._replace(port=self.chroma_port)
 
     @property
     def chroma_dir(self) -> Path:

@@ -21,8 +21,9 @@ import numpy as np
 from chromadb.api.shared_system_client import SharedSystemClient
 from chromadb.config import Settings as ChromaSettings
 from chromadb.errors import InternalError
+from pydantic import SecretStr
 
-from mockint.config import Settings, get_settings
+from mockint.config import Settings, get_settings, strip_credentials
 from mockint.errors import StoreError
 
 log = logging.getLogger(__name__)
@@ -115,21 +116,33 @@ class VectorCollection:
 
 
 class VectorDB:
-    """A Chroma client: embedded in `path`, or a server at `host:port`."""
+    """A Chroma client: embedded in `path`, or a server at `host:port` (a bare host name; `ssl` for https),
+    with an optional bearer token."""
 
-    def __init__(self, *, path: Path | None = None, host: str | None = None, port: int = 8000) -> None:
+    def __init__(
+        self,
+        *,
+        path: Path | None = None,
+        host: str | None = None,
+        port: int = 8000,
+        ssl: bool = False,
+        token: SecretStr | None = None,
+    ) -> None:
         if (path is None) == (host is None):
             raise ValueError("give exactly one of path (embedded store) or host (Chroma server)")
         self.path = Path(path) if path is not None else None
         self.host = host
         self.port = port
+        self.ssl = ssl
+        self._token = token
         self._client = None
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> "VectorDB":
         settings = settings or get_settings()
-        if settings.chroma_host:
-            return cls(host=settings.chroma_host, port=settings.chroma_port)
+        server = settings.chroma_server
+        if server is not None:
+            return cls(host=server.host, port=server.port, ssl=server.ssl, token=settings.chroma_token)
         return cls(path=settings.chroma_dir)
 
     @property
@@ -138,7 +151,10 @@ class VectorDB:
 
     @property
     def location(self) -> str:
-        return f"Chroma server at {self.host}:{self.port}" if self.is_server else f"Chroma store in {self.path}"
+        """Where the store is, as messages and logs show it: never with credentials."""
+        if self.is_server:
+            return strip_credentials(f"Chroma server at {'https' if self.ssl else 'http'}://{self.host}:{self.port}")
+        return f"Chroma store in {self.path}"
 
     def _fix(self) -> str:
         if self.is_server:
@@ -163,11 +179,23 @@ class VectorDB:
         except Exception as exc:
             if self.is_server and _is_connection_error(exc):
                 raise StoreUnreachableError(
-                    f"Cannot reach the {self.location} to {action}: {exc}", hint=self._fix()
+                    self._says(f"Cannot reach the {self.location} to {action}", exc), hint=self._fix()
                 ) from exc
             if not self.is_server and _is_damage(exc):
-                raise StoreDamagedError(f"The {self.location} failed to {action}: {exc}", hint=self._fix()) from exc
-            raise StoreError(f"The {self.location} failed to {action}: {exc}", hint=self._other_fix()) from exc
+                raise StoreDamagedError(
+                    self._says(f"The {self.location} failed to {action}", exc), hint=self._fix()
+                ) from exc
+            raise StoreError(
+                self._says(f"The {self.location} failed to {action}", exc), hint=self._other_fix()
+            ) from exc
+
+    def _says(self, what: str, exc: Exception) -> str:
+        """`what: <the error>.` as one sentence (MockintError puts the hint right after it), with no URL
+        credentials and never the token."""
+        detail = strip_credentials(str(exc)).rstrip()
+        if self._token is not None:
+            detail = detail.replace(self._token.get_secret_value(), "[redacted]")
+        return f"{what}: {detail}" if detail.endswith((".", "!", "?")) else f"{what}: {detail}."
 
     @property
     def client(self):
@@ -175,7 +203,11 @@ class VectorDB:
             settings = ChromaSettings(anonymized_telemetry=False)
             with self.guard("open"):
                 if self.is_server:
-                    self._client = chromadb.HttpClient(host=self.host, port=self.port, settings=settings)
+                    # The header Chroma's token authentication reads by default.
+                    token = {"Authorization": f"Bearer {self._token.get_secret_value()}"} if self._token else None
+                    self._client = chromadb.HttpClient(
+                        host=self.host, port=self.port, ssl=self.ssl, headers=token, settings=settings
+                    )
                 else:
                     self.path.mkdir(parents=True, exist_ok=True)
                     self._client = chromadb.PersistentClient(path=str(self.path), settings=settings)

@@ -71,3 +71,33 @@ def test_the_chroma_token_is_a_secret(monkeypatch):
     settings = get_settings()
     assert settings.chroma_token.get_secret_value() == "ck-s3cret-token"
     assert "ck-s3cret-token" not in repr(settings) and "ck-s3cret-token" not in str(settings)
+
+
+def test_a_misspelled_setting_is_named_with_the_closest_real_one_but_never_its_value(monkeypatch, tmp_path, caplog):
+    monkeypatch.setenv("MOCKINT_GRADERR", "llm")
+    monkeypatch.setenv("MOCKINT_LLM_API_KEY", "sk-s3cret-value")
+    (tmp_path / ".env").write_text("MOCKINT_CHROMA_HOSTNAME=chroma.internal\nMOCKINT_PORT=8835\nMOCKINT_ZZZ=1\n")
+    get_settings.cache_clear()
+    with caplog.at_level("WARNING", logger="mockint.config"):
+        assert get_settings().grader == "auto"
+        get_settings()  # read once: warned once
+    said = [r.getMessage() for r in caplog.records]
+    assert said == [
+        "MOCKINT_CHROMA_HOSTNAME (in .env) is not a mockint setting and is ignored. Did you mean MOCKINT_CHROMA_HOST?",
+        "MOCKINT_GRADERR (in the environment) is not a mockint setting and is ignored. Did you mean MOCKINT_GRADER?",
+        "MOCKINT_LLM_API_KEY (in the environment) is not a mockint setting and is ignored. "
+        "Did you mean OPENAI_API_KEY?",
+        "MOCKINT_PORT in .env is ignored: `mockint app` reads it from the environment only: export it or pass --port.",
+        "MOCKINT_ZZZ (in .env) is not a mockint setting and is ignored. See .env.example for every setting.",
+    ]
+    assert not any("s3cret" in m or "chroma.internal" in m for m in said)
+
+
+def test_real_settings_and_an_exported_port_raise_no_warning(monkeypatch, tmp_path, caplog):
+    monkeypatch.setenv("MOCKINT_PORT", "8835")
+    monkeypatch.setenv("mockint_grader", "offline")
+    (tmp_path / ".env").write_text("MOCKINT_MODEL=llama3.1:8b\nOPENAI_BASE_URL=http://localhost:11434/v1\n")
+    get_settings.cache_clear()
+    with caplog.at_level("WARNING", logger="mockint.config"):
+        assert get_settings().model == "llama3.1:8b"
+    assert caplog.records == []

@@ -4,6 +4,8 @@ Every variable is documented in `.env.example`. The API key and the Chroma token
 never appear in a repr, a log line or an error message.
 """
 
+import difflib
+import logging
 import os
 import re
 from functools import lru_cache
@@ -12,9 +14,11 @@ from typing import Literal, NamedTuple
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, DotEnvSettingsSource, SettingsConfigDict
 
 from mockint.errors import ConfigError
+
+log = logging.getLogger(__name__)
 
 _URL = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'\"<>`]+")
 # Query parameters that carry credentials (`?api-key=`, `?access_token=`, signed URLs' `sig=`).
@@ -196,9 +200,39 @@ class Settings(BaseSettings):
         return self.data_dir / "cache"
 
 
+# Read by `mockint app` itself (its --port option), from the environment only: known, but not a Settings field.
+_ENVIRONMENT_ONLY = {"MOCKINT_PORT": "`mockint app` reads it from the environment only: export it or pass --port"}
+
+
+def _close_setting(name: str, known: list[str]) -> str | None:
+    """The real setting `name` most likely misspells. Compared without the MOCKINT_/OPENAI_ prefixes, which
+    every name shares and which would otherwise make MOCKINT_LLM_API_KEY look like MOCKINT_LLM_TIMEOUT."""
+    bare = {k.removeprefix("MOCKINT_").removeprefix("OPENAI_"): k for k in known}
+    guess = difflib.get_close_matches(name.removeprefix("MOCKINT_"), list(bare), n=1)
+    return bare[guess[0]] if guess else None
+
+
+def warn_unknown_settings() -> None:
+    """A warning for each MOCKINT_* variable in the environment or .env that no setting reads (a typo would
+    otherwise be ignored without a word), naming the closest real one. Never its value: it may be a key."""
+    known = sorted({*(f.validation_alias for f in Settings.model_fields.values()), *_ENVIRONMENT_ONLY})
+    in_environment = {name.upper() for name in os.environ}
+    in_file = {name.upper() for name in DotEnvSettingsSource(Settings).env_vars}
+    for name in sorted(n for n in in_environment | in_file if n.startswith("MOCKINT_")):
+        where = "the environment" if name in in_environment else ".env"
+        if name in _ENVIRONMENT_ONLY:
+            if name not in in_environment:
+                log.warning("%s in .env is ignored: %s.", name, _ENVIRONMENT_ONLY[name])
+        elif name not in known:
+            close = _close_setting(name, known)
+            guess = f" Did you mean {close}?" if close else " See .env.example for every setting."
+            log.warning("%s (in %s) is not a mockint setting and is ignored.%s", name, where, guess)
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """Settings, read once per process. Tests call `get_settings.cache_clear()` after monkeypatching."""
+    warn_unknown_settings()
     try:
         return Settings()
     except ValidationError as exc:

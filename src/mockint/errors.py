@@ -12,7 +12,13 @@ class MockintError(Exception):
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         self.problem = message
         self.hint = hint
-        super().__init__(f"{message} {hint}".strip() if hint else message)
+        super().__init__(f"{_sentence(message)} {hint}".strip() if hint else message)
+
+
+def _sentence(message: str) -> str:
+    """The problem as a sentence, so the fix after it does not run on ("Connection refused Start the server")."""
+    message = message.rstrip()
+    return message if not message or message[-1] in ".!?:" else f"{message}."
 
 
 class ConfigError(MockintError):

@@ -143,11 +143,30 @@ def test_page_fields_map_and_paragraphs_survive(tmp_path):
     assert parse_question_page(PAGE, source="s", topic="ml-systems").questions[0].topic == "ml-systems"
 
 
-def test_same_question_twice_gets_unique_ids():
-    blocks = PAGE.split("What is backpropagation?medium")[1].split("Design a feature store.hard")[0]
-    page = PAGE.replace("2 questions", "3 questions") + "\nWhat is backpropagation?medium" + blocks
-    ids = [q.id for q in parse_question_page(page, source="s").questions]
+def test_a_question_repeated_on_the_page_is_imported_once_and_a_same_titled_one_gets_its_own_id(tmp_path, corpus):
+    # A block pasted twice was written as a second question, `what-is-backpropagation-2`.
+    block = PAGE.split("What is backpropagation?medium")[1].split("Design a feature store.hard")[0]
+    other = block.replace("It computes gradients layer by layer.", "Reverse-mode differentiation.")
+    twice = PAGE.replace("2 questions", "3 questions") + "\nWhat is backpropagation?medium" + block
+    page = parse_question_page(twice, source="s")
+    assert [q.id for q in page.questions] == ["what-is-backpropagation", "design-a-feature-store"]
+    assert page.repeated == ["what-is-backpropagation"]
+    report = import_page(_page(tmp_path, twice), corpus_dir=corpus)
+    assert (report.added, report.repeated) == (["what-is-backpropagation", "design-a-feature-store"], page.repeated)
+    assert len(load_bank(corpus)) == 2
+    retitled = PAGE.replace("2 questions", "3 questions") + "\nWhat is backpropagation?medium" + other
+    ids = [q.id for q in parse_question_page(retitled, source="s").questions]
     assert ids == ["what-is-backpropagation", "design-a-feature-store", "what-is-backpropagation-2"]
+
+
+def test_a_malformed_page_message_ends_its_sentence_before_the_fix():
+    # "... has no 'Answer' Fix the page": the hint ran on without a full stop (MockintError now ends the sentence).
+    with pytest.raises(ImportFormatError) as missing:
+        parse_question_page(PAGE.replace("Answer\n\nOffline and online stores kept consistent.\n\n", ""), source="s")
+    assert "has no 'Answer'. Fix the page" in str(missing.value)
+    with pytest.raises(ImportFormatError) as asked:
+        parse_question_page("Site\n", source="s")
+    assert "is this a question page? Fix the page" in str(asked.value)
 
 
 @pytest.mark.parametrize(

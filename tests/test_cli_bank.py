@@ -85,7 +85,7 @@ def test_validate_flags_near_duplicates(capsys, corpus):
     assert "Looking for near-duplicates among 7 questions" in err  # said before the slow part, not after
     assert "near-duplicate" in out and "what-is-dropout ~ dropout-explained" in out
     code, out, _ = run(capsys, "bank", "validate", "--corpus", str(corpus), "--threshold", "0.99")
-    assert code == 0 and "0 problems, 0 near-duplicate pairs" in out
+    assert code == 0 and "0 problems, 7 warnings, 0 near-duplicate pairs" in out  # warnings: no key points
 
 
 def test_stats_counts_with_totals_and_shares(capsys, corpus):
@@ -197,6 +197,36 @@ def test_a_missing_corpus_folder_gets_the_fix_the_command_accepts(tmp_path):
     assert stats.returncode == 1 and "Check the path" in stats.stderr and "MOCKINT_CORPUS_DIR" not in stats.stderr
 
 
+def test_validate_warns_of_missing_key_points_and_an_essay_for_an_answer_without_failing(capsys, corpus):
+    # `key_points: []` and a 1,700-word answer passed unremarked; near-duplicates not looked for were "0 pairs".
+    entries = [_entry(*q, key_points=["A point."]) for q in QUESTIONS]
+    entries[0]["key_points"] = []
+    entries[1]["answer"] = " ".join(["word"] * 1700)
+    write_corpus(corpus, entries)
+    code, out, _ = run(capsys, "bank", "validate", "--corpus", str(corpus), "--no-near-duplicates")
+    assert code == 0, out
+    warnings = [line for line in out.splitlines() if line.startswith("warning: ")]
+    assert len(warnings) == 2, out
+    assert f"question {entries[0]['id']}, field 'key_points': no key points, so it is graded against points" in out
+    assert f"question {entries[1]['id']}, field 'answer': the answer is 1700 words" in out
+    assert out.rstrip().endswith("0 problems, 2 warnings") and "near-duplicate" not in out
+
+
+def test_import_says_the_questions_lack_key_points_and_how_to_check_that_corpus(capsys, tmp_path):
+    page = ROOT / "docs" / "examples" / "question-page.txt"
+    bank = tmp_path / "my-bank"
+    code, out, _ = run(capsys, "bank", "import", str(page), "--corpus", str(bank), "--no-near-duplicates")
+    assert code == 0, out
+    assert "2 imported question(s) have no key points yet" in out and "Add `key_points:`" in out
+    assert f"then run `mockint bank validate --corpus {bank}`." in out
+
+
+def test_corpus_option_help_names_the_environment_variable():
+    for command in ("import", "validate", "stats"):
+        shown = run_process("bank", command, "--help", env={"COLUMNS": "200"}).stdout
+        assert "Default: MOCKINT_CORPUS_DIR if set, else the shipped corpus/." in shown, shown
+
+
 def test_an_empty_bank_is_refused_by_validate_and_index(tmp_path):
     # `bank validate` said "0 valid questions in 0 files, 0 problems" and `index` "0 added", both exiting 0.
     empty = tmp_path / "empty"
@@ -224,6 +254,7 @@ def test_import_warns_about_a_question_the_bank_already_asks(capsys, tmp_path):
     assert "Looking for near-duplicates of 2 imported questions among 4" in err
     [line] = [line for line in out.splitlines() if line.startswith("near-duplicate")]
     assert line.endswith("what-does-label-smoothing-do ~ dl-label-smoothing")
+    assert f"`mockint bank validate --corpus {bank}` checks the whole bank." in out
     code, out, _ = run(capsys, "bank", "import", str(page), "--corpus", str(bank), "--no-near-duplicates")
     assert code == 0 and "2 added" in out and "near-duplicate" not in out
 

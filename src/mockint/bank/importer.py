@@ -51,6 +51,8 @@ class ParsedPage:
     category: str
     topic: str
     questions: list[Question]
+    # Ids of questions the page repeats word for word: kept once, so the bank does not ask them twice.
+    repeated: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -59,6 +61,7 @@ class ImportReport:
     added: list[str] = field(default_factory=list)
     replaced: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    repeated: list[str] = field(default_factory=list)
     written: bool = False
     # The whole bank as the import leaves it (or would, with dry_run); empty when nothing changes.
     bank: list[Question] = field(default_factory=list)
@@ -107,14 +110,25 @@ def parse_question_page(text: str, *, source: str, topic: str | None = None) -> 
         raise lines.fail(f"the category {category!r} does not give a topic slug; pass --topic SLUG", count_line)
 
     questions: list[Question] = []
-    ids: set[str] = set()
+    repeated: list[str] = []
+    blocks = 0
     lines.skip_blank()
     while not lines.at_end():
-        questions.append(_parse_block(lines, slug, source, ids))
+        block = _parse_block(lines, slug, source)
+        blocks += 1
         lines.skip_blank()
-    if len(questions) != count:
-        raise lines.fail(f"the header announces {count} questions but the page has {len(questions)}", count_line)
-    return ParsedPage(category=category, topic=slug, questions=questions)
+        same = next((q for q in questions if _same_page_fields(q, block)), None)
+        if same is not None:
+            repeated.append(same.id)
+            continue
+        # The same title with other content is another question: it gets an id of its own.
+        question_id, n = block.id, 2
+        while any(q.id == question_id for q in questions):
+            question_id, n = f"{block.id}-{n}", n + 1
+        questions.append(block.model_copy(update={"id": question_id}))
+    if blocks != count:
+        raise lines.fail(f"the header announces {count} questions but the page has {blocks}", count_line)
+    return ParsedPage(category=category, topic=slug, questions=questions, repeated=repeated)
 
 
 def _parse_header(lines: _Lines) -> tuple[int, int, str]:
@@ -129,7 +143,7 @@ def _parse_header(lines: _Lines) -> tuple[int, int, str]:
     raise lines.fail("no 'N questions' line found in the page header; is this a question page?", 1)
 
 
-def _parse_block(lines: _Lines, topic: str, source: str, ids: set[str]) -> Question:
+def _parse_block(lines: _Lines, topic: str, source: str) -> Question:
     title_line = lines.number
     title = lines.take()
     match = _TITLE_RE.match(title)
@@ -166,13 +180,8 @@ def _parse_block(lines: _Lines, topic: str, source: str, ids: set[str]) -> Quest
         raise lines.fail(f"'{_FOLLOW_UP}' has no text", found[_FOLLOW_UP][1])
 
     text = match.group("text")
-    base = slugify(text)
-    question_id, n = base, 2
-    while question_id in ids:
-        question_id, n = f"{base}-{n}", n + 1
-    ids.add(question_id)
     fields = {
-        "id": question_id,
+        "id": slugify(text),
         "question": text,
         "answer": found["Answer"][0],
         "explanation": found["Explanation"][0],
@@ -257,7 +266,7 @@ def import_page(
             hint="Fix it first (`mockint bank validate`); nothing was imported.",
         )
     target = corpus_dir / f"{page.topic}{BANK_SUFFIX}"
-    report = ImportReport(target=target)
+    report = ImportReport(target=target, repeated=page.repeated)
     existing = {q.id: q for q in current.questions}
     target_questions = [q for q in current.questions if current.locations[q.id][0] == target]
     conflicts = []

@@ -69,6 +69,7 @@ app = _Typer(
 )
 bank_app = _Typer(cls=_Group, help="Validate, import and summarise the question bank.", no_args_is_help=True)
 app.add_typer(bank_app, name="bank")
+_CORPUS_HELP = "Corpus folder. Default: MOCKINT_CORPUS_DIR if set, else the shipped corpus/."
 
 _state = {"verbose": False}
 
@@ -173,7 +174,7 @@ def _check_can_serve(host: str, port: int) -> None:
 @bank_app.command("import")
 def bank_import_command(
     file: Annotated[Path, typer.Argument(help="Question page to import (InterviewSkill text layout).")],
-    corpus: Annotated[Path | None, typer.Option(help="Corpus folder. Default: the shipped corpus/.")] = None,
+    corpus: Annotated[Path | None, typer.Option(help=_CORPUS_HELP)] = None,
     topic: Annotated[str | None, typer.Option(help="Topic slug. Default: from the page's category.")] = None,
     replace: Annotated[bool, typer.Option("--replace", help="Overwrite bank entries that differ.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and report, write nothing.")] = False,
@@ -186,21 +187,35 @@ def bank_import_command(
     from mockint.bank.importer import import_page
 
     report = import_page(file, corpus_dir=corpus, topic=topic, replace=replace, dry_run=dry_run)
-    for label, ids in (("added", report.added), ("replaced", report.replaced), ("skipped (identical)", report.skipped)):
+    for label, ids in (
+        ("added", report.added),
+        ("replaced", report.replaced),
+        ("skipped (identical)", report.skipped),
+        ("skipped (repeated on the page)", report.repeated),
+    ):
         for question_id in ids:
             typer.echo(f"  {label}: {question_id}")
     changes = report.added or report.replaced
     verb = "would write" if dry_run and changes else "wrote" if report.written else "no change to"
     typer.echo(
         f"{verb} {report.target}: {len(report.added)} added, {len(report.replaced)} replaced, "
-        f"{len(report.skipped)} skipped"
+        f"{len(report.skipped) + len(report.repeated)} skipped"
     )
     changed = {*report.added, *report.replaced}
+    validate = "mockint bank validate" + (f" --corpus {corpus}" if corpus is not None else "")
+    bare = [q.id for q in report.bank if q.id in changed and not q.key_points]
+    if bare:
+        # A page carries no key points, so the imported questions are graded without a rubric of their own.
+        typer.echo(
+            f"{len(bare)} imported question(s) have no key points yet: each is graded against points taken from its "
+            f"reference answer and explanation. Add `key_points:` (the atomic points a full answer makes) to them "
+            f"in {report.target}, then run `{validate}`."
+        )
     if not no_near_duplicates and changed:
-        _warn_near_duplicates(changed, report.bank)
+        _warn_near_duplicates(changed, report.bank, validate)
 
 
-def _warn_near_duplicates(changed: set[str], bank: list) -> None:
+def _warn_near_duplicates(changed: set[str], bank: list, validate: str) -> None:
     """A warning, not a refusal: two questions on one subject can both be worth asking, so the user decides."""
     from mockint.bank.near_duplicates import DEFAULT_THRESHOLD, near_duplicates_of
     from mockint.doors.embeddings import shared_local_embedder
@@ -214,10 +229,7 @@ def _warn_near_duplicates(changed: set[str], bank: list) -> None:
             fg=typer.colors.YELLOW,
         )
     if pairs:
-        typer.echo(
-            "If a pair asks the same thing, remove or reword one of them; "
-            "`mockint bank validate` checks the whole bank."
-        )
+        typer.echo(f"If a pair asks the same thing, remove or reword one of them; `{validate}` checks the whole bank.")
 
 
 @app.command("eval")
@@ -424,7 +436,7 @@ def _mostly_unclear(transcript: "Transcript") -> str:
 
 @bank_app.command("validate")
 def bank_validate_command(
-    corpus: Annotated[Path | None, typer.Option(help="Corpus folder. Default: the shipped corpus/.")] = None,
+    corpus: Annotated[Path | None, typer.Option(help=_CORPUS_HELP)] = None,
     no_near_duplicates: Annotated[
         bool, typer.Option("--no-near-duplicates", help="Skip flagging questions that say the same thing.")
     ] = False,
@@ -435,7 +447,8 @@ def bank_validate_command(
         ),
     ] = None,
 ) -> None:
-    """Check every bank file; list every problem (and near-duplicate pairs)."""
+    """Check every bank file; list every problem, warning (and near-duplicate pairs)."""
+    from mockint.bank.advice import bank_warnings
     from mockint.bank.near_duplicates import DEFAULT_THRESHOLD, check_bank
     from mockint.doors.bank_files import empty_bank_error, validate_corpus
 
@@ -444,8 +457,12 @@ def bank_validate_command(
         raise empty_bank_error(report)
     for problem in report.problems:
         typer.secho(f"error: {problem}", fg=typer.colors.RED)
+    warnings = bank_warnings(report)
+    for warning in warnings:
+        typer.secho(f"warning: {warning}", fg=typer.colors.YELLOW)
     pairs = []
-    if not no_near_duplicates and report.questions:
+    checked = not no_near_duplicates and bool(report.questions)
+    if checked:
         from mockint.doors.embeddings import shared_local_embedder
 
         limit = DEFAULT_THRESHOLD if threshold is None else threshold
@@ -457,9 +474,11 @@ def bank_validate_command(
                 f"near-duplicate ({pair.similarity:.2f} >= {limit:.2f}): {pair.first} ~ {pair.second}",
                 fg=typer.colors.YELLOW,
             )
+    # Near-duplicates not looked for are not counted: "0 pairs" would claim a check that did not run.
     typer.echo(
         f"{report.corpus_dir}: {len(report.questions)} valid questions in {len(report.files)} files, "
-        f"{len(report.problems)} problems, {len(pairs)} near-duplicate pairs"
+        f"{len(report.problems)} problems, {len(warnings)} warnings"
+        + (f", {len(pairs)} near-duplicate pairs" if checked else "")
     )
     if report.problems or pairs:
         raise typer.Exit(1)
@@ -467,7 +486,7 @@ def bank_validate_command(
 
 @bank_app.command("stats")
 def bank_stats_command(
-    corpus: Annotated[Path | None, typer.Option(help="Corpus folder. Default: the shipped corpus/.")] = None,
+    corpus: Annotated[Path | None, typer.Option(help=_CORPUS_HELP)] = None,
     ids: Annotated[bool, typer.Option("--ids", help="Also list every question id, by topic.")] = False,
 ) -> None:
     """Question counts by topic, type and difficulty (and, with --ids, every question id)."""

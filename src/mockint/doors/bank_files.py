@@ -169,7 +169,7 @@ def validate_corpus(corpus_dir: Path | None = None, overrides: Mapping[str, str]
         texts[corpus_dir / name] = text
     report = ValidationReport(corpus_dir=corpus_dir, files=sorted(texts))
     for path in report.files:
-        label = _label(path, corpus_dir)
+        label = bank_file_label(path, corpus_dir)
         text = texts[path]
         if text is None:
             try:
@@ -182,7 +182,7 @@ def validate_corpus(corpus_dir: Path | None = None, overrides: Mapping[str, str]
         for q, line in zip(questions, lines, strict=True):
             if q.id in report.locations:
                 first_path, first_line = report.locations[q.id]
-                first = _label(first_path, corpus_dir) + (f":{first_line}" if first_line else "")
+                first = bank_file_label(first_path, corpus_dir) + (f":{first_line}" if first_line else "")
                 report.problems.append(
                     BankProblem(label, f"duplicate id '{q.id}', already used at {first}", q.id, "id", line)
                 )
@@ -305,7 +305,8 @@ def _key_line(node, name: str | None) -> int | None:
     return None
 
 
-def _label(path: Path, corpus_dir: Path) -> str:
+def bank_file_label(path: Path, corpus_dir: Path) -> str:
+    """How a bank file is named in messages: its folder and name, e.g. `corpus/nlp.yaml`."""
     try:
         return str(Path(corpus_dir.name) / path.relative_to(corpus_dir))
     except ValueError:

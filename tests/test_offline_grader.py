@@ -488,3 +488,22 @@ def test_a_wall_of_text_mostly_beside_the_question_is_held_to_partial(grader):
     long = grader.grade(DROPOUT, LONG_ON_TOPIC_DROPOUT)
     assert any("The answer is long" in n for n in long.notes)
     assert long.score >= 4.0 and not any("Most of it" in n for n in long.notes)
+
+
+def test_a_partial_score_with_no_point_found_says_where_it_comes_from(grader):
+    """A load-balancing answer to "What is sharding?" shares "several machines" with the reference: the estimate
+    says partly right while every dimension says nothing was found. Capping it costs agreement with people
+    (experiment F), so the card says the score rests on the estimate; a credited answer gets no such note."""
+    item = GradingItem(
+        question_id="sharding",
+        question="What is sharding?",
+        reference_answer="Sharding splits a database horizontally across several machines, each holding a subset of "
+        "the rows chosen by a shard key.",
+        explanation="",
+        key_points=[],
+    )
+    beside = grader.grade(item, "It spreads requests over several servers so no single machine is overloaded.")
+    assert beside.score >= 1.5 and all(k.status is Coverage.missed for k in beside.key_points)
+    assert any("No rubric point was found in your answer" in n for n in beside.notes)
+    right = grader.grade(item, "Sharding splits the rows of a database across machines by a shard key.")
+    assert not any("No rubric point" in n for n in right.notes)

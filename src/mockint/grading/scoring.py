@@ -60,6 +60,8 @@ COMMUNICATION_SLACK = 1.0
 VERDICT_THRESHOLDS = ((4.5, Verdict.excellent), (3.5, Verdict.good), (1.5, Verdict.partial))
 # The score from which the verdict is "good".
 GOOD_AT = next(at for at, verdict in VERDICT_THRESHOLDS if verdict is Verdict.good)
+# The score from which the verdict says an answer is partly right.
+PARTIAL_AT = next(at for at, verdict in VERDICT_THRESHOLDS if verdict is Verdict.partial)
 DIMENSIONS = ("correctness", "completeness", "depth", "communication")
 
 

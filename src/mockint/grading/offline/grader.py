@@ -81,7 +81,13 @@ from mockint.grading.offline.feedback import (
 )
 from mockint.grading.offline.references import clean_reference, pseudo_key_points
 from mockint.grading.repetition import Repetition, drop_repeats, rambling_reason
-from mockint.grading.scoring import ESTIMATE_WITH_MISCONCEPTION_MAX, PointVerdict, ScoringInput, score_answer
+from mockint.grading.scoring import (
+    ESTIMATE_WITH_MISCONCEPTION_MAX,
+    PARTIAL_AT,
+    PointVerdict,
+    ScoringInput,
+    score_answer,
+)
 from mockint.grading.version import content_version, package_files
 from mockint.text.fillers import CleanText, count_fillers, filler_words, strip_fillers
 from mockint.text.sentences import clause_spans, sentence_spans
@@ -576,6 +582,17 @@ class OfflineGrader(Grader):
         if prepared.points_are_pseudo:
             n = len(prepared.points)
             notes.append(f"Checked against {n} point{'s' if n != 1 else ''} taken from the reference answer.")
+        if (
+            findings.score >= PARTIAL_AT
+            and not findings.misconceptions
+            and all(k.status is Coverage.missed for k in findings.key_points)
+        ):
+            # The card's dimensions say nothing was found beside a score that says partly right; capping the score
+            # costs agreement with people (experiment F, eval/README.md), so the card says where the score is from.
+            notes.append(
+                "No rubric point was found in your answer, so this score rests on the estimate learned from answers "
+                "people graded: compare your answer with the reference."
+            )
         ignored = _ignored_note(findings.fillers, findings.stutter_words)
         if ignored:
             notes.append(ignored)

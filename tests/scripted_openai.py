@@ -152,6 +152,9 @@ class ScriptedOpenAIServer:
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 
+            # GET /v1/models is how a client checks the server answers: scripted like any other path.
+            do_GET = do_POST
+
             def _send_json(self, reply: Reply) -> None:
                 data = json.dumps(reply.body or {}).encode()
                 self.send_response(reply.status)

@@ -273,6 +273,38 @@ def test_unreachable_llm_falls_back_to_offline_and_says_so(monkeypatch, refused_
     assert main.status == "graded" and main.grader_kind == "offline" and main.grade.grader.fallback_reason
 
 
+def test_the_sidebar_says_at_once_when_the_llm_server_cannot_be_reached(monkeypatch, refused_url):
+    _use_llm(monkeypatch, refused_url)
+    at = start()
+    port = refused_url.split(":")[2].split("/")[0]
+    [warning] = at.sidebar.warning
+    assert f"Cannot reach the LLM server at 127.0.0.1:{port}: could not connect" in warning.value
+    assert "graded by the offline grader" in warning.value and "Start the server" in warning.value
+    assert "sk-test-app-secret" not in warning.value and "Ready." not in shown(at)
+
+
+def test_the_sidebar_says_grading_fails_without_the_fallback_and_is_quiet_for_a_server_that_answers(
+    monkeypatch, refused_url
+):
+    with ScriptedOpenAIServer() as server:  # no /models scripted: it answers 500, and answering is enough
+        _use_llm(monkeypatch, server.base_url)
+        at = start()
+        assert not at.sidebar.warning and server.received("/v1/models")
+    assert "Falls back to the offline grader if the LLM is unreachable" in shown(at)
+    _use_llm(monkeypatch, refused_url, MOCKINT_FALLBACK_OFFLINE="false")
+    [warning] = start().sidebar.warning
+    assert "grading fails (MOCKINT_FALLBACK_OFFLINE=false)" in warning.value
+
+
+def test_the_sidebar_says_when_the_llm_server_refuses_the_key(monkeypatch):
+    with ScriptedOpenAIServer() as server:
+        server.enqueue(Reply(status=401, body={"error": {"message": "Incorrect API key"}}), path="/v1/models")
+        _use_llm(monkeypatch, server.base_url)
+        [warning] = start().sidebar.warning
+    assert "refused the API key (HTTP 401)" in warning.value and "Fix OPENAI_API_KEY" in warning.value
+    assert "sk-test-app-secret" not in warning.value
+
+
 def test_mistyped_base_url_is_one_line_and_the_grade_is_labelled_a_fallback(monkeypatch):
     secret = "sk-app-url-secret"
     _use_llm(monkeypatch, f"http://me:{secret}@localhost:11434x/v1")

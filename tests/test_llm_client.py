@@ -2,6 +2,7 @@
 
 import logging
 import socket
+import time
 
 import pytest
 from pydantic import SecretStr
@@ -344,3 +345,43 @@ def test_stream_stalling_after_text_was_handed_out_is_not_retried(server):
         seen.extend(stream)
     assert seen == ["half "]
     assert len(server.received()) == 1
+
+
+# -- reachability: what the app's sidebar says before the first grade ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("reply", "state"),
+    [
+        (Reply(body={"object": "list", "data": [{"id": "test-model", "object": "model"}]}), "reachable"),
+        # llama.cpp and some proxies have no /models: a server that answers at all is there.
+        (Reply(status=404, body={"error": {"message": "not found"}}), "reachable"),
+        (Reply(status=500, body={"error": {"message": "boom"}}), "reachable"),
+        (Reply(status=401, body={"error": {"message": f"Incorrect API key provided: {KEY}"}}), "key refused"),
+    ],
+)
+def test_a_server_that_answers_is_reachable_unless_it_refuses_the_key(server, reply, state):
+    server.enqueue(reply, path="/v1/models")
+    reach = make_client(server.base_url).reach(3.0)
+    assert reach.state == state and KEY not in reach.detail
+    [asked] = server.received("/v1/models")  # one request, no retries
+    assert asked.headers["authorization"] == f"Bearer {KEY}"
+
+
+def test_a_refused_port_or_unknown_host_is_unreachable_at_once():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))  # bound, never listening: connections are refused
+        refused = make_client(f"http://me:{KEY}@127.0.0.1:{sock.getsockname()[1]}/v1").reach(3.0)
+    assert refused.state == "unreachable" and "could not connect" in refused.detail and KEY not in refused.detail
+    unknown = make_client("http://no-such-host.invalid/v1").reach(3.0)
+    assert unknown.state == "unreachable" and "could not connect" in unknown.detail
+
+
+def test_a_server_that_never_answers_is_unreachable_within_the_time_given():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()  # connections are accepted by the kernel, never answered
+        started = time.monotonic()
+        reach = make_client(f"http://127.0.0.1:{sock.getsockname()[1]}/v1", timeout=60).reach(0.5)
+    assert reach == ("unreachable", "no answer within 0.5 s")
+    assert time.monotonic() - started < 2

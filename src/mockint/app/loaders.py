@@ -27,12 +27,18 @@ from mockint.types.grade import GradingItem
 from mockint.types.question import Question, QuestionFilter
 
 if TYPE_CHECKING:
+    from mockint.doors.llm import Reach
     from mockint.doors.whisper import WhisperRecogniser
     from mockint.store.questions import QuestionStore
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 GRADER_HEAD_START_S = 1.0
+# The sidebar's check that the LLM server answers. 3 s: a local or LAN server answers in milliseconds and
+# api.openai.com well within a second, while the sidebar (drawn after the question) never waits long for one
+# that does not. Repeated after 30 s, so a server started after a warning is seen on a reload soon after.
+REACH_TIMEOUT_S = 3.0
+REACH_TTL_S = 30
 
 
 class Background(Generic[T]):
@@ -133,6 +139,23 @@ def _whisper(key: tuple) -> "Background[WhisperRecogniser]":
         return recogniser
 
     return Background(build, "whisper", head_start_s=GRADER_HEAD_START_S)
+
+
+@st.cache_data(ttl=REACH_TTL_S, show_spinner=False)
+def _reach(key: tuple) -> "Reach | None":
+    from mockint.doors.llm import LLMClient  # the openai SDK: imported once the question is on screen
+
+    try:
+        client = LLMClient.from_settings(get_settings())
+    except MockintError:
+        return None  # a base URL that is no address: the grader's own error says so
+    return client.reach(REACH_TIMEOUT_S)
+
+
+def llm_reach() -> "Reach | None":
+    """Whether the configured LLM server answers, checked at most every REACH_TTL_S; None when it cannot be
+    checked (no valid address)."""
+    return _reach(settings_key(get_settings()))
 
 
 def bank() -> Bank:

@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 
 import streamlit as st
 
-from mockint.app.loaders import grader_loader
+from mockint.app.loaders import REACH_TTL_S, grader_loader, llm_reach
 from mockint.config import Settings, strip_credentials
 from mockint.doors.bank_files import Bank
 from mockint.practice.interview import MODE_LABELS, Mode, PracticeSetup
@@ -40,21 +40,52 @@ def _endpoint(settings: Settings) -> str:
     return authority or "custom endpoint"
 
 
+def _reach_problem(settings: Settings) -> str | None:
+    """What to tell the candidate when the LLM server does not answer (or refuses the key), before a grade
+    finds out: what happens to their answers and what to do. None when it answers (or cannot be checked)."""
+    if not settings.llm_configured:
+        return None  # the grader's own error says an endpoint is needed
+    reach = llm_reach()
+    if reach is None or reach.state == "reachable":
+        return None
+    where = _endpoint(settings)
+    if settings.fallback_to_offline:
+        then = "Meanwhile your answers are graded by the offline grader (the feedback card says so)."
+    else:
+        then = "Meanwhile grading fails (MOCKINT_FALLBACK_OFFLINE=false); your answers are kept to grade again."
+    # Settings are read once per process: a changed setting needs a restart, a server started meanwhile a reload.
+    restart = "then restart `mockint app`"
+    if reach.state == "key refused":
+        return f"The LLM server at {where} refused the API key ({reach.detail}). {then} Fix OPENAI_API_KEY, {restart}."
+    retry = f"then reload this page (checked again after {REACH_TTL_S} s)"
+    if settings.openai_base_url is None:
+        fix = f"Check your internet connection, {retry}."
+    else:
+        fix = f"Start the server, {retry}; or fix OPENAI_BASE_URL, {restart}."
+    return f"Cannot reach the LLM server at {where}: {reach.detail}. {then} {fix}"
+
+
 def grader_panel(settings: Settings) -> None:
     sidebar = st.sidebar
     sidebar.divider()
     sidebar.markdown("**Grader**")
+    problem = None
     if settings.active_grader == "llm":
         sidebar.markdown(f":material/smart_toy: LLM · `{settings.model}` at {_endpoint(settings)}")
-        if settings.fallback_to_offline:
+        problem = _reach_problem(settings)
+        if problem:
+            sidebar.warning(problem, icon=":material/cloud_off:")
+        elif settings.fallback_to_offline:
             sidebar.caption("Falls back to the offline grader if the LLM is unreachable (the card says so).")
     else:
         sidebar.markdown(":material/computer: Offline · local embeddings, nothing leaves this machine")
     loader = grader_loader()
     if loader.error is not None:
         sidebar.error(strip_credentials(str(loader.error)), icon=":material/block:")
-    else:
-        sidebar.caption("Ready." if loader.ready else "Warming up in the background…")
+    elif not loader.ready:
+        sidebar.caption("Warming up in the background…")
+    elif not problem:  # "Ready." under a warning that the server is out of reach would contradict it
+        sidebar.caption("Ready.")
     with sidebar.expander("How to switch grader"):
         st.markdown(_SWITCH_HELP)
 

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from email.utils import parsedate_to_datetime
-from typing import Any, TypeVar
+from typing import Any, Literal, NamedTuple, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx2
@@ -89,6 +89,13 @@ def check_base_url(base_url: str | None) -> None:
             f"OPENAI_BASE_URL={public_endpoint(base_url)} is not a valid server address.",
             hint="Set it to the server's URL, e.g. http://localhost:11434/v1 (scheme, host, optional port).",
         )
+
+
+class Reach(NamedTuple):
+    """Whether the endpoint answers, for a face to say before the first grade finds out."""
+
+    state: Literal["reachable", "key refused", "unreachable"]
+    detail: str = ""  # why not, without credentials (e.g. "could not connect ([Errno 111] Connection refused)")
 
 
 @dataclass(frozen=True)
@@ -403,6 +410,24 @@ class LLMClient:
                     raise self._bad_request(exc.cause) from None
                 log.debug("server at %s rejected a parameter (%s); now %s", self.where, message[:80], change)
                 CAPABILITIES.learn(self._key, change)
+
+    # -- reachability -------------------------------------------------------------------------
+
+    def reach(self, seconds: float) -> Reach:
+        """One request (listing the models), no retries, all of it within `seconds`. Any HTTP answer but a
+        refused key counts as reachable: llama.cpp and some proxies have no /models and answer 404."""
+        with self.deadline(seconds):
+            try:
+                self._sdk.with_options(timeout=seconds, max_retries=0).models.with_raw_response.list()
+            except openai.AuthenticationError as exc:
+                return Reach("key refused", f"HTTP {exc.status_code}")
+            except openai.APIStatusError:
+                return Reach("reachable")
+            except openai.APIConnectionError as exc:  # refused, no such host, timed out or cut at the deadline
+                if isinstance(exc, openai.APITimeoutError) or isinstance(exc.__cause__, httpx2.TimeoutException):
+                    return Reach("unreachable", f"no answer within {seconds:g} s")
+                return Reach("unreachable", self._describe(exc))
+        return Reach("reachable")
 
     # -- embeddings and speech ----------------------------------------------------------------
 

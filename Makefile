@@ -2,8 +2,9 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-HOST ?= 127.0.0.1
-PORT ?= 8501
+# Empty: `mockint app` takes MOCKINT_HOST/MOCKINT_PORT (environment or .env), else 127.0.0.1:8501.
+HOST ?=
+PORT ?=
 SHARED ?= $(abspath ../shared)
 LINTED := src tests eval benchmarks
 
@@ -30,7 +31,7 @@ index: setup
 	$(BIN)/mockint index
 
 run: index
-	$(BIN)/mockint app --host $(HOST) --port $(PORT)
+	$(BIN)/mockint app $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT))
 
 test: $(VENV)/.installed-test
 	bash scripts/system-deps.sh

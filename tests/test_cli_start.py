@@ -7,6 +7,8 @@ import re
 import socket
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 HEAVY = ["pydantic", "numpy", "onnxruntime", "tokenizers", "torch", "transformers", "chromadb", "streamlit", "openai"]
 
@@ -82,3 +84,28 @@ def test_app_on_a_port_in_use_is_one_line_before_anything_is_served():
         f"mockint: Port {port} is in use on 127.0.0.1: another program (perhaps another mockint app) serves there. "
         "Pass --port N for another port (or set MOCKINT_PORT), or stop the other process.\n"
     )
+
+
+def test_app_serves_on_the_port_set_in_env_file(tmp_path: Path):
+    # MOCKINT_PORT in .env was ignored (typer read the environment only) and the app served on 8501.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    (tmp_path / ".env").write_text(f"MOCKINT_PORT={port}\n")
+    app = subprocess.Popen(
+        [sys.executable, "-m", "mockint.cli.main", "app"], cwd=tmp_path, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert app.stdout.readline() == f"mockint: serving on http://127.0.0.1:{port}  (Ctrl+C to stop)\n"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert app.poll() is None and time.monotonic() < deadline, "the app never listened on the port"
+                time.sleep(0.2)
+    finally:
+        app.terminate()
+        app.wait(timeout=30)
+        app.stdout.close()

@@ -87,17 +87,29 @@ def test_a_misspelled_setting_is_named_with_the_closest_real_one_but_never_its_v
         "MOCKINT_GRADERR (in the environment) is not a mockint setting and is ignored. Did you mean MOCKINT_GRADER?",
         "MOCKINT_LLM_API_KEY (in the environment) is not a mockint setting and is ignored. "
         "Did you mean OPENAI_API_KEY?",
-        "MOCKINT_PORT in .env is ignored: `mockint app` reads it from the environment only: export it or pass --port.",
         "MOCKINT_ZZZ (in .env) is not a mockint setting and is ignored. See .env.example for every setting.",
     ]
     assert not any("s3cret" in m or "chroma.internal" in m for m in said)
 
 
-def test_real_settings_and_an_exported_port_raise_no_warning(monkeypatch, tmp_path, caplog):
+def test_real_settings_and_a_port_exported_or_in_env_file_raise_no_warning(monkeypatch, tmp_path, caplog):
     monkeypatch.setenv("MOCKINT_PORT", "8835")
+    monkeypatch.setenv("PORT", "5000")  # set by shells and hosting platforms for their own purposes
+    monkeypatch.setenv("HOST", "other.example.com")
     monkeypatch.setenv("mockint_grader", "offline")
-    (tmp_path / ".env").write_text("MOCKINT_MODEL=llama3.1:8b\nOPENAI_BASE_URL=http://localhost:11434/v1\n")
+    (tmp_path / ".env").write_text(
+        "MOCKINT_MODEL=llama3.1:8b\nOPENAI_BASE_URL=http://localhost:11434/v1\nMOCKINT_PORT=8836\nMOCKINT_HOST=0.0.0.0\n"
+    )
     get_settings.cache_clear()
     with caplog.at_level("WARNING", logger="mockint.config"):
-        assert get_settings().model == "llama3.1:8b"
+        settings = get_settings()
+    assert (settings.model, settings.serve_host, settings.serve_port) == ("llama3.1:8b", "0.0.0.0", 8835)
     assert caplog.records == []
+
+
+@pytest.mark.parametrize("value", ["0", "65536", "eighty"])
+def test_a_port_that_is_no_port_is_a_config_error(monkeypatch, tmp_path, value):
+    (tmp_path / ".env").write_text(f"MOCKINT_PORT={value}\n")
+    get_settings.cache_clear()
+    with pytest.raises(ConfigError, match="Invalid setting MOCKINT_PORT"):
+        get_settings()

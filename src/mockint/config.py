@@ -105,6 +105,11 @@ class Settings(BaseSettings):
     llm_context_tokens: int = Field(default=8192, ge=1024, validation_alias="MOCKINT_LLM_CONTEXT_TOKENS")
     max_answer_tokens: int = Field(default=800, ge=50, validation_alias="MOCKINT_MAX_ANSWER_TOKENS")
 
+    # Where `mockint app` serves (its --host and --port win). Not named host/port: populate_by_name would read
+    # the HOST and PORT many shells and hosting platforms set for their own purposes.
+    serve_host: str = Field(default="127.0.0.1", min_length=1, validation_alias="MOCKINT_HOST")
+    serve_port: int = Field(default=8501, ge=1, le=65535, validation_alias="MOCKINT_PORT")
+
     # Where things live.
     data_dir: Path = Field(default_factory=_default_data_dir, validation_alias="MOCKINT_DATA_DIR")
     corpus_dir: Path | None = Field(default=None, validation_alias="MOCKINT_CORPUS_DIR")
@@ -200,10 +205,6 @@ class Settings(BaseSettings):
         return self.data_dir / "cache"
 
 
-# Read by `mockint app` itself (its --port option), from the environment only: known, but not a Settings field.
-_ENVIRONMENT_ONLY = {"MOCKINT_PORT": "`mockint app` reads it from the environment only: export it or pass --port"}
-
-
 def _close_setting(name: str, known: list[str]) -> str | None:
     """The real setting `name` most likely misspells. Compared without the MOCKINT_/OPENAI_ prefixes, which
     every name shares and which would otherwise make MOCKINT_LLM_API_KEY look like MOCKINT_LLM_TIMEOUT."""
@@ -215,15 +216,12 @@ def _close_setting(name: str, known: list[str]) -> str | None:
 def warn_unknown_settings() -> None:
     """A warning for each MOCKINT_* variable in the environment or .env that no setting reads (a typo would
     otherwise be ignored without a word), naming the closest real one. Never its value: it may be a key."""
-    known = sorted({*(f.validation_alias for f in Settings.model_fields.values()), *_ENVIRONMENT_ONLY})
+    known = sorted(f.validation_alias for f in Settings.model_fields.values())
     in_environment = {name.upper() for name in os.environ}
     in_file = {name.upper() for name in DotEnvSettingsSource(Settings).env_vars}
     for name in sorted(n for n in in_environment | in_file if n.startswith("MOCKINT_")):
         where = "the environment" if name in in_environment else ".env"
-        if name in _ENVIRONMENT_ONLY:
-            if name not in in_environment:
-                log.warning("%s in .env is ignored: %s.", name, _ENVIRONMENT_ONLY[name])
-        elif name not in known:
+        if name not in known:
             close = _close_setting(name, known)
             guess = f" Did you mean {close}?" if close else " See .env.example for every setting."
             log.warning("%s (in %s) is not a mockint setting and is ignored.%s", name, where, guess)

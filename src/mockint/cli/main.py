@@ -114,14 +114,22 @@ class _NoCredentials(logging.Filter):
 
 @app.command("app")
 def app_command(
-    host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
+    host: Annotated[
+        str | None, typer.Option(metavar="<host>", help="Address to serve on. Default: MOCKINT_HOST, else 127.0.0.1.")
+    ] = None,
     port: Annotated[
-        int, typer.Option(min=1, max=65535, metavar="<int>", help="Port to serve on.", envvar="MOCKINT_PORT")
-    ] = 8501,
+        int | None,
+        typer.Option(min=1, max=65535, metavar="<int>", help="Port to serve on. Default: MOCKINT_PORT, else 8501."),
+    ] = None,
 ) -> None:
     """Serve the Streamlit practice app."""
     from mockint.app.server import serve
+    from mockint.config import get_settings
 
+    # Read like every other setting (environment, then .env), so MOCKINT_PORT in .env is not ignored.
+    settings = get_settings()
+    host = host or settings.serve_host
+    port = port or settings.serve_port
     _check_can_serve(host, port)
     typer.echo(f"mockint: serving on http://{host}:{port}  (Ctrl+C to stop)")
     raise typer.Exit(serve(port, host))

@@ -2,7 +2,7 @@
 
 import pytest
 
-from mockint.config import get_settings
+from mockint.config import Settings, get_settings
 from mockint.errors import ConfigError
 
 
@@ -113,3 +113,15 @@ def test_a_port_that_is_no_port_is_a_config_error(monkeypatch, tmp_path, value):
     get_settings.cache_clear()
     with pytest.raises(ConfigError, match="Invalid setting MOCKINT_PORT"):
         get_settings()
+
+
+def test_only_the_documented_names_are_read(monkeypatch):
+    """A shell's MODEL, GRADER or DATA_DIR is someone else's setting: only MOCKINT_MODEL and the other documented
+    names reach mockint's settings."""
+    monkeypatch.setenv("MODEL", "someone-elses-model")
+    monkeypatch.setenv("GRADER", "llm")
+    monkeypatch.setenv("FALLBACK_TO_OFFLINE", "false")
+    settings = Settings()
+    assert (settings.model, settings.grader, settings.fallback_to_offline) == ("gpt-4o-mini", "auto", True)
+    monkeypatch.setenv("MOCKINT_MODEL", "mine")
+    assert Settings().model == "mine"

@@ -88,7 +88,7 @@ def _default_data_dir() -> Path:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True)
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     # LLM (any OpenAI-compatible endpoint: OpenAI, Ollama, vLLM, llama.cpp, LM Studio).
     openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")
@@ -105,8 +105,7 @@ class Settings(BaseSettings):
     llm_context_tokens: int = Field(default=8192, ge=1024, validation_alias="MOCKINT_LLM_CONTEXT_TOKENS")
     max_answer_tokens: int = Field(default=800, ge=50, validation_alias="MOCKINT_MAX_ANSWER_TOKENS")
 
-    # Where `mockint app` serves (its --host and --port win). Not named host/port: populate_by_name would read
-    # the HOST and PORT many shells and hosting platforms set for their own purposes.
+    # Where `mockint app` serves (its --host and --port win).
     serve_host: str = Field(default="127.0.0.1", min_length=1, validation_alias="MOCKINT_HOST")
     serve_port: int = Field(default=8501, ge=1, le=65535, validation_alias="MOCKINT_PORT")
 

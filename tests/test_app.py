@@ -175,6 +175,7 @@ def test_a_reload_resumes_the_session_and_history_shows_on_the_progress_page():
     assert not progress.exception, progress.exception
     metrics = {m.label: m.value for m in progress.metric}
     assert metrics["Sessions"] == "1" and metrics["Questions answered"] == "1"
+    assert "follow-up answers are scored apart" in next(m.help for m in progress.metric if m.label == "Mean score")
     assert "Score trend per topic" in shown(progress)
     [download] = progress.get("download_button")
     assert download.proto.label == "Download as Markdown"
@@ -195,6 +196,7 @@ def test_end_session_shows_summary():
     text = shown(at)
     assert "Session summary" in text and session(at).finished
     assert {m.label for m in at.metric} >= {"Answered", "Mean score"}
+    assert "follow-up answers are scored apart" in next(m.help for m in at.metric if m.label == "Mean score")
     assert History.from_settings().session(session(at).session_id).ended_at is not None
 
 

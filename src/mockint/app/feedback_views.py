@@ -29,6 +29,9 @@ PARTLY = ":orange[:material/timelapse:] partly:"
 MISSED = ":red[:material/cancel:]"
 
 
+# What the summary's and the progress page's mean is over: a candidate who answered follow-ups asked what it counts.
+MEAN_SCORE_HELP = "Your latest graded answer to each main question; follow-up answers are scored apart, not in it."
+
 UNEXPECTED_ERROR = (
     "Something went wrong on our side. Your answers so far are saved; reload the page to go on. "
     "The details are in the log of `mockint app`."
@@ -165,7 +168,8 @@ def summary_view(summary: SessionSummary) -> None:
     # Out of every question shown: one the session ended on, unanswered, still counts as asked.
     shown = f"{summary.answered} of {summary.asked}" + (" shown" if summary.unanswered else "")
     cols[0].metric("Answered", shown)
-    cols[1].metric("Mean score", f"{summary.mean_score:.1f} / 5" if summary.mean_score is not None else "—")
+    mean = f"{summary.mean_score:.1f} / 5" if summary.mean_score is not None else "—"
+    cols[1].metric("Mean score", mean, help=MEAN_SCORE_HELP)
     cols[2].metric("Skipped", summary.skipped)
     if summary.best and summary.worst and summary.best.question_id != summary.worst.question_id:
         st.markdown(

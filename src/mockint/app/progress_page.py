@@ -3,7 +3,7 @@
 import streamlit as st
 
 from mockint.app import loaders as res
-from mockint.app.feedback_views import md_escape
+from mockint.app.feedback_views import MEAN_SCORE_HELP, md_escape
 from mockint.grading.scoring import GOOD_AT
 from mockint.history.progress import missed_points, session_rows, topic_trend, weakest_topics
 from mockint.practice.export import session_markdown
@@ -34,7 +34,7 @@ def render() -> None:
     cols = st.columns(3)
     cols[0].metric("Sessions", len(rows))
     cols[1].metric("Questions answered", answered)
-    cols[2].metric("Mean score", f"{overall:.1f} / 5" if overall is not None else "—")
+    cols[2].metric("Mean score", f"{overall:.1f} / 5" if overall is not None else "—", help=MEAN_SCORE_HELP)
 
     if history.unreadable:
         st.caption(

@@ -24,15 +24,19 @@ def source():
     return BankSource()
 
 
-def run_session(history, source, topic, answers, seed=0):
-    s = InterviewSession(
-        PracticeSetup(topic=topic, length=len(answers)),
+def new_session(history, source, seed=0, **setup):
+    return InterviewSession(
+        PracticeSetup(**setup),
         source=source,
         grader=LengthGrader(),
         history=history,
         follow_up_item=follow_up_item,
         rng=random.Random(seed),
     )
+
+
+def run_session(history, source, topic, answers, seed=0):
+    s = new_session(history, source, seed, topic=topic, length=len(answers))
     for answer in answers:
         if answer is None:
             s.skip()
@@ -62,13 +66,7 @@ def test_aggregations_over_two_sessions(source):
 
 def test_latest_score_counts_for_weak_spots(source):
     history = History.from_settings()
-    s = InterviewSession(
-        PracticeSetup(topic="nlp", length=1),
-        source=source,
-        grader=LengthGrader(),
-        history=history,
-        follow_up_item=follow_up_item,
-    )
+    s = new_session(history, source, topic="nlp", length=1)
     s.submit_answer("poor")
     s.retry()
     s.submit_answer("one two three four five six seven eight")
@@ -90,14 +88,7 @@ def test_session_markdown_has_questions_answers_scores_and_skips(source):
 
 def test_session_markdown_speaks_the_apps_words_and_marks_a_revealed_answer(source):
     history = History.from_settings()
-    s = InterviewSession(
-        PracticeSetup(topic="classical-ml", type="conceptual", length=3),
-        source=source,
-        grader=LengthGrader(),
-        history=history,
-        follow_up_item=follow_up_item,
-        rng=random.Random(2),
-    )
+    s = new_session(history, source, 2, topic="classical-ml", type="conceptual", length=3)
     s.reveal_answer()
     s.submit_answer("one two three four")
     s.next_question()
@@ -134,13 +125,7 @@ def test_session_markdown_marks_a_partly_covered_point_as_the_app_does():
 
 def test_session_markdown_shows_the_delivery_of_a_spoken_answer_only(source):
     history = History.from_settings()
-    s = InterviewSession(
-        PracticeSetup(topic="nlp", length=2),
-        source=source,
-        grader=LengthGrader(),
-        history=history,
-        follow_up_item=follow_up_item,
-    )
+    s = new_session(history, source, topic="nlp", length=2)
     text = "Um, the scores, uh, grow with the dimension, like, so the softmax saturates and gradients vanish."
     timings = [(0.5 * i, 0.5 * i + 0.4) for i in range(16)] + [(10.0, 10.4)]  # one 2.1 s pause before the last word
     spoken = delivery_insights(text, word_timings=timings, total_time_s=11.0, expected_words=140)

@@ -12,7 +12,7 @@ import re
 
 from lemminflect import getAllLemmas
 
-from mockint.text.sentences import Span
+from mockint.text.sentences import Span, is_minus
 from mockint.text.words import word_spans
 
 # A piece opening with one of these continues the clause before it. A relative pronoun only in lower case:
@@ -97,7 +97,7 @@ def whole_clause_spans(text: str, parts: list[Span]) -> list[Span]:
     pieces: list[Span] = []
     for start, end in parts:
         if pieces and (
-            _is_minus(text, pieces[-1][1], start)
+            is_minus(text, pieces[-1][1], start)
             or not (_stands_alone(text[slice(*pieces[-1])], first=len(pieces) == 1) and _stands_alone(text[start:end]))
         ):
             pieces[-1] = (pieces[-1][0], end)
@@ -111,20 +111,6 @@ def _stands_alone(piece: str, *, first: bool = False) -> bool:
     if len(tokens) <= _TERM_WORDS or (not first and tokens[0][0] in SUBORDINATORS):
         return False
     return is_whole_clause(piece)
-
-
-def _is_minus(text: str, left_end: int, right_start: int) -> bool:
-    """A spaced hyphen next to an operand (a number, a one-letter name, a call, a bracket) is a minus sign,
-    not a dash that ends a clause: "(3 - 1) x 2", "z - logsumexp(z)"."""
-    before, after = text[:left_end].split(), text[right_start:].split()
-    if text[left_end:right_start].strip() != "-" or not before or not after:
-        return False
-    # Either side suffices ("s(u, i) - log Q(i)"): joining a dash-separated clause only costs a longer point.
-    return _operand(before[-1]) or _operand(after[0])
-
-
-def _operand(token: str) -> bool:
-    return len(token) == 1 or any(c.isdigit() or c in "()[]" for c in token)
 
 
 def as_point(piece: str) -> str:

@@ -7,6 +7,7 @@ from mockint.text.words import word_spans, words
 Span = tuple[int, int]
 
 _ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "approx.", "cf.", "resp.", "fig.", "eq.", "no.")
+_CLOSING = {")": "(", "]": "[", "}": "{"}
 _SENTENCE_END = re.compile(r"(?:^|\n)\s*(?:[-*•●○▪◦]|\d+[.)]|[a-z][.)])\s+|[.!?;]+(?=\s)|\n+")
 _CLAUSE_BREAK = re.compile(
     r",\s+(?=(?:and|but|while|whereas|because|so|which|since|although|though|whereas|then|thus|hence)\b)"
@@ -18,9 +19,12 @@ _CLAUSE_BREAK = re.compile(
 def _split(text: str, pattern: re.Pattern, start: int, end: int) -> list[Span]:
     spans, cursor = [], start
     chunk = text[start:end]
+    inside = _bracketed(chunk)
     for m in pattern.finditer(chunk):
         piece_end = start + m.start()
         if any(chunk[: m.start() + 1].lower().endswith(a) for a in _ABBREVIATIONS):
+            continue
+        if _inside(m, inside) or is_minus(text, piece_end, start + m.end()):
             continue
         if m.group().startswith((".", "!", "?", ";")):
             piece_end = start + m.end()
@@ -28,6 +32,40 @@ def _split(text: str, pattern: re.Pattern, start: int, end: int) -> list[Span]:
         cursor = start + m.end()
     spans.append((cursor, end))
     return [_trim(text, s, e) for s, e in spans if text[s:e].strip()]
+
+
+def _inside(m: re.Match, brackets: list[Span]) -> bool:
+    """Whether a break cuts inside brackets, as in "floor((W | K + 2P)/S)". The end of a sentence ('.', '!',
+    '?' or a new line) still ends it there: a bracket never closed (a smiley ':(') or closed by a list mark
+    ('b)') would otherwise hold the sentences between them together."""
+    ends_sentence = m.group().lstrip(" \t")[:1] in (".", "!", "?", "\n")
+    return not ends_sentence and any(open_ < m.start() < close for open_, close in brackets)
+
+
+def _bracketed(text: str) -> list[Span]:
+    """(open, close) index pairs of matching brackets; a closing bracket without its opening one is skipped."""
+    pairs, stack = [], []
+    for i, ch in enumerate(text):
+        if ch in "([{":
+            stack.append((ch, i))
+        elif ch in _CLOSING and stack and stack[-1][0] == _CLOSING[ch]:
+            pairs.append((stack.pop()[1], i))
+    return pairs
+
+
+def is_minus(text: str, left_end: int, right_start: int) -> bool:
+    """A spaced hyphen next to an operand (a number, a one-letter name, a call, a bracket) is a minus sign,
+    not a dash that ends a clause: "(3 - 1) x 2", "z - logsumexp(z)"."""
+    before, after = text[:left_end].split(), text[right_start:].split()
+    if text[left_end:right_start].strip() != "-" or not before or not after:
+        return False
+    # Either side suffices ("s(u, i) - log Q(i)"): joining a dash-separated clause only costs a longer point.
+    return _operand(before[-1]) or _operand(after[0])
+
+
+def _operand(token: str) -> bool:
+    # The one-letter words "a" and "I" are not names: "a matrix - a costly one" has a dash.
+    return (len(token) == 1 and token not in ("a", "I")) or any(c.isdigit() or c in "()[]" for c in token)
 
 
 def _trim(text: str, start: int, end: int) -> Span:

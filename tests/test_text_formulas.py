@@ -1,0 +1,41 @@
+"""Formulas, code and notation in typed answers: the text layer must not cut or change them."""
+
+import pytest
+
+from mockint.text.clauses import balanced
+from mockint.text.sentences import clause_spans, sentence_spans
+
+FORMULA_ANSWERS = [
+    "out = floor((W - K + 2P)/S) + 1 = floor((224 - 7 + 6)/2) + 1 = floor(223/2) + 1 = 111 + 1 = 112, so output is "
+    "112 x 112 x 64. params = (K*K*C_in + 1) * C_out = (7*7*3 + 1)*64 = 148*64 = 9472. Note the param count doesn't "
+    "depend on the 224 input size, only compute does: MACs = 7*7*3*64*112*112, around 118M.",
+    "Output size formula is (W - K + 2P)/S + 1, so (224 - 7 + 6)/2 + 1 = 112.5, round to 112, so 112x112x64.",
+    "Use the ratio (mean / std; see above) to scale the inputs.",
+]
+
+
+def _clauses(text: str) -> list[str]:
+    return [text[s:e] for sentence in sentence_spans(text) for s, e in clause_spans(text, sentence)]
+
+
+@pytest.mark.parametrize("text", FORMULA_ANSWERS)
+def test_no_sentence_or_clause_is_cut_inside_brackets(text):
+    """A quote such as 'K + 2P)/S) + 1 = floor((224' is no clause: a cut inside brackets leaves both sides
+    unbalanced."""
+    assert all(balanced(c) for c in _clauses(text)), _clauses(text)
+
+
+def test_a_spaced_minus_between_operands_is_not_a_dash():
+    text = "the log-probabilities are z - logsumexp(z), and x - x[:, None] builds a matrix - a costly one"
+    assert _clauses(text) == [
+        "the log-probabilities are z - logsumexp(z)",
+        "and x - x[:, None] builds a matrix",
+        "a costly one",
+    ]
+
+
+def test_unmatched_brackets_do_not_hold_a_sentence_together():
+    """A bracket never closed (a smiley, a list mark 'b)') must not swallow the sentences after it."""
+    text = "It works :( sometimes. Then it fails. b) the next item"
+    sentences = ["It works :( sometimes.", "Then it fails.", "b) the next item"]
+    assert [text[s:e] for s, e in sentence_spans(text)] == sentences

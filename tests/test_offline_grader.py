@@ -507,3 +507,35 @@ def test_a_partial_score_with_no_point_found_says_where_it_comes_from(grader):
     assert any("No rubric point was found in your answer" in n for n in beside.notes)
     right = grader.grade(item, "Sharding splits the rows of a database across machines by a shard key.")
     assert not any("No rubric point" in n for n in right.notes)
+
+
+def _statistics_item(question_id: str) -> GradingItem:
+    bank = yaml.safe_load((Path(__file__).parents[1] / "corpus" / "statistics.yaml").read_text())
+    question = next(q for q in bank["questions"] if q["id"] == question_id)
+    return GradingItem(
+        question_id=question["id"],
+        question=question["question"],
+        reference_answer=question["answer"],
+        explanation=question["explanation"],
+        key_points=question["key_points"],
+    )
+
+
+def test_a_claim_the_card_calls_wrong_is_no_evidence_for_another_point_and_is_fixed_not_added(grader):
+    """ "A p-value is the probability that the null hypothesis is true" contradicts the point saying it is not,
+    and was also quoted as covering the p-value's definition, the very thing it gets wrong. The feedback said
+    "Fix this" and then "Add" the same point, as if they were two faults."""
+    item = _statistics_item("p-value-meaning-and-misreadings")
+    wrong = "A p-value is the probability that the null hypothesis is true."
+    grade = grader.grade(item, wrong + " It tells you how likely your hypothesis is.")
+    assert grade.misconceptions
+    definition, denial = grade.key_points[0], grade.key_points[1]
+    assert "not the probability" in denial.point and denial.evidence and wrong.rstrip(".") in denial.evidence
+    assert definition.status is Coverage.missed and definition.evidence is None
+    assert not any(k.status is not Coverage.missed and k.evidence and wrong in k.evidence for k in grade.key_points)
+    assert "Fix this" in grade.feedback
+    assert f"Add '{_short_point(denial.point)}" not in grade.feedback
+
+
+def _short_point(point: str) -> str:
+    return point.rstrip(".")[:30]

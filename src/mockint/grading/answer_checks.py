@@ -159,7 +159,7 @@ def contradiction_cue(
     if opposite and not negation_differs and shared >= 0.25:
         return f"says '{opposite[0]}' where the reference says '{opposite[1]}'"
     if negation and negation_differs and not opposite and both_ways >= 0.6:
-        return "negates it" if negated(evidence, point) else "leaves out the reference's 'not'"
+        return "negates the reference's claim" if negated(evidence, point) else "leaves out the reference's 'not'"
     return None
 
 

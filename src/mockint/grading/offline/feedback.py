@@ -225,7 +225,9 @@ def feedback_text(f: Findings) -> str:
         )
     covered = [k for k in f.key_points if k.status is Coverage.covered]
     partly = [k for k in f.key_points if k.status is Coverage.partly]
-    missed = [k for k in f.key_points if k.status is Coverage.missed]
+    # A missed point with evidence is one the answer contradicts: "Fix this" already names it, and "Add" the
+    # same point after it would read as a second, different fault.
+    missed = [k for k in f.key_points if k.status is Coverage.missed and k.evidence is None]
     if covered:
         parts.append(f"You covered {_listed(covered, 60)}.")
     if partly:

@@ -654,10 +654,17 @@ class OfflineGrader(Grader):
             ceiling = MOSTLY_OFF_MAX if ceiling is None else min(ceiling, MOSTLY_OFF_MAX)
         base = estimate(self.calibration, analysis.features, ceiling, analysis.trimmed_features)
         key_points, misconceptions = [], []
+        contradicted = [r.clause for r in analysis.points if r.contradiction and r.clause]
         for result in analysis.points:
+            # A clause the card calls wrong for one point is no evidence that the answer gets another right:
+            # "A p-value is the probability that the null hypothesis is true" contradicts one point and was
+            # quoted as covering the definition it gets wrong. Only the card moves: the estimate is unchanged.
+            backs_wrong_claim = (
+                not result.contradiction and result.clause is not None and _holds_any(result.clause, contradicted)
+            )
             status = (
                 Coverage.missed
-                if result.contradiction or result.recall < PARTLY_AT
+                if result.contradiction or backs_wrong_claim or result.recall < PARTLY_AT
                 else Coverage.covered
                 if result.recall >= COVERED_AT
                 else Coverage.partly
@@ -678,7 +685,6 @@ class OfflineGrader(Grader):
             scoring_input([k.status for k in key_points], len(misconceptions), base, repetition.mostly_repeated)
         )
         score = rule.score if ceiling is None else min(rule.score, ceiling)
-        contradicted = [r.clause for r in analysis.points if r.contradiction and r.clause]
         # The model answer quotes the candidate's words without the fillers, and of a strong sentence only the
         # quoted evidence of points the card finds covered: a sentence close to the reference that covers
         # nothing ("I might be wrong about the scaling part") is an aside, one that only touches on a point may

@@ -3,7 +3,9 @@
 import pytest
 
 from mockint.text.clauses import balanced
+from mockint.text.fillers import strip_fillers
 from mockint.text.sentences import clause_spans, sentence_spans
+from mockint.text.words import capitalised
 
 FORMULA_ANSWERS = [
     "out = floor((W - K + 2P)/S) + 1 = floor((224 - 7 + 6)/2) + 1 = floor(223/2) + 1 = 111 + 1 = 112, so output is "
@@ -39,3 +41,48 @@ def test_unmatched_brackets_do_not_hold_a_sentence_together():
     text = "It works :( sometimes. Then it fails. b) the next item"
     sentences = ["It works :( sometimes.", "Then it fails.", "b) the next item"]
     assert [text[s:e] for s, e in sentence_spans(text)] == sentences
+
+
+@pytest.mark.parametrize(
+    ("typed", "clean"),
+    [
+        ("watch out: x - x[:, None] builds an (n, n) matrix", "Watch out: x - x[:, None] builds an (n, n) matrix"),
+        ("the kernel is (k, k) and the stride (3, 3)", "The kernel is (k, k) and the stride (3, 3)"),
+        ("the pair x, x is a fixed point", "The pair x, x is a fixed point"),
+        ("the grad of x_i, x_i is zero", "The grad of x_i, x_i is zero"),
+    ],
+)
+def test_a_repeated_name_or_bracketed_token_is_notation_not_a_stutter(typed, clean):
+    assert strip_fillers(typed).text == clean
+
+
+@pytest.mark.parametrize(
+    ("spoken", "clean"),
+    [("the the model overfits", "The model overfits"), ("a a model", "A model"), ("I I think so", "I think so")],
+)
+def test_stutters_of_words_still_go(spoken, clean):
+    assert strip_fillers(spoken).text == clean
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["x[:, None] adds an axis", "x is a view of a", "np.mean(x) averages", "df.groupby('k') groups", "b[:, None]"],
+)
+def test_the_cleaned_text_keeps_the_case_of_code_at_its_start(typed):
+    assert strip_fillers(typed).text == typed
+    assert strip_fillers("Um, " + typed).text == typed
+
+
+@pytest.mark.parametrize(
+    ("typed", "clean"),
+    [
+        ("the model", "The model"),
+        ("don't", "Don't"),
+        ("k-means alternates", "K-means alternates"),
+        ("at-least-once may duplicate", "At-least-once may duplicate"),
+        ("c++ templates", "C++ templates"),
+        ("a model", "A model"),
+    ],
+)
+def test_a_plain_word_at_the_start_is_capitalised(typed, clean):
+    assert capitalised(typed) == clean

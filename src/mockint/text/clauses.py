@@ -13,7 +13,7 @@ import re
 from lemminflect import getAllLemmas
 
 from mockint.text.sentences import Span, is_minus
-from mockint.text.words import word_spans
+from mockint.text.words import capitalised, word_spans
 
 # A piece opening with one of these continues the clause before it. A relative pronoun only in lower case:
 # a sentence may open with "Which view is right depends on...".
@@ -32,8 +32,6 @@ _TERMINAL = (".", "!", "?")
 _EQUATION = re.compile(r"\s=\s")
 # Two words make a term ("Sequence number", "Reserved field"), not a sentence.
 _TERM_WORDS = 2
-# A word written as code (an identifier, a call, a number) keeps its case at the start of a point.
-_CODE_LIKE = re.compile(r"[\d_().=/\\`<>\[\]]|[a-z][A-Z]")
 
 
 def is_verb(word: str) -> bool:
@@ -119,10 +117,7 @@ def as_point(piece: str) -> str:
     point = " ".join(piece.split()).strip(" -•*,;:")
     if not point:
         return point
-    first = point.split(" ", 1)[0]
-    # A one-letter word other than 'a' is a name ("b is a view of a").
-    if point[0].islower() and not _CODE_LIKE.search(first) and (len(first) > 1 or first == "a"):
-        point = point[0].upper() + point[1:]
+    point = capitalised(point)
     # A list item that is a bare term ("Sequence number", whose words can be verbs too) is not a sentence and
     # takes no full stop.
     if point.endswith(_TERMINAL) or len(word_spans(point)) <= _TERM_WORDS or not is_whole_clause(point):

@@ -6,7 +6,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from mockint.text.words import WORD_PATTERN, normal_word, words
+from mockint.text.sentences import bracket_pairs
+from mockint.text.words import WORD_PATTERN, capitalised, normal_word, words
 
 _TOKEN = re.compile(rf"{WORD_PATTERN}|[,.;:!?—–-]")
 _PUNCTUATION = frozenset(",.;:!?—–-")
@@ -33,7 +34,7 @@ _LIKE_FILLER_BEFORE = frozenset({"and", "but", "so", "um", "uh", "erm"})
 # "you know" after these is a question or a condition ("do you know", "if you know").
 _YOU_KNOW_NOT_BEFORE = frozenset({"do", "did", "don't", "didn't", "if", "when", "whether"})
 # A word cut off and restarted ("dis- disables") and a stutter ("the the"). A repeated number is data, not
-# a stutter: "in [-1, 1]", "stride 2, 2", "the output is 1 1 0 0".
+# a stutter: "in [-1, 1]", "stride 2, 2", "the output is 1 1 0 0"; so is a repeated name (see _is_stutter).
 _FALSE_START = re.compile(r"\b[^\W\d_]+-(?=\s)")
 _REPEAT = re.compile(r"\b([^\W\d]+(?:\s+[^\W\d]+)?)(?:[\s,]+\1\b)+", re.IGNORECASE)
 
@@ -157,10 +158,21 @@ def strip_fillers(text: str) -> CleanText:
             keep[i] = False
     first = _kept(text, keep, tuple(range(len(text))))
     keep = [True] * len(first.text)
-    for m in _REPEAT.finditer(first.text):
+    brackets = bracket_pairs(first.text)
+    for m in (m for m in _REPEAT.finditer(first.text) if _is_stutter(m, brackets)):
         for i in range(m.start() + len(m.group(1)), m.end()):
             keep[i] = False
     return _kept(first.text, keep, first.origin)
+
+
+def _is_stutter(repeat: re.Match, brackets: list[tuple[int, int]]) -> bool:
+    """A repeat inside brackets is notation ("an (n, n) matrix", "(k, k) kernel"): brackets are written,
+    not spoken. So is a repeated name: a single letter other than the words "a" and "I" ("the pair x, x")
+    or an identifier ("x_i, x_i")."""
+    if any(open_ < repeat.start() < close for open_, close in brackets):
+        return False
+    token = repeat.group(1)
+    return not ((len(token) == 1 and token.lower() not in ("a", "i")) or "_" in token)
 
 
 def _kept(text: str, keep: list[bool], origin_of: tuple[int, ...]) -> CleanText:
@@ -189,7 +201,4 @@ def _kept(text: str, keep: list[bool], origin_of: tuple[int, ...]) -> CleanText:
     start = 0
     while start < len(out) and (out[start].isspace() or out[start] in ",;."):
         start += 1
-    clean = "".join(out[start:])
-    if clean[:1].islower():
-        clean = clean[0].upper() + clean[1:]
-    return CleanText(clean, tuple(origin[start:]))
+    return CleanText(capitalised("".join(out[start:])), tuple(origin[start:]))

@@ -19,7 +19,7 @@ _CLAUSE_BREAK = re.compile(
 def _split(text: str, pattern: re.Pattern, start: int, end: int) -> list[Span]:
     spans, cursor = [], start
     chunk = text[start:end]
-    inside = _bracketed(chunk)
+    inside = bracket_pairs(chunk)
     for m in pattern.finditer(chunk):
         piece_end = start + m.start()
         if any(chunk[: m.start() + 1].lower().endswith(a) for a in _ABBREVIATIONS):
@@ -42,7 +42,7 @@ def _inside(m: re.Match, brackets: list[Span]) -> bool:
     return not ends_sentence and any(open_ < m.start() < close for open_, close in brackets)
 
 
-def _bracketed(text: str) -> list[Span]:
+def bracket_pairs(text: str) -> list[Span]:
     """(open, close) index pairs of matching brackets; a closing bracket without its opening one is skipped."""
     pairs, stack = [], []
     for i, ch in enumerate(text):

@@ -8,6 +8,9 @@ from mockint.text.stopwords import STOP_WORDS
 # "don't" (or "don’t"), "top-k", "c++", "c#", "snake_case". Unicode letters count ("naïve").
 WORD_PATTERN = r"[^\W_](?:[\w'’+#-]*[\w+#])?"
 _WORD = re.compile(WORD_PATTERN)
+# A word as prose writes it: letters and the joiners of WORD_PATTERN, no digit, dot, bracket or underscore.
+_LETTER = r"[^\W\d_]"
+_PLAIN_WORD = re.compile(rf"{_LETTER}(?:(?:{_LETTER}|['’+#-])*(?:{_LETTER}|[+#]))?")
 
 
 def word_spans(text: str) -> list[tuple[str, int, int]]:
@@ -37,3 +40,13 @@ def stop_word_share(text: str) -> float:
     """Share of the words that are stop words: real sentences have a third or more, a keyword dump few."""
     tokens = words(text)
     return sum(t in STOP_WORDS for t in tokens) / len(tokens) if tokens else 0.0
+
+
+def capitalised(text: str) -> str:
+    """`text` with its first word capitalised when that is a plain lower-case word ("the model", "don't");
+    code keeps its case ("x[:, None]", "np.mean(x)", "df.groupby", "softmaxOutput"), and so does a
+    one-letter name ("x is a view of a"), the article "a" aside."""
+    first = text.split(maxsplit=1)[0].rstrip(",;:.!?") if text.strip() else ""
+    if not (_PLAIN_WORD.fullmatch(first) and first.islower() and (len(first) > 1 or first == "a")):
+        return text
+    return text.replace(first, first[0].upper() + first[1:], 1)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from mockint.text.clauses import balanced
+from mockint.text.clauses import as_point, balanced
 from mockint.text.fillers import strip_fillers
 from mockint.text.sentences import clause_spans, sentence_spans
 from mockint.text.words import capitalised
@@ -86,3 +86,26 @@ def test_the_cleaned_text_keeps_the_case_of_code_at_its_start(typed):
 )
 def test_a_plain_word_at_the_start_is_capitalised(typed, clean):
     assert capitalised(typed) == clean
+
+
+@pytest.mark.parametrize(
+    ("clause", "sentence"),
+    [
+        ("and keep the ordered merge list", "Keep the ordered merge list."),
+        ("So output is 112 x 112 x 64.", "Output is 112 x 112 x 64."),
+        ("but, it never zeroes anything", "It never zeroes anything."),
+        ("and so the loss falls", "The loss falls."),
+        ("and x - x[:, None] builds a matrix", "x - x[:, None] builds a matrix."),
+    ],
+)
+def test_a_clause_standing_alone_drops_the_conjunction_that_tied_it(clause, sentence):
+    assert as_point(clause) == sentence
+
+
+@pytest.mark.parametrize(
+    ("clause", "opening"),
+    # "so" opening a purpose or degree phrase is no conjunction; without "nor" the clause would be a question.
+    [("so far the loss falls", "So far the"), ("so that gradients flow", "So that"), ("nor does it fit", "Nor does")],
+)
+def test_a_word_that_carries_meaning_stays(clause, opening):
+    assert as_point(clause).startswith(opening)

@@ -28,6 +28,10 @@ _NOT_MAIN = DANGLING_OPENERS | RELATIVES | SUBORDINATORS | {"not"}
 _VERB_TAGS = ("VERB", "AUX")
 _BRACKETS = {")": "(", "]": "[", "}": "{"}
 _TERMINAL = (".", "!", "?")
+# A coordinating conjunction that tied a clause to the one before it ("..., and keep the merge list"): a
+# clause standing alone goes without it. Not "so" opening a purpose or degree phrase ("so that", "so far"),
+# nor "nor" or "yet", without which the clause would say something else ("nor does it fit", "yet another").
+_LINK = re.compile(r"(?:and|but|or|plus|so(?!\s+(?:that|far|much|many|long|as)\b))(?:\s*,)?\s+(?=\S)", re.IGNORECASE)
 # An equation states something as a verb does: "Q = 0.5 / 50.5, about 1%".
 _EQUATION = re.compile(r"\s=\s")
 # Two words make a term ("Sequence number", "Reserved field"), not a sentence.
@@ -112,9 +116,12 @@ def _stands_alone(piece: str, *, first: bool = False) -> bool:
 
 
 def as_point(piece: str) -> str:
-    """A piece written as a sentence: stray list marks and separators trimmed, the first word capitalised
-    (unless it is written as code), a full stop at the end of a clause."""
+    """A piece written as a sentence: stray list marks, separators and a leading coordinating conjunction
+    trimmed, the first word capitalised (unless it is written as code), a full stop at the end of a clause.
+    A subordinate piece ("which comes from...", "because it...") stays one: `dangling_reason` tells it."""
     point = " ".join(piece.split()).strip(" -•*,;:")
+    while link := _LINK.match(point):
+        point = point[link.end() :]
     if not point:
         return point
     point = capitalised(point)

@@ -18,6 +18,8 @@ _HESITATIONS = (
     (re.compile(r"u+h+|a+h+|e+h"), "uh"),
     (re.compile(r"e+r+m*"), "erm"),
 )
+# Intensifiers that fill speech ("it's literally like...", "basically, ..."). Anywhere, even typed ("It literally
+# copies the weights"): they add emphasis, never a claim, so grading without them loses nothing.
 _FILLER_WORDS = frozenset({"basically", "actually", "literally"})
 # Discourse openers: fillers only at the start of a clause and set off by a comma ("Well, ...", ", right,").
 _OPENERS = frozenset({"so", "well", "right", "yeah", "okay", "ok"})

@@ -308,6 +308,15 @@ def test_a_terse_answer_in_the_questions_words_that_states_the_fact_is_not_a_res
     assert copied.verdict is Verdict.no_answer
 
 
+def test_an_answer_that_says_nothing_is_not_told_it_restates_the_question(grader):
+    """ "my answer" (the README's placeholder) shares no word with the question: it scores 0 as saying nothing,
+    and the card does not claim it restates the question."""
+    empty = grader.grade(MERGE_SORT, "my answer")
+    assert empty.score == 0.0 and empty.verdict is Verdict.no_answer
+    assert not any("restates the question" in n for n in empty.notes)
+    assert any("does not say anything about the question's subject" in n for n in empty.notes)
+
+
 POSTFIX = GradingItem(
     question="What data structure is used to evaluate postfix expressions?",
     reference_answer="A stack: operands are pushed, and each operator pops its operands and pushes the result.",

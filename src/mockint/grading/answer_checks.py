@@ -188,6 +188,15 @@ _DIGITS = {word: str(n) for n, word in enumerate(_NUMBER_WORD_LIST.split())}
 _ABOUT_WORD_LIST = "question questions ask asks asked asking answer answers"
 _ABOUT_WORDS = frozenset(_ABOUT_WORD_LIST.split())
 RESTATED = "The answer mostly restates the question; it does not say anything the question did not."
+SAYS_NOTHING = "The answer does not say anything about the question's subject yet."
+
+
+def nothing_added_reason(answer: str, question: str) -> str:
+    """Why an answer that adds nothing to the question scores 0: it restates the question when it uses the
+    question's words, and otherwise it says nothing at all ("my answer", "ok"), which is not a restatement."""
+    asked = {_claim_stem(w) for w in words(question)}
+    echoed = {_claim_stem(w) for w in words(answer) if is_content(w) and w not in _ABOUT_WORDS} & asked
+    return RESTATED if echoed else SAYS_NOTHING
 
 
 def _claim_stem(word: str) -> str:
@@ -239,7 +248,7 @@ def copy_reason(
     if question:
         beyond = _said_beyond(answer, question)
         if not beyond:
-            return RESTATED
+            return nothing_added_reason(answer, question)
         # A statement that adds a rubric word answers; a question back or talk about the question that
         # happens to use one ("so which tokens can top-k sample?") still only restates it.
         if (

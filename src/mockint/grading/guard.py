@@ -13,7 +13,7 @@
 
 import re
 
-from mockint.grading.answer_checks import RESTATED, stuffing_reason, trivial_reason
+from mockint.grading.answer_checks import nothing_added_reason, stuffing_reason, trivial_reason
 from mockint.grading.evidence import adds_nothing_to
 from mockint.grading.scoring import GOOD_AT
 from mockint.grading.steering import injection_reason
@@ -46,7 +46,12 @@ def answer_caps(item: GradingItem, answer: str, clean: str | None = None) -> dic
     rubric = rubric_text(item)
     found = (
         (trivial_reason(clean), NO_ANSWER_SCORE),
-        (RESTATED if clean.strip() and adds_nothing_to(clean, item.question) else None, NO_ANSWER_SCORE),
+        (
+            nothing_added_reason(clean, item.question)
+            if clean.strip() and adds_nothing_to(clean, item.question)
+            else None,
+            NO_ANSWER_SCORE,
+        ),
         (injection_reason(answer, rubric), CAPPED_SCORE),
         (stuffing_reason(clean, item.question, rubric), CAPPED_SCORE),
     )

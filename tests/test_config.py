@@ -125,3 +125,31 @@ def test_only_the_documented_names_are_read(monkeypatch):
     assert (settings.model, settings.grader, settings.fallback_to_offline) == ("gpt-4o-mini", "auto", True)
     monkeypatch.setenv("MOCKINT_MODEL", "mine")
     assert Settings().model == "mine"
+
+
+def test_blank_lines_in_env_file_mean_not_set(monkeypatch, tmp_path):
+    """`cp .env.example .env` leaves `MOCKINT_DATA_DIR=` and the like: each is the default, never the current
+    folder (a blank Path is '.', where `mockint index` would write its Chroma store)."""
+    monkeypatch.delenv("MOCKINT_DATA_DIR")
+    monkeypatch.delenv("MOCKINT_MODELS_DIR")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    names = ["MOCKINT_DATA_DIR", "MOCKINT_CORPUS_DIR", "MOCKINT_MODELS_DIR", "MOCKINT_CHROMA_PORT", "MOCKINT_MODEL"]
+    (tmp_path / ".env").write_text("".join(f"{name}=\n" for name in names))
+    settings = Settings()
+    assert settings.data_dir == tmp_path / "xdg" / "mockint"
+    assert settings.corpus_dir is None
+    assert settings.models_dir == tmp_path / "xdg" / "mockint" / "models"
+    assert (settings.chroma_port, settings.model) == (8000, "gpt-4o-mini")
+
+
+def test_env_example_copied_to_env_changes_no_default(monkeypatch, tmp_path):
+    """A new user's first step; an https Chroma URL without a port then still means 443, as the file says."""
+    from conftest import ROOT
+
+    monkeypatch.delenv("MOCKINT_DATA_DIR")
+    monkeypatch.delenv("MOCKINT_MODELS_DIR")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    (tmp_path / ".env").write_text((ROOT / ".env.example").read_text())
+    assert Settings() == Settings(_env_file=None)
+    monkeypatch.setenv("MOCKINT_CHROMA_HOST", "https://chroma.example.com")
+    assert Settings().chroma_server.port == 443

@@ -88,7 +88,9 @@ def _default_data_dir() -> Path:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # A blank value is no value: `cp .env.example .env` leaves `MOCKINT_DATA_DIR=` and the like, which would
+    # otherwise be Path("."), the current folder, or an empty model name.
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True)
 
     # LLM (any OpenAI-compatible endpoint: OpenAI, Ollama, vLLM, llama.cpp, LM Studio).
     openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")

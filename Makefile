@@ -6,6 +6,10 @@ BIN := $(VENV)/bin
 HOST ?=
 PORT ?=
 SHARED ?= $(abspath ../shared)
+# Empty: torch comes from pip's configured index. On standard PyPI, torch for Linux x86_64 is the CUDA
+# build (GBs of nvidia-* packages); TORCH_INDEX=https://download.pytorch.org/whl/cpu gets the CPU wheel.
+# Not the default: machines and CI that reach only the package registry would stall on that index.
+TORCH_INDEX ?=
 LINTED := src tests eval benchmarks
 
 .PHONY: run setup index test lint bench clean
@@ -14,9 +18,10 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-# torch is pinned first so pip takes the CPU wheel instead of GBs of CUDA packages.
+# torch is installed first, from TORCH_INDEX when given, so mockint's own install finds it satisfied.
+# The pin fixes the version only: which build (CPU or CUDA) comes from the index.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet torch==2.13.0 $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
 	$(BIN)/pip install --quiet -e .
 	touch $@
 
@@ -45,7 +50,9 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/lint-imports
 
-bench: setup
+# The default set includes the app benchmark, which drives Chromium through playwright (a test extra).
+bench: $(VENV)/.installed-test
+	bash scripts/system-deps.sh
 	TIKTOKEN_CACHE_DIR=$(SHARED)/tiktoken $(BIN)/python -m benchmarks.run
 
 clean:

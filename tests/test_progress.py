@@ -97,7 +97,7 @@ def test_session_markdown_speaks_the_apps_words_and_marks_a_revealed_answer(sour
     s.end()  # the third question was shown, never answered
     text = session_markdown(s.session_id, history)
     assert "- Mode: Browse by topic / difficulty / type\n" in text
-    assert "- Topic: Classical ml · Type: conceptual · Questions per session: 3\n" in text
+    assert "- Topic: Classical ML · Type: conceptual · Questions per session: 3\n" in text
     assert "- Questions answered: 2 of 3 shown, mean score 2.5/5" in text
     assert "— Graded offline (length, 0 ms)" in text and "graded by offline" not in text
     first, second = (t.question for t in s.turns[:2])

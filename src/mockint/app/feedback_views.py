@@ -11,6 +11,7 @@ from mockint.practice.export import grader_label
 from mockint.practice.interview import QuestionResult, SessionSummary
 from mockint.speech.delivery import DeliveryInsights
 from mockint.types.grade import Coverage, Grade, Verdict
+from mockint.types.topics import topic_name
 
 _VERDICT_COLORS = {
     Verdict.excellent: "green",
@@ -180,7 +181,7 @@ def summary_view(summary: SessionSummary) -> None:
     rows = [
         {
             "question": r.question,
-            "topic": r.topic.replace("-", " "),
+            "topic": topic_name(r.topic),
             "score": _score_text(r.score),
             "follow-up": _score_text(r.follow_up_score),
             "note": _note(r),

@@ -8,6 +8,7 @@ from mockint.grading.scoring import GOOD_AT
 from mockint.history.progress import missed_points, session_rows, topic_trend, weakest_topics
 from mockint.practice.export import session_markdown
 from mockint.practice.modes import MODE_LABELS
+from mockint.types.topics import topic_name
 
 # A point shows under "Key points you miss most" once it was missed this often. Points belong to one question, so
 # a count of 2 means the candidate answered that question again and missed the same point again: a pattern worth
@@ -104,7 +105,7 @@ def _weak_topics_table(weak) -> None:
     import pandas as pd
 
     st.dataframe(
-        pd.DataFrame([{"topic": t.topic.replace("-", " "), "mean": t.mean, "n": t.questions} for t in weak]),
+        pd.DataFrame([{"topic": topic_name(t.topic), "mean": t.mean, "n": t.questions} for t in weak]),
         hide_index=True,
         width="stretch",
         # Short headers and narrow numbers: in half the page, "mean score" and "questions" were cut off.
@@ -128,7 +129,7 @@ def _trend_chart(history) -> None:
             {
                 "session": p.session,
                 "when": p.when.strftime("%Y-%m-%d %H:%M"),
-                "topic": p.topic.replace("-", " "),  # words, as everywhere else in the app
+                "topic": topic_name(p.topic),
                 "score": p.score,
             }
             for p in points

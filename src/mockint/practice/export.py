@@ -7,6 +7,7 @@ from mockint.practice.interview import stored_delivery
 from mockint.practice.modes import MODE_LABELS
 from mockint.speech.delivery import DeliveryInsights
 from mockint.types.grade import Coverage, Grade, GraderInfo
+from mockint.types.topics import topic_name
 
 # The sidebar's labels for the stored setup, in its order.
 _SETUP_LABELS = {"topic": "Topic", "difficulty": "Difficulty", "type": "Type", "focus": "Focus"}
@@ -60,7 +61,7 @@ def _setup_text(session: SessionRecord) -> str:
         if value in (None, ""):
             continue
         if key == "topic":
-            value = str(value).replace("-", " ").capitalize()
+            value = topic_name(str(value))
         elif key == "focus":
             value = f"“{value}”"
         parts.append(f"{label}: {value}")

@@ -1,13 +1,31 @@
 """How the app presents what it shows: topic names, the dimension bars, the reference, the tab icon. Pieces are
 driven through Streamlit's AppTest on a real SQLite history."""
 
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
 from streamlit.testing.v1 import AppTest
 
+from conftest import require_system_tool
+from mockint.app.server import AppServer
+from mockint.doors.bank_files import dump_questions, load_bank
 from mockint.history.database import History
 from mockint.types.topics import topic_name
 from test_history import make_grade
 
 TIMEOUT = 60
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+# As the browser test starts it: headless, and none of Chromium's own calls home, which are not the page's.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 
 
 def test_topic_names_keep_their_acronyms():
@@ -69,3 +87,37 @@ def test_the_session_summary_names_topics_as_written():
     at = AppTest.from_function(_summary_table, default_timeout=TIMEOUT).run()
     assert not at.exception, at.exception
     assert at.table[0].value["topic"].tolist() == ["MLOps"]
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_the_pages_request_nothing_from_another_host(tmp_path):
+    """The README promises nothing leaves this machine: the tab icon had been fetched from fonts.gstatic.com."""
+    require_system_tool(CHROMIUM, "chromium")
+    from playwright.sync_api import expect, sync_playwright
+
+    question = load_bank(ROOT / "corpus").get("nlp-attention-sqrt-dk-scaling")
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "one.yaml").write_text(dump_questions([question]), encoding="utf-8")
+    env = {
+        "MOCKINT_DATA_DIR": str(tmp_path / "data"),
+        "MOCKINT_CORPUS_DIR": str(tmp_path / "corpus"),
+        "MOCKINT_GRADER": "offline",
+        "HF_HUB_OFFLINE": "1",
+    }
+    with AppServer(env, cwd=tmp_path, log=tmp_path / "streamlit.log") as app, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            hosts = []
+            page.on("request", lambda request: hosts.append(urlsplit(request.url).hostname))
+            page.goto(app.url)
+            expect(page.get_by_text(question.question)).to_be_visible(timeout=60_000)
+            page.get_by_role("link", name="Progress").click()
+            expect(page.get_by_text("Nothing here yet")).to_be_visible(timeout=30_000)
+            page.wait_for_timeout(1000)  # the favicon is set after the page's first run
+            icon = page.locator("link[rel='shortcut icon']").get_attribute("href")
+        finally:
+            browser.close()
+    assert set(hosts) - {None} == {"127.0.0.1"}
+    assert icon.startswith("data:image/svg+xml")

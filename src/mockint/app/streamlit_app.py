@@ -2,6 +2,7 @@
 pages and shows MockintError messages; the interview flow lives in `mockint.practice.interview`."""
 
 import logging
+from pathlib import Path
 
 import streamlit as st
 
@@ -13,9 +14,11 @@ from mockint.app.feedback_views import UNEXPECTED_ERROR
 from mockint.config import get_settings
 from mockint.errors import MockintError
 
+# The tab icon ships with the package, and Streamlit inlines an SVG file as a data: URL: a ":material/..." icon is
+# fetched from fonts.gstatic.com, which fails offline, and an emoji is drawn by the system's emoji font, if any.
 st.set_page_config(
     page_title="mockint · mock interview coach",
-    page_icon=":material/mic:",
+    page_icon=Path(__file__).with_name("icon.svg"),
     layout="centered",
     initial_sidebar_state="expanded",
 )

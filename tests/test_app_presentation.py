@@ -121,3 +121,20 @@ def test_the_pages_request_nothing_from_another_host(tmp_path):
             browser.close()
     assert set(hosts) - {None} == {"127.0.0.1"}
     assert icon.startswith("data:image/svg+xml")
+
+
+def _dimension_bars():
+    from mockint.app.feedback_views import grade_card
+    from test_history import make_grade
+
+    grade_card(make_grade(3.5))
+
+
+def test_each_dimension_bar_says_its_score_out_of_five_in_words():
+    """A screen reader hears each bar as "progress": the text before it is what names the score."""
+    at = AppTest.from_function(_dimension_bars, default_timeout=TIMEOUT).run()
+    assert not at.exception, at.exception
+    texts = [bar.proto.text for bar in at.get("progress")]
+    assert texts == [
+        f"**{name}** 3.5 out of 5 — r" for name in ("Correctness", "Completeness", "Depth", "Communication")
+    ]

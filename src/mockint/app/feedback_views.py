@@ -87,8 +87,10 @@ def grade_card(grade: Grade, *, title: str = "Score", ref: dict | None = None) -
         st.metric(title, f"{grade.score:.1f} / 5")
         st.badge(grade.verdict.value, color=_VERDICT_COLORS.get(grade.verdict, "gray"))
     with right:
+        # Streamlit names every bar "progress" to a screen reader and lets no aria attribute be set: the label
+        # just before the bar carries the score in words.
         for name, dim in grade.dimensions:
-            st.progress(dim.score / 5, text=f"**{name.title()}** {dim.score:.1f} — {dim.reason}")
+            st.progress(dim.score / 5, text=f"**{name.title()}** {dim.score:.1f} out of 5 — {dim.reason}")
     if grade.grader.fallback_reason:
         st.warning(
             grade.grader.fallback_reason, icon=":material/warning:"

@@ -111,5 +111,8 @@ def test_every_readme_command_runs_as_written(tmp_path):
         assert done.returncode == 0, f"`{command}` failed:\n{done.stdout}\n{done.stderr}"
         if "--json" in command:
             assert 0 <= json.loads(done.stdout)["score"] <= 5
+        if command.startswith("mockint search"):
+            # A filter that leaves out the question the example searches for would teach nothing.
+            assert "nlp-multi-head-attention-purpose" in done.stdout
     assert (clone / "my-bank" / "deep-learning.yaml").exists()
     assert list((clone / "eval" / "runs").glob("*/report.md"))

@@ -587,3 +587,14 @@ def test_progress_lists_no_good_topic_as_weak_and_no_one_off_miss_as_a_pattern()
     assert "point of q1" not in shown(progress)
     sessions = next(d for d in progress.dataframe if "mode" in d.value.columns)
     assert sessions.value["mode"].tolist() == ["Browse by topic / difficulty / type"]
+
+
+def test_no_recorder_is_offered_once_the_follow_up_is_graded():
+    # A review recorded an answer under "Next question": it could not be graded, and the error named an internal step.
+    at = start("nlp")
+    q = session(at).current_question()
+    answer(at, q.answer)
+    assert at.audio_input  # the follow-up can be answered out loud
+    answer(at, q.follow_up_answer)
+    assert session(at).stage.value == "reviewed"
+    assert not at.audio_input and at.chat_input[0].proto.disabled

@@ -197,6 +197,19 @@ def test_wrong_stage_is_refused(source):
         s.submit_follow_up("too early")
 
 
+def test_an_answer_that_cannot_be_taken_is_refused_in_the_candidates_words(source):
+    # A review recorded an answer after the follow-up was graded and read "the coach is at the 'reviewed' step".
+    s = session(source, length=2)
+    s.submit_answer("a b c d")
+    s.submit_follow_up("e f")
+    for submit in (s.submit_answer, s.submit_follow_up):
+        with pytest.raises(InterviewError) as refused:
+            submit("one answer too many")
+        message = str(refused.value)
+        assert "step" not in message and "'reviewed'" not in message
+        assert "Next question" in message
+
+
 def test_summary_reports_mean_best_worst_and_missed_points(source):
     s = session(source, topic="nlp", length=3)
     s.submit_answer("one two")  # 1.0

@@ -71,9 +71,8 @@ def render() -> None:
         Stage.follow_up: "Type your answer to the follow-up…",
         Stage.reviewed: "Press “Next question” to go on…",
     }.get(session.stage, "Session finished")
-    typed = st.chat_input(
-        placeholder, key="answer-chat", disabled=session.stage not in (Stage.answering, Stage.follow_up)
-    )
+    answerable = session.stage in (Stage.answering, Stage.follow_up)
+    typed = st.chat_input(placeholder, key="answer-chat", disabled=not answerable)
     for index, turn in enumerate(session.turns):
         _turn(session, index, turn, live=index == len(session.turns) - 1 and not session.finished)
     if typed is not None:
@@ -81,9 +80,10 @@ def render() -> None:
     _flash()
     if session.finished:
         _finished(session)
-    else:
+        return
+    if answerable:  # like the chat input: a recording made after the follow-up was graded could not be graded
         _draft_area(session)
-        res.prepare_grading(session.current_question())
+    res.prepare_grading(session.current_question())
 
 
 def _start(setup: PracticeSetup) -> None:

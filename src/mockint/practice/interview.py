@@ -450,10 +450,7 @@ class InterviewSession:
         if self.finished:
             raise InterviewError(f"Cannot {action}: the session is over.", hint="Start a new session.")
         if self.stage is not stage:
-            raise InterviewError(
-                f"Cannot {action} now: the coach is at the '{self.stage.value}' step.",
-                hint="Use the buttons under the question to move on.",
-            )
+            raise InterviewError(f"Cannot {action} now: {_WHY_NOT[self.stage]}", hint=_WHAT_NOW[self.stage])
         return self.turn
 
     def _pick(self) -> Question | None:
@@ -492,6 +489,19 @@ class InterviewSession:
             results=results,
             to_revisit=list(dict.fromkeys(k.point for t in self.turns if t.grade for k in t.grade.missed)),
         )
+
+
+# Why an answer cannot be taken at a stage, and what to do instead, in the words of the buttons on screen.
+_WHY_NOT = {
+    Stage.answering: "the question itself is not answered yet.",
+    Stage.follow_up: "your answer to the question is graded and the follow-up is waiting.",
+    Stage.reviewed: "this question and its follow-up are done.",
+}
+_WHAT_NOW = {
+    Stage.answering: "Answer the question first, or press Skip.",
+    Stage.follow_up: "Answer the follow-up, or press 'Retry the question' to answer the question again.",
+    Stage.reviewed: "Press 'Next question' (or 'Finish') to go on, or 'Retry follow-up'.",
+}
 
 
 def _clean(text: str) -> tuple[str, list[str]]:

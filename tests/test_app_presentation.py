@@ -138,3 +138,32 @@ def test_each_dimension_bar_says_its_score_out_of_five_in_words():
     assert texts == [
         f"**{name}** 3.5 out of 5 — r" for name in ("Correctness", "Completeness", "Depth", "Communication")
     ]
+
+
+def _revealed(explanation: str):
+    from mockint.app.feedback_views import reference
+
+    reference(
+        answer="Softmax turns logits into probabilities: softmax(z_i) = e^z_i / Σe^z_j.",
+        explanation=explanation,
+        key_points=["Outputs sum to one"],
+        expanded=True,
+    )
+
+
+def test_the_revealed_answer_does_not_say_the_answer_twice():
+    """The bank's softmax explanation opens with its answer, word for word; the reveal showed it twice in a row."""
+    at = AppTest.from_function(
+        _revealed,
+        args=("Softmax turns logits into probabilities: softmax(z_i) = e^z_i / Σe^z_j. Temperature T scales them.",),
+        default_timeout=TIMEOUT,
+    ).run()
+    assert not at.exception, at.exception
+    assert "**Why.** Temperature T scales them." in [m.value for m in at.markdown]
+    only_the_answer = AppTest.from_function(
+        _revealed,
+        args=("softmax turns logits into probabilities: softmax(z_i) = e^z_i / Σe^z_j",),
+        default_timeout=TIMEOUT,
+    ).run()
+    assert not [m.value for m in only_the_answer.markdown if m.value.startswith("**Why.**")]
+    assert only_the_answer.expander[0].label == "Reference answer and key points"

@@ -10,6 +10,8 @@ import streamlit as st
 from mockint.practice.export import grader_label
 from mockint.practice.interview import QuestionResult, SessionSummary
 from mockint.speech.delivery import DeliveryInsights
+from mockint.text.sentences import sentence_spans
+from mockint.text.words import words
 from mockint.types.grade import Coverage, Grade, Verdict
 from mockint.types.topics import topic_name
 
@@ -129,6 +131,7 @@ def reference(
     label: str = "Reference answer",
 ) -> None:
     """An expander with the reference answer and whichever of the rest there is; its title names what is in it."""
+    explanation = _unrepeated(explanation, answer)
     model_answer = model_answer if model_answer and model_answer.strip() != answer.strip() else None
     parts = [label] + [
         name
@@ -144,6 +147,17 @@ def reference(
             st.markdown("**Key points**\n" + "\n".join(f"- {p}" for p in key_points))
         if model_answer:
             st.markdown(f"**A model answer.** {model_answer}")
+
+
+def _unrepeated(explanation: str, answer: str) -> str:
+    """The explanation without its sentences that say again, word for word, a sentence of the answer: some bank
+    explanations open with the answer, which the reveal then showed twice in a row."""
+    said = {tuple(words(answer[start:end])) for start, end in sentence_spans(answer)}
+    kept = explanation
+    for start, end in reversed(sentence_spans(explanation)):
+        if tuple(words(explanation[start:end])) in said:
+            kept = kept[:start] + kept[end:].lstrip()
+    return kept.strip()
 
 
 def delivery_box(insights: DeliveryInsights) -> None:

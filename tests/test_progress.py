@@ -148,3 +148,41 @@ def test_a_topic_scored_good_is_not_among_the_weakest(source):
     run_session(history, source, "statistics", ["one two three four five six"], seed=1)  # 3.0
     assert [(t.topic, t.mean) for t in weakest_topics(history, below=GOOD_AT)] == [("statistics", 3.0)]
     assert weakest_topics(history, below=3.0) == []
+
+
+class QuotingGrader(LengthGrader):
+    """LengthGrader that counts a key point covered when the answer quotes it."""
+
+    def grade(self, item, answer, on_feedback=None):
+        grade = super().grade(item, answer)
+        points = [
+            k.model_copy(update={"status": Coverage.covered}) if k.point in answer else k for k in grade.key_points
+        ]
+        return grade.model_copy(update={"key_points": points})
+
+
+def test_session_markdown_numbers_retries_and_revisits_what_the_latest_answer_missed(source):
+    """A browser review found retries exported as unlabelled extra answers, and a point the retry covered still
+    under "Points to revisit", which the in-app summary had left out."""
+    history = History.from_settings()
+    s = InterviewSession(
+        PracticeSetup(topic="nlp", length=1),
+        source=source,
+        grader=QuotingGrader(),
+        history=history,
+        follow_up_item=follow_up_item,
+        rng=random.Random(0),
+    )
+    q = s.current_question()
+    s.submit_answer("poor")
+    s.retry()
+    s.submit_answer(f"{q.key_points[0]} and more")
+    s.submit_follow_up("short")
+    s.retry()
+    s.submit_follow_up("a longer follow up")
+    md = session_markdown(s.session_id, history)
+    assert "**Your answer (attempt 1 of 2):**\n\n> poor\n" in md and "**Your answer (attempt 2 of 2):**" in md
+    assert md.count(f"**Follow-up:** {q.follow_up}") == 1
+    assert "**Your follow-up (attempt 1 of 2):**\n\n> short\n" in md and "**Your follow-up (attempt 2 of 2):**" in md
+    revisit = md.split("## Points to revisit\n\n")[1].splitlines()
+    assert revisit == [f"- {p}" for p in s.summary().to_revisit] == [f"- {p}" for p in q.key_points[1:]]

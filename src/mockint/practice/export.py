@@ -1,8 +1,9 @@
 """One practice session as a Markdown report the candidate can keep, in the app's own words: the mode and
 setup as the sidebar names them, the grader as the feedback card names it."""
 
+from collections import Counter
+
 from mockint.history.database import AttemptRecord, History, SessionRecord
-from mockint.history.progress import missed_points
 from mockint.practice.interview import stored_delivery
 from mockint.practice.modes import MODE_LABELS
 from mockint.speech.delivery import DeliveryInsights
@@ -39,17 +40,27 @@ def session_markdown(session_id: str, history: History | None = None) -> str:
         f"- Questions answered: {answered}" + (f", mean score {sum(scores) / len(scores):.1f}/5" if scores else ""),
         "",
     ]
-    current = None
+    # A retried question (or follow-up) has several answers: each says which attempt it is.
+    tries = Counter((a.question_id, a.kind) for a in attempts)
+    nth: Counter[tuple[str, str]] = Counter()
+    current = asked = None
     for attempt in attempts:
         if attempt.kind == "main" and attempt.question_id != current:
             current = attempt.question_id
             lines += [f"## {attempt.question}", ""]
             if current in session.revealed:
                 lines += ["*You looked at the reference answer before answering.*", ""]
-        lines += _attempt_markdown(attempt)
-    missed = missed_points(history, session_id=session_id, limit=5)
-    if missed:
-        lines += ["## Points to revisit", ""] + [f"- {m.point}" for m in missed] + [""]
+        if attempt.kind == "follow-up" and attempt.question != asked:
+            lines += [f"**Follow-up:** {attempt.question}", ""]
+        asked = attempt.question
+        key = (attempt.question_id, attempt.kind)
+        nth[key] += 1
+        lines += _attempt_markdown(attempt, f"attempt {nth[key]} of {tries[key]}" if tries[key] > 1 else "")
+    # As the in-app summary: what the latest graded answer to each question missed, so a point a retry covered
+    # is not listed.
+    to_revisit = dict.fromkeys(k.point for a in graded_main.values() if a.grade for k in a.grade.missed)
+    if to_revisit:
+        lines += ["## Points to revisit", ""] + [f"- {point}" for point in to_revisit] + [""]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -73,12 +84,12 @@ def _quote(text: str) -> list[str]:
     return [f"> {line}" if line else ">" for line in text.strip().splitlines()] or [">"]
 
 
-def _attempt_markdown(attempt: AttemptRecord) -> list[str]:
+def _attempt_markdown(attempt: AttemptRecord, nth: str) -> list[str]:
     label = "Follow-up" if attempt.kind == "follow-up" else "Answer"
-    header = [f"**Follow-up:** {attempt.question}", ""] if attempt.kind == "follow-up" else []
+    which = f" ({nth})" if nth else ""
     if attempt.status == "skipped":
-        return [*header, f"*{label} skipped.*", ""]
-    lines = [*header, f"**Your {label.lower()}:**", "", *_quote(attempt.answer), ""]
+        return [f"*{label} skipped{which}.*", ""]
+    lines = [f"**Your {label.lower()}{which}:**", "", *_quote(attempt.answer), ""]
     delivery = stored_delivery(attempt)
     if delivery is not None:
         lines += _delivery_markdown(delivery)

@@ -137,10 +137,26 @@ def test_clean_delivery_gets_one_encouraging_line():
 
 @pytest.mark.parametrize(
     ("words", "expected", "verdict"),
-    [(60, 140, "too short"), (70, 140, "about right"), (245, 140, "about right"), (246, 140, "too long")],
+    [
+        (69, 140, "too short"),
+        (70, 140, "a little short"),
+        (74, 140, "a little short"),  # the review's spoken answer, which had read "about right"
+        (104, 140, "a little short"),
+        (105, 140, "about right"),
+        (175, 140, "about right"),
+        (176, 140, "a little long"),
+        (245, 140, "a little long"),
+        (246, 140, "too long"),
+    ],
 )
 def test_length_verdict_bounds(words, expected, verdict):
     assert length_verdict(words, expected) == verdict
+
+
+def test_a_little_short_answer_is_not_praised_as_well_sized():
+    insights = delivery_insights(" ".join(["token"] * 74), speech_segments=[(0.0, 32.0)], expected_words=140)
+    assert insights.length_verdict == "a little short"
+    assert insights.tips == ["Clear delivery: a steady pace and few fillers."]
 
 
 def test_too_long_answer_gets_a_tip():

@@ -26,9 +26,14 @@ EXPECTED_WORD_BANDS: dict[str, tuple[int, int]] = {
     "medium": (140, 210),
     "hard": (175, 280),
 }
-# Under half the expected words is too short; over 1.75 times, the answer rambles.
+# Under half the expected words is too short; over 1.75 times, the answer rambles. Both get a tip.
 TOO_SHORT_RATIO = 0.5
 TOO_LONG_RATIO = 1.75
+# Within a quarter of the expected words is about right: the speaking times above span a factor 1.5-2 per
+# difficulty (60-90 s for a medium question), and 0.75-1.25 spans the same latitude around the expectation. Between
+# these and the limits above an answer is "a little" short or long: said, without a tip (74 words for about 140
+# expected had read "about right").
+ABOUT_RIGHT_RATIOS = (0.75, 1.25)
 # Comfortable pace for an explanation; faster loses the listener, slower sounds unsure.
 FAST_WPM = 170
 SLOW_WPM = 100
@@ -40,7 +45,7 @@ MIN_SECONDS_FOR_PACE = 3.0
 # The tip names the most frequent fillers, enough to act on; the rest are counted, not named.
 TIP_FILLER_KINDS = 3
 
-LengthVerdict = Literal["too short", "about right", "too long"]
+LengthVerdict = Literal["too short", "a little short", "about right", "a little long", "too long"]
 
 
 class DeliveryInsights(BaseModel):
@@ -90,6 +95,11 @@ def length_verdict(words: int, expected_words: int) -> LengthVerdict:
         return "too short"
     if words > TOO_LONG_RATIO * expected_words:
         return "too long"
+    low, high = ABOUT_RIGHT_RATIOS
+    if words < low * expected_words:
+        return "a little short"
+    if words > high * expected_words:
+        return "a little long"
     return "about right"
 
 

@@ -86,5 +86,15 @@ def test_model_answer_sentences_cut_at_a_semicolon_read_as_sentences():
     f = _findings("covered", "missed")
     f.strong_sentences = ["so the network cannot rely on any single neuron;", "at inference it is off,"]
     assert model_answer_text(f).endswith(
-        ": So the network cannot rely on any single neuron. At inference it is off. Point 1."
+        ": The network cannot rely on any single neuron. At inference it is off. Point 1."
+    )
+
+
+def test_model_answer_sentences_keep_the_case_of_code_and_drop_the_conjunction_that_tied_them():
+    """A review of the cards saw "X[:, None] silently builds..." for the candidate's "x[:, None]" (x and X are
+    different arrays) and "And keep the ordered merge list." standing alone."""
+    f = _findings("covered", "missed")
+    f.strong_sentences = ["x[:, None] silently builds an (n, n) matrix", "and keep the ordered merge list"]
+    assert model_answer_text(f).endswith(
+        ": x[:, None] silently builds an (n, n) matrix. Keep the ordered merge list. Point 1."
     )

@@ -548,3 +548,17 @@ def test_a_claim_the_card_calls_wrong_is_no_evidence_for_another_point_and_is_fi
 
 def _short_point(point: str) -> str:
     return point.rstrip(".")[:30]
+
+
+def test_a_credited_relative_clause_is_quoted_with_the_clause_it_hangs_on(grader):
+    """The model answer quoted "Which comes from the model reacting too much to the particular sample" as a
+    sentence of its own (a review of the cards): a piece opening with a relative pronoun says something of
+    the clause before it, so it is quoted from its sentence's start."""
+    answer = (
+        "Total expected error splits into bias, which comes from the model being too simple to capture the true "
+        "relationship, and variance, which comes from the model reacting too much to the particular sample it "
+        "was trained on."
+    )
+    grade = grader.grade(_bias_variance(), answer)
+    sentences = grade.model_answer.split(": ", 1)[1]
+    assert "Which comes" not in sentences and "which comes" in sentences

@@ -2,7 +2,7 @@
 
 import pytest
 
-from mockint.text.clauses import as_point, balanced
+from mockint.text.clauses import as_point, balanced, hangs_on_previous
 from mockint.text.fillers import strip_fillers
 from mockint.text.sentences import clause_spans, sentence_spans
 from mockint.text.words import capitalised
@@ -109,3 +109,18 @@ def test_a_clause_standing_alone_drops_the_conjunction_that_tied_it(clause, sent
 )
 def test_a_word_that_carries_meaning_stays(clause, opening):
     assert as_point(clause).startswith(opening)
+
+
+@pytest.mark.parametrize(
+    ("piece", "hangs"),
+    [
+        ("which comes from the model reacting to noise", True),
+        ("because collaborative filtering only learns from interactions", True),
+        ("because it only learns from clicks, it cannot rank new items", False),
+        ("and keep the ordered merge list", False),
+        ("Which view is right depends on the data", False),
+        ("the model underfits", False),
+    ],
+)
+def test_a_piece_hangs_on_the_clause_before_only_when_relative_or_subordinate(piece, hangs):
+    assert hangs_on_previous(piece) is hangs

@@ -72,6 +72,17 @@ def dangling_reason(text: str) -> str | None:
     return None
 
 
+def hangs_on_previous(text: str) -> bool:
+    """Whether the piece says something only of the clause before it: it opens with a relative pronoun
+    ("which comes from the model reacting...") or is only a subordinate clause ("because it only learns from
+    interactions"). A coordinating conjunction does not count: `as_point` drops it and the clause stands."""
+    tokens = word_spans(text)
+    if not tokens:
+        return False
+    first, start, end = tokens[0]
+    return text[start:end] in RELATIVES or (first in SUBORDINATORS and not _main_clause_follows(text, end))
+
+
 def is_whole_clause(text: str) -> bool:
     return dangling_reason(text) is None
 

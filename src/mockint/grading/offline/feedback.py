@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from mockint.grading.guard import capped_verdict
 from mockint.grading.scoring import CORRECTNESS_SLACK, GOOD_AT, ScoreResult
+from mockint.text.clauses import as_point
 from mockint.types.grade import Coverage, Dimensions, DimensionScore, KeyPointResult, Verdict
 
 _MAX_LISTED = 3
@@ -267,12 +268,11 @@ def _listed(points: list[KeyPointResult], n: int) -> str:
 
 
 def _as_sentence(text: str) -> str:
-    """A quoted piece of the answer as a sentence of the model answer: capitalised, and ended with a full
-    stop where it ended with a comma or semicolon (sentence pieces cut there would read "...neuron; At...")."""
-    text = text.strip().rstrip(",;:")
-    if text and text[-1] not in ".!?":
-        text += "."
-    return text[:1].upper() + text[1:]
+    """A quoted piece of the answer as a sentence of the model answer (`as_point`: a leading "and"/"so" dropped,
+    capitalised unless it is code), ended with a full stop where it ended with a comma or semicolon (sentence
+    pieces cut there would read "...neuron; At...") or, a bare term, with nothing."""
+    text = as_point(text)
+    return text if not text or text.endswith((".", "!", "?")) else text + "."
 
 
 def model_answer_text(f: Findings) -> str:

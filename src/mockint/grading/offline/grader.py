@@ -89,6 +89,7 @@ from mockint.grading.scoring import (
     score_answer,
 )
 from mockint.grading.version import content_version, package_files
+from mockint.text.clauses import hangs_on_previous
 from mockint.text.fillers import CleanText, count_fillers, filler_words, strip_fillers
 from mockint.text.sentences import clause_spans, sentence_spans
 from mockint.text.stems import content_stems
@@ -694,8 +695,10 @@ class OfflineGrader(Grader):
         credited = [
             _clean_span(clean, k.span) for k in key_points if k.span is not None and k.status is Coverage.covered
         ]
+        # A credited piece that only says something of the clause before it ("which comes from the model
+        # reacting to noise") is quoted from its sentence's start, with what it hangs on.
         strong = [
-            clean.text[start:end]
+            clean.text[s if hangs_on_previous(clean.text[start:end]) else start : end]
             for s, e in sorted(analysis.on_topic)
             if analysis.sentence_strength.get((s, e), 0.0) >= STRONG_SENTENCE and not _holds_any((s, e), contradicted)
             for start, end in _merged([(max(s, a), min(e, b)) for a, b in credited if a < e and s < b])

@@ -598,3 +598,21 @@ def test_no_recorder_is_offered_once_the_follow_up_is_graded():
     answer(at, q.follow_up_answer)
     assert session(at).stage.value == "reviewed"
     assert not at.audio_input and at.chat_input[0].proto.disabled
+
+
+def test_typing_while_a_spoken_draft_waits_keeps_the_draft_and_says_so(spoken_wav):
+    # A review typed into the chat box while a transcript waited to be checked: the transcript vanished unsaid.
+    at = start("nlp")
+    at.audio_input[0].set_value(("answer.wav", spoken_wav, "audio/wav")).run()
+    [draft] = at.text_area
+    edited = draft.value + " Without it the softmax saturates."  # corrected by the candidate, not yet graded
+    draft.set_value(edited)
+    answer(at, "Typed: it keeps the variance of the logits near one.")
+    assert attempts() == []  # neither answer graded behind the candidate's back
+    [draft] = at.text_area
+    both = draft.value
+    assert edited in both and "Typed: it keeps the variance of the logits near one." in both
+    assert "spoken answer is waiting" in shown(at)
+    at.button(key="grade-draft").click().run()
+    [main] = attempts()
+    assert main.answer == both and main.transcript is not None

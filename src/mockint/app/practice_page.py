@@ -76,7 +76,10 @@ def render() -> None:
     for index, turn in enumerate(session.turns):
         _turn(session, index, turn, live=index == len(session.turns) - 1 and not session.finished)
     if typed is not None:
-        _submit(session, typed)
+        if _spoken_draft_waits(typed):
+            _add_to_draft(typed)
+        else:
+            _submit(session, typed)
     _flash()
     if session.finished:
         _finished(session)
@@ -451,6 +454,26 @@ def _submit(
                 )
     st.session_state[SCROLL] = True
     st.rerun()
+
+
+def _spoken_draft_waits(typed: str) -> bool:
+    """Whether a transcript the candidate has not had graded yet is on screen beside a typed answer."""
+    draft = st.session_state.get(DRAFT)
+    return bool(typed.strip()) and draft is not None and draft.get("transcript") is not None
+
+
+def _add_to_draft(typed: str) -> None:
+    """A typed answer sent while a spoken one waits: grading either alone would drop the other, so the typed
+    text joins the draft (as the candidate last edited it) for them to make into one answer."""
+    draft = st.session_state[DRAFT]
+    current = st.session_state.get(f"draft-{draft['id']}", draft["text"])
+    # A new id: the text area is keyed by it, and an old key would keep showing the old text.
+    st.session_state[DRAFT] = {**draft, "id": uuid.uuid4().hex, "text": f"{current.rstrip()}\n\n{typed.strip()}"}
+    st.session_state[FLASH] = (
+        "warning",
+        "Your spoken answer is waiting to be graded, so what you typed was not graded on its own: it is added "
+        "to the transcript below. Make the two into the answer you want graded, then press “Grade this answer”.",
+    )
 
 
 def _draft_area(session: InterviewSession) -> None:

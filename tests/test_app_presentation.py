@@ -1,6 +1,7 @@
 """How the app presents what it shows: topic names, the dimension bars, the reference, the tab icon. Pieces are
 driven through Streamlit's AppTest on a real SQLite history."""
 
+import json
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -167,3 +168,19 @@ def test_the_revealed_answer_does_not_say_the_answer_twice():
     ).run()
     assert not [m.value for m in only_the_answer.markdown if m.value.startswith("**Why.**")]
     assert only_the_answer.expander[0].label == "Reference answer and key points"
+
+
+def test_the_sessions_table_shows_the_scores_before_the_long_mode_label():
+    """On a 390 px phone the grid scrolled sideways and hid every number behind "Browse by topic / ..."."""
+    history = History.from_settings()
+    sid = history.start_session("filters", {"length": 1})
+    attempt = history.add_attempt(session_id=sid, question_id="q1", question="Q?", topic="nlp", kind="main", answer="a")
+    history.mark_graded(attempt, make_grade(2.0))
+    progress = AppTest.from_string(
+        "from mockint.app import progress_page\nprogress_page.render()", default_timeout=TIMEOUT
+    ).run()
+    assert not progress.exception, progress.exception
+    sessions = next(d for d in progress.dataframe if "mode" in d.value.columns)
+    assert sessions.value.columns.tolist() == ["started", "mean score", "answered", "skipped", "mode"]
+    config = json.loads(sessions.proto.columns)
+    assert [config[name]["width"] for name in ("mean score", "answered", "skipped")] == ["small"] * 3

@@ -70,19 +70,26 @@ def render() -> None:
         [
             {
                 "started": r.started_at.strftime("%Y-%m-%d %H:%M"),
-                "mode": MODE_LABELS.get(r.mode, r.mode),
+                "mean score": r.mean_score,
                 "answered": r.answered,
                 "skipped": r.skipped,
-                "mean score": r.mean_score,
+                "mode": MODE_LABELS.get(r.mode, r.mode),
             }
             for r in reversed(rows)
         ]
     )
+    # The numbers before the long mode label, in narrow columns: on a phone the grid scrolled sideways and hid
+    # the scores; now only the mode is off to the right. A grid, not a static table, so a long history scrolls.
+    small = {"width": "small"}
     st.dataframe(
         table,
         hide_index=True,
         width="stretch",
-        column_config={"mean score": st.column_config.NumberColumn(format="%.1f")},
+        column_config={
+            "mean score": st.column_config.NumberColumn("mean", help="mean score", format="%.1f", **small),
+            "answered": st.column_config.NumberColumn(**small),
+            "skipped": st.column_config.NumberColumn(**small),
+        },
     )
 
     st.markdown("**Export a session**")

@@ -562,3 +562,18 @@ def test_a_credited_relative_clause_is_quoted_with_the_clause_it_hangs_on(grader
     grade = grader.grade(_bias_variance(), answer)
     sentences = grade.model_answer.split(": ", 1)[1]
     assert "Which comes" not in sentences and "which comes" in sentences
+
+
+def test_a_good_verdict_in_the_excellent_band_says_why_on_the_card(grader):
+    """A right dropout answer that leaves out inference scores in the excellent band with points missing:
+    "good", and a note says why, so that it does not read as arbitrary beside an "excellent" at the same
+    score; a score below the band needs no such note."""
+    held = "Rated good, not excellent: a key point earned no credit (see the rubric)."
+    grade = grader.grade(
+        DROPOUT,
+        "Dropout randomly zeroes neuron activations during training so units cannot co-adapt, which regularises "
+        "the network.",
+    )
+    assert grade.score >= 4.5 and grade.verdict is Verdict.good and held in grade.notes
+    lower = grader.grade(DROPOUT, "Dropout zeroes random units during training to prevent overfitting.")
+    assert lower.score < 4.5 and held not in lower.notes

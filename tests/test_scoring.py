@@ -74,6 +74,15 @@ def test_excellent_only_when_no_point_is_missing_and_the_score_stays():
     assert score_answer(ScoringInput(points=pts(C, C) + pts(C, verified=False), estimate=4.8)).verdict is Verdict.good
 
 
+def test_a_score_in_the_excellent_band_with_a_lower_verdict_says_why():
+    """Two answers at 4.5, one "excellent" and one "good", read as arbitrary (a browser review): the result
+    carries the reason for the card; an answer that is excellent, or is not in the band, carries none."""
+    terse = score_answer(ScoringInput(points=pts(P, P, M), estimate=4.8))
+    assert terse.held_back == "Rated good, not excellent: a key point earned no credit (see the rubric)."
+    assert score_answer(ScoringInput(points=pts(P, P, P), estimate=4.8)).held_back is None
+    assert score_answer(ScoringInput(points=pts(P, P, M), estimate=4.2)).held_back is None
+
+
 def test_no_answer_and_off_topic():
     assert score_answer(ScoringInput(points=pts(C), answered=False)).verdict is Verdict.no_answer
     off = score_answer(ScoringInput(points=pts(M, M), on_topic=False))

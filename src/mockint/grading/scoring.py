@@ -23,7 +23,8 @@ The rule
    point may have raised it).
 6. Verdict from the score: >= 4.5, no misconception and no rubric point without credit "excellent"
    ("excellent" says nothing important is missing, and the feedback's "Add ..." would say otherwise; the
-   score stays, since people often give full marks to an answer without every reference point), >= 3.5 "good",
+   score stays, since people often give full marks to an answer without every reference point, and the card
+   says why it is not "excellent"), >= 3.5 "good",
    >= 1.5 "partial", else "incorrect" (also whenever no point earned credit, unless the base was an
    estimate).
 7. Dimensions (0-5):
@@ -58,6 +59,8 @@ ESTIMATE_WITH_MISCONCEPTION_MAX = 2.5
 MAX_MISCONCEPTION_PENALTY = 2.0
 COMMUNICATION_SLACK = 1.0
 VERDICT_THRESHOLDS = ((4.5, Verdict.excellent), (3.5, Verdict.good), (1.5, Verdict.partial))
+# The score from which the verdict is "excellent".
+EXCELLENT_AT = next(at for at, verdict in VERDICT_THRESHOLDS if verdict is Verdict.excellent)
 # The score from which the verdict is "good".
 GOOD_AT = next(at for at, verdict in VERDICT_THRESHOLDS if verdict is Verdict.good)
 # The score from which the verdict says an answer is partly right.
@@ -92,6 +95,9 @@ class ScoreResult:
     coverage: float
     credit: float
     dimensions: dict[str, float]
+    # Why a score in the excellent band has a lower verdict (rule 6), said on the card: two answers at 4.5,
+    # one "excellent" and one "good", read as arbitrary otherwise.
+    held_back: str | None = None
 
 
 def point_credit(point: PointVerdict, *, keyword_list: bool = False) -> float:
@@ -138,12 +144,18 @@ def score_answer(found: ScoringInput) -> ScoreResult:
     for name, cap in caps.items():
         opinion = found.opinion.get(name)
         dimensions[name] = cap if opinion is None else min(_clamp(opinion), cap)
+    held_back = None
+    if score >= EXCELLENT_AT and verdict is not Verdict.excellent:
+        held_back = f"Rated {verdict.value}, not excellent: " + (
+            "the answer has a misconception." if misconceptions else "a key point earned no credit (see the rubric)."
+        )
     return ScoreResult(
         score=score,
         verdict=verdict,
         coverage=coverage,
         credit=credit,
         dimensions={name: round(_clamp(dimensions[name]), 1) for name in DIMENSIONS},
+        held_back=held_back,
     )
 
 

@@ -325,6 +325,8 @@ def _grade_from_reply(
             opinion=opinion,
         )
     )
+    if result.held_back:
+        notes.append(result.held_back)
 
     claimed = sum(CREDIT[c.status] for c in claims.values())
     backed = sum(CREDIT[v.status] for v in verdicts if v.verified)

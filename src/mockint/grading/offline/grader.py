@@ -594,6 +594,9 @@ class OfflineGrader(Grader):
                 "No rubric point was found in your answer, so this score rests on the estimate learned from answers "
                 "people graded: compare your answer with the reference."
             )
+        verdict = verdict_for(findings)
+        if findings.rule is not None and findings.rule.held_back and verdict is findings.rule.verdict:
+            notes.append(findings.rule.held_back)
         ignored = _ignored_note(findings.fillers, findings.stutter_words)
         if ignored:
             notes.append(ignored)
@@ -601,7 +604,7 @@ class OfflineGrader(Grader):
             notes.append(f"Only the first {MAX_ANSWER_SENTENCES} sentences were graded.")
         return Grade(
             score=round(findings.score, 2),
-            verdict=verdict_for(findings),
+            verdict=verdict,
             dimensions=dimensions_for(findings),
             key_points=findings.key_points,
             misconceptions=findings.misconceptions,

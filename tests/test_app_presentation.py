@@ -90,38 +90,67 @@ def test_the_session_summary_names_topics_as_written():
     assert at.table[0].value["topic"].tolist() == ["MLOps"]
 
 
-@pytest.mark.browser
-@pytest.mark.slow
-def test_the_pages_request_nothing_from_another_host(tmp_path):
-    """The README promises nothing leaves this machine: the tab icon had been fetched from fonts.gstatic.com."""
-    require_system_tool(CHROMIUM, "chromium")
-    from playwright.sync_api import expect, sync_playwright
+QUESTION_ID = "nlp-attention-sqrt-dk-scaling"
 
-    question = load_bank(ROOT / "corpus").get("nlp-attention-sqrt-dk-scaling")
-    (tmp_path / "corpus").mkdir()
-    (tmp_path / "corpus" / "one.yaml").write_text(dump_questions([question]), encoding="utf-8")
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    """The app on one bank question, offline, served for this module's browser tests."""
+    require_system_tool(CHROMIUM, "chromium")
+    folder = tmp_path_factory.mktemp("served")
+    (folder / "corpus").mkdir()
+    question = load_bank(ROOT / "corpus").get(QUESTION_ID)
+    (folder / "corpus" / "one.yaml").write_text(dump_questions([question]), encoding="utf-8")
     env = {
-        "MOCKINT_DATA_DIR": str(tmp_path / "data"),
-        "MOCKINT_CORPUS_DIR": str(tmp_path / "corpus"),
+        "MOCKINT_DATA_DIR": str(folder / "data"),
+        "MOCKINT_CORPUS_DIR": str(folder / "corpus"),
         "MOCKINT_GRADER": "offline",
         "HF_HUB_OFFLINE": "1",
     }
-    with AppServer(env, cwd=tmp_path, log=tmp_path / "streamlit.log") as app, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            hosts = []
-            page.on("request", lambda request: hosts.append(urlsplit(request.url).hostname))
-            page.goto(app.url)
-            expect(page.get_by_text(question.question)).to_be_visible(timeout=60_000)
-            page.get_by_role("link", name="Progress").click()
-            expect(page.get_by_text("Nothing here yet")).to_be_visible(timeout=30_000)
-            page.wait_for_timeout(1000)  # the favicon is set after the page's first run
-            icon = page.locator("link[rel='shortcut icon']").get_attribute("href")
-        finally:
-            browser.close()
+    with AppServer(env, cwd=folder, log=folder / "streamlit.log") as app:
+        yield app.url
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_the_pages_request_nothing_from_another_host(app_url, browser):
+    """The README promises nothing leaves this machine: the tab icon had been fetched from fonts.gstatic.com."""
+    from playwright.sync_api import expect
+
+    page = browser.new_page()
+    hosts = []
+    page.on("request", lambda request: hosts.append(urlsplit(request.url).hostname))
+    page.goto(app_url)
+    expect(page.get_by_text(load_bank(ROOT / "corpus").get(QUESTION_ID).question)).to_be_visible(timeout=60_000)
+    page.get_by_role("link", name="Progress").click()
+    expect(page.get_by_text("Nothing here yet")).to_be_visible(timeout=30_000)
+    page.wait_for_timeout(1000)  # the favicon is set after the page's first run
+    icon = page.locator("link[rel='shortcut icon']").get_attribute("href")
     assert set(hosts) - {None} == {"127.0.0.1"}
     assert icon.startswith("data:image/svg+xml")
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_the_sidebar_starts_closed_on_a_phone_and_open_on_a_desktop(app_url, browser):
+    """On a phone the open sidebar covered the question on every load."""
+    from playwright.sync_api import expect
+
+    for viewport, mobile, collapsed in (({"width": 390, "height": 844}, True, "true"), (None, False, "false")):
+        page = browser.new_context(viewport=viewport, is_mobile=mobile, has_touch=mobile).new_page()
+        page.goto(app_url)
+        expect(page.get_by_text("Practice setup")).to_be_attached(timeout=60_000)
+        assert page.get_by_test_id("stSidebar").get_attribute("data-collapsed") == collapsed, viewport
 
 
 def _dimension_bars():

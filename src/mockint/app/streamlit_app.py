@@ -20,7 +20,8 @@ st.set_page_config(
     page_title="mockint · mock interview coach",
     page_icon=Path(__file__).with_name("icon.svg"),
     layout="centered",
-    initial_sidebar_state="expanded",
+    # Open beside the page on a desktop; closed on a phone, where an open sidebar covers the question.
+    initial_sidebar_state="auto",
 )
 
 ui_practice.watch_the_candidate()

@@ -616,3 +616,30 @@ def test_typing_while_a_spoken_draft_waits_keeps_the_draft_and_says_so(spoken_wa
     at.button(key="grade-draft").click().run()
     [main] = attempts()
     assert main.answer == both and main.transcript is not None
+
+
+MOVED_ON = "This session moved on in another tab; here is where it is now."
+
+
+def test_a_tab_whose_session_moved_on_in_another_shows_where_it_is_instead_of_acting():
+    # A review drove one session from two tabs: the stale tab answered a follow-up already answered in the other
+    # and drew a different second question, and a third tab then showed only one of the two.
+    a = start("nlp")
+    q = session(a).current_question()
+    answer(a, q.answer)
+    b = start()  # a second tab resumes the session
+    answer(b, q.follow_up_answer)
+    answer(a, "A second answer to the same follow-up.")  # the stale tab
+    assert MOVED_ON in shown(a) and "kept" in shown(a)
+    assert session(a).stage.value == "reviewed" and session(a).turn.follow_up_answer == q.follow_up_answer
+    [kept] = [x for x in attempts() if x.status == "failed"]
+    assert kept.answer == "A second answer to the same follow-up."
+    b.button(key="next").click().run()
+    a.button(key="next").click().run()
+    assert MOVED_ON in shown(a) and session(a).current_question().id == session(b).current_question().id
+    assert len(History.from_settings().session(session(a).session_id).asked) == 2
+    answer(b, "The second question answered in tab b.")
+    answer(a, "The second question answered in tab a.")  # stale again: kept, and in the box to grade here
+    assert MOVED_ON in shown(a) and session(a).stage.value == "follow-up"
+    [draft] = a.text_area
+    assert draft.value == "The second question answered in tab a."

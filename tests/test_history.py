@@ -242,3 +242,25 @@ def test_a_database_of_schema_4_gains_the_delivery_column(tmp_path):
     )
     assert history.attempt(typed).delivery is None
     assert history.attempt(spoken).delivery == insights.model_dump(mode="json")
+
+
+def test_a_step_is_claimed_once_per_version_of_the_session():
+    history = History.from_settings()
+    sid = history.start_session("filters")
+    seen = history.session(sid).version
+    assert history.claim(sid, seen) == seen + 1
+    assert history.claim(sid, seen) is None  # a second tab that saw the same version comes too late
+    assert history.session(sid).version == seen + 1
+
+
+def test_a_database_of_schema_5_gains_the_version_column(tmp_path):
+    path = tmp_path / "v5.sqlite3"
+    conn = sqlite3.connect(path)
+    for step in _MIGRATIONS[:5]:
+        conn.executescript(step)
+    conn.execute("INSERT INTO sessions (id, started_at, mode) VALUES ('s1', '2025-01-01T00:00:00+00:00', 'filters')")
+    conn.execute("PRAGMA user_version = 5")
+    conn.commit()
+    conn.close()
+    history = History(path)
+    assert history.session("s1").version == 0 and history.claim("s1", 0) == 1

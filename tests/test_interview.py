@@ -17,6 +17,7 @@ from mockint.practice.interview import (
     InterviewSession,
     Mode,
     PracticeSetup,
+    SessionMovedError,
     Stage,
 )
 from mockint.speech.delivery import delivery_insights
@@ -403,3 +404,38 @@ def test_weak_spots_leave_out_a_topic_scored_good(source):
     good.submit_answer("one two three four five six seven eight nine")  # 4.5
     weak_spots = session(source, mode=Mode.weak_spots)
     assert "No weak spots yet" in weak_spots.notice
+
+
+def test_a_tab_whose_session_moved_on_elsewhere_acts_no_more_and_loses_nothing(source):
+    # A review drove one session from two tabs: the stale one answered a follow-up already answered in the other,
+    # drew a different second question, and a third tab showed only one of the two second questions.
+    s = session(source, topic="nlp", length=3)
+    first = s.current_question()
+    s.submit_answer("a b c d")
+    other = resumed(s.history, source)  # a second tab on the same session
+    other.submit_follow_up("e f")
+    with pytest.raises(SessionMovedError, match="moved on in another tab"):
+        s.submit_follow_up("answered twice")
+    stale = s.history.attempts(session_id=s.session_id)[-1]  # kept, not graded, and not taken for the latest answer
+    assert (stale.answer, stale.status, stale.kind) == ("answered twice", "failed", "follow-up")
+    assert "another tab" in stale.error
+    s = resumed(s.history, source)  # what the stale tab reloads
+    assert s.turn.follow_up_answer == "e f" and s.stage is Stage.reviewed
+    second = other.next_question()
+    with pytest.raises(SessionMovedError):
+        s.next_question()
+    assert s.history.session(s.session_id).asked == [first.id, second.id]
+    again = resumed(s.history, source)
+    assert [t.question.id for t in again.turns] == [first.id, second.id] and again.stage is Stage.answering
+    other.end()
+    with pytest.raises(SessionMovedError):
+        again.submit_answer("too late")
+    ended = InterviewSession(
+        again.setup,
+        source=source,
+        grader=LengthGrader(),
+        history=again.history,
+        follow_up_item=follow_up_item,
+        resume=again.history.session(again.session_id),
+    )
+    assert ended.finished and ended.session_id == again.session_id and ended.asked == 2

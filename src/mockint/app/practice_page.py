@@ -25,6 +25,7 @@ from mockint.app.feedback_views import (
 from mockint.app.sidebar import setup_form
 from mockint.app.speech_input import delivery_for, draft_from_recording, transcript_check
 from mockint.errors import MockintError
+from mockint.history.database import History, SessionRecord
 from mockint.practice.export import session_markdown
 from mockint.practice.interview import (
     MODE_LABELS,
@@ -33,6 +34,7 @@ from mockint.practice.interview import (
     InterviewSession,
     Mode,
     PracticeSetup,
+    SessionMovedError,
     Stage,
     Turn,
 )
@@ -51,6 +53,7 @@ WATCH = "mi-watch"
 # answer made a 9,000 px page. 600 characters is about 100 words, a short spoken answer, shown whole.
 ANSWER_PREVIEW_CHARS = 600
 COACH, CANDIDATE = ":material/school:", ":material/person:"
+MOVED_ON = "This session moved on in another tab; here is where it is now."
 
 
 def render() -> None:
@@ -110,6 +113,8 @@ def _start(setup: PracticeSetup) -> None:
                 history=res.history(),
                 follow_up_item=res.follow_up_item,
             )
+    except SessionMovedError:  # only ending the previous one claims a step: it stays, as it is now
+        _catch_up(previous)
     except MockintError as exc:
         st.session_state[FLASH] = ("error", str(exc))
 
@@ -120,26 +125,51 @@ def _resume() -> None:
         record = history.open_session()
         if record is None:
             return
-        setup = InterviewSession.setup_of(record)
-        session = InterviewSession(
-            setup,
-            source=res.question_source(),
-            grader=lambda: res.grader_loader().get(),
-            history=history,
-            follow_up_item=res.follow_up_item,
-            resume=record,
-        )
+        session = _stored(history, record)
     except (MockintError, ValueError) as exc:  # a stored setup this version cannot read: start afresh
         log.warning("could not resume the open session: %s", exc)
         return
-    st.session_state[SETUP] = setup
+    _show(session)
+    if session.session_id == record.id:
+        st.toast("Welcome back: your session goes on where you left it.")
+
+
+def _stored(history: History, record: SessionRecord) -> InterviewSession:
+    return InterviewSession(
+        InterviewSession.setup_of(record),
+        source=res.question_source(),
+        grader=lambda: res.grader_loader().get(),
+        history=history,
+        follow_up_item=res.follow_up_item,
+        resume=record,
+    )
+
+
+def _show(session: InterviewSession) -> None:
+    st.session_state[SETUP] = session.setup
     st.session_state[SESSION] = session
     st.session_state[REVEALED] = {}
     if session.stage is Stage.answering and session.turn.revealed:  # shown before the reload: shown again
         _reveal(session, f"{len(session.turns) - 1}-main")
     _reset_inputs()
-    if session.session_id == record.id:
-        st.toast("Welcome back: your session goes on where you left it.")
+
+
+def _catch_up(stale: InterviewSession, *, sent: str | None = None, draft: dict | None = None) -> None:
+    """Show the session as it is stored in place of this tab's out-of-date copy, which another tab has moved
+    on; an answer `sent` from the old copy was kept (not graded) in the history, and is offered here again."""
+    _show(_stored(stale.history, stale.history.session(stale.session_id)))
+    message = MOVED_ON
+    if sent is not None:
+        message += " What you sent is kept in the session's history, not graded"
+        if st.session_state[SESSION].stage in (Stage.answering, Stage.follow_up):
+            message += ", and in the box below to grade here if it fits"
+            st.session_state[DRAFT] = {
+                **(draft or {"transcript": None, "recording_s": None}),
+                "id": uuid.uuid4().hex,
+                "text": sent,
+            }
+        message += "."
+    st.session_state[FLASH] = ("warning", message)
 
 
 def _reset_inputs() -> None:
@@ -153,6 +183,9 @@ def _act(action: Callable[[], object]) -> Callable[[], None]:
     def callback() -> None:
         try:
             action()
+        except SessionMovedError:
+            _catch_up(st.session_state[SESSION])
+            return
         except MockintError as exc:
             st.session_state[FLASH] = ("error", str(exc))
         st.session_state[SCROLL] = True
@@ -328,6 +361,8 @@ def _answer_text(answer: str) -> None:
 def _reveal(session: InterviewSession, key: str) -> None:
     try:
         st.session_state[REVEALED][key] = session.reveal_answer()
+    except SessionMovedError:
+        _catch_up(session)
     except MockintError as exc:
         st.session_state[FLASH] = ("error", str(exc))
 
@@ -429,6 +464,8 @@ def _submit(
                 )
         except EmptyAnswerError as exc:
             st.session_state[FLASH] = ("warning", str(exc))
+        except SessionMovedError:
+            _catch_up(session, sent=text, draft=draft)
         except InterviewError as exc:
             st.session_state[FLASH] = ("error", str(exc))
         except Exception as exc:

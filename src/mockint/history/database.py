@@ -26,7 +26,7 @@ from mockint.types.grade import Grade
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 BUSY_TIMEOUT_MS = 15_000
 
 AttemptKind = Literal["main", "follow-up"]
@@ -81,6 +81,9 @@ _MIGRATIONS: list[str] = [
     # 5: a spoken answer's delivery insights (pace, fillers, pauses) as JSON, so a reloaded page and the export
     # still show how it was said; they come from the recording, which is not kept.
     "ALTER TABLE attempts ADD COLUMN delivery TEXT",
+    # 6: a counter every step of a session (an answer, a skip, the next question, a reveal, the end) claims, so a
+    # tab whose copy of the session another tab has moved on finds out before acting on it.
+    "ALTER TABLE sessions ADD COLUMN version INTEGER NOT NULL DEFAULT 0",
 ]
 assert len(_MIGRATIONS) == SCHEMA_VERSION
 
@@ -97,6 +100,7 @@ class SessionRecord(BaseModel):
     filters: dict[str, Any]
     asked: list[str] = []
     revealed: list[str] = []  # question ids whose reference was shown before they were answered
+    version: int = 0  # steps taken so far (`History.claim`)
 
 
 class AttemptRecord(BaseModel):
@@ -238,6 +242,16 @@ class History:
     def set_asked(self, session_id: str, question_ids: list[str]) -> None:
         with self._connect() as conn:
             conn.execute("UPDATE sessions SET asked = ? WHERE id = ?", (json.dumps(question_ids), session_id))
+
+    def claim(self, session_id: str, seen: int) -> int | None:
+        """Claim the next step of a session whose version was `seen`: the new version, or None when another
+        tab took a step since (one statement, so of two tabs claiming at once only one gets it)."""
+        with self._connect() as conn:
+            row = conn.execute(
+                "UPDATE sessions SET version = version + 1 WHERE id = ? AND version = ? RETURNING version",
+                (session_id, seen),
+            ).fetchone()
+        return None if row is None else int(row["version"])
 
     def mark_revealed(self, session_id: str, question_id: str) -> None:
         """Note that the candidate saw the question's reference before answering it (once per question)."""
@@ -402,6 +416,7 @@ def _session(row: sqlite3.Row) -> SessionRecord:
         filters=json.loads(row["filters"] or "{}"),
         asked=json.loads(row["asked"] or "[]"),
         revealed=json.loads(row["revealed"] or "[]"),
+        version=row["version"],
     )
 
 

@@ -30,6 +30,7 @@ __all__ = [
     "InterviewSession",
     "Mode",
     "PracticeSetup",
+    "SessionMovedError",
     "SessionSummary",
     "Stage",
     "stored_delivery",
@@ -47,6 +48,14 @@ class InterviewError(MockintError):
 
 class EmptyAnswerError(InterviewError):
     """Nothing to grade."""
+
+
+class SessionMovedError(InterviewError):
+    """Another tab took a step in this session since this copy of it last did: this copy is out of date."""
+
+
+# Why a stale tab's answer was kept but not graded (the attempt's error, shown in the export).
+MOVED_ON = "Not graded: the session had moved on in another tab when this answer was sent."
 
 
 class Stage(StrEnum):
@@ -133,7 +142,8 @@ class InterviewSession:
         rng: random.Random | None = None,
         resume: SessionRecord | None = None,
     ) -> None:
-        """A new session, or with `resume` (from `History.open_session`) the open one, where it stood."""
+        """A new session, or with `resume` (a stored session, e.g. `History.open_session`) that one, where it
+        stood (an ended one stays finished)."""
         if setup.mode is Mode.focus and not (setup.focus or "").strip():
             raise InterviewError(
                 "Focus mode needs something to focus on.",
@@ -149,12 +159,14 @@ class InterviewSession:
         self.turns: list[Turn] = []
         self.notices: list[str] = []  # what the candidate should know about this session, shown with it
         self._finished = False
+        self._version = 0  # the session's steps this copy has seen (`History.claim`)
         if resume is not None:
-            self.session_id = resume.id
+            self.session_id, self._version = resume.id, resume.version
             revealed = set(resume.revealed)
             self.turns = [turn for qid in resume.asked if (turn := self._restored_turn(qid, revealed)) is not None]
+            self._finished = bool(self.turns) and resume.ended_at is not None
         if not self.turns:
-            self.session_id = history.start_session(setup.mode.value, setup.filters())
+            self.session_id, self._version = history.start_session(setup.mode.value, setup.filters()), 0
         self.planned = self._plan()
         if not self.turns:
             self._advance()
@@ -334,6 +346,11 @@ class InterviewSession:
             recording_s=recording_s,
             delivery=delivery,
         )
+        try:
+            self._claim()
+        except SessionMovedError:
+            self.history.mark_failed(attempt_id, MOVED_ON)  # kept, never taken for the latest answer
+            raise
         turn.attempt_ids.append(attempt_id)
         try:
             grade = self.grader.grade(item, answer, on_feedback=on_feedback)
@@ -359,9 +376,13 @@ class InterviewSession:
 
     def skip(self) -> Question | None:
         """Skip what is asked now (the question or its follow-up) and move to the next question."""
-        turn = self.turn
         if self.finished:
             raise InterviewError("The session is over.", hint="Start a new session.")
+        self._claim()
+        return self._skip()
+
+    def _skip(self) -> Question | None:
+        turn = self.turn
         if turn.stage in (Stage.answering, Stage.follow_up):
             kind = "main" if turn.stage is Stage.answering else "follow-up"
             asked = turn.question.question if kind == "main" else turn.question.follow_up
@@ -409,6 +430,7 @@ class InterviewSession:
                 "key_points": [],
             }
         if turn.grade is None and not turn.revealed:
+            self._claim()
             turn.revealed = True
             self.history.mark_revealed(self.session_id, q.id)  # a reload must still know it was seen
         return {
@@ -422,11 +444,26 @@ class InterviewSession:
         """Move on; an unanswered question or follow-up counts as skipped. None once the session is over."""
         if self.stage in (Stage.answering, Stage.follow_up):
             return self.skip()
+        if not self._finished:
+            self._claim()
         return self._advance()
 
     def end(self) -> None:
         """Stop early (the candidate has had enough); the summary covers what was asked."""
+        if not self._finished:
+            self._claim()
         self._finish()
+
+    def _claim(self) -> None:
+        """Claim the next step of the stored session, or raise SessionMovedError when another tab took one since
+        this copy last did: acting on an out-of-date copy asked a second, different question in one session and
+        answered a follow-up twice."""
+        version = self.history.claim(self.session_id, self._version)
+        if version is None:
+            raise SessionMovedError(
+                "This session moved on in another tab.", hint="Reload the page to see where it is now."
+            )
+        self._version = version
 
     def _advance(self) -> Question | None:
         if self._finished:

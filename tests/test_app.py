@@ -517,8 +517,8 @@ def test_starting_a_new_session_ends_the_one_it_replaces():
     reloaded = start()
     assert session(reloaded).session_id == second
     reloaded.button(key="end-session").click().run()
-    fresh = start()  # the replaced session never comes back, not even once its successor ended
-    assert session(fresh).session_id not in (first, second)
+    fresh = start()  # the replaced session never comes back, not even once its successor ended: that one shows
+    assert session(fresh).session_id == second and session(fresh).finished
 
 
 def test_a_reveal_is_remembered_after_a_reload():
@@ -643,3 +643,26 @@ def test_a_tab_whose_session_moved_on_in_another_shows_where_it_is_instead_of_ac
     assert MOVED_ON in shown(a) and session(a).stage.value == "follow-up"
     [draft] = a.text_area
     assert draft.value == "The second question answered in tab a."
+
+
+def test_a_reload_after_the_session_ended_shows_its_summary_and_keeps_the_setup_instead_of_starting_anew():
+    # A review finished an nlp session, reloaded, and found the summary gone and a 5-question "Any topic" session
+    # started with the sidebar back to its defaults.
+    at = start()
+    at.selectbox(key="setup-topic").set_value("nlp")
+    at.slider(key="setup-length").set_value(2)
+    press_start(at)
+    ended = session(at).session_id
+    answer(at, session(at).current_question().answer)
+    at.button(key="end-session").click().run()
+    reloaded = start()
+    assert session(reloaded).session_id == ended and session(reloaded).finished
+    assert "Session summary" in shown(reloaded) and reloaded.get("download_button")
+    assert reloaded.selectbox(key="setup-topic").value == "nlp" and reloaded.slider(key="setup-length").value == 2
+    assert len(History.from_settings().sessions()) == 2  # the first load's and the nlp one: none started since
+    # A setup nothing matches leaves no session to show: the reload waits for the candidate, with that setup.
+    reloaded.selectbox(key="setup-type").set_value("behavioral")
+    press_start(reloaded)
+    again = start()
+    assert "mi-interview" not in again.session_state and len(History.from_settings().sessions()) == 3
+    assert again.selectbox(key="setup-type").value == "behavioral" and "Start new session" in shown(again)

@@ -58,13 +58,15 @@ MOVED_ON = "This session moved on in another tab; here is where it is now."
 
 def render() -> None:
     if SESSION not in st.session_state and SETUP not in st.session_state:
-        _resume()  # a reloaded page (or a new tab) goes on with the open session
+        _resume()  # a reloaded page (or a new tab) goes on with the open session, or shows the last one
     new_setup = setup_form(res.bank(), st.session_state.get(SETUP))
-    if new_setup is not None or SESSION not in st.session_state:
-        _start(new_setup or st.session_state.get(SETUP) or PracticeSetup())
+    # Only a first visit starts a session by itself: once there is a setup, a new session is the candidate's call.
+    if new_setup is not None or SETUP not in st.session_state:
+        _start(new_setup or PracticeSetup())
     session: InterviewSession | None = st.session_state.get(SESSION)
     if session is None:
         _flash()
+        st.info("Choose what to practise in the sidebar, then press “Start new session”.", icon=":material/tune:")
         return
     if not session.finished:
         st.sidebar.button("End session now", key="end-session", on_click=_act(session.end), width="stretch")
@@ -120,17 +122,22 @@ def _start(setup: PracticeSetup) -> None:
 
 
 def _resume() -> None:
+    """The open session where it stood; else the last one's summary and setup (a session that asked nothing,
+    as one nothing matched, only its setup), so a reload neither loses them nor starts a session unasked."""
     try:
         history = res.history()
-        record = history.open_session()
+        record = history.open_session() or history.latest_session()
         if record is None:
+            return
+        if not record.asked:
+            st.session_state[SETUP] = InterviewSession.setup_of(record)
             return
         session = _stored(history, record)
     except (MockintError, ValueError) as exc:  # a stored setup this version cannot read: start afresh
         log.warning("could not resume the open session: %s", exc)
         return
     _show(session)
-    if session.session_id == record.id:
+    if session.session_id == record.id and not session.finished:
         st.toast("Welcome back: your session goes on where you left it.")
 
 

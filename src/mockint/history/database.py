@@ -273,6 +273,12 @@ class History:
             ).fetchone()
         return _session(row) if row is not None and row["ended_at"] is None else None
 
+    def latest_session(self) -> SessionRecord | None:
+        """The session started last, open or ended, asked anything or not: what a page opened afresh shows."""
+        with self._connect() as conn:
+            row = conn.execute("SELECT * FROM sessions ORDER BY started_at DESC, rowid DESC").fetchone()
+        return _session(row) if row is not None else None
+
     def session(self, session_id: str) -> SessionRecord:
         with self._connect() as conn:
             row = conn.execute("SELECT * FROM sessions WHERE id = ?", (session_id,)).fetchone()

@@ -464,7 +464,12 @@ def test_retry_grades_the_question_again_and_keeps_both_attempts():
     answer(at, "It is about the softmax.")
     first = attempts()[0].score
     at.button(key="retry").click().run()
-    assert f"last time you scored {first:.1f}/5" in shown(at)
+    assert not at.exception, at.exception
+    # A review found the earlier answer and its card gone, to be answered again from memory: kept, folded.
+    [last] = [e for e in at.expander if e.label.startswith("Your last attempt")]
+    assert f"{first:.1f}/5" in last.label and not last.proto.expanded
+    assert "It is about the softmax." in "\n".join(m.value for m in last.markdown)
+    assert [m.label for m in last.metric] == ["Score"]
     answer(at, q.answer)
     main = [a for a in attempts() if a.kind == "main"]
     assert len(main) == 2 and main[1].score > main[0].score

@@ -293,7 +293,7 @@ def _turn(session: InterviewSession, index: int, turn: Turn, *, live: bool) -> N
         return
     if stage is Stage.answering:
         if turn.grade is not None:
-            st.caption(f"Answer again — last time you scored {turn.grade.score:.1f}/5.")
+            _last_attempt(turn.answer, turn.grade, turn.delivery, title="Score", ref=_main_ref(q))
         return
     if turn.grade is None:
         return
@@ -314,7 +314,13 @@ def _turn(session: InterviewSession, index: int, turn: Turn, *, live: bool) -> N
         st.caption("Follow-up skipped.")
     elif stage is Stage.follow_up:
         if turn.follow_up_grade is not None:
-            st.caption(f"Answer the follow-up again — last time you scored {turn.follow_up_grade.score:.1f}/5.")
+            _last_attempt(
+                turn.follow_up_answer,
+                turn.follow_up_grade,
+                turn.follow_up_delivery,
+                title="Follow-up score",
+                ref=_follow_up_ref(q),
+            )
     elif turn.follow_up_grade is not None:
         _exchange(
             turn.follow_up_answer,
@@ -327,6 +333,16 @@ def _turn(session: InterviewSession, index: int, turn: Turn, *, live: bool) -> N
         )
         if stage is Stage.reviewed:
             _reviewed_actions(session)
+
+
+def _last_attempt(answer: str, grade: Grade, delivery: object, *, title: str, ref: dict) -> None:
+    """The answer being retried and its card, folded: the missed points stay at hand while answering again."""
+    with st.expander(f"Your last attempt ({grade.score:.1f}/5, {grade.verdict.value})", icon=":material/history:"):
+        _answer_text(answer)
+        if delivery is not None:
+            delivery_box(delivery)
+        grade_card(grade, title=title, ref=ref)
+    st.caption("Answer again below.")
 
 
 def _main_ref(q: Question) -> dict:

@@ -1,7 +1,12 @@
 """The text toolkit every grader, check and insight shares: words, stems, stop words, negations, fillers,
 keyword stuffing. Pure, no model."""
 
+import re
+import threading
+from pathlib import Path
+
 import pytest
+import snowballstemmer
 
 from mockint.grading.answer_checks import stuffing_reason
 from mockint.text.fillers import count_fillers, find_fillers, strip_fillers
@@ -117,3 +122,21 @@ def test_a_denial_frame_scopes_over_the_rest_of_its_sentence_only():
     text = "It is not true that dropout zeroes units, which regularizes. It averages. It isn't the case that X holds"
     assert [text[s:e].strip() for s, e in denied_spans(text)] == ["dropout zeroes units, which regularizes.", "X holds"]
     assert denied_spans("Dropout is not used at inference; that is true.") == []
+
+
+def test_stems_are_right_when_threads_stem_at_once():
+    """The app and `eval` grade on several threads; one shared Snowball stemmer gave wrong stems under load
+    ('numbers' -> 'likewise', seen by a review) and the cache kept them for the rest of the process."""
+    corpus = " ".join(p.read_text() for p in sorted((Path(__file__).parents[1] / "corpus").glob("*.yaml")))
+    vocabulary = sorted({w.lower() for w in re.findall(r"[A-Za-z]+", corpus)})
+    reference = snowballstemmer.stemmer("english")
+    stem.cache_clear()
+    threads = [
+        threading.Thread(target=lambda part: [stem(w) for w in part], args=(vocabulary[i::8],)) for i in range(8)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wrong = [w for w in vocabulary if stem(w) != reference.stemWord(w)]
+    assert len(vocabulary) > 3000 and wrong == []

@@ -1,18 +1,27 @@
 """Stems: the Snowball (Porter 2) English stemmer, so 'layers' repeats the question's 'layer' and
 'regularizes' is 'regularization'. Cached: graders stem the same words over and over."""
 
+import threading
 from functools import lru_cache
 
 import snowballstemmer
 
 from mockint.text.words import is_content, words
 
-_STEMMER = snowballstemmer.stemmer("english")
+# A Snowball stemmer keeps the word it is working on in itself, so threads sharing one (the app's and
+# `eval`'s grading threads) corrupt each other's stems, and the cache below keeps the wrong ones: one each.
+_LOCAL = threading.local()
+
+
+def _stemmer() -> snowballstemmer.stemmer:
+    if not hasattr(_LOCAL, "stemmer"):
+        _LOCAL.stemmer = snowballstemmer.stemmer("english")
+    return _LOCAL.stemmer
 
 
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    return _STEMMER.stemWord(word.lower().strip("'"))
+    return _stemmer().stemWord(word.lower().strip("'"))
 
 
 def content_stems(text: str) -> frozenset[str]:

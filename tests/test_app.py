@@ -192,7 +192,7 @@ def test_end_session_shows_summary():
     at = start("nlp")
     q = session(at).current_question()
     answer(at, q.answer)
-    at.button(key="end-session").click().run()
+    end_session(at)
     text = shown(at)
     assert "Session summary" in text and session(at).finished
     assert {m.label for m in at.metric} >= {"Answered", "Mean score"}
@@ -438,9 +438,7 @@ def start_mode(mode: str, **fields: str) -> AppTest:
     at.radio(key="setup-mode").set_value(mode)
     for key, value in fields.items():
         at.text_input(key=f"setup-{key}").set_value(value)
-    at.button[[b.label for b in at.button].index("Start new session")].click().run()
-    assert not at.exception, at.exception
-    return at
+    return press_start(at)
 
 
 def test_due_for_review_with_nothing_due_says_so():
@@ -508,7 +506,10 @@ def test_weak_spots_mode_brings_back_a_poorly_answered_question():
 
 
 def press_start(at: AppTest) -> AppTest:
+    """Start a new session with the sidebar's setup, confirming the end of a running one with answers."""
     at.button[[b.label for b in at.button].index("Start new session")].click().run()
+    if [b for b in at.button if b.key == "confirm-yes"]:
+        at.button(key="confirm-yes").click().run()
     assert not at.exception, at.exception
     return at
 
@@ -521,7 +522,7 @@ def test_starting_a_new_session_ends_the_one_it_replaces():
     assert second != first and History.from_settings().session(first).ended_at is not None
     reloaded = start()
     assert session(reloaded).session_id == second
-    reloaded.button(key="end-session").click().run()
+    end_session(reloaded)
     fresh = start()  # the replaced session never comes back, not even once its successor ended: that one shows
     assert session(fresh).session_id == second and session(fresh).finished
 
@@ -537,7 +538,7 @@ def test_a_reveal_is_remembered_after_a_reload():
     [ref] = [e for e in reloaded.expander if e.label.startswith("Reference answer")]
     assert q.answer in "\n".join(m.value for m in ref.markdown)
     answer(reloaded, q.answer)
-    reloaded.button(key="end-session").click().run()
+    end_session(reloaded)
     [row] = reloaded.table[0].value.to_dict("records")
     assert row["note"] == "saw the answer first"
 
@@ -559,7 +560,7 @@ def test_the_summary_counts_a_question_shown_but_not_answered():
     at = start("nlp")
     answer(at, session(at).current_question().answer)
     at.button(key="skip").click().run()  # the follow-up skipped: on to the second question
-    at.button(key="end-session").click().run()
+    end_session(at)
     answered = next(m for m in at.metric if m.label == "Answered")
     assert answered.value == "1 of 2 shown"
     assert [r["note"] for r in at.table[0].value.to_dict("records")] == ["", "not answered"]
@@ -659,7 +660,7 @@ def test_a_reload_after_the_session_ended_shows_its_summary_and_keeps_the_setup_
     press_start(at)
     ended = session(at).session_id
     answer(at, session(at).current_question().answer)
-    at.button(key="end-session").click().run()
+    end_session(at)
     reloaded = start()
     assert session(reloaded).session_id == ended and session(reloaded).finished
     assert "Session summary" in shown(reloaded) and reloaded.get("download_button")
@@ -671,3 +672,34 @@ def test_a_reload_after_the_session_ended_shows_its_summary_and_keeps_the_setup_
     again = start()
     assert "mi-interview" not in again.session_state and len(History.from_settings().sessions()) == 3
     assert again.selectbox(key="setup-type").value == "behavioral" and "Start new session" in shown(again)
+
+
+def end_session(at: AppTest) -> AppTest:
+    """Press "End session now", and confirm when the session has answers."""
+    at.button(key="end-session").click().run()
+    if [b for b in at.button if b.key == "confirm-yes"]:
+        at.button(key="confirm-yes").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_ending_or_replacing_a_session_with_answers_is_confirmed_and_the_sidebar_shows_the_mode_in_use():
+    # A review ended a session with one click beside "Start new session", and replaced one by pressing Enter in
+    # the Focus box, after which the header said "Focus on..." and the Mode radio still "Browse".
+    at = start("nlp")
+    running = session(at).session_id
+    answer(at, session(at).current_question().answer)
+    at.button(key="end-session").click().run()
+    assert "End this session?" in shown(at) and not session(at).finished
+    at.button(key="confirm-no").click().run()
+    assert not session(at).finished and at.button(key="end-session")
+    at.text_input(key="setup-focus").set_value("why divide attention logits")
+    at.button[[b.label for b in at.button].index("Start new session")].click().run()
+    assert "Start a new session?" in shown(at) and session(at).session_id == running
+    at.button(key="confirm-yes").click().run()
+    assert not at.exception, at.exception
+    assert session(at).session_id != running and session(at).setup.mode == "focus"
+    assert at.radio(key="setup-mode").value == "focus"  # the mode in use, not the one the radio had
+    assert not at.get("form")[0].proto.form.enter_to_submit  # Enter in the focus box starts nothing
+    at.button(key="end-session").click().run()  # nothing answered yet: nothing to confirm
+    assert session(at).finished

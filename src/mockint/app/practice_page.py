@@ -22,7 +22,7 @@ from mockint.app.feedback_views import (
     reference,
     summary_view,
 )
-from mockint.app.sidebar import setup_form
+from mockint.app.sidebar import setup_form, show_setup_in_use
 from mockint.app.speech_input import delivery_for, draft_from_recording, transcript_check
 from mockint.errors import MockintError
 from mockint.history.database import History, SessionRecord
@@ -45,6 +45,8 @@ log = logging.getLogger(__name__)
 
 SESSION, SETUP, DRAFT, EPOCH = "mi-interview", "mi-setup", "mi-draft", "mi-input-epoch"
 FLASH, REVEALED = "mi-flash", "mi-revealed"
+# A step that ends a session with answers in it, waiting for the candidate to confirm: "end", or the new setup.
+CONFIRM, CONFIRMED = "mi-confirm", "mi-confirmed"
 # Set by an action whose result appears at the bottom (feedback, a follow-up, a warning, the next question):
 # the next run scrolls there once. A counter makes each scroll script new, so the browser runs it again.
 SCROLL, SCROLLS = "mi-scroll", "mi-scrolls"
@@ -60,6 +62,10 @@ def render() -> None:
     if SESSION not in st.session_state and SETUP not in st.session_state:
         _resume()  # a reloaded page (or a new tab) goes on with the open session, or shows the last one
     new_setup = setup_form(res.bank(), st.session_state.get(SETUP))
+    running: InterviewSession | None = st.session_state.get(SESSION)
+    if new_setup is not None and running is not None and _at_stake(running):
+        st.session_state[CONFIRM], new_setup = new_setup, None
+    new_setup = new_setup or st.session_state.pop(CONFIRMED, None)
     # Only a first visit starts a session by itself: once there is a setup, a new session is the candidate's call.
     if new_setup is not None or SETUP not in st.session_state:
         _start(new_setup or PracticeSetup())
@@ -68,8 +74,7 @@ def render() -> None:
         _flash()
         st.info("Choose what to practise in the sidebar, then press “Start new session”.", icon=":material/tune:")
         return
-    if not session.finished:
-        st.sidebar.button("End session now", key="end-session", on_click=_act(session.end), width="stretch")
+    _session_controls(session)
     _header(session)
     placeholder = {
         Stage.answering: "Type your answer…",
@@ -92,6 +97,58 @@ def render() -> None:
     if answerable:  # like the chat input: a recording made after the follow-up was graded could not be graded
         _draft_area(session)
     res.prepare_grading(session.current_question())
+
+
+def _at_stake(session: InterviewSession) -> bool:
+    """Whether ending `session` now ends answered work mid-way, which the candidate confirms first."""
+    return not session.finished and session.summary().answered > 0
+
+
+def _session_controls(session: InterviewSession) -> None:
+    """ "End session now", and the confirmation of a step that would end a session with answers in it (that
+    button, or "Start new session", which sits right above it)."""
+    pending = st.session_state.get(CONFIRM)
+    if session.finished:
+        st.session_state.pop(CONFIRM, None)
+        return
+    if pending is None:
+        st.sidebar.button("End session now", key="end-session", on_click=lambda: _end(session), width="stretch")
+        return
+    answered = session.summary().answered
+    ask = "End this session?" if pending == "end" else "Start a new session?"
+    with st.sidebar.container(border=True):
+        st.markdown(
+            f"**{ask}** This one ends here, after {answered} answered question{'s' * (answered != 1)} of "
+            f"{session.planned}. Your answers are saved."
+        )
+        cols = st.columns(2)
+        cols[0].button(
+            "End it" if pending == "end" else "Start it",
+            key="confirm-yes",
+            type="primary",
+            on_click=lambda: _confirmed(session),
+        )
+        cols[1].button("Keep going", key="confirm-no", on_click=_keep_going)
+
+
+def _end(session: InterviewSession) -> None:
+    if _at_stake(session):
+        st.session_state[CONFIRM] = "end"
+    else:
+        _act(session.end)()
+
+
+def _confirmed(session: InterviewSession) -> None:
+    pending = st.session_state.pop(CONFIRM, None)
+    if pending == "end":
+        _act(session.end)()
+    elif pending is not None:
+        st.session_state[CONFIRMED] = pending  # started by the run this click makes, where a spinner can show
+
+
+def _keep_going() -> None:
+    st.session_state.pop(CONFIRM, None)
+    show_setup_in_use()
 
 
 def _start(setup: PracticeSetup) -> None:

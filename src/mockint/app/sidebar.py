@@ -90,52 +90,70 @@ def grader_panel(settings: Settings) -> None:
         st.markdown(_SWITCH_HELP)
 
 
+SHOWN, REQUESTED = "setup-shown", "setup-requested"
+_FIELDS = ("mode", "focus", "topic", "difficulty", "type", "length")
+MAX_LENGTH = 20  # the slider's end; a longer session is for the CLI
+
+
+def show_setup_in_use() -> None:
+    """Make the form show the setup in use again on its next drawing, dropping what was changed unstarted."""
+    st.session_state.pop(SHOWN, None)
+
+
+def _set_fields(setup: PracticeSetup) -> None:
+    for name in _FIELDS:
+        value = getattr(setup, name)
+        st.session_state[f"setup-{name}"] = value if name in ("mode", "length") else value or ""
+
+
+def _requested() -> None:
+    """The start button's callback, run before the page: the setup asked for, with the mode it implies shown."""
+    field = {name: st.session_state[f"setup-{name}"] for name in _FIELDS}
+    for name in ("focus", "topic", "difficulty", "type"):
+        field[name] = field[name].strip() or None  # "" is "any" (and a blank focus none)
+    if field["focus"] and field["mode"] == Mode.filters:
+        field["mode"] = Mode.focus  # typing a focus is asking for it
+    setup = PracticeSetup(**field)
+    st.session_state[REQUESTED] = setup
+    _set_fields(setup)  # shown at once: the mode it implies, the focus without its spaces
+
+
 def setup_form(bank: Bank, current: PracticeSetup | None) -> PracticeSetup | None:
-    """The practice options; returns a new setup when the candidate starts a session."""
+    """The practice options, showing `current` (the setup in use); returns a new setup when the candidate asks
+    to start a session with it."""
     current = current or PracticeSetup()
     modes = list(Mode)
     # "" stands for "any": a None option would make Streamlit offer to clear the box.
     topics = ["", *bank.topics]
     difficulties = ["", *(d.value for d in Difficulty)]
     types = ["", *(t.value for t in QuestionType)]
-    with st.sidebar.form("setup", border=False):
+    # Set through the session state, never as widget defaults: a default shows only when a widget first
+    # appears, so the form kept showing "Browse" after a focus typed there started a focus session. Again
+    # when the form was off screen (the Progress page), which drops its fields.
+    if st.session_state.get(SHOWN) != current or "setup-mode" not in st.session_state:
+        shown = current.model_copy(
+            update={  # what a box cannot show, e.g. a topic the bank no longer has, it shows as "any"
+                "topic": current.topic if current.topic in topics else None,
+                "difficulty": current.difficulty if current.difficulty in difficulties else None,
+                "type": current.type if current.type in types else None,
+                "length": min(current.length, MAX_LENGTH),
+            }
+        )
+        _set_fields(shown)
+        st.session_state[SHOWN] = current
+    # Enter in the focus box does not submit: it replaced the running session while the candidate was typing.
+    with st.sidebar.form("setup", border=False, enter_to_submit=False):
         st.markdown("**Practice setup**")
-        mode = st.radio("Mode", modes, index=modes.index(current.mode), format_func=MODE_LABELS.get, key="setup-mode")
-        focus = st.text_input(
+        st.radio("Mode", modes, format_func=MODE_LABELS.get, key="setup-mode")
+        st.text_input(
             "Focus",
-            value=current.focus or "",
             key="setup-focus",
             placeholder="e.g. attention in transformers",
             help="Describe what to practise; questions are found by meaning. Used in focus mode.",
         )
-        topic = st.selectbox(
-            "Topic",
-            topics,
-            index=_index(topics, current.topic),
-            format_func=lambda t: _pretty(t) if t else "Any topic",
-            key="setup-topic",
-        )
-        difficulty = st.selectbox(
-            "Difficulty",
-            difficulties,
-            index=_index(difficulties, current.difficulty),
-            format_func=lambda d: d or "Any difficulty",
-            key="setup-difficulty",
-        )
-        qtype = st.selectbox(
-            "Type", types, index=_index(types, current.type), format_func=lambda t: t or "Any type", key="setup-type"
-        )
-        length = st.slider("Questions per session", 1, 20, current.length, key="setup-length")
-        started = st.form_submit_button("Start new session", type="primary", width="stretch")
-    if not started:
-        return None
-    focus = focus.strip() or None
-    if focus and mode is Mode.filters:
-        mode = Mode.focus  # typing a focus is asking for it
-    return PracticeSetup(
-        mode=mode, topic=topic or None, difficulty=difficulty or None, type=qtype or None, focus=focus, length=length
-    )
-
-
-def _index(options: list[str], value: str | None) -> int:
-    return options.index(value) if value in options else 0
+        st.selectbox("Topic", topics, format_func=lambda t: _pretty(t) if t else "Any topic", key="setup-topic")
+        st.selectbox("Difficulty", difficulties, format_func=lambda d: d or "Any difficulty", key="setup-difficulty")
+        st.selectbox("Type", types, format_func=lambda t: t or "Any type", key="setup-type")
+        st.slider("Questions per session", 1, MAX_LENGTH, key="setup-length")
+        st.form_submit_button("Start new session", type="primary", width="stretch", on_click=_requested)
+    return st.session_state.pop(REQUESTED, None)

@@ -98,9 +98,14 @@ class Fault:
     base_url: str | None = None  # instead of the server's own (a mistyped URL)
     expect: str = "fallback"  # "llm": the LLM's grade stands; "fallback": the offline grade, labelled
     max_score: float | None = None  # the most the shown grade may score
+    says: str = ""  # what the fallback's label must say
     settings: dict = field(default_factory=dict)
 
 
+# What a server that crashes (or a proxy that gives up) mid-reply sends: a 200 whose JSON stops half-way.
+CUT_OFF_BODY = b'{"id": "x", "choices": [ {"message": {"content": "{\\"on_to'
+SSE = "text/event-stream"
+_UNUSABLE = "but its reply was unusable; last: "
 _HUGE = "x" * 3_000_000  # past MAX_REPLY_BYTES (2 MB): a server ignoring max_tokens
 FAULTS = (
     Fault("valid reply", (Reply(body=chat_completion(grade_reply())),), expect="llm"),
@@ -164,6 +169,20 @@ FAULTS = (
     Fault("huge reply (3 MB)", (Reply(body=chat_completion(_HUGE)),)),
     Fault("huge streamed reply (3 MB)", (Reply(stream_chunks=_chunks(_HUGE, 65536)),), stream=True),
     Fault("reply in another language, no JSON", (Reply(body=chat_completion("Très bonne réponse, bravo !")),) * 2),
+    Fault("200 with a cut-off JSON body", default=Reply(raw=CUT_OFF_BODY), says=_UNUSABLE + "not valid JSON"),
+    Fault("200 with an empty body", default=Reply(raw=b""), says=_UNUSABLE + "an empty body"),
+    Fault(
+        "stream event not JSON",
+        default=Reply(raw=b"data: {not json\n\n", content_type=SSE),
+        stream=True,
+        says=_UNUSABLE + "not valid JSON",
+    ),
+    Fault(
+        "stream error event",
+        default=Reply(raw=b'data: {"error": {"message": "model crashed"}}\n\n', content_type=SSE),
+        stream=True,
+        says=_UNUSABLE + "an error instead of a reply: model crashed",
+    ),
     Fault("bad base URL", base_url="http://user:" + KEY + "@localhost:11434x/v1"),
     Fault("401 bad key", default=Reply(status=401, body={"error": {"message": "invalid api key"}})),
     Fault("404 unknown model", default=Reply(status=404, body={"error": {"message": "model not found"}})),

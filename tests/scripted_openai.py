@@ -28,6 +28,8 @@ class Reply:
     chunk_delay: float = 0.0  # pause before each streamed chunk, e.g. to stall a stream mid-way
     trickle: float = 0.0  # send the body one byte at a time with this pause between bytes
     close_after: int | None = None  # send only this many bytes (or stream chunks), then drop the connection
+    raw: bytes | None = None  # sent as the body instead of `body`: a cut-off or empty JSON body, a malformed stream
+    content_type: str = "application/json"
 
 
 @dataclass
@@ -156,9 +158,9 @@ class ScriptedOpenAIServer:
             do_GET = do_POST
 
             def _send_json(self, reply: Reply) -> None:
-                data = json.dumps(reply.body or {}).encode()
+                data = reply.raw if reply.raw is not None else json.dumps(reply.body or {}).encode()
                 self.send_response(reply.status)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", reply.content_type)
                 self.send_header("Content-Length", str(len(data)))
                 for key, value in reply.headers.items():
                     self.send_header(key, value)

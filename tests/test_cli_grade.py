@@ -282,3 +282,21 @@ def test_a_recording_is_heard_with_the_question_as_whispers_prompt(tmp_path):
     assert Grade.model_validate(out["grade"]).score > 0
     assert out["delivery"]["wpm"] is not None and out["delivery"]["length_verdict"] == "too short"
     assert "speech_segments" not in out["transcript"]
+
+
+def test_a_reply_cut_off_mid_json_is_a_one_line_error_not_a_traceback(server):
+    from llm_faults import CUT_OFF_BODY
+
+    server.enqueue(Reply(raw=CUT_OFF_BODY), times=4)
+    env = {**os.environ, "MOCKINT_LLM_MAX_RETRIES": "1"}
+    result = subprocess.run(
+        [sys.executable, "-m", "mockint.cli.main", "grade", "-q", "what-is-dropout", "-a", ANSWER, "--grader", "llm"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr and "JSONDecodeError" not in result.stderr
+    [line] = [line for line in result.stderr.splitlines() if line.startswith("mockint:")]
+    assert "answered 2 times, but its reply was unusable; last: not valid JSON (Unterminated string" in line

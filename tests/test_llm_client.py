@@ -7,9 +7,10 @@ import time
 import pytest
 from pydantic import SecretStr
 
+from llm_faults import CUT_OFF_BODY, SSE
 from mockint.config import Settings
 from mockint.doors.llm import LLMClient
-from mockint.errors import LLMError, LLMUnavailableError
+from mockint.errors import LLMError, LLMResponseError, LLMUnavailableError
 from scripted_openai import Reply, ScriptedOpenAIServer, chat_completion
 
 KEY = "sk-test-TOPSECRET-0123456789"
@@ -385,3 +386,52 @@ def test_a_server_that_never_answers_is_unreachable_within_the_time_given():
         reach = make_client(f"http://127.0.0.1:{sock.getsockname()[1]}/v1", timeout=60).reach(0.5)
     assert reach == ("unreachable", "no answer within 0.5 s")
     assert time.monotonic() - started < 2
+
+
+# A 200 whose body is no chat completion the SDK can parse: cut off by a proxy or a crashing server, empty,
+# not UTF-8, a stream event that is not JSON or carries an error, a completion of the wrong shape.
+UNUSABLE = {
+    "cut-off body": (Reply(raw=CUT_OFF_BODY), "not valid JSON (Unterminated string starting at character 49)"),
+    "empty body": (Reply(raw=b""), "an empty body"),
+    "not UTF-8": (Reply(raw=b"\xff\xfe{"), "not UTF-8 text"),
+    "choices not a list": (Reply(body={"choices": "abc"}), "not a chat completion"),
+    "choice without a message": (Reply(body={"choices": [None]}), "not a chat completion"),
+    "content not text": (Reply(body={"choices": [{"message": {"content": {"a": 1}}}]}), "not a chat completion"),
+    "stream event not JSON": (Reply(raw=b"data: {not json\n\n", content_type=SSE), "not valid JSON"),
+    "stream error event": (
+        Reply(raw=b'data: {"error": {"message": "model crashed"}}\n\n', content_type=SSE),
+        "an error instead of a reply: model crashed",
+    ),
+    "stream chunk of the wrong shape": (Reply(raw=b'data: {"choices": "x"}\n\n', content_type=SSE), "not a chat"),
+}
+
+
+@pytest.mark.parametrize("case", list(UNUSABLE))
+def test_a_200_reply_that_is_not_a_chat_completion_is_retried_then_a_one_line_response_error(server, case):
+    reply, says = UNUSABLE[case]
+    server.enqueue(reply, times=3)
+    client = make_client(server.base_url, retries=2)
+    messages = [{"role": "user", "content": "Reply in JSON."}]
+    with pytest.raises(LLMResponseError) as info:
+        if reply.content_type == SSE:
+            list(client.stream_json(messages, schema=SCHEMA, schema_name="t"))
+        else:
+            ask(client)
+    message = str(info.value)
+    assert f"The LLM server at {server.base_url} answered 3 times, but its reply was unusable" in message
+    assert says in message and "at at" not in message
+    assert "Check the server's log" in message and "\n" not in message
+    assert len(server.received()) == 3
+
+
+def test_a_cut_off_reply_then_a_whole_one_is_graded_from_the_whole_one(server):
+    server.enqueue(Reply(raw=CUT_OFF_BODY))
+    server.enqueue('{"ok": true}')
+    assert ask(make_client(server.base_url)).text == '{"ok": true}'
+
+
+def test_token_counts_that_are_not_numbers_are_estimated(server):
+    server.enqueue(Reply(body={"choices": [{"message": {"content": '{"ok": true}'}}], "usage": "lots"}))
+    reply = ask(make_client(server.base_url))
+    assert reply.text == '{"ok": true}' and reply.prompt_tokens > 0 and reply.completion_tokens > 0
+    assert reply.model == "test-model"

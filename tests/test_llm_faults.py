@@ -35,6 +35,7 @@ def test_fault_ends_as_the_user_wants(fault, embedder):
     else:
         assert outcome.fell_back and grade.grader.fallback_reason.startswith("Graded offline because")
         assert grade.grader.kind == "offline"
+        assert fault.says in grade.grader.fallback_reason and "\n" not in grade.grader.fallback_reason
     if fault.max_score is not None:
         assert grade.score <= fault.max_score
     if fault.stream:

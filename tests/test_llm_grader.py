@@ -332,3 +332,11 @@ def test_prompt_stats_counts_tokens_per_question():
     stats = prompt_stats(questions, Settings())
     assert stats.questions == 3 and stats.exact
     assert 0 < stats.median <= stats.p95 <= stats.max
+
+
+def test_the_repair_request_names_the_json_error_once(server):
+    server.enqueue(Reply(body=chat_completion('{"feedback": "a\tb"}')))
+    server.enqueue(Reply(body=chat_completion(reply())))
+    make_grader(server).grade(ITEM, GOOD_ANSWER)
+    repair = server.received()[1].json()["messages"][-1]["content"]
+    assert "not valid JSON (Invalid control character at character 15)" in repair

@@ -16,6 +16,7 @@ This is the only module that imports `openai`. It owns:
 
 import contextlib
 import itertools
+import json
 import logging
 import random
 import re
@@ -335,20 +336,20 @@ class LLMClient:
             started = time.perf_counter()
             args = self._chat_args(messages, caps, schema, schema_name, temperature, max_tokens)
             completion = self._sdk.chat.completions.create(**args)
-            if not hasattr(completion, "choices"):  # the SDK hands back the raw body when it is not JSON
+            if isinstance(completion, str):  # the SDK hands back the raw body when it is not JSON (an HTML page)
                 raise LLMResponseError(
                     f"The LLM server at {self.address} did not answer with a chat completion.",
                     hint="Check that OPENAI_BASE_URL is the server's OpenAI-compatible /v1 address.",
                 )
             latency = (time.perf_counter() - started) * 1000
-            text = (completion.choices[0].message.content or "") if completion.choices else ""
-            usage = completion.usage
+            text = _message_text(completion)
+            prompt_tokens, completion_tokens = _usage(getattr(completion, "usage", None))
             return LLMReply(
                 text=text,
-                prompt_tokens=usage.prompt_tokens if usage else count_messages(messages, self.model),
-                completion_tokens=usage.completion_tokens if usage else count_tokens(text, self.model),
+                prompt_tokens=count_messages(messages, self.model) if prompt_tokens is None else prompt_tokens,
+                completion_tokens=count_tokens(text, self.model) if completion_tokens is None else completion_tokens,
                 latency_ms=latency,
-                model=completion.model or self.model,
+                model=_model_name(completion) or self.model,
                 output_mode=caps.output_mode,
             )
 
@@ -435,15 +436,20 @@ class LLMClient:
         if not texts:
             return []
         with self.deadline():
-            response = self._call(lambda: self._sdk.embeddings.create(input=texts, model=model), "embeddings")
-        return [item.embedding for item in sorted(response.data, key=lambda d: d.index)]
+            return self._call(
+                lambda: _vectors(self._sdk.embeddings.create(input=texts, model=model), len(texts)), "embeddings"
+            )
 
     def transcribe(self, audio: bytes, filename: str, model: str) -> str:
+        def call() -> str:
+            result = self._sdk.audio.transcriptions.create(file=(filename, audio), model=model)
+            text = result if isinstance(result, str) else getattr(result, "text", None)
+            if not isinstance(text, str):
+                raise _Unusable("not a transcription (no text in it)")
+            return text
+
         with self.deadline():
-            result = self._call(
-                lambda: self._sdk.audio.transcriptions.create(file=(filename, audio), model=model), "transcription"
-            )
-        return result if isinstance(result, str) else result.text
+            return self._call(call, "transcription")
 
     # -- retries and errors -------------------------------------------------------------------
 
@@ -468,9 +474,13 @@ class LLMClient:
                 if isinstance(exc.__cause__, _DeadlinePassed):
                     raise self._unavailable(exc, tries, what, out_of_time=True) from None
                 raise
+            except (openai.APIError, ValueError) as exc:
+                raise self._unusable_reason(exc) from exc
 
         def give_up(state: tenacity.RetryCallState) -> T:
             last = state.outcome.exception()
+            if isinstance(last, _Unusable):
+                raise self._unusable(last, state.attempt_number, what) from None
             raise self._unavailable(last, state.attempt_number, what, self._beyond_deadline(state)) from None
 
         retrying = tenacity.Retrying(
@@ -487,7 +497,7 @@ class LLMClient:
 
     @staticmethod
     def _retryable(exc: BaseException) -> bool:
-        if isinstance(exc, openai.APIConnectionError):
+        if isinstance(exc, openai.APIConnectionError | _Unusable):
             return True
         return isinstance(exc, openai.APIStatusError) and (isinstance(exc, _RETRYABLE) or exc.status_code >= 500)
 
@@ -541,6 +551,28 @@ class LLMClient:
             f"The LLM server at {self.address} rejected the request (HTTP {exc.status_code}): "
             f"{self._server_message(exc)}",
             hint=f"Check {settings} for this server, {_fallback(what)}.",
+        )
+
+    def _unusable_reason(self, exc: openai.APIError | ValueError) -> "_Unusable":
+        """Why a 200 reply could not be read. The SDK parses the body with json and the codec, and raises their
+        errors unwrapped; a stream's error event comes as a bare APIError."""
+        if isinstance(exc, json.JSONDecodeError):
+            if not exc.doc.strip():
+                return _Unusable("an empty body")
+            # json's messages end in "at" ("Invalid control character at") before the position it appends.
+            return _Unusable(f"not valid JSON ({exc.msg.removesuffix(' at')} at character {exc.pos})")
+        if isinstance(exc, UnicodeDecodeError):
+            return _Unusable("not UTF-8 text")
+        if isinstance(exc, openai.APIError):
+            return _Unusable(f"an error instead of a reply: {self._redact(exc.message)[:_SERVER_MESSAGE_CHARS]}")
+        return _Unusable(f"not readable ({self._redact(str(exc))[:_SERVER_MESSAGE_CHARS]})")
+
+    def _unusable(self, exc: "_Unusable", attempts: int, what: str) -> LLMResponseError:
+        times = "once" if attempts == 1 else f"{attempts} times"
+        return LLMResponseError(
+            f"The LLM server at {self.address} answered {times}, but its reply was unusable; last: {exc}.",
+            hint="Check the server's log (did it crash or cut the reply off?) and that OPENAI_BASE_URL is its "
+            f"OpenAI-compatible /v1 address, {_fallback(what)}.",
         )
 
     def _too_large(self) -> LLMResponseError:
@@ -670,7 +702,7 @@ class ReplyStream:
                 try:
                     for chunk in stream:
                         head.append(chunk)
-                        if any(c.delta and c.delta.content for c in chunk.choices):
+                        if _deltas(chunk):
                             break
                 except httpx2.TransportError as exc:
                     stream.close()
@@ -692,26 +724,29 @@ class ReplyStream:
         model = client.model
         try:
             for chunk in itertools.chain(head, stream):
-                model = chunk.model or model
-                usage = chunk.usage or usage
-                for choice in chunk.choices:
-                    delta = choice.delta.content if choice.delta else None
-                    if delta:
-                        parts.append(delta)
-                        yield delta
-        except (openai.APIError, httpx2.TransportError) as exc:
+                model = _model_name(chunk) or model
+                usage = getattr(chunk, "usage", None) or usage
+                for delta in _deltas(chunk):
+                    parts.append(delta)
+                    yield delta
+        except (openai.APIConnectionError, httpx2.TransportError) as exc:
             # The SDK may wrap the transport's error; what broke is the cause.
             cause = exc.__cause__ if isinstance(exc, openai.APIConnectionError) and exc.__cause__ else exc
             if isinstance(cause, _ReplyTooLarge):
                 raise client._too_large() from None
             raise client._unavailable(cause, 1, "streamed chat", isinstance(cause, _DeadlinePassed)) from None
+        except (openai.APIError, ValueError, _Unusable) as exc:
+            # Text was handed out already: a retry would repeat it.
+            unusable = exc if isinstance(exc, _Unusable) else client._unusable_reason(exc)
+            raise client._unusable(unusable, 1, "streamed chat") from None
         finally:
             stream.close()
         text = "".join(parts)
+        prompt_tokens, completion_tokens = _usage(usage)
         self._reply = LLMReply(
             text=text,
-            prompt_tokens=usage.prompt_tokens if usage else count_messages(self._messages, client.model),
-            completion_tokens=usage.completion_tokens if usage else count_tokens(text, client.model),
+            prompt_tokens=count_messages(self._messages, client.model) if prompt_tokens is None else prompt_tokens,
+            completion_tokens=count_tokens(text, client.model) if completion_tokens is None else completion_tokens,
             latency_ms=(time.perf_counter() - started) * 1000,
             model=model,
             output_mode=caps.output_mode,
@@ -735,6 +770,65 @@ class _Rejected(Exception):
         super().__init__(cause.status_code)
         self.cause = cause
         self.names_format = names_format
+
+
+class _Unusable(Exception):
+    """Internal: the server answered, but with no reply the SDK could read (cut off, empty, not JSON, the wrong
+    shape, an error event in a stream). Retried like a server error: a proxy or a crashing server cuts one
+    reply, and the next may be whole."""
+
+
+def _message_text(completion: Any) -> str:
+    """The first choice's text. The SDK builds replies without validating them, so a wrong shape shows only here."""
+    choices = getattr(completion, "choices", None)
+    if not isinstance(choices, list):
+        raise _Unusable("not a chat completion (no list of choices)")
+    if not choices:
+        return ""
+    message = getattr(choices[0], "message", None)
+    content = getattr(message, "content", None)
+    if message is None or not isinstance(content, str | None):
+        raise _Unusable("not a chat completion (its first choice holds no text message)")
+    return content or ""
+
+
+def _deltas(chunk: Any) -> list[str]:
+    """The text in one streamed chunk. A chunk without choices (the usage at the end) holds none."""
+    choices = getattr(chunk, "choices", None) or []
+    if not isinstance(choices, list):
+        raise _Unusable("not a chat completion stream (a chunk holds no list of choices)")
+    texts = []
+    for choice in choices:
+        content = getattr(getattr(choice, "delta", None), "content", None)
+        if not isinstance(content, str | None):
+            raise _Unusable("not a chat completion stream (a chunk's text is not text)")
+        if content:
+            texts.append(content)
+    return texts
+
+
+def _usage(usage: Any) -> tuple[int | None, int | None]:
+    """The token counts a server reported; None where it reported none a number (they are then estimated)."""
+    prompt, completion = (getattr(usage, name, None) for name in ("prompt_tokens", "completion_tokens"))
+    return (prompt if isinstance(prompt, int) else None, completion if isinstance(completion, int) else None)
+
+
+def _model_name(reply: Any) -> str | None:
+    model = getattr(reply, "model", None)
+    return model if isinstance(model, str) and model else None
+
+
+def _vectors(response: Any, count: int) -> list[list[float]]:
+    """The embeddings in input order, one per text sent."""
+    data = getattr(response, "data", None)
+    if not isinstance(data, list) or len(data) != count:
+        raise _Unusable(f"not {count} embeddings")
+    try:
+        ordered = sorted(data, key=lambda d: d.index)
+        vectors = [[float(x) for x in item.embedding] for item in ordered]
+    except (AttributeError, TypeError, ValueError):
+        raise _Unusable("not a list of embeddings with their index") from None
+    return vectors
 
 
 def _fallback(what: str) -> str:

@@ -105,7 +105,8 @@ def parse_reply(text: str, points: int) -> GradeReply:
     try:
         data = json.loads(_json_object_text(text))
     except json.JSONDecodeError as exc:
-        raise ReplyError(f"not valid JSON ({exc.msg} at character {exc.pos})") from None
+        # json's messages end in "at" ("Invalid control character at") before the position it appends.
+        raise ReplyError(f"not valid JSON ({exc.msg.removesuffix(' at')} at character {exc.pos})") from None
     if not isinstance(data, dict):
         raise ReplyError("the reply must be one JSON object")
     try:

@@ -703,3 +703,15 @@ def test_ending_or_replacing_a_session_with_answers_is_confirmed_and_the_sidebar
     assert not at.get("form")[0].proto.form.enter_to_submit  # Enter in the focus box starts nothing
     at.button(key="end-session").click().run()  # nothing answered yet: nothing to confirm
     assert session(at).finished
+
+
+def test_on_the_last_question_the_placeholder_names_the_finish_button():
+    # A review read 'Press "Next question" to go on' above a lone "Finish" button.
+    at = start()
+    at.selectbox(key="setup-topic").set_value("statistics")  # one question: the first is the last
+    press_start(at)
+    q = session(at).current_question()
+    answer(at, q.answer)
+    answer(at, q.follow_up_answer)
+    assert at.button(key="next").label == "Finish"
+    assert at.chat_input[0].proto.placeholder == "Press “Finish” to go on…"

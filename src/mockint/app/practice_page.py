@@ -79,7 +79,7 @@ def render() -> None:
     placeholder = {
         Stage.answering: "Type your answer…",
         Stage.follow_up: "Type your answer to the follow-up…",
-        Stage.reviewed: "Press “Next question” to go on…",
+        Stage.reviewed: f"Press “{_next_label(session)}” to go on…",
     }.get(session.stage, "Session finished")
     answerable = session.stage in (Stage.answering, Stage.follow_up)
     typed = st.chat_input(placeholder, key="answer-chat", disabled=not answerable)
@@ -491,11 +491,16 @@ def _follow_up_actions(session: InterviewSession, index: int, turn: Turn) -> Non
     _shown_reference(key)
 
 
+def _next_label(session: InterviewSession) -> str:
+    """What the button that moves on says, and so what the chat box tells the candidate to press."""
+    return "Finish" if session.asked >= session.planned else "Next question"
+
+
 def _reviewed_actions(session: InterviewSession) -> None:
     last = session.asked >= session.planned
     cols = st.columns([1.6, 1.4, 2])
     cols[0].button(
-        "Finish" if last else "Next question",
+        _next_label(session),
         icon=":material/flag:" if last else ":material/arrow_forward:",
         key="next",
         type="primary",

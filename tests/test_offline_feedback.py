@@ -98,3 +98,14 @@ def test_model_answer_sentences_keep_the_case_of_code_and_drop_the_conjunction_t
     assert model_answer_text(f).endswith(
         ": x[:, None] silently builds an (n, n) matrix. Keep the ordered merge list. Point 1."
     )
+
+
+def test_a_misconception_is_quoted_once_on_the_card_not_again_in_the_correctness_reason():
+    """The card quoted each misconception in full three times: under Misconceptions, in the feedback's "Fix
+    this" and in the correctness reason (a candidate's review); the reason now counts them and points there."""
+    f = _findings("covered", "missed")
+    f.misconceptions = ["negates the reference's claim: you said 'X is never Y', but the reference says 'X is Y'"]
+    f.key_points[1] = f.key_points[1].model_copy(update={"evidence": "X is never Y"})
+    correctness = dimensions_for(f).correctness
+    assert correctness.reason == "Contradicts the reference on 1 point (see Misconceptions)."
+    assert feedback_text(f).count("you said 'X is never Y'") == 1

@@ -137,7 +137,11 @@ def dimensions_for(f: Findings) -> Dimensions:
         reason=(
             "Not graded as a genuine answer."
             if f.cap_reasons
-            else f"Contradicts the reference: {f.misconceptions[0]}"
+            # The misconceptions are quoted in full under their own heading and in the feedback; a third copy
+            # here made the card say the same thing three times (a candidate's review).
+            else f"Contradicts the reference on {len(f.misconceptions)} point"
+            + ("s" if len(f.misconceptions) > 1 else "")
+            + " (see Misconceptions)."
             if f.misconceptions
             else "Little of what you say is established by the reference material."
             if f.score + CORRECTNESS_SLACK < 3

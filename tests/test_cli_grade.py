@@ -300,3 +300,18 @@ def test_a_reply_cut_off_mid_json_is_a_one_line_error_not_a_traceback(server):
     assert "Traceback" not in result.stderr and "JSONDecodeError" not in result.stderr
     [line] = [line for line in result.stderr.splitlines() if line.startswith("mockint:")]
     assert "answered 2 times, but its reply was unusable; last: not valid JSON (Unterminated string" in line
+
+
+def test_with_grader_llm_on_the_command_line_the_hints_say_use_grader_offline_not_the_setting(server, monkeypatch):
+    # MOCKINT_GRADER=offline changes nothing while --grader llm is given: advice to set it would not help.
+    monkeypatch.setenv("MOCKINT_GRADER", "offline")
+    monkeypatch.setenv("MOCKINT_LLM_MAX_RETRIES", "0")
+    get_settings.cache_clear()
+    server.enqueue(Reply(status=500, body={"error": {"message": "boom"}}))
+    failed = CliRunner().invoke(app, ["grade", "-q", "what-is-dropout", "-a", ANSWER, "--grader", "llm"])
+    assert failed.exit_code == 1
+    assert "or use --grader offline." in str(failed.exception) and "MOCKINT_GRADER" not in str(failed.exception)
+    monkeypatch.delenv("OPENAI_BASE_URL")
+    get_settings.cache_clear()
+    unset = CliRunner().invoke(app, ["grade", "-q", "what-is-dropout", "-a", ANSWER, "--grader", "llm"])
+    assert "none is configured" in str(unset.exception) and "or use --grader offline." in str(unset.exception)

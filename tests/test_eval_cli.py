@@ -249,6 +249,8 @@ def test_a_run_where_every_answer_fails_is_reported_and_exits_1(tmp_path):
     assert "METRICS INVALID: 3 of 3 answers got no score" in proc.stdout
     assert "METRICS INVALID for llm:" in proc.stderr and "Fix the first error above" in proc.stderr
     assert (tmp_path / "run" / "report.md").is_file() and (tmp_path / "run" / "result.json").is_file()
+    # --grader llm beats MOCKINT_GRADER: the hint names what works on this command line.
+    assert "or use --grader offline." in proc.stdout and "MOCKINT_GRADER" not in proc.stdout
 
 
 def _eval_against(base_url: str, tmp_path: Path) -> subprocess.CompletedProcess:

@@ -72,6 +72,8 @@ app.add_typer(bank_app, name="bank")
 _CORPUS_HELP = "Corpus folder. Default: MOCKINT_CORPUS_DIR if set, else the shipped corpus/."
 
 _state = {"verbose": False}
+# How the LLM errors' hints tell a CLI user to grade offline: `--grader llm` beats MOCKINT_GRADER.
+OFFLINE_BY_FLAG = "use --grader offline"
 
 
 @app.callback()
@@ -328,7 +330,7 @@ def eval_command(
         )
     cases = eval_data.load_cases(data, spec, filters=filters, limit=limit)
     cache_dir = None if no_cache else settings.cache_dir
-    graders = [eval_runner.build_eval_grader(kind, settings, cache_dir) for kind in kinds]
+    graders = [eval_runner.build_eval_grader(kind, settings, cache_dir, OFFLINE_BY_FLAG) for kind in kinds]
     source = data or eval_data.default_labelled_dir()
     label = label or "-".join([*kinds, source.stem])
     out = out or eval_report.run_dir_for(Path("eval/runs"), label)
@@ -404,7 +406,7 @@ def grade_command(
     if audio is not None:
         transcript, delivery = _heard_answer(audio, q)
         text = transcript.text
-    grade = build_grader(kind=grader).grade(GradingItem.from_question(q), text)
+    grade = build_grader(kind=grader, offline_switch=OFFLINE_BY_FLAG).grade(GradingItem.from_question(q), text)
     if json_output and transcript is None:
         typer.echo(grade.model_dump_json(indent=2))
     elif json_output:

@@ -64,6 +64,10 @@ _CONTEXT_OVERFLOW = re.compile(r"context.{0,20}(length|window|size)|too many tok
 _NAMES_FORMAT = re.compile(r"response_format|json_schema|json_object|structured output", re.IGNORECASE)
 _NAMES_MAX_TOKENS = re.compile(r"max_tokens", re.IGNORECASE)
 
+# How a user switches to the offline grader where the setting decides (the app). The CLI says its flag
+# instead: `--grader llm` beats MOCKINT_GRADER, so advice to set it would change nothing there.
+OFFLINE_BY_SETTING = "set MOCKINT_GRADER=offline"
+
 _RETRYABLE = (openai.APIConnectionError, openai.RateLimitError, openai.InternalServerError)
 
 # The absolute time.monotonic() by which the current grade must be done, for the transport below.
@@ -252,9 +256,11 @@ class LLMClient:
         retry_after_max: float = 30.0,
         max_reply_bytes: int = MAX_REPLY_BYTES,
         sleep: Callable[[float], None] = time.sleep,
+        offline_switch: str = OFFLINE_BY_SETTING,
     ) -> None:
         check_base_url(base_url)
         self.base_url = base_url
+        self.offline_switch = offline_switch
         self.model = model
         self.timeout = timeout
         self.max_retries = max_retries
@@ -273,7 +279,7 @@ class LLMClient:
         )
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "LLMClient":
+    def from_settings(cls, settings: Settings, *, offline_switch: str = OFFLINE_BY_SETTING) -> "LLMClient":
         return cls(
             base_url=settings.openai_base_url,
             api_key=settings.openai_api_key,
@@ -281,6 +287,7 @@ class LLMClient:
             timeout=settings.llm_timeout,
             max_retries=settings.llm_max_retries,
             deadline=settings.llm_deadline,
+            offline_switch=offline_switch,
         )
 
     def __repr__(self) -> str:
@@ -470,7 +477,7 @@ class LLMClient:
                 raise
             except openai.APIConnectionError as exc:
                 if isinstance(exc.__cause__, _ReplyTooLarge):
-                    raise self._too_large() from None
+                    raise self._too_large(what) from None
                 if isinstance(exc.__cause__, _DeadlinePassed):
                     raise self._unavailable(exc, tries, what, out_of_time=True) from None
                 raise
@@ -550,8 +557,17 @@ class LLMClient:
         return LLMError(
             f"The LLM server at {self.address} rejected the request (HTTP {exc.status_code}): "
             f"{self._server_message(exc)}",
-            hint=f"Check {settings} for this server, {_fallback(what)}.",
+            hint=f"Check {settings} for this server, {self._fallback(what)}.",
         )
+
+    def _fallback(self, what: str) -> str:
+        """What does without the endpoint for this request: the grader's advice is no use to `mockint index`
+        with MOCKINT_EMBEDDINGS=openai."""
+        if what == "embeddings":
+            return "or set MOCKINT_EMBEDDINGS=local"
+        if what == "transcription":
+            return "or set MOCKINT_TRANSCRIPTION=offline"
+        return f"or {self.offline_switch}"
 
     def _unusable_reason(self, exc: openai.APIError | ValueError) -> "_Unusable":
         """Why a 200 reply could not be read. The SDK parses the body with json and the codec, and raises their
@@ -572,14 +588,14 @@ class LLMClient:
         return LLMResponseError(
             f"The LLM server at {self.address} answered {times}, but its reply was unusable; last: {exc}.",
             hint="Check the server's log (did it crash or cut the reply off?) and that OPENAI_BASE_URL is its "
-            f"OpenAI-compatible /v1 address, {_fallback(what)}.",
+            f"OpenAI-compatible /v1 address, {self._fallback(what)}.",
         )
 
-    def _too_large(self) -> LLMResponseError:
+    def _too_large(self, what: str) -> LLMResponseError:
         return LLMResponseError(
             f"The LLM server at {self.address} sent a reply over {MAX_REPLY_BYTES // 1_000_000} MB; it was refused "
             "(the server ignores max_tokens).",
-            hint="Use a server or model that honours max_tokens, or set MOCKINT_GRADER=offline.",
+            hint=f"Use a server or model that honours max_tokens, {self._fallback(what)}.",
         )
 
     def _unavailable(
@@ -596,7 +612,7 @@ class LLMClient:
         """What to do about this failure: advice for another failure (rate limits after a refused connection)
         sends the user looking in the wrong place. What failed decides, before the time left: a refused
         connection means no server, however much of the deadline was left when retries stopped."""
-        offline = _fallback(what)
+        offline = self._fallback(what)
         cause = exc.__cause__ if isinstance(exc, openai.APIConnectionError) and exc.__cause__ else exc
         if isinstance(cause, httpx2.ConnectError):
             if self.base_url is None:
@@ -733,7 +749,7 @@ class ReplyStream:
             # The SDK may wrap the transport's error; what broke is the cause.
             cause = exc.__cause__ if isinstance(exc, openai.APIConnectionError) and exc.__cause__ else exc
             if isinstance(cause, _ReplyTooLarge):
-                raise client._too_large() from None
+                raise client._too_large("chat") from None
             raise client._unavailable(cause, 1, "streamed chat", isinstance(cause, _DeadlinePassed)) from None
         except (openai.APIError, ValueError, _Unusable) as exc:
             # Text was handed out already: a retry would repeat it.
@@ -829,16 +845,6 @@ def _vectors(response: Any, count: int) -> list[list[float]]:
     except (AttributeError, TypeError, ValueError):
         raise _Unusable("not a list of embeddings with their index") from None
     return vectors
-
-
-def _fallback(what: str) -> str:
-    """The setting that does without the endpoint for this request: the grader's advice is no use to `mockint
-    index` with MOCKINT_EMBEDDINGS=openai."""
-    if what == "embeddings":
-        return "or set MOCKINT_EMBEDDINGS=local"
-    if what == "transcription":
-        return "or set MOCKINT_TRANSCRIPTION=offline"
-    return "or set MOCKINT_GRADER=offline"
 
 
 def _retry_after_seconds(headers: Any) -> float | None:

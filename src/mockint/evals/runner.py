@@ -334,7 +334,9 @@ def evaluate(
 GRADER_KINDS = ("offline", "llm")
 
 
-def build_eval_grader(kind: str, settings: Settings, cache_dir: Path | None) -> Grader:
+def build_eval_grader(
+    kind: str, settings: Settings, cache_dir: Path | None, offline_switch: str | None = None
+) -> Grader:
     """The grader of `kind` as an eval needs it: never falling back, and the LLM one cached on disk.
 
     A fallback grade would be scored as the LLM's. The offline grader is not cached: it is cheap, and its
@@ -345,7 +347,9 @@ def build_eval_grader(kind: str, settings: Settings, cache_dir: Path | None) -> 
 
     if kind not in GRADER_KINDS:
         raise ValueError(f"unknown grader {kind!r}; choose from {', '.join(GRADER_KINDS)}")
-    grader = build_grader(settings.model_copy(update={"fallback_to_offline": False}), kind=kind)
+    grader = build_grader(
+        settings.model_copy(update={"fallback_to_offline": False}), kind=kind, offline_switch=offline_switch
+    )
     if kind == "offline":
         from mockint.doors.embeddings import shared_local_embedder
 

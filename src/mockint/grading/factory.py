@@ -104,25 +104,30 @@ def build_grader(
     kind: str | None = None,
     llm_client: object | None = None,
     embedder: object | None = None,
+    offline_switch: str | None = None,
 ) -> Grader:
-    """The grader to use: `kind` (offline|llm) or, by default, `settings.active_grader`."""
+    """The grader to use: `kind` (offline|llm) or, by default, `settings.active_grader`. `offline_switch` is how
+    the user picks the offline grader where they are (e.g. "use --grader offline"), for the LLM errors' hints;
+    by default, MOCKINT_GRADER."""
     settings = settings or get_settings()
     kind = kind or settings.active_grader
     if kind not in GRADER_KINDS:
         raise ConfigError(f"Unknown grader '{kind}'.", hint=f"Choose one of: {', '.join(GRADER_KINDS)}.")
     if kind == "offline":
         return _offline(embedder)
+    from mockint.doors.llm import OFFLINE_BY_SETTING, LLMClient
+    from mockint.grading.llm.grader import LLMGrader
+
+    offline_switch = offline_switch or OFFLINE_BY_SETTING
     if llm_client is None and not settings.llm_configured:
         raise ConfigError(
             "The LLM grader needs an endpoint, and none is configured.",
             hint="Set OPENAI_API_KEY (OpenAI) or OPENAI_BASE_URL (e.g. http://localhost:11434/v1 for Ollama), "
-            "or use the offline grader (MOCKINT_GRADER=offline).",
+            f"or {offline_switch}.",
         )
-    from mockint.doors.llm import LLMClient
-    from mockint.grading.llm.grader import LLMGrader
-
     try:
-        llm: Grader = LLMGrader(llm_client or LLMClient.from_settings(settings), settings=settings)
+        client = llm_client or LLMClient.from_settings(settings, offline_switch=offline_switch)
+        llm: Grader = LLMGrader(client, settings=settings)
     except LLMError as exc:
         # A setting no request can fix (a mistyped base URL): with fallback on, every answer is still graded,
         # offline, and every grade says why; with it off, the one-line error is the answer.

@@ -215,7 +215,7 @@ class LLMGrader(Grader):
                 raise LLMResponseError(
                     f"The model '{replies[-1].model}' did not return a usable grade, even after a repair "
                     f"request: {again}.",
-                    hint="Try a stronger model (MOCKINT_MODEL) or the offline grader (MOCKINT_GRADER=offline).",
+                    hint=f"Try a stronger model (MOCKINT_MODEL), or {self.client.offline_switch}.",
                 ) from None
         info = GraderInfo(
             kind="llm",

@@ -588,7 +588,7 @@ def test_progress_lists_no_good_topic_as_weak_and_no_one_off_miss_as_a_pattern()
         history.mark_graded(attempt, make_grade(score).model_copy(update={"key_points": missed}))
     progress = _progress()
     [weak] = [d for d in progress.dataframe if "topic" in d.value.columns]
-    assert weak.value["topic"].tolist() == ["statistics"]
+    assert weak.value["topic"].tolist() == ["Statistics"]
     assert "No key point missed twice yet" in shown(progress)
     assert "point of q1" not in shown(progress)
     sessions = next(d for d in progress.dataframe if "mode" in d.value.columns)
@@ -715,3 +715,22 @@ def test_on_the_last_question_the_placeholder_names_the_finish_button():
     answer(at, q.follow_up_answer)
     assert at.button(key="next").label == "Finish"
     assert at.chat_input[0].proto.placeholder == "Press “Finish” to go on…"
+
+
+@pytest.mark.parametrize("below_page_controls", [True, False])
+def test_the_grader_panel_draws_a_divider_only_below_the_pages_own_controls(below_page_controls):
+    """On Progress nothing of the page stands in the sidebar, so the divider drew a second line around an
+    empty section under the page list (a browser review)."""
+    at = AppTest.from_string(
+        "from mockint.app import sidebar\nfrom mockint.config import Settings\n"
+        f"sidebar.grader_panel(Settings(), below_page_controls={below_page_controls})",
+        default_timeout=TIMEOUT,
+    ).run()
+    assert not at.exception, at.exception
+    assert bool(at.get("divider")) is below_page_controls
+
+
+def test_the_setup_names_topics_as_written():
+    at = start()
+    box = at.selectbox(key="setup-topic")
+    assert "NLP" in box.options and "nlp" not in box.options

@@ -40,6 +40,7 @@ from mockint.practice.interview import (
 )
 from mockint.types.grade import Grade
 from mockint.types.question import Question
+from mockint.types.topics import topic_name
 
 log = logging.getLogger(__name__)
 
@@ -338,7 +339,7 @@ def _turn(session: InterviewSession, index: int, turn: Turn, *, live: bool) -> N
     if stage is Stage.answering and FLASH not in st.session_state:
         _scroll_here()
     with st.chat_message("assistant", avatar=COACH):
-        st.caption(f"Question {index + 1} · {q.topic.replace('-', ' ')} · {q.difficulty} · {q.type}")
+        st.caption(f"Question {index + 1} · {topic_name(q.topic)} · {q.difficulty} · {q.type}")
         st.markdown(f"**{md_escape(q.question)}**")
         if stage is Stage.answering:
             _answering_actions(session, index, turn)

@@ -9,6 +9,7 @@ from mockint.config import Settings, strip_credentials
 from mockint.doors.bank_files import Bank
 from mockint.practice.interview import MODE_LABELS, Mode, PracticeSetup
 from mockint.types.question import Difficulty, QuestionType
+from mockint.types.topics import topic_name
 
 _SWITCH_HELP = """\
 Put these in a `.env` file in the folder you start mockint from (or export them), then restart
@@ -25,10 +26,6 @@ MOCKINT_GRADER=auto                         # auto | offline | llm
 With no key and no base URL, mockint grades offline. If the LLM cannot be reached, the offline grader
 steps in and the feedback card says so (`MOCKINT_FALLBACK_OFFLINE=false` turns that off).
 """
-
-
-def _pretty(slug: str) -> str:
-    return slug.replace("-", " ").capitalize()
 
 
 def _endpoint(settings: Settings) -> str:
@@ -65,9 +62,12 @@ def _reach_problem(settings: Settings) -> str | None:
     return f"Cannot reach the LLM server at {where}: {reach.detail}. {then} {fix}"
 
 
-def grader_panel(settings: Settings) -> None:
+def grader_panel(settings: Settings, *, below_page_controls: bool) -> None:
+    """Which grader grades, and whether it can. The divider sets it apart from the page's own controls above
+    it; under the page list alone (Progress) it drew a second line around nothing."""
     sidebar = st.sidebar
-    sidebar.divider()
+    if below_page_controls:
+        sidebar.divider()
     sidebar.markdown("**Grader**")
     problem = None
     if settings.active_grader == "llm":
@@ -151,7 +151,7 @@ def setup_form(bank: Bank, current: PracticeSetup | None) -> PracticeSetup | Non
             placeholder="e.g. attention in transformers",
             help="Describe what to practise; questions are found by meaning. Used in focus mode.",
         )
-        st.selectbox("Topic", topics, format_func=lambda t: _pretty(t) if t else "Any topic", key="setup-topic")
+        st.selectbox("Topic", topics, format_func=lambda t: topic_name(t) if t else "Any topic", key="setup-topic")
         st.selectbox("Difficulty", difficulties, format_func=lambda d: d or "Any difficulty", key="setup-difficulty")
         st.selectbox("Type", types, format_func=lambda t: t or "Any type", key="setup-type")
         st.slider("Questions per session", 1, MAX_LENGTH, key="setup-length")

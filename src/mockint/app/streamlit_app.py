@@ -46,6 +46,6 @@ except Exception:
     # runs with client.showErrorDetails off, so no path of this machine reaches the page).
     logging.getLogger("mockint.app").exception("unexpected error on the %s page", page.title)
     st.error(UNEXPECTED_ERROR, icon=":material/error:")
-ui_sidebar.grader_panel(settings)
+ui_sidebar.grader_panel(settings, below_page_controls=page.url_path == "practice")
 # Only now, with the question on screen, start loading the grader and the store.
 ui_resources.warm_up()

@@ -264,3 +264,30 @@ def _eval_against(base_url: str, tmp_path: Path) -> subprocess.CompletedProcess:
         env=env,
         timeout=120,
     )
+
+
+@pytest.mark.parametrize("concurrency", ["8", "1"])
+def test_when_most_answers_time_out_the_advice_is_one_request_at_a_time_and_a_longer_deadline(tmp_path, concurrency):
+    # A local server answering one request at a time: the parallel requests of an eval wait past their deadline.
+    with ScriptedOpenAIServer(default=Reply(delay=5, body=chat_completion("{}"))) as server:
+        env = {
+            **os.environ,
+            "OPENAI_BASE_URL": server.base_url,
+            "MOCKINT_LLM_MAX_RETRIES": "0",
+            "MOCKINT_LLM_TIMEOUT": "0.5",
+            "MOCKINT_LLM_DEADLINE": "1",
+        }
+        args = ["eval", "--grader", "llm", "--no-baselines", "--no-progress", "--no-cache", "--limit", "3"]
+        proc = subprocess.run(
+            [sys.executable, "-m", "mockint.cli.main", *args, "--concurrency", concurrency, "--out", str(tmp_path)],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            env=env,
+            timeout=120,
+        )
+    assert proc.returncode == 1
+    advice = " ".join(proc.stderr.split())
+    assert "3 of 3 answers timed out" in advice and "raise MOCKINT_LLM_DEADLINE (now 1 s)" in advice
+    assert ("run with --concurrency 1" in advice) == (concurrency == "8")
+    assert "is the grader reachable" not in advice

@@ -73,6 +73,10 @@ class LLMUnavailableError(LLMError):
     """The LLM endpoint could not be reached or kept failing (timeouts, 429, 5xx)."""
 
 
+class LLMTimeoutError(LLMUnavailableError):
+    """The LLM endpoint answered too slowly: each try timed out, or the deadline ran out."""
+
+
 class LLMResponseError(LLMError):
     """The LLM answered, but not with a usable result even after a repair retry."""
 

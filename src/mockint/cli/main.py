@@ -13,6 +13,7 @@ from typer.core import TyperCommand, TyperGroup
 from mockint.errors import MockintError
 
 if TYPE_CHECKING:  # imported where used: pydantic and the speech stack would slow `mockint --help`
+    from mockint.config import Settings
     from mockint.speech.delivery import DeliveryInsights
     from mockint.speech.transcription import Transcript
     from mockint.types.question import Question
@@ -351,16 +352,36 @@ def eval_command(
     )
     typer.echo(eval_report.console_summary(record))
     typer.echo(f"Report: {(out / 'report.md').resolve()}")
+    for run in record.systems:
+        late = eval_runner.timed_out(run.result)
+        if late > len(run.result.cases) / 2:
+            typer.secho(_timeouts_advice(late, len(run.result.cases), concurrency, settings), err=True, fg="yellow")
     invalid = [run.summary.system for run in record.systems if run.summary.invalid]
     if invalid:
         # A script or CI job reads the exit code and stderr, not the summary: both say the run measured nothing.
         typer.secho(
             f"mockint: METRICS INVALID for {', '.join(invalid)}: too many answers got no score, so the report "
-            "measures nothing. Fix the first error above (is the grader reachable?) and run again.",
+            "measures nothing. Fix the first error above and run again.",
             err=True,
             fg=typer.colors.RED,
         )
         raise typer.Exit(1)
+
+
+def _timeouts_advice(late: int, total: int, concurrency: int, settings: "Settings") -> str:
+    """Most answers timed out. A local server (llama.cpp, Ollama, LM Studio) works on one request at a time, so
+    the parallel requests of an eval wait in its queue until their deadline: one at a time is the usual cure."""
+    deadline = (
+        f"raise MOCKINT_LLM_DEADLINE (now {settings.llm_deadline:g} s) and MOCKINT_LLM_TIMEOUT "
+        f"(now {settings.llm_timeout:g} s)"
+    )
+    if concurrency > 1:
+        return (
+            f"mockint: {late} of {total} answers timed out. A local server (llama.cpp, Ollama) answers one request "
+            f"at a time, and --concurrency {concurrency} makes the others wait: run with --concurrency 1, and "
+            f"{deadline} for a slow model."
+        )
+    return f"mockint: {late} of {total} answers timed out: {deadline}; slow local models need a minute or more."
 
 
 @app.command("grade")

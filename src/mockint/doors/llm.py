@@ -37,7 +37,7 @@ from pydantic import SecretStr
 
 from mockint.config import Settings, strip_credentials
 from mockint.doors.tokens import count_messages, count_tokens
-from mockint.errors import LLMError, LLMResponseError, LLMUnavailableError
+from mockint.errors import LLMError, LLMResponseError, LLMTimeoutError, LLMUnavailableError
 
 log = logging.getLogger(__name__)
 
@@ -603,10 +603,20 @@ class LLMClient:
     ) -> LLMUnavailableError:
         within = f" within the {self.deadline_seconds:g} s deadline" if out_of_time else ""
         times = "once" if attempts == 1 else f"{attempts} times"
-        return LLMUnavailableError(
+        kind = LLMTimeoutError if self._too_slow(exc, out_of_time) else LLMUnavailableError
+        return kind(
             f"The LLM server at {self.address} failed the {what} request {times}{within}; last: {self._describe(exc)}.",
             hint=self._unavailable_hint(exc, out_of_time, what),
         )
+
+    @staticmethod
+    def _too_slow(exc: BaseException | None, out_of_time: bool) -> bool:
+        """The server was there but did not reply in time. A refused connection or an HTTP error is not that,
+        however much of the deadline was left when retries stopped."""
+        cause = exc.__cause__ if isinstance(exc, openai.APIConnectionError) and exc.__cause__ else exc
+        if isinstance(cause, httpx2.ConnectError) or isinstance(exc, openai.APIStatusError):
+            return False
+        return out_of_time or isinstance(exc, openai.APITimeoutError) or isinstance(cause, httpx2.TimeoutException)
 
     def _unavailable_hint(self, exc: BaseException | None, out_of_time: bool, what: str) -> str:
         """What to do about this failure: advice for another failure (rate limits after a refused connection)
@@ -625,7 +635,7 @@ class LLMClient:
                 f"The server failed (HTTP {exc.status_code}): check its log and that OPENAI_BASE_URL and "
                 f"MOCKINT_MODEL are right, {offline}."
             )
-        if out_of_time or isinstance(exc, openai.APITimeoutError) or isinstance(cause, httpx2.TimeoutException):
+        if self._too_slow(exc, out_of_time):
             return (
                 f"The server at {self.address} answers too slowly: raise MOCKINT_LLM_TIMEOUT and "
                 f"MOCKINT_LLM_DEADLINE (slow local models need a minute or more), {offline}."

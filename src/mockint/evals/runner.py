@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from tqdm import tqdm
 
 from mockint.config import Settings, strip_credentials
+from mockint.errors import LLMTimeoutError
 from mockint.evals import metrics
 from mockint.evals.baselines import Baseline, rescale_min_max
 from mockint.evals.data import ADVERSARIAL, LabelledCase
@@ -139,6 +140,11 @@ class GradingEval:
 
 def _error_text(exc: Exception) -> str:
     return strip_credentials(f"{type(exc).__name__}: {exc}")
+
+
+def timed_out(result: EvalResult) -> int:
+    """How many answers got no score because the LLM did not reply in time (the error names its type first)."""
+    return sum((c.error or "").startswith(f"{LLMTimeoutError.__name__}:") for c in result.cases)
 
 
 def _from_grade(case: LabelledCase, grade: Grade, latency_ms: float, cached: bool) -> CaseResult:

@@ -154,9 +154,13 @@ def test_offline_grader_and_the_fallback_line(server, monkeypatch):
     monkeypatch.setenv("MOCKINT_LLM_MAX_RETRIES", "0")
     get_settings.cache_clear()
     server.enqueue(Reply(status=500, body={"error": {"message": "boom"}}))
-    fallback = run("-q", "what-is-dropout", "-a", ANSWER)
+    fallback = run("-q", "what-is-dropout", "-a", ANSWER, "--grader", "llm")
     assert fallback.exit_code == 0, fallback.output
-    assert "Graded offline because the LLM could not be reached" in " ".join(fallback.output.split())
+    # Said first, on stderr, and in the card's title: the offline score is not read as the LLM's.
+    assert fallback.output.startswith("mockint: Graded offline because the LLM")
+    assert fallback.stderr.startswith("mockint: Graded offline because the LLM") and "Score" not in fallback.stderr
+    title = next(line for line in fallback.stdout.splitlines() if "Score" in line)
+    assert "offline grader: the LLM failed" in title
 
 
 def test_estimated_token_counts_are_said_once_in_plain_words(server, tmp_path):

@@ -38,6 +38,8 @@ def print_grade(grade: Grade, console: Console, *, question: str | None = None) 
     title = Text.assemble(
         ("Score ", "bold"), (f"{grade.score:.1f}/{SCORE_MAX:g}", style), "  ", (grade.verdict.value.upper(), style)
     )
+    if grade.grader.fallback_reason:
+        title.append("  offline grader: the LLM failed (see above)", style="yellow")
     console.print(Panel(escape(question) if question else "", title=title, title_align="left", expand=True))
 
     dims = Table.grid(padding=(0, 2))

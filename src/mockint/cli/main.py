@@ -428,6 +428,9 @@ def grade_command(
         transcript, delivery = _heard_answer(audio, q)
         text = transcript.text
     grade = build_grader(kind=grader, offline_switch=OFFLINE_BY_FLAG).grade(GradingItem.from_question(q), text)
+    if grade.grader.fallback_reason:
+        # Before the grade, not below it: whoever asked for the LLM must not read the offline score as its.
+        typer.secho(f"mockint: {grade.grader.fallback_reason}", err=True, fg=typer.colors.YELLOW)
     if json_output and transcript is None:
         typer.echo(grade.model_dump_json(indent=2))
     elif json_output:

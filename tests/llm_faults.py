@@ -148,7 +148,12 @@ FAULTS = (
         default=Reply(status=429, headers={"Retry-After": "3600"}, body={"error": {"message": "slow down"}}),
     ),
     Fault("500 forever", default=Reply(status=500, body={"error": {"message": "boom"}})),
-    Fault("hang (no reply)", (Reply(delay=3600, body=chat_completion("{}")),)),
+    Fault("hang (no reply)", (Reply(delay=3600, body=chat_completion("{}")),), says="did not answer in time"),
+    Fault(
+        "unusable reply, then the repair request hangs",
+        (Reply(body=chat_completion("{not json")), Reply(delay=3600, body=chat_completion("{}"))),
+        says="did not return a usable grade (The model 'scripted-model' replied, but not with a usable grade",
+    ),
     Fault("trickle, a byte a second", (Reply(trickle=1.0, body=chat_completion(grade_reply())),)),
     Fault(
         "stream trickles, a chunk every 2 s",

@@ -435,3 +435,38 @@ def test_token_counts_that_are_not_numbers_are_estimated(server):
     reply = ask(make_client(server.base_url))
     assert reply.text == '{"ok": true}' and reply.prompt_tokens > 0 and reply.completion_tokens > 0
     assert reply.model == "test-model"
+
+
+@pytest.mark.parametrize(
+    ("path", "says"),
+    [
+        ("", "OPENAI_BASE_URL usually ends in /v1: try {url}/v1; else check MOCKINT_MODEL"),
+        ("/v1/chat/completions", "OPENAI_BASE_URL is the address before /chat/completions: try {url}/v1;"),
+        ("/v1", "Check MOCKINT_MODEL (the server lists its models at {url}/v1/models) and OPENAI_BASE_URL."),
+    ],
+)
+def test_a_404_suggests_the_address_a_base_url_usually_has(server, path, says):
+    url = server.base_url.removesuffix("/v1")
+    server.enqueue(Reply(status=404, body={"detail": "Not Found"}), path=f"{path}/chat/completions")
+    with pytest.raises(LLMError) as info:
+        ask(make_client(url + path))
+    assert says.format(url=url) in str(info.value)
+    assert "embedding" not in str(info.value) and "transcription" not in str(info.value)
+
+
+def test_https_to_a_plain_http_server_says_use_http_at_once(server):
+    sleeps: list[float] = []
+    with pytest.raises(LLMError) as info:
+        ask(make_client(server.base_url.replace("http://", "https://"), retries=3, sleeps=sleeps))
+    assert not isinstance(info.value, LLMUnavailableError) and sleeps == []  # a retry would fail the same way
+    assert "did not answer over TLS" in str(info.value)
+    assert "Use http:// instead of https:// in OPENAI_BASE_URL" in str(info.value)
+
+
+def test_a_401_without_a_key_set_says_the_server_needs_one(server):
+    server.enqueue(Reply(status=401, body={"error": {"message": "no api key"}}))
+    with pytest.raises(LLMError) as info:
+        ask(make_client(server.base_url, key=None))
+    message = str(info.value)
+    assert "needs an API key (HTTP 401), and none is set" in message and "set OPENAI_API_KEY" in message
+    assert "refused the credentials" not in message

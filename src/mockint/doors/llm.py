@@ -21,6 +21,7 @@ import logging
 import random
 import re
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -478,6 +479,12 @@ class LLMClient:
             except openai.APIConnectionError as exc:
                 if isinstance(exc.__cause__, _ReplyTooLarge):
                     raise self._too_large(what) from None
+                if tls := self._plain_http(exc):
+                    raise LLMError(
+                        f"The LLM server at {self.address} did not answer over TLS ({tls}): it likely speaks plain "
+                        "HTTP.",
+                        hint=f"Use http:// instead of https:// in OPENAI_BASE_URL, {self._fallback(what)}.",
+                    ) from None
                 if isinstance(exc.__cause__, _DeadlinePassed):
                     raise self._unavailable(exc, tries, what, out_of_time=True) from None
                 raise
@@ -531,6 +538,13 @@ class LLMClient:
             raise _Rejected(exc, names_format=True)
         if isinstance(exc, _RETRYABLE) or exc.status_code >= 500:
             return
+        # No key anywhere (a user name and password in the URL are credentials too): nothing was refused.
+        keyless = self._secret is None and "@" not in urlsplit(self.base_url or "").netloc
+        if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError) and keyless:
+            raise LLMError(
+                f"The LLM server at {self.address} needs an API key (HTTP {exc.status_code}), and none is set.",
+                hint="The server needs a key: set OPENAI_API_KEY.",
+            ) from None
         if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
             raise LLMError(
                 f"The LLM server at {self.address} refused the credentials (HTTP {exc.status_code}).",
@@ -544,9 +558,39 @@ class LLMClient:
             raise LLMError(
                 f"The LLM server at {self.address} does not know model '{self.model}' or this endpoint "
                 f"({what}): {self._server_message(exc)}",
-                hint="Check MOCKINT_MODEL (and the embedding/transcription model settings) and OPENAI_BASE_URL.",
+                hint=self._not_found_hint(what),
             ) from None
         raise self._bad_request(exc, what)
+
+    def _not_found_hint(self, what: str) -> str:
+        """A 404 is a wrong model or a wrong address; a base URL without /v1 (or with the endpoint's path on it)
+        is the common slip, and the SDK adds /chat/completions to whatever it is given."""
+        setting = {"embeddings": "MOCKINT_OPENAI_EMBEDDING_MODEL", "transcription": "MOCKINT_TRANSCRIPTION_MODEL"}
+        check = f"{setting.get(what, 'MOCKINT_MODEL')} (the server lists its models at {self.address}/models)"
+        if self.base_url is not None:
+            parts = urlsplit(self.address)
+            path = parts.path.rstrip("/")
+            for endpoint in ("/chat/completions", "/embeddings", "/audio/transcriptions"):
+                if path.endswith(endpoint):
+                    base = urlunsplit((parts.scheme, parts.netloc, path.removesuffix(endpoint), "", ""))
+                    return f"OPENAI_BASE_URL is the address before {endpoint}: try {base}; else check {check}."
+            if not path.endswith("/v1"):
+                base = urlunsplit((parts.scheme, parts.netloc, f"{path}/v1", "", ""))
+                return f"OPENAI_BASE_URL usually ends in /v1: try {base}; else check {check}."
+        return f"Check {check} and OPENAI_BASE_URL."
+
+    def _plain_http(self, exc: openai.APIConnectionError) -> str | None:
+        """The TLS error, when an https:// address met a server that does not speak TLS (a local server on
+        http://): a retry fails the same way, and the fix is the scheme. A certificate it does not trust is
+        another matter, left to the usual connection error."""
+        if urlsplit(self.address).scheme != "https":
+            return None
+        error: BaseException | None = exc
+        while error is not None:
+            if isinstance(error, ssl.SSLError) and not isinstance(error, ssl.SSLCertVerificationError):
+                return self._redact(error.reason or str(error))
+            error = error.__cause__ or error.__context__
+        return None
 
     def _bad_request(self, exc: openai.APIStatusError, what: str = "chat") -> LLMError:
         settings = "MOCKINT_MODEL and MOCKINT_LLM_CONTEXT_TOKENS"

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable, Sequence
 
 from mockint.config import Settings, get_settings, strip_credentials
-from mockint.errors import ConfigError, GradingError, LLMError, LLMResponseError, LLMUnavailableError
+from mockint.errors import ConfigError, GradingError, LLMError, LLMResponseError, LLMTimeoutError, LLMUnavailableError
 from mockint.grading.grader import FeedbackCallback, Grader
 from mockint.grading.guard import guard_grade
 from mockint.types.grade import Grade, GradingItem
@@ -86,6 +86,8 @@ def fallback_reason(exc: Exception) -> str:
     """A plain sentence for the UI: why this grade came from the offline grader."""
     if isinstance(exc, LLMResponseError):
         what = "the LLM did not return a usable grade"
+    elif isinstance(exc, LLMTimeoutError):
+        what = "the LLM did not answer in time"
     elif isinstance(exc, LLMUnavailableError):
         what = "the LLM could not be reached"
     elif isinstance(exc, LLMError):

@@ -28,7 +28,7 @@ from mockint.config import Settings, get_settings
 from mockint.doors.llm import OUTPUT_MODES, LLMClient, LLMReply
 from mockint.doors.prompts import Prompt, load_prompt
 from mockint.doors.tokens import count_messages, count_tokens, is_exact, trim_to_tokens
-from mockint.errors import GradingError, LLMResponseError
+from mockint.errors import GradingError, LLMResponseError, LLMUnavailableError
 from mockint.grading.answer_checks import stuffing_reason
 from mockint.grading.evidence import adds_nothing_to, has_content, is_relevant, verify_quote
 from mockint.grading.grader import FeedbackCallback, Grader
@@ -207,7 +207,15 @@ class LLMGrader(Grader):
                 {"role": "assistant", "content": first.text[:_REPAIR_ECHO_CHARS]},
                 {"role": "user", "content": self.prompt.render_extra("repair", error=str(exc))},
             ]
-            second = self._call(repair, None)
+            try:
+                second = self._call(repair, None)
+            except LLMUnavailableError as failed:
+                # The server did answer, unusably: "could not be reached" would send the user to the wrong place.
+                raise LLMResponseError(
+                    f"The model '{first.model}' replied, but not with a usable grade ({exc}), and the repair "
+                    f"request failed: {failed.problem}",
+                    hint=failed.hint,
+                ) from None
             replies.append(second)
             try:
                 reply = parse_reply(second.text, len(points))

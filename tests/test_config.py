@@ -153,3 +153,25 @@ def test_env_example_copied_to_env_changes_no_default(monkeypatch, tmp_path):
     assert Settings() == Settings(_env_file=None)
     monkeypatch.setenv("MOCKINT_CHROMA_HOST", "https://chroma.example.com")
     assert Settings().chroma_server.port == 443
+
+
+def test_the_endpoint_under_another_tools_name_is_named_but_never_its_value(monkeypatch, tmp_path, caplog):
+    monkeypatch.setenv("OPENAI_API_BASE", "http://127.0.0.1:8743/v1?k=s3cret")
+    (tmp_path / ".env").write_text("OPENAI_BASEURL=http://gpu-box.internal:8000/v1\n")
+    get_settings.cache_clear()
+    with caplog.at_level("WARNING", logger="mockint.config"):
+        assert get_settings().active_grader == "offline"
+    said = [r.getMessage() for r in caplog.records]
+    assert said == [
+        "OPENAI_API_BASE (in the environment) is not read by mockint, and OPENAI_BASE_URL is not set. "
+        "Did you mean OPENAI_BASE_URL?",
+        "OPENAI_BASEURL (in .env) is not read by mockint, and OPENAI_BASE_URL is not set. "
+        "Did you mean OPENAI_BASE_URL?",
+    ]
+    # Beside OPENAI_BASE_URL, OPENAI_API_BASE is another tool's (LangChain's) setting: nothing to say.
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:8743/v1")
+    get_settings.cache_clear()
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="mockint.config"):
+        get_settings()
+    assert caplog.records == []

@@ -214,9 +214,15 @@ def _close_setting(name: str, known: list[str]) -> str | None:
     return bare[guess[0]] if guess else None
 
 
+# Names other tools read for the endpoint (OPENAI_API_BASE: the OpenAI SDK before 1.0 and LangChain), and slips.
+# Only warned about while OPENAI_BASE_URL is unset: beside it, they are another tool's settings.
+_ENDPOINT_ALIASES = ("OPENAI_API_BASE", "OPENAI_API_BASE_URL", "OPENAI_BASEURL", "OPENAI_BASE", "OPENAI_URL")
+
+
 def warn_unknown_settings() -> None:
     """A warning for each MOCKINT_* variable in the environment or .env that no setting reads (a typo would
-    otherwise be ignored without a word), naming the closest real one. Never its value: it may be a key."""
+    otherwise be ignored without a word), naming the closest real one; and for the endpoint under a name other
+    tools use. Never its value: it may be a key."""
     known = sorted(f.validation_alias for f in Settings.model_fields.values())
     in_environment = {name.upper() for name in os.environ}
     in_file = {name.upper() for name in DotEnvSettingsSource(Settings).env_vars}
@@ -226,6 +232,14 @@ def warn_unknown_settings() -> None:
             close = _close_setting(name, known)
             guess = f" Did you mean {close}?" if close else " See .env.example for every setting."
             log.warning("%s (in %s) is not a mockint setting and is ignored.%s", name, where, guess)
+    if "OPENAI_BASE_URL" not in in_environment | in_file:
+        for name in sorted(n for n in in_environment | in_file if n in _ENDPOINT_ALIASES):
+            where = "the environment" if name in in_environment else ".env"
+            log.warning(
+                "%s (in %s) is not read by mockint, and OPENAI_BASE_URL is not set. Did you mean OPENAI_BASE_URL?",
+                name,
+                where,
+            )
 
 
 @lru_cache(maxsize=1)

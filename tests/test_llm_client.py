@@ -183,14 +183,14 @@ def test_a_refused_connection_asks_whether_the_server_runs_at_the_address_withou
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    url = f"http://me:{KEY}@127.0.0.1:{port}/v1?api-version=2024&token={KEY}"
+    url = f"http://me:{KEY}@127.0.0.1:{port}/v1"
     with pytest.raises(LLMUnavailableError) as info:
         ask(make_client(url, retries=3))
     message = str(info.value)
     assert "failed the chat request 4 times; last: could not connect" in message
     assert f"Is the server running at http://127.0.0.1:{port}/v1? Start it or fix OPENAI_BASE_URL" in message
     assert "rate limit" not in message and "time(s)" not in message
-    assert KEY not in message and "TOPSECRET" not in message and "api-version" not in message
+    assert KEY not in message and "TOPSECRET" not in message
     with pytest.raises(LLMUnavailableError, match="failed the chat request once;"):
         ask(make_client(url, retries=0))
 
@@ -470,3 +470,13 @@ def test_a_401_without_a_key_set_says_the_server_needs_one(server):
     message = str(info.value)
     assert "needs an API key (HTTP 401), and none is set" in message and "set OPENAI_API_KEY" in message
     assert "refused the credentials" not in message
+
+
+@pytest.mark.parametrize("tail", ["?k=sk-URLSECRET666", "?api-key=sk-URLSECRET666&x=1", "#sk-URLSECRET666"])
+def test_a_base_url_with_a_query_string_or_fragment_is_refused_without_echoing_it(tail):
+    with pytest.raises(LLMError) as info:
+        make_client(f"http://me:pw@127.0.0.1:8743/v1{tail}")
+    message = str(info.value)
+    assert "OPENAI_BASE_URL=http://127.0.0.1:8743/v1 has a query string or fragment" in message
+    assert "address alone (http://127.0.0.1:8743/v1) and a key in OPENAI_API_KEY" in message
+    assert "URLSECRET" not in message and "pw" not in message and "x=1" not in message

@@ -81,9 +81,13 @@ def public_endpoint(base_url: str | None) -> str:
 
 
 def check_base_url(base_url: str | None) -> None:
-    """Raise a one-line LLMError when OPENAI_BASE_URL cannot be a server address (a typo in the port)."""
+    """Raise a one-line LLMError when OPENAI_BASE_URL cannot be a server address (a typo in the port), or has a
+    query string or fragment: the SDK appends the endpoint's path after it (`/v1?k=x` becomes
+    `/v1/?k=xchat/completions`), and a key in a parameter no pattern names would be shown and stored with the
+    endpoint. Neither is ever echoed."""
     if base_url is None:
         return
+    shown = re.split(r"[?#]", public_endpoint(base_url), maxsplit=1)[0]
     try:
         parts = urlsplit(base_url)
         parts.port  # noqa: B018 - parsing the port is the check
@@ -92,8 +96,14 @@ def check_base_url(base_url: str | None) -> None:
         valid = False
     if not valid:
         raise LLMError(
-            f"OPENAI_BASE_URL={public_endpoint(base_url)} is not a valid server address.",
+            f"OPENAI_BASE_URL={shown} is not a valid server address.",
             hint="Set it to the server's URL, e.g. http://localhost:11434/v1 (scheme, host, optional port).",
+        )
+    if parts.query or parts.fragment:
+        raise LLMError(
+            f"OPENAI_BASE_URL={shown} has a query string or fragment after it (not shown: it may hold a key), which "
+            "an OpenAI-compatible client cannot use.",
+            hint=f"Set OPENAI_BASE_URL to the address alone ({shown}) and a key in OPENAI_API_KEY.",
         )
 
 

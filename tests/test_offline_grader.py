@@ -568,7 +568,7 @@ def test_a_good_verdict_in_the_excellent_band_says_why_on_the_card(grader):
     """A right dropout answer that leaves out inference scores in the excellent band with points missing:
     "good", and a note says why, so that it does not read as arbitrary beside an "excellent" at the same
     score; a score below the band needs no such note."""
-    held = "Rated good, not excellent: a key point earned no credit (see the rubric)."
+    held = "Rated good, not excellent: a key point earned no credit."
     grade = grader.grade(
         DROPOUT,
         "Dropout randomly zeroes neuron activations during training so units cannot co-adapt, which regularises "

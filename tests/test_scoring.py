@@ -78,7 +78,7 @@ def test_a_score_in_the_excellent_band_with_a_lower_verdict_says_why():
     """Two answers at 4.5, one "excellent" and one "good", read as arbitrary (a browser review): the result
     carries the reason for the card; an answer that is excellent, or is not in the band, carries none."""
     terse = score_answer(ScoringInput(points=pts(P, P, M), estimate=4.8))
-    assert terse.held_back == "Rated good, not excellent: a key point earned no credit (see the rubric)."
+    assert terse.held_back == "Rated good, not excellent: a key point earned no credit."
     assert score_answer(ScoringInput(points=pts(P, P, P), estimate=4.8)).held_back is None
     assert score_answer(ScoringInput(points=pts(P, P, M), estimate=4.2)).held_back is None
 

@@ -147,7 +147,7 @@ def score_answer(found: ScoringInput) -> ScoreResult:
     held_back = None
     if score >= EXCELLENT_AT and verdict is not Verdict.excellent:
         held_back = f"Rated {verdict.value}, not excellent: " + (
-            "the answer has a misconception." if misconceptions else "a key point earned no credit (see the rubric)."
+            "the answer has a misconception." if misconceptions else "a key point earned no credit."
         )
     return ScoreResult(
         score=score,

@@ -109,3 +109,16 @@ def test_a_misconception_is_quoted_once_on_the_card_not_again_in_the_correctness
     correctness = dimensions_for(f).correctness
     assert correctness.reason == "Contradicts the reference on 1 point (see Misconceptions)."
     assert feedback_text(f).count("you said 'X is never Y'") == 1
+
+
+def test_correctness_does_not_say_matches_beside_no_point_made():
+    """Correctness 5.0 "What you say matches the reference material" stood beside "Covers 0 of 2 reference
+    points" on an answer beside the follow-up (a browser review)."""
+    f = _findings("missed", "missed")
+    f.features = {"precision": 0.95, "length": 0.0}
+    f.score = 2.7
+    reason = dimensions_for(f).correctness.reason
+    assert "matches the reference" not in reason and "makes none of its points" in reason
+    f = _findings("covered", "missed")
+    f.features = {"precision": 0.95, "length": 0.0}
+    assert dimensions_for(f).correctness.reason == "What you say matches the reference material."

@@ -145,6 +145,10 @@ def dimensions_for(f: Findings) -> Dimensions:
             if f.misconceptions
             else "Little of what you say is established by the reference material."
             if f.score + CORRECTNESS_SLACK < 3
+            # Beside "Covers 0 of 2 key points" a plain "matches" read as a contradiction (a browser review):
+            # the words are backed, the points are not made.
+            else "What you say is backed by the reference material, but makes none of its points."
+            if backed >= GOOD_AT and not credit
             else "What you say matches the reference material."
             if backed >= GOOD_AT
             else "Much of what you say does not match the reference material."

@@ -439,3 +439,16 @@ def test_a_tab_whose_session_moved_on_elsewhere_acts_no_more_and_loses_nothing(s
         resume=again.history.session(again.session_id),
     )
     assert ended.finished and ended.session_id == again.session_id and ended.asked == 2
+
+
+def test_a_retry_in_a_tab_whose_session_moved_on_is_refused(source):
+    # A review pressed "Retry follow-up" in a stale tab: the follow-up reopened although the session was on Q2.
+    s = session(source, topic="nlp", length=3)
+    s.submit_answer("a b c d")
+    s.submit_follow_up("e f")
+    other = resumed(s.history, source)
+    other.next_question()
+    with pytest.raises(SessionMovedError, match="moved on in another tab"):
+        s.retry()
+    assert s.stage is Stage.reviewed
+    other.submit_answer("still the other tab's turn")  # the refused retry took no step of the session

@@ -408,14 +408,17 @@ class InterviewSession:
         """Answer the last graded stage again: the main question after its grade, or the follow-up after its."""
         turn = self.turn
         if self.stage is Stage.follow_up:
-            turn.stage = Stage.answering
+            again = Stage.answering
         elif self.stage is Stage.reviewed and turn.follow_up_grade is not None:
-            turn.stage = Stage.follow_up
+            again = Stage.follow_up
         elif self.stage is Stage.reviewed and turn.grade is not None:
-            turn.stage = Stage.answering
+            again = Stage.answering
         else:
             raise InterviewError("There is no graded answer to retry yet.", hint="Answer the question first.")
-        return turn.stage
+        # A stale tab's retry reopened a question the session had left, and the answer written there went ungraded.
+        self._claim()
+        turn.stage = again
+        return again
 
     def reveal_answer(self) -> dict[str, Any]:
         """The reference for what is asked now. Revealing before answering counts as not knowing it."""

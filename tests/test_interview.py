@@ -452,3 +452,26 @@ def test_a_retry_in_a_tab_whose_session_moved_on_is_refused(source):
         s.retry()
     assert s.stage is Stage.reviewed
     other.submit_answer("still the other tab's turn")  # the refused retry took no step of the session
+
+
+def test_a_skip_pressed_while_the_answer_is_graded_does_not_skip_that_question(source):
+    # A review pressed Skip 0.3 s after sending a long answer: the app ran the Skip beside the grading, on the same
+    # session, and Q1 was saved both graded and skipped (the summary counted it twice and hid the answer).
+    refusals = []
+
+    class SkipMeanwhile(LengthGrader):
+        def grade(self, item, answer, on_feedback=None):
+            try:
+                s.skip()
+            except InterviewError as exc:
+                refusals.append(str(exc))
+            return super().grade(item, answer, on_feedback)
+
+    s = session(source, SkipMeanwhile(), topic="nlp", length=3)
+    s.submit_answer("a b c d")
+    assert len(refusals) == 1 and refusals[0].startswith("Your answer is being graded, so it was not skipped.")
+    assert [(a.kind, a.status) for a in s.history.attempts(session_id=s.session_id)] == [("main", "graded")]
+    assert s.stage is Stage.follow_up and not s.turn.grading
+    s.skip()  # once graded, Skip moves past the follow-up
+    summary = s.summary()
+    assert (summary.answered, summary.skipped) == (1, 0)

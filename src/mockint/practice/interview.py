@@ -7,6 +7,7 @@ grade marks the attempt failed and re-raises, it is never replaced by an invente
 
 import logging
 import random
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -82,6 +83,7 @@ class Turn:
     revealed: bool = False
     reviewed_in_fsrs: bool = False
     attempt_ids: list[int] = field(default_factory=list)
+    grading: bool = False  # an answer to it is being graded now
 
 
 class QuestionResult(BaseModel):
@@ -160,6 +162,9 @@ class InterviewSession:
         self.notices: list[str] = []  # what the candidate should know about this session, shown with it
         self._finished = False
         self._version = 0  # the session's steps this copy has seen (`History.claim`)
+        # A Skip clicked while an answer is graded runs beside it, on this same copy, so the version claim lets
+        # both through; this lock makes "is an answer being graded?" and the claim one step.
+        self._step = threading.Lock()
         if resume is not None:
             self.session_id, self._version = resume.id, resume.version
             revealed = set(resume.revealed)
@@ -285,6 +290,7 @@ class InterviewSession:
             on_feedback,
         )
         turn.answer, turn.grade, turn.delivery, turn.stage = answer, grade, delivery, Stage.follow_up
+        turn.grading = False  # only now, or a Skip in between would find the main question still asked
         if not turn.reviewed_in_fsrs:
             # Only the first graded answer is a fair recall; a retry comes right after reading the feedback.
             from fsrs import Rating
@@ -319,6 +325,7 @@ class InterviewSession:
             on_feedback,
         )
         turn.follow_up_answer, turn.follow_up_grade, turn.stage = answer, grade, Stage.reviewed
+        turn.grading = False
         turn.follow_up_delivery = delivery
         return grade
 
@@ -346,14 +353,28 @@ class InterviewSession:
             recording_s=recording_s,
             delivery=delivery,
         )
-        try:
-            self._claim()
-        except SessionMovedError:
-            self.history.mark_failed(attempt_id, MOVED_ON)  # kept, never taken for the latest answer
-            raise
+        with self._step:
+            try:
+                self._claim()
+            except SessionMovedError:
+                self.history.mark_failed(attempt_id, MOVED_ON)  # kept, never taken for the latest answer
+                raise
+            turn.grading = True
         turn.attempt_ids.append(attempt_id)
         try:
-            grade = self.grader.grade(item, answer, on_feedback=on_feedback)
+            grade = self._graded(item, answer, attempt_id, on_feedback)
+        except BaseException:  # a failure, or the app's run stopped: either way, no answer is being graded
+            turn.grading = False
+            raise
+        if notes:
+            grade = grade.model_copy(update={"notes": [*notes, *grade.notes]})
+        self.history.mark_graded(attempt_id, grade)
+        return grade
+
+    def _graded(self, item: GradingItem, answer: str, attempt_id: int, on_feedback: FeedbackCallback | None) -> Grade:
+        """The grader's grade; a failure marks the saved attempt failed and raises."""
+        try:
+            return self.grader.grade(item, answer, on_feedback=on_feedback)
         except MockintError as exc:
             self.history.mark_failed(attempt_id, str(exc))
             raise
@@ -363,10 +384,6 @@ class InterviewSession:
                 f"The grader crashed ({type(exc).__name__}: {exc}). Your answer is saved.",
                 hint="Press 'Grade this answer' again; if it keeps failing, set MOCKINT_GRADER=offline.",
             ) from exc
-        if notes:
-            grade = grade.model_copy(update={"notes": [*notes, *grade.notes]})
-        self.history.mark_graded(attempt_id, grade)
-        return grade
 
     @property
     def grader(self) -> Grader:
@@ -378,7 +395,14 @@ class InterviewSession:
         """Skip what is asked now (the question or its follow-up) and move to the next question."""
         if self.finished:
             raise InterviewError("The session is over.", hint="Start a new session.")
-        self._claim()
+        with self._step:
+            if self.turn.grading:
+                # Skipped then, the question counted as answered and skipped, and its answer was hidden.
+                raise InterviewError(
+                    "Your answer is being graded, so it was not skipped.",
+                    hint="Wait for its feedback; Skip then moves past the follow-up.",
+                )
+            self._claim()
         return self._skip()
 
     def _skip(self) -> Question | None:

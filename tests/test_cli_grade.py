@@ -319,3 +319,30 @@ def test_with_grader_llm_on_the_command_line_the_hints_say_use_grader_offline_no
     get_settings.cache_clear()
     unset = CliRunner().invoke(app, ["grade", "-q", "what-is-dropout", "-a", ANSWER, "--grader", "llm"])
     assert "none is configured" in str(unset.exception) and "or use --grader offline." in str(unset.exception)
+
+
+def test_a_terminal_is_told_who_grades_while_it_waits(server):
+    import pty
+
+    server.enqueue(REPLY, times=2)
+    command = [sys.executable, "-m", "mockint.cli.main", "grade", "-q", "what-is-dropout", "-a", ANSWER, "--json"]
+    main, terminal = pty.openpty()
+    try:
+        shown = subprocess.run(command, stderr=terminal, stdout=subprocess.PIPE, timeout=120)
+        os.close(terminal)
+        said = b""
+        while True:
+            try:
+                chunk = os.read(main, 4096)
+            except OSError:  # the terminal's other end is closed: all of it was read
+                break
+            if not chunk:
+                break
+            said += chunk
+    finally:
+        os.close(main)
+    assert shown.returncode == 0
+    port = server.base_url.split(":")[2].split("/")[0]
+    assert f"Grading with gpt-4o-mini at 127.0.0.1:{port}…" in said.decode()
+    piped = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert piped.returncode == 0 and "Grading with" not in piped.stderr  # a script reads no chatter

@@ -14,6 +14,7 @@ from mockint.errors import MockintError
 
 if TYPE_CHECKING:  # imported where used: pydantic and the speech stack would slow `mockint --help`
     from mockint.config import Settings
+    from mockint.grading.grader import Grader
     from mockint.speech.delivery import DeliveryInsights
     from mockint.speech.transcription import Transcript
     from mockint.types.question import Question
@@ -427,7 +428,10 @@ def grade_command(
     if audio is not None:
         transcript, delivery = _heard_answer(audio, q)
         text = transcript.text
-    grade = build_grader(kind=grader, offline_switch=OFFLINE_BY_FLAG).grade(GradingItem.from_question(q), text)
+    chosen = build_grader(kind=grader, offline_switch=OFFLINE_BY_FLAG)
+    if sys.stderr.isatty():
+        _say_who_grades(chosen)
+    grade = chosen.grade(GradingItem.from_question(q), text)
     if grade.grader.fallback_reason:
         # Before the grade, not below it: whoever asked for the LLM must not read the offline score as its.
         typer.secho(f"mockint: {grade.grader.fallback_reason}", err=True, fg=typer.colors.YELLOW)
@@ -444,6 +448,19 @@ def grade_command(
         print_grade(grade, console, question=q.question)
         if delivery is not None:
             print_delivery(delivery, console)
+
+
+def _say_who_grades(grader: "Grader") -> None:
+    """A slow local model takes up to the deadline, and a silent terminal looks hung."""
+    from urllib.parse import urlsplit
+
+    from mockint.grading.factory import FallbackGrader
+    from mockint.grading.llm.grader import LLMGrader
+
+    llm = grader.primary if isinstance(grader, FallbackGrader) else grader
+    if isinstance(llm, LLMGrader):
+        host = urlsplit(llm.client.address).netloc
+        typer.echo(f"Grading with {llm.client.model} at {host}…", err=True)
 
 
 def _heard_answer(file: Path, question: "Question") -> "tuple[Transcript, DeliveryInsights]":

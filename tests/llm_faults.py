@@ -106,6 +106,9 @@ class Fault:
 CUT_OFF_BODY = b'{"id": "x", "choices": [ {"message": {"content": "{\\"on_to'
 SSE = "text/event-stream"
 _UNUSABLE = "but its reply was unusable; last: "
+# Retries that fit the test's small deadline however slow the machine: a try cut off by the deadline would
+# rightly be reported as the server not answering in time.
+_ONE_RETRY = {"settings": {"MOCKINT_LLM_MAX_RETRIES": 1}}
 _HUGE = "x" * 3_000_000  # past MAX_REPLY_BYTES (2 MB): a server ignoring max_tokens
 FAULTS = (
     Fault("valid reply", (Reply(body=chat_completion(grade_reply())),), expect="llm"),
@@ -174,19 +177,23 @@ FAULTS = (
     Fault("huge reply (3 MB)", (Reply(body=chat_completion(_HUGE)),)),
     Fault("huge streamed reply (3 MB)", (Reply(stream_chunks=_chunks(_HUGE, 65536)),), stream=True),
     Fault("reply in another language, no JSON", (Reply(body=chat_completion("Très bonne réponse, bravo !")),) * 2),
-    Fault("200 with a cut-off JSON body", default=Reply(raw=CUT_OFF_BODY), says=_UNUSABLE + "not valid JSON"),
-    Fault("200 with an empty body", default=Reply(raw=b""), says=_UNUSABLE + "an empty body"),
+    Fault(
+        "200 with a cut-off JSON body", default=Reply(raw=CUT_OFF_BODY), says=_UNUSABLE + "not valid JSON", **_ONE_RETRY
+    ),
+    Fault("200 with an empty body", default=Reply(raw=b""), says=_UNUSABLE + "an empty body", **_ONE_RETRY),
     Fault(
         "stream event not JSON",
         default=Reply(raw=b"data: {not json\n\n", content_type=SSE),
         stream=True,
         says=_UNUSABLE + "not valid JSON",
+        **_ONE_RETRY,
     ),
     Fault(
         "stream error event",
         default=Reply(raw=b'data: {"error": {"message": "model crashed"}}\n\n', content_type=SSE),
         stream=True,
         says=_UNUSABLE + "an error instead of a reply: model crashed",
+        **_ONE_RETRY,
     ),
     Fault("bad base URL", base_url="http://user:" + KEY + "@localhost:11434x/v1"),
     Fault("401 bad key", default=Reply(status=401, body={"error": {"message": "invalid api key"}})),

@@ -12,7 +12,7 @@ from mockint.history.progress import (
     weakest_topics,
 )
 from mockint.practice.export import session_markdown
-from mockint.practice.interview import InterviewSession, PracticeSetup
+from mockint.practice.interview import InterviewSession, PracticeSetup, SessionMovedError
 from mockint.speech.delivery import delivery_insights
 from mockint.types.grade import Coverage, KeyPointResult
 from test_history import make_grade
@@ -186,3 +186,24 @@ def test_session_markdown_numbers_retries_and_revisits_what_the_latest_answer_mi
     assert "**Your follow-up (attempt 1 of 2):**\n\n> short\n" in md and "**Your follow-up (attempt 2 of 2):**" in md
     revisit = md.split("## Points to revisit\n\n")[1].splitlines()
     assert revisit == [f"- {p}" for p in s.summary().to_revisit] == [f"- {p}" for p in q.key_points[1:]]
+
+
+def test_session_markdown_says_once_why_a_stale_tabs_answer_was_not_graded(source):
+    # A review's export read "*Not graded: Not graded: the session had moved on…*".
+    history = History.from_settings()
+    s = new_session(history, source, topic="nlp", length=2)
+    s.submit_answer("one two three four")
+    other = InterviewSession(
+        s.setup,
+        source=source,
+        grader=LengthGrader(),
+        history=history,
+        follow_up_item=follow_up_item,
+        resume=history.session(s.session_id),
+    )
+    other.submit_follow_up("five six")
+    with pytest.raises(SessionMovedError):
+        s.submit_follow_up("sent from the stale tab")
+    text = session_markdown(s.session_id, history)
+    assert "*Not graded: the session had moved on in another tab when this answer was sent.*" in text
+    assert text.count("Not graded") == 1

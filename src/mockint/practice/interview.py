@@ -55,8 +55,8 @@ class SessionMovedError(InterviewError):
     """Another tab took a step in this session since this copy of it last did: this copy is out of date."""
 
 
-# Why a stale tab's answer was kept but not graded (the attempt's error, shown in the export).
-MOVED_ON = "Not graded: the session had moved on in another tab when this answer was sent."
+# Why a stale tab's answer was kept but not graded: the attempt's error, which the export prints after "Not graded: ".
+MOVED_ON = "the session had moved on in another tab when this answer was sent."
 
 
 class Stage(StrEnum):

@@ -651,6 +651,20 @@ def test_a_tab_whose_session_moved_on_in_another_shows_where_it_is_instead_of_ac
     assert draft.value == "The second question answered in tab a."
 
 
+def test_a_stale_answer_offered_in_another_questions_box_says_which_question_it_answers():
+    # A review's stale answer to the main question came back in the follow-up's box unlabelled, one click from being
+    # graded against the follow-up.
+    a = start("nlp")
+    q = session(a).current_question()
+    b = start()  # a second tab resumes the session
+    answer(b, q.answer)
+    answer(a, "Written for the main question in tab a.")
+    assert MOVED_ON in shown(a) and session(a).stage.value == "follow-up"
+    [draft] = a.text_area
+    assert draft.value == "Written for the main question in tab a."
+    assert f"Your answer to “{md_escape(q.question)}”, not graded" in shown(a)
+
+
 def test_a_reload_after_the_session_ended_shows_its_summary_and_keeps_the_setup_instead_of_starting_anew():
     # A review finished an nlp session, reloaded, and found the summary gone and a 5-question "Any topic" session
     # started with the sidebar back to its defaults.

@@ -219,20 +219,34 @@ def _show(session: InterviewSession) -> None:
     _reset_inputs()
 
 
-def _catch_up(stale: InterviewSession, *, sent: str | None = None, draft: dict | None = None) -> None:
+def _catch_up(
+    stale: InterviewSession, *, sent: str | None = None, sent_for: str | None = None, draft: dict | None = None
+) -> None:
     """Show the session as it is stored in place of this tab's out-of-date copy, which another tab has moved
-    on; an answer `sent` from the old copy was kept (not graded) in the history, and is offered here again."""
+    on; an answer `sent` (to the question `sent_for`) from the old copy was kept (not graded) in the history, and
+    is offered here again."""
     _show(_stored(stale.history, stale.history.session(stale.session_id)))
+    session: InterviewSession = st.session_state[SESSION]
     message = MOVED_ON
     if sent is not None:
         message += " What you sent is kept in the session's history, not graded"
-        if st.session_state[SESSION].stage in (Stage.answering, Stage.follow_up):
+        if session.stage in (Stage.answering, Stage.follow_up):
             message += ", and in the box below to grade here if it fits"
             st.session_state[DRAFT] = {
                 **(draft or {"transcript": None, "recording_s": None}),
                 "id": uuid.uuid4().hex,
                 "text": sent,
             }
+            asked = (
+                session.turn.question.question if session.stage is Stage.answering else session.turn.question.follow_up
+            )
+            if sent_for != asked:
+                # Unlabelled, an answer to the main question sat in the follow-up's box, one click from being
+                # graded against the follow-up.
+                st.session_state[DRAFT]["note"] = (
+                    f"Your answer to “{md_escape(sent_for)}”, not graded: it was written for that question, "
+                    "not the one asked now."
+                )
         message += "."
     st.session_state[FLASH] = ("warning", message)
 
@@ -551,7 +565,7 @@ def _submit(
         except EmptyAnswerError as exc:
             st.session_state[FLASH] = ("warning", str(exc))
         except SessionMovedError:
-            _catch_up(session, sent=text, draft=draft)
+            _catch_up(session, sent=text, sent_for=question.follow_up if follow_up else question.question, draft=draft)
         except InterviewError as exc:
             st.session_state[FLASH] = ("error", str(exc))
         except Exception as exc:

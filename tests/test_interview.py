@@ -475,3 +475,20 @@ def test_a_skip_pressed_while_the_answer_is_graded_does_not_skip_that_question(s
     s.skip()  # once graded, Skip moves past the follow-up
     summary = s.summary()
     assert (summary.answered, summary.skipped) == (1, 0)
+
+
+def test_the_summary_names_no_best_answer_among_answers_graded_incorrect(source):
+    # A review's summary read "Best:" beside a 1.0/5 answer graded incorrect.
+    class Strict(LengthGrader):
+        def grade(self, item, answer, on_feedback=None):
+            grade = super().grade(item, answer, on_feedback)
+            return grade.model_copy(update={"verdict": Verdict.incorrect if grade.score < 2 else Verdict.partial})
+
+    s = session(source, Strict(), topic="nlp", length=3)
+    s.submit_answer("one two")  # 1.0, incorrect
+    s.next_question()
+    s.submit_answer("one")  # 0.5, incorrect
+    assert s.summary().best is None and s.summary().worst.score == 0.5
+    s.next_question()
+    s.submit_answer("one two three four five six")  # 3.0, partial
+    assert s.summary().best.score == 3.0

@@ -188,11 +188,10 @@ def summary_view(summary: SessionSummary) -> None:
     mean = f"{summary.mean_score:.1f} / 5" if summary.mean_score is not None else "—"
     cols[1].metric("Mean score", mean, help=MEAN_SCORE_HELP)
     cols[2].metric("Skipped", summary.skipped)
-    if summary.best and summary.worst and summary.best.question_id != summary.worst.question_id:
-        st.markdown(
-            f"**Best:** {summary.best.question} — {summary.best.score:.1f}/5  \n"
-            f"**To work on:** {summary.worst.question} — {summary.worst.score:.1f}/5"
-        )
+    best, worst = summary.best, summary.worst
+    if worst and (best is None or best.question_id != worst.question_id):
+        lines = [f"**Best:** {best.question} — {best.score:.1f}/5"] if best else []
+        st.markdown("  \n".join([*lines, f"**To work on:** {worst.question} — {worst.score:.1f}/5"]))
     # A static table wraps long questions inside the chat bubble; a data grid this wide was cut off on the right.
     rows = [
         {

@@ -21,7 +21,7 @@ from mockint.history.database import AttemptRecord, History, SessionRecord
 from mockint.history.review import ReviewScheduler
 from mockint.practice.modes import MODE_LABELS, Mode, PracticeSetup, QuestionSource, available, pick_question
 from mockint.speech.delivery import DeliveryInsights
-from mockint.types.grade import Grade, GradingItem
+from mockint.types.grade import Grade, GradingItem, Verdict
 from mockint.types.question import Question
 
 __all__ = [
@@ -103,7 +103,7 @@ class SessionSummary(BaseModel):
     skipped: int
     unanswered: int  # shown, then the session ended before it was answered or skipped
     mean_score: float | None
-    best: QuestionResult | None
+    best: QuestionResult | None  # the best answer at least partly right; None when none was
     worst: QuestionResult | None
     results: list[QuestionResult]
     # What the latest answers missed, question by question. Not counted: within one session each question has
@@ -541,6 +541,10 @@ class InterviewSession:
             for t in self.turns
         ]
         scored = [r for r in results if r.score is not None]
+        # "Best" named a 1.0/5 answer graded incorrect: the least wrong answer is no one's best.
+        passed = [
+            r for r, t in zip(results, self.turns, strict=True) if t.grade is not None and t.grade.verdict in _PASSED
+        ]
         return SessionSummary(
             session_id=self.session_id,
             asked=len(results),
@@ -548,12 +552,14 @@ class InterviewSession:
             skipped=sum(r.skipped for r in results),
             unanswered=sum(r.score is None and not r.skipped for r in results),
             mean_score=sum(r.score for r in scored) / len(scored) if scored else None,
-            best=max(scored, key=lambda r: r.score, default=None),
+            best=max(passed, key=lambda r: r.score, default=None),
             worst=min(scored, key=lambda r: r.score, default=None),
             results=results,
             to_revisit=list(dict.fromkeys(k.point for t in self.turns if t.grade for k in t.grade.missed)),
         )
 
+
+_PASSED = {Verdict.excellent, Verdict.good, Verdict.partial}
 
 # Why an answer cannot be taken at a stage, and what to do instead, in the words of the buttons on screen.
 _WHY_NOT = {

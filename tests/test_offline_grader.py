@@ -412,8 +412,8 @@ def test_a_terse_answer_that_matched_nothing_is_asked_to_be_spelt_out_not_droppe
     assert "Leave out what does not answer the question" in rambling.feedback
 
 
-def _bank_item(question_id: str) -> GradingItem:
-    bank = yaml.safe_load((Path(__file__).parents[1] / "corpus" / "classical-ml.yaml").read_text())
+def _bank_item(question_id: str, bank_file: str = "classical-ml.yaml") -> GradingItem:
+    bank = yaml.safe_load((Path(__file__).parents[1] / "corpus" / bank_file).read_text())
     question = next(q for q in bank["questions"] if q["id"] == question_id)
     return GradingItem(
         question_id=question["id"],
@@ -518,23 +518,11 @@ def test_a_partial_score_with_no_point_found_says_where_it_comes_from(grader):
     assert not any("No rubric point" in n for n in right.notes)
 
 
-def _statistics_item(question_id: str) -> GradingItem:
-    bank = yaml.safe_load((Path(__file__).parents[1] / "corpus" / "statistics.yaml").read_text())
-    question = next(q for q in bank["questions"] if q["id"] == question_id)
-    return GradingItem(
-        question_id=question["id"],
-        question=question["question"],
-        reference_answer=question["answer"],
-        explanation=question["explanation"],
-        key_points=question["key_points"],
-    )
-
-
 def test_a_claim_the_card_calls_wrong_is_no_evidence_for_another_point_and_is_fixed_not_added(grader):
     """ "A p-value is the probability that the null hypothesis is true" contradicts the point saying it is not,
     and was also quoted as covering the p-value's definition, the very thing it gets wrong. The feedback said
     "Fix this" and then "Add" the same point, as if they were two faults."""
-    item = _statistics_item("p-value-meaning-and-misreadings")
+    item = _bank_item("p-value-meaning-and-misreadings", "statistics.yaml")
     wrong = "A p-value is the probability that the null hypothesis is true."
     grade = grader.grade(item, wrong + " It tells you how likely your hypothesis is.")
     assert grade.misconceptions

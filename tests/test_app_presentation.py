@@ -61,6 +61,25 @@ def test_the_progress_page_names_topics_as_written():
     assert sorted(weak.value["topic"]) == ["LLMs & RAG", "NLP"]
 
 
+def test_sessions_to_export_are_told_apart():
+    # A review found two sessions listed alike: "2026-12-05 06:46 · Focus on something (describe it) · 1 answered".
+    history = History.from_settings()
+    for focus in ("word2vec skip-gram and CBOW", "subword tokenizers"):
+        sid = history.start_session("focus", {"focus": focus, "topic": "nlp", "length": 2})
+        attempt = history.add_attempt(
+            session_id=sid, question_id="q1", question="Q?", topic="nlp", kind="main", answer="a"
+        )
+        history.mark_graded(attempt, make_grade(1.0))
+    progress = AppTest.from_string(
+        "from mockint.app import progress_page\nprogress_page.render()", default_timeout=TIMEOUT
+    ).run()
+    assert not progress.exception, progress.exception
+    labels = progress.selectbox(key="export-session").options  # as shown
+    assert len(set(labels)) == 2, labels
+    assert labels[0].startswith("#2 · ") and "Focus: subword tokenizers · NLP · 1 answered" in labels[0]
+    assert labels[1].startswith("#1 · ") and "Focus: word2vec skip-gram and CBOW" in labels[1]
+
+
 def _summary_table():
     from mockint.app.feedback_views import summary_view
     from mockint.practice.interview import QuestionResult, SessionSummary

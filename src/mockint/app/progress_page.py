@@ -5,9 +5,9 @@ import streamlit as st
 from mockint.app import loaders as res
 from mockint.app.feedback_views import MEAN_SCORE_HELP, md_escape
 from mockint.grading.scoring import GOOD_AT
-from mockint.history.progress import missed_points, session_rows, topic_trend, weakest_topics
+from mockint.history.progress import SessionRow, missed_points, session_rows, topic_trend, weakest_topics
 from mockint.practice.export import session_markdown
-from mockint.practice.modes import MODE_LABELS
+from mockint.practice.modes import MODE_LABELS, Mode
 from mockint.types.topics import topic_name
 
 # A point shows under "Key points you miss most" once it was missed this often. Points belong to one question, so
@@ -93,10 +93,8 @@ def render() -> None:
     )
 
     st.markdown("**Export a session**")
-    labels = {
-        r.id: f"{r.started_at:%Y-%m-%d %H:%M} · {MODE_LABELS.get(r.mode, r.mode)} · {r.answered} answered"
-        for r in reversed(rows)
-    }
+    # Numbered, and naming the focus or topic: two focus sessions started in one minute read the same.
+    labels = {r.id: f"#{n} · {_session_label(r)}" for n, r in reversed(list(enumerate(rows, start=1)))}
     chosen = st.selectbox("Session", list(labels), format_func=labels.get, key="export-session")
     st.download_button(
         "Download as Markdown",
@@ -156,3 +154,11 @@ def _trend_chart(history) -> None:
         .properties(height=260)
     )
     st.altair_chart(chart, width="stretch")
+
+
+def _session_label(row: SessionRow) -> str:
+    focus, topic = row.filters.get("focus"), row.filters.get("topic")
+    what = f"Focus: {focus}" if row.mode == Mode.focus and focus else MODE_LABELS.get(row.mode, row.mode)
+    if topic:
+        what += f" · {topic_name(topic)}"
+    return f"{row.started_at:%Y-%m-%d %H:%M} · {what} · {row.answered} answered"

@@ -130,3 +130,17 @@ def test_a_focus_off_the_bank_gets_a_notice_and_one_on_it_none():
 
 def test_a_source_that_cannot_measure_a_focus_says_nothing_of_it():
     assert unrelated_focus_notice(PracticeSetup(mode=Mode.focus, focus="asdkjh"), object()) is None
+
+
+def test_a_focus_asks_its_clear_best_match_not_a_weak_one():
+    # A review's focus "word2vec skip-gram and CBOW" scored 0.744 on the word2vec question and 0.457 on the next,
+    # yet was asked a subword-tokenization question 5 times in 7: the pick was uniform over the top three.
+    store = QuestionStore.from_settings()
+    store.sync()
+    source = AppQuestionSource(store.bank, lambda: store)
+    rng = random.Random(0)
+    focus = "word2vec skip-gram and CBOW"
+    assert {source.sample_next(focus=focus, rng=rng).id for _ in range(20)} == {"nlp-word2vec-skipgram-cbow"}
+    # Once it is asked, the next best stand close together, and the pick varies among them.
+    picks = {source.sample_next(exclude_ids={"nlp-word2vec-skipgram-cbow"}, focus=focus, rng=rng).id for _ in range(30)}
+    assert len(picks) > 1 and "nlp-word2vec-skipgram-cbow" not in picks

@@ -329,6 +329,8 @@ def test_grading_failure_keeps_the_answer_to_grade_again(monkeypatch, refused_ur
     assert (failed.status, failed.answer) == ("failed", "My answer that must not be lost."), shown(at)
     [error] = at.error
     assert "could not connect" in error.value and "OPENAI_BASE_URL" in error.value
+    # The app reads its settings at start: switching grader takes a restart too (an LLM-path review).
+    assert "set MOCKINT_GRADER=offline and restart the app" in error.value
     [draft] = at.text_area
     assert draft.value == "My answer that must not be lost."
     assert at.button(key="grade-draft")

@@ -102,7 +102,8 @@ def _grader(key: tuple) -> Background[Grader]:
         from mockint.grading.factory import build_grader
 
         settings = get_settings()
-        grader = build_grader(settings)
+        # The app reads settings once, at start: a changed setting needs a restart to count.
+        grader = build_grader(settings, offline_switch="set MOCKINT_GRADER=offline and restart the app")
         if settings.active_grader == "offline":
             # The offline grader loads its model on first use: pay for that now, not on the first answer.
             grader.grade(GradingItem(question="Warm-up?", reference_answer="A warm-up answer."), "a warm-up answer")

@@ -382,7 +382,8 @@ class InterviewSession:
             self.history.mark_failed(attempt_id, repr(exc))
             raise GradingError(
                 f"The grader crashed ({type(exc).__name__}: {exc}). Your answer is saved.",
-                hint="Press 'Grade this answer' again; if it keeps failing, set MOCKINT_GRADER=offline.",
+                hint="Press 'Grade this answer' again; if it keeps failing, set MOCKINT_GRADER=offline and restart the "
+                "app.",
             ) from exc
 
     @property

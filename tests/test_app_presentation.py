@@ -13,20 +13,11 @@ from mockint.app.server import AppServer
 from mockint.doors.bank_files import dump_questions, load_bank
 from mockint.history.database import History
 from mockint.types.topics import topic_name
+from test_browser import CHROMIUM, CHROMIUM_ARGS
 from test_history import make_grade
 
 TIMEOUT = 60
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-# As the browser test starts it: headless, and none of Chromium's own calls home, which are not the page's.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 
 
 def test_topic_names_keep_their_acronyms():

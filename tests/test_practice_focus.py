@@ -141,6 +141,8 @@ def test_a_focus_asks_its_clear_best_match_not_a_weak_one():
     rng = random.Random(0)
     focus = "word2vec skip-gram and CBOW"
     assert {source.sample_next(focus=focus, rng=rng).id for _ in range(20)} == {"nlp-word2vec-skipgram-cbow"}
+    # The one focused pick: the app's source asks the store, as every other caller does.
+    assert {store.sample_next(focus=focus, rng=rng).id for _ in range(20)} == {"nlp-word2vec-skipgram-cbow"}
     # Once it is asked, the next best stand close together, and the pick varies among them.
     picks = {source.sample_next(exclude_ids={"nlp-word2vec-skipgram-cbow"}, focus=focus, rng=rng).id for _ in range(30)}
     assert len(picks) > 1 and "nlp-word2vec-skipgram-cbow" not in picks

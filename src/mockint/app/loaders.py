@@ -194,15 +194,6 @@ def warm_up() -> None:
         store_loader().start()
 
 
-# A focused pick varies among the best few matches, but only among those within this cosine similarity of the
-# best: "word2vec skip-gram and CBOW" scores 0.74 on the word2vec question and 0.46 on a subword-tokenization one,
-# and a review was asked the latter 5 times in 7. Measured with the local model over the shipped bank: matches on
-# the same subject lie close ("precision and recall" 0.65 0.59, "collaborative filtering" 0.57 0.53 0.53), a best
-# match alone on its subject stands 0.2-0.3 clear ("what is dropout" 0.77 0.46, "cold start in recommendations"
-# 0.53 0.31).
-FOCUS_POOL, FOCUS_NEAR = 3, 0.10
-
-
 class AppQuestionSource:
     """Questions for the interview: bank-only random picks, the vector store only for focus search."""
 
@@ -223,16 +214,11 @@ class AppQuestionSource:
         focus: str | None = None,
         rng: random.Random | None = None,
     ) -> Question | None:
-        rng = rng or random.Random()
         if focus and focus.strip():
-            excluded = set(exclude_ids)
-            hits = self._store().search(
-                focus, k=len(excluded) + FOCUS_POOL, topic=topic, difficulty=difficulty, type=type
+            return self._store().sample_next(
+                exclude_ids=exclude_ids, topic=topic, difficulty=difficulty, type=type, focus=focus, rng=rng
             )
-            best = [h for h in hits if h.question.id not in excluded][:FOCUS_POOL]
-            near = [h.question for h in best if h.score >= best[0].score - FOCUS_NEAR]
-            if near:
-                return rng.choice(near)
+        rng = rng or random.Random()
         pool = QuestionFilter(topic=topic, difficulty=difficulty, type=type).pool(self.bank.questions, exclude_ids)
         return rng.choice(pool) if pool else None
 

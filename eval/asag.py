@@ -30,9 +30,11 @@ from pathlib import Path
 
 import numpy as np
 
+import mockint.text
 from mockint.doors.embeddings import TokenEmbeddings, shared_local_embedder
+from mockint.grading import answer_checks
 from mockint.grading.answer_checks import trivial_reason
-from mockint.grading.offline import alignment, features, references
+from mockint.grading.offline import alignment, contrasts, features, references
 from mockint.grading.offline.features import analyse
 from mockint.grading.offline.grader import cap_reasons, prepare_answers, prepare_items
 from mockint.text.fillers import strip_fillers
@@ -213,10 +215,13 @@ def feature_code_hash() -> str:
     """The features depend on this code (the pseudo key points of `references` too: these datasets have no
     key points); a cache made by other code is not reused."""
     # The code's syntax tree without its imports and comments: moving a helper to another module or
-    # rewording a comment does not change a feature.
+    # rewording a comment does not change a feature. The cues of answer_checks and contrasts and the whole
+    # text layer (clause splits, stems, negations) decide features too: a cache made before a change there
+    # was reused and hid its effect.
+    text_layer = sorted(Path(mockint.text.__file__).parent.glob("*.py"))
     trees = []
-    for module in (alignment, features, references):
-        tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+    for path in [Path(m.__file__) for m in (alignment, features, references, answer_checks, contrasts)] + text_layer:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
         tree.body = [node for node in tree.body if not isinstance(node, ast.Import | ast.ImportFrom)]
         trees.append(ast.dump(tree))
     return hashlib.sha256("\n".join(trees).encode()).hexdigest()[:12]

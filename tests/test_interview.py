@@ -9,6 +9,7 @@ from mockint.doors.bank_files import load_bank
 from mockint.errors import GradingError, LLMUnavailableError
 from mockint.grading.grader import Grader
 from mockint.history.database import History, utc_now
+from mockint.history.progress import session_rows
 from mockint.history.review import ReviewScheduler
 from mockint.practice.interview import (
     MAX_ANSWER_CHARS,
@@ -177,7 +178,7 @@ def test_skip_retry_reveal(source):
     s.submit_answer("a b c d e f g h")
     s.submit_follow_up("x y")
     assert s.retry() is Stage.follow_up
-    s.skip()  # skips the follow-up retry and moves on
+    s.skip()  # abandons the follow-up's retry and moves on
     assert s.current_question().id != first.id
     with pytest.raises(InterviewError, match="no graded answer"):
         s.retry()
@@ -187,7 +188,6 @@ def test_skip_retry_reveal(source):
         ("main", "graded"),
         ("main", "graded"),
         ("follow-up", "graded"),
-        ("follow-up", "skipped"),
         ("main", "skipped"),
     ]
 
@@ -492,3 +492,56 @@ def test_the_summary_names_no_best_answer_among_answers_graded_incorrect(source)
     s.next_question()
     s.submit_answer("one two three four five six")  # 3.0, partial
     assert s.summary().best.score == 3.0
+
+
+def test_skipping_a_retry_abandons_the_retry_not_the_answered_question(source):
+    # Skip after 'Retry the question' saved the question skipped beside its graded answer: the summary and the
+    # Progress page counted it answered and skipped, and a reload showed it skipped, its answer hidden.
+    s = session(source, topic="nlp", length=3)
+    first = s.current_question()
+    s.submit_answer("a b c d")
+    s.retry()
+    s.skip()
+    second = s.current_question()
+    assert second.id != first.id and s.stage is Stage.answering
+    s.submit_answer("e f")
+    s.submit_follow_up("g h")
+    s.retry()  # the follow-up
+    s.next_question()  # moves on as Skip does
+    assert s.current_question().id not in (first.id, second.id)
+    assert [(a.kind, a.status) for a in s.history.attempts(session_id=s.session_id)] == [
+        ("main", "graded"),
+        ("main", "graded"),
+        ("follow-up", "graded"),
+    ]
+    again = resumed(s.history, source)
+    for summary in (s.summary(), again.summary()):
+        assert (summary.asked, summary.answered, summary.skipped, summary.unanswered) == (3, 2, 0, 1)
+        assert [r.score for r in summary.results] == [2.0, 1.0, None]
+        assert summary.results[1].follow_up_score == 1.0
+    assert not again.turns[1].follow_up_skipped
+    [row] = session_rows(s.history)
+    assert (row.answered, row.skipped) == (2, 0)
+
+
+def test_a_retry_skipped_in_an_earlier_version_counts_as_answered_not_skipped(source):
+    s = session(source, topic="nlp", length=3)
+    q = s.current_question()
+    s.submit_answer("a b c d")
+    s.submit_follow_up("e f")
+    for kind, asked in (("follow-up", q.follow_up), ("main", q.question)):  # as such a version saved them
+        s.history.add_attempt(
+            session_id=s.session_id,
+            question_id=q.id,
+            question=asked,
+            topic=q.topic,
+            kind=kind,
+            answer="",
+            status="skipped",
+        )
+    again = resumed(s.history, source)
+    assert not again.turn.skipped and not again.turn.follow_up_skipped and again.stage is Stage.reviewed
+    summary = again.summary()
+    assert (summary.answered, summary.skipped) == (1, 0)
+    [row] = session_rows(s.history)
+    assert (row.answered, row.skipped) == (1, 0)

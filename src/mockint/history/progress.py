@@ -76,7 +76,8 @@ def session_rows(history: History) -> list[SessionRow]:
                 mode=session.mode,
                 filters=session.filters,
                 answered=len(latest),
-                skipped=sum(a.status == "skipped" for a in attempts),
+                # Earlier versions saved a skipped retry as a skip beside the graded answer it left alone.
+                skipped=len({a.question_id for a in attempts if a.status == "skipped"} - latest.keys()),
                 mean_score=_mean([a.score for a in latest.values() if a.score is not None]),
             )
         )

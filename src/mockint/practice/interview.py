@@ -209,6 +209,9 @@ class InterviewSession:
             turn.stage = Stage.reviewed
         elif turn.grade is not None:
             turn.stage = Stage.follow_up
+        # Earlier versions saved a skipped retry as a skip beside the graded answer it left alone.
+        turn.skipped = turn.skipped and turn.grade is None
+        turn.follow_up_skipped = turn.follow_up_skipped and turn.follow_up_grade is None
         return turn
 
     def _plan(self) -> int:
@@ -393,7 +396,8 @@ class InterviewSession:
     # -- moving on ---------------------------------------------------------------------------
 
     def skip(self) -> Question | None:
-        """Skip what is asked now (the question or its follow-up) and move to the next question."""
+        """Skip what is asked now (the question or its follow-up) and move to the next question. Skipping a retry
+        abandons only the retry: the graded answer it would have replaced stands."""
         if self.finished:
             raise InterviewError("The session is over.", hint="Start a new session.")
         with self._step:
@@ -408,7 +412,8 @@ class InterviewSession:
 
     def _skip(self) -> Question | None:
         turn = self.turn
-        if turn.stage in (Stage.answering, Stage.follow_up):
+        graded = turn.grade if turn.stage is Stage.answering else turn.follow_up_grade
+        if turn.stage in (Stage.answering, Stage.follow_up) and graded is None:
             kind = "main" if turn.stage is Stage.answering else "follow-up"
             asked = turn.question.question if kind == "main" else turn.question.follow_up
             turn.attempt_ids.append(

@@ -19,6 +19,7 @@ from mockint.config import get_settings
 from mockint.doors.bank_files import dump_questions, load_bank
 from mockint.grading.offline.references import clean_reference
 from mockint.history.database import History
+from mockint.practice.interview import Stage
 from mockint.text.fillers import count_fillers
 from scripted_openai import Reply, ScriptedOpenAIServer
 from test_follow_up_points import fragment_reason
@@ -474,6 +475,22 @@ def test_retry_grades_the_question_again_and_keeps_both_attempts():
     main = [a for a in attempts() if a.kind == "main"]
     assert len(main) == 2 and main[1].score > main[0].score
     assert [m.label for m in at.metric] == ["Score"]  # only the latest card is shown
+
+
+def test_a_retry_is_still_open_after_a_reload_and_skipping_it_keeps_the_answer():
+    # A reload after 'Retry the question' showed the grade card and the follow-up, not the answer box; skipping a
+    # retry then hid the graded answer behind "Skipped." and the summary counted the question answered and skipped.
+    at = start("nlp")
+    answer(at, "It is about the softmax.")
+    at.button(key="retry").click().run()
+    reloaded = start()
+    assert session(reloaded).stage is Stage.answering
+    assert [e for e in reloaded.expander if e.label.startswith("Your last attempt")]
+    reloaded.button(key="skip").click().run()
+    assert not reloaded.exception, reloaded.exception
+    assert "Skipped." not in shown(reloaded) and "It is about the softmax." in shown(reloaded)
+    end_session(reloaded)
+    assert (session(reloaded).summary().answered, session(reloaded).summary().skipped) == (1, 0)
 
 
 def test_huge_answer_is_graded_with_a_note():

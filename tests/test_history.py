@@ -264,3 +264,27 @@ def test_a_database_of_schema_5_gains_the_version_column(tmp_path):
     conn.close()
     history = History(path)
     assert history.session("s1").version == 0 and history.claim("s1", 0) == 1
+
+
+def test_a_retry_is_kept_per_session():
+    history = History.from_settings()
+    sid, other = history.start_session("filters"), history.start_session("filters")
+    attempt_id = add(history, sid)
+    history.mark_retrying(sid, attempt_id)
+    assert History(history.path).session(sid).retrying == attempt_id
+    assert history.session(other).retrying is None
+
+
+def test_a_database_of_schema_6_gains_the_retrying_column(tmp_path):
+    path = tmp_path / "v6.sqlite3"
+    conn = sqlite3.connect(path)
+    for step in _MIGRATIONS[:6]:
+        conn.executescript(step)
+    conn.execute("INSERT INTO sessions (id, started_at, mode) VALUES ('s1', '2025-01-01T00:00:00+00:00', 'filters')")
+    conn.execute("PRAGMA user_version = 6")
+    conn.commit()
+    conn.close()
+    history = History(path)
+    assert history.session("s1").retrying is None
+    history.mark_retrying("s1", 7)
+    assert history.session("s1").retrying == 7

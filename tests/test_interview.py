@@ -318,13 +318,13 @@ def test_grader_provider_is_called_lazily(source):
     assert built == [1]
 
 
-def resumed(history, source):
+def resumed(history, source, grader=None):
     """The open session as a reloaded page finds it."""
     record = history.open_session()
     return InterviewSession(
         InterviewSession.setup_of(record),
         source=source,
-        grader=LengthGrader(),
+        grader=grader or LengthGrader(),
         history=history,
         follow_up_item=follow_up_item,
         resume=record,
@@ -545,3 +545,33 @@ def test_a_retry_skipped_in_an_earlier_version_counts_as_answered_not_skipped(so
     assert (summary.answered, summary.skipped) == (1, 0)
     [row] = session_rows(s.history)
     assert (row.answered, row.skipped) == (1, 0)
+
+
+def test_a_retry_survives_a_reload(source):
+    # After 'Retry the question' a reload brought back the grade card and the follow-up, not the answer box.
+    s = session(source, topic="nlp", length=2)
+    s.submit_answer("a b c d")
+    s.retry()
+    again = resumed(s.history, source)
+    assert again.stage is Stage.answering and again.turn.grade.score == 2.0
+    with pytest.raises(GradingError):  # a retry whose grading failed is still open
+        resumed(s.history, source, LengthGrader(fail=GradingError("down"))).submit_answer("lost")
+    again = resumed(s.history, source)
+    assert again.stage is Stage.answering
+    again.submit_answer("a b c d e f")
+    again.submit_follow_up("x y")
+    again.retry()  # the follow-up
+    again = resumed(s.history, source)
+    assert again.stage is Stage.follow_up and again.turn.follow_up_grade.score == 1.0
+    again.retry()  # the question, its follow-up answered
+    again = resumed(s.history, source)
+    assert again.stage is Stage.answering and again.turn.grade.score == 3.0
+    again.submit_answer("one two three four five six seven eight")
+    assert again.stage is Stage.follow_up  # the follow-up is asked again...
+    again = resumed(s.history, source)
+    assert again.stage is Stage.follow_up and again.turn.grade.score == 4.0  # ...after a reload too
+    again.submit_follow_up("y z")
+    again.retry()
+    again.skip()  # abandons the follow-up's retry and asks the next question
+    again = resumed(s.history, source)
+    assert again.asked == 2 and again.stage is Stage.answering and again.turn.grade is None

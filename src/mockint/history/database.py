@@ -26,7 +26,7 @@ from mockint.types.grade import Grade
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 BUSY_TIMEOUT_MS = 15_000
 
 AttemptKind = Literal["main", "follow-up"]
@@ -84,6 +84,9 @@ _MIGRATIONS: list[str] = [
     # 6: a counter every step of a session (an answer, a skip, the next question, a reveal, the end) claims, so a
     # tab whose copy of the session another tab has moved on finds out before acting on it.
     "ALTER TABLE sessions ADD COLUMN version INTEGER NOT NULL DEFAULT 0",
+    # 7: the graded attempt the candidate pressed Retry on, so a reloaded page reopens its answer box instead of
+    # showing its grade as the last word.
+    "ALTER TABLE sessions ADD COLUMN retrying INTEGER",
 ]
 assert len(_MIGRATIONS) == SCHEMA_VERSION
 
@@ -101,6 +104,7 @@ class SessionRecord(BaseModel):
     asked: list[str] = []
     revealed: list[str] = []  # question ids whose reference was shown before they were answered
     version: int = 0  # steps taken so far (`History.claim`)
+    retrying: int | None = None  # the graded attempt last retried (`History.mark_retrying`)
 
 
 class AttemptRecord(BaseModel):
@@ -261,6 +265,12 @@ class History:
                 " AND NOT EXISTS (SELECT 1 FROM json_each(sessions.revealed) WHERE value = ?)",
                 (question_id, session_id, question_id),
             )
+
+    def mark_retrying(self, session_id: str, attempt_id: int) -> None:
+        """Note that the candidate is answering the graded attempt `attempt_id` again; the retry is over once a
+        later answer of its kind is graded or the session asks another question."""
+        with self._connect() as conn:
+            conn.execute("UPDATE sessions SET retrying = ? WHERE id = ?", (attempt_id, session_id))
 
     def open_session(self) -> SessionRecord | None:
         """The session a reloaded page resumes: the latest one that has asked something, if it was not ended.
@@ -423,6 +433,7 @@ def _session(row: sqlite3.Row) -> SessionRecord:
         asked=json.loads(row["asked"] or "[]"),
         revealed=json.loads(row["revealed"] or "[]"),
         version=row["version"],
+        retrying=row["retrying"],
     )
 
 

@@ -168,7 +168,13 @@ class InterviewSession:
         if resume is not None:
             self.session_id, self._version = resume.id, resume.version
             revealed = set(resume.revealed)
-            self.turns = [turn for qid in resume.asked if (turn := self._restored_turn(qid, revealed)) is not None]
+            self.turns = [
+                turn
+                for qid in resume.asked
+                # Only the question asked last can still be retried: asking another one ended any retry.
+                if (turn := self._restored_turn(qid, revealed, resume.retrying if qid == resume.asked[-1] else None))
+                is not None
+            ]
             self._finished = bool(self.turns) and resume.ended_at is not None
         if not self.turns:
             self.session_id, self._version = history.start_session(setup.mode.value, setup.filters()), 0
@@ -182,8 +188,9 @@ class InterviewSession:
         known = {k: v for k, v in record.filters.items() if k in PracticeSetup.model_fields}
         return PracticeSetup(mode=Mode(record.mode), **known)
 
-    def _restored_turn(self, question_id: str, revealed: set[str]) -> Turn | None:
-        """A question of the resumed session with its graded or skipped attempts; None if the bank lost it."""
+    def _restored_turn(self, question_id: str, revealed: set[str], retrying: int | None) -> Turn | None:
+        """A question of the resumed session with its graded or skipped attempts, at the stage it was left in
+        (`retrying`: the graded attempt the candidate pressed Retry on); None if the bank lost it."""
         try:
             question = self.source.get(question_id)
         except MockintError:
@@ -191,6 +198,8 @@ class InterviewSession:
         if question is None:
             return None
         turn = Turn(question=question, revealed=question_id in revealed)
+        graded: dict[str, int] = {}  # kind -> its latest graded attempt
+        settled = None  # the latest graded or skipped attempt: what was asked after it is asked now
         for attempt in self.history.attempts(session_id=self.session_id, question_id=question_id):
             turn.attempt_ids.append(attempt.id)
             main = attempt.kind == "main"
@@ -205,10 +214,17 @@ class InterviewSession:
             elif attempt.status == "graded":
                 turn.follow_up_answer, turn.follow_up_grade = attempt.answer, attempt.grade
                 turn.follow_up_delivery = stored_delivery(attempt)
-        if turn.skipped or turn.follow_up_skipped or turn.follow_up_grade is not None:
-            turn.stage = Stage.reviewed
-        elif turn.grade is not None:
+            if attempt.status == "graded":
+                graded[attempt.kind] = attempt.id
+            if attempt.status in ("graded", "skipped"):
+                settled = attempt
+        if retrying is not None and retrying == graded.get("main"):
+            turn.stage = Stage.answering
+        elif retrying is not None and retrying == graded.get("follow-up"):
             turn.stage = Stage.follow_up
+        elif settled is not None:
+            follow_up_next = settled.kind == "main" and settled.status == "graded"
+            turn.stage = Stage.follow_up if follow_up_next else Stage.reviewed
         # Earlier versions saved a skipped retry as a skip beside the graded answer it left alone.
         turn.skipped = turn.skipped and turn.grade is None
         turn.follow_up_skipped = turn.follow_up_skipped and turn.follow_up_grade is None
@@ -447,7 +463,12 @@ class InterviewSession:
             raise InterviewError("There is no graded answer to retry yet.", hint="Answer the question first.")
         # A stale tab's retry reopened a question the session had left, and the answer written there went ungraded.
         self._claim()
+        kind = "main" if again is Stage.answering else "follow-up"
+        retried = self.history.attempts(
+            session_id=self.session_id, question_id=turn.question.id, kind=kind, status="graded"
+        )[-1]
         turn.stage = again
+        self.history.mark_retrying(self.session_id, retried.id)  # a reload must reopen the answer box
         return again
 
     def reveal_answer(self) -> dict[str, Any]:

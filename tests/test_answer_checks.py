@@ -234,6 +234,47 @@ def test_agreement_and_comparisons_are_not_contradictions(point, evidence):
     assert contradiction_cue(point, evidence, frozenset({"increas", "speed"})) is None
 
 
+@pytest.mark.parametrize(
+    ("point", "evidence", "said", "expected"),
+    [
+        ("The output is 112 x 112 x 64", "the output is 224x224x64", "224", "112"),
+        (
+            "MAE masks a random subset of patches, around 75%",
+            "MAE masks a random subset of patches, around 15%",
+            "15",
+            "75",
+        ),
+        (
+            "Elastic net has two hyperparameters to tune",
+            "Elastic net has three hyperparameters to tune",
+            "three",
+            "two",
+        ),
+    ],
+)
+def test_another_number_in_the_same_claim_is_a_contradiction(point, evidence, said, expected):
+    assert contradiction_cue(point, evidence) == f"says '{said}' where the reference says '{expected}'"
+
+
+@pytest.mark.parametrize(
+    ("point", "evidence"),
+    [
+        ("The network has 3 hidden layers", "the network has 3 or 4 hidden layers"),  # adds a number
+        ("The output is 112 x 112 x 64", "the output is 112 x 112 x 64 after the stride"),
+        # An example's numbers are the writer's choice: "e.g." on either side.
+        ("Diameter decreases by a factor of 10, e.g 300m to 30m", "the diameter decreases by 10, e.g. 4000m to 400m"),
+        # A list label counts items; names fused with digits are not quantities.
+        ("Unconfirmed connectionless service sends no ACK", "1. unconfirmed connectionless service sends no ACK"),
+        ("L1 regularization drives coefficients to zero", "L2 regularization drives coefficients to zero"),
+        # A computation beside the point is not the point said again with another number.
+        ("Event B is the least probable of the 6 flips", "P(B) = 0.6^3 * 0.4^3 = 0.014, the least probable"),
+        ("The first one is cheaper", "two of them are cheaper"),  # "one" is as often a pronoun
+    ],
+)
+def test_numbers_that_do_not_restate_the_claim_are_no_contradiction(point, evidence):
+    assert contradiction_cue(point, evidence) is None
+
+
 def test_negation_cue_can_be_switched_off_for_non_atomic_points():
     assert contradiction_cue("arrivals are not independent", "arrivals are independent", negation=False) is None
 

@@ -167,6 +167,24 @@ def test_a_contradicted_key_point_is_a_misconception(grader):
     assert "Fix this" in grade.feedback
 
 
+def test_a_wrong_number_in_the_reference_words_is_a_misconception(grader):
+    item = GradingItem(
+        question_id="conv-shape",
+        question="A 224 x 224 x 3 image goes through a 7 x 7 convolution with 64 filters, stride 2 and padding 3. "
+        "What is the output shape?",
+        reference_answer="The output is 112 x 112 x 64: each side is floor((224 - 7 + 2 * 3) / 2) + 1 = 112, and "
+        "there is one channel per filter.",
+        key_points=["The output is 112 x 112 x 64", "There is one output channel per filter"],
+    )
+    wrong = grader.grade(item, "The output is 224 x 224 x 64, with one output channel per filter.")
+    right = grader.grade(item, "The output is 112 x 112 x 64, with one output channel per filter.")
+    assert wrong.misconceptions and "'224' where the reference says '112'" in wrong.misconceptions[0]
+    point = next(k for k in wrong.key_points if k.point == "The output is 112 x 112 x 64")
+    assert point.status is Coverage.missed
+    assert not right.misconceptions
+    assert wrong.score < right.score
+
+
 def test_a_contradiction_of_one_clause_of_a_long_key_point_is_found(grader):
     item = DROPOUT.model_copy(
         update={

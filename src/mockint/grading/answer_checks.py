@@ -137,6 +137,46 @@ def _surface(text: str, stems: set[str]) -> str:
     return next(w for w in words(text) if stem(w) in stems)
 
 
+# A number as a claim states it: digits with a sign, thousands commas, decimals or a power ("2^32"), not
+# fused to a word before them (L1, IPv4, fp16 and top-5 name things, not quantities); a unit after them
+# ("100Mbps", "3D") is the number's. A product ("224x224") is its numbers.
+_NUMBER = re.compile(r"(?<![\w.])(?<!\w-)-?\d+(?:,\d{3})*(?:\.\d+)?(?:\^-?\d+)?")
+_PRODUCT = re.compile(r"(?<=\d)\s*[x×*]\s*(?=\d)")
+# What follows an example marker illustrates the claim ("e.g. from 300m to 30m"): its numbers are the
+# writer's choice, not the claim's.
+_EXAMPLE = re.compile(r"\b(?:e\.?g\b\.?|for\s+example|for\s+instance|such\s+as)", re.IGNORECASE)
+# A number that labels a list item ("1." or "2)" starting a line or a bulleted item) counts items.
+_LIST_LABEL = re.compile(r"(?:^|\n)[\s•●*-]*\d+[.)](?!\d)")
+
+
+def _numbers(text: str) -> dict[str, str]:
+    """The numbers `text` states as claims, each as a comparable value ("2.0" and "2" alike) with how it
+    was written."""
+    example = _EXAMPLE.search(text)
+    claim = _PRODUCT.sub(" x ", _LIST_LABEL.sub("\n", text[: example.start()] if example else text))
+    found: dict[str, str] = {}
+    for m in _NUMBER.finditer(claim):
+        written = m.group()
+        plain = written.replace(",", "")
+        found.setdefault(plain if "^" in plain else repr(float(plain)), written)
+    # Number words count too, but not "one": it is as often a pronoun ("the first one") as a count.
+    for w in words(claim):
+        if w in _DIGITS and w != "one":
+            found.setdefault(repr(float(_DIGITS[w])), w)
+    return found
+
+
+def other_number(point: str, evidence: str) -> tuple[str, str] | None:
+    """(a number the evidence states, one the point states instead), when each states a number the other does
+    not: "224 x 224 x 64" against "112 x 112 x 64". An answer that adds a number ("3 or 4 layers" against "3
+    layers") or leaves one out does not contradict."""
+    said, expected = _numbers(evidence), _numbers(point)
+    extra, missing = said.keys() - expected.keys(), expected.keys() - said.keys()
+    if extra and missing:
+        return said[min(extra, key=list(said).index)], expected[min(missing, key=list(expected).index)]
+    return None
+
+
 def contradiction_cue(
     point: str, evidence: str, question_stems: frozenset[str] = frozenset(), *, negation: bool = True
 ) -> str | None:
@@ -147,17 +187,23 @@ def contradiction_cue(
     negation, the weaker cue, needs more. An opposite word the question itself uses ("if you increase the
     speed...") is the answer echoing the question, not a claim. `negation=False` skips the negation cue
     (for points that are not atomic: a contrast such as 'in TCP and not in UDP' defeats it)."""
-    point_words = words(point)
+    # "224x224" is three words, as "224 x 224" is, so that the two share their numbers' words.
+    point_words = words(_PRODUCT.sub(" x ", point))
     point_stems = {stem(w) for w in point_words if is_content(w)}
     if len(point_stems) < 2 or (len(point_words) < 4 and not any(w in _STATEMENT_WORDS for w in point_words)):
         return None
-    evidence_stems = {stem(w) for w in words(evidence) if is_content(w)}
+    evidence_stems = {stem(w) for w in words(_PRODUCT.sub(" x ", evidence)) if is_content(w)}
     shared = len(point_stems & evidence_stems) / len(point_stems)
     both_ways = min(shared, len(point_stems & evidence_stems) / max(1, len(evidence_stems)))
     opposite = opposite_word(point, evidence, question_stems)
     negation_differs = negated(point, evidence) != negated(evidence, point)
     if opposite and not negation_differs and shared >= 0.25:
         return f"says '{opposite[0]}' where the reference says '{opposite[1]}'"
+    # Another number in a clause that says the point again (the weaker cue's share): a computation or an
+    # example beside the point shares fewer of its words.
+    number = other_number(point, evidence)
+    if number and both_ways >= 0.6:
+        return f"says '{number[0]}' where the reference says '{number[1]}'"
     if negation and negation_differs and not opposite and both_ways >= 0.6:
         return "negates the reference's claim" if negated(evidence, point) else "leaves out the reference's 'not'"
     return None

@@ -63,7 +63,7 @@ def dangling_reason(text: str) -> str | None:
     first, start, end = tokens[0]
     if first in DANGLING_OPENERS or text[start:end] in RELATIVES:
         return f"opens with '{text[start:end]}'"
-    if first in SUBORDINATORS and not _main_clause_follows(text, tokens[0][2]):
+    if hangs_on_previous(text):
         return f"is only a '{first}' clause"
     if tokens[-1][0] in DANGLING_OPENERS | RELATIVES | SUBORDINATORS:
         return f"ends with '{tokens[-1][0]}'"

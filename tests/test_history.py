@@ -1,6 +1,7 @@
 import multiprocessing
 import sqlite3
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -207,6 +208,18 @@ def test_a_reveal_is_kept_once_per_question_and_per_session():
     assert history.open_session().revealed == ["q1", "q2"]
 
 
+def _database_of_schema(version: int, path: Path) -> History:
+    """A database an older version left, with one session 's1', opened by this version."""
+    conn = sqlite3.connect(path)
+    for step in _MIGRATIONS[:version]:
+        conn.executescript(step)
+    conn.execute("INSERT INTO sessions (id, started_at, mode) VALUES ('s1', '2025-01-01T00:00:00+00:00', 'filters')")
+    conn.execute(f"PRAGMA user_version = {version}")
+    conn.commit()
+    conn.close()
+    return History(path)
+
+
 def test_a_database_of_schema_3_gains_the_revealed_column(tmp_path):
     path = tmp_path / "v3.sqlite3"
     conn = sqlite3.connect(path)
@@ -226,14 +239,7 @@ def test_a_database_of_schema_3_gains_the_revealed_column(tmp_path):
 
 
 def test_a_database_of_schema_4_gains_the_delivery_column(tmp_path):
-    path = tmp_path / "v4.sqlite3"
-    conn = sqlite3.connect(path)
-    for step in _MIGRATIONS[:4]:
-        conn.executescript(step)
-    conn.execute("PRAGMA user_version = 4")
-    conn.commit()
-    conn.close()
-    history = History(path)
+    history = _database_of_schema(4, tmp_path / "v4.sqlite3")
     sid = history.start_session("filters")
     typed = add(history, sid)
     insights = delivery_insights("um a", speech_segments=[(0.0, 1.0)])
@@ -254,15 +260,7 @@ def test_a_step_is_claimed_once_per_version_of_the_session():
 
 
 def test_a_database_of_schema_5_gains_the_version_column(tmp_path):
-    path = tmp_path / "v5.sqlite3"
-    conn = sqlite3.connect(path)
-    for step in _MIGRATIONS[:5]:
-        conn.executescript(step)
-    conn.execute("INSERT INTO sessions (id, started_at, mode) VALUES ('s1', '2025-01-01T00:00:00+00:00', 'filters')")
-    conn.execute("PRAGMA user_version = 5")
-    conn.commit()
-    conn.close()
-    history = History(path)
+    history = _database_of_schema(5, tmp_path / "v5.sqlite3")
     assert history.session("s1").version == 0 and history.claim("s1", 0) == 1
 
 
@@ -276,15 +274,7 @@ def test_a_retry_is_kept_per_session():
 
 
 def test_a_database_of_schema_6_gains_the_retrying_column(tmp_path):
-    path = tmp_path / "v6.sqlite3"
-    conn = sqlite3.connect(path)
-    for step in _MIGRATIONS[:6]:
-        conn.executescript(step)
-    conn.execute("INSERT INTO sessions (id, started_at, mode) VALUES ('s1', '2025-01-01T00:00:00+00:00', 'filters')")
-    conn.execute("PRAGMA user_version = 6")
-    conn.commit()
-    conn.close()
-    history = History(path)
+    history = _database_of_schema(6, tmp_path / "v6.sqlite3")
     assert history.session("s1").retrying is None
     history.mark_retrying("s1", 7)
     assert history.session("s1").retrying == 7

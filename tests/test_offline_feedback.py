@@ -4,6 +4,7 @@ a point touched on is never called covered."""
 from hypothesis import given
 from hypothesis import strategies as st
 
+from mockint.grading.answer_checks import NOT_ENGLISH
 from mockint.grading.offline.feedback import Findings, _short, dimensions_for, feedback_text, model_answer_text
 from mockint.types.grade import Coverage, KeyPointResult
 
@@ -122,3 +123,17 @@ def test_correctness_does_not_say_matches_beside_no_point_made():
     f = _findings("covered", "missed")
     f.features = {"precision": 0.95, "length": 0.0}
     assert dimensions_for(f).correctness.reason == "What you say matches the reference material."
+
+
+def test_an_answer_not_graded_says_why_once_and_what_to_do():
+    """A French answer's card gave "The answer is not in English; ..." as the reason of all four dimensions
+    and again in the feedback, then "Give it a try" to someone who had answered (a CLI review)."""
+    f = _findings("missed", "missed")
+    f.trivial = NOT_ENGLISH
+    dims = dimensions_for(f)
+    reasons = [d.reason for d in (dims.correctness, dims.completeness, dims.depth, dims.communication)]
+    assert [r.count(NOT_ENGLISH) for r in reasons] == [1, 0, 0, 0]
+    assert dims.completeness.reason == "Covers none of the 2 key points yet."
+    assert NOT_ENGLISH not in feedback_text(f) and feedback_text(f).startswith("Answer in English")
+    f.trivial = "The answer is empty."
+    assert feedback_text(f).startswith("Give it a try")

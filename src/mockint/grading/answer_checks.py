@@ -31,16 +31,19 @@ _FOREIGN_FUNCTION_WORDS = frozenset(_FOREIGN_FUNCTION_WORD_LIST.split())
 LANGUAGE_MIN_WORDS = 6
 
 
+NOT_ENGLISH = "The answer is not in English; mockint's questions, references and graders work in English."
+
+
 def language_reason(clean: str) -> str | None:
     """Why the answer cannot be graded as English, or None: mostly letters of another script (Chinese,
     Cyrillic, ...), or more function words of another language than of English."""
     letters = [c for c in clean if c.isalpha()]
     if letters and sum(c.isascii() or "À" <= c <= "ɏ" for c in letters) < len(letters) / 2:
-        return "The answer is not in English; mockint's questions, references and graders work in English."
+        return NOT_ENGLISH
     said = [w.lower() for w in words(clean)]
     foreign = sum(w in _FOREIGN_FUNCTION_WORDS for w in said)
     if len(said) >= LANGUAGE_MIN_WORDS and foreign >= 2 and foreign > sum(w in STOP_WORDS for w in said):
-        return "The answer is not in English; mockint's questions, references and graders work in English."
+        return NOT_ENGLISH
     return None
 
 

@@ -3,12 +3,14 @@ feedback and a model answer, all built from what the offline grader found. Pure:
 
 from dataclasses import dataclass, field
 
+from mockint.grading.answer_checks import NOT_ENGLISH
 from mockint.grading.guard import capped_verdict
 from mockint.grading.scoring import CORRECTNESS_SLACK, GOOD_AT, ScoreResult
 from mockint.text.clauses import as_point
 from mockint.types.grade import Coverage, Dimensions, DimensionScore, KeyPointResult, Verdict
 
 _MAX_LISTED = 3
+NOTHING_TO_JUDGE = "Nothing to judge yet."
 
 
 @dataclass
@@ -117,8 +119,15 @@ def _credit(k: KeyPointResult) -> float:
 
 def dimensions_for(f: Findings) -> Dimensions:
     if f.trivial:
-        zero = DimensionScore(score=0, reason=f.trivial)
-        return Dimensions(correctness=zero, completeness=zero, depth=zero, communication=zero)
+        # The reason is said once, by correctness; the other dimensions only say there is nothing to judge.
+        n = len(f.key_points)
+        unit = ("reference point" if f.points_are_pseudo else "key point") + ("" if n == 1 else "s")
+        return Dimensions(
+            correctness=DimensionScore(score=0, reason=f.trivial),
+            completeness=DimensionScore(score=0, reason=f"Covers none of the {n} {unit} yet."),
+            depth=DimensionScore(score=0, reason=NOTHING_TO_JUDGE),
+            communication=DimensionScore(score=0, reason=NOTHING_TO_JUDGE),
+        )
     cap = 5.0 if f.ceiling is None else f.ceiling
     n = len(f.key_points)
     credit = sum(_credit(k) for k in f.key_points)
@@ -226,7 +235,9 @@ def _first_missed(f: Findings) -> str:
 def feedback_text(f: Findings) -> str:
     if f.trivial:
         first = f.key_points[0].point if f.key_points else f.reference_answer
-        return f"{f.trivial} Give it a try, even a partial answer: start with '{_short(first, 90)}'"
+        # The reason is correctness's; the feedback says what to do about it.
+        attempt = "Answer in English" if f.trivial == NOT_ENGLISH else "Give it a try"
+        return f"{attempt}, even a partial answer: start with '{_short(first, 90)}'"
     parts = []
     if f.cap_reasons:
         parts.append(

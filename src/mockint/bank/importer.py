@@ -19,7 +19,14 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from mockint import resources
-from mockint.doors.bank_files import BANK_SUFFIX, BankValidationError, dump_questions, parse_bank_text, validate_corpus
+from mockint.doors.bank_files import (
+    BANK_SUFFIX,
+    BankValidationError,
+    dump_questions,
+    parse_bank_text,
+    refuse_file_as_corpus,
+    validate_corpus,
+)
 from mockint.errors import BankError, ImportFormatError
 from mockint.types.question import SLUG_RE, Frequency, Question, QuestionType, slugify
 
@@ -258,7 +265,13 @@ def import_page(
         raise ImportFormatError(f"{path}: {exc.problem}", hint=exc.hint) from None
 
     corpus_dir = Path(corpus_dir) if corpus_dir is not None else resources.corpus_dir()
-    corpus_dir.mkdir(parents=True, exist_ok=True)
+    refuse_file_as_corpus(corpus_dir)
+    try:
+        corpus_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BankError(
+            f"Cannot create the bank folder {corpus_dir}: {exc.strerror}.", hint="Pass another --corpus folder."
+        ) from None
     current = validate_corpus(corpus_dir)
     if current.problems:
         raise BankError(

@@ -161,6 +161,7 @@ def validate_corpus(corpus_dir: Path | None = None, overrides: Mapping[str, str]
     bank it is about to produce before touching the disk.
     """
     corpus_dir = Path(corpus_dir) if corpus_dir is not None else resources.corpus_dir()
+    refuse_file_as_corpus(corpus_dir)
     if not corpus_dir.is_dir():
         raise BankError(f"The corpus folder {corpus_dir} does not exist.", hint=_missing_corpus_hint(corpus_dir))
     overrides = dict(overrides or {})
@@ -190,6 +191,19 @@ def validate_corpus(corpus_dir: Path | None = None, overrides: Mapping[str, str]
             report.locations[q.id] = (path, line)
             report.questions.append(q)
     return report
+
+
+def refuse_file_as_corpus(corpus_dir: Path) -> None:
+    """A BankError when the corpus path names a file: a user who passes a bank file (`my-bank/nlp.yaml`) for
+    the bank means the folder that holds it, and "does not exist" or an errno would send them looking elsewhere."""
+    if not corpus_dir.exists() or corpus_dir.is_dir():
+        return
+    parent = corpus_dir.parent
+    if corpus_dir == get_settings().corpus_dir:
+        hint = f"Set MOCKINT_CORPUS_DIR to the bank's folder, the one holding the topic .yaml files (perhaps {parent})."
+    else:
+        hint = f"--corpus takes the bank's folder, the one holding the topic .yaml files: pass --corpus {parent}."
+    raise BankError(f"{corpus_dir} is a file, not a folder.", hint=hint)
 
 
 def _missing_corpus_hint(corpus_dir: Path) -> str:

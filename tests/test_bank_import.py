@@ -292,3 +292,30 @@ def test_arbitrary_text_parses_or_raises_import_format_error(text):
         assert str(exc).startswith("line ")
     else:
         assert all(q.topic == page.topic for q in page.questions)
+
+
+def test_the_same_page_under_another_file_name_is_already_in_the_bank(tmp_path, corpus):
+    # `source` comes from the file name, and was compared: a byte-identical copy "differed" in every question.
+    import_page(_page(tmp_path), corpus_dir=corpus)
+    before = (corpus / "deep-learning.yaml").read_text(encoding="utf-8")
+    report = import_page(_page(tmp_path, name="copy-of-the-page.txt"), corpus_dir=corpus)
+    assert (report.added, report.replaced, report.written) == ([], [], False)
+    assert report.skipped == ["what-is-backpropagation", "design-a-feature-store"]
+    assert (corpus / "deep-learning.yaml").read_text(encoding="utf-8") == before
+
+
+def test_only_the_question_that_changed_is_a_conflict_and_its_changed_fields_are_named(tmp_path, corpus):
+    # Editing one answer in a copy named changed.txt flagged both questions, and --replace "replaced" both.
+    import_page(_page(tmp_path), corpus_dir=corpus)
+    changed = _page(tmp_path, PAGE.replace("Offline and online stores kept consistent.", "One store."), "changed.txt")
+    with pytest.raises(BankError) as info:
+        import_page(changed, corpus_dir=corpus)
+    assert "1 imported question(s) differ from bank entries with the same id: design-a-feature-store (answer)." in (
+        str(info.value)
+    )
+    assert "what-is-backpropagation" not in str(info.value)
+    report = import_page(changed, corpus_dir=corpus, replace=True)
+    assert (report.replaced, report.skipped) == (["design-a-feature-store"], ["what-is-backpropagation"])
+    bank = load_bank(corpus)
+    assert bank.get("design-a-feature-store").source == "changed"
+    assert bank.get("what-is-backpropagation").source == "site-page"

@@ -51,6 +51,9 @@ _PAGE_FIELDS = (
     "tags",
     "source",
 )
+# What makes two questions the same: every page field but `source`, which comes from the page's file name, so
+# the same page saved under another name is still the same questions.
+_CONTENT_FIELDS = tuple(name for name in _PAGE_FIELDS if name != "source")
 
 
 @dataclass(frozen=True)
@@ -124,7 +127,7 @@ def parse_question_page(text: str, *, source: str, topic: str | None = None) -> 
         block = _parse_block(lines, slug, source)
         blocks += 1
         lines.skip_blank()
-        same = next((q for q in questions if _same_page_fields(q, block)), None)
+        same = next((q for q in questions if not _differing_fields(q, block)), None)
         if same is not None:
             repeated.append(same.id)
             continue
@@ -242,8 +245,8 @@ def _merge(existing: Question, incoming: Question) -> Question:
     return existing.model_copy(update={name: getattr(incoming, name) for name in _PAGE_FIELDS})
 
 
-def _same_page_fields(a: Question, b: Question) -> bool:
-    return all(getattr(a, name) == getattr(b, name) for name in _PAGE_FIELDS)
+def _differing_fields(a: Question, b: Question) -> list[str]:
+    return [name for name in _CONTENT_FIELDS if getattr(a, name) != getattr(b, name)]
 
 
 def import_page(
@@ -285,22 +288,23 @@ def import_page(
     conflicts = []
     for q in page.questions:
         old = existing.get(q.id)
+        differing = _differing_fields(old, q) if old is not None else []
         if old is None:
             target_questions.append(q)
             report.added.append(q.id)
-        elif _same_page_fields(old, q):
+        elif not differing:
             report.skipped.append(q.id)
         elif current.locations[q.id][0] != target:
-            conflicts.append(f"{q.id} (lives in {current.locations[q.id][0].name})")
+            conflicts.append(f"{q.id} ({', '.join(differing)}; lives in {current.locations[q.id][0].name})")
         elif replace:
             target_questions = [_merge(old, q) if t.id == q.id else t for t in target_questions]
             report.replaced.append(q.id)
         else:
-            conflicts.append(q.id)
+            conflicts.append(f"{q.id} ({', '.join(differing)})")
     if conflicts:
         raise BankError(
             f"{len(conflicts)} imported question(s) differ from bank entries with the same id: "
-            f"{', '.join(conflicts[:5])}{' ...' if len(conflicts) > 5 else ''}.",
+            f"{'; '.join(conflicts[:5])}{' ...' if len(conflicts) > 5 else ''}.",
             hint="Pass --replace to overwrite them (entries in another topic file must be moved by hand); "
             "nothing was imported.",
         )

@@ -117,7 +117,7 @@ def test_empty_answer_and_unknown_question_are_one_line_errors(server):
         timeout=120,
     )
     assert empty.returncode == 1
-    assert "Nothing to grade: the answer is empty" in empty.stderr and "--answer -" in empty.stderr
+    assert "Nothing to grade: stdin was empty" in empty.stderr and "--answer -" in empty.stderr
     unknown = subprocess.run(
         [sys.executable, "-m", "mockint.cli.main", "grade", "-q", "what-is-dropot", "-a", ANSWER],
         env=env,
@@ -346,3 +346,32 @@ def test_a_terminal_is_told_who_grades_while_it_waits(server):
     assert f"Grading with gpt-4o-mini at 127.0.0.1:{port}…" in said.decode()
     piped = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert piped.returncode == 0 and "Grading with" not in piped.stderr  # a script reads no chatter
+
+
+def _grade_process(*args: str | bytes, input: bytes) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "mockint.cli.main", "grade", "-q", "what-is-dropout", *args],
+        input=input,
+        capture_output=True,
+        timeout=120,
+    )
+
+
+def test_an_answer_that_is_not_utf8_is_a_one_line_error_saying_to_save_it_as_utf8(server):
+    # A Windows-1252 answer file from an editor, and the same byte typed into the shell's argument.
+    for proc in (
+        _grade_process("--answer", "-", input=b"Dropout zeroes caf\xe9 units during training."),
+        _grade_process("--answer", b"Dropout zeroes \xe9 units during training", input=b""),
+    ):
+        err = proc.stderr.decode()
+        assert proc.returncode == 1, err
+        assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+        assert "not UTF-8 text" in err and "0xe9" in err and "save it as utf-8" in err.lower()
+    assert server.received() == []
+
+
+def test_an_empty_stdin_is_said_to_be_empty_not_to_be_piped_in(server):
+    proc = _grade_process("--answer", "-", input=b"")
+    err = proc.stderr.decode()
+    assert proc.returncode == 1 and "Traceback" not in err
+    assert "stdin was empty" in err and "pipe it in" not in err

@@ -410,7 +410,6 @@ def grade_command(
 
     from mockint.cli.grade_view import print_delivery, print_grade, print_transcript
     from mockint.doors.bank_files import load_bank
-    from mockint.errors import GradingError
     from mockint.grading.factory import GRADER_KINDS, build_grader
     from mockint.types.grade import GradingItem
 
@@ -418,11 +417,7 @@ def grade_command(
         raise typer.BadParameter("give the answer as --answer TEXT or as --audio FILE (one of the two).")
     if grader is not None and grader not in GRADER_KINDS:
         raise typer.BadParameter(f"'{grader}': choose offline or llm.", param_hint="--grader")
-    text = sys.stdin.read() if answer == "-" else answer
-    if text is not None and not text.strip():
-        raise GradingError(
-            "Nothing to grade: the answer is empty.", hint="Pass it with --answer TEXT, or pipe it in with --answer -."
-        )
+    text = None if answer is None else _answer_text(answer)
     q = load_bank().get(question)
     transcript = delivery = None
     if audio is not None:
@@ -448,6 +443,49 @@ def grade_command(
         print_grade(grade, console, question=q.question)
         if delivery is not None:
             print_delivery(delivery, console)
+
+
+def _answer_text(answer: str) -> str:
+    """The answer given with --answer TEXT or piped in with --answer -, refused when it is empty or not UTF-8:
+    a stray byte (an editor saving Windows-1252, a Latin-1 terminal) reaches Python as a surrogate escape, which
+    the tokenizers cannot take."""
+    from mockint.errors import GradingError
+
+    if answer == "-":
+        raw = sys.stdin.buffer.read()
+        try:
+            # utf-8-sig: Notepad starts a UTF-8 file with a byte-order mark, which is no part of the answer.
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            hint = "Save it as UTF-8 and run again, e.g. iconv -f cp1252 -t utf-8 answer.txt > answer-utf8.txt."
+            raise _not_utf8(raw[exc.start], exc.start, hint) from None
+        if not text.strip():
+            raise GradingError(
+                "Nothing to grade: stdin was empty.",
+                hint="Put the answer in the file you redirect (--answer - < answer.txt), or pass --answer TEXT.",
+            )
+        return text
+    try:
+        answer.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        # Python keeps an undecodable byte b of the command line as the lone surrogate U+DC00 + b.
+        byte = ord(answer[exc.start]) - 0xDC00
+        hint = "Set your terminal to UTF-8, or save it as UTF-8 in a file and pass it with --answer - < answer.txt."
+        raise _not_utf8(byte, exc.start, hint) from None
+    if not answer.strip():
+        raise GradingError(
+            "Nothing to grade: the answer is empty.", hint="Pass it with --answer TEXT, or pipe it in with --answer -."
+        )
+    return answer
+
+
+def _not_utf8(byte: int, position: int, hint: str) -> MockintError:
+    from mockint.errors import GradingError
+
+    return GradingError(
+        f"The answer is not UTF-8 text: byte 0x{byte:02x} at position {position} (Latin-1 or Windows-1252?).",
+        hint=hint,
+    )
 
 
 def _say_who_grades(grader: "Grader") -> None:

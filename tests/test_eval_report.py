@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from eval_helpers import ScriptedGrader
-from mockint.errors import EvalDataError
+from mockint.errors import EvalDataError, MockintError
 from mockint.evals.baselines import TfidfCosineBaseline, TokenOverlapBaseline
 from mockint.evals.data import load_labelled
 from mockint.evals.report import RunRecord, console_summary, load_record, run_and_write, run_dir_for
@@ -139,3 +139,31 @@ def test_record_schema_is_stable_json(cases, tmp_path):
     case = data["systems"][0]["result"]["cases"][0]
     assert {"id", "category", "gold", "predicted", "verdict", "latency_ms", "prompt_tokens", "error"} <= set(case)
     assert record.systems[0].summary.metrics["pearson"].low is not None
+
+
+def test_an_out_folder_holding_an_earlier_run_is_refused_before_grading_and_left_as_it_was(cases, tmp_path):
+    run_and_write(cases, [gold_like(cases)], [], label="a", data="d", out_dir=tmp_path / "a", progress=False)
+    before = {p.name: p.read_bytes() for p in (tmp_path / "a").iterdir()}
+    grader = gold_like(cases)
+    with pytest.raises(MockintError, match=r"already holds an eval run .*Pass --out a new folder, or delete"):
+        run_and_write(cases[:3], [grader], [], label="b", data="d", out_dir=tmp_path / "a", progress=False)
+    assert grader.calls == 0
+    assert {p.name: p.read_bytes() for p in (tmp_path / "a").iterdir()} == before
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(MockintError, match="is a file, not a folder"):
+        run_and_write(cases[:3], [grader], [], label="c", data="d", out_dir=tmp_path / "file", progress=False)
+
+
+def test_an_empty_out_folder_made_beforehand_is_used(cases, tmp_path):
+    (tmp_path / "ready").mkdir()
+    run_and_write(cases[:3], [gold_like(cases)], [], label="r", data="d", out_dir=tmp_path / "ready", progress=False)
+    assert (tmp_path / "ready" / "result.json").is_file()
+
+
+def test_the_default_run_folder_never_lands_on_an_earlier_run_of_the_same_second(tmp_path):
+    from datetime import UTC, datetime
+
+    now = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
+    first = run_dir_for(tmp_path, "offline", now)
+    first.mkdir()
+    assert run_dir_for(tmp_path, "offline", now) == tmp_path / "20250102-030405-offline-2"

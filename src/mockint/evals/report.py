@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
-from mockint.errors import EvalDataError
+from mockint.errors import EvalDataError, MockintError
 from mockint.evals import metrics
 from mockint.evals.baselines import Baseline
 from mockint.evals.data import ADVERSARIAL, LabelledCase
@@ -62,10 +62,34 @@ class RunRecord(BaseModel):
     comparison: Comparison | None = None
 
 
+# What `write_run` writes: a folder holding any of them holds a run.
+RUN_FILES = ("result.json", "report.md", "scatter.png", "confusion.png")
+
+
 def run_dir_for(root: Path, label: str, now: datetime | None = None) -> Path:
+    """A new folder for a run, numbered when two runs of one label start within the same second (a script)."""
     stamp = (now or datetime.now(UTC)).strftime("%Y%m%d-%H%M%S")
     slug = re.sub(r"[^A-Za-z0-9._-]+", "-", label).strip("-") or "run"
-    return root / f"{stamp}-{slug}"
+    path, n = root / f"{stamp}-{slug}", 2
+    while path.exists():
+        path, n = root / f"{stamp}-{slug}-{n}", n + 1
+    return path
+
+
+def check_out_dir(out_dir: Path) -> None:
+    """Refuses a folder that holds an earlier run: writing over it would lose the run a later --compare needs,
+    and an LLM run cost time and money to make."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise MockintError(
+            f"--out {out_dir} is a file, not a folder.",
+            hint="Pass --out a new folder, or leave --out out for eval/runs/<timestamp>-<label>.",
+        )
+    held = [name for name in RUN_FILES if (out_dir / name).exists()]
+    if held:
+        raise MockintError(
+            f"{out_dir} already holds an eval run ({', '.join(held)}), so nothing was graded.",
+            hint=f"Pass --out a new folder, or delete the old run from {out_dir} first.",
+        )
 
 
 def load_record(path: Path) -> RunRecord:
@@ -128,7 +152,9 @@ def run_and_write(
     threshold: float = 0.5,
 ) -> RunRecord:
     """Grades `cases` with every grader and baseline, compares with `previous` if given, writes `out_dir`."""
-    earlier = load_record(previous) if previous is not None else None  # fail before a long run, not after
+    # Refused before a long run, not after it.
+    check_out_dir(out_dir)
+    earlier = load_record(previous) if previous is not None else None
     runs = evaluate(
         cases,
         graders,

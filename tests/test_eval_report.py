@@ -167,3 +167,50 @@ def test_the_default_run_folder_never_lands_on_an_earlier_run_of_the_same_second
     first = run_dir_for(tmp_path, "offline", now)
     first.mkdir()
     assert run_dir_for(tmp_path, "offline", now) == tmp_path / "20250102-030405-offline-2"
+
+
+def test_compare_with_a_run_on_other_answers_is_refused_before_grading(cases, tmp_path):
+    # Before: "0 scores moved" and the metric changes of two unrelated runs, shown as an improvement.
+    run_and_write(cases[:5], [gold_like(cases)], [], label="a", data="d", out_dir=tmp_path / "a", progress=False)
+    grader = gold_like(cases)
+    with pytest.raises(EvalDataError, match=r"graded other answers: none of this run's 5 answer ids .*leave --compare"):
+        run_and_write(
+            cases[5:10],
+            [grader],
+            [],
+            label="b",
+            data="d",
+            out_dir=tmp_path / "b",
+            previous=tmp_path / "a",
+            progress=False,
+        )
+    assert grader.calls == 0 and not (tmp_path / "b").exists()
+
+
+def test_compare_with_a_run_sharing_some_answers_says_how_many_are_compared(cases, tmp_path):
+    run_and_write(cases[:6], [gold_like(cases)], [], label="a", data="d", out_dir=tmp_path / "a", progress=False)
+    record = run_and_write(
+        cases[3:9],
+        [gold_like(cases)],
+        [],
+        label="b",
+        data="d",
+        out_dir=tmp_path / "b",
+        previous=tmp_path / "a",
+        progress=False,
+    )
+    assert record.comparison.shared == 3
+    said = "compared on the 3 answers both runs graded (6 in this run, 6 in"
+    assert said in console_summary(record)
+    assert said in (tmp_path / "b" / "report.md").read_text()
+    same = run_and_write(
+        cases[3:9],
+        [gold_like(cases)],
+        [],
+        label="c",
+        data="d",
+        out_dir=tmp_path / "c",
+        previous=tmp_path / "b",
+        progress=False,
+    )
+    assert "compared on" not in console_summary(same) + (tmp_path / "c" / "report.md").read_text()

@@ -49,6 +49,18 @@ class Comparison(BaseModel):
     threshold: float
     deltas: list[MetricDelta]
     moved: list[MovedCase]
+    # Answers graded in both runs, and how many the earlier run graded; None in results saved before they were kept.
+    shared: int | None = None
+    previous_cases: int | None = None
+
+    def partial_note(self, n_cases: int) -> str | None:
+        """Said when the runs graded different answers: their metric changes then mix in answers only one graded."""
+        if self.shared is None or self.shared == n_cases == self.previous_cases:
+            return None
+        return (
+            f"compared on the {self.shared} answers both runs graded ({n_cases} in this run, {self.previous_cases} in "
+            f"{self.previous}): the metric changes are between runs on different answers"
+        )
 
 
 class RunRecord(BaseModel):
@@ -108,6 +120,10 @@ def load_record(path: Path) -> RunRecord:
         ) from None
 
 
+def graded_ids(record: RunRecord) -> set[str]:
+    return {c.id for run in record.systems for c in run.result.cases}
+
+
 def compare(record: RunRecord, previous: RunRecord, previous_label: str, threshold: float = 0.5) -> Comparison:
     """Metric deltas for systems in both runs, and cases whose score moved by more than `threshold`."""
     before = {s.summary.system: s for s in previous.systems}
@@ -132,7 +148,14 @@ def compare(record: RunRecord, previous: RunRecord, previous_label: str, thresho
             if (a is None) != (b is None) or (a is not None and b is not None and abs(b - a) > threshold):
                 moved.append(MovedCase(system=run.summary.system, id=case.id, gold=case.gold, before=a, after=b))
     moved.sort(key=lambda m: -abs((m.after or 0) - (m.before or 0)))
-    return Comparison(previous=previous_label, threshold=threshold, deltas=deltas, moved=moved)
+    return Comparison(
+        previous=previous_label,
+        threshold=threshold,
+        deltas=deltas,
+        moved=moved,
+        shared=len(graded_ids(record) & graded_ids(previous)),
+        previous_cases=previous.n_cases,
+    )
 
 
 def run_and_write(
@@ -155,6 +178,12 @@ def run_and_write(
     # Refused before a long run, not after it.
     check_out_dir(out_dir)
     earlier = load_record(previous) if previous is not None else None
+    if earlier is not None and not {c.id for c in cases} & graded_ids(earlier):
+        raise EvalDataError(
+            f"{previous} graded other answers: none of this run's {len(cases)} answer ids is among its "
+            f"{earlier.n_cases}, so there is nothing to compare.",
+            hint="Pass --compare a run made on the same data (same --data and --id-col), or leave --compare out.",
+        )
     runs = evaluate(
         cases,
         graders,
@@ -276,7 +305,7 @@ def render_markdown(record: RunRecord, answers: dict[str, str]) -> str:
     out += _errors_section(record.systems)
     out += _disagreements_section(record.systems, answers)
     if record.comparison:
-        out += _comparison_section(record.comparison)
+        out += _comparison_section(record.comparison, record.n_cases)
     return "\n".join(out)
 
 
@@ -366,8 +395,11 @@ def _disagreements_section(systems: Sequence[SystemRun], answers: dict[str, str]
     return lines if len(lines) > 2 else []
 
 
-def _comparison_section(comparison: Comparison) -> list[str]:
-    lines = [f"## Compared with {comparison.previous}", "", "Each cell: before -> after (change).", ""]
+def _comparison_section(comparison: Comparison, n_cases: int) -> list[str]:
+    lines = [f"## Compared with {comparison.previous}", ""]
+    if note := comparison.partial_note(n_cases):
+        lines += [f"**Only {note}.**", ""]
+    lines += ["Each cell: before -> after (change).", ""]
     cells: dict[str, dict[str, str]] = {}
     for d in comparison.deltas:
         change = f" ({d.delta:+.3f})" if d.delta is not None else ""
@@ -485,8 +517,9 @@ def console_summary(record: RunRecord) -> str:
     if note := few_scored_note([run.summary for run in record.systems]):
         lines.append(note)
     if record.comparison:
+        note = record.comparison.partial_note(record.n_cases)
         lines.append(
             f"{len(record.comparison.moved)} scores moved by more than {record.comparison.threshold} "
-            f"since {record.comparison.previous}"
+            f"since {record.comparison.previous}" + (f" (only {note})" if note else "")
         )
     return "\n".join(lines)

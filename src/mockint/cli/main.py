@@ -229,17 +229,14 @@ def bank_import_command(
 
 def _warn_near_duplicates(changed: set[str], bank: list, validate: str) -> None:
     """A warning, not a refusal: two questions on one subject can both be worth asking, so the user decides."""
-    from mockint.bank.near_duplicates import DEFAULT_THRESHOLD, near_duplicates_of
+    from mockint.bank.near_duplicates import near_duplicates_of
     from mockint.doors.embeddings import shared_local_embedder
 
     # Embedding the whole bank takes a while (10-35 s for the shipped bank): say so before, not after.
     typer.echo(f"Looking for near-duplicates of {len(changed)} imported questions among {len(bank)}…", err=True)
     pairs = near_duplicates_of(changed, bank, shared_local_embedder(), progress=sys.stderr.isatty())
     for pair in pairs:
-        typer.secho(
-            f"near-duplicate ({pair.similarity:.2f} >= {DEFAULT_THRESHOLD:.2f}): {pair.first} ~ {pair.second}",
-            fg=typer.colors.YELLOW,
-        )
+        typer.secho(str(pair), fg=typer.colors.YELLOW)
     if pairs:
         typer.echo(f"If a pair asks the same thing, remove or reword one of them; `{validate}` checks the whole bank.")
 
@@ -532,7 +529,10 @@ def bank_validate_command(
     threshold: Annotated[
         float | None,
         typer.Option(
-            min=0.0, max=1.0, metavar="<float>", help="Cosine at or above which two questions are near-duplicates."
+            min=0.0,
+            max=1.0,
+            metavar="<float>",
+            help="Cosine of question+answer at or above which two questions are near-duplicates.",
         ),
     ] = None,
 ) -> None:
@@ -559,10 +559,7 @@ def bank_validate_command(
         typer.echo(f"Looking for near-duplicates among {len(report.questions)} questions…", err=True)
         pairs = check_bank(report.questions, shared_local_embedder(), limit, progress=sys.stderr.isatty())
         for pair in pairs:
-            typer.secho(
-                f"near-duplicate ({pair.similarity:.2f} >= {limit:.2f}): {pair.first} ~ {pair.second}",
-                fg=typer.colors.YELLOW,
-            )
+            typer.secho(str(pair), fg=typer.colors.YELLOW)
     # Near-duplicates not looked for are not counted: "0 pairs" would claim a check that did not run.
     typer.echo(
         f"{report.corpus_dir}: {len(report.questions)} valid questions in {len(report.files)} files, "

@@ -1,5 +1,9 @@
 """Settings from the environment and .env: what is refused when they load, and what is said about it."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from mockint.config import Settings, get_settings
@@ -175,3 +179,50 @@ def test_the_endpoint_under_another_tools_name_is_named_but_never_its_value(monk
     with caplog.at_level("WARNING", logger="mockint.config"):
         get_settings()
     assert caplog.records == []
+
+
+def test_a_home_folder_tilde_in_a_path_setting_is_the_users_home_not_a_folder_named_tilde(monkeypatch, tmp_path):
+    # .env.example documents the default as ~/.local/share/mockint; a literal ./~ made the data follow the cwd.
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / ".env").write_text("MOCKINT_DATA_DIR=~/mockint-data\nMOCKINT_CORPUS_DIR=~/bank\n")
+    monkeypatch.delenv("MOCKINT_DATA_DIR")
+    monkeypatch.setenv("MOCKINT_MODELS_DIR", "~/models")
+    monkeypatch.setenv("MOCKINT_WHISPER_MODEL", "~/whisper")
+    settings = Settings()
+    home = tmp_path / "home"
+    assert (
+        settings.data_dir == home / "mockint-data" and settings.history_db == home / "mockint-data" / "history.sqlite3"
+    )
+    assert (settings.corpus_dir, settings.models_dir, settings.whisper_model) == (
+        home / "bank",
+        home / "models",
+        home / "whisper",
+    )
+
+
+@pytest.mark.parametrize("name", ["MOCKINT_DATA_DIR", "MOCKINT_MODELS_DIR"])
+def test_a_data_folder_setting_naming_a_file_is_a_config_error_naming_the_setting(monkeypatch, tmp_path, name):
+    (tmp_path / "afile").write_text("")
+    monkeypatch.setenv(name, str(tmp_path / "afile"))
+    get_settings.cache_clear()
+    with pytest.raises(ConfigError) as info:
+        get_settings()
+    assert str(info.value).startswith(f"Invalid setting {name}: {tmp_path / 'afile'} is a file, not a folder")
+
+
+def test_a_data_folder_that_is_a_file_is_not_blamed_on_the_install(tmp_path):
+    # It was: "Could not load the local embedding model ... Reinstall with `pip install -e .`".
+    (tmp_path / "afile").write_text("")
+    proc = subprocess.run(
+        [sys.executable, "-m", "mockint.cli.main", "grade", "-q", "what-is-dropout", "-a", "Dropout zeroes units."],
+        env={
+            **{k: v for k, v in os.environ.items() if k != "MOCKINT_MODELS_DIR"},
+            "MOCKINT_DATA_DIR": str(tmp_path / "afile"),
+            "MOCKINT_GRADER": "offline",
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "MOCKINT_DATA_DIR" in proc.stderr and "not a folder" in proc.stderr and "Reinstall" not in proc.stderr

@@ -141,6 +141,23 @@ class Settings(BaseSettings):
     def _blank_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
+    @field_validator("data_dir", "corpus_dir", "models_dir_setting", "whisper_model")
+    @classmethod
+    def _home_is_expanded(cls, value: Path | None) -> Path | None:
+        # A shell expands ~ but .env is no shell: left alone, ~/x is a folder named "~" in whatever folder mockint
+        # runs from, so the history would change with the current folder.
+        return value.expanduser() if value is not None else None
+
+    @field_validator("data_dir", "models_dir_setting")
+    @classmethod
+    def _not_a_file(cls, value: Path | None) -> Path | None:
+        # Found here: further in, a file in its place reads as a broken install ("Not a directory: .../models").
+        if value is not None and value.exists() and not value.is_dir():
+            raise ValueError(
+                f"{value} is a file, not a folder: point it at a folder, or leave it unset for the default"
+            )
+        return value
+
     @field_validator("collection")
     @classmethod
     def _collection_is_a_chroma_name(cls, value: str) -> str:

@@ -375,3 +375,17 @@ def test_an_empty_stdin_is_said_to_be_empty_not_to_be_piped_in(server):
     err = proc.stderr.decode()
     assert proc.returncode == 1 and "Traceback" not in err
     assert "stdin was empty" in err and "pipe it in" not in err
+
+
+def test_the_readme_says_grade_keeps_no_history_and_where_to_practise_the_follow_up(server, isolated_env):
+    # A new user looked for the session, the history and a way to answer the card's follow-up on the command line.
+    from conftest import ROOT
+
+    server.enqueue(REPLY)
+    result = run("-q", "what-is-dropout", "-a", ANSWER, "--grader", "llm")
+    assert result.exit_code == 0 and "Follow-up:" in result.output
+    assert not (isolated_env / "history.sqlite3").exists()
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### On the command line", 1)[1].split("```", 1)[0]
+    for said in ("is in the app (`mockint app` or `make run`)", "saves nothing to your history", "`Follow-up:` line"):
+        assert said in section

@@ -319,3 +319,34 @@ def test_only_the_question_that_changed_is_a_conflict_and_its_changed_fields_are
     bank = load_bank(corpus)
     assert bank.get("design-a-feature-store").source == "changed"
     assert bank.get("what-is-backpropagation").source == "site-page"
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("deep-learning.yaml", "is a bank file, not a question page: import reads pages only. Copy it into"),
+        ("bank.yml", "is a bank file, not a question page"),
+        ("bank.csv", "is a CSV file: import reads question pages only. Write the questions as a page"),
+    ],
+)
+def test_a_bank_file_or_a_table_is_not_told_to_fix_the_page(tmp_path, corpus, name, words):
+    # A YAML bank file or a CSV was told "line 1: no 'N questions' line ... Fix the page".
+    with pytest.raises(ImportFormatError) as info:
+        import_page(_page(tmp_path, "questions: []\n", name), corpus_dir=corpus)
+    assert words in str(info.value) and "Fix the page" not in str(info.value)
+    assert not corpus.exists()
+
+
+def test_refusals_name_the_corpus_to_validate_and_how_to_preview_a_replace(tmp_path, corpus):
+    # "Fix it first (`mockint bank validate`)" validated the shipped bank, not the one being imported into.
+    import_page(_page(tmp_path), corpus_dir=corpus)
+    changed = _page(tmp_path, PAGE.replace("It computes gradients layer by layer.", "Gradients."), "changed.txt")
+    with pytest.raises(BankError) as dry:
+        import_page(changed, corpus_dir=corpus, dry_run=True)
+    assert "Pass --replace to overwrite them" in str(dry.value) and "with --dry-run to see what it would write" in (
+        str(dry.value)
+    )
+    (corpus / "other.yaml").write_text("questions: [\n", encoding="utf-8")
+    with pytest.raises(BankError) as broken:
+        import_page(changed, corpus_dir=corpus)
+    assert f"Fix it first (`mockint bank validate --corpus {corpus}` lists them)" in str(broken.value)

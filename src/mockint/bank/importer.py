@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from mockint import resources
 from mockint.doors.bank_files import (
     BANK_SUFFIX,
+    BANK_SUFFIXES,
     BankValidationError,
     dump_questions,
     parse_bank_text,
@@ -261,6 +262,7 @@ def import_page(
     path = Path(path)
     if topic is not None and not SLUG_RE.match(topic):
         raise ImportFormatError(f"--topic {topic!r} is not a slug.", hint="Use lowercase words joined by hyphens.")
+    _refuse_other_formats(path)
     text = _read_page(path)
     try:
         page = parse_question_page(text, source=slugify(path.stem, max_words=20), topic=topic)
@@ -279,7 +281,7 @@ def import_page(
     if current.problems:
         raise BankError(
             f"The existing bank in {corpus_dir} has {len(current.problems)} problem(s), first: {current.problems[0]}.",
-            hint="Fix it first (`mockint bank validate`); nothing was imported.",
+            hint=f"Fix it first (`mockint bank validate --corpus {corpus_dir}` lists them); nothing was imported.",
         )
     target = corpus_dir / f"{page.topic}{BANK_SUFFIX}"
     report = ImportReport(target=target, repeated=page.repeated)
@@ -305,8 +307,9 @@ def import_page(
         raise BankError(
             f"{len(conflicts)} imported question(s) differ from bank entries with the same id: "
             f"{'; '.join(conflicts[:5])}{' ...' if len(conflicts) > 5 else ''}.",
-            hint="Pass --replace to overwrite them (entries in another topic file must be moved by hand); "
-            "nothing was imported.",
+            hint="Pass --replace to overwrite them (entries in another topic file must be moved by hand)"
+            + (", with --dry-run to see what it would write" if dry_run else "")
+            + "; nothing was imported.",
         )
     if not report.added and not report.replaced:
         return report
@@ -320,6 +323,23 @@ def import_page(
         _atomic_write(target, new_text)
         report.written = True
     return report
+
+
+def _refuse_other_formats(path: Path) -> None:
+    """A bank file or a table passed for a page would fail on its first line with "fix the page", which
+    sends the user to edit a file that is fine as it is."""
+    suffix = path.suffix.lower()
+    if suffix in BANK_SUFFIXES:
+        raise ImportFormatError(
+            f"{path} is a bank file, not a question page: import reads pages only.",
+            hint="Copy it into the bank's folder as it is, then check it with `mockint bank validate --corpus DIR`.",
+        )
+    if suffix in (".csv", ".tsv", ".json", ".jsonl", ".xlsx"):
+        raise ImportFormatError(
+            f"{path} is a {suffix[1:].upper()} file: import reads question pages only.",
+            hint="Write the questions as a page (docs/examples/question-page.txt shows the layout) or as a bank "
+            "file (README: 'Bank file fields').",
+        )
 
 
 def _read_page(path: Path) -> str:

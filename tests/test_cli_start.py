@@ -109,3 +109,21 @@ def test_app_serves_on_the_port_set_in_env_file(tmp_path: Path):
         app.terminate()
         app.wait(timeout=30)
         app.stdout.close()
+
+
+def test_a_number_out_of_its_range_is_said_in_plain_words(tmp_path: Path):
+    # `-k 0` said "Input should be greater than or equal to 1", pydantic's wording.
+    said = {
+        ("search", "x", "-k", "0"): "Invalid value for '-k': give a whole number from 1 to 100.",
+        ("search", "x", "-k", "many"): "Invalid value for '-k': give a whole number from 1 to 100.",
+        ("eval", "--resamples", "5"): "Invalid value for '--resamples': give a whole number of at least 100.",
+        ("bank", "validate", "--threshold", "2"): "Invalid value for '--threshold': give a number from 0 to 1.",
+        ("app", "--port", "0"): "Invalid value for '--port': give a whole number from 1 to 65535.",
+        ("eval", "--seed", "abc"): "Invalid value for '--seed': give a whole number.",
+    }
+    for args, message in said.items():
+        done = subprocess.run(
+            [sys.executable, "-m", "mockint.cli.main", *args], capture_output=True, text=True, cwd=tmp_path
+        )
+        flat = " ".join(re.sub(r"[│╭╮╰╯─]", " ", done.stderr).split())
+        assert done.returncode == 2 and message in flat and "Input should be" not in flat, (args, done.stderr)

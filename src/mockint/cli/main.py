@@ -35,6 +35,18 @@ class _ReadableHelp:
                 param.metavar = ""
         return params
 
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)  # type: ignore[misc]
+        except typer.BadParameter as exc:
+            # typer checks numbers with pydantic, whose "Input should be greater than or equal to 1" reads as a
+            # programmer's message; the kind of number and its range say what to give.
+            kind = getattr(getattr(exc.param, "type_descriptor", None), "annotation", None)
+            if kind in (int, float) and exc.message.startswith("Input should be"):
+                low, high = getattr(exc.param, "min", None), getattr(exc.param, "max", None)
+                exc.message = _number_wanted("whole number" if kind is int else "number", low, high)
+            raise
+
     def collect_usage_pieces(self, ctx: typer.Context) -> list[str]:
         pieces = [self.options_metavar] if self.options_metavar else []  # type: ignore[attr-defined]
         for param in self.get_params(ctx):
@@ -42,6 +54,14 @@ class _ReadableHelp:
                 name = param.metavar if param.required else f"[{param.metavar}]"
                 pieces.append(f"{name}..." if param.nargs != 1 else name)
         return pieces
+
+
+def _number_wanted(kind: str, low: float | None, high: float | None) -> str:
+    if low is not None and high is not None:
+        return f"give a {kind} from {low:g} to {high:g}."
+    if low is not None:
+        return f"give a {kind} of at least {low:g}."
+    return f"give a {kind} of at most {high:g}." if high is not None else f"give a {kind}."
 
 
 class _Command(_ReadableHelp, TyperCommand):

@@ -173,7 +173,7 @@ def test_a_malformed_page_message_ends_its_sentence_before_the_fix():
     ("broken", "line", "words"),
     [
         (PAGE.replace("What is backpropagation?medium", "What is backpropagation?"), 10, "difficulty"),
-        (PAGE.replace("Type\nsystem design", "Type\nessay"), 34, "QuestionType"),
+        (PAGE.replace("Type\nsystem design", "Type\nessay"), 34, "'essay' is not a valid Type; use one of"),
         (PAGE.replace("Type\nsystem design", "Tpye\nsystem design"), 34, "expected one of"),
         (PAGE.replace("Explanation\n\nPoint-in-time", "Explantion\n\nPoint-in-time"), 32, "no 'Explanation'"),
         (PAGE.replace("2 questions", "3 questions"), 7, "announces 3"),
@@ -350,3 +350,22 @@ def test_refusals_name_the_corpus_to_validate_and_how_to_preview_a_replace(tmp_p
     with pytest.raises(BankError) as broken:
         import_page(changed, corpus_dir=corpus)
     assert f"Fix it first (`mockint bank validate --corpus {corpus}` lists them)" in str(broken.value)
+
+
+def test_every_problem_of_a_page_is_reported_at_once(tmp_path, corpus):
+    # Only the first was: fix it, import again, and only then learn of the next.
+    broken = PAGE.replace("What is backpropagation?medium", "What is backpropagation?trivial").replace(
+        "Type\nsystem design", "Type\ntheory"
+    )
+    with pytest.raises(ImportFormatError) as info:
+        import_page(_page(tmp_path, broken), corpus_dir=corpus)
+    message = str(info.value)
+    assert message.count("line ") == 2 and message.count("Fix the page") == 1
+    assert "line 10: expected a question title ending in its difficulty" in message
+    assert "; line 34: 'theory' is not a valid Type; use one of conceptual" in message
+    assert not corpus.exists()
+    # A paragraph ending in "hard" is not taken for the next question's title.
+    hard = broken.replace("Second paragraph.", "Training without it is hard")
+    with pytest.raises(ImportFormatError) as again:
+        import_page(_page(tmp_path, hard), corpus_dir=corpus)
+    assert str(again.value) == message

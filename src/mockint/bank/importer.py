@@ -122,11 +122,21 @@ def parse_question_page(text: str, *, source: str, topic: str | None = None) -> 
 
     questions: list[Question] = []
     repeated: list[str] = []
+    problems: list[ImportFormatError] = []
     blocks = 0
     lines.skip_blank()
     while not lines.at_end():
-        block = _parse_block(lines, slug, source)
+        start = lines.pos
         blocks += 1
+        try:
+            block = _parse_block(lines, slug, source)
+        except ImportFormatError as exc:
+            # Every problem of the page in one go, as `bank validate` lists a bank's: go on at the next title.
+            problems.append(exc)
+            lines.pos = start + 1
+            while not lines.at_end() and not _starts_block(lines.lines, lines.pos):
+                lines.pos += 1
+            continue
         lines.skip_blank()
         same = next((q for q in questions if not _differing_fields(q, block)), None)
         if same is not None:
@@ -138,8 +148,20 @@ def parse_question_page(text: str, *, source: str, topic: str | None = None) -> 
             question_id, n = f"{block.id}-{n}", n + 1
         questions.append(block.model_copy(update={"id": question_id}))
     if blocks != count:
-        raise lines.fail(f"the header announces {count} questions but the page has {blocks}", count_line)
+        problems.append(lines.fail(f"the header announces {count} questions but the page has {blocks}", count_line))
+    if problems:
+        raise ImportFormatError("; ".join(p.problem for p in problems), hint=problems[0].hint)
     return ParsedPage(category=category, topic=slug, questions=questions, repeated=repeated)
+
+
+def _starts_block(lines: list[str], index: int) -> bool:
+    """A title with its difficulty, then (past blank lines) a Type, Topic, Frequency or Tags label, as every
+    question opens; a paragraph that happens to end in "hard" is followed by text or a text label instead."""
+    match = _TITLE_RE.match(lines[index].strip())
+    if not match or match.group("text") in _LABELS:
+        return False
+    following = next((line.strip() for line in lines[index + 1 :] if line.strip()), "")
+    return following in _VALUE_LABELS
 
 
 def _parse_header(lines: _Lines) -> tuple[int, int, str]:
@@ -235,10 +257,11 @@ def _take_text(lines: _Lines) -> str:
 
 def _enum(lines: _Lines, value_at: tuple[str, int], enum: type[QuestionType] | type[Frequency]) -> str:
     value, number = value_at
+    label = "Type" if enum is QuestionType else "Frequency"
     candidate = slugify(value, max_words=3)
     allowed = [member.value for member in enum]
     if candidate not in allowed:
-        raise lines.fail(f"{value!r} is not a valid {enum.__name__}; use one of {', '.join(allowed)}", number)
+        raise lines.fail(f"{value!r} is not a valid {label}; use one of {', '.join(allowed)}", number)
     return candidate
 
 

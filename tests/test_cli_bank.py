@@ -281,3 +281,30 @@ def test_switching_banks_keeps_each_index_and_a_long_build_is_announced_off_a_te
     assert back.returncode == 0 and back.stderr == "" and "q-7" in back.stdout
     again = run_process("index", env={"MOCKINT_CORPUS_DIR": str(mine)})
     assert "60 unchanged; 0 embedded" in again.stdout and again.stderr == ""
+
+
+def test_an_empty_query_is_refused_with_what_to_give(capsys, corpus):
+    # It printed 'No matching questions.' and exited 0, as if the bank had nothing on the subject.
+    code, _, err = run(capsys, "search", "  ")
+    assert code == 1 and err.count("\n") == 1
+    assert err.startswith("mockint: Nothing to search for: the query is empty.") and 'mockint search "' in err
+
+
+def test_an_unknown_tag_is_an_error_like_an_unknown_topic(capsys, corpus):
+    # It printed 'No matching questions.' and exited 0, while an unknown --topic was an error listing the topics.
+    code, _, err = run(capsys, "search", "overfitting", "--tag", "regularisation")
+    assert code == 1 and err.count("\n") == 1
+    assert err.startswith("mockint: No questions with tag 'regularisation'. Did you mean: regularization?")
+    assert "mockint bank stats --tags" in err
+
+
+def test_stats_lists_the_tags_an_unknown_tag_points_to(capsys, corpus):
+    code, out, _ = run(capsys, "bank", "stats", "--tags")
+    assert code == 0 and "  regularization  1" in out and "  vision  1" in out
+
+
+def test_an_unknown_type_is_named_type_with_the_valid_ones(capsys, corpus):
+    # It said 'Unknown questiontype', the name of a class.
+    code, _, err = run(capsys, "search", "x", "--type", "theory")
+    assert code == 1 and err.count("\n") == 1
+    assert err.startswith("mockint: Unknown type 'theory'. Use one of conceptual, scenario, coding, system-design")

@@ -4,6 +4,7 @@ MockintError into a one-line message with a non-zero exit (`--verbose` shows the
 import json
 import logging
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -594,8 +595,9 @@ def bank_validate_command(
 def bank_stats_command(
     corpus: Annotated[Path | None, typer.Option(help=_CORPUS_HELP)] = None,
     ids: Annotated[bool, typer.Option("--ids", help="Also list every question id, by topic.")] = False,
+    tags: Annotated[bool, typer.Option("--tags", help="Also list every tag with its number of questions.")] = False,
 ) -> None:
-    """Question counts by topic, type and difficulty (and, with --ids, every question id)."""
+    """Question counts by topic, type and difficulty (and, with --ids or --tags, every question id or tag)."""
     from rich.console import Console
     from rich.table import Table
 
@@ -618,6 +620,11 @@ def bank_stats_command(
             console.print(f"[bold]{topic}[/bold]")
             for q in questions:
                 console.print(f"  {q.id}  [dim]{q.difficulty.value} · {q.type.value}[/dim]", highlight=False)
+    if tags:
+        counts = Counter(t for q in bank.questions for t in q.tags)
+        console.print("[bold]tags[/bold]")
+        for tag, count in sorted(counts.items()):
+            console.print(f"  {tag}  {count}", highlight=False)
 
 
 @app.command("index")
@@ -655,7 +662,12 @@ def search_command(
 
     from mockint.store.questions import QuestionStore
 
+    if not query.strip():
+        raise MockintError(
+            "Nothing to search for: the query is empty.", hint='Give some words, e.g. mockint search "dropout".'
+        )
     store = QuestionStore.from_settings()
+    _check_tags(tag or [], {t for q in store.bank.questions for t in q.tags})
     hits = store.search(query, k=k, topic=topic, difficulty=difficulty, type=type, tags=tag)
     store.close()
     if not hits:
@@ -671,6 +683,22 @@ def search_command(
         details = f"[dim]{q.id}\n{q.topic} · {q.difficulty.value} · {q.type.value}[/dim]"
         table.add_row(f"{hit.score:.3f}", f"{escape(q.question)}\n{details}")
     Console().print(table)
+
+
+def _check_tags(tags: list[str], known: set[str]) -> None:
+    """The store finds nothing for a tag no question has; on the command line that is a typo to point out."""
+    import difflib
+
+    from mockint.errors import BankError
+
+    for tag in tags:
+        if tag not in known:
+            # A bank has hundreds of tags, too many for one line: the closest few, and where to see them all.
+            close = difflib.get_close_matches(tag, known, n=3)
+            guess = f" Did you mean: {', '.join(close)}?" if close else ""
+            raise BankError(
+                f"No questions with tag '{tag}'.{guess}", hint="List the tags with `mockint bank stats --tags`."
+            )
 
 
 @app.command("transcribe")

@@ -278,12 +278,9 @@ class QuestionStore:
                 f"No questions with topic '{topic}'.",
                 hint=f"Topics: {', '.join(self.bank.topics) or 'none'}. {FIND_IDS_HINT}",
             )
-        for value, enum in ((difficulty, Difficulty), (type, QuestionType)):
+        for label, value, enum in (("difficulty", difficulty, Difficulty), ("type", type, QuestionType)):
             if value is not None and value not in {m.value for m in enum}:
-                raise BankError(
-                    f"Unknown {enum.__name__.lower()} '{value}'.",
-                    hint=f"Use one of {', '.join(m.value for m in enum)}.",
-                )
+                raise BankError(f"Unknown {label} '{value}'.", hint=f"Use one of {', '.join(m.value for m in enum)}.")
         equals = {"topic": topic, "difficulty": _plain(difficulty), "type": _plain(type)}
         return where_clause(equals, {"tags": list(tags or [])})
 

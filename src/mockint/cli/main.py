@@ -69,9 +69,20 @@ class _Command(_ReadableHelp, TyperCommand):
     pass
 
 
+class _Interrupted(Exception):
+    """Ctrl-C during a command. Typer turns a KeyboardInterrupt into exit 130 without a word, which a user
+    cannot tell from a crash; this passes typer untouched, for main() to say so."""
+
+
 class _Group(_ReadableHelp, TyperGroup):
     def collect_usage_pieces(self, ctx: typer.Context) -> list[str]:
         return [*super().collect_usage_pieces(ctx), self.subcommand_metavar]
+
+    def invoke(self, ctx: typer.Context):  # click's signature, passed through
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt as exc:
+            raise _Interrupted from exc
 
 
 class _Typer(typer.Typer):
@@ -762,6 +773,12 @@ def main() -> None:
 
         typer.secho(strip_credentials(f"mockint: {exc}"), err=True, fg=typer.colors.RED)
         sys.exit(1)
+    except _Interrupted:
+        if _state["verbose"]:
+            raise
+        # On a terminal the cursor sits after the echoed ^C: start the line over it.
+        typer.echo(f"{chr(13) if sys.stderr.isatty() else ''}mockint: interrupted.", err=True)
+        sys.exit(130)
 
 
 if __name__ == "__main__":

@@ -188,29 +188,23 @@ def test_compare_with_a_run_on_other_answers_is_refused_before_grading(cases, tm
 
 
 def test_compare_with_a_run_sharing_some_answers_says_how_many_are_compared(cases, tmp_path):
-    run_and_write(cases[:6], [gold_like(cases)], [], label="a", data="d", out_dir=tmp_path / "a", progress=False)
-    record = run_and_write(
-        cases[3:9],
-        [gold_like(cases)],
-        [],
-        label="b",
-        data="d",
-        out_dir=tmp_path / "b",
-        previous=tmp_path / "a",
-        progress=False,
-    )
+    def run(rows, label, previous=None):
+        return run_and_write(
+            rows,
+            [gold_like(cases)],
+            [],
+            label=label,
+            data="d",
+            out_dir=tmp_path / label,
+            previous=previous,
+            progress=False,
+        )
+
+    run(cases[:6], "a")
+    record = run(cases[3:9], "b", tmp_path / "a")
     assert record.comparison.shared == 3
     said = "compared on the 3 answers both runs graded (6 in this run, 6 in"
     assert said in console_summary(record)
     assert said in (tmp_path / "b" / "report.md").read_text()
-    same = run_and_write(
-        cases[3:9],
-        [gold_like(cases)],
-        [],
-        label="c",
-        data="d",
-        out_dir=tmp_path / "c",
-        previous=tmp_path / "b",
-        progress=False,
-    )
+    same = run(cases[3:9], "c", tmp_path / "b")
     assert "compared on" not in console_summary(same) + (tmp_path / "c" / "report.md").read_text()

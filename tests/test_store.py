@@ -259,7 +259,7 @@ def test_search_filters(corpus, embedder, tmp_path):
     assert {h.question.id for h in tagged} == {"p-value-meaning", "ab-test-sample-size"}
     both = store.search("learning", k=6, tags=["hypothesis-testing", "experiments"], difficulty="hard")
     assert [h.question.id for h in both] == ["ab-test-sample-size"]
-    with pytest.raises(BankError, match="Topics: deep-learning, nlp, statistics"):
+    with pytest.raises(BankError, match=r"topic 'biology'\. Use one of: deep-learning, nlp, statistics\.$"):
         store.search("x", topic="biology")
     with pytest.raises(BankError, match="easy, medium, hard"):
         store.search("x", difficulty="brutal")
@@ -276,6 +276,17 @@ def test_sample_next_without_focus_needs_neither_model_nor_store(corpus):
     assert store.sample_next(topic="nlp", exclude_ids={"bleu-score"}, rng=rng).id == "subword-tokenization"
     assert store.sample_next(topic="nlp", exclude_ids={"bleu-score", "subword-tokenization"}) is None
     assert store.sample_next(difficulty="hard", type="scenario", rng=rng).id == "ab-test-sample-size"
+
+
+def test_a_topic_is_found_in_any_case_and_by_its_shown_name(corpus):
+    from mockint.store.questions import QuestionStore
+
+    store = QuestionStore(load_bank(corpus), Unusable(), VectorDB(host="127.0.0.1", port=_free_port()))
+    rng = random.Random(1)
+    for spelling in ("NLP", "Nlp", " nlp ", "Deep Learning", "DEEP-LEARNING"):
+        picked = store.sample_next(topic=spelling, rng=rng)
+        assert picked is not None and picked.topic in {"nlp", "deep-learning"}, spelling
+    assert store.sample_next(topic="NLP", exclude_ids={"bleu-score"}, rng=rng).id == "subword-tokenization"
 
 
 def test_sample_next_with_focus_picks_by_meaning(corpus, embedder, tmp_path):

@@ -17,11 +17,12 @@ from pydantic import BaseModel, ConfigDict
 from tqdm import tqdm
 
 from mockint.config import Settings, get_settings
-from mockint.doors.bank_files import FIND_IDS_HINT, Bank, load_bank
+from mockint.doors.bank_files import Bank, load_bank
 from mockint.doors.chroma import StoreDamagedError, VectorCollection, VectorDB, where_clause
 from mockint.doors.embeddings import Embedder, OpenAIEmbedder, shared_local_embedder
 from mockint.errors import BankError, ConfigError
 from mockint.types.question import Difficulty, Question, QuestionFilter, QuestionType
+from mockint.types.topics import topic_name
 
 log = logging.getLogger(__name__)
 
@@ -222,6 +223,7 @@ class QuestionStore:
         tags: Sequence[str] | None = None,
     ) -> list[SearchHit]:
         """The k questions closest in meaning to `query` that pass the filters, best first."""
+        topic = self._topic(topic)
         where = self._where(topic, difficulty, type, tags)
         if not query.strip() or k <= 0:
             return []
@@ -258,6 +260,7 @@ class QuestionStore:
         app can ask its first question while the model loads.
         """
         rng = rng or random.Random()
+        topic = self._topic(topic)
         self._where(topic, difficulty, type, None)
         excluded = set(exclude_ids)
         candidates = QuestionFilter(topic=topic, difficulty=difficulty, type=type).pool(self.bank.questions, excluded)
@@ -270,14 +273,21 @@ class QuestionStore:
         pool = [h.question for h in best if h.score >= best[0].score - _FOCUS_NEAR]
         return rng.choice(pool) if pool else rng.choice(candidates)
 
+    def _topic(self, topic: str | None) -> str | None:
+        """The slug of the topic meant: people type what they read ("NLP", "LLMs & RAG"), the bank keys by slug."""
+        if topic is None:
+            return None
+        wanted = topic.strip().casefold()
+        for slug in self.bank.topics:
+            if wanted in (slug.casefold(), topic_name(slug).casefold()):
+                return slug
+        raise BankError(
+            f"No questions with topic '{topic}'.", hint=f"Use one of: {', '.join(self.bank.topics) or 'none'}."
+        )
+
     def _where(
         self, topic: str | None, difficulty: str | None, type: str | None, tags: Sequence[str] | None
     ) -> dict | None:
-        if topic is not None and topic not in self.bank.topics:
-            raise BankError(
-                f"No questions with topic '{topic}'.",
-                hint=f"Topics: {', '.join(self.bank.topics) or 'none'}. {FIND_IDS_HINT}",
-            )
         for label, value, enum in (("difficulty", difficulty, Difficulty), ("type", type, QuestionType)):
             if value is not None and value not in {m.value for m in enum}:
                 raise BankError(f"Unknown {label} '{value}'.", hint=f"Use one of {', '.join(m.value for m in enum)}.")

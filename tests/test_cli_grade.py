@@ -131,6 +131,25 @@ def test_empty_answer_and_unknown_question_are_one_line_errors(server):
     assert server.received() == []
 
 
+def test_a_question_id_is_found_in_any_case_and_a_near_miss_in_capitals_gets_a_guess(server):
+    server.enqueue(REPLY)
+    found = run("-q", "WHAT-IS-Dropout", "-a", ANSWER, "--json")
+    assert found.exit_code == 0 and Grade.model_validate_json(found.output).score == 3.8
+    for near_miss in ("what-is-dropuot", "WHAT-IS-DROPUOT"):
+        missed = CliRunner().invoke(app, ["grade", "-q", near_miss, "-a", ANSWER])
+        assert missed.exit_code == 1 and "Did you mean: what-is-dropout?" in str(missed.exception), near_miss
+
+
+def test_grader_llm_without_an_endpoint_fails_before_the_recording_is_transcribed(server, monkeypatch, tmp_path):
+    monkeypatch.delenv("OPENAI_BASE_URL")
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    get_settings.cache_clear()
+    # Not a recording at all: transcribing it first would fail on it instead of on the missing endpoint.
+    never_heard = tmp_path / "missing.wav"
+    result = CliRunner().invoke(app, ["grade", "-q", "what-is-dropout", "--audio", str(never_heard), "--grader", "llm"])
+    assert result.exit_code == 1 and "none is configured" in str(result.exception)
+
+
 def test_an_unreachable_llm_is_a_clear_error_without_fallback(server):
     server.enqueue(Reply(status=500, body={"error": {"message": "boom"}}), times=10)
     env = {**os.environ, "MOCKINT_LLM_MAX_RETRIES": "0"}

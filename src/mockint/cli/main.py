@@ -438,7 +438,6 @@ def grade_command(
     from rich.console import Console
 
     from mockint.cli.grade_view import print_delivery, print_grade, print_transcript
-    from mockint.doors.bank_files import load_bank
     from mockint.grading.factory import GRADER_KINDS, build_grader
     from mockint.types.grade import GradingItem
 
@@ -447,12 +446,13 @@ def grade_command(
     if grader is not None and grader not in GRADER_KINDS:
         raise typer.BadParameter(f"'{grader}': choose offline or llm.", param_hint="--grader")
     text = None if answer is None else _answer_text(answer)
-    q = load_bank().get(question)
+    q = _bank_question(question)
+    # Before transcribing: a grader that cannot be built would otherwise fail only after seconds of decoding.
+    chosen = build_grader(kind=grader, offline_switch=OFFLINE_BY_FLAG)
     transcript = delivery = None
     if audio is not None:
         transcript, delivery = _heard_answer(audio, q)
         text = transcript.text
-    chosen = build_grader(kind=grader, offline_switch=OFFLINE_BY_FLAG)
     if sys.stderr.isatty():
         _say_who_grades(chosen)
     grade = chosen.grade(GradingItem.from_question(q), text)
@@ -472,6 +472,14 @@ def grade_command(
         print_grade(grade, console, question=q.question)
         if delivery is not None:
             print_delivery(delivery, console)
+
+
+def _bank_question(question_id: str) -> "Question":
+    """Ids are lower-case slugs, so one typed in capitals still names its question (or gets its "did you mean")."""
+    from mockint.doors.bank_files import load_bank
+
+    bank = load_bank()
+    return bank.get(question_id if question_id in bank else question_id.strip().lower())
 
 
 def _answer_text(answer: str) -> str:
@@ -723,11 +731,7 @@ def transcribe_command(
     ] = False,
 ) -> None:
     """Transcribe a recording the way the app does; unclear parts are marked [? like this ?]."""
-    q = None
-    if question is not None:
-        from mockint.doors.bank_files import load_bank
-
-        q = load_bank().get(question)
+    q = None if question is None else _bank_question(question)
     transcript = _transcribe_file(file, q)
     if json_output:
         typer.echo(transcript.model_dump_json(indent=2, exclude={"speech_segments"}))

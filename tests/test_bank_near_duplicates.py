@@ -109,5 +109,5 @@ def test_a_page_asking_one_question_twice_is_flagged_on_import_and_by_validate(c
     [line] = [line for line in out.splitlines() if line.startswith("near-duplicate")]
     assert line.startswith("near-duplicate (question text 1.00 >= ") and line.endswith(flagged)
     code, out, _ = run(capsys, "bank", "validate", "--corpus", str(bank))
-    assert code == 1 and "1 near-duplicate pairs" in out
+    assert code == 1 and "1 near-duplicate pair\n" in out
     assert "near-duplicate (question text 1.00 >= " in out

@@ -65,6 +65,23 @@ def test_validate_lists_every_problem_and_fails(capsys, broken):
     assert "2 problems" in out
 
 
+def test_validate_says_what_to_do_about_an_encoding_and_counts_in_plain_words(capsys, tmp_path):
+    # "cannot be read as UTF-8 text ('utf-8' codec can't decode ...)" gave no fix, and "1 valid questions".
+    one = write_corpus(tmp_path / "bank", [_entry(*QUESTIONS[0])])
+    (one / "latin1.yaml").write_bytes("questions:\n  - id: caf\xe9\n".encode("latin-1"))
+    code, out, _ = run(capsys, "bank", "validate", "--corpus", str(one), "--no-near-duplicates")
+    assert code == 1
+    assert "latin1.yaml: is not UTF-8 text (byte 0xe9 at position 22): save it as UTF-8" in out and "iconv" in out
+    assert "1 valid question in 2 files, 1 problem, 1 warning\n" in out  # the warning: no key points
+
+
+def test_a_bank_one_folder_down_is_named(capsys, tmp_path):
+    # A bank copied with its folder said only that the folder "has no bank files".
+    write_corpus(tmp_path / "sub" / "deep", [_entry(*QUESTIONS[0])])
+    code, _, err = run(capsys, "bank", "validate", "--corpus", str(tmp_path / "sub"), "--no-near-duplicates")
+    assert code == 1 and "deep/deep-learning.yaml is in a subfolder: bank files must be directly in it" in err
+
+
 @pytest.mark.slow
 def test_validate_flags_near_duplicates(capsys, corpus):
     entries = [_entry(*q) for q in QUESTIONS]
@@ -86,7 +103,7 @@ def test_validate_flags_near_duplicates(capsys, corpus):
     assert "near-duplicate" in out and "what-is-dropout ~ dropout-explained" in out
     code, out, _ = run(capsys, "bank", "validate", "--corpus", str(corpus), "--threshold", "0.99")
     # --threshold is for question and answer; the question texts alone (0.95) still ask the same thing.
-    assert code == 1 and "0 problems, 7 warnings, 1 near-duplicate pairs" in out  # warnings: no key points
+    assert code == 1 and "0 problems, 7 warnings, 1 near-duplicate pair\n" in out  # warnings: no key points
     assert "near-duplicate (question text 0.95 >= 0.92): what-is-dropout ~ dropout-explained" in out
 
 

@@ -601,11 +601,14 @@ def bank_validate_command(
         for pair in pairs:
             typer.secho(str(pair), fg=typer.colors.YELLOW)
     # Near-duplicates not looked for are not counted: "0 pairs" would claim a check that did not run.
-    typer.echo(
-        f"{report.corpus_dir}: {len(report.questions)} valid questions in {len(report.files)} files, "
-        f"{len(report.problems)} problems, {len(warnings)} warnings"
-        + (f", {len(pairs)} near-duplicate pairs" if checked else "")
-    )
+    counts = [
+        (len(report.questions), "valid question"),
+        (len(report.files), "file"),
+        (len(report.problems), "problem"),
+        (len(warnings), "warning"),
+    ] + ([(len(pairs), "near-duplicate pair")] if checked else [])
+    said = [f"{n} {noun}{'' if n == 1 else 's'}" for n, noun in counts]
+    typer.echo(f"{report.corpus_dir}: {said[0]} in {said[1]}, {', '.join(said[2:])}")
     if report.problems or pairs:
         raise typer.Exit(1)
 

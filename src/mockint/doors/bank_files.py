@@ -137,7 +137,13 @@ def empty_bank_error(report: ValidationReport) -> BankError:
     if report.files:
         found = f"its {len(report.files)} bank file(s) ({', '.join(p.name for p in report.files)}) hold none"
     else:
-        found = "it has no bank files"
+        deeper = next((p for p in sorted(report.corpus_dir.rglob("*")) if p.suffix in BANK_SUFFIXES), None)
+        # A bank copied with its folder lands one level down, where the bank is not read.
+        found = "it has no bank files" + (
+            f" ({deeper.relative_to(report.corpus_dir)} is in a subfolder: bank files must be directly in it)"
+            if deeper
+            else ""
+        )
     # As for a missing folder, the fix names where the folder came from: MOCKINT_CORPUS_DIR, or the path passed.
     elsewhere = "check the path"
     if report.corpus_dir == get_settings().corpus_dir:
@@ -175,8 +181,18 @@ def validate_corpus(corpus_dir: Path | None = None, overrides: Mapping[str, str]
         if text is None:
             try:
                 text = path.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                report.problems.append(BankProblem(label, f"cannot be read as UTF-8 text ({exc})"))
+            except UnicodeDecodeError as exc:
+                byte = exc.object[exc.start]
+                report.problems.append(
+                    BankProblem(
+                        label,
+                        f"is not UTF-8 text (byte 0x{byte:02x} at position {exc.start}): save it as UTF-8, e.g. "
+                        f"`iconv -f latin1 -t utf-8 {path.name} > fixed.yaml`",
+                    )
+                )
+                continue
+            except OSError as exc:
+                report.problems.append(BankProblem(label, f"cannot be read ({exc.strerror or exc})"))
                 continue
         questions, lines, problems = parse_bank_text(text, label)
         report.problems.extend(problems)

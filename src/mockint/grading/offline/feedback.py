@@ -118,10 +118,10 @@ def _credit(k: KeyPointResult) -> float:
 
 
 def dimensions_for(f: Findings) -> Dimensions:
+    n = len(f.key_points)
+    unit = ("reference point" if f.points_are_pseudo else "key point") + ("" if n == 1 else "s")
     if f.trivial:
         # The reason is said once, by correctness; the other dimensions only say there is nothing to judge.
-        n = len(f.key_points)
-        unit = ("reference point" if f.points_are_pseudo else "key point") + ("" if n == 1 else "s")
         return Dimensions(
             correctness=DimensionScore(score=0, reason=f.trivial),
             completeness=DimensionScore(score=0, reason=f"Covers none of the {n} {unit} yet."),
@@ -129,11 +129,9 @@ def dimensions_for(f: Findings) -> Dimensions:
             communication=DimensionScore(score=0, reason=NOTHING_TO_JUDGE),
         )
     cap = 5.0 if f.ceiling is None else f.ceiling
-    n = len(f.key_points)
     credit = sum(_credit(k) for k in f.key_points)
     covered = sum(k.status is Coverage.covered for k in f.key_points)
     partly = sum(k.status is Coverage.partly for k in f.key_points)
-    unit = ("reference point" if f.points_are_pseudo else "key point") + ("" if n == 1 else "s")
     # A point touched on is not a point covered: "6 of 6" beside "say it more precisely" would contradict it.
     completeness = DimensionScore(
         score=min(cap, f.rule.dimensions["completeness"] if f.rule else _clip(5.0 * credit / n if n else f.score)),

@@ -137,8 +137,9 @@ def empty_bank_error(report: ValidationReport) -> BankError:
     if report.files:
         found = f"its {len(report.files)} bank file(s) ({', '.join(p.name for p in report.files)}) hold none"
     else:
-        deeper = next((p for p in sorted(report.corpus_dir.rglob("*")) if p.suffix in BANK_SUFFIXES), None)
-        # A bank copied with its folder lands one level down, where the bank is not read.
+        # A bank copied with its folder lands one level down, where the bank is not read. Only that level is
+        # looked at: a whole tree (a home folder passed by mistake) could take minutes to walk.
+        deeper = next((p for p in sorted(report.corpus_dir.glob("*/*")) if p.suffix in BANK_SUFFIXES), None)
         found = "it has no bank files" + (
             f" ({deeper.relative_to(report.corpus_dir)} is in a subfolder: bank files must be directly in it)"
             if deeper

@@ -71,7 +71,7 @@ from mockint.evals.baselines import rescale_min_max
 from mockint.evals.invariants import OTHER_TOPIC_MAX
 from mockint.evals.metrics import pearson, quadratic_weighted_kappa, rmse
 from mockint.grading.answer_checks import copy_reason
-from mockint.grading.guard import CAPPED_SCORE, rubric_text
+from mockint.grading.guard import CAPPED_SCORE
 from mockint.grading.offline.answer_scorer import (
     ADAPTER_DIR,
     CROSS_FEATURE,
@@ -248,9 +248,7 @@ def _rounded(values: np.ndarray) -> list[float]:
 def ceiling_of(a: Answer) -> float | None:
     """The ceiling the grader's rules set, with today's copy rule (the cache keeps what it needs)."""
     found = [CAPPED_SCORE for reason in a.extra.get("caps") or [] if "restates the question" not in reason]
-    if a.features is not None and copy_reason(
-        float(a.extra.get("novelty") or 0.0), a.features, a.text, a.question, rubric_text(a.item)
-    ):
+    if a.features is not None and copy_reason(float(a.extra.get("novelty") or 0.0), a.features, a.text, a.question):
         found.append(COPY_SCORE)
     return min(found, default=None)
 

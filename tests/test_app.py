@@ -767,3 +767,38 @@ def test_the_setup_names_topics_as_written():
     at = start()
     box = at.selectbox(key="setup-topic")
     assert "NLP" in box.options and "nlp" not in box.options
+
+
+def test_an_answer_left_ungraded_by_a_closed_page_is_offered_again_after_a_reload():
+    # A review closed the tab while "Grading your answer…" was on screen: the answer was saved but never graded, and
+    # the reopened page showed the question unanswered with the answer nowhere on it.
+    at = start("nlp")
+    s = session(at)
+    q = s.current_question()
+    # What a run stopped mid-grade leaves in the history: the attempt saved, never graded.
+    s.history.add_attempt(
+        session_id=s.session_id, question_id=q.id, question=q.question, topic=q.topic, kind="main", answer="Kept."
+    )
+    reloaded = start()
+    [draft] = reloaded.text_area
+    assert draft.value == "Kept." and "Saved but not graded" in shown(reloaded)
+    reloaded.button(key="discard-draft").click().run()
+    assert not start().text_area  # discarded: not offered again on the next reload
+    [discarded] = attempts()
+    assert discarded.status == "failed"
+
+
+def test_an_answer_sent_while_the_last_one_was_graded_is_not_graded_against_the_follow_up():
+    # A review pressed Enter on a second message while "Grading your answer…" was on screen: it was graded as the
+    # answer to the follow-up, a question the candidate had not been shown.
+    at = start("nlp")
+    s = session(at)
+    q = s.current_question()
+    s.submit_answer(q.answer)  # the first answer's grade lands while the page still shows the main question
+    answer(at, "And one more thing about the softmax.")
+    assert s.turn.follow_up_grade is None and len(attempts()) == 1
+    [draft] = at.text_area
+    assert draft.value == "And one more thing about the softmax."
+    assert f"Your answer to “{md_escape(q.question)}”, not graded" in shown(at)
+    at.button(key="grade-draft").click().run()  # the candidate's call: it answers the follow-up too
+    assert s.turn.follow_up_answer == "And one more thing about the softmax."

@@ -326,6 +326,26 @@ def test_a_terse_answer_in_the_questions_words_that_states_the_fact_is_not_a_res
     assert copied.verdict is Verdict.no_answer
 
 
+WIRELESS = GradingItem(
+    question="What happens to the range of a wireless signal when the transmit power is halved?",
+    reference_answer="The range decreases: received power falls with distance, so less transmit power reaches less far.",
+)
+
+
+def test_a_terse_right_answer_in_words_of_its_own_is_graded_not_zeroed_as_a_restatement(grader):
+    """Issue 11, item 4. "shrinks" and "gets shorter" are neither the question's words nor the reference's: the
+    features gain nothing on the reference the question did not, and the answer was zeroed as the question
+    reworded. A statement that adds a word is graded; the question alone still scores 0."""
+    for answer in (
+        "When the transmit power is halved the range of the wireless signal shrinks.",
+        "The range of the wireless signal gets shorter when the transmit power is halved.",
+    ):
+        grade = grader.grade(WIRELESS, answer)
+        assert grade.score >= 2.5 and not any("restates the question" in n for n in grade.notes), answer
+    copied = grader.grade(WIRELESS, "The range of a wireless signal when the transmit power is halved.")
+    assert copied.score == 0.0 and any("restates the question" in n for n in copied.notes)
+
+
 def test_an_answer_that_says_nothing_is_not_told_it_restates_the_question(grader):
     """ "my answer" (the README's placeholder) shares no word with the question: it scores 0 as saying nothing,
     and the card does not claim it restates the question."""

@@ -37,6 +37,7 @@ from mockint.practice.interview import (
     SessionMovedError,
     Stage,
     Turn,
+    stored_delivery,
 )
 from mockint.types.grade import Grade
 from mockint.types.question import Question
@@ -52,6 +53,7 @@ CONFIRM, CONFIRMED = "mi-confirm", "mi-confirmed"
 # the next run scrolls there once. A counter makes each scroll script new, so the browser runs it again.
 SCROLL, SCROLLS = "mi-scroll", "mi-scrolls"
 WATCH = "mi-watch"
+ASKED_WITH = "mi-asked-with"
 # Longer answers show their opening in the chat bubble and the rest behind a click: a 20,000-character
 # answer made a 9,000 px page. 600 characters is about 100 words, a short spoken answer, shown whole.
 ANSWER_PREVIEW_CHARS = 600
@@ -83,12 +85,18 @@ def render() -> None:
         Stage.reviewed: f"Press “{_next_label(session)}” to go on…",
     }.get(session.stage, "Session finished")
     answerable = session.stage in (Stage.answering, Stage.follow_up)
+    asked = _asked(session)
+    # What was asked when the chat box was last drawn is what a message typed into it answers: a second Enter while
+    # an answer was graded arrives after the follow-up replaced that question.
+    sent_for, st.session_state[ASKED_WITH] = st.session_state.get(ASKED_WITH), asked
     typed = st.chat_input(placeholder, key="answer-chat", disabled=not answerable)
     for index, turn in enumerate(session.turns):
         _turn(session, index, turn, live=index == len(session.turns) - 1 and not session.finished)
     if typed is not None:
         if _spoken_draft_waits(typed):
             _add_to_draft(typed)
+        elif answerable and sent_for not in (None, asked) and typed.strip():
+            _kept_for_another_question(typed, sent_for)
         else:
             _submit(session, typed)
     _flash()
@@ -217,6 +225,18 @@ def _show(session: InterviewSession) -> None:
     if session.stage is Stage.answering and session.turn.revealed:  # shown before the reload: shown again
         _reveal(session, f"{len(session.turns) - 1}-main")
     _reset_inputs()
+    ungraded = session.turn.ungraded if session.stage in (Stage.answering, Stage.follow_up) else None
+    if ungraded is not None:
+        st.session_state[DRAFT] = {
+            "id": uuid.uuid4().hex,
+            "text": ungraded.answer,
+            "transcript": ungraded.transcript,
+            "recording_s": ungraded.recording_s,
+            "delivery": stored_delivery(ungraded),
+            "note": "Saved but not graded: the page was closed or reloaded while it was being graded, or grading "
+            "failed. Grade it now, edit it first, or discard it.",
+            "ungraded": True,
+        }
 
 
 def _catch_up(
@@ -593,6 +613,27 @@ def _submit(
     st.rerun()
 
 
+def _asked(session: InterviewSession) -> str | None:
+    """The question the candidate is answering now: the main question or its follow-up; None when none is."""
+    if session.stage is Stage.answering:
+        return session.turn.question.question
+    return session.turn.question.follow_up if session.stage is Stage.follow_up else None
+
+
+def _kept_for_another_question(typed: str, sent_for: str) -> None:
+    """An answer sent to a question that has since moved on: graded, it would be scored against a question the
+    candidate had not seen, so it waits in the box, labelled, for them to grade or discard."""
+    st.session_state[DRAFT] = {
+        "id": uuid.uuid4().hex,
+        "text": typed,
+        "transcript": None,
+        "recording_s": None,
+        "note": f"Your answer to “{md_escape(sent_for)}”, not graded: you sent it while your previous answer was "
+        "being graded, and the interview has moved on since. Grade it here if it answers this question, or discard it.",
+    }
+    st.session_state[FLASH] = ("warning", "What you sent while your answer was being graded is kept in the box below.")
+
+
 def _spoken_draft_waits(typed: str) -> bool:
     """Whether a transcript the candidate has not had graded yet is on screen beside a typed answer."""
     draft = st.session_state.get(DRAFT)
@@ -644,7 +685,7 @@ def _draft_area(session: InterviewSession) -> None:
         grade_it = cols[0].button(
             "Grade this answer", icon=":material/check:", key="grade-draft", type="primary", disabled=not checked
         )
-        cols[1].button("Discard", key="discard-draft", on_click=_reset_inputs)
+        cols[1].button("Discard", key="discard-draft", on_click=lambda: _discard(session, draft))
     if grade_it:
         _submit(
             session,
@@ -654,6 +695,12 @@ def _draft_area(session: InterviewSession) -> None:
             delivery=delivery_for(draft, session),
             draft=draft,
         )
+
+
+def _discard(session: InterviewSession, draft: dict) -> None:
+    if draft.get("ungraded"):  # offered again after a reload: discarded, it must not come back on the next one
+        session.discard_ungraded()
+    _reset_inputs()
 
 
 def _finished(session: InterviewSession) -> None:

@@ -94,7 +94,7 @@ def delivery_for(draft: dict[str, Any], session: InterviewSession) -> Any:
     edited text is what gets graded)."""
     speech = draft.get("speech")
     if speech is None:
-        return None
+        return draft.get("delivery")  # a spoken answer offered again after a reload keeps what was heard
     from mockint.speech.delivery import expected_answer_words
 
     q = session.current_question()

@@ -233,6 +233,14 @@ _MEANINGFUL_FUNCTION_WORD_LIST = (
 _MEANINGFUL_FUNCTION_WORDS = frozenset(_MEANINGFUL_FUNCTION_WORD_LIST.split())
 # A number in words or in digits is the same claim: "is one" states a rubric's "1".
 _DIGITS = {word: str(n) for n, word in enumerate(_NUMBER_WORD_LIST.split())}
+# Indefinite pronouns are grammar too, though no stop word list of the text layer holds them: "Something
+# will happen when she moves the switch" names nothing the question did not. The negative ones ("nothing
+# happens") are claims and stay meaningful.
+_PLACEHOLDER_WORD_LIST = (
+    "something anything everything someone somebody anyone anybody everyone everybody somewhere anywhere "
+    "everywhere somehow whatever whichever"
+)
+_PLACEHOLDER_WORDS = frozenset(_PLACEHOLDER_WORD_LIST.split())
 # Words about the question rather than about its subject ("the question asks...").
 _ABOUT_WORD_LIST = "question questions ask asks asked asking answer answers"
 _ABOUT_WORDS = frozenset(_ABOUT_WORD_LIST.split())
@@ -259,6 +267,7 @@ def _beyond(answer: str, question: str) -> set[str]:
         for w in words(answer)
         if _claim_stem(w) not in asked
         and w not in _ABOUT_WORDS
+        and w not in _PLACEHOLDER_WORDS
         and (w not in STOP_WORDS or w in _MEANINGFUL_FUNCTION_WORDS)
     }
 
@@ -284,27 +293,24 @@ def adds_to_question(answer: str, question: str) -> bool:
 
 
 def copy_reason(
-    question_novelty: float, features: dict[str, float], answer: str = "", question: str = "", rubric: str = ""
+    question_novelty: float, features: dict[str, float], answer: str = "", question: str = ""
 ) -> str | None:
     """The answer restates the question instead of answering it. Given the question, it fires only when
-    nothing beyond the question is said: an answer with no word beyond the question's (grammar and talk
-    about the question aside) is a restatement; one that adds a word of the rubric ("The base case for a
-    recursive merge sort is one") says something and is graded, unless it asks back or talks about the
-    question. Between the two, a reworded question is
-    told by its features: almost no rare words beyond the question's (`question_novelty`), or close in
-    meaning to the question while gaining nothing on the reference (recall, stem overlap and meaning no
-    better than the question's own) and either mostly the question's words or talking about the question."""
+    nothing beyond the question is said (issue 11, item 4): an answer with no word beyond the question's
+    (grammar and talk about the question aside) is a restatement; a statement that adds one says something
+    and is graded, in the rubric's words ("The base case for a recursive merge sort is one") or its own ("the
+    diameter will shrink by a factor of 10" for "decreases"). A question asked back or talk about the question
+    that adds a word, and an answer given without its question, are told by their features: almost no rare
+    words beyond the question's (`question_novelty`), or close in meaning to the question while gaining
+    nothing on the reference (recall, stem overlap and meaning no better than the question's own) and either
+    mostly the question's words or talking about the question."""
     if question:
         beyond = _said_beyond(answer, question)
         if not beyond:
             return nothing_added_reason(answer, question)
-        # A statement that adds a rubric word answers; a question back or talk about the question that
-        # happens to use one ("so which tokens can top-k sample?") still only restates it.
-        if (
-            beyond & {_claim_stem(w) for w in words(rubric)}
-            and "?" not in answer
-            and not _ABOUT_THE_QUESTION.search(answer)
-        ):
+        # A statement that adds a word answers; a question back or talk about the question that
+        # happens to add one ("so which tokens can top-k sample?") still only restates it.
+        if "?" not in answer and not _ABOUT_THE_QUESTION.search(answer):
             return None
     no_gain = (
         all(features[name] <= NO_GAIN for name in ("recall", "lexical", "sentence_cos", "coverage_max"))

@@ -57,6 +57,7 @@ class SessionMovedError(InterviewError):
 
 # Why a stale tab's answer was kept but not graded: the attempt's error, which the export prints after "Not graded: ".
 MOVED_ON = "the session had moved on in another tab when this answer was sent."
+DISCARDED = "you discarded it when it was offered again after a reload."
 
 
 class Stage(StrEnum):
@@ -84,6 +85,9 @@ class Turn:
     reviewed_in_fsrs: bool = False
     attempt_ids: list[int] = field(default_factory=list)
     grading: bool = False  # an answer to it is being graded now
+    # An answer to what is asked now that was saved but never graded (the page was closed or reloaded while it
+    # was graded, or grading failed), found when the session is resumed: offered again, not left in the history.
+    ungraded: AttemptRecord | None = None
 
 
 class QuestionResult(BaseModel):
@@ -200,8 +204,11 @@ class InterviewSession:
         turn = Turn(question=question, revealed=question_id in revealed)
         graded: dict[str, int] = {}  # kind -> its latest graded attempt
         settled = None  # the latest graded or skipped attempt: what was asked after it is asked now
+        ungraded = None
         for attempt in self.history.attempts(session_id=self.session_id, question_id=question_id):
             turn.attempt_ids.append(attempt.id)
+            if attempt.status in ("pending", "failed") and attempt.error not in (MOVED_ON, DISCARDED):
+                ungraded = attempt
             main = attempt.kind == "main"
             if attempt.status == "skipped":
                 if main:
@@ -217,7 +224,7 @@ class InterviewSession:
             if attempt.status == "graded":
                 graded[attempt.kind] = attempt.id
             if attempt.status in ("graded", "skipped"):
-                settled = attempt
+                settled, ungraded = attempt, None
         if retrying is not None and retrying == graded.get("main"):
             turn.stage = Stage.answering
         elif retrying is not None and retrying == graded.get("follow-up"):
@@ -225,6 +232,8 @@ class InterviewSession:
         elif settled is not None:
             follow_up_next = settled.kind == "main" and settled.status == "graded"
             turn.stage = Stage.follow_up if follow_up_next else Stage.reviewed
+        asked_kind = {Stage.answering: "main", Stage.follow_up: "follow-up"}.get(turn.stage)
+        turn.ungraded = ungraded if ungraded is not None and ungraded.kind == asked_kind else None
         # Earlier versions saved a skipped retry as a skip beside the graded answer it left alone.
         turn.skipped = turn.skipped and turn.grade is None
         turn.follow_up_skipped = turn.follow_up_skipped and turn.follow_up_grade is None
@@ -470,6 +479,14 @@ class InterviewSession:
         turn.stage = again
         self.history.mark_retrying(self.session_id, retried.id)  # a reload must reopen the answer box
         return again
+
+    def discard_ungraded(self) -> None:
+        """Drop the answer offered again after a reload (`Turn.ungraded`): it stays in the history, marked not
+        graded, and is not offered again."""
+        turn = self.turn
+        if turn is not None and turn.ungraded is not None:
+            self.history.mark_failed(turn.ungraded.id, DISCARDED)
+            turn.ungraded = None
 
     def reveal_answer(self) -> dict[str, Any]:
         """The reference for what is asked now. Revealing before answering counts as not knowing it."""

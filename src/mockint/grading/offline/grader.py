@@ -52,7 +52,7 @@ from mockint.errors import GradingError
 from mockint.grading.answer_checks import copy_reason, trivial_reason
 from mockint.grading.evidence import supports
 from mockint.grading.grader import FeedbackCallback, Grader
-from mockint.grading.guard import answer_caps, rubric_text
+from mockint.grading.guard import answer_caps
 from mockint.grading.offline.alignment import WordVectors, concat, empty_words, merge_word_pieces, pooled
 from mockint.grading.offline.answer_scorer import ADAPTER_DIR, CROSS_FEATURE, AnswerScorer, shipped_scorer
 from mockint.grading.offline.calibration import Calibration, load_calibration
@@ -345,7 +345,7 @@ def cap_reasons(item: GradingItem, answer: str, clean: CleanText, analysis: Anal
     grader's grade goes through (`guard.answer_caps`: instructions to the grader and a keyword list
     CAPPED_SCORE), and the question restated in other words, told by the features, COPY_SCORE."""
     found = answer_caps(item, answer, clean.text)
-    copied = copy_reason(analysis.question_novelty, analysis.features, clean.text, item.question, rubric_text(item))
+    copied = copy_reason(analysis.question_novelty, analysis.features, clean.text, item.question)
     if copied:
         found.setdefault(copied, COPY_SCORE)
     return found

@@ -26,8 +26,11 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 # llm-server: the real LLM server the suite grades against (llama-cpp-python compiles once, ~11 min).
+# GGML_NATIVE=OFF: a build tuned to a CPU with AMX (Sapphire Rapids and later) segfaults on its first
+# inference in ggml's AMX matmul (ggml-org/llama.cpp#20824); off, it gets AVX2/FMA/F16C and no AMX.
+# --no-cache-dir: pip's wheel cache would hand back a native build made before, whatever CMAKE_ARGS say.
 $(VENV)/.installed-test: $(VENV)/.installed
-	$(BIN)/pip install --quiet -e '.[test,llm-server]'
+	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(BIN)/pip install --quiet --no-cache-dir -e '.[test,llm-server]'
 	touch $@
 
 setup: $(VENV)/.installed

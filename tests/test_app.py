@@ -802,3 +802,12 @@ def test_an_answer_sent_while_the_last_one_was_graded_is_not_graded_against_the_
     assert f"Your answer to “{md_escape(q.question)}”, not graded" in shown(at)
     at.button(key="grade-draft").click().run()  # the candidate's call: it answers the follow-up too
     assert s.turn.follow_up_answer == "And one more thing about the softmax."
+
+
+def test_the_answer_box_is_off_from_enter_until_the_answer_is_graded():
+    # A review pressed Enter twice: a second message sent while the follow-up was graded reached a run that drew the
+    # box disabled and vanished unsaved. The browser turns the box off once a message is sent, until the run ends.
+    from streamlit.proto.ChatInput_pb2 import ChatInput
+
+    at = start()
+    assert at.chat_input[0].proto.submit_mode == ChatInput.SubmitMode.SUBMIT_MODE_DISABLE

@@ -89,7 +89,9 @@ def render() -> None:
     # What was asked when the chat box was last drawn is what a message typed into it answers: a second Enter while
     # an answer was graded arrives after the follow-up replaced that question.
     sent_for, st.session_state[ASKED_WITH] = st.session_state.get(ASKED_WITH), asked
-    typed = st.chat_input(placeholder, key="answer-chat", disabled=not answerable)
+    # Off from Enter until the run ends: a second message sent while the follow-up was graded reached a run where the
+    # box was disabled and vanished, and one sent while the main answer was graded stopped that run part-way.
+    typed = st.chat_input(placeholder, key="answer-chat", disabled=not answerable, submit_mode="disable")
     for index, turn in enumerate(session.turns):
         _turn(session, index, turn, live=index == len(session.turns) - 1 and not session.finished)
     if typed is not None:

@@ -328,7 +328,7 @@ def test_a_terse_answer_in_the_questions_words_that_states_the_fact_is_not_a_res
 
 WIRELESS = GradingItem(
     question="What happens to the range of a wireless signal when the transmit power is halved?",
-    reference_answer="The range decreases: received power falls with distance, so less transmit power reaches less far.",
+    reference_answer="The range decreases: received power falls with distance, so less power reaches less far.",
 )
 
 

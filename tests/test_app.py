@@ -570,9 +570,9 @@ def test_a_session_longer_than_the_filters_allow_says_how_long_it_is():
 
 def test_a_focus_that_matches_nothing_says_so():
     at = start_mode("focus", focus="asdkjh qwpoe zzzz")
-    assert "No question is close to “asdkjh qwpoe zzzz”" in shown(at)
+    assert "No question is about “asdkjh qwpoe zzzz”" in shown(at)
     at = start_mode("focus", focus="why divide attention logits before the softmax")
-    assert "is close to" not in shown(at)
+    assert "so the questions asked may be unrelated" not in shown(at)
 
 
 def test_the_summary_counts_a_question_shown_but_not_answered():

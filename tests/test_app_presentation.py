@@ -223,3 +223,28 @@ def test_the_sessions_table_shows_the_scores_before_the_long_mode_label():
     assert sessions.value.columns.tolist() == ["started", "mean score", "answered", "skipped", "mode"]
     config = json.loads(sessions.proto.columns)
     assert [config[name]["width"] for name in ("mean score", "answered", "skipped")] == ["small"] * 3
+
+
+def _covered_and_missed():
+    from mockint.app.feedback_views import grade_card
+    from mockint.types.grade import Coverage, KeyPointResult
+    from test_history import make_grade
+
+    points = [
+        KeyPointResult(point="Dropout zeroes activations", status=Coverage.covered, evidence="it zeroes units"),
+        KeyPointResult(point="It is off at inference", status=Coverage.missed),
+        KeyPointResult(point="It reduces co-adaptation", status=Coverage.missed),
+    ]
+    grade_card(make_grade(3.5).model_copy(update={"key_points": points}))
+
+
+def test_the_covered_and_the_missed_points_are_listed_alike():
+    """Missed points were a bulleted list beside covered points in paragraphs: the two lists looked unrelated."""
+    from mockint.app.feedback_views import COVERED, MISSED
+
+    at = AppTest.from_function(_covered_and_missed, default_timeout=TIMEOUT).run()
+    assert not at.exception, at.exception
+    texts = [m.value for m in at.markdown]
+    assert f"{COVERED} Dropout zeroes activations" in texts[texts.index("**What you covered**") + 1]
+    missed = texts[texts.index("**What you missed**") + 1 :][:2]
+    assert missed == [f"{MISSED} It is off at inference", f"{MISSED} It reduces co-adaptation"]

@@ -10,7 +10,7 @@ from mockint.app.loaders import AppQuestionSource
 from mockint.doors.embeddings import LOCAL_MODEL_NAME
 from mockint.history.database import History
 from mockint.practice.interview import InterviewSession, Mode, PracticeSetup
-from mockint.practice.modes import UNRELATED_FOCUS_BELOW, unrelated_focus_notice
+from mockint.practice.modes import unrelated_focus_notice
 from mockint.store.questions import QuestionStore
 from test_interview import LengthGrader, follow_up_item
 
@@ -108,12 +108,13 @@ def test_a_focus_off_the_bank_gets_a_notice_and_one_on_it_none():
 
     assert [f for f in ON_THE_BANK if notice(f)] == []
     assert [f for f in OFF_THE_BANK if not notice(f)] == []
-    below = UNRELATED_FOCUS_BELOW[LOCAL_MODEL_NAME]
-    assert notice("asdkjh qwpoe zzzz").startswith("No question is close to “asdkjh qwpoe zzzz”: the closest scores 0.")
-    assert f"scores {below:.2f} or more" in notice("asdkjh qwpoe zzzz")
+    gibberish = notice("asdkjh qwpoe zzzz")
+    assert gibberish.startswith("No question is about “asdkjh qwpoe zzzz”, so the questions asked may be unrelated.")
+    # What to do next, and no similarity figure a candidate cannot act on.
+    assert "in other words" in gibberish and not any(c.isdigit() for c in gibberish)
     # On the bank, but not among the questions the filters leave: said as such.
     assert notice("attention in transformers", topic="mlops").startswith(
-        "No question among those that match your filters is close to"
+        "No question among those that match your filters is about"
     )
 
     session = InterviewSession(
@@ -125,7 +126,7 @@ def test_a_focus_off_the_bank_gets_a_notice_and_one_on_it_none():
         rng=random.Random(0),
     )
     assert session.planned == 2 and len(session.notices) == 2
-    assert "is close to" in session.notices[0] and "only 2 questions" in session.notices[1]
+    assert "is about" in session.notices[0] and "only 2 questions" in session.notices[1]
 
 
 def test_a_source_that_cannot_measure_a_focus_says_nothing_of_it():

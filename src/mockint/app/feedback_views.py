@@ -106,7 +106,9 @@ def grade_card(grade: Grade, *, title: str = "Score", ref: dict | None = None) -
             st.markdown(f"{mark} {md_escape(k.point)}{quote}")
     if grade.missed:
         st.markdown("**What you missed**")
-        st.markdown("\n".join(f"- {MISSED} {md_escape(k.point)}" for k in grade.missed))
+        # One paragraph per point, as the covered ones: a bullet before the icon made the two lists look unrelated.
+        for k in grade.missed:
+            st.markdown(f"{MISSED} {md_escape(k.point)}")
     if grade.misconceptions:
         st.error("**Misconceptions**\n" + "\n".join(f"- {md_escape(m)}" for m in grade.misconceptions))
     feedback_text(grade.feedback)

@@ -125,10 +125,10 @@ def unrelated_focus_notice(setup: PracticeSetup, source: QuestionSource) -> str 
     if below is None or match.similarity >= below:
         return None
     among = " among those that match your filters" if setup.topic or setup.difficulty or setup.type else ""
+    # No similarity figure: a candidate cannot act on "0.19 where 0.25 or more", only on what to do next.
     return (
-        f"No question{among} is close to “{setup.focus}”: the closest scores {match.similarity:.2f} on similarity, "
-        f"where a question on the subject of a focus scores {below:.2f} or more. The questions asked may be "
-        "unrelated; describe what you want in other words, or browse by topic."
+        f"No question{among} is about “{setup.focus}”, so the questions asked may be unrelated. "
+        "Describe what you want in other words, or browse by topic."
     )
 
 

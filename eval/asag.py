@@ -35,6 +35,7 @@ from mockint.doors.embeddings import TokenEmbeddings, shared_local_embedder
 from mockint.grading import answer_checks
 from mockint.grading.answer_checks import trivial_reason
 from mockint.grading.offline import alignment, contrasts, features, references
+from mockint.grading.offline.calibration import CALIBRATION_FILE, load_calibration
 from mockint.grading.offline.features import analyse
 from mockint.grading.offline.grader import cap_reasons, prepare_answers, prepare_items
 from mockint.text.fillers import strip_fillers
@@ -224,6 +225,8 @@ def feature_code_hash() -> str:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         tree.body = [node for node in tree.body if not isinstance(node, ast.Import | ast.ImportFrom)]
         trees.append(ast.dump(tree))
+    # The cached ceiling reads the shipped model's estimate (a rewording is told by it too).
+    trees.append(CALIBRATION_FILE.read_text(encoding="utf-8"))
     return hashlib.sha256("\n".join(trees).encode()).hexdigest()[:12]
 
 
@@ -254,6 +257,7 @@ def extract(
         items = {answers[i].question_id: answers[i].item for i in todo}
         prepared = dict(zip(items, prepare_items(embedder, list(items.values())), strict=True))
         embedder.save()
+        shipped = load_calibration()
         for n, chunk in enumerate(_batches(todo, batch)):
             cleans = {i: strip_fillers(answers[i].text) for i in chunk}
             live = [i for i in chunk if has_content(answers[i].text)]
@@ -264,7 +268,7 @@ def extract(
                     stored[key[i]] = {"features": None}
                     continue
                 analysis = analyse(prepared[a.question_id], embedded[i])
-                caps = cap_reasons(a.item, a.text, cleans[i], analysis)
+                caps = cap_reasons(a.item, a.text, cleans[i], analysis, shipped)
                 vec = embedded[i].words.vectors
                 stored[key[i]] = {
                     "features": analysis.features,

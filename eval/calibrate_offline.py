@@ -71,7 +71,7 @@ from mockint.evals.baselines import rescale_min_max
 from mockint.evals.invariants import OTHER_TOPIC_MAX
 from mockint.evals.metrics import pearson, quadratic_weighted_kappa, rmse
 from mockint.grading.answer_checks import copy_reason
-from mockint.grading.guard import CAPPED_SCORE
+from mockint.grading.guard import CAPPED_SCORE, rubric_text
 from mockint.grading.offline.answer_scorer import (
     ADAPTER_DIR,
     CROSS_FEATURE,
@@ -81,7 +81,7 @@ from mockint.grading.offline.answer_scorer import (
 )
 from mockint.grading.offline.calibration import CALIBRATION_FILE, Calibration, Tree, load_calibration
 from mockint.grading.offline.contradiction import POINT_LEVEL_PRECISION, ContradictionModel, pair_features
-from mockint.grading.offline.grader import COPY_SCORE, final_score
+from mockint.grading.offline.grader import COPY_SCORE, estimate, final_score
 
 VERSION = "v4"
 # Each feature's effect may only take the sign that makes sense for it; this keeps the model monotone
@@ -245,10 +245,18 @@ def _rounded(values: np.ndarray) -> list[float]:
     return [round(float(v), 6) for v in values]
 
 
-def ceiling_of(a: Answer) -> float | None:
-    """The ceiling the grader's rules set, with today's copy rule (the cache keeps what it needs)."""
+def ceiling_of(a: Answer, cal: Calibration) -> float | None:
+    """The ceiling the grader's rules set, with today's copy rule and `cal`'s estimate (the cache keeps what it
+    needs)."""
     found = [CAPPED_SCORE for reason in a.extra.get("caps") or [] if "restates the question" not in reason]
-    if a.features is not None and copy_reason(float(a.extra.get("novelty") or 0.0), a.features, a.text, a.question):
+    if a.features is not None and copy_reason(
+        float(a.extra.get("novelty") or 0.0),
+        a.features,
+        a.text,
+        a.question,
+        rubric_text(a.item),
+        estimate(cal, a.features, None, a.trimmed),
+    ):
         found.append(COPY_SCORE)
     return min(found, default=None)
 
@@ -257,7 +265,7 @@ def predict(cal: Calibration, rows: Sequence[Answer]) -> np.ndarray:
     """What the grader would give: 0 for no content, else the model's score with the grader's rules."""
     return np.array(
         [
-            0.0 if r.features is None else final_score(cal, r.features, r.contradicted, ceiling_of(r), r.trimmed)
+            0.0 if r.features is None else final_score(cal, r.features, r.contradicted, ceiling_of(r, cal), r.trimmed)
             for r in rows
         ]
     )

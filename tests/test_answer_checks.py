@@ -4,6 +4,7 @@ copied questions, contradictions. Pure, no model."""
 import pytest
 
 from mockint.grading.answer_checks import (
+    RESTATED,
     adds_to_question,
     contradiction_cue,
     copy_reason,
@@ -315,6 +316,18 @@ def test_a_fact_said_in_words_of_its_own_is_not_a_restatement():
     assert copy_reason(
         0.1, NOTHING_GAINED, "The range of a wireless signal when the transmit power is halved.", question
     )
+
+
+def test_a_question_reworded_in_other_words_is_told_from_a_fact_by_the_estimate():
+    """Both have a rewording's features (no gain on the reference); the learned estimate, which reads meaning,
+    scores the rewording low and the fact high."""
+    question = "What does dropout do in a neural network, and how is it handled at inference time?"
+    reworded = "What dropout does in a neural net and how it is treated at inference."
+    assert copy_reason(0.3, NOTHING_GAINED, reworded, question, estimate=1.2) == RESTATED
+    assert copy_reason(0.3, NOTHING_GAINED, reworded, question, estimate=3.5) is None
+    # Features that gain on the reference are no rewording, whatever the estimate.
+    gains = {**NOTHING_GAINED, "recall": 0.3, "coverage_max": 0.3}
+    assert copy_reason(0.3, gains, reworded, question, estimate=0.5) is None
 
 
 def test_a_number_in_words_or_digits_is_said_beyond_the_question():

@@ -221,6 +221,9 @@ _ABOUT_THE_QUESTION = re.compile(
 # A gain over the question's own features this small is no gain: the question reworded ("top-k and top-p
 # decide which tokens can be sampled, and temperature also decides...") moves each by a few hundredths.
 NO_GAIN = 0.05
+# A statement with words beyond the question that the estimate scores below the scale's midpoint, with a
+# rewording's features, rewords the question; at or above it, it says something (a fixed point of the scale).
+REWORDED_BELOW = 2.5
 
 
 # Stop words that still say something when an answer adds them to the question's words: a yes, a no, a
@@ -293,29 +296,41 @@ def adds_to_question(answer: str, question: str) -> bool:
 
 
 def copy_reason(
-    question_novelty: float, features: dict[str, float], answer: str = "", question: str = ""
+    question_novelty: float,
+    features: dict[str, float],
+    answer: str = "",
+    question: str = "",
+    rubric: str = "",
+    estimate: float | None = None,
 ) -> str | None:
     """The answer restates the question instead of answering it. Given the question, it fires only when
     nothing beyond the question is said (issue 11, item 4): an answer with no word beyond the question's
-    (grammar and talk about the question aside) is a restatement; a statement that adds one says something
-    and is graded, in the rubric's words ("The base case for a recursive merge sort is one") or its own ("the
-    diameter will shrink by a factor of 10" for "decreases"). A question asked back or talk about the question
-    that adds a word, and an answer given without its question, are told by their features: almost no rare
-    words beyond the question's (`question_novelty`), or close in meaning to the question while gaining
-    nothing on the reference (recall, stem overlap and meaning no better than the question's own) and either
-    mostly the question's words or talking about the question."""
+    (grammar and talk about the question aside) is a restatement. A statement that adds a word of the rubric
+    says something ("The base case for a recursive merge sort is one"); one that adds words of its own does
+    ("the diameter will shrink by a factor of 10" for "decreases") unless it only rewords the question ("what
+    dropout does in a neural net"): its features say so and the learned `estimate` agrees, below
+    REWORDED_BELOW. A question asked
+    back, talk about the question, and an answer given without its question are told by their features alone.
+    The features of a rewording: almost no rare words beyond the question's (`question_novelty`), or close in
+    meaning to the question while gaining nothing on the reference (recall, stem overlap and meaning no better
+    than the question's own) and either mostly the question's words or talking about the question."""
+    statement = False
     if question:
         beyond = _said_beyond(answer, question)
         if not beyond:
             return nothing_added_reason(answer, question)
-        # A statement that adds a word answers; a question back or talk about the question that
-        # happens to add one ("so which tokens can top-k sample?") still only restates it.
-        if "?" not in answer and not _ABOUT_THE_QUESTION.search(answer):
+        # A question back or talk about the question that happens to add a word ("so which tokens can top-k
+        # sample?") still only restates it.
+        statement = "?" not in answer and not _ABOUT_THE_QUESTION.search(answer)
+        if statement and beyond & {_claim_stem(w) for w in words(rubric)}:
             return None
     no_gain = (
         all(features[name] <= NO_GAIN for name in ("recall", "lexical", "sentence_cos", "coverage_max"))
         and features["question_cos"] >= 0.6
     )
-    if question_novelty < 0.15 or (no_gain and (question_novelty < 0.35 or _ABOUT_THE_QUESTION.search(answer))):
-        return RESTATED
-    return None
+    reworded = question_novelty < 0.15 or (no_gain and (question_novelty < 0.35 or _ABOUT_THE_QUESTION.search(answer)))
+    # A terse right answer in words of its own has a rewording's features too (it gains few of the reference's
+    # words); the learned estimate, which reads meaning, tells the two apart.
+    if reworded and statement and (estimate is None or estimate >= REWORDED_BELOW):
+        return None
+    return RESTATED if reworded else None

@@ -52,7 +52,7 @@ from mockint.errors import GradingError
 from mockint.grading.answer_checks import copy_reason, trivial_reason
 from mockint.grading.evidence import supports
 from mockint.grading.grader import FeedbackCallback, Grader
-from mockint.grading.guard import answer_caps
+from mockint.grading.guard import answer_caps, rubric_text
 from mockint.grading.offline.alignment import WordVectors, concat, empty_words, merge_word_pieces, pooled
 from mockint.grading.offline.answer_scorer import ADAPTER_DIR, CROSS_FEATURE, AnswerScorer, shipped_scorer
 from mockint.grading.offline.calibration import Calibration, load_calibration
@@ -340,12 +340,17 @@ def supporting_span(
     return None
 
 
-def cap_reasons(item: GradingItem, answer: str, clean: CleanText, analysis: Analysis) -> dict[str, float]:
+def cap_reasons(
+    item: GradingItem, answer: str, clean: CleanText, analysis: Analysis, calibration: Calibration
+) -> dict[str, float]:
     """Why the answer is not a genuine attempt, each reason with the most it may score: the checks every
     grader's grade goes through (`guard.answer_caps`: instructions to the grader and a keyword list
-    CAPPED_SCORE), and the question restated in other words, told by the features, COPY_SCORE."""
+    CAPPED_SCORE), and the question restated in other words, told by the features and the estimate, COPY_SCORE."""
     found = answer_caps(item, answer, clean.text)
-    copied = copy_reason(analysis.question_novelty, analysis.features, clean.text, item.question)
+    base = estimate(calibration, analysis.features, None, analysis.trimmed_features)
+    copied = copy_reason(
+        analysis.question_novelty, analysis.features, clean.text, item.question, rubric_text(item), base
+    )
     if copied:
         found.setdefault(copied, COPY_SCORE)
     return found
@@ -648,7 +653,7 @@ class OfflineGrader(Grader):
                 trivial=trivial_reason(clean.text),
                 **common,
             )
-        caps = cap_reasons(item, answer, clean, analysis)
+        caps = cap_reasons(item, answer, clean, analysis, self.calibration)
         ceiling = min(caps.values(), default=None)
         if common["rambling"] and analysis.features["precision"] < CORRECT_FROM:
             # A wall of text most of whose words the reference does not back (its precision below the typical

@@ -1,6 +1,8 @@
 import multiprocessing
 import sqlite3
+import sys
 import threading
+import types
 from pathlib import Path
 
 import pytest
@@ -99,9 +101,13 @@ def test_two_threads_writing_lose_nothing():
     assert len(rows) == 80 and all(r.status == "graded" for r in rows)
 
 
-def test_two_processes_writing_lose_nothing():
+def test_two_processes_writing_lose_nothing(monkeypatch):
     history = History.from_settings()
     sid = history.start_session("filters")
+    # A spawned child first runs the parent's __main__ again; after a Streamlit AppTest in the same session that
+    # is the test's throwaway script, which fails outside Streamlit (NameError: '__args'). The children need
+    # only this module's _write_many, which they import by name.
+    monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
     ctx = multiprocessing.get_context("spawn")
     procs = [ctx.Process(target=_write_many, args=(str(history.path), sid, 25, name)) for name in "xy"]
     for p in procs:

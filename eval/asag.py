@@ -37,7 +37,7 @@ from mockint.grading.answer_checks import trivial_reason
 from mockint.grading.offline import alignment, contrasts, features, references
 from mockint.grading.offline.calibration import CALIBRATION_FILE, load_calibration
 from mockint.grading.offline.features import analyse
-from mockint.grading.offline.grader import cap_reasons, prepare_answers, prepare_items
+from mockint.grading.offline.grader import cap_reasons, estimate, prepare_answers, prepare_items
 from mockint.text.fillers import strip_fillers
 from mockint.types.grade import GradingItem
 
@@ -268,7 +268,8 @@ def extract(
                     stored[key[i]] = {"features": None}
                     continue
                 analysis = analyse(prepared[a.question_id], embedded[i])
-                caps = cap_reasons(a.item, a.text, cleans[i], analysis, shipped)
+                uncapped = estimate(shipped, analysis.features, None, analysis.trimmed_features)
+                caps = cap_reasons(a.item, a.text, cleans[i], analysis, uncapped)
                 vec = embedded[i].words.vectors
                 stored[key[i]] = {
                     "features": analysis.features,

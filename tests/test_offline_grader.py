@@ -386,7 +386,8 @@ def test_the_score_the_fitting_script_computes_is_the_graders(grader, item, answ
     # eval/calibrate_offline.py reports the test splits through `final_score`; a rule only the grader
     # applies would make those figures differ from what a candidate is given.
     clean, _, analysis = grader.analyse(item, answer)
-    ceiling = min(cap_reasons(item, answer, clean, analysis, grader.calibration).values(), default=None)
+    uncapped = estimate(grader.calibration, analysis.features, None, analysis.trimmed_features)
+    ceiling = min(cap_reasons(item, answer, clean, analysis, uncapped).values(), default=None)
     repeated = clean_answer(answer).mostly_repeated
     expected = final_score(
         grader.calibration, analysis.features, analysis.contradicted, ceiling, analysis.trimmed_features, repeated

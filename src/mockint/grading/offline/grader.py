@@ -341,15 +341,15 @@ def supporting_span(
 
 
 def cap_reasons(
-    item: GradingItem, answer: str, clean: CleanText, analysis: Analysis, calibration: Calibration
+    item: GradingItem, answer: str, clean: CleanText, analysis: Analysis, uncapped: float
 ) -> dict[str, float]:
     """Why the answer is not a genuine attempt, each reason with the most it may score: the checks every
     grader's grade goes through (`guard.answer_caps`: instructions to the grader and a keyword list
-    CAPPED_SCORE), and the question restated in other words, told by the features and the estimate, COPY_SCORE."""
+    CAPPED_SCORE), and the question restated in other words, told by the features and the `uncapped`
+    estimate, COPY_SCORE."""
     found = answer_caps(item, answer, clean.text)
-    base = estimate(calibration, analysis.features, None, analysis.trimmed_features)
     copied = copy_reason(
-        analysis.question_novelty, analysis.features, clean.text, item.question, rubric_text(item), base
+        analysis.question_novelty, analysis.features, clean.text, item.question, rubric_text(item), uncapped
     )
     if copied:
         found.setdefault(copied, COPY_SCORE)
@@ -653,7 +653,8 @@ class OfflineGrader(Grader):
                 trivial=trivial_reason(clean.text),
                 **common,
             )
-        caps = cap_reasons(item, answer, clean, analysis, self.calibration)
+        uncapped = estimate(self.calibration, analysis.features, None, analysis.trimmed_features)
+        caps = cap_reasons(item, answer, clean, analysis, uncapped)
         ceiling = min(caps.values(), default=None)
         if common["rambling"] and analysis.features["precision"] < CORRECT_FROM:
             # A wall of text most of whose words the reference does not back (its precision below the typical
@@ -661,7 +662,7 @@ class OfflineGrader(Grader):
             # right its one good sentence: "partially right with a notable problem", the top of that band.
             common["rambling"] += f" Most of it is not about the question, so it scores at most {MOSTLY_OFF_MAX:g}."
             ceiling = MOSTLY_OFF_MAX if ceiling is None else min(ceiling, MOSTLY_OFF_MAX)
-        base = estimate(self.calibration, analysis.features, ceiling, analysis.trimmed_features)
+        base = uncapped if ceiling is None else min(uncapped, ceiling)  # as `estimate` holds it, computed once
         key_points, misconceptions = [], []
         contradicted = [r.clause for r in analysis.points if r.contradiction and r.clause]
         for result in analysis.points:

@@ -1,0 +1,184 @@
+"""Comparisons between the alternatives a question contrasts: "one-stage detectors are faster, while two-stage
+detectors were more accurate". An answer that says the opposite ("one-stage is slower but more accurate")
+uses the rubric's own words, so an alignment of meanings credits it; what tells it apart is which side each
+comparative is said of. Pure text."""
+
+import re
+from dataclasses import dataclass
+
+from mockint.grading.answer_checks import negated
+from mockint.grading.offline.contrasts import Contrast
+from mockint.text.sentences import Span, sentence_spans
+from mockint.text.stems import stem
+from mockint.text.words import is_content, word_spans
+
+# Comparatives that are opposites of each other, each with the attribute it grades: "slower" says less of
+# what "faster" says more of. Only comparatives, which say how one side stands to the other; English
+# grammar, not chosen from any graded answer.
+_COMPARATIVE_LIST = [
+    ("faster quicker", "slower", "speed"),
+    ("higher", "lower", "height"),
+    ("larger bigger greater", "smaller", "size"),
+    ("better", "worse", "quality"),
+    ("longer", "shorter", "length"),
+    ("stronger", "weaker", "strength"),
+    ("easier simpler", "harder", "ease"),
+    ("cheaper", "costlier", "cheapness"),
+]
+_COMPARATIVES = {
+    w: (attribute, sign)
+    for more, less, attribute in _COMPARATIVE_LIST
+    for sign, ws in ((1, more), (-1, less))
+    for w in ws.split()
+}
+# "more accurate", "less memory", "fewer parameters": the degree word grades the content word after it.
+_DEGREE = {"more": 1, "less": -1, "fewer": -1}
+_DETERMINERS = frozenset({"the", "a", "an"})
+# What a side is measured against follows these: "faster than two-stage", "the advantage over IPv4".
+_STANDARD_MARKERS = frozenset({"than", "over", "unlike", "versus", "vs"})
+# Where a statement turns to another claim; a piece that names no side speaks of the last side named in
+# its sentence ("one-stage is slower | but more accurate").
+_PIECE_BREAK = re.compile(
+    r"[,;:()]|\s+[-–—]\s+|\s+(?=(?:and|but|so|while|whereas|because|which|although|though|unlike)\s)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One comparative said of one side of a contrast: `polarity` +1 when it says the contrast's first side
+    has more of `attribute`, -1 when the second."""
+
+    pair: int
+    attribute: str
+    polarity: int
+    side: str
+    word: str
+    span: Span
+
+
+def _pieces(text: str, start: int, end: int) -> list[Span]:
+    spans, cursor = [], start
+    for m in _PIECE_BREAK.finditer(text, start, end):
+        spans.append((cursor, m.start()))
+        cursor = m.end()
+    spans.append((cursor, end))
+    return [(s, e) for s, e in spans if e > s]
+
+
+def _subject(stems: list[str], pair: Contrast) -> int | None:
+    """Which side of `pair` a piece speaks of: the one it names before any 'than' ("one-stage is faster than
+    two-stage"), or the other side when it names one only after it ("it is shorter than the TCP header"); 'over'
+    and 'unlike' alike ("the advantage over IPv4 is that it is faster")."""
+    than = next((i for i, s in enumerate(stems) if s in _STANDARD_MARKERS), len(stems))
+    before = {0 if s in pair[0] else 1 for s in stems[:than] if s in pair[0] or s in pair[1]}
+    after = {0 if s in pair[0] else 1 for s in stems[than:] if s in pair[0] or s in pair[1]}
+    if len(before) == 1:
+        return before.pop()
+    if not before and len(after) == 1:
+        return 1 - after.pop()
+    return None
+
+
+def _graded(piece: str, spans: list[tuple[str, int, int]], opens: bool) -> list[tuple[str, int, str]]:
+    """(attribute, sign, surface words) of each comparative in a piece (`opens`: it starts its sentence)."""
+    found = []
+    for i, (w, start, _) in enumerate(spans):
+        # A capital inside a sentence, or before another capital, starts a name: "Faster R-CNN".
+        named = piece[start].isupper() and (
+            i > 0 or not opens or (i + 1 < len(spans) and piece[spans[i + 1][1]].isupper())
+        )
+        # After a determiner a comparative says nothing of a side: "the farther from the fulcrum, the less
+        # effort" relates two quantities, "there is a bigger amount of sand" describes a noun.
+        if named or (i > 0 and spans[i - 1][0] in _DETERMINERS):
+            continue
+        if w in _COMPARATIVES:
+            attribute, sign = _COMPARATIVES[w]
+            found.append((attribute, sign, w))
+        elif w in _DEGREE and i + 1 < len(spans) and is_content(spans[i + 1][0]):
+            graded = spans[i + 1][0]
+            found.append((stem(graded), _DEGREE[w], f"{w} {graded}"))
+    return found
+
+
+def _surface(text: str, side: frozenset[str]) -> str:
+    """How `text` writes a side ("one-stage" for the stem 'one-stag'); its stem when `text` never names it."""
+    return next((w for w, _, _ in word_spans(text) if stem(w) in side), min(side))
+
+
+def comparisons(text: str, contrasts: tuple[Contrast, ...]) -> list[Comparison]:
+    """Every comparative `text` says of one side of a contrast, with the piece that says it (from where the
+    side is named). A negated piece is left out: "is not faster" need not mean "is slower"."""
+    found = []
+    for s_start, s_end in sentence_spans(text):
+        for pair_index, pair in enumerate(contrasts):
+            side, side_word, side_start = None, "", s_start
+            for start, end in _pieces(text, s_start, s_end):
+                spans = word_spans(text[start:end])
+                stems = [stem(w) for w, _, _ in spans]
+                named = _subject(stems, pair)
+                if named is not None:
+                    side, side_start = named, start
+                    side_word = _surface(text, pair[named])
+                elif any(s in pair[0] or s in pair[1] for s in stems):
+                    side = None
+                if side is None or negated(text[start:end]):
+                    continue
+                for attribute, sign, word in _graded(text[start:end], spans, start == s_start):
+                    polarity = sign if side == 0 else -sign
+                    found.append(Comparison(pair_index, attribute, polarity, side_word, word, (side_start, end)))
+    return found
+
+
+def _kept_apart(points: tuple[str, ...], pair: Contrast) -> bool:
+    """Whether the key points speak of each side apart, never of both in one piece before a 'than': only
+    then are the two alternatives, and not one thing and its setting ("during a flood there is more water")."""
+    for point in points:
+        for start, end in _pieces(point, 0, len(point)):
+            stems = [stem(w) for w, _, _ in word_spans(point[start:end])]
+            stems = stems[: next((i for i, s in enumerate(stems) if s in _STANDARD_MARKERS), len(stems))]
+            if set(stems) & pair[0] and set(stems) & pair[1]:
+                return False
+    return True
+
+
+@dataclass(frozen=True)
+class Reversal:
+    point: int
+    span: Span
+    reason: str
+
+
+def reversals(
+    points: tuple[str, ...], answer: str, contrasts: tuple[Contrast, ...], reference: str = ""
+) -> list[Reversal]:
+    """Key points whose comparison the answer turns around: it says of one side the opposite comparative
+    ("one-stage is slower" where a point says one-stage is faster) or the same one of the other side ("one-
+    stage is more accurate" where a point says two-stage is). Only what the points agree on is checked, and
+    nothing the reference answer itself would be caught on."""
+    contrasts = tuple(c for c in contrasts if _kept_apart(points, c))
+    said: dict[tuple[int, str], tuple[int, str, str, int]] = {}
+    clashing: set[tuple[int, str]] = set()
+    for i, point in enumerate(points):
+        for c in comparisons(point, contrasts):
+            key = (c.pair, c.attribute)
+            if key in said and said[key][0] != c.polarity:
+                clashing.add(key)
+            said.setdefault(key, (c.polarity, c.side, c.word, i))
+    for c in comparisons(reference, contrasts):
+        if (c.pair, c.attribute) in said and said[(c.pair, c.attribute)][0] != c.polarity:
+            clashing.add((c.pair, c.attribute))
+    found: list[Reversal] = []
+    for c in comparisons(answer, contrasts):
+        key = (c.pair, c.attribute)
+        if key not in said or key in clashing or said[key][0] == c.polarity:
+            continue
+        _, side, word, point = said[key]
+        if any(r.point == point for r in found):
+            continue
+        if c.word == word:
+            reason = f"says '{c.side}' is {c.word} where the reference says '{side}' is"
+        else:
+            reason = f"says '{c.word}' where the reference says '{word}'"
+        found.append(Reversal(point, c.span, reason))
+    return found

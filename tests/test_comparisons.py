@@ -1,0 +1,119 @@
+"""A comparison said of the wrong side of a contrast: read from text alone, and on the offline grader's card."""
+
+import pytest
+
+from mockint.doors.embeddings import shared_local_embedder
+from mockint.grading.offline.comparisons import comparisons, reversals
+from mockint.grading.offline.contrasts import contrast_pairs
+from mockint.grading.offline.grader import OfflineGrader
+from mockint.types.grade import Coverage, GradingItem
+
+QUESTION = "What is the difference between two-stage and one-stage object detectors?"
+POINTS = (
+    "Two-stage detectors generate region proposals first and then classify and refine each proposal",
+    "One-stage detectors predict classes and boxes densely in a single pass",
+    "One-stage detectors are generally faster, while two-stage detectors were historically more accurate",
+)
+REFERENCE = (
+    "Two-stage detectors such as Faster R-CNN first propose candidate regions, then classify and refine each one. "
+    "One-stage detectors such as YOLO predict classes and boxes densely in a single pass. One-stage models are "
+    "simpler and faster; two-stage models were historically more accurate."
+)
+CONTRASTS = tuple(contrast_pairs(QUESTION, " ".join([REFERENCE, *POINTS])))
+
+
+def flagged(answer: str) -> list[tuple[int, str]]:
+    return [(r.point, r.reason) for r in reversals(POINTS, answer, CONTRASTS, REFERENCE)]
+
+
+def test_the_question_sets_the_two_detector_families_against_each_other():
+    (pair,) = CONTRASTS
+    assert pair == (frozenset({"two-stag"}), frozenset({"one-stag"}))
+
+
+@pytest.mark.parametrize(
+    ("answer", "reason"),
+    [
+        ("YOLO runs once, so one-stage is slower but more accurate.", "says 'slower' where the reference says"),
+        ("Two-stage detectors are faster.", "says 'two-stage' is faster where the reference says 'one-stage' is"),
+        ("One-stage detectors are more accurate.", "says 'one-stage' is more accurate where the reference says"),
+        ("One-stage is slower than two-stage.", "says 'slower' where the reference says 'faster'"),
+        ("Two-stage ones are simple, and faster.", "says 'two-stage' is faster"),
+    ],
+)
+def test_a_comparative_said_of_the_wrong_side_contradicts_the_point_that_compares(answer, reason):
+    (found,) = flagged(answer)
+    assert found[0] == 2
+    assert found[1].startswith(reason)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "One-stage detectors are faster but two-stage ones are more accurate.",
+        "Two-stage is slower than one-stage, and one-stage is less accurate.",
+        "The advantage over two-stage detectors is that one-stage detectors are faster.",
+        "One-stage is not slower.",
+        "Two-stage detectors such as Faster R-CNN propose regions first.",
+        "With two-stage detectors, the more proposals, the slower the detector.",
+        "Two-stage detectors take a longer path and one-stage detectors predict in a single pass.",
+    ],
+)
+def test_comparisons_that_agree_with_the_rubric_or_say_nothing_of_a_side_are_not_flagged(answer):
+    assert flagged(answer) == []
+
+
+def test_the_reference_answer_itself_is_never_flagged():
+    assert flagged(REFERENCE) == []
+
+
+def test_a_comparative_reads_as_which_side_has_more():
+    (faster, accurate) = comparisons(POINTS[2], CONTRASTS)
+    assert (faster.attribute, faster.polarity, faster.side, faster.word) == ("speed", -1, "one-stage", "faster")
+    assert (accurate.attribute, accurate.polarity, accurate.side) == ("accur", 1, "two-stage")
+
+
+def test_sides_the_points_speak_of_in_one_breath_are_not_alternatives_and_are_not_checked():
+    points = ("During a flood there is more water in the creek and the water flows faster.",)
+    contrasts = ((frozenset({"flood", "creek"}), frozenset({"water"})),)
+    assert reversals(points, "In a flood the water flows slower.", contrasts) == []
+    assert reversals(("A flood is faster.", "Still water is slower."), "A flood is slower.", contrasts)
+
+
+def test_key_points_that_disagree_on_an_attribute_leave_it_unchecked():
+    points = ("Two-stage detectors are faster on a GPU", "One-stage detectors are faster on a phone")
+    assert reversals(points, "One-stage detectors are slower.", CONTRASTS) == []
+
+
+@pytest.fixture(scope="module")
+def grader():
+    return OfflineGrader(embedder=shared_local_embedder())
+
+
+DETECTORS = GradingItem(
+    question_id="detectors",
+    question=QUESTION,
+    reference_answer=REFERENCE,
+    key_points=list(POINTS),
+)
+
+
+@pytest.mark.slow
+def test_the_grader_marks_a_swapped_comparison_as_a_misconception_and_scores_it_below_the_right_one(grader):
+    swapped = grader.grade(
+        DETECTORS,
+        "Two-stage detectors like YOLO run the whole image once, and one-stage detectors like Faster R-CNN first "
+        "propose regions and then classify them, so one-stage is slower but more accurate.",
+    )
+    right = grader.grade(
+        DETECTORS,
+        "One-stage detectors like YOLO run the whole image once, and two-stage detectors like Faster R-CNN first "
+        "propose regions and then classify them, so two-stage is slower but more accurate.",
+    )
+    point = swapped.key_points[2]
+    assert point.status is Coverage.missed
+    assert point.evidence == "so one-stage is slower"
+    assert any("says 'slower' where the reference says 'faster'" in m for m in swapped.misconceptions)
+    assert right.key_points[2].status is not Coverage.missed
+    assert not right.misconceptions
+    assert swapped.score <= right.score - 1.0

@@ -3,7 +3,7 @@
 import pytest
 
 from mockint.doors.embeddings import shared_local_embedder
-from mockint.grading.offline.comparisons import comparisons, reversals
+from mockint.grading.offline.comparisons import alternatives, comparisons, reversals
 from mockint.grading.offline.contrasts import contrast_pairs
 from mockint.grading.offline.grader import OfflineGrader
 from mockint.types.grade import Coverage, GradingItem
@@ -117,3 +117,17 @@ def test_the_grader_marks_a_swapped_comparison_as_a_misconception_and_scores_it_
     assert right.key_points[2].status is not Coverage.missed
     assert not right.misconceptions
     assert swapped.score <= right.score - 1.0
+
+
+def test_only_a_pair_whose_sides_the_points_speak_of_apart_is_checked():
+    # Each side is a subject of some point: the two families are the alternatives.
+    assert alternatives(POINTS, CONTRASTS) == CONTRASTS[0]
+    # "Soft Dice uses ...": 'use' is the verb, not a side the points speak of.
+    dice = ("Pixel-wise cross-entropy is dominated by background", "Soft Dice uses probabilities")
+    assert alternatives(dice, ((frozenset({"use"}), frozenset({"cross-entropi"})),)) is None
+    # Of a list's pairs, one whose side ('search') is in more than one alternative is not the points' pair.
+    search = (frozenset({"grid"}), frozenset({"random"})), (frozenset({"search", "grid"}), frozenset({"bayesian"}))
+    points = ("Grid search tries every combination", "Random search is more efficient than grid search")
+    assert alternatives(points, search) == search[0]
+    assert reversals(points, "Bayesian optimisation is more efficient than grid search.", search) == []
+    assert reversals(points, "Grid search is more efficient.", search)

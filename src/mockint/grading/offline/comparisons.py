@@ -130,16 +130,35 @@ def comparisons(text: str, contrasts: tuple[Contrast, ...]) -> list[Comparison]:
     return found
 
 
-def _kept_apart(points: tuple[str, ...], pair: Contrast) -> bool:
-    """Whether the key points speak of each side apart, never of both in one piece before a 'than': only
-    then are the two alternatives, and not one thing and its setting ("during a flood there is more water")."""
+# A side is what a key point is about when it is named in the first content words of one of its pieces, its
+# subject: "Two-stage detectors generate ...", "while CBOW trains faster", "Periodic batch retraining ..." (a
+# noun and one modifier), not the verb of "Soft Dice uses ...".
+SUBJECT_WORDS = 2
+
+
+def alternatives(points: tuple[str, ...], contrasts: tuple[Contrast, ...]) -> Contrast | None:
+    """The two alternatives the key points compare: the one pair of the question's whose sides the points
+    speak of apart, each side the subject of a piece of some point and no piece naming both before a 'than'.
+    A list of three or more ("grid search, random search and Bayesian optimisation") shares words between its
+    sides ('search'), and a pair read from a question's wording ("compared with English") may be no pair of
+    alternatives at all: where more than one pair or none passes, nothing is checked."""
+    apart = [pair for pair in contrasts if _spoken_of_apart(points, pair)]
+    return apart[0] if len(apart) == 1 else None
+
+
+def _spoken_of_apart(points: tuple[str, ...], pair: Contrast) -> bool:
+    opened = [False, False]
     for point in points:
         for start, end in _pieces(point, 0, len(point)):
-            stems = [stem(w) for w, _, _ in word_spans(point[start:end])]
-            stems = stems[: next((i for i, s in enumerate(stems) if s in _STANDARD_MARKERS), len(stems))]
-            if set(stems) & pair[0] and set(stems) & pair[1]:
+            said = [w for w, _, _ in word_spans(point[start:end])]
+            stems = [stem(w) for w in said]
+            before = set(stems[: next((i for i, s in enumerate(stems) if s in _STANDARD_MARKERS), len(stems))])
+            if before & pair[0] and before & pair[1]:
                 return False
-    return True
+            subject = {stem(w) for w in [w for w in said if is_content(w)][:SUBJECT_WORDS]}
+            for side in (0, 1):
+                opened[side] |= bool(subject & pair[side])
+    return all(opened)
 
 
 @dataclass(frozen=True)
@@ -156,7 +175,10 @@ def reversals(
     ("one-stage is slower" where a point says one-stage is faster) or the same one of the other side ("one-
     stage is more accurate" where a point says two-stage is). Only what the points agree on is checked, and
     nothing the reference answer itself would be caught on."""
-    contrasts = tuple(c for c in contrasts if _kept_apart(points, c))
+    pair = alternatives(points, contrasts)
+    if pair is None:
+        return []
+    contrasts = (pair,)
     said: dict[tuple[int, str], tuple[int, str, str, int]] = {}
     clashing: set[tuple[int, str]] = set()
     for i, point in enumerate(points):

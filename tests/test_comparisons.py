@@ -39,6 +39,7 @@ def test_the_question_sets_the_two_detector_families_against_each_other():
         ("One-stage detectors are more accurate.", "says 'one-stage' is more accurate where the reference says"),
         ("One-stage is slower than two-stage.", "says 'slower' where the reference says 'faster'"),
         ("Two-stage ones are simple, and faster.", "says 'two-stage' is faster"),
+        ("Two-stage detectors, which are faster, propose regions first.", "says 'two-stage' is faster"),
     ],
 )
 def test_a_comparative_said_of_the_wrong_side_contradicts_the_point_that_compares(answer, reason):
@@ -57,6 +58,10 @@ def test_a_comparative_said_of_the_wrong_side_contradicts_the_point_that_compare
         "Two-stage detectors such as Faster R-CNN propose regions first.",
         "With two-stage detectors, the more proposals, the slower the detector.",
         "Two-stage detectors take a longer path and one-stage detectors predict in a single pass.",
+        "Two-stage detectors are more accurate than one-stage, which are faster.",
+        "The one-stage approach is faster but less accurate than the two-stage approach.",
+        "Unlike two-stage detectors, one-stage ones are faster.",
+        "YOLO is faster than Faster R-CNN.",
     ],
 )
 def test_comparisons_that_agree_with_the_rubric_or_say_nothing_of_a_side_are_not_flagged(answer):

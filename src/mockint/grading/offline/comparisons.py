@@ -34,6 +34,8 @@ _COMPARATIVES = {
 # "more accurate", "less memory", "fewer parameters": the degree word grades the content word after it.
 _DEGREE = {"more": 1, "less": -1, "fewer": -1}
 _DETERMINERS = frozenset({"the", "a", "an"})
+# A relative clause speaks of the side named just before it, not of the sentence's subject.
+_RELATIVE = frozenset({"which", "who", "that"})
 # What a side is measured against follows these: "faster than two-stage", "the advantage over IPv4".
 _STANDARD_MARKERS = frozenset({"than", "over", "unlike", "versus", "vs"})
 # Where a statement turns to another claim; a piece that names no side speaks of the last side named in
@@ -112,18 +114,25 @@ def comparisons(text: str, contrasts: tuple[Contrast, ...]) -> list[Comparison]:
     found = []
     for s_start, s_end in sentence_spans(text):
         for pair_index, pair in enumerate(contrasts):
-            side, side_word, side_start = None, "", s_start
+            side, side_start = None, s_start
+            mentioned: tuple[int, int] | None = None  # the side named last, and where its piece starts
             for start, end in _pieces(text, s_start, s_end):
                 spans = word_spans(text[start:end])
                 stems = [stem(w) for w, _, _ in spans]
                 named = _subject(stems, pair)
                 if named is not None:
                     side, side_start = named, start
-                    side_word = _surface(text, pair[named])
+                elif stems and stems[0] in _RELATIVE and mentioned is not None:
+                    # "more accurate than one-stage ones, which are faster": the side named last.
+                    side, side_start = mentioned
                 elif any(s in pair[0] or s in pair[1] for s in stems):
                     side = None
+                last = [0 if s in pair[0] else 1 for s in stems if s in pair[0] or s in pair[1]]
+                if last:
+                    mentioned = (last[-1], start)
                 if side is None or negated(text[start:end]):
                     continue
+                side_word = _surface(text, pair[side])
                 for attribute, sign, word in _graded(text[start:end], spans, start == s_start):
                     polarity = sign if side == 0 else -sign
                     found.append(Comparison(pair_index, attribute, polarity, side_word, word, (side_start, end)))

@@ -3,7 +3,7 @@
 import pytest
 
 from mockint.doors.embeddings import shared_local_embedder
-from mockint.grading.offline.comparisons import alternatives, comparisons, reversals
+from mockint.grading.offline.comparisons import alternatives, comparisons, filings, reversals
 from mockint.grading.offline.contrasts import contrast_pairs
 from mockint.grading.offline.grader import OfflineGrader
 from mockint.types.grade import Coverage, GradingItem
@@ -90,6 +90,35 @@ def test_key_points_that_disagree_on_an_attribute_leave_it_unchecked():
     assert reversals(points, "One-stage detectors are slower.", CONTRASTS) == []
 
 
+def test_the_rubric_files_each_named_method_under_its_side():
+    assert [(f.name, f.side) for f in filings(REFERENCE, CONTRASTS[0])] == [("Faster R-CNN", 0), ("YOLO", 1)]
+
+
+def test_a_method_filed_under_the_wrong_side_contradicts_the_first_point_about_its_side():
+    answer = "Two-stage detectors like YOLO run the whole image once, and one-stage detectors such as SSD are fast."
+    assert flagged(answer) == [(1, "puts 'YOLO' under 'two-stage' where the reference lists it under 'one-stage'")]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "One-stage detectors such as YOLO predict densely. Two-stage detectors, e.g. Faster R-CNN, propose regions.",
+        # A name the rubric does not file is not judged, nor one it files under both sides.
+        "Two-stage detectors such as Mask R-CNN propose regions.",
+        # The name is an example of what follows "like", not of a side named further back.
+        "Two-stage detectors propose regions first, then classify them like YOLO would.",
+    ],
+)
+def test_methods_filed_as_the_rubric_files_them_or_unknown_to_it_are_not_flagged(answer):
+    assert flagged(answer) == []
+
+
+def test_a_method_the_rubric_files_under_both_sides_is_not_judged():
+    reference = REFERENCE + " Two-stage detectors such as YOLO exist too."
+    answer = "Two-stage detectors such as YOLO propose regions."
+    assert reversals(POINTS, answer, CONTRASTS, reference) == []
+
+
 @pytest.fixture(scope="module")
 def grader():
     return OfflineGrader(embedder=shared_local_embedder())
@@ -119,6 +148,8 @@ def test_the_grader_marks_a_swapped_comparison_as_a_misconception_and_scores_it_
     assert point.status is Coverage.missed
     assert point.evidence == "so one-stage is slower"
     assert any("says 'slower' where the reference says 'faster'" in m for m in swapped.misconceptions)
+    assert any("puts 'YOLO' under 'two-stage'" in m for m in swapped.misconceptions)
+    assert swapped.key_points[0].status is Coverage.missed
     assert right.key_points[2].status is not Coverage.missed
     assert not right.misconceptions
     assert swapped.score <= right.score - 1.0

@@ -10,7 +10,7 @@ from mockint.grading.answer_checks import negated
 from mockint.grading.offline.contrasts import Contrast
 from mockint.text.sentences import Span, sentence_spans
 from mockint.text.stems import stem
-from mockint.text.words import is_content, word_spans
+from mockint.text.words import is_content, word_spans, words
 
 # Comparatives that are opposites of each other, each with the attribute it grades: "slower" says less of
 # what "faster" says more of. Only comparatives, which say how one side stands to the other; English
@@ -180,13 +180,27 @@ class Reversal:
 def reversals(
     points: tuple[str, ...], answer: str, contrasts: tuple[Contrast, ...], reference: str = ""
 ) -> list[Reversal]:
-    """Key points whose comparison the answer turns around: it says of one side the opposite comparative
-    ("one-stage is slower" where a point says one-stage is faster) or the same one of the other side ("one-
-    stage is more accurate" where a point says two-stage is). Only what the points agree on is checked, and
-    nothing the reference answer itself would be caught on."""
+    """Key points the answer turns around, one finding each: a comparison said of the wrong side
+    (`_turned_comparisons`) or a named method filed under the wrong side (`_misfiled_examples`), for the one
+    pair of alternatives the key points compare."""
     pair = alternatives(points, contrasts)
     if pair is None:
         return []
+    found: list[Reversal] = []
+    for r in [
+        *_turned_comparisons(points, answer, pair, reference),
+        *_misfiled_examples(points, answer, pair, reference),
+    ]:
+        if all(f.point != r.point for f in found):
+            found.append(r)
+    return found
+
+
+def _turned_comparisons(points: tuple[str, ...], answer: str, pair: Contrast, reference: str) -> list[Reversal]:
+    """The answer says of one side the opposite comparative ("one-stage is slower" where a point says one-stage
+    is faster) or the same one of the other side ("one-stage is more accurate" where a point says two-stage
+    is). Only what the points agree on is checked, and nothing the reference answer itself would be caught
+    on."""
     contrasts = (pair,)
     said: dict[tuple[int, str], tuple[int, str, str, int]] = {}
     clashing: set[tuple[int, str]] = set()
@@ -199,17 +213,82 @@ def reversals(
     for c in comparisons(reference, contrasts):
         if (c.pair, c.attribute) in said and said[(c.pair, c.attribute)][0] != c.polarity:
             clashing.add((c.pair, c.attribute))
-    found: list[Reversal] = []
+    found = []
     for c in comparisons(answer, contrasts):
         key = (c.pair, c.attribute)
         if key not in said or key in clashing or said[key][0] == c.polarity:
             continue
         _, side, word, point = said[key]
-        if any(r.point == point for r in found):
-            continue
         if c.word == word:
             reason = f"says '{c.side}' is {c.word} where the reference says '{side}' is"
         else:
             reason = f"says '{c.word}' where the reference says '{word}'"
         found.append(Reversal(point, c.span, reason))
     return found
+
+
+# What introduces examples of the side named just before: "one-stage detectors such as YOLO, SSD and RetinaNet".
+_EXAMPLE_MARKER = re.compile(r"\b(?:such\s+as|like|e\.g\.,?|for\s+example,?|including)\s+", re.IGNORECASE)
+# A name is capitalised or an acronym ("Faster R-CNN", "YOLO", "RetinaNet"); a list of them runs on with commas,
+# "and" and "or" and ends at the first word in lower case.
+_NAME = r"[A-Z][\w.+-]*(?:\s+[A-Z0-9][\w.+-]*)*"
+_LIST_SEPARATOR = r"\s*,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+"
+_NAMES = re.compile(rf"{_NAME}(?:(?:{_LIST_SEPARATOR}){_NAME})*")
+# The side and its examples are one phrase: at most this many words between the side's name and the marker
+# ("two-stage detectors such as", "one-stage models like").
+SIDE_TO_MARKER_WORDS = 2
+
+
+@dataclass(frozen=True)
+class Filing:
+    name: str  # as written
+    side: int
+    span: Span
+
+
+def filings(text: str, pair: Contrast) -> list[Filing]:
+    """Each name `text` gives as an example of one side of `pair`, with the span from the side's name to the
+    end of the list."""
+    found = []
+    for s_start, s_end in sentence_spans(text):
+        for marker in _EXAMPLE_MARKER.finditer(text, s_start, s_end):
+            names = _NAMES.match(text, marker.end(), s_end)
+            before = word_spans(text[s_start : marker.start()])[-(SIDE_TO_MARKER_WORDS + 1) :]
+            sides = [
+                (0 if stem(w) in pair[0] else 1, s_start + at) for w, at, _ in before if stem(w) in pair[0] | pair[1]
+            ]
+            if not names or len({side for side, _ in sides}) != 1:
+                continue
+            side, start = sides[0]
+            for name in re.split(_LIST_SEPARATOR, names.group()):
+                found.append(Filing(name, side, (start, names.end())))
+    return found
+
+
+def _misfiled_examples(points: tuple[str, ...], answer: str, pair: Contrast, reference: str) -> list[Reversal]:
+    """A name the answer gives as an example of one side that the rubric (reference and key points) gives as an
+    example of the other side only: it contradicts the first key point whose subject is the name's side."""
+    filed: dict[str, set[int]] = {}
+    for text in (reference, *points):
+        for f in filings(text, pair):
+            filed.setdefault(f.name.lower(), set()).add(f.side)
+    subject_of = {side: _first_subject_point(points, pair[side]) for side in (0, 1)}
+    found = []
+    for f in filings(answer, pair):
+        right = 1 - f.side
+        point = subject_of[right]
+        if filed.get(f.name.lower()) == {right} and point is not None:
+            reason = (
+                f"puts '{f.name}' under '{_surface(answer, pair[f.side])}' where the reference lists it under "
+                f"'{_surface(points[point], pair[right])}'"
+            )
+            found.append(Reversal(point, f.span, reason))
+    return found
+
+
+def _first_subject_point(points: tuple[str, ...], side: frozenset[str]) -> int | None:
+    """The first key point whose subject (its first content words) is `side`."""
+    for i, point in enumerate(points):
+        if {stem(w) for w in [w for w in words(point) if is_content(w)][:SUBJECT_WORDS]} & side:
+            return i
+    return None

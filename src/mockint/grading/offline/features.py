@@ -6,6 +6,7 @@ module turns the vectors into a handful of numbers (`FEATURE_NAMES`) plus per-ke
 """
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -22,6 +23,7 @@ from mockint.grading.offline.alignment import (
     weighted_mean,
 )
 from mockint.grading.offline.contrasts import Contrast
+from mockint.text.clauses import is_verb
 from mockint.text.negations import denied_spans, is_negated
 from mockint.text.stems import stem
 from mockint.text.words import is_content, words
@@ -140,6 +142,93 @@ def _sentence_relevance(item: PreparedItem, answer: PreparedAnswer) -> dict[Span
     return result
 
 
+def point_weights(pw: WordVectors, item: PreparedItem) -> np.ndarray:
+    """A key point's word weights, the question's own words demoted; even weights for a point made only of
+    them, which would otherwise match nothing."""
+    weights = demoted_weights(pw, item.question_stems)
+    return weights if weights.sum() > 0 else np.ones(len(pw), dtype=np.float32)
+
+
+def quote_units(answer: PreparedAnswer) -> list[list[Span]]:
+    """Each sentence's clauses, a clause with no verb joined to the one before it: "so one-stage is slower |
+    but more accurate" is one claim the clause split cut at 'but', and half of it is no quote."""
+    units: list[list[Span]] = []
+    for sentence in answer.sentences:
+        pieces: list[Span] = []
+        for start, end in (c for c in answer.clauses if sentence[0] <= c[0] and c[1] <= sentence[1]):
+            if pieces and not any(is_verb(w) for w in words(answer.text[start:end])):
+                pieces[-1] = (pieces[-1][0], end)
+            else:
+                pieces.append((start, end))
+        units.append(pieces)
+    return units
+
+
+def _credit_band(value: float) -> int:
+    """The credit a clause alone would earn a point, as the card grades recall: none, partly, covered."""
+    return (value >= PARTLY_AT) + (value >= COVERED_AT)
+
+
+def _quotes(
+    points: list[PointResult], item: PreparedItem, answer: PreparedAnswer, sims: np.ndarray, on_topic: np.ndarray
+) -> list[PointResult]:
+    """The card's quote for each point with evidence and no contradiction (a contradicted one keeps the clause
+    that says the opposite): `_quote_of` it, then `_unshared`. A cue dropped since (`PreparedItem.misread`)
+    leaves no trace: its clause was where the point's words are denied or swapped, not where they are said."""
+    units = [u for sentence in quote_units(answer) for u in sentence]
+    credited = [p.contradiction is None and p.clause is not None and p.recall >= PARTLY_AT for p in points]
+    unit_fits, choice = [], []
+    for rows, pw in zip(item.point_rows, item.point_words, strict=True):
+        point_sims, weights = sims[slice(*rows)], point_weights(pw, item)
+        unit_fits.append(_fits(point_sims, weights, units, answer.words, on_topic))
+        sentence_fits = _fits(point_sims, weights, answer.sentences, answer.words, on_topic)
+        choice.append(_quote_of(sentence_fits, unit_fits[-1]))
+    taken = {u for u, c in zip(choice, credited, strict=True) if c}
+    return [
+        replace(p, clause=_unshared(i, choice, unit_fits, credited, taken))
+        if p.contradiction is None and p.clause is not None
+        else p
+        for i, p in enumerate(points)
+    ]
+
+
+def _fits(
+    sims: np.ndarray, weights: np.ndarray, spans: Sequence[Span], words: WordVectors, on_topic: np.ndarray
+) -> dict[Span, float]:
+    """How well a point (`sims`: its words against the answer's) aligns with each span's on-topic words."""
+    masks = {span: words.within(*span) & on_topic for span in spans}
+    return {span: weighted_mean(best_match(sims[:, m]), weights) for span, m in masks.items() if m.any()}
+
+
+def _quote_of(sentence_fit: dict[Span, float], unit_fit: dict[Span, float]) -> Span | None:
+    """The unit that fits a point best within the sentence that fits it best. A point said across clauses
+    ("it's offline: | it only learns from a fixed dataset, | so it can't learn from its own mistakes") fits no
+    one of them as well as a long clause elsewhere that brushes more of its words ("no value model or
+    on-policy sampling"); its sentence, all its clauses together, fits it better than that one does."""
+    if not sentence_fit:
+        return None
+    start, end = max(sentence_fit, key=sentence_fit.get)
+    return max((u for u in unit_fit if start <= u[0] and u[1] <= end), key=unit_fit.get, default=None)
+
+
+def _unshared(
+    i: int, choice: list[Span | None], fits: list[dict[Span, float]], credited: list[bool], taken: set[Span | None]
+) -> Span | None:
+    """Point `i`'s quote, or, when another credited point fits that quote better, the unit quoted for no
+    credited point that fits `i` best among those that alone earn it the same credit: a clause that says one
+    point is no quote for a second when the answer says the second elsewhere as well. A shared quote that alone
+    earns `i` nothing stays: any other would be no better evidence."""
+    mine = choice[i]
+    if mine is None or not credited[i]:
+        return mine
+    band = _credit_band(fits[i][mine])
+    rivals = [j for j, c in enumerate(choice) if j != i and credited[j] and c == mine and fits[j][mine] > fits[i][mine]]
+    if not rivals or band == 0:
+        return mine
+    free = [u for u in fits[i] if u not in taken and _credit_band(fits[i][u]) == band]
+    return max(free, key=fits[i].get, default=mine)
+
+
 def _point_result(
     point: str,
     pw: WordVectors,
@@ -151,9 +240,7 @@ def _point_result(
 ) -> PointResult:
     """Coverage of one key point (`sims`: its words against the answer's), its best clause as evidence, and
     a contradiction cue."""
-    weights = demoted_weights(pw, item.question_stems)
-    if weights.sum() <= 0:
-        weights = np.ones(len(pw), dtype=np.float32)
+    weights = point_weights(pw, item)
     recall = weighted_mean(best_match(sims[:, on_topic]), weights)
     best_clause, best_value = None, -1.0
     for span, mask in zip(answer.clauses, clause_masks, strict=True):
@@ -494,6 +581,9 @@ def analyse(item: PreparedItem, answer: PreparedAnswer, *, trim: bool = True) ->
     filler = filler_spans(result, answer.sentences) if trim and not item.points_are_pseudo else []
     if filler and len(filler) < len(answer.sentences):
         result.trimmed_features = analyse(item, _without(answer, filler), trim=False).features
+    # Quoted only now: filler above is told by each point's best clause, as the score model was fitted, and a
+    # quote chosen for the card must not move a score.
+    result.points = _quotes(points, item, answer, sims, on_mask)
     return result
 
 

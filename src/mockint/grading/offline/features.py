@@ -90,6 +90,10 @@ class PreparedItem:
     # the item's own reference answer: on them the cues misread agreement, so they are not used there.
     # Set by `with_reference_check`.
     misread: frozenset[int] = frozenset()
+    # Rows of `rubric` holding the explanation (the why behind the reference), and how much of it the
+    # reference answer itself reaches: the depth of a full answer. Set by `with_reference_check`.
+    explanation_rows: tuple[int, int] = (0, 0)
+    reference_reasoning: float | None = None
 
     @property
     def reference_vec(self) -> np.ndarray:
@@ -558,6 +562,8 @@ def analyse(item: PreparedItem, answer: PreparedAnswer, *, trim: bool = True) ->
         "off_topic": off_topic,
         "contradiction": contradicted / max(1, len(points)),
     }
+    if item.explanation_rows[1] > item.explanation_rows[0]:
+        raw["reasoning"] = _reasoning(item, sims, on_mask)
     features = dict(raw)
     for name in RELATIVE_FEATURES:
         if name in item.baseline:
@@ -566,6 +572,9 @@ def analyse(item: PreparedItem, answer: PreparedAnswer, *, trim: bool = True) ->
     # Coverage as it is, not as a gain over the question: a right answer that reuses the question's words
     # ("the base case ... is one") keeps what they match, where the gain over the question can be ~0.
     features["coverage_raw"] = raw["coverage"]
+    depth = reasoning_depth(item, raw)
+    if depth is not None:
+        features["depth"] = depth
     strength = {s: weighted_mean(answer_match[words.within(*s)], ans_w[words.within(*s)]) for s in on_spans}
     result = Analysis(
         features=features,
@@ -587,6 +596,27 @@ def analyse(item: PreparedItem, answer: PreparedAnswer, *, trim: bool = True) ->
     return result
 
 
+def _reasoning(item: PreparedItem, sims: np.ndarray, on_mask: np.ndarray) -> float:
+    """How much of the item's explanation the answer's on-topic words reach, its rare words weighing most."""
+    start, end = item.explanation_rows
+    rows = np.zeros(len(item.rubric), dtype=bool)
+    rows[start:end] = True
+    weights = demoted_weights(item.rubric.select(rows), item.question_stems)
+    return weighted_mean(best_match(sims[start:end][:, on_mask]), weights) if on_mask.any() else 0.0
+
+
+def reasoning_depth(item: PreparedItem, raw: dict[str, float]) -> float | None:
+    """How far the answer goes into the why, 0-1: its reach into the explanation, from the question's own
+    (nothing said, 0) to the reference answer's (a full answer, 1). Anchored on the item, nothing fitted; None
+    without an explanation, or where the reference reaches no further than the question."""
+    if "reasoning" not in raw or item.reference_reasoning is None or "reasoning" not in item.baseline:
+        return None
+    floor, full = item.baseline["reasoning"], item.reference_reasoning
+    if full <= floor:
+        return None
+    return float(np.clip((raw["reasoning"] - floor) / (full - floor), 0.0, 1.0))
+
+
 def with_question_baseline(item: PreparedItem, question: PreparedAnswer) -> PreparedItem:
     """The item with its baseline: the raw features the question earns as an answer to itself."""
     return replace(item, baseline=analyse(replace(item, baseline={}), question, trim=False).raw)
@@ -594,6 +624,11 @@ def with_question_baseline(item: PreparedItem, question: PreparedAnswer) -> Prep
 
 def with_reference_check(item: PreparedItem, reference: PreparedAnswer) -> PreparedItem:
     """The item with the key points its own reference answer seems to contradict (`PreparedItem.misread`):
-    the reference agrees with its key points by definition, so a cue firing there misreads that point."""
-    found = analyse(replace(item, misread=frozenset()), reference, trim=False).points
-    return replace(item, misread=frozenset(i for i, p in enumerate(found) if p.contradiction))
+    the reference agrees with its key points by definition, so a cue firing there misreads that point; and
+    how far the reference goes into the explanation (`reasoning_depth`'s full answer)."""
+    found = analyse(replace(item, misread=frozenset()), reference, trim=False)
+    return replace(
+        item,
+        misread=frozenset(i for i, p in enumerate(found.points) if p.contradiction),
+        reference_reasoning=found.raw.get("reasoning"),
+    )

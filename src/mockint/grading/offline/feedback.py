@@ -51,9 +51,10 @@ CORRECT_FROM, CORRECT_AT = 0.40, 0.65
 # Each contradicted key point costs 1.5: one leaves an otherwise backed answer at 3.5, short of "matches the
 # reference" (GOOD_AT), two at 2, below the scale's midpoint.
 CORRECTNESS_PER_MISCONCEPTION = 1.5
-# Depth is half how right the answer is (its score) and half how much it says against the reference (the
-# `length` feature: log of its content words over the reference's, at most 0): as much as the reference
-# earns the whole half, e^-1 (about a third) of it or less earns none.
+# Depth is half how right the answer is (its score) and half how far it goes into the why: where the item
+# has an explanation, its reach into it against the reference answer's (`features.reasoning_depth`, 0-1);
+# else how much it says against the reference (the `length` feature: log of its content words over the
+# reference's, at most 0): as much as the reference earns the whole half, e^-1 (about a third) or less none.
 DEPTH_FROM_SCORE = DEPTH_FROM_LENGTH = 2.5
 DEPTH_NONE_BELOW_LENGTH = -1.0
 # Below this depth most of what was asked is missing, which reads as "too brief" rather than "says what".
@@ -162,7 +163,7 @@ def dimensions_for(f: Findings) -> Dimensions:
         ),
     )
     length = f.features.get("length", 0.0)
-    said = min(1.0, max(0.0, 1.0 - length / DEPTH_NONE_BELOW_LENGTH))
+    said = f.features.get("depth", min(1.0, max(0.0, 1.0 - length / DEPTH_NONE_BELOW_LENGTH)))
     depth_score = min(cap, _clip(DEPTH_FROM_SCORE * f.score / 5.0 + DEPTH_FROM_LENGTH * said))
     depth = DimensionScore(
         score=depth_score,

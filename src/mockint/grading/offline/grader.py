@@ -178,6 +178,7 @@ def _prepared_from(
         reference_text=reference,
         reference_rows=(0, len(target)),
         point_rows=tuple(pairwise(ends)),
+        explanation_rows=(ends[-1], ends[-1] + len(expl_words)),
         contrasts=tuple(contrast_pairs(item.question, " ".join([reference, *points]))),
     )
     prepared = replace(prepared, claims=claims_of(prepared))

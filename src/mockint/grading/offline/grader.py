@@ -252,9 +252,10 @@ def _learned_contradiction(
 
 
 def _with_reversals(item: PreparedItem, answer: PreparedAnswer, points: list[PointResult]) -> list[PointResult]:
-    """The points whose comparison the answer turns around (`comparisons.reversals`) marked contradicted, with
-    the answer's piece that does it: the alignment credits "one-stage is slower but more accurate" for "one-
-    stage detectors are faster, while two-stage detectors were more accurate"."""
+    """The points the answer turns around (`comparisons.reversals`: a comparison or a named method put on the
+    wrong side) marked contradicted, with the answer's piece that does it: the alignment credits "one-stage is
+    slower but more accurate" for "one-stage detectors are faster, while two-stage detectors were more
+    accurate"."""
     result = list(points)
     for r in reversals(item.points, answer.text, item.contrasts, item.reference_text):
         if result[r.point].contradiction is None:

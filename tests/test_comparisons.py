@@ -6,7 +6,7 @@ from mockint.doors.embeddings import shared_local_embedder
 from mockint.grading.offline.comparisons import alternatives, comparisons, filings, reversals
 from mockint.grading.offline.contrasts import contrast_pairs
 from mockint.grading.offline.grader import OfflineGrader
-from mockint.types.grade import Coverage, GradingItem
+from mockint.types.grade import Coverage, GradingItem, Verdict
 
 QUESTION = "What is the difference between two-stage and one-stage object detectors?"
 POINTS = (
@@ -150,6 +150,7 @@ def test_the_grader_marks_a_swapped_comparison_as_a_misconception_and_scores_it_
     assert any("says 'slower' where the reference says 'faster'" in m for m in swapped.misconceptions)
     assert any("puts 'YOLO' under 'two-stage'" in m for m in swapped.misconceptions)
     assert swapped.key_points[0].status is Coverage.missed
+    assert swapped.verdict is Verdict.incorrect
     assert right.key_points[2].status is not Coverage.missed
     assert not right.misconceptions
     assert swapped.score <= right.score - 1.0

@@ -83,6 +83,19 @@ def test_a_score_in_the_excellent_band_with_a_lower_verdict_says_why():
     assert score_answer(ScoringInput(points=pts(P, P, M), estimate=4.2)).held_back is None
 
 
+def test_nothing_credited_and_a_misconception_is_incorrect_whatever_the_estimate():
+    """ "partial" beside "covers 0 of 6 key points" and three misconceptions read as a contradiction (a new
+    user's review): the score stays, the verdict is "incorrect", and the card says why."""
+    wrong = score_answer(ScoringInput(points=pts(M, M, M), misconceptions=3, estimate=3.9))
+    assert (wrong.score, wrong.verdict) == (1.9, Verdict.incorrect)
+    assert wrong.held_back == (
+        "Rated incorrect, not partial: no key point earned credit, and the answer contradicts the reference."
+    )
+    # Something right with something wrong stays partial; nothing right and nothing wrong follows the estimate.
+    assert score_answer(ScoringInput(points=pts(P, M, M), misconceptions=1, estimate=3.9)).verdict is Verdict.partial
+    assert score_answer(ScoringInput(points=pts(M, M, M), estimate=3.9)).verdict is Verdict.good
+
+
 def test_no_answer_and_off_topic():
     assert score_answer(ScoringInput(points=pts(C), answered=False)).verdict is Verdict.no_answer
     off = score_answer(ScoringInput(points=pts(M, M), on_topic=False))

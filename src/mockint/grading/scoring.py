@@ -26,7 +26,7 @@ The rule
    score stays, since people often give full marks to an answer without every reference point, and the card
    says why it is not "excellent"), >= 3.5 "good",
    >= 1.5 "partial", else "incorrect" (also whenever no point earned credit, unless the base was an
-   estimate).
+   estimate; and whenever no point earned credit and there is a misconception, whatever the base).
 7. Dimensions (0-5):
    - completeness = 5 * coverage
    - correctness = 5 * credit / (credit + misconceptions), 0 when nothing earned credit, and at most
@@ -149,6 +149,14 @@ def score_answer(found: ScoringInput) -> ScoreResult:
         held_back = f"Rated {verdict.value}, not excellent: " + (
             "the answer has a misconception." if misconceptions else "a key point earned no credit."
         )
+    if credit == 0 and misconceptions and verdict is not Verdict.incorrect:
+        # "partial" beside "covers 0 of 6 key points" and three misconceptions (a new user's review) read as
+        # a contradiction: nothing right and something wrong is wrong, whatever the estimate says.
+        held_back = (
+            f"Rated incorrect, not {verdict.value}: no key point earned credit, and the answer contradicts the "
+            "reference."
+        )
+        verdict = Verdict.incorrect
     return ScoreResult(
         score=score,
         verdict=verdict,

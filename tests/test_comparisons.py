@@ -3,7 +3,7 @@
 import pytest
 
 from mockint.doors.embeddings import shared_local_embedder
-from mockint.grading.offline.comparisons import alternatives, comparisons, filings, reversals
+from mockint.grading.offline.comparisons import alternatives, comparisons, filings, reversals, sided_rubric
 from mockint.grading.offline.contrasts import contrast_pairs
 from mockint.grading.offline.grader import OfflineGrader
 from mockint.types.grade import Coverage, GradingItem, Verdict
@@ -22,8 +22,14 @@ REFERENCE = (
 CONTRASTS = tuple(contrast_pairs(QUESTION, " ".join([REFERENCE, *POINTS])))
 
 
+def reversed_points(points, answer, contrasts, reference=""):
+    """The reversals the grader finds: the item's side once, then the answer's."""
+    sided = sided_rubric(points, contrasts, reference)
+    return [] if sided is None else reversals(sided, answer, points)
+
+
 def flagged(answer: str) -> list[tuple[int, str]]:
-    return [(r.point, r.reason) for r in reversals(POINTS, answer, CONTRASTS, REFERENCE)]
+    return [(r.point, r.reason) for r in reversed_points(POINTS, answer, CONTRASTS, REFERENCE)]
 
 
 def test_the_question_sets_the_two_detector_families_against_each_other():
@@ -81,13 +87,13 @@ def test_a_comparative_reads_as_which_side_has_more():
 def test_sides_the_points_speak_of_in_one_breath_are_not_alternatives_and_are_not_checked():
     points = ("During a flood there is more water in the creek and the water flows faster.",)
     contrasts = ((frozenset({"flood", "creek"}), frozenset({"water"})),)
-    assert reversals(points, "In a flood the water flows slower.", contrasts) == []
-    assert reversals(("A flood is faster.", "Still water is slower."), "A flood is slower.", contrasts)
+    assert reversed_points(points, "In a flood the water flows slower.", contrasts) == []
+    assert reversed_points(("A flood is faster.", "Still water is slower."), "A flood is slower.", contrasts)
 
 
 def test_key_points_that_disagree_on_an_attribute_leave_it_unchecked():
     points = ("Two-stage detectors are faster on a GPU", "One-stage detectors are faster on a phone")
-    assert reversals(points, "One-stage detectors are slower.", CONTRASTS) == []
+    assert reversed_points(points, "One-stage detectors are slower.", CONTRASTS) == []
 
 
 def test_the_rubric_files_each_named_method_under_its_side():
@@ -116,7 +122,7 @@ def test_methods_filed_as_the_rubric_files_them_or_unknown_to_it_are_not_flagged
 def test_a_method_the_rubric_files_under_both_sides_is_not_judged():
     reference = REFERENCE + " Two-stage detectors such as YOLO exist too."
     answer = "Two-stage detectors such as YOLO propose regions."
-    assert reversals(POINTS, answer, CONTRASTS, reference) == []
+    assert reversed_points(POINTS, answer, CONTRASTS, reference) == []
 
 
 @pytest.fixture(scope="module")
@@ -166,5 +172,5 @@ def test_only_a_pair_whose_sides_the_points_speak_of_apart_is_checked():
     search = (frozenset({"grid"}), frozenset({"random"})), (frozenset({"search", "grid"}), frozenset({"bayesian"}))
     points = ("Grid search tries every combination", "Random search is more efficient than grid search")
     assert alternatives(points, search) == search[0]
-    assert reversals(points, "Bayesian optimisation is more efficient than grid search.", search) == []
-    assert reversals(points, "Grid search is more efficient.", search)
+    assert reversed_points(points, "Bayesian optimisation is more efficient than grid search.", search) == []
+    assert reversed_points(points, "Grid search is more efficient.", search)

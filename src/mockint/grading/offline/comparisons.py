@@ -177,53 +177,83 @@ class Reversal:
     reason: str
 
 
-def reversals(
-    points: tuple[str, ...], answer: str, contrasts: tuple[Contrast, ...], reference: str = ""
-) -> list[Reversal]:
-    """Key points the answer turns around, one finding each: a comparison said of the wrong side
-    (`_turned_comparisons`) or a named method filed under the wrong side (`_misfiled_examples`), for the one
-    pair of alternatives the key points compare."""
+@dataclass(frozen=True)
+class Said:
+    """What the key points say of a side: the comparative's polarity, the side and word as written, the point."""
+
+    polarity: int
+    side: str
+    word: str
+    point: int
+
+
+@dataclass(frozen=True)
+class SidedRubric:
+    """What an item's key points say of the two alternatives they compare, fixed per item: the pair, the
+    comparisons they agree on (by attribute), the names the rubric files under one side only, and the first
+    point whose subject is each side."""
+
+    pair: Contrast
+    said: dict[str, Said]
+    filed: dict[str, int]
+    subject_point: tuple[int | None, int | None]
+
+
+def sided_rubric(points: tuple[str, ...], contrasts: tuple[Contrast, ...], reference: str = "") -> SidedRubric | None:
+    """The item's side of `reversals`, or None where the key points compare no pair of alternatives. A
+    comparison the points disagree on, or the reference answer says otherwise, is not kept: nothing is checked
+    that the reference itself would be caught on. A name filed under both sides is not kept."""
     pair = alternatives(points, contrasts)
     if pair is None:
-        return []
+        return None
+    said: dict[str, Said] = {}
+    clashing: set[str] = set()
+    for i, point in enumerate(points):
+        for c in comparisons(point, (pair,)):
+            if c.attribute in said and said[c.attribute].polarity != c.polarity:
+                clashing.add(c.attribute)
+            said.setdefault(c.attribute, Said(c.polarity, c.side, c.word, i))
+    clashing |= {
+        c.attribute
+        for c in comparisons(reference, (pair,))
+        if c.attribute in said and said[c.attribute].polarity != c.polarity
+    }
+    filed: dict[str, set[int]] = {}
+    for text in (reference, *points):
+        for f in filings(text, pair):
+            filed.setdefault(f.name.lower(), set()).add(f.side)
+    return SidedRubric(
+        pair=pair,
+        said={a: s for a, s in said.items() if a not in clashing},
+        filed={name: next(iter(sides)) for name, sides in filed.items() if len(sides) == 1},
+        subject_point=(_first_subject_point(points, pair[0]), _first_subject_point(points, pair[1])),
+    )
+
+
+def reversals(rubric: SidedRubric, answer: str, points: tuple[str, ...]) -> list[Reversal]:
+    """Key points the answer turns around, one finding each: a comparison said of the wrong side
+    (`_turned_comparisons`) or a named method filed under the wrong side (`_misfiled_examples`)."""
     found: list[Reversal] = []
-    for r in [
-        *_turned_comparisons(points, answer, pair, reference),
-        *_misfiled_examples(points, answer, pair, reference),
-    ]:
+    for r in [*_turned_comparisons(rubric, answer), *_misfiled_examples(rubric, answer, points)]:
         if all(f.point != r.point for f in found):
             found.append(r)
     return found
 
 
-def _turned_comparisons(points: tuple[str, ...], answer: str, pair: Contrast, reference: str) -> list[Reversal]:
+def _turned_comparisons(rubric: SidedRubric, answer: str) -> list[Reversal]:
     """The answer says of one side the opposite comparative ("one-stage is slower" where a point says one-stage
     is faster) or the same one of the other side ("one-stage is more accurate" where a point says two-stage
-    is). Only what the points agree on is checked, and nothing the reference answer itself would be caught
-    on."""
-    contrasts = (pair,)
-    said: dict[tuple[int, str], tuple[int, str, str, int]] = {}
-    clashing: set[tuple[int, str]] = set()
-    for i, point in enumerate(points):
-        for c in comparisons(point, contrasts):
-            key = (c.pair, c.attribute)
-            if key in said and said[key][0] != c.polarity:
-                clashing.add(key)
-            said.setdefault(key, (c.polarity, c.side, c.word, i))
-    for c in comparisons(reference, contrasts):
-        if (c.pair, c.attribute) in said and said[(c.pair, c.attribute)][0] != c.polarity:
-            clashing.add((c.pair, c.attribute))
+    is)."""
     found = []
-    for c in comparisons(answer, contrasts):
-        key = (c.pair, c.attribute)
-        if key not in said or key in clashing or said[key][0] == c.polarity:
+    for c in comparisons(answer, (rubric.pair,)):
+        said = rubric.said.get(c.attribute)
+        if said is None or said.polarity == c.polarity:
             continue
-        _, side, word, point = said[key]
-        if c.word == word:
-            reason = f"says '{c.side}' is {c.word} where the reference says '{side}' is"
+        if c.word == said.word:
+            reason = f"says '{c.side}' is {c.word} where the reference says '{said.side}' is"
         else:
-            reason = f"says '{c.word}' where the reference says '{word}'"
-        found.append(Reversal(point, c.span, reason))
+            reason = f"says '{c.word}' where the reference says '{said.word}'"
+        found.append(Reversal(said.point, c.span, reason))
     return found
 
 
@@ -265,22 +295,17 @@ def filings(text: str, pair: Contrast) -> list[Filing]:
     return found
 
 
-def _misfiled_examples(points: tuple[str, ...], answer: str, pair: Contrast, reference: str) -> list[Reversal]:
+def _misfiled_examples(rubric: SidedRubric, answer: str, points: tuple[str, ...]) -> list[Reversal]:
     """A name the answer gives as an example of one side that the rubric (reference and key points) gives as an
     example of the other side only: it contradicts the first key point whose subject is the name's side."""
-    filed: dict[str, set[int]] = {}
-    for text in (reference, *points):
-        for f in filings(text, pair):
-            filed.setdefault(f.name.lower(), set()).add(f.side)
-    subject_of = {side: _first_subject_point(points, pair[side]) for side in (0, 1)}
     found = []
-    for f in filings(answer, pair):
+    for f in filings(answer, rubric.pair):
         right = 1 - f.side
-        point = subject_of[right]
-        if filed.get(f.name.lower()) == {right} and point is not None:
+        point = rubric.subject_point[right]
+        if rubric.filed.get(f.name.lower()) == right and point is not None:
             reason = (
-                f"puts '{f.name}' under '{_surface(answer, pair[f.side])}' where the reference lists it under "
-                f"'{_surface(points[point], pair[right])}'"
+                f"puts '{f.name}' under '{_surface(answer, rubric.pair[f.side])}' where the reference lists it "
+                f"under '{_surface(points[point], rubric.pair[right])}'"
             )
             found.append(Reversal(point, f.span, reason))
     return found

@@ -22,6 +22,7 @@ from mockint.grading.offline.alignment import (
     similarity,
     weighted_mean,
 )
+from mockint.grading.offline.comparisons import SidedRubric
 from mockint.grading.offline.contrasts import Contrast
 from mockint.text.clauses import is_verb
 from mockint.text.negations import denied_spans, is_negated
@@ -86,6 +87,9 @@ class PreparedItem:
     # points cut into claims to check them against (`claims_of`), both fixed per item.
     contrasts: tuple[Contrast, ...] = ()
     claims: tuple["Claim", ...] = ()
+    # What the key points say of the two alternatives they compare (`comparisons.sided_rubric`), for
+    # `comparisons.reversals`; None for pseudo points or where they compare no pair.
+    sided: SidedRubric | None = None
     # Key points the word cues (negation, opposite words, the other side of a contrast) find contradicted by
     # the item's own reference answer: on them the cues misread agreement, so they are not used there.
     # Set by `with_reference_check`.

@@ -56,7 +56,7 @@ from mockint.grading.guard import answer_caps, rubric_text
 from mockint.grading.offline.alignment import WordVectors, concat, empty_words, merge_word_pieces, pooled
 from mockint.grading.offline.answer_scorer import ADAPTER_DIR, CROSS_FEATURE, AnswerScorer, shipped_scorer
 from mockint.grading.offline.calibration import Calibration, load_calibration
-from mockint.grading.offline.comparisons import reversals
+from mockint.grading.offline.comparisons import SidedRubric, reversals, sided_rubric
 from mockint.grading.offline.contradiction import ContradictionModel, load_contradiction_model
 from mockint.grading.offline.contrasts import contrast_pairs
 from mockint.grading.offline.features import (
@@ -181,7 +181,11 @@ def _prepared_from(
         explanation_rows=(ends[-1], ends[-1] + len(expl_words)),
         contrasts=tuple(contrast_pairs(item.question, " ".join([reference, *points]))),
     )
-    prepared = replace(prepared, claims=claims_of(prepared))
+    prepared = replace(
+        prepared,
+        claims=claims_of(prepared),
+        sided=None if pseudo else sided_rubric(prepared.points, prepared.contrasts, reference),
+    )
     question_spans, reference_spans = embedded[0][0], embedded[1][0]
     as_answer = PreparedAnswer(
         text=item.question,
@@ -251,13 +255,15 @@ def _learned_contradiction(
     return point
 
 
-def _with_reversals(item: PreparedItem, answer: PreparedAnswer, points: list[PointResult]) -> list[PointResult]:
+def _with_reversals(
+    item: PreparedItem, sided: SidedRubric, answer: PreparedAnswer, points: list[PointResult]
+) -> list[PointResult]:
     """The points the answer turns around (`comparisons.reversals`: a comparison or a named method put on the
     wrong side) marked contradicted, with the answer's piece that does it: the alignment credits "one-stage is
     slower but more accurate" for "one-stage detectors are faster, while two-stage detectors were more
     accurate"."""
     result = list(points)
-    for r in reversals(item.points, answer.text, item.contrasts, item.reference_text):
+    for r in reversals(sided, answer.text, item.points):
         if result[r.point].contradiction is None:
             result[r.point] = replace(result[r.point], clause=r.span, contradiction=r.reason)
     return result
@@ -524,8 +530,8 @@ class OfflineGrader(Grader):
                 _learned_contradiction(self.contradiction, p, pw, answer)
                 for p, pw in zip(analysis.points, item.point_words, strict=True)
             ]
-        if item.contrasts and not item.points_are_pseudo:
-            analysis.points = _with_reversals(item, answer, analysis.points)
+        if item.sided is not None:
+            analysis.points = _with_reversals(item, item.sided, answer, analysis.points)
         if CONTRADICTION_FEATURE in self.calibration.features:
             p = contradiction_probability(self.contradiction, item, answer)
             for features in (analysis.features, analysis.trimmed_features):

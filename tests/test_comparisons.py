@@ -46,6 +46,11 @@ def test_the_question_sets_the_two_detector_families_against_each_other():
         ("One-stage is slower than two-stage.", "says 'slower' where the reference says 'faster'"),
         ("Two-stage ones are simple, and faster.", "says 'two-stage' is faster"),
         ("Two-stage detectors, which are faster, propose regions first.", "says 'two-stage' is faster"),
+        ("One-stage detectors run more slowly.", "says 'more slowly' where the reference says 'faster'"),
+        (
+            "Two-stage detectors answer more quickly.",
+            "says 'more quickly' of 'two-stage' where the reference says 'faster' of",
+        ),
     ],
 )
 def test_a_comparative_said_of_the_wrong_side_contradicts_the_point_that_compares(answer, reason):
@@ -68,6 +73,8 @@ def test_a_comparative_said_of_the_wrong_side_contradicts_the_point_that_compare
         "The one-stage approach is faster but less accurate than the two-stage approach.",
         "Unlike two-stage detectors, one-stage ones are faster.",
         "YOLO is faster than Faster R-CNN.",
+        "Two-stage detectors run more slowly.",
+        "One-stage detectors predict more quickly but less accurately.",
     ],
 )
 def test_comparisons_that_agree_with_the_rubric_or_say_nothing_of_a_side_are_not_flagged(answer):
@@ -82,6 +89,18 @@ def test_a_comparative_reads_as_which_side_has_more():
     (faster, accurate) = comparisons(POINTS[2], CONTRASTS)
     assert (faster.attribute, faster.polarity, faster.side, faster.word) == ("speed", -1, "one-stage", "faster")
     assert (accurate.attribute, accurate.polarity, accurate.side) == ("accur", 1, "two-stage")
+
+
+def test_a_plain_form_after_a_degree_word_reads_as_its_comparative():
+    """ "more slowly" says "slower" and "more expensive" says "costlier": the same attribute, the same way."""
+    pair = (frozenset({"gpu"}), frozenset({"cpu"}))
+    read = {(c.side, c.attribute, c.polarity) for c in comparisons("The GPU runs more slowly.", (pair,))}
+    assert read == {(c.side, c.attribute, c.polarity) for c in comparisons("The GPU is slower.", (pair,))}
+    (costly,) = comparisons("The GPU is more expensive.", (pair,))
+    (cheaper,) = comparisons("The CPU is cheaper.", (pair,))
+    assert (costly.attribute, costly.polarity) == (cheaper.attribute, cheaper.polarity) == ("cheapness", -1)
+    (other,) = comparisons("The GPU is more accurate.", (pair,))
+    assert (other.attribute, other.polarity) == ("accur", 1)
 
 
 def test_sides_the_points_speak_of_in_one_breath_are_not_alternatives_and_are_not_checked():

@@ -11,7 +11,7 @@ import snowballstemmer
 from mockint.grading.answer_checks import stuffing_reason
 from mockint.text.fillers import count_fillers, find_fillers, strip_fillers
 from mockint.text.negations import denied_spans, is_negated, is_negation
-from mockint.text.stems import content_stems, stem
+from mockint.text.stems import content_stems, stem, written_as
 from mockint.text.stuffing import reads_as_keyword_list
 from mockint.text.words import content_words, is_content, word_spans, words
 
@@ -48,6 +48,12 @@ def test_stems_join_inflections_of_one_word():
     assert stem("regularizes") == stem("regularization") == stem("regularize")
     assert stem("Overfitting") == stem("overfit")
     assert content_stems("The layers overfit") == {stem("layer"), stem("overfit")}
+
+
+def test_a_stem_is_named_as_the_text_writes_it():
+    assert written_as("One-stage detectors are faster", {stem("one-stage")}) == "one-stage"
+    assert written_as("It regularizes the layers", {stem("layer"), stem("regularization")}) == "regularizes"
+    assert written_as("Nothing about it", {"layer"}) == "layer"
 
 
 @pytest.mark.parametrize("word", ["not", "never", "without", "cannot", "don't", "mustn't", "nor"])

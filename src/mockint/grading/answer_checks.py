@@ -5,7 +5,7 @@ import re
 
 from mockint.text.negations import is_negation
 from mockint.text.sentences import asking_part
-from mockint.text.stems import stem
+from mockint.text.stems import stem, written_as
 from mockint.text.stopwords import STOP_WORDS
 from mockint.text.stuffing import reads_as_keyword_list
 from mockint.text.words import is_content, word_spans, words
@@ -132,12 +132,8 @@ def opposite_word(point: str, evidence: str, ignore: frozenset[str] = frozenset(
             said = (e_stems & theirs) - p_stems - ignore
             expected = (p_stems & mine) - e_stems
             if said and expected and not (e_stems & mine):
-                return _surface(evidence, said), _surface(point, expected)
+                return written_as(evidence, said), written_as(point, expected)
     return None
-
-
-def _surface(text: str, stems: set[str]) -> str:
-    return next(w for w in words(text) if stem(w) in stems)
 
 
 # A number as a claim states it: digits with a sign, thousands commas, decimals or a power ("2^32"), not

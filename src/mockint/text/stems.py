@@ -2,6 +2,7 @@
 'regularizes' is 'regularization'. Cached: graders stem the same words over and over."""
 
 import threading
+from collections.abc import Collection
 from functools import lru_cache
 
 import snowballstemmer
@@ -22,6 +23,12 @@ def _stemmer() -> snowballstemmer.stemmer:
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     return _stemmer().stemWord(word.lower().strip("'"))
+
+
+def written_as(text: str, stems: Collection[str]) -> str:
+    """How `text` writes the first word whose stem is one of `stems` ("one-stage" for 'one-stag'); the
+    alphabetically first stem when it writes none (what a message can still name)."""
+    return next((w for w in words(text) if stem(w) in stems), min(stems))
 
 
 def content_stems(text: str) -> frozenset[str]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from mockint.grading.answer_checks import negated
 from mockint.grading.offline.contrasts import Contrast
 from mockint.text.sentences import Span, sentence_spans
-from mockint.text.stems import stem
+from mockint.text.stems import stem, written_as
 from mockint.text.words import is_content, word_spans, words
 
 # Comparatives that are opposites of each other, each with the attribute it grades: "slower" says less of
@@ -25,12 +25,31 @@ _COMPARATIVE_LIST = [
     ("easier simpler", "harder", "ease"),
     ("cheaper", "costlier", "cheapness"),
 ]
-_COMPARATIVES = {
-    w: (attribute, sign)
-    for more, less, attribute in _COMPARATIVE_LIST
-    for sign, ws in ((1, more), (-1, less))
-    for w in ws.split()
-}
+
+
+def _signed(rows: list[tuple[str, str, str]]) -> dict[str, tuple[str, int]]:
+    """Each word of a row with its attribute, +1 for the row's 'more' words and -1 for its 'less' ones."""
+    return {
+        w: (attribute, sign)
+        for more, less, attribute in rows
+        for sign, ws in ((1, more), (-1, less))
+        for w in ws.split()
+    }
+
+
+_COMPARATIVES = _signed(_COMPARATIVE_LIST)
+# Plain forms after a degree word read as the comparatives above ("more slowly" says "slower", "more expensive"
+# says "costlier"), each row grading the attribute of the comparatives' row of the same name. English.
+_PLAIN_LIST = [
+    ("fast quick quickly", "slow slowly", "speed"),
+    ("high", "low", "height"),
+    ("large big", "small", "size"),
+    ("long", "short", "length"),
+    ("strong", "weak", "strength"),
+    ("easy easily simple", "hard", "ease"),
+    ("cheap cheaply", "costly expensive", "cheapness"),
+]
+_PLAIN = _signed(_PLAIN_LIST)
 # "more accurate", "less memory", "fewer parameters": the degree word grades the content word after it.
 _DEGREE = {"more": 1, "less": -1, "fewer": -1}
 _DETERMINERS = frozenset({"the", "a", "an"})
@@ -99,13 +118,9 @@ def _graded(piece: str, spans: list[tuple[str, int, int]], opens: bool) -> list[
             found.append((attribute, sign, w))
         elif w in _DEGREE and i + 1 < len(spans) and is_content(spans[i + 1][0]):
             graded = spans[i + 1][0]
-            found.append((stem(graded), _DEGREE[w], f"{w} {graded}"))
+            attribute, sign = _PLAIN.get(graded.lower(), (stem(graded), 1))
+            found.append((attribute, _DEGREE[w] * sign, f"{w} {graded}"))
     return found
-
-
-def _surface(text: str, side: frozenset[str]) -> str:
-    """How `text` writes a side ("one-stage" for the stem 'one-stag'); its stem when `text` never names it."""
-    return next((w for w, _, _ in word_spans(text) if stem(w) in side), min(side))
 
 
 def comparisons(text: str, contrasts: tuple[Contrast, ...]) -> list[Comparison]:
@@ -132,7 +147,7 @@ def comparisons(text: str, contrasts: tuple[Contrast, ...]) -> list[Comparison]:
                     mentioned = (last[-1], start)
                 if side is None or negated(text[start:end]):
                     continue
-                side_word = _surface(text, pair[side])
+                side_word = written_as(text, pair[side])
                 for attribute, sign, word in _graded(text[start:end], spans, start == s_start):
                     polarity = sign if side == 0 else -sign
                     found.append(Comparison(pair_index, attribute, polarity, side_word, word, (side_start, end)))
@@ -251,8 +266,10 @@ def _turned_comparisons(rubric: SidedRubric, answer: str) -> list[Reversal]:
             continue
         if c.word == said.word:
             reason = f"says '{c.side}' is {c.word} where the reference says '{said.side}' is"
-        else:
+        elif c.side == said.side:
             reason = f"says '{c.word}' where the reference says '{said.word}'"
+        else:  # "two-stage ... more quickly" against "one-stage ... faster"
+            reason = f"says '{c.word}' of '{c.side}' where the reference says '{said.word}' of '{said.side}'"
         found.append(Reversal(said.point, c.span, reason))
     return found
 
@@ -304,8 +321,8 @@ def _misfiled_examples(rubric: SidedRubric, answer: str, points: tuple[str, ...]
         point = rubric.subject_point[right]
         if rubric.filed.get(f.name.lower()) == right and point is not None:
             reason = (
-                f"puts '{f.name}' under '{_surface(answer, rubric.pair[f.side])}' where the reference lists it "
-                f"under '{_surface(points[point], rubric.pair[right])}'"
+                f"puts '{f.name}' under '{written_as(answer, rubric.pair[f.side])}' where the reference lists it "
+                f"under '{written_as(points[point], rubric.pair[right])}'"
             )
             found.append(Reversal(point, f.span, reason))
     return found

@@ -1,5 +1,7 @@
 """Token alignment on small synthetic vectors: no model."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -14,6 +16,7 @@ from mockint.grading.offline.alignment import (
     similarity,
     weighted_mean,
 )
+from mockint.text.stems import stem
 
 
 def unit(*xs: float) -> np.ndarray:
@@ -66,6 +69,38 @@ def test_an_acronym_matches_the_words_it_abbreviates_in_either_direction():
     assert similarity(ans, ref)[0, [0, 2, 3, 4]].tolist() == [1.0, 1.0, 1.0, 1.0]
     common = wv(["lifo"], [unit(1, 1, 1, 1, 1)], [0.2])  # a common word is not taken for an acronym
     assert similarity(ref, common)[0, 0] < 1.0
+
+
+def stemmed(words: list[str], rarity: list[float], first: int = 0) -> WordVectors:
+    """Words with their real stems and vectors orthogonal to each other and to those of another text starting
+    from a different `first` axis: only a link can make two of them match."""
+    base = wv(words, [unit(*row) for row in np.eye(6)[first : first + len(words)]], rarity)
+    return replace(base, stems=tuple(stem(w) for w in words))
+
+
+@pytest.mark.parametrize(
+    ("clipped", "full"), [("vocab", "vocabulary"), ("params", "parameters"), ("conn", "connection")]
+)
+def test_a_clipped_word_matches_its_full_form_in_either_direction(clipped, full):
+    ref = stemmed([full, "size"], [0.8, 0.4])
+    ans = stemmed(["the", clipped], [0.0, 0.9], first=3)
+    assert similarity(ref, ans)[0, 1] == 1.0
+    assert similarity(ans, ref)[1, 0] == 1.0
+    assert similarity(ref, ans)[1, 1] == 0.0
+
+
+@pytest.mark.parametrize(
+    ("short", "long", "rarity"),
+    [
+        ("line", "linear", 0.3),  # a common word is itself, not a clipped form
+        ("heats", "heaters", 0.8),  # two letters more is an inflection or a suffix, not a clipping
+        ("macs", "machine", 0.9),  # a three-letter stem begins too many words
+    ],
+)
+def test_words_that_only_look_clipped_are_not_matched(short, long, rarity):
+    ref = stemmed([long], [0.8])
+    ans = stemmed([short], [rarity], first=3)
+    assert similarity(ref, ans)[0, 0] == 0.0
 
 
 def test_question_words_are_demoted_and_weighted_means_use_the_weights():

@@ -16,6 +16,14 @@ from mockint.text.rarity import rarity
 from mockint.text.stems import stem
 
 QUESTION_WORD_WEIGHT = 0.1
+# A word this rare (general English frequency) may stand for a longer one: an acronym ("LIFO") or a clipped
+# form ("vocab"); a common word ("line", "mean", "log") is itself, not a short form of "linear" or "logistic".
+SHORT_FORM_RARITY = 0.7
+# A clipped form's stem keeps at least this many letters, and the full word is at least this many letters
+# longer than the clipped word: "vocab" and "vocabulary", "eval" and "evaluation", "params" and "parameters";
+# not "repo" and "report", "heats" and "heaters", nor "macs" (stem 'mac') and "machine" (read on train rows).
+CLIPPED_MIN_LETTERS = 4
+CLIPPED_MIN_CUT = 3
 
 
 @dataclass(frozen=True)
@@ -114,7 +122,7 @@ def _acronym_links(source: WordVectors, target: WordVectors) -> list[tuple[list[
     initials = "".join(source.words[i][0] for i in alnum)
     links = []
     for j, word in enumerate(target.words):
-        if not (2 <= len(word) <= 6 and word.isalpha() and target.rarity[j] >= 0.7):
+        if not (2 <= len(word) <= 6 and word.isalpha() and target.rarity[j] >= SHORT_FORM_RARITY):
             continue
         start = initials.find(word)
         while start >= 0:
@@ -123,9 +131,23 @@ def _acronym_links(source: WordVectors, target: WordVectors) -> list[tuple[list[
     return links
 
 
+def _clipping_links(source: WordVectors, target: WordVectors) -> list[tuple[int, int]]:
+    """(source word, target word) where the target word is a clipped form of the source word ('vocab' for
+    'vocabulary', 'params' for 'parameters'): MiniLM's word pieces of a clipped form land far from the word."""
+    links = []
+    for j, word in enumerate(target.words):
+        base = target.stems[j]
+        if not (len(base) >= CLIPPED_MIN_LETTERS and word.isalpha() and target.rarity[j] >= SHORT_FORM_RARITY):
+            continue
+        for i, full in enumerate(source.words):
+            if len(full) >= len(word) + CLIPPED_MIN_CUT and full.startswith(base) and source.stems[i] != base:
+                links.append((i, j))
+    return links
+
+
 def similarity(source: WordVectors, target: WordVectors) -> np.ndarray:
-    """Cosines between every source and target word, clipped to [0, 1]; an acronym in either text
-    counts as a perfect match for the words it abbreviates in the other."""
+    """Cosines between every source and target word, clipped to [0, 1]; an acronym or a clipped form in either
+    text counts as a perfect match for the words it abbreviates in the other."""
     sims = (
         np.clip(source.vectors @ target.vectors.T, 0.0, 1.0)
         if len(source) and len(target)
@@ -135,6 +157,10 @@ def similarity(source: WordVectors, target: WordVectors) -> np.ndarray:
         sims[rows, col] = 1.0
     for cols, row in _acronym_links(target, source):
         sims[row, cols] = 1.0
+    for row, col in _clipping_links(source, target):
+        sims[row, col] = 1.0
+    for col, row in _clipping_links(target, source):
+        sims[row, col] = 1.0
     return sims
 
 

@@ -104,6 +104,8 @@ def test_spoken_fillers_cost_no_content_points(grader):
     assert abs(clean.score - noisy.score) <= 0.5
     assert any(n.startswith("Ignored 6 fillers ('um', 'so basically', 'uh', 'you know', 'like')") for n in noisy.notes)
     assert any("and 1 repeated word or false start" in n for n in noisy.notes)
+    # Named once on the card: in the notes, not in the feedback as well.
+    assert "'uh'" not in noisy.feedback and "Fillers" not in noisy.feedback
     one = grader.grade(DROPOUT, "Um, " + STRONG_DROPOUT)
     assert "Ignored 1 filler ('um') (spoken style)." in one.notes
 

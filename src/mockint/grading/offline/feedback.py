@@ -269,9 +269,7 @@ def feedback_text(f: Findings) -> str:
         parts.append("Cut it down: lead with the key points and stop when they are made.")
     if not (missed or partly or f.misconceptions or f.cap_reasons or f.repetition or f.rambling):
         parts.append("That is a complete answer; keep it this focused.")
-    if f.fillers:
-        named = " or ".join(f"'{kind}'" for kind in list(f.fillers)[:2])
-        parts.append(f"Fillers such as {named} were ignored when grading.")
+    # The fillers left out are named once, in the card's notes (`grader._ignored_note`), not here as well.
     return " ".join(parts)
 
 

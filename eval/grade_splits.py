@@ -14,15 +14,16 @@ instead, to judge a rule on them before any test figure is looked at; `--dump` k
 import argparse
 import json
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
-from asag import DATASETS, REPORTED, TRAIN, has_content, load, sample
+from asag import DATASETS, REPORTED, TRAIN, Answer, has_content, load, sample
 from calibrate_offline import metrics
 
 from mockint.grading.offline.grader import OfflineGrader
 from mockint.grading.scoring import GOOD_AT, PARTIAL_AT
-from mockint.types.grade import Verdict
+from mockint.types.grade import Grade, Verdict
 
 # Answers per grade_many call: one embedding batch each, small enough to show progress on a slow machine.
 BATCH = 256
@@ -37,19 +38,12 @@ def verdict_band(verdict: Verdict) -> int:
     return {Verdict.excellent: 2, Verdict.good: 2, Verdict.partial: 1}.get(verdict, 0)
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--datasets", type=Path, default=DATASETS, help="folder of saf/, scientsbank/, beetle/")
-    ap.add_argument("--json", action="store_true", help="print the figures as JSON")
-    ap.add_argument("--train", action="store_true", help="grade the train splits, not the reported ones")
-    ap.add_argument("--dump", type=Path, help="also write every answer's gold, score and verdict to this JSON file")
-    args = ap.parse_args(argv)
-
-    grader = OfflineGrader()
-    answers = sample(load(args.datasets))
-    figures = {}
-    dumped = []
-    for dataset, split in TRAIN if args.train else REPORTED:
+def graded(
+    grader: OfflineGrader, answers: list[Answer], splits: Iterable[tuple[str, str]]
+) -> Iterator[tuple[str, list[Answer], list[Grade]]]:
+    """Each split's name, its answers (SAF's with content, as calibrate_offline.py reports them) and their
+    grades, in batches; an answer that could not be graded stops the run."""
+    for dataset, split in splits:
         rows = [a for a in answers if (a.dataset, a.split) == (dataset, split)]
         if dataset == "saf":
             rows = [a for a in rows if has_content(a.text)]
@@ -60,16 +54,30 @@ def main(argv: list[str] | None = None) -> int:
         failed = [g for g in grades if isinstance(g, Exception)]
         if failed:
             raise SystemExit(f"{len(failed)} answers of {dataset} {split} could not be graded: {failed[0]}")
+        yield f"{dataset}/{split}", rows, grades
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--datasets", type=Path, default=DATASETS, help="folder of saf/, scientsbank/, beetle/")
+    ap.add_argument("--json", action="store_true", help="print the figures as JSON")
+    ap.add_argument("--train", action="store_true", help="grade the train splits, not the reported ones")
+    ap.add_argument("--dump", type=Path, help="also write every answer's gold, score and verdict to this JSON file")
+    args = ap.parse_args(argv)
+
+    figures = {}
+    dumped = []
+    for name, rows, grades in graded(OfflineGrader(), sample(load(args.datasets)), TRAIN if args.train else REPORTED):
         gold = np.array([a.gold for a in rows])
         pred = np.array([g.score for g in grades])
         agree = [band(a.gold) == verdict_band(g.verdict) for a, g in zip(rows, grades, strict=True)]
-        figures[f"{dataset}/{split}"] = metrics(gold, pred) | {
+        figures[name] = metrics(gold, pred) | {
             "verdicts": dict(Counter(g.verdict.value for g in grades)),
             "verdict_agreement": float(np.mean(agree)),
         }
         dumped += [
             {
-                "split": f"{dataset}/{split}",
+                "split": name,
                 "question_id": a.question_id,
                 "label": a.label,
                 "gold": a.gold,

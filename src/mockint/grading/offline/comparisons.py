@@ -12,44 +12,35 @@ from mockint.text.sentences import Span, sentence_spans
 from mockint.text.stems import stem, written_as
 from mockint.text.words import is_content, word_spans, words
 
-# Comparatives that are opposites of each other, each with the attribute it grades: "slower" says less of
-# what "faster" says more of. Only comparatives, which say how one side stands to the other; English
-# grammar, not chosen from any graded answer.
-_COMPARATIVE_LIST = [
-    ("faster quicker", "slower", "speed"),
-    ("higher", "lower", "height"),
-    ("larger bigger greater", "smaller", "size"),
-    ("better", "worse", "quality"),
-    ("longer", "shorter", "length"),
-    ("stronger", "weaker", "strength"),
-    ("easier simpler", "harder", "ease"),
-    ("cheaper", "costlier", "cheapness"),
+# Opposites by the attribute they grade: "slower" says less of what "faster" says more of. Each row gives the
+# comparatives (said alone), then the plain forms a degree word grades the same way ("more slowly" says
+# "slower", "more expensive" says "costlier"). Only comparisons, which say how one side stands to the other;
+# English grammar, not chosen from any graded answer.
+_GRADED_OPPOSITES = [
+    # attribute, more, less, plain more, plain less
+    ("speed", "faster quicker", "slower", "fast quick quickly", "slow slowly"),
+    ("height", "higher", "lower", "high", "low"),
+    ("size", "larger bigger greater", "smaller", "large big", "small"),
+    ("quality", "better", "worse", "", ""),
+    ("length", "longer", "shorter", "long", "short"),
+    ("strength", "stronger", "weaker", "strong", "weak"),
+    ("ease", "easier simpler", "harder", "easy easily simple", "hard"),
+    ("cheapness", "cheaper", "costlier", "cheap cheaply", "costly expensive"),
 ]
 
 
-def _signed(rows: list[tuple[str, str, str]]) -> dict[str, tuple[str, int]]:
-    """Each word of a row with its attribute, +1 for the row's 'more' words and -1 for its 'less' ones."""
+def _signed(more: int) -> dict[str, tuple[str, int]]:
+    """The words of column `more` (+1) and of the column after it (-1), each with its row's attribute."""
     return {
-        w: (attribute, sign)
-        for more, less, attribute in rows
-        for sign, ws in ((1, more), (-1, less))
-        for w in ws.split()
+        w: (row[0], sign)
+        for row in _GRADED_OPPOSITES
+        for sign, column in ((1, more), (-1, more + 1))
+        for w in row[column].split()
     }
 
 
-_COMPARATIVES = _signed(_COMPARATIVE_LIST)
-# Plain forms after a degree word read as the comparatives above ("more slowly" says "slower", "more expensive"
-# says "costlier"), each row grading the attribute of the comparatives' row of the same name. English.
-_PLAIN_LIST = [
-    ("fast quick quickly", "slow slowly", "speed"),
-    ("high", "low", "height"),
-    ("large big", "small", "size"),
-    ("long", "short", "length"),
-    ("strong", "weak", "strength"),
-    ("easy easily simple", "hard", "ease"),
-    ("cheap cheaply", "costly expensive", "cheapness"),
-]
-_PLAIN = _signed(_PLAIN_LIST)
+_COMPARATIVES = _signed(1)
+_PLAIN = _signed(3)
 # "more accurate", "less memory", "fewer parameters": the degree word grades the content word after it.
 _DEGREE = {"more": 1, "less": -1, "fewer": -1}
 _DETERMINERS = frozenset({"the", "a", "an"})
@@ -118,7 +109,7 @@ def _graded(piece: str, spans: list[tuple[str, int, int]], opens: bool) -> list[
             found.append((attribute, sign, w))
         elif w in _DEGREE and i + 1 < len(spans) and is_content(spans[i + 1][0]):
             graded = spans[i + 1][0]
-            attribute, sign = _PLAIN.get(graded.lower(), (stem(graded), 1))
+            attribute, sign = _PLAIN.get(graded, (stem(graded), 1))
             found.append((attribute, _DEGREE[w] * sign, f"{w} {graded}"))
     return found
 

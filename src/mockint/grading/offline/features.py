@@ -8,6 +8,7 @@ module turns the vectors into a handful of numbers (`FEATURE_NAMES`) plus per-ke
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import numpy as np
 
@@ -102,6 +103,12 @@ class PreparedItem:
     @property
     def reference_vec(self) -> np.ndarray:
         return pooled(self.reference.vectors, demoted_weights(self.reference, self.question_stems))
+
+    @cached_property
+    def explanation_weights(self) -> np.ndarray:
+        """The explanation's word weights, the question's own words demoted: fixed per item, read per answer."""
+        start, end = self.explanation_rows
+        return demoted_weights(self.rubric, self.question_stems)[start:end]
 
 
 @dataclass(frozen=True)
@@ -603,10 +610,7 @@ def analyse(item: PreparedItem, answer: PreparedAnswer, *, trim: bool = True) ->
 def _reasoning(item: PreparedItem, sims: np.ndarray, on_mask: np.ndarray) -> float:
     """How much of the item's explanation the answer's on-topic words reach, its rare words weighing most."""
     start, end = item.explanation_rows
-    rows = np.zeros(len(item.rubric), dtype=bool)
-    rows[start:end] = True
-    weights = demoted_weights(item.rubric.select(rows), item.question_stems)
-    return weighted_mean(best_match(sims[start:end][:, on_mask]), weights) if on_mask.any() else 0.0
+    return weighted_mean(best_match(sims[start:end][:, on_mask]), item.explanation_weights) if on_mask.any() else 0.0
 
 
 def reasoning_depth(item: PreparedItem, raw: dict[str, float]) -> float | None:

@@ -25,13 +25,21 @@ from mockint.types.grade import GradingItem
 
 
 class FakeEmbedder:
-    def __init__(self, synonyms: dict[str, str] | None = None) -> None:
+    """`synonyms` share a vector; a word in `near` gets one close to its partner's (cosine about 0.9), as
+    "positives" and "negatives" are in a real model."""
+
+    def __init__(self, synonyms: dict[str, str] | None = None, near: dict[str, str] | None = None) -> None:
         self.synonyms = synonyms or {}
+        self.near = near or {}
         self.calls = 0
 
+    def _random(self, word: str) -> np.ndarray:
+        return np.random.default_rng(zlib.crc32(word.encode())).normal(size=64)
+
     def vector(self, word: str) -> np.ndarray:
-        rng = np.random.default_rng(zlib.crc32(self.synonyms.get(word, word).encode()))
-        v = rng.normal(size=64)
+        v = self._random(self.synonyms.get(word, word))
+        if word in self.near:
+            v = 2.0 * self._random(self.near[word]) + v
         return (v / np.linalg.norm(v)).astype(np.float32)
 
     def token_embeddings(self, texts: list[str]) -> list[TokenEmbeddings]:
@@ -210,6 +218,61 @@ def test_no_swap_is_claimed_where_the_rubric_never_describes_the_other_side(fake
     item = prepare_item(fake, DRIFT.model_copy(update={"key_points": [DRIFT.key_points[0]]}))
     result = features(fake, item, "Concept drift is a shift of the input distribution seen in production.")
     assert result.contradicted == 0
+
+
+PRECISION = GradingItem(
+    question="Define precision, recall and F1. When would you optimise for precision over recall?",
+    reference_answer="Precision is the share of flagged cases that are right; recall the share of real cases found.",
+    key_points=[
+        "Precision is the share of flagged cases that are right",
+        "Recall is the share of real cases that are found",
+        "Precision matters when false positives are costly and recall when false negatives are costly",
+        "F1 is the harmonic mean of precision and recall",
+    ],
+)
+
+
+NEAR = FakeEmbedder(near={"negatives": "positives"})
+
+
+def _flagged(answer):
+    result = features(NEAR, prepare_item(NEAR, PRECISION), answer)
+    return [(p.point, p.contradiction) for p in result.points if p.contradiction]
+
+
+@pytest.mark.parametrize(
+    ("answer", "reason"),
+    [
+        ("Precision matters when false negatives are costly.", "says 'precision' where the reference says 'recall'"),
+        # Both sides swapped in one sentence: each half is read as its own clause.
+        (
+            "Precision matters when false negatives are costly and recall when false positives are costly.",
+            "says 'precision' where the reference says 'recall'",
+        ),
+    ],
+)
+def test_a_point_that_says_one_thing_of_each_side_is_checked_side_by_side(answer, reason):
+    assert _flagged(answer) == [(PRECISION.key_points[2], reason)]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Precision matters when false positives are costly.",
+        "Precision matters when false positives are costly and recall when false negatives are costly.",
+        # Neither word the two claims swap: the shorter recall claim fits this best, which tells nothing.
+        "Precision when false alarms are costly.",
+    ],
+)
+def test_each_side_said_rightly_of_a_paired_point_is_no_swap(answer):
+    assert _flagged(answer) == []
+
+
+def test_a_phrase_naming_both_sides_is_not_cut_into_claims():
+    item = prepare_item(NEAR, PRECISION)
+    cut = [c for c in item.claims if c.tells is not None]
+    assert {c.point for c in cut} == {2}
+    assert sorted(sorted(c.tells[0]) for c in cut) == [["negat"], ["posit"]]
 
 
 def test_a_contradiction_is_judged_on_the_part_of_the_clause_closest_to_the_point(fake):

@@ -606,3 +606,34 @@ def test_a_good_verdict_in_the_excellent_band_says_why_on_the_card(grader):
     assert grade.score >= 4.5 and grade.verdict is Verdict.good and held in grade.notes
     lower = grader.grade(DROPOUT, "Dropout zeroes random units during training to prevent overfitting.")
     assert lower.score < 4.5 and held not in lower.notes
+
+
+PRECISION_RECALL = GradingItem(
+    question_id="precision-recall",
+    question="Define precision, recall and F1. When would you optimise for precision over recall?",
+    reference_answer="Precision is TP / (TP + FP), the share of predicted positives that are right; recall is TP / "
+    "(TP + FN), the share of actual positives found; F1 is their harmonic mean. Favour precision when false "
+    "positives are costly, such as auto-blocking users for fraud, and recall when misses are costly.",
+    key_points=[
+        "Precision is TP / (TP + FP), the fraction of predicted positives that are correct",
+        "Recall is TP / (TP + FN), the fraction of actual positives that are found",
+        "F1 is the harmonic mean of precision and recall and is pulled toward the lower of the two",
+        "Precision matters more when false positives are costly and recall when false negatives are costly",
+    ],
+)
+
+
+def test_preferring_precision_when_misses_are_costly_is_a_swap_and_scores_below_the_right_way_round(grader):
+    swapped = grader.grade(PRECISION_RECALL, "Prefer precision when false negatives are costly, like cancer screening.")
+    right = grader.grade(PRECISION_RECALL, "Prefer precision when false positives are costly, like blocking users.")
+    # In other words than the point's: nothing tells which side, so nothing is flagged.
+    plain = grader.grade(PRECISION_RECALL, "I'd go for precision when a false alarm is expensive, like blocking users.")
+    assert swapped.key_points[3].status is Coverage.missed
+    assert swapped.misconceptions == [
+        "says 'precision' where the reference says 'recall': you said 'Prefer precision when false negatives are "
+        "costly, like cancer screening.', but the reference says 'Precision matters more when false positives are "
+        "costly and recall when false negatives are costly'"
+    ]
+    assert right.key_points[3].status is Coverage.covered and not right.misconceptions
+    assert not plain.misconceptions
+    assert swapped.score <= right.score - 1.0

@@ -23,7 +23,7 @@ from mockint.grading.offline.alignment import (
     similarity,
     weighted_mean,
 )
-from mockint.grading.offline.comparisons import SidedRubric
+from mockint.grading.offline.comparisons import SUBJECT_WORDS, SidedRubric
 from mockint.grading.offline.contrasts import Contrast
 from mockint.text.clauses import is_verb
 from mockint.text.negations import denied_spans, is_negated
@@ -396,42 +396,135 @@ class Claim:
     rows: np.ndarray
     weights: np.ndarray
     stems: frozenset[str]
+    # For one of two claims cut apart at an "and" (`_turns`): the words it says where its partner says the
+    # others ("negatives" where the partner says "positives"; `_swapped_words`).
+    tells: tuple[frozenset[str], frozenset[str]] | None = None
 
 
 _CONTRAST_BREAK = re.compile(r";\s*|,?\s+(?=(?:while|whereas|but|unlike)\s)", re.IGNORECASE)
+_AND = re.compile(r",?\s+and\s+", re.IGNORECASE)
 # A claim names a side and says something of it: at least this many content words beyond the question's.
 CLAIM_WORDS = 2
 
 
+def _subject(text: str) -> set[str]:
+    return {stem(w) for w in [w for w in words(text) if is_content(w)][:SUBJECT_WORDS]}
+
+
+def _turns(text: str, contrasts: tuple[Contrast, ...], others: tuple[str, ...] = ()) -> list[re.Match[str]]:
+    """Where a text that opens on one side of a contrast turns to the other at an "and" opening on it ("Precision
+    matters when false positives are costly | and recall when false negatives are costly"), each side the
+    subject of its half. "increases precision and decreases recall" opens on neither, "the harmonic mean of
+    precision and recall" joins the sides in one phrase, "and can remove" opens on a verb: none is a turn. With
+    `others` (the item's other key points), only a pair each side of which is the subject of one of them: a
+    pair read from the question's wording ("distinguish equivariance from invariance and explain where CNNs
+    fall short") is no pair of alternatives the rubric speaks of apart."""
+    opening = _subject(text)
+    subjects = [_subject(o) for o in others]
+    turns = []
+    for m in _AND.finditer(text):
+        said = [stem(w) for w in words(text[: m.start()])]
+        before, joined = set(said), said[-1] if said else None
+        after = words(text[m.end() :])
+        for side_a, side_b in contrasts:
+            for mine, theirs in ((side_a, side_b), (side_b, side_a)):
+                if (
+                    after
+                    and stem(after[0]) in theirs
+                    and opening & mine
+                    and not before & theirs
+                    and joined not in mine
+                    and (not others or (any(s & mine for s in subjects) and any(s & theirs for s in subjects)))
+                ):
+                    turns.append(m)
+    return list({m.start(): m for m in turns}.values())
+
+
+def _cut(text: str, breaks: list[re.Match[str]]) -> list[Span]:
+    bounds = [0, *(x for m in sorted(breaks, key=lambda m: m.start()) for x in (m.start(), m.end())), len(text)]
+    return list(zip(bounds[::2], bounds[1::2], strict=True))
+
+
+def _swapped_words(pw: WordVectors, own: np.ndarray, partner: np.ndarray) -> tuple[frozenset[str], frozenset[str]]:
+    """The words two claims of one point swap (`own`, `partner`: their rows in the point, sides left out):
+    pairs of a word only one claim has and a word only the other has, each the other's closest ("negatives"
+    and "positives"); words with no such partner ("matters more") tell nothing."""
+    mine = [i for i in np.flatnonzero(own) if pw.stems[i] not in {pw.stems[j] for j in np.flatnonzero(partner)}]
+    theirs = [j for j in np.flatnonzero(partner) if pw.stems[j] not in {pw.stems[i] for i in np.flatnonzero(own)}]
+    if not mine or not theirs:
+        return frozenset(), frozenset()
+    sims = pw.vectors[mine] @ pw.vectors[theirs].T
+    pairs = [
+        (i, j)
+        for a, i in enumerate(mine)
+        for b, j in enumerate(theirs)
+        if sims[a].argmax() == b and sims[:, b].argmax() == a
+    ]
+    return frozenset(pw.stems[i] for i, _ in pairs), frozenset(pw.stems[j] for _, j in pairs)
+
+
+def _point_claims(
+    item: PreparedItem, i: int, breaks: list[re.Match[str]], content: np.ndarray
+) -> list[tuple[Claim, np.ndarray]]:
+    """Key point `i` cut at `breaks`: each piece that names a side and says something of it, with its
+    content rows in the point."""
+    point, pw, (first, _) = item.points[i], item.point_words[i], item.point_rows[i]
+    weights = demoted_weights(pw, item.question_stems)
+    claims = []
+    for start, end in _cut(point, breaks):
+        rows = pw.within(start, end)
+        said = words(point[start:end])
+        if rows.any() and sum(is_content(w) and stem(w) not in item.question_stems for w in said) >= CLAIM_WORDS:
+            claims.append(
+                (Claim(i, first + np.flatnonzero(rows), weights[rows], frozenset(map(stem, said))), rows & content)
+            )
+    return claims
+
+
 def claims_of(item: PreparedItem) -> tuple[Claim, ...]:
-    """Every key point cut where it turns from one side of a contrast to the other ("... while concept drift
-    requires labels"), each claim with its rows in the rubric and question-demoted weights."""
+    """Every key point cut where it turns from one side of a contrast to the other (at "while", "whereas",
+    "but", "unlike", ";", or an "and" of `_turns` where that leaves two claims), each claim with its rows in
+    the rubric and question-demoted weights; a claim cut at such an "and" with the words it swaps with its
+    partner."""
+    sides = frozenset().union(*(a | b for a, b in item.contrasts))
     result = []
-    for i, (point, pw, (first, _)) in enumerate(zip(item.points, item.point_words, item.point_rows, strict=True)):
-        weights = demoted_weights(pw, item.question_stems)
-        bounds = [0, *(x for m in _CONTRAST_BREAK.finditer(point) for x in (m.start(), m.end())), len(point)]
-        for start, end in zip(bounds[::2], bounds[1::2], strict=True):
-            rows = pw.within(start, end)
-            said = words(point[start:end])
-            if rows.any() and sum(is_content(w) and stem(w) not in item.question_stems for w in said) >= CLAIM_WORDS:
-                result.append(Claim(i, first + np.flatnonzero(rows), weights[rows], frozenset(map(stem, said))))
+    for i, (point, pw) in enumerate(zip(item.points, item.point_words, strict=True)):
+        content = np.array([is_content(w) and s not in sides for w, s in zip(pw.words, pw.stems, strict=True)], bool)
+        breaks = list(_CONTRAST_BREAK.finditer(point))
+        turns = _turns(point, item.contrasts, item.points[:i] + item.points[i + 1 :])
+        claims = _point_claims(item, i, [*breaks, *turns], content) if turns else []
+        if len(claims) == 2:
+            (a, a_rows), (b, b_rows) = claims
+            swapped = _swapped_words(pw, a_rows, b_rows)
+            result += [replace(a, tells=swapped), replace(b, tells=swapped[::-1])]
+        else:
+            result += [c for c, _ in _point_claims(item, i, breaks, content)]
     return tuple(result)
 
 
 def _swaps(
-    item: PreparedItem, answer: PreparedAnswer, sims: np.ndarray, clause_masks: list[np.ndarray]
+    item: PreparedItem, answer: PreparedAnswer, sims: np.ndarray, on_topic: np.ndarray
 ) -> dict[int, tuple[Span, str]]:
     """Key points whose claim the answer makes about the other side of a contrast the question sets
     ("high bias means the model memorised the training data" for the point on high variance), with the
     clause and why. A clause counts when it names only the other side, is about the point's claim (aligned
     with it, the question's own words demoted, as well as a contradiction needs), and fits that claim
     better than any claim the rubric makes about the side it names; where the rubric says nothing about
-    that side alone, nothing can be told and nothing is flagged. Points taken from a reference's sentences
-    are not claims to check (they compare and contrast), as for contradictions."""
+    that side alone, nothing can be told and nothing is flagged. A claim cut from its partner at an "and"
+    counts only a clause that says the word it swaps with the partner and not the partner's ("negatives", not
+    "positives"): the two differ in little else. Answer clauses are cut at such an "and" too ("precision when
+    ... | and recall when ..."). Points taken from a reference's sentences are not claims to check (they
+    compare and contrast), as for contradictions."""
     if not item.contrasts or item.points_are_pseudo:
         return {}
     pieces = item.claims
-    clause_stems = [frozenset(stem(w) for w in words(answer.text[s:e])) for s, e in answer.clauses]
+    clauses = [
+        (s + a, s + b)
+        for s, e in answer.clauses
+        for a, b in _cut(answer.text[s:e], _turns(answer.text[s:e], item.contrasts))
+    ]
+    clause_masks = [answer.words.within(*c) & on_topic for c in clauses]
+    clause_stems = [frozenset(stem(w) for w in words(answer.text[s:e])) for s, e in clauses]
 
     def fit(piece: Claim, mask: np.ndarray) -> float:
         return weighted_mean(best_match(sims[piece.rows][:, mask]), piece.weights)
@@ -443,8 +536,10 @@ def _swaps(
             for piece in pieces:
                 if piece.point in found or not rivals or not piece.stems & mine or piece.stems & theirs:
                     continue
-                for span, mask, stems in zip(answer.clauses, clause_masks, clause_stems, strict=True):
+                for span, mask, stems in zip(clauses, clause_masks, clause_stems, strict=True):
                     if not mask.any() or not stems & theirs or stems & mine:
+                        continue
+                    if piece.tells is not None and (not stems & piece.tells[0] or stems & piece.tells[1]):
                         continue
                     value = fit(piece, mask)
                     if value >= CONTRADICTION_ALIGNED_AT and value > max(fit(r, mask) for r in rivals):
@@ -543,7 +638,7 @@ def analyse(item: PreparedItem, answer: PreparedAnswer, *, trim: bool = True) ->
         item,
         answer,
     )
-    for i, (span, cue) in _swaps(item, answer, sims, clause_masks).items():
+    for i, (span, cue) in _swaps(item, answer, sims, on_mask).items():
         if points[i].contradiction is None:
             points[i] = PointResult(points[i].point, points[i].recall, span, cue)
     points = [PointResult(p.point, p.recall, p.clause, None) if i in item.misread else p for i, p in enumerate(points)]

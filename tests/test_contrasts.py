@@ -43,6 +43,38 @@ def test_contrasted_alternatives_are_found(question, rubric, expected):
     assert expected in _pairs(question, rubric)
 
 
+@pytest.mark.parametrize(
+    ("question", "rubric", "expected"),
+    [
+        # The rubric says "L1 regularization": the head noun after "L1 and L2" belongs to both sides.
+        (
+            "What is the difference between L1 and L2 regularization?",
+            "L1 regularization drives weights to zero; L2 regularization shrinks them.",
+            {(_side("l1"), _side("l2"))},
+        ),
+        # A rubric that never says "L1 regularization" gives no evidence the noun is shared.
+        (
+            "What is the difference between L1 and L2 regularization?",
+            "L1 drives weights to zero; L2 regularization shrinks them.",
+            {(_side("l1"), _side("l2", "regularization"))},
+        ),
+        (
+            "Compare offline and online metrics.",
+            "Offline metrics are cheap; online metrics are the truth.",
+            {(_side("offline"), _side("online"))},
+        ),
+        # A side's only word stays, whatever the rubric puts after the other side.
+        (
+            "What is the bias-variance tradeoff?",
+            "The bias variance tradeoff: high bias underfits, high variance overfits.",
+            {(_side("bias"), _side("variance"))},
+        ),
+    ],
+)
+def test_a_head_noun_both_sides_share_is_no_side(question, rubric, expected):
+    assert _pairs(question, rubric) == expected
+
+
 def test_every_pair_of_a_list_is_a_contrast():
     found = _pairs("Define precision, recall and F1.", "precision recall f1 harmonic mean")
     assert {

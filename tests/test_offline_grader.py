@@ -637,3 +637,37 @@ def test_preferring_precision_when_misses_are_costly_is_a_swap_and_scores_below_
     assert right.key_points[3].status is Coverage.covered and not right.misconceptions
     assert not plain.misconceptions
     assert swapped.score <= right.score - 1.0
+
+
+L1_L2_REGULARIZATION = GradingItem(
+    question_id="l1-l2",
+    question="What is the difference between L1 and L2 regularization?",
+    reference_answer="L1 adds the sum of absolute weights to the loss and can push coefficients exactly to zero, so "
+    "it doubles as feature selection. L2 adds the sum of squared weights and shrinks all coefficients smoothly "
+    "toward zero without zeroing them.",
+    key_points=[
+        "L1 regularization penalizes the sum of absolute values of the weights",
+        "L1 regularization can drive coefficients exactly to zero, performing feature selection",
+        "L2 regularization penalizes the sum of squared weights and shrinks coefficients without making them "
+        "exactly zero",
+        "Among correlated features L1 tends to pick one while L2 spreads the weight across them",
+    ],
+)
+
+
+def test_a_right_l1_answer_is_no_swap_where_the_rubric_says_l1_regularization(grader):
+    # "L1 regularization ..." names L1, not L2: the head noun is both sides'.
+    right = grader.grade(
+        L1_L2_REGULARIZATION,
+        "L1 adds the absolute values of the weights and pushes many of them to exactly zero, so it does feature "
+        "selection. L2 adds the squared weights and just shrinks them smoothly.",
+    )
+    swapped = grader.grade(
+        L1_L2_REGULARIZATION,
+        "L2 adds the absolute values of the weights and pushes many of them to exactly zero, so it does feature "
+        "selection. L1 adds the squared weights and just shrinks them smoothly.",
+    )
+    assert not right.misconceptions
+    assert right.verdict in (Verdict.good, Verdict.excellent)
+    assert any("says 'l2' where the reference says 'l1'" in m for m in swapped.misconceptions)
+    assert swapped.score <= right.score - 1.0

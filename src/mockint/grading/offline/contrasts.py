@@ -58,9 +58,11 @@ def _chains(sentence: str) -> list[list[list[str]]]:
 
 def contrast_pairs(question: str, rubric: str) -> list[Contrast]:
     """Pairs of stem sets the question contrasts, each side reduced to what tells it from the other and to
-    stems the rubric uses (so that 'How does X work, and why' gives nothing): 'data drift and concept drift'
-    gives ({data}, {concept})."""
+    stems the rubric uses (so that 'How does X work, and why' gives nothing) and without a head noun the two
+    share (`_without_shared_heads`): 'data drift and concept drift' gives ({data}, {concept}), 'L1 and L2
+    regularization' ({l1}, {l2})."""
     rubric_stems = set(_stems(rubric))
+    heads = set(pairwise(stem(w) for w in words(rubric)))
     items = [
         c
         for sentence in (question[s:e] for s, e in sentence_spans(question))
@@ -72,6 +74,17 @@ def contrast_pairs(question: str, rubric: str) -> list[Contrast]:
     for a, b in items:
         only_a = frozenset(s for s in a if s not in b and s in rubric_stems and _is_term(s))
         only_b = frozenset(s for s in b if s not in a and s in rubric_stems and _is_term(s))
-        if only_a and only_b and (only_a, only_b) not in pairs:
-            pairs.append((only_a, only_b))
+        if only_a and only_b:
+            only_a, only_b = _without_shared_heads(only_a, only_b, heads), _without_shared_heads(only_b, only_a, heads)
+            if (only_a, only_b) not in pairs:
+                pairs.append((only_a, only_b))
     return pairs
+
+
+def _without_shared_heads(side: frozenset[str], other: frozenset[str], said: set[tuple[str, str]]) -> frozenset[str]:
+    """A side without the words the rubric also says right after a word of the other side (`said`: its pairs of
+    neighbouring stems): in "L1 and L2 regularization" the head noun belongs to both sides, as "L1
+    regularization" in the rubric shows, so it tells L2 from L1 no more than 'drift' tells concept drift from
+    data drift. A side's only word stays."""
+    kept = frozenset(s for s in side if not any((o, s) in said for o in other))
+    return kept or side

@@ -221,6 +221,11 @@ def test_contradictions_are_cued(point, evidence):
         ("the diameter decreases when the speed grows", "if you increase the speed the diameter shrinks"),
         ("dropout is disabled at inference", "dropout is turned off at inference"),
         ("softmax is unchanged by adding a constant", "adding a constant changes nothing"),  # un- word
+        # The point says both 'disables' and 'use': the pair gives it no side for "off" to contradict.
+        (
+            "torch.no_grad() disables autograd recording and reduces memory use",
+            "torch.no_grad() is what turns off autograd and saves memory",
+        ),
         # SQL operators in capitals are names, not negations or opposites.
         ("NOT IN with a NULL in the subquery returns no rows", "if the subquery holds a NULL you get no rows"),
         ("NULL checks need IS NULL or IS DISTINCT FROM", "a NULL is never equal to another NULL"),

@@ -671,3 +671,29 @@ def test_a_right_l1_answer_is_no_swap_where_the_rubric_says_l1_regularization(gr
     assert right.verdict in (Verdict.good, Verdict.excellent)
     assert any("says 'l2' where the reference says 'l1'" in m for m in swapped.misconceptions)
     assert swapped.score <= right.score - 1.0
+
+
+EVAL_NO_GRAD = GradingItem(
+    question_id="eval-no-grad",
+    question="What is the difference between model.eval() and torch.no_grad() in PyTorch? Do you need both for "
+    "validation?",
+    reference_answer="model.eval() switches dropout and batch norm to inference behaviour but keeps autograd on; "
+    "torch.no_grad() stops autograd recording and saves memory. Use both for validation.",
+    key_points=[
+        "model.eval() disables dropout and makes batch normalisation use running statistics",
+        "model.eval() does not disable gradient computation",
+        "torch.no_grad() disables autograd recording and reduces memory use, without changing layer behaviour",
+        "Validation should use both eval mode and no_grad (or inference_mode)",
+    ],
+)
+
+
+def test_turning_autograd_off_agrees_with_a_point_that_disables_it_and_reduces_memory_use(grader):
+    grade = grader.grade(
+        EVAL_NO_GRAD,
+        "model.eval() switches layers like dropout and batch norm to inference behaviour, but it doesn't stop "
+        "gradient tracking. torch.no_grad() is what turns off autograd and saves memory. During validation you "
+        "want both.",
+    )
+    assert not grade.misconceptions
+    assert grade.key_points[2].status is Coverage.covered

@@ -125,9 +125,13 @@ _STATEMENT_WORDS = frozenset(_STATEMENT_WORD_LIST.split())
 
 
 def opposite_word(point: str, evidence: str, ignore: frozenset[str] = frozenset()) -> tuple[str, str] | None:
-    """(word the evidence says, its opposite in the point), e.g. ('used', 'disabled'), or None."""
+    """(word the evidence says, its opposite in the point), e.g. ('used', 'disabled'), or None. A point with
+    words of both sides of a pair ("disables autograd and reduces memory use") gives that pair no side to
+    contradict."""
     p_stems, e_stems = {stem(w) for w in _claim_words(point)}, {stem(w) for w in _claim_words(evidence)}
     for side_a, side_b in _OPPOSITES:
+        if p_stems & side_a and p_stems & side_b:
+            continue
         for mine, theirs in ((side_a, side_b), (side_b, side_a)):
             said = (e_stems & theirs) - p_stems - ignore
             expected = (p_stems & mine) - e_stems

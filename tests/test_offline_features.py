@@ -176,8 +176,21 @@ def test_cues_that_fire_on_the_items_own_reference_are_not_used_on_that_item(fak
             "At-most-once acks first, so a crash can lose messages. "
             "At-least-once retries, so it can produce duplicates.",
         ),
+        # Both sides in one sentence: each clause speaks of the last side named up to it.
+        (
+            GradingItem(
+                question="What is the difference between at-most-once and at-least-once delivery?",
+                reference_answer="At-most-once may lose messages; at-least-once may duplicate them.",
+                key_points=[
+                    "At-least-once does not lose messages but can produce duplicates",
+                    "At-most-once can lose messages but does not duplicate them",
+                ],
+            ),
+            "At-most-once can lose messages but won't duplicate them, at-least-once won't lose any but can "
+            "produce duplicates.",
+        ),
     ],
-    ids=["another-key-point", "other-side-of-a-contrast"],
+    ids=["another-key-point", "other-side-of-a-contrast", "both-sides-in-one-sentence"],
 )
 def test_statements_about_something_else_are_no_contradiction(fake, item, answer):
     assert features(fake, prepare_item(fake, item), answer).contradicted == 0

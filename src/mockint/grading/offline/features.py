@@ -339,17 +339,20 @@ def _closest_part(clause: Span, sims: np.ndarray, weights: np.ndarray, answer: P
 
 
 def _of_the_other_side(piece: str, evidence: Span, item: PreparedItem, answer: PreparedAnswer) -> bool:
-    """Whether the sentence holding the evidence speaks only of the other side of a contrast the point's
-    piece speaks of: "at-most-once ..., so a crash can lose a message" says nothing against "at-least-once
-    does not lose messages"."""
+    """Whether the evidence speaks of the other side of a contrast the point's piece speaks of: of the last side
+    its sentence names up to the evidence's end, as comparisons read a piece that names none. "at-most-once
+    ..., so a crash can lose a message" and "At-most-once can lose messages, at-least-once won't lose any" say
+    nothing against "at-least-once does not lose messages"."""
     sentence = next((s for s in answer.sentences if s[0] <= evidence[0] and evidence[1] <= s[1]), evidence)
-    said = {stem(w) for w in words(answer.text[sentence[0] : sentence[1]])}
+    said = [stem(w) for w in words(answer.text[sentence[0] : evidence[1]])]
     meant = {stem(w) for w in words(piece)}
-    return any(
-        meant & mine and not meant & theirs and said & theirs and not said & mine
-        for side_a, side_b in item.contrasts
-        for mine, theirs in ((side_a, side_b), (side_b, side_a))
-    )
+    for side_a, side_b in item.contrasts:
+        for mine, theirs in ((side_a, side_b), (side_b, side_a)):
+            if meant & mine and not meant & theirs:
+                last = next((s for s in reversed(said) if s in mine or s in theirs), None)
+                if last in theirs:
+                    return True
+    return False
 
 
 def _about_another_point(points: list[PointResult], item: PreparedItem, answer: PreparedAnswer) -> list[PointResult]:

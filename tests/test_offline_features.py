@@ -148,6 +148,16 @@ def test_cues_that_fire_on_the_items_own_reference_are_not_used_on_that_item(fak
     assert analyse(unchecked, prepare_answer(fake, raw.reference_answer)).points[0].contradiction
 
 
+DELIVERY = GradingItem(
+    question="What is the difference between at-most-once and at-least-once delivery?",
+    reference_answer="At-most-once may lose messages; at-least-once may duplicate them.",
+    key_points=[
+        "At-least-once does not lose messages but can produce duplicates",
+        "At-most-once can lose messages but does not duplicate them",
+    ],
+)
+
+
 @pytest.mark.parametrize(
     ("item", "answer"),
     [
@@ -165,27 +175,13 @@ def test_cues_that_fire_on_the_items_own_reference_are_not_used_on_that_item(fak
         ),
         # What is said of the other side of a contrast the question sets says nothing against this side.
         (
-            GradingItem(
-                question="What is the difference between at-most-once and at-least-once delivery?",
-                reference_answer="At-most-once may lose messages; at-least-once may duplicate them.",
-                key_points=[
-                    "At-least-once does not lose messages but can produce duplicates",
-                    "At-most-once can lose messages but does not duplicate them",
-                ],
-            ),
+            DELIVERY,
             "At-most-once acks first, so a crash can lose messages. "
             "At-least-once retries, so it can produce duplicates.",
         ),
         # Both sides in one sentence: each clause speaks of the last side named up to it.
         (
-            GradingItem(
-                question="What is the difference between at-most-once and at-least-once delivery?",
-                reference_answer="At-most-once may lose messages; at-least-once may duplicate them.",
-                key_points=[
-                    "At-least-once does not lose messages but can produce duplicates",
-                    "At-most-once can lose messages but does not duplicate them",
-                ],
-            ),
+            DELIVERY,
             "At-most-once can lose messages but won't duplicate them, at-least-once won't lose any but can "
             "produce duplicates.",
         ),

@@ -151,6 +151,11 @@ def comparisons(text: str, contrasts: tuple[Contrast, ...]) -> list[Comparison]:
 SUBJECT_WORDS = 2
 
 
+def subject_of(text: str) -> frozenset[str]:
+    """The stems of the first content words of `text`: what it is about."""
+    return frozenset(stem(w) for w in [w for w in words(text) if is_content(w)][:SUBJECT_WORDS])
+
+
 def alternatives(points: tuple[str, ...], contrasts: tuple[Contrast, ...]) -> Contrast | None:
     """The two alternatives the key points compare: the one pair of the question's whose sides the points
     speak of apart, each side the subject of a piece of some point and no piece naming both before a 'than'.
@@ -170,7 +175,7 @@ def _spoken_of_apart(points: tuple[str, ...], pair: Contrast) -> bool:
             before = set(stems[: next((i for i, s in enumerate(stems) if s in _STANDARD_MARKERS), len(stems))])
             if before & pair[0] and before & pair[1]:
                 return False
-            subject = {stem(w) for w in [w for w in said if is_content(w)][:SUBJECT_WORDS]}
+            subject = subject_of(point[start:end])
             for side in (0, 1):
                 opened[side] |= bool(subject & pair[side])
     return all(opened)
@@ -322,6 +327,6 @@ def _misfiled_examples(rubric: SidedRubric, answer: str, points: tuple[str, ...]
 def _first_subject_point(points: tuple[str, ...], side: frozenset[str]) -> int | None:
     """The first key point whose subject (its first content words) is `side`."""
     for i, point in enumerate(points):
-        if {stem(w) for w in [w for w in words(point) if is_content(w)][:SUBJECT_WORDS]} & side:
+        if subject_of(point) & side:
             return i
     return None

@@ -23,7 +23,7 @@ from mockint.grading.offline.alignment import (
     similarity,
     weighted_mean,
 )
-from mockint.grading.offline.comparisons import SUBJECT_WORDS, SidedRubric
+from mockint.grading.offline.comparisons import SidedRubric, subject_of
 from mockint.grading.offline.contrasts import Contrast
 from mockint.text.clauses import is_verb
 from mockint.text.negations import denied_spans, is_negated
@@ -410,10 +410,6 @@ _AND = re.compile(r",?\s+and\s+", re.IGNORECASE)
 CLAIM_WORDS = 2
 
 
-def _subject(text: str) -> set[str]:
-    return {stem(w) for w in [w for w in words(text) if is_content(w)][:SUBJECT_WORDS]}
-
-
 def _turns(text: str, contrasts: tuple[Contrast, ...], others: tuple[str, ...] = ()) -> list[re.Match[str]]:
     """Where a text that opens on one side of a contrast turns to the other at an "and" opening on it ("Precision
     matters when false positives are costly | and recall when false negatives are costly"), each side the
@@ -422,8 +418,8 @@ def _turns(text: str, contrasts: tuple[Contrast, ...], others: tuple[str, ...] =
     `others` (the item's other key points), only a pair each side of which is the subject of one of them: a
     pair read from the question's wording ("distinguish equivariance from invariance and explain where CNNs
     fall short") is no pair of alternatives the rubric speaks of apart."""
-    opening = _subject(text)
-    subjects = [_subject(o) for o in others]
+    opening = subject_of(text)
+    subjects = [subject_of(o) for o in others]
     turns = []
     for m in _AND.finditer(text):
         said = [stem(w) for w in words(text[: m.start()])]
@@ -452,8 +448,10 @@ def _swapped_words(pw: WordVectors, own: np.ndarray, partner: np.ndarray) -> tup
     """The words two claims of one point swap (`own`, `partner`: their rows in the point, sides left out):
     pairs of a word only one claim has and a word only the other has, each the other's closest ("negatives"
     and "positives"); words with no such partner ("matters more") tell nothing."""
-    mine = [i for i in np.flatnonzero(own) if pw.stems[i] not in {pw.stems[j] for j in np.flatnonzero(partner)}]
-    theirs = [j for j in np.flatnonzero(partner) if pw.stems[j] not in {pw.stems[i] for i in np.flatnonzero(own)}]
+    own_stems = {pw.stems[i] for i in np.flatnonzero(own)}
+    partner_stems = {pw.stems[j] for j in np.flatnonzero(partner)}
+    mine = [i for i in np.flatnonzero(own) if pw.stems[i] not in partner_stems]
+    theirs = [j for j in np.flatnonzero(partner) if pw.stems[j] not in own_stems]
     if not mine or not theirs:
         return frozenset(), frozenset()
     sims = pw.vectors[mine] @ pw.vectors[theirs].T

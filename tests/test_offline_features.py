@@ -105,6 +105,14 @@ def test_padding_lowers_precision_and_leaves_recall_alone(fake, item):
     assert len(b.off_topic) == 1
 
 
+def test_an_answer_with_no_sentence_near_the_rubric_is_read_whole(fake, item):
+    """The relevance filter trims what stands beside an answer; a one-sentence answer below its bar is still
+    read, and only the off-topic feature and the card's "leave out" span say it is beside the question."""
+    result = features(fake, item, "Honestly my favourite cat zeroes holiday hiking mountains.")
+    assert result.features["off_topic"] == 1.0 and len(result.off_topic) == 1
+    assert result.raw["recall"] > 0.2  # "zeroes" matches the rubric's word
+
+
 def test_key_points_get_coverage_and_their_best_clause(fake, item):
     text = "During training it randomly zeroes activations, but at inference it is deactivated."
     result = features(fake, item, text)

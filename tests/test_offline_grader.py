@@ -373,6 +373,20 @@ def test_a_terse_answer_that_matches_no_key_point_keeps_the_models_score_and_is_
     assert grade.score > 0.0
 
 
+STACK = GradingItem(
+    question="What is a stack?",
+    reference_answer="A data structure that can store a number of elements, with the last element added being "
+    "the first one removed (LIFO).",
+)
+
+
+def test_a_terse_right_answer_beside_the_relevance_bar_is_read_not_dropped(grader):
+    """Issue 11, item 4. "last in first out" pools to a vector far from the reference's, so the relevance filter
+    dropped the whole answer and it was graded as saying nothing at all."""
+    right, wrong = grader.grade(STACK, "last in first out"), grader.grade(STACK, "first in first out")
+    assert right.verdict is not Verdict.incorrect and right.score > wrong.score
+
+
 @pytest.mark.parametrize(
     ("item", "answer"),
     [

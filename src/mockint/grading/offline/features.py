@@ -608,12 +608,17 @@ def analyse(item: PreparedItem, answer: PreparedAnswer, *, trim: bool = True) ->
     so padding an answer with unrelated text can lower its precision but never raise anything else; with
     `trim`, the features without its filler sentences too (`Analysis.trimmed_features`)."""
     relevance = _sentence_relevance(item, answer)
-    on_spans = [s for s, r in relevance.items() if r >= OFF_TOPIC_COS]
     off_spans = [s for s, r in relevance.items() if r < OFF_TOPIC_COS]
+    # The filter trims what stands beside an answer; it does not judge an answer none of whose sentences is
+    # near the rubric ("last in first out" against "... the first one removed (LIFO)"), which is read whole.
+    on_spans = [s for s, r in relevance.items() if r >= OFF_TOPIC_COS] or list(relevance)
     words = answer.words
     on_mask = np.zeros(len(words), dtype=bool)
     for span in on_spans:
         on_mask |= words.within(*span)
+    off_mask = np.zeros(len(words), dtype=bool)
+    for span in off_spans:
+        off_mask |= words.within(*span)
     # What the answer denies ("It is not true that ...") earns nothing for the words it shares with the
     # reference, and a key point whose best evidence it is counts as contradicted (`_denied`).
     denied = np.zeros(len(words), dtype=bool)
@@ -653,7 +658,7 @@ def analyse(item: PreparedItem, answer: PreparedAnswer, *, trim: bool = True) ->
     content_answer = float(bearing[on_words.rarity > 0].sum())
     content_reference = float((item.reference.rarity > 0).sum())
     total_rarity = float(words.rarity.sum())
-    off_topic = float(words.rarity[~on_mask].sum() / total_rarity) if total_rarity > 0 else 0.0
+    off_topic = float(words.rarity[off_mask].sum() / total_rarity) if total_rarity > 0 else 0.0
     novel = np.array([s not in item.question_stems for s in words.stems], dtype=np.float32)
     raw = {
         "recall": recall,

@@ -240,6 +240,20 @@ def test_agreement_and_comparisons_are_not_contradictions(point, evidence):
     assert contradiction_cue(point, evidence, frozenset({"increas", "speed"})) is None
 
 
+KV_POINT = "The KV cache stores each layer's keys and values for previous tokens so they are not recomputed"
+
+
+def test_a_not_counts_only_where_the_other_text_says_what_it_negates():
+    """A clause that stops before the point's "not" leaves that part unsaid; it does not say it the other way."""
+    stored = "The KV cache stores the keys and values of previous tokens at every layer"
+    assert contradiction_cue(KV_POINT, stored) is None
+    said_otherwise = stored + " and they are recomputed for every new token"
+    assert contradiction_cue(KV_POINT, said_otherwise) == "leaves out the reference's 'not'"
+    assert contradiction_cue("Decode is memory-bandwidth-bound", "Decode is not memory-bandwidth-bound") == (
+        "negates the reference's claim"
+    )
+
+
 @pytest.mark.parametrize(
     ("point", "evidence", "said", "expected"),
     [

@@ -711,3 +711,16 @@ def test_turning_autograd_off_agrees_with_a_point_that_disables_it_and_reduces_m
     )
     assert not grade.misconceptions
     assert grade.key_points[2].status is Coverage.covered
+
+
+def test_a_clause_that_stops_before_the_points_not_is_no_misconception(grader):
+    """The KV-cache point ends "so they are not recomputed"; the clause aligned with it ends before the answer's
+    "so decoding doesn't recompute them". Reading that as leaving out the 'not' flagged a right answer."""
+    item = _bank_item("llm-kv-cache-prefill-decode", "llms-rag.yaml")
+    grade = grader.grade(
+        item,
+        "The KV cache stores the keys and values of previous tokens at every layer so decoding doesn't recompute "
+        "them. Prefill runs the whole prompt in parallel and is compute-bound, while decode makes one token at a "
+        "time and is bound by memory bandwidth, so you batch requests to reuse the weight reads.",
+    )
+    assert not grade.misconceptions and grade.score >= 4.0

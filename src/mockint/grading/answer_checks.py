@@ -116,6 +116,30 @@ def negated(text: str, other: str = "") -> bool:
     return count % 2 == 1
 
 
+# Content words a negation governs: the first ones after it ("not recomputed", "cannot reference aggregates").
+NEGATED_WORDS = 2
+
+
+def _negated_stems(text: str) -> set[str]:
+    """Stems of what `text`'s negations govern: the first NEGATED_WORDS content words after each in its clause,
+    or, where none follows ("changes nothing"), the content word before it; an "un-" or "non-" word governs its
+    base ("unchanged": 'chang')."""
+    found: set[str] = set()
+    clause_words = [words(c) for c in re.split(r"[,;:()]", text)]
+    for ws in clause_words:
+        for i, w in enumerate(ws):
+            root = w.split("'", 1)[0]
+            base = root[3:].lstrip("-") if root.startswith("non") else root[2:] if root.startswith("un") else ""
+            if len(base) > 3:
+                found.add(stem(base))
+            if not is_negation(w):
+                continue
+            after = [stem(x) for x in ws[i + 1 :] if is_content(x)][:NEGATED_WORDS]
+            before = [stem(x) for x in ws[:i] if is_content(x)][-1:]
+            found.update(after or before)
+    return found
+
+
 # A key point with none of these is a bare noun phrase ('Sequence number'), not a claim to contradict.
 _STATEMENT_WORD_LIST = (
     "is are was were be been has have had can cannot does do did will would should must may at in on of to for by "
@@ -207,8 +231,12 @@ def contradiction_cue(
     number = other_number(point, evidence)
     if number and both_ways >= 0.6:
         return f"says '{number[0]}' where the reference says '{number[1]}'"
-    if negation and negation_differs and not opposite and both_ways >= 0.6:
-        return "negates the reference's claim" if negated(evidence, point) else "leaves out the reference's 'not'"
+    said_not = negated(evidence, point)
+    # A "not" the other text does not speak to ("so they are not recomputed" against a clause on what is
+    # stored) is a part left unsaid, not one said the other way.
+    spoken_to = _negated_stems(evidence if said_not else point) & (point_stems if said_not else evidence_stems)
+    if negation and negation_differs and not opposite and both_ways >= 0.6 and spoken_to:
+        return "negates the reference's claim" if said_not else "leaves out the reference's 'not'"
     return None
 
 

@@ -2,8 +2,9 @@
 
 import pytest
 
-from mockint.grading.offline.contrasts import contrast_pairs
+from mockint.grading.offline.contrasts import contrast_pairs, side_name
 from mockint.text.stems import stem
+from mockint.text.words import words
 
 
 def _pairs(question: str, rubric: str) -> set[tuple[frozenset[str], frozenset[str]]]:
@@ -98,3 +99,18 @@ def test_every_pair_of_a_list_is_a_contrast():
 )
 def test_no_contrast_where_the_question_sets_none(question, rubric):
     assert not _pairs(question, rubric)
+
+
+@pytest.mark.parametrize(
+    ("text", "side", "name"),
+    [
+        ("while online learning is easy to validate", {"learn"}, "online learning"),
+        ("Periodic batch retraining produces validated models", {"batch", "period"}, "Periodic batch retraining"),
+        ("GloVe factorizes counts while word2vec learns from windows", {"word2vec"}, "word2vec"),  # not a verb
+        ("nothing of it here", {"batch"}, "batch"),
+    ],
+)
+def test_a_side_is_named_as_the_text_writes_it(text, side, name):
+    question = "What are the trade-offs between online (incremental) learning and periodic batch retraining? How "
+    question += "does GloVe differ from word2vec in the way it learns?"
+    assert side_name(text, frozenset(side), frozenset(stem(w) for w in words(question))) == name

@@ -215,7 +215,8 @@ def test_a_claim_made_about_the_other_side_of_a_contrast_is_flagged(fake):
     result = features(fake, item, "Concept drift is a shift of the input distribution seen in production.")
     flagged = [p for p in result.points if p.contradiction]
     assert [p.point for p in flagged] == [DRIFT.key_points[0]]
-    assert flagged[0].contradiction == "says 'concept' where the reference says 'data'"
+    # The message names each alternative as the texts write it, not one word of it.
+    assert flagged[0].contradiction == "says 'Concept drift' where the reference says 'Data drift'"
 
 
 def test_both_sides_described_rightly_are_no_swap(fake):
@@ -260,11 +261,11 @@ def _flagged(answer):
 @pytest.mark.parametrize(
     ("answer", "reason"),
     [
-        ("Precision matters when false negatives are costly.", "says 'precision' where the reference says 'recall'"),
+        ("Precision matters when false negatives are costly.", "says 'Precision' where the reference says 'recall'"),
         # Both sides swapped in one sentence: each half is read as its own clause.
         (
             "Precision matters when false negatives are costly and recall when false positives are costly.",
-            "says 'precision' where the reference says 'recall'",
+            "says 'Precision' where the reference says 'recall'",
         ),
     ],
 )

@@ -683,7 +683,7 @@ def test_a_right_l1_answer_is_no_swap_where_the_rubric_says_l1_regularization(gr
     )
     assert not right.misconceptions
     assert right.verdict in (Verdict.good, Verdict.excellent)
-    assert any("says 'l2' where the reference says 'l1'" in m for m in swapped.misconceptions)
+    assert any("says 'L2' where the reference says 'L1 regularization'" in m for m in swapped.misconceptions)
     assert swapped.score <= right.score - 1.0
 
 

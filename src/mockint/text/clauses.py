@@ -43,6 +43,13 @@ def is_verb(word: str) -> bool:
     return any(tag in getAllLemmas(word) for tag in _VERB_TAGS)
 
 
+def can_name(word: str) -> bool:
+    """Whether the (lower-case) word can be part of a thing's name: a noun or adjective form, a gerund
+    ('retraining'), or a word the lexicon lacks ('word2vec'); not 'learns' or 'is'."""
+    tags = getAllLemmas(word)
+    return not tags or word.endswith("ing") or any(t in tags for t in ("NOUN", "ADJ", "PROPN"))
+
+
 def balanced(text: str) -> bool:
     stack: list[str] = []
     for ch in text:

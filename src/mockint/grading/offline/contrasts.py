@@ -7,9 +7,10 @@ use the same words. Pure text."""
 import re
 from itertools import combinations, pairwise
 
+from mockint.text.clauses import can_name
 from mockint.text.sentences import sentence_spans
 from mockint.text.stems import stem
-from mockint.text.words import is_content, words
+from mockint.text.words import is_content, word_spans, words
 
 Contrast = tuple[frozenset[str], frozenset[str]]
 
@@ -88,3 +89,29 @@ def _without_shared_heads(side: frozenset[str], other: frozenset[str], said: set
     data drift. A side's only word stays."""
     kept = frozenset(s for s in side if not any((o, s) in said for o in other))
     return kept or side
+
+
+# Words a side's name runs to: "periodic batch retraining", not a clause.
+NAME_WORDS = 4
+
+
+def side_name(text: str, side: frozenset[str], question_stems: frozenset[str]) -> str:
+    """How `text` names `side`: its first word of the side with the words next to it that can name a thing and
+    that the question or the side uses ("online learning" for {learn}, "periodic batch retraining" for {batch,
+    period}, "word2vec" in "word2vec learns"), so that a message names the alternative, not one word of it. The
+    side's first stem when the text writes none."""
+    spans = word_spans(text)
+    named = [i for i, (w, _, _) in enumerate(spans) if stem(w) in side]
+    if not named:
+        return min(side)
+
+    def part(i: int) -> bool:
+        if not 0 <= i < len(spans):
+            return False
+        word = spans[i][0]
+        return is_content(word) and can_name(word) and stem(word) in side | question_stems
+
+    first = last = named[0]
+    while last - first + 1 < NAME_WORDS and (part(first - 1) or part(last + 1)):
+        first, last = (first - 1, last) if part(first - 1) else (first, last + 1)
+    return text[spans[first][1] : spans[last][2]]

@@ -24,7 +24,7 @@ from mockint.grading.offline.alignment import (
     weighted_mean,
 )
 from mockint.grading.offline.comparisons import SidedRubric, subject_of
-from mockint.grading.offline.contrasts import Contrast
+from mockint.grading.offline.contrasts import Contrast, side_name
 from mockint.text.clauses import is_verb
 from mockint.text.negations import denied_spans, is_negated
 from mockint.text.stems import stem
@@ -544,9 +544,8 @@ def _swaps(
                         continue
                     value = fit(piece, mask)
                     if value >= CONTRADICTION_ALIGNED_AT and value > max(fit(r, mask) for r in rivals):
-                        said = next(w for w in words(answer.text[span[0] : span[1]]) if stem(w) in theirs)
-                        point = item.points[piece.point]
-                        meant = next((w for w in words(point) if stem(w) in mine), sorted(mine)[0])
+                        said = side_name(answer.text[span[0] : span[1]], theirs, item.question_stems)
+                        meant = side_name(item.points[piece.point], mine, item.question_stems)
                         found[piece.point] = (span, f"says '{said}' where the reference says '{meant}'")
                         break
     return found

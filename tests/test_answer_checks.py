@@ -252,6 +252,13 @@ def test_a_not_counts_only_where_the_other_text_says_what_it_negates():
     assert contradiction_cue("Decode is memory-bandwidth-bound", "Decode is not memory-bandwidth-bound") == (
         "negates the reference's claim"
     )
+    # Its clause ends at a conjunction: a spoken answer's "don't" says nothing of what the next clause says.
+    prefill = "Prefill processes the prompt in parallel and is compute-bound"
+    spoken = "so you don't recompute them and prefill is processing the whole prompt in parallel"
+    assert contradiction_cue(prefill, spoken) is None
+    assert contradiction_cue(prefill, "prefill does not process the prompt in parallel") == (
+        "negates the reference's claim"
+    )
 
 
 @pytest.mark.parametrize(

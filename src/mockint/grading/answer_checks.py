@@ -116,8 +116,11 @@ def negated(text: str, other: str = "") -> bool:
     return count % 2 == 1
 
 
-# Content words a negation governs: the first ones after it ("not recomputed", "cannot reference aggregates").
+# Content words a negation governs: the first ones after it ("not recomputed", "cannot reference aggregates"),
+# within its clause, which ends at punctuation or at a conjunction opening another ("so you don't recompute
+# them | and prefill is ...", as a spoken answer runs on).
 NEGATED_WORDS = 2
+_NEGATION_SCOPE_END = re.compile(r"[,;:()]|\b(?:and|but|so|or|while|whereas|because|although|though)\b", re.IGNORECASE)
 
 
 def _negated_stems(text: str) -> set[str]:
@@ -125,7 +128,7 @@ def _negated_stems(text: str) -> set[str]:
     or, where none follows ("changes nothing"), the content word before it; an "un-" or "non-" word governs its
     base ("unchanged": 'chang')."""
     found: set[str] = set()
-    clause_words = [words(c) for c in re.split(r"[,;:()]", text)]
+    clause_words = [words(c) for c in _NEGATION_SCOPE_END.split(text)]
     for ws in clause_words:
         for i, w in enumerate(ws):
             root = w.split("'", 1)[0]

@@ -393,15 +393,19 @@ def _sides_apart(point: set[str], other: set[str], clause: set[str], item: Prepa
     )
 
 
+# A stem with the content stem before it: ('fals', 'posit') for "false positives".
+Phrase = tuple[str, str]
+
+
 @dataclass(frozen=True)
 class Claim:
     point: int
     rows: np.ndarray
     weights: np.ndarray
     stems: frozenset[str]
-    # For one of two claims cut apart at an "and" (`_turns`): the words it says where its partner says the
-    # others ("negatives" where the partner says "positives"; `_swapped_words`).
-    tells: tuple[frozenset[str], frozenset[str]] | None = None
+    # For one of two claims cut apart at an "and" (`_turns`): the phrases it says where its partner says other
+    # words ("false negatives" where the partner says "positives"; `_swapped_words`).
+    tells: tuple[frozenset[Phrase], frozenset[str]] | None = None
 
 
 _CONTRAST_BREAK = re.compile(r";\s*|,?\s+(?=(?:while|whereas|but|unlike)\s)", re.IGNORECASE)
@@ -444,10 +448,17 @@ def _cut(text: str, breaks: list[re.Match[str]]) -> list[Span]:
     return list(zip(bounds[::2], bounds[1::2], strict=True))
 
 
-def _swapped_words(pw: WordVectors, own: np.ndarray, partner: np.ndarray) -> tuple[frozenset[str], frozenset[str]]:
-    """The words two claims of one point swap (`own`, `partner`: their rows in the point, sides left out):
-    pairs of a word only one claim has and a word only the other has, each the other's closest ("negatives"
-    and "positives"); words with no such partner ("matters more") tell nothing."""
+def phrases(ws: Sequence[str]) -> frozenset[Phrase]:
+    """Each word's stem with the content stem before it ("false positives": ('fals', 'posit')), and alone
+    (after ''), which is how a word that opens its text is told."""
+    return frozenset(p for i, w in enumerate(ws) for p in ((_content_before(ws, i), stem(w)), ("", stem(w))))
+
+
+def _swapped_words(pw: WordVectors, own: np.ndarray, partner: np.ndarray) -> tuple[frozenset[Phrase], frozenset[str]]:
+    """What two claims of one point swap (`own`, `partner`: their rows in the point, sides left out): pairs of
+    a word only one claim has and a word only the other has, each the other's closest ("negatives" and
+    "positives"); words with no such partner ("matters more") tell nothing. Own words come as phrases with the
+    content word before them in the point ("false positives"), the partner's as stems."""
     own_stems = {pw.stems[i] for i in np.flatnonzero(own)}
     partner_stems = {pw.stems[j] for j in np.flatnonzero(partner)}
     mine = [i for i in np.flatnonzero(own) if pw.stems[i] not in partner_stems]
@@ -461,7 +472,12 @@ def _swapped_words(pw: WordVectors, own: np.ndarray, partner: np.ndarray) -> tup
         for b, j in enumerate(theirs)
         if sims[a].argmax() == b and sims[:, b].argmax() == a
     ]
-    return frozenset(pw.stems[i] for i, _ in pairs), frozenset(pw.stems[j] for _, j in pairs)
+    told = frozenset((_content_before(pw.words, i), pw.stems[i]) for i, _ in pairs)
+    return told, frozenset(pw.stems[j] for _, j in pairs)
+
+
+def _content_before(ws: Sequence[str], i: int) -> str:
+    return next((stem(w) for w in reversed(ws[:i]) if is_content(w)), "")
 
 
 def _point_claims(
@@ -496,8 +512,10 @@ def claims_of(item: PreparedItem) -> tuple[Claim, ...]:
         claims = _point_claims(item, i, [*breaks, *turns], content) if turns else []
         if len(claims) == 2:
             (a, a_rows), (b, b_rows) = claims
-            swapped = _swapped_words(pw, a_rows, b_rows)
-            result += [replace(a, tells=swapped), replace(b, tells=swapped[::-1])]
+            result += [
+                replace(a, tells=_swapped_words(pw, a_rows, b_rows)),
+                replace(b, tells=_swapped_words(pw, b_rows, a_rows)),
+            ]
         else:
             result += [c for c, _ in _point_claims(item, i, breaks, content)]
     return tuple(result)
@@ -525,7 +543,9 @@ def _swaps(
         for a, b in _cut(answer.text[s:e], _turns(answer.text[s:e], item.contrasts))
     ]
     clause_masks = [answer.words.within(*c) & on_topic for c in clauses]
-    clause_stems = [frozenset(stem(w) for w in words(answer.text[s:e])) for s, e in clauses]
+    clause_words = [words(answer.text[s:e]) for s, e in clauses]
+    clause_stems = [frozenset(map(stem, ws)) for ws in clause_words]
+    clause_phrases = [phrases(ws) for ws in clause_words]
 
     def fit(piece: Claim, mask: np.ndarray) -> float:
         return weighted_mean(best_match(sims[piece.rows][:, mask]), piece.weights)
@@ -537,10 +557,10 @@ def _swaps(
             for piece in pieces:
                 if piece.point in found or not rivals or not piece.stems & mine or piece.stems & theirs:
                     continue
-                for span, mask, stems in zip(clauses, clause_masks, clause_stems, strict=True):
+                for span, mask, stems, told in zip(clauses, clause_masks, clause_stems, clause_phrases, strict=True):
                     if not mask.any() or not stems & theirs or stems & mine:
                         continue
-                    if piece.tells is not None and (not stems & piece.tells[0] or stems & piece.tells[1]):
+                    if piece.tells is not None and (not told & piece.tells[0] or stems & piece.tells[1]):
                         continue
                     value = fit(piece, mask)
                     if value >= CONTRADICTION_ALIGNED_AT and value > max(fit(r, mask) for r in rivals):

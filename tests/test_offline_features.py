@@ -12,7 +12,7 @@ from mockint.doors.embeddings import TokenEmbeddings
 from mockint.errors import GradingError
 from mockint.grading.guard import CAPPED_SCORE
 from mockint.grading.offline.calibration import Calibration
-from mockint.grading.offline.features import analyse, filler_spans
+from mockint.grading.offline.features import _turns, analyse, filler_spans
 from mockint.grading.offline.grader import (
     COPY_SCORE,
     final_score,
@@ -293,6 +293,19 @@ def test_a_phrase_naming_both_sides_is_not_cut_into_claims():
     cut = [c for c in item.claims if c.tells is not None]
     assert {c.point for c in cut} == {2}
     assert sorted(sorted(c.tells[0]) for c in cut) == [[("fals", "negat")], [("fals", "posit")]]
+
+
+EVAL_SIDES = ((frozenset({"eval", "model"}), frozenset({"no_grad", "torch"})),)
+
+
+def test_an_answer_clause_that_names_no_side_is_cut_where_it_turns_to_one():
+    """Spoken answers run claims together: "it" is model.eval, then the clause turns to no_grad at an "and"."""
+    spoken = "but it doesn't turn off gradients and torch no_grad turns off gradient tracking"
+    assert [m.group().strip() for m in _turns(spoken, EVAL_SIDES, answer=True)] == ["and"]
+    assert _turns(spoken, EVAL_SIDES) == []  # a key point is cut only where it opens on a side
+    # A clause that names a side before the "and" is cut by P's rule alone, or not at all.
+    assert _turns("torch no_grad saves memory and model eval does not", EVAL_SIDES, answer=True) != []
+    assert _turns("it uses model eval and torch no_grad together", EVAL_SIDES, answer=True) == []
 
 
 def test_a_contradiction_is_judged_on_the_part_of_the_clause_closest_to_the_point(fake):

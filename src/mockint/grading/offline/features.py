@@ -414,16 +414,21 @@ _AND = re.compile(r",?\s+and\s+", re.IGNORECASE)
 CLAIM_WORDS = 2
 
 
-def _turns(text: str, contrasts: tuple[Contrast, ...], others: tuple[str, ...] = ()) -> list[re.Match[str]]:
+def _turns(
+    text: str, contrasts: tuple[Contrast, ...], others: tuple[str, ...] = (), *, answer: bool = False
+) -> list[re.Match[str]]:
     """Where a text that opens on one side of a contrast turns to the other at an "and" opening on it ("Precision
     matters when false positives are costly | and recall when false negatives are costly"), each side the
     subject of its half. "increases precision and decreases recall" opens on neither, "the harmonic mean of
     precision and recall" joins the sides in one phrase, "and can remove" opens on a verb: none is a turn. With
     `others` (the item's other key points), only a pair each side of which is the subject of one of them: a
     pair read from the question's wording ("distinguish equivariance from invariance and explain where CNNs
-    fall short") is no pair of alternatives the rubric speaks of apart."""
+    fall short") is no pair of alternatives the rubric speaks of apart. An `answer`'s clause that names no side
+    before the "and" turns there too: spoken answers run claims together ("it doesn't turn off gradients | and
+    torch no grad turns off gradient tracking")."""
     opening = subject_of(text)
     subjects = [subject_of(o) for o in others]
+    sides = frozenset().union(*(a | b for a, b in contrasts))
     turns = []
     for m in _AND.finditer(text):
         said = [stem(w) for w in words(text[: m.start()])]
@@ -434,7 +439,7 @@ def _turns(text: str, contrasts: tuple[Contrast, ...], others: tuple[str, ...] =
                 if (
                     after
                     and stem(after[0]) in theirs
-                    and opening & mine
+                    and (opening & mine or (answer and not before & sides))
                     and not before & theirs
                     and joined not in mine
                     and (not others or (any(s & mine for s in subjects) and any(s & theirs for s in subjects)))
@@ -540,7 +545,7 @@ def _swaps(
     clauses = [
         (s + a, s + b)
         for s, e in answer.clauses
-        for a, b in _cut(answer.text[s:e], _turns(answer.text[s:e], item.contrasts))
+        for a, b in _cut(answer.text[s:e], _turns(answer.text[s:e], item.contrasts, answer=True))
     ]
     clause_masks = [answer.words.within(*c) & on_topic for c in clauses]
     clause_words = [words(answer.text[s:e]) for s, e in clauses]

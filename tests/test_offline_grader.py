@@ -724,3 +724,15 @@ def test_a_clause_that_stops_before_the_points_not_is_no_misconception(grader):
         "time and is bound by memory bandwidth, so you batch requests to reuse the weight reads.",
     )
     assert not grade.misconceptions and grade.score >= 4.0
+
+
+def test_a_misconception_the_answer_names_to_avoid_is_no_misconception_of_its_own(grader):
+    item = _bank_item("data-drift-vs-concept-drift", "mlops.yaml")
+    grade = grader.grade(
+        item,
+        "Data drift is a change in the input distribution P(X) and concept drift is a change in P(Y given X). "
+        "Some people think concept drift is just the inputs changing, but that is data drift.",
+    )
+    assert not grade.misconceptions and grade.score >= 4.0
+    held = grader.grade(item, "Concept drift is just the inputs changing, and data drift is a change in P(Y given X).")
+    assert held.misconceptions

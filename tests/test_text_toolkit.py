@@ -10,7 +10,7 @@ import snowballstemmer
 
 from mockint.grading.answer_checks import stuffing_reason
 from mockint.text.fillers import count_fillers, find_fillers, strip_fillers
-from mockint.text.negations import denied_spans, is_negated, is_negation
+from mockint.text.negations import denied_spans, is_negated, is_negation, reports_belief
 from mockint.text.stems import content_stems, stem, written_as
 from mockint.text.stuffing import reads_as_keyword_list
 from mockint.text.words import content_words, is_content, word_spans, words
@@ -146,3 +146,19 @@ def test_stems_are_right_when_threads_stem_at_once():
         t.join()
     wrong = [w for w in vocabulary if stem(w) != reference.stemWord(w)]
     assert len(vocabulary) > 3000 and wrong == []
+
+
+@pytest.mark.parametrize(
+    ("text", "reported"),
+    [
+        ("Some people think concept drift is just the inputs changing", True),
+        ("A classic bug is when you think you modified a copy", True),
+        ("A common mistake is thinking dropout stays on at inference", True),
+        ("It's tempting to assume more data always helps", True),
+        ("I think dropout is used at inference", False),  # the speaker's own claim, hedged
+        ("you'd expect the variance to fall with more data", False),  # states a claim
+        ("Dropout is disabled at inference", False),
+    ],
+)
+def test_a_belief_reported_of_others_is_told_from_the_speakers_claim(text, reported):
+    assert reports_belief(text) is reported

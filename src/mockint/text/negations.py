@@ -37,3 +37,20 @@ def denied_spans(text: str) -> list[tuple[int, int]]:
         if found:
             result.append((found.end(), end))
     return result
+
+
+# A belief the speaker reports rather than holds: "some people think ...", "you might assume ...", "a common
+# mistake is ...", "it's tempting to think ...". The first person ("I think") hedges the speaker's own claim
+# and "you'd expect" states one, so neither is here. English's frames for another's belief, not chosen from data.
+_REPORTED_BELIEF = re.compile(
+    r"\b(?:you|people|many|most|some|someone|others|they|one|beginners|newcomers|candidates)\s+(?:[a-z]+\s+){0,2}?"
+    r"(?:think|thinks|thought|believe|believes|believed|assume|assumes|assumed|imagine|suppose|confuse|confuses)\b|"
+    r"\b(?:common|classic|frequent|typical|popular)\s+(?:mistake|misconception|myth|confusion|misunderstanding)\b|"
+    r"\bit(?:'s|\s+is)\s+(?:tempting|easy)\s+to\s+(?:think|assume|believe)\b",
+    re.IGNORECASE,
+)
+
+
+def reports_belief(text: str) -> bool:
+    """Whether `text` reports what someone other than the speaker believes, not what the speaker claims."""
+    return _REPORTED_BELIEF.search(text) is not None

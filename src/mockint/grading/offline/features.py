@@ -26,7 +26,7 @@ from mockint.grading.offline.alignment import (
 from mockint.grading.offline.comparisons import SidedRubric, subject_of
 from mockint.grading.offline.contrasts import Contrast, side_name
 from mockint.text.clauses import is_verb
-from mockint.text.negations import denied_spans, is_negated
+from mockint.text.negations import denied_spans, is_negated, reports_belief
 from mockint.text.stems import stem
 from mockint.text.words import is_content, words
 
@@ -314,8 +314,9 @@ def _contradiction(
                 if v >= value:
                     best, value = span, v
         if best is not None:
+            said = answer.text[best[0] : best[1]]
             best = _closest_part(best, sims[rows], plain, answer)
-            if _of_the_other_side(point[start:end], best, item, answer):
+            if reports_belief(said) or _of_the_other_side(point[start:end], best, item, answer):
                 continue
             cue = contradiction_cue(
                 point[start:end],
@@ -542,9 +543,11 @@ def _swaps(
     if not item.contrasts or item.points_are_pseudo:
         return {}
     pieces = item.claims
+    # A belief the answer reports ("some people think ...") is no claim of its own, nor what it coordinates.
     clauses = [
         (s + a, s + b)
         for s, e in answer.clauses
+        if not reports_belief(answer.text[s:e])
         for a, b in _cut(answer.text[s:e], _turns(answer.text[s:e], item.contrasts, answer=True))
     ]
     clause_masks = [answer.words.within(*c) & on_topic for c in clauses]

@@ -103,16 +103,22 @@ def _claim_words(text: str) -> list[str]:
     ]
 
 
+def _prefixed_base(word: str) -> str | None:
+    """The stem of the base of an 'un-' or 'non-' word ("unchanged": 'chang'), or None. The prefix belongs to
+    the word before any apostrophe: "unit's" is not "un-" + "it's"."""
+    root = word.split("'", 1)[0]
+    base = root[3:].lstrip("-") if root.startswith("non") else root[2:] if root.startswith("un") else ""
+    return stem(base) if len(base) > 3 else None
+
+
 def negated(text: str, other: str = "") -> bool:
     """Whether `text` says not: an odd number of negations, counting an 'un-' or 'non-' word whose stem
     `other` uses ("unchanged" against "changes nothing")."""
     other_stems = {stem(w) for w in words(other)}
     count = 0
     for w in _claim_words(text):
-        # The prefix belongs to the word before any apostrophe: "unit's" is not "un-" + "it's".
-        root = w.split("'", 1)[0]
-        base = root[3:].lstrip("-") if root.startswith("non") else root[2:] if root.startswith("un") else ""
-        count += is_negation(w) or (len(base) > 3 and stem(base) in other_stems)
+        base = _prefixed_base(w)
+        count += is_negation(w) or (base is not None and base in other_stems)
     return count % 2 == 1
 
 
@@ -131,10 +137,9 @@ def _negated_stems(text: str) -> set[str]:
     clause_words = [words(c) for c in _NEGATION_SCOPE_END.split(text)]
     for ws in clause_words:
         for i, w in enumerate(ws):
-            root = w.split("'", 1)[0]
-            base = root[3:].lstrip("-") if root.startswith("non") else root[2:] if root.startswith("un") else ""
-            if len(base) > 3:
-                found.add(stem(base))
+            base = _prefixed_base(w)
+            if base is not None:
+                found.add(base)
             if not is_negation(w):
                 continue
             after = [stem(x) for x in ws[i + 1 :] if is_content(x)][:NEGATED_WORDS]
@@ -234,13 +239,14 @@ def contradiction_cue(
     number = other_number(point, evidence)
     if number and both_ways >= 0.6:
         return f"says '{number[0]}' where the reference says '{number[1]}'"
+    if not (negation and negation_differs and not opposite and both_ways >= 0.6):
+        return None
     said_not = negated(evidence, point)
     # A "not" the other text does not speak to ("so they are not recomputed" against a clause on what is
     # stored) is a part left unsaid, not one said the other way.
-    spoken_to = _negated_stems(evidence if said_not else point) & (point_stems if said_not else evidence_stems)
-    if negation and negation_differs and not opposite and both_ways >= 0.6 and spoken_to:
-        return "negates the reference's claim" if said_not else "leaves out the reference's 'not'"
-    return None
+    if not _negated_stems(evidence if said_not else point) & (point_stems if said_not else evidence_stems):
+        return None
+    return "negates the reference's claim" if said_not else "leaves out the reference's 'not'"
 
 
 _ABOUT_THE_QUESTION = re.compile(

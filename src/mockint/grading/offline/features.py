@@ -457,7 +457,13 @@ def _cut(text: str, breaks: list[re.Match[str]]) -> list[Span]:
 def phrases(ws: Sequence[str]) -> frozenset[Phrase]:
     """Each word's stem with the content stem before it ("false positives": ('fals', 'posit')), and alone
     (after ''), which is how a word that opens its text is told."""
-    return frozenset(p for i, w in enumerate(ws) for p in ((_content_before(ws, i), stem(w)), ("", stem(w))))
+    found, before = set(), ""
+    for w in ws:
+        s = stem(w)
+        found |= {(before, s), ("", s)}
+        if is_content(w):
+            before = s
+    return frozenset(found)
 
 
 def _swapped_words(pw: WordVectors, own: np.ndarray, partner: np.ndarray) -> tuple[frozenset[Phrase], frozenset[str]]:
@@ -551,9 +557,8 @@ def _swaps(
         for a, b in _cut(answer.text[s:e], _turns(answer.text[s:e], item.contrasts, answer=True))
     ]
     clause_masks = [answer.words.within(*c) & on_topic for c in clauses]
-    clause_words = [words(answer.text[s:e]) for s, e in clauses]
-    clause_stems = [frozenset(map(stem, ws)) for ws in clause_words]
-    clause_phrases = [phrases(ws) for ws in clause_words]
+    clause_phrases = [phrases(words(answer.text[s:e])) for s, e in clauses]
+    clause_stems = [frozenset(s for before, s in told if not before) for told in clause_phrases]
 
     def fit(piece: Claim, mask: np.ndarray) -> float:
         return weighted_mean(best_match(sims[piece.rows][:, mask]), piece.weights)

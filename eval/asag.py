@@ -35,6 +35,7 @@ from mockint.doors.embeddings import TokenEmbeddings, shared_local_embedder
 from mockint.grading import answer_checks
 from mockint.grading.answer_checks import trivial_reason
 from mockint.grading.offline import alignment, contrasts, features, references
+from mockint.grading.offline.answer_scorer import CROSS_FEATURE, shipped_scorer
 from mockint.grading.offline.calibration import CALIBRATION_FILE, load_calibration
 from mockint.grading.offline.features import analyse
 from mockint.grading.offline.grader import cap_reasons, estimate, prepare_answers, prepare_items
@@ -262,13 +263,22 @@ def extract(
             cleans = {i: strip_fillers(answers[i].text) for i in chunk}
             live = [i for i in chunk if has_content(answers[i].text)]
             embedded = dict(zip(live, prepare_answers(embedder, [cleans[i].text for i in live]), strict=True))
+            # The ceiling reads the estimate as the grader makes it: with the shipped scorer's logit when the
+            # score model blends it in (the cached features stay without it; calibrate_offline.py adds the
+            # out-of-fold one).
+            cross = {}
+            if shipped.reads_scorer:
+                pairs = [(answers[i].reference, cleans[i].text) for i in live]
+                cross = dict(zip(live, map(float, shipped_scorer().logits(pairs)), strict=True))
             for i in chunk:
                 a = answers[i]
                 if i not in embedded:
                     stored[key[i]] = {"features": None}
                     continue
                 analysis = analyse(prepared[a.question_id], embedded[i])
-                uncapped = estimate(shipped, analysis.features, None, analysis.trimmed_features)
+                extra = {CROSS_FEATURE: cross[i]} if i in cross else {}
+                trimmed = analysis.trimmed_features
+                uncapped = estimate(shipped, {**analysis.features, **extra}, None, trimmed and {**trimmed, **extra})
                 caps = cap_reasons(a.item, a.text, cleans[i], analysis, uncapped)
                 vec = embedded[i].words.vectors
                 stored[key[i]] = {

@@ -264,6 +264,18 @@ def test_a_not_counts_only_where_the_other_text_says_what_it_negates():
 @pytest.mark.parametrize(
     ("point", "evidence", "said", "expected"),
     [
+        # A comparative of size says the outcome of a change: "makes it bigger" is "increases it".
+        ("Fewer key-value heads shrink the KV cache", "which makes the KV cache bigger", "bigger", "shrink"),
+        ("Larger batches give smoother gradients", "smaller batches give smoother gradients", "smaller", "larger"),
+    ],
+)
+def test_a_comparative_of_size_opposes_a_change_the_other_way(point, evidence, said, expected):
+    assert contradiction_cue(point, evidence) == f"says '{said}' where the reference says '{expected}'"
+
+
+@pytest.mark.parametrize(
+    ("point", "evidence", "said", "expected"),
+    [
         ("The output is 112 x 112 x 64", "the output is 224x224x64", "224", "112"),
         (
             "MAE masks a random subset of patches, around 75%",

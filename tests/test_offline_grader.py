@@ -736,3 +736,22 @@ def test_a_misconception_the_answer_names_to_avoid_is_no_misconception_of_its_ow
     assert not grade.misconceptions and grade.score >= 4.0
     held = grader.grade(item, "Concept drift is just the inputs changing, and data drift is a change in P(Y given X).")
     assert held.misconceptions
+
+
+def test_grouped_query_attention_described_backwards_is_a_misconception(grader):
+    """ "Makes the KV cache bigger" against "Fewer key-value heads shrink the KV cache": a new user's review found
+    it graded "good"."""
+    item = _bank_item("llm-grouped-query-attention", "llms-rag.yaml")
+    backwards = grader.grade(
+        item,
+        "Grouped-query attention gives each query head its own separate key and value heads, which makes the KV "
+        "cache bigger but improves quality.",
+    )
+    assert backwards.misconceptions and backwards.score <= 2.5
+    right = grader.grade(
+        item,
+        "In multi-query attention all the query heads share a single key and value head; grouped-query attention "
+        "shares one key/value head per group of query heads. It shrinks the KV cache a lot, which makes decoding "
+        "faster and cheaper in memory, with little quality loss compared with MQA.",
+    )
+    assert not right.misconceptions and right.score >= 4.5

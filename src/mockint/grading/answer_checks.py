@@ -71,7 +71,8 @@ def stuffing_reason(clean: str, question: str, rubric: str = "") -> str | None:
 # Opposites that flip a statement's meaning ("used at inference" vs "disabled at inference").
 _OPPOSITE_LIST = [
     ("enabled enable used use applied apply", "disabled disable unused off"),
-    ("increase increasing raise grow rise", "decrease decreasing reduce lower shrink drop fall"),
+    # A comparative of size says a change's outcome: "makes the cache bigger" is "increases it" (J, eval/README.md).
+    ("increase increasing raise grow rise bigger larger", "decrease decreasing reduce lower shrink drop fall smaller"),
     ("before earlier", "after later"),
     ("true correct valid always", "false incorrect invalid never"),
     ("same identical equal", "different distinct unequal"),

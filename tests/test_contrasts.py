@@ -114,3 +114,29 @@ def test_a_side_is_named_as_the_text_writes_it(text, side, name):
     question = "What are the trade-offs between online (incremental) learning and periodic batch retraining? How "
     question += "does GloVe differ from word2vec in the way it learns?"
     assert side_name(text, frozenset(side), frozenset(stem(w) for w in words(question))) == name
+
+
+def test_a_coordinated_question_that_asks_anew_sets_nothing_against_what_came_before():
+    rubric = "The GIL lets one thread run bytecode. Threads suit I/O-bound work; processes suit CPU-bound work."
+    pairs = _pairs("What is the GIL, and when should you use threads versus processes for ML data work?", rubric)
+    assert not any(_side("gil") in pair for pair in pairs)
+    assert any(_side("processes") in pair for pair in pairs)
+    # Questions opening alike ask in parallel: their subjects are the alternatives.
+    views = _pairs(
+        "In NumPy, which operations return views and which return copies, and why does it matter?",
+        "Basic slicing returns a view; fancy indexing returns a copy.",
+    )
+    assert (_side("view"), _side("copies")) in views
+
+
+def test_instead_of_and_rather_than_set_alternatives_against_each_other():
+    pairs = _pairs(
+        "When would you use t-SNE or UMAP instead of PCA?",
+        "PCA is linear and keeps global variance; t-SNE and UMAP are non-linear and keep local neighbourhoods.",
+    )
+    assert (_side("umap"), _side("pca")) in pairs
+    pairs = _pairs(
+        "Why do models tokenize text into subwords rather than whole words or single characters?",
+        "Subwords keep the vocabulary small; whole words leave rare words out of the vocabulary.",
+    )
+    assert any(_side("subwords") in pair for pair in pairs)

@@ -755,3 +755,20 @@ def test_grouped_query_attention_described_backwards_is_a_misconception(grader):
         "faster and cheaper in memory, with little quality loss compared with MQA.",
     )
     assert not right.misconceptions and right.score >= 4.5
+
+
+def test_the_gil_named_in_a_question_of_its_own_is_no_alternative_to_threads(grader):
+    item = _bank_item("py-gil-threads-vs-processes", "python-for-ml.yaml")
+    right = grader.grade(
+        item,
+        "the GIL lets only one thread run python bytecode at a time, so threads don't speed up CPU bound python code "
+        "but they're fine for IO bound work like downloading files since the GIL is released while waiting. for CPU "
+        "bound work like preprocessing use multiple processes",
+    )
+    assert not right.misconceptions and right.score >= 4.0
+    swapped = grader.grade(
+        item,
+        "Use threads for CPU-bound Python work since the GIL lets them run in parallel, and processes for "
+        "IO-bound work.",
+    )
+    assert swapped.misconceptions

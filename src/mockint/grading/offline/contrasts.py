@@ -15,7 +15,9 @@ from mockint.text.words import is_content, word_spans, words
 Contrast = tuple[frozenset[str], frozenset[str]]
 
 _SEPARATOR = re.compile(
-    r"\s*,\s*(?:and|or)\s+|\s*,\s*|\s+(?:and|or|vs\.?|versus|differs?\s+from|compared\s+(?:to|with))\s+", re.IGNORECASE
+    r"\s*,\s*(?:and|or)\s+|\s*,\s*|"
+    r"\s+(?:and|or|vs\.?|versus|differs?\s+from|compared\s+(?:to|with)|instead\s+of|rather\s+than)\s+",
+    re.IGNORECASE,
 )
 # Two alternatives are only contrasted where the question says so; "how do you detect it, and when should
 # you care" coordinates two questions, not two things.
@@ -25,6 +27,10 @@ _CONTRAST_CUE = re.compile(
     re.IGNORECASE,
 )
 _TRADE_OFF = re.compile(r"\b([A-Za-z]+)-([A-Za-z]+)\s+trade-?offs?\b", re.IGNORECASE)
+# A coordinated question that names a thing of its own asks something new: in "What is the GIL, and when should
+# you use threads versus processes" the GIL is no alternative to threads. Questions opening alike ask in parallel
+# ("which return views and which return copies").
+_NEW_QUESTION = re.compile(r"(?:how|what|when|where|whether|which|who|why)\b", re.IGNORECASE)
 # Words taken from each side of a separator: "concept drift" against "data drift", not the whole clause.
 ITEM_WORDS = 2
 # A segment this short between two separators is itself an item of a list ("MRR" in "precision@k, MRR and").
@@ -46,6 +52,11 @@ def _chains(sentence: str) -> list[list[list[str]]]:
     segments = _SEPARATOR.split(sentence)
     chains, current = [], []
     for left, right in pairwise(segments):
+        asks = _NEW_QUESTION.match(right)
+        if asks and _stems(right) and not re.match(asks.group(), left.strip(), re.IGNORECASE):
+            chains.append(current)
+            current = []
+            continue
         if not current:
             current = [_stems(left)[-ITEM_WORDS:]]
         current.append(_stems(right)[:ITEM_WORDS])

@@ -2,7 +2,7 @@
 
 import pytest
 
-from mockint.grading.offline.contrasts import contrast_pairs, side_name
+from mockint.grading.offline.contrasts import contrast_pairs, side_name, with_sides_joined
 from mockint.text.stems import stem
 from mockint.text.words import words
 
@@ -140,3 +140,12 @@ def test_instead_of_and_rather_than_set_alternatives_against_each_other():
         "Subwords keep the vocabulary small; whole words leave rare words out of the vocabulary.",
     )
     assert any(_side("subwords") in pair for pair in pairs)
+
+
+def test_a_side_named_in_one_word_and_spoken_as_two_is_joined_as_the_rubric_writes_it():
+    contrasts = [(_side("row_number"), _side("dense_rank")), (_side("skip-gram"), _side("cbow"))]
+    text = "Row number is unique, dense rank has no gaps; skip gram predicts context and rank skips."
+    joined = with_sides_joined(text, contrasts)
+    assert joined == "Row_number is unique, dense_rank has no gaps; skip-gram predicts context and rank skips."
+    assert len(joined) == len(text)
+    assert with_sides_joined(text, [(_side("rank"), _side("cbow"))]) == text

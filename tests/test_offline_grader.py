@@ -772,3 +772,19 @@ def test_the_gil_named_in_a_question_of_its_own_is_no_alternative_to_threads(gra
         "IO-bound work.",
     )
     assert swapped.misconceptions
+
+
+def test_a_name_a_transcript_writes_as_two_words_names_its_side(grader):
+    """Speech transcribed writes DENSE_RANK as "dense rank" and skip-gram as "skip gram"."""
+    ranks = grader.grade(
+        _bank_item("row-number-rank-dense-rank", "data-engineering-sql.yaml"),
+        "row number gives every row a unique number even when there are ties, rank gives tied rows the same rank and "
+        "then skips, so 1 1 3, and dense rank gives ties the same rank without gaps, so 1 1 2",
+    )
+    assert not ranks.misconceptions and ranks.score >= 4.0
+    swapped = grader.grade(
+        _bank_item("nlp-word2vec-skipgram-cbow", "nlp.yaml"),
+        "word2vec trains a shallow network to predict words from their neighbours. CBOW predicts the context words "
+        "from the center word and skip gram predicts the center word from the averaged context.",
+    )
+    assert swapped.misconceptions

@@ -102,6 +102,23 @@ def _without_shared_heads(side: frozenset[str], other: frozenset[str], said: set
     return kept or side
 
 
+def with_sides_joined(text: str, contrasts: list[Contrast] | tuple[Contrast, ...]) -> str:
+    """`text` with a side named in one word written as two ("dense rank" for DENSE_RANK, "skip gram" for
+    skip-gram, as a transcript of speech writes them) joined as the rubric writes it, so that it names that side
+    and not another ("rank"). Same length, so spans in `text` hold in the original."""
+    joined = {s for a, b in contrasts for s in a | b if "_" in s or "-" in s}
+    if not joined:
+        return text
+    spans = word_spans(text)
+    out = list(text)
+    for (first, _, end), (second, start, _) in pairwise(spans):
+        if start == end + 1 and text[end] == " ":
+            sep = next((sep for sep in "_-" if stem(f"{first}{sep}{second}") in joined), None)
+            if sep:
+                out[end] = sep
+    return "".join(out)
+
+
 # Words a side's name runs to: "periodic batch retraining", not a clause.
 NAME_WORDS = 4
 

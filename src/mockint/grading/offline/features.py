@@ -24,7 +24,7 @@ from mockint.grading.offline.alignment import (
     weighted_mean,
 )
 from mockint.grading.offline.comparisons import SidedRubric, subject_of
-from mockint.grading.offline.contrasts import Contrast, side_name
+from mockint.grading.offline.contrasts import Contrast, side_name, with_sides_joined
 from mockint.text.clauses import is_verb
 from mockint.text.negations import denied_spans, is_negated, reports_belief
 from mockint.text.stems import stem
@@ -549,15 +549,16 @@ def _swaps(
     if not item.contrasts or item.points_are_pseudo:
         return {}
     pieces = item.claims
+    text = with_sides_joined(answer.text, item.contrasts)
     # A belief the answer reports ("some people think ...") is no claim of its own, nor what it coordinates.
     clauses = [
         (s + a, s + b)
         for s, e in answer.clauses
-        if not reports_belief(answer.text[s:e])
-        for a, b in _cut(answer.text[s:e], _turns(answer.text[s:e], item.contrasts, answer=True))
+        if not reports_belief(text[s:e])
+        for a, b in _cut(text[s:e], _turns(text[s:e], item.contrasts, answer=True))
     ]
     clause_masks = [answer.words.within(*c) & on_topic for c in clauses]
-    clause_phrases = [phrases(words(answer.text[s:e])) for s, e in clauses]
+    clause_phrases = [phrases(words(text[s:e])) for s, e in clauses]
     clause_stems = [frozenset(s for before, s in told if not before) for told in clause_phrases]
 
     def fit(piece: Claim, mask: np.ndarray) -> float:
@@ -577,7 +578,7 @@ def _swaps(
                         continue
                     value = fit(piece, mask)
                     if value >= CONTRADICTION_ALIGNED_AT and value > max(fit(r, mask) for r in rivals):
-                        said = side_name(answer.text[span[0] : span[1]], theirs, item.question_stems)
+                        said = side_name(text[span[0] : span[1]], theirs, item.question_stems)
                         meant = side_name(item.points[piece.point], mine, item.question_stems)
                         found[piece.point] = (span, f"says '{said}' where the reference says '{meant}'")
                         break

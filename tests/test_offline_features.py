@@ -371,3 +371,12 @@ def test_rules_on_top_of_the_model_cap_and_penalise():
     assert final_score(cal, good, 0, CAPPED_SCORE) == CAPPED_SCORE
     assert final_score(cal, good, 0, COPY_SCORE) == 0.0
     assert final_score(cal, {"recall": -1.0}, 3, None) == 0.0
+
+
+def test_an_answer_clause_turns_to_another_side_at_a_bare_comma_and_a_key_point_does_not():
+    sides = ((frozenset({"row_numb"}), frozenset({"rank"})),)
+    spliced = "ROW_NUMBER gives tied rows the same number, RANK gives unique numbers even for ties"
+    assert [m.group() for m in _turns(spliced, sides, answer=True)] == [", "]
+    assert _turns(spliced, sides) == []
+    # A comma inside one side's claim is no turn.
+    assert _turns("ROW_NUMBER numbers rows 1, 2, 3 even for ties", sides, answer=True) == []

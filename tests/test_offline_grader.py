@@ -788,3 +788,12 @@ def test_a_name_a_transcript_writes_as_two_words_names_its_side(grader):
         "from the center word and skip gram predicts the center word from the averaged context.",
     )
     assert swapped.misconceptions
+
+
+def test_two_sides_swapped_in_one_comma_spliced_sentence_are_caught(grader):
+    grade = grader.grade(
+        _bank_item("row-number-rank-dense-rank", "data-engineering-sql.yaml"),
+        "ROW_NUMBER gives tied rows the same number and skips after ties, RANK gives unique consecutive numbers even "
+        "for ties",
+    )
+    assert grade.misconceptions and grade.score <= 2.5

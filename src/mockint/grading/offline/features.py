@@ -411,6 +411,9 @@ class Claim:
 
 _CONTRAST_BREAK = re.compile(r";\s*|,?\s+(?=(?:while|whereas|but|unlike)\s)", re.IGNORECASE)
 _AND = re.compile(r",?\s+and\s+", re.IGNORECASE)
+# Spoken answers also run claims together with a bare comma ("row number gives every row a unique number, rank
+# gives tied rows the same rank").
+_AND_OR_COMMA = re.compile(r",?\s+and\s+|,\s+", re.IGNORECASE)
 # A claim names a side and says something of it: at least this many content words beyond the question's.
 CLAIM_WORDS = 2
 
@@ -431,7 +434,7 @@ def _turns(
     subjects = [subject_of(o) for o in others]
     sides = frozenset().union(*(a | b for a, b in contrasts))
     turns = []
-    for m in _AND.finditer(text):
+    for m in (_AND_OR_COMMA if answer else _AND).finditer(text):
         said = [stem(w) for w in words(text[: m.start()])]
         before, joined = set(said), said[-1] if said else None
         after = words(text[m.end() :])

@@ -261,6 +261,13 @@ def test_a_not_counts_only_where_the_other_text_says_what_it_negates():
     )
 
 
+def test_farthest_opposes_nearest():
+    point = "k-means alternates assigning points to the nearest centroid and recomputing centroids as cluster means"
+    cue = contradiction_cue(point, "k-means assigns each point to the farthest centroid")
+    assert cue == "says 'farthest' where the reference says 'nearest'"
+    assert contradiction_cue(point, "each point goes to the closest centroid") is None
+
+
 @pytest.mark.parametrize(
     ("point", "evidence", "said", "expected"),
     [

@@ -797,3 +797,13 @@ def test_two_sides_swapped_in_one_comma_spliced_sentence_are_caught(grader):
         "for ties",
     )
     assert grade.misconceptions and grade.score <= 2.5
+
+
+def test_points_assigned_to_the_farthest_centroid_is_a_misconception(grader):
+    item = _bank_item("k-means-algorithm-and-limits", "classical-ml.yaml")
+    wrong = grader.grade(
+        item,
+        "k-means assigns each point to the farthest centroid and moves centroids to the median. it works well for "
+        "clusters of any shape and is not sensitive to scaling",
+    )
+    assert wrong.misconceptions and wrong.score <= 2.5

@@ -74,6 +74,7 @@ _OPPOSITE_LIST = [
     # A comparative of size says a change's outcome: "makes the cache bigger" is "increases it" (J, eval/README.md).
     ("increase increasing raise grow rise bigger larger", "decrease decreasing reduce lower shrink drop fall smaller"),
     ("before earlier", "after later"),
+    ("nearest closest", "farthest furthest"),
     ("true correct valid always", "false incorrect invalid never"),
     ("same identical equal", "different distinct unequal"),
     ("overfitting overfit overfits", "underfitting underfit underfits"),

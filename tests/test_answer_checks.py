@@ -261,6 +261,15 @@ def test_a_not_counts_only_where_the_other_text_says_what_it_negates():
     )
 
 
+def test_an_operator_written_in_capitals_is_no_negation_when_the_other_text_writes_it_in_lower_case():
+    point = "NOT IN with a subquery that contains a NULL returns no rows"
+    # A transcript writes the operator in lower case; the answer's "no rows" agrees with the point's.
+    assert contradiction_cue(point, "and not in with a null in the subquery returns no rows at all") is None
+    assert contradiction_cue(point, "not in with a null in the subquery returns all the rows") == (
+        "leaves out the reference's 'not'"
+    )
+
+
 def test_farthest_opposes_nearest():
     point = "k-means alternates assigning points to the nearest centroid and recomputing centroids as cluster means"
     cue = contradiction_cue(point, "k-means assigns each point to the farthest centroid")

@@ -807,3 +807,13 @@ def test_points_assigned_to_the_farthest_centroid_is_a_misconception(grader):
         "clusters of any shape and is not sensitive to scaling",
     )
     assert wrong.misconceptions and wrong.score <= 2.5
+
+
+def test_a_spoken_sql_operator_is_no_negation(grader):
+    grade = grader.grade(
+        _bank_item("sql-null-semantics", "data-engineering-sql.yaml"),
+        "any comparison with null gives unknown, so where x = null never matches, you need is null. aggregates like "
+        "sum and avg skip nulls but count star counts them. and not in with a null in the subquery returns no rows "
+        "at all, so use not exists",
+    )
+    assert not grade.misconceptions and grade.score >= 4.0

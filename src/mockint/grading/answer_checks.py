@@ -90,19 +90,42 @@ _OPPOSITE_LIST = [
 _OPPOSITES = [({stem(w) for w in a.split()}, {stem(w) for w in b.split()}) for a, b in _OPPOSITE_LIST]
 
 
-def _claim_words(text: str) -> list[str]:
-    """The words of `text` that make its claim: a run of capitalised keywords inside ordinary text (SQL's
-    NOT IN, IS DISTINCT FROM) names an operator, it does not negate or oppose anything. A lone acronym
-    (LIFO) is a word like any other."""
+def _operator_flags(text: str) -> list[bool]:
+    """For each word of `text`, whether it is part of a run of capitalised keywords inside ordinary text (SQL's
+    NOT IN, IS DISTINCT FROM): such a run names an operator. A lone acronym (LIFO) is a word like any other."""
     spans = word_spans(text)
     if not any(c.islower() for c in text):
-        return [w for w, _, _ in spans]
+        return [False] * len(spans)
     caps = [len(w) > 1 and text[s:e].isupper() for w, s, e in spans]
-    return [
-        w
-        for i, (w, _, _) in enumerate(spans)
-        if not (caps[i] and ((i > 0 and caps[i - 1]) or (i + 1 < len(caps) and caps[i + 1])))
-    ]
+    return [c and ((i > 0 and caps[i - 1]) or (i + 1 < len(caps) and caps[i + 1])) for i, c in enumerate(caps)]
+
+
+def _claim_words(text: str, other: str = "") -> list[str]:
+    """The words of `text` that make its claim: an operator (`_operator_flags`) does not negate or oppose
+    anything, nor do the words of one that `other` writes as an operator, as a transcript writes "not in" for
+    NOT IN."""
+    ws = [w for w, _, _ in word_spans(text)]
+    dropped = _operator_flags(text)
+    other_ws = [w for w, _, _ in word_spans(other)]
+    flags = _operator_flags(other)
+    runs = {tuple(other_ws[i:j]) for i, j in _runs(flags)}
+    for run in runs:
+        for i in range(len(ws) - len(run) + 1):
+            if tuple(ws[i : i + len(run)]) == run:
+                dropped[i : i + len(run)] = [True] * len(run)
+    return [w for w, gone in zip(ws, dropped, strict=True) if not gone]
+
+
+def _runs(flags: list[bool]) -> list[tuple[int, int]]:
+    """(start, end) of each run of True in `flags`."""
+    out, start = [], None
+    for i, flag in enumerate([*flags, False]):
+        if flag and start is None:
+            start = i
+        elif not flag and start is not None:
+            out.append((start, i))
+            start = None
+    return out
 
 
 def _prefixed_base(word: str) -> str | None:
@@ -118,7 +141,7 @@ def negated(text: str, other: str = "") -> bool:
     `other` uses ("unchanged" against "changes nothing")."""
     other_stems = {stem(w) for w in words(other)}
     count = 0
-    for w in _claim_words(text):
+    for w in _claim_words(text, other):
         base = _prefixed_base(w)
         count += is_negation(w) or (base is not None and base in other_stems)
     return count % 2 == 1
@@ -162,7 +185,8 @@ def opposite_word(point: str, evidence: str, ignore: frozenset[str] = frozenset(
     """(word the evidence says, its opposite in the point), e.g. ('used', 'disabled'), or None. A point with
     words of both sides of a pair ("disables autograd and reduces memory use") gives that pair no side to
     contradict."""
-    p_stems, e_stems = {stem(w) for w in _claim_words(point)}, {stem(w) for w in _claim_words(evidence)}
+    p_stems = {stem(w) for w in _claim_words(point, evidence)}
+    e_stems = {stem(w) for w in _claim_words(evidence, point)}
     for side_a, side_b in _OPPOSITES:
         if p_stems & side_a and p_stems & side_b:
             continue

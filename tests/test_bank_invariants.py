@@ -4,7 +4,15 @@ generators behind them."""
 import pytest
 
 from mockint.doors.bank_files import load_bank
-from mockint.evals.invariants import TARGETS, check, negated_answer, other_topic_question, pass_rates, template_answer
+from mockint.evals.invariants import (
+    TARGETS,
+    check,
+    negated_answer,
+    other_topic_question,
+    pass_rates,
+    spoken_answer,
+    template_answer,
+)
 from mockint.grading.offline.grader import OfflineGrader
 
 
@@ -14,6 +22,11 @@ def test_template_answer_puts_the_rarest_reference_words_in_empty_sentences():
     assert {"dropout", "zeroes", "regularizes"} <= set(text.lower().replace(".", "").split())
 
 
+def test_spoken_answer_drops_punctuation_and_case_but_keeps_words_and_numbers_whole():
+    spoken = spoken_answer("At-least-once does not lose messages (it may duplicate them); alpha = 0.05, i.e. 5%.")
+    assert spoken == "so um at-least-once does not lose messages it may duplicate them alpha 0.05 i e 5%"
+
+
 def test_negated_answer_and_other_topic_question():
     assert negated_answer("Dropout zeroes units.") == "It is not true that dropout zeroes units."
     questions = list(load_bank().questions)
@@ -21,17 +34,17 @@ def test_negated_answer_and_other_topic_question():
         assert other_topic_question(questions, i).topic != questions[i].topic
 
 
-# Measured 2026-12-04 with calibration v4 (`python -m benchmarks.run invariants`): own 100%, other-topic 94.1%,
-# negated 95.7%, template 99.5%, pasted 100%. The invariants below their target are expected to fail until the grader
-# meets them (strict: the day one passes, this file must be updated).
-NOT_MET_YET = {"other-topic"}
+# Measured 2026-12-06 with calibration v4 (`python -m benchmarks.run invariants`): own 100%, other-topic 94.1%,
+# negated 95.7%, template 99.5%, pasted 100%, spoken 96.0%. The invariants below their target are expected to fail
+# until the grader meets them (strict: the day one passes, this file must be updated).
+NOT_MET_YET = {"other-topic", "spoken"}
 
 
 @pytest.fixture(scope="module")
 def outcomes():
     questions = list(load_bank().questions)
     found = check(questions, OfflineGrader().grade_many)
-    assert len(found) == 5 * len(questions)
+    assert len(found) == len(TARGETS) * len(questions)
     return found
 
 

@@ -6,11 +6,13 @@ hand-picked cases, no human labels): what the bank's own texts, transformed, mus
 - negated: "It is not true that " + the reference answer scores <= 2.5;
 - template: the reference's rarest words in template sentences ("The X and Y matter. The Z and W
   matter.") score <= 1.5;
-- pasted: the reference pasted 30 times scores at least 0.5 below the reference itself.
+- pasted: the reference pasted 30 times scores at least 0.5 below the reference itself;
+- spoken: the reference as typed or transcribed in one breath ("so um " + lower case, no punctuation) scores >= 4.0.
 
 `python -m benchmarks.run invariants` prints the pass rates; the suite checks them against TARGETS.
 """
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -19,8 +21,9 @@ from mockint.text.words import is_content, words
 from mockint.types.grade import Grade, GradingItem
 from mockint.types.question import Question
 
-# The issue's bars (issue 11), per invariant.
-TARGETS = {"own": 0.98, "other-topic": 0.95, "negated": 0.90, "template": 0.95, "pasted": 0.90}
+# The issue's bars (issue 11), per invariant; the spoken reference is the own reference said rather than written,
+# so it has the own bar.
+TARGETS = {"own": 0.98, "other-topic": 0.95, "negated": 0.90, "template": 0.95, "pasted": 0.90, "spoken": 0.98}
 OWN_MIN = 4.0
 OTHER_TOPIC_MAX = 1.5
 NEGATED_MAX = 2.5
@@ -58,6 +61,16 @@ def negated_answer(reference: str) -> str:
     return "It is not true that " + reference[:1].lower() + reference[1:]
 
 
+# What a run-on answer loses: punctuation, but not what is inside a word or a number ("at-least-once", "0.05",
+# "don't", "row_number", "20%").
+_PUNCTUATION = re.compile(r"(?<!\d)\.|\.(?!\d)|[^\w\s'%.-]")
+
+
+def spoken_answer(reference: str) -> str:
+    """The reference as a candidate types or says it in one breath: a filler opening, lower case, no punctuation."""
+    return "so um " + " ".join(_PUNCTUATION.sub(" ", reference.lower()).split())
+
+
 def other_topic_question(questions: Sequence[Question], index: int) -> Question:
     """A deterministic question from another topic: the same position (modulo) in the next topic."""
     topics = sorted({q.topic for q in questions})
@@ -77,6 +90,7 @@ def cases(questions: Sequence[Question]) -> list[Case]:
             Case("negated", q.id, item, negated_answer(q.answer)),
             Case("template", q.id, item, template_answer(q.answer)),
             Case("pasted", q.id, item, " ".join([q.answer] * PASTED_TIMES)),
+            Case("spoken", q.id, item, spoken_answer(q.answer)),
         ]
     return out
 
@@ -100,6 +114,7 @@ def judge(todo: Sequence[Case], scores: Sequence[float]) -> list[Outcome]:
         "negated": lambda c, s: s <= NEGATED_MAX,
         "template": lambda c, s: s <= TEMPLATE_MAX,
         "pasted": lambda c, s: s <= own[c.question_id] - PASTED_GAP,
+        "spoken": lambda c, s: s >= OWN_MIN,
     }
     return [Outcome(c, s, s == s and passes[c.invariant](c, s)) for c, s in zip(todo, scores, strict=True)]
 

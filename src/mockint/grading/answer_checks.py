@@ -2,6 +2,7 @@
 and the negation / opposite-word cues behind contradiction detection. Pure functions."""
 
 import re
+from itertools import groupby
 
 from mockint.text.negations import is_negation
 from mockint.text.sentences import asking_part
@@ -100,32 +101,27 @@ def _operator_flags(text: str) -> list[bool]:
     return [c and ((i > 0 and caps[i - 1]) or (i + 1 < len(caps) and caps[i + 1])) for i, c in enumerate(caps)]
 
 
+def _operators(text: str) -> set[tuple[str, ...]]:
+    """The operators `text` writes (`_operator_flags`), each as its words."""
+    ws = [w for w, _, _ in word_spans(text)]
+    return {
+        tuple(ws[i] for i, _ in run)
+        for is_operator, run in groupby(enumerate(_operator_flags(text)), key=lambda x: x[1])
+        if is_operator
+    }
+
+
 def _claim_words(text: str, other: str = "") -> list[str]:
     """The words of `text` that make its claim: an operator (`_operator_flags`) does not negate or oppose
     anything, nor do the words of one that `other` writes as an operator, as a transcript writes "not in" for
     NOT IN."""
     ws = [w for w, _, _ in word_spans(text)]
     dropped = _operator_flags(text)
-    other_ws = [w for w, _, _ in word_spans(other)]
-    flags = _operator_flags(other)
-    runs = {tuple(other_ws[i:j]) for i, j in _runs(flags)}
-    for run in runs:
+    for run in _operators(other):
         for i in range(len(ws) - len(run) + 1):
             if tuple(ws[i : i + len(run)]) == run:
                 dropped[i : i + len(run)] = [True] * len(run)
     return [w for w, gone in zip(ws, dropped, strict=True) if not gone]
-
-
-def _runs(flags: list[bool]) -> list[tuple[int, int]]:
-    """(start, end) of each run of True in `flags`."""
-    out, start = [], None
-    for i, flag in enumerate([*flags, False]):
-        if flag and start is None:
-            start = i
-        elif not flag and start is not None:
-            out.append((start, i))
-            start = None
-    return out
 
 
 def _prefixed_base(word: str) -> str | None:

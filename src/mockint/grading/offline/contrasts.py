@@ -5,6 +5,7 @@ the commonest confident mistake in an interview, and one an alignment of meaning
 use the same words. Pure text."""
 
 import re
+from collections.abc import Sequence
 from itertools import combinations, pairwise
 
 from mockint.text.clauses import can_name
@@ -53,7 +54,7 @@ def _chains(sentence: str) -> list[list[list[str]]]:
     chains, current = [], []
     for left, right in pairwise(segments):
         asks = _NEW_QUESTION.match(right)
-        if asks and _stems(right) and not re.match(asks.group(), left.strip(), re.IGNORECASE):
+        if asks and _stems(right) and words(left)[:1] != [asks.group().lower()]:
             chains.append(current)
             current = []
             continue
@@ -102,7 +103,7 @@ def _without_shared_heads(side: frozenset[str], other: frozenset[str], said: set
     return kept or side
 
 
-def with_sides_joined(text: str, contrasts: list[Contrast] | tuple[Contrast, ...]) -> str:
+def with_sides_joined(text: str, contrasts: Sequence[Contrast]) -> str:
     """`text` with a side named in one word written as two ("dense rank" for DENSE_RANK, "skip gram" for
     skip-gram, as a transcript of speech writes them) joined as the rubric writes it, so that it names that side
     and not another ("rank"). Same length, so spans in `text` hold in the original."""

@@ -380,3 +380,12 @@ def test_an_answer_clause_turns_to_another_side_at_a_bare_comma_and_a_key_point_
     assert _turns(spliced, sides) == []
     # A comma inside one side's claim is no turn.
     assert _turns("ROW_NUMBER numbers rows 1, 2, 3 even for ties", sides, answer=True) == []
+
+
+def test_an_answer_clause_opens_on_a_side_past_an_article_and_a_word_of_the_question_naming_neither():
+    sides = ((frozenset({"lake"}), frozenset({"warehous"})),)
+    question = frozenset({"compar", "data", "lake", "warehous", "lakehous"})
+    spliced = "a data warehouse stores raw files with schema on read, a data lake has strict schemas"
+    assert [m.group() for m in _turns(spliced, sides, answer=True, question_stems=question)] == [", "]
+    # A word the question does not use is no way past: "a raw lake" opens on 'raw'.
+    assert _turns(spliced.replace("a data lake", "a raw lake"), sides, answer=True, question_stems=question) == []

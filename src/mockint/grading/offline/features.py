@@ -418,8 +418,27 @@ _AND_OR_COMMA = re.compile(r",?\s+and\s+|,\s+", re.IGNORECASE)
 CLAIM_WORDS = 2
 
 
+# Words a clause may open with before the side it is about: "a data lake has ..." opens on the lake.
+_ARTICLES = frozenset({"a", "an", "the"})
+
+
+def _opening(after: list[str], modifiers: frozenset[str]) -> str | None:
+    """The stem a clause opens on, past an article and one word of `modifiers` (the question's words that name
+    neither side of a pair: 'data' in "a data lake" where the question sets a data lake against a data
+    warehouse)."""
+    rest = after[1:] if after[:1] and after[0] in _ARTICLES else after
+    if len(rest) > 1 and stem(rest[0]) in modifiers:
+        rest = rest[1:]
+    return stem(rest[0]) if rest else None
+
+
 def _turns(
-    text: str, contrasts: tuple[Contrast, ...], others: tuple[str, ...] = (), *, answer: bool = False
+    text: str,
+    contrasts: tuple[Contrast, ...],
+    others: tuple[str, ...] = (),
+    *,
+    answer: bool = False,
+    question_stems: frozenset[str] = frozenset(),
 ) -> list[re.Match[str]]:
     """Where a text that opens on one side of a contrast turns to the other at an "and" opening on it ("Precision
     matters when false positives are costly | and recall when false negatives are costly"), each side the
@@ -429,7 +448,8 @@ def _turns(
     pair read from the question's wording ("distinguish equivariance from invariance and explain where CNNs
     fall short") is no pair of alternatives the rubric speaks of apart. An `answer`'s clause that names no side
     before the "and" turns there too: spoken answers run claims together ("it doesn't turn off gradients | and
-    torch no grad turns off gradient tracking")."""
+    torch no grad turns off gradient tracking"), and may open past an article and a word of the question that names
+    no side ("a data warehouse stores raw files, | a data lake has strict schemas")."""
     opening = subject_of(text)
     subjects = [subject_of(o) for o in others]
     sides = frozenset().union(*(a | b for a, b in contrasts))
@@ -439,10 +459,10 @@ def _turns(
         before, joined = set(said), said[-1] if said else None
         after = words(text[m.end() :])
         for side_a, side_b in contrasts:
+            first = _opening(after, question_stems - side_a - side_b) if answer else stem(after[0]) if after else None
             for mine, theirs in ((side_a, side_b), (side_b, side_a)):
                 if (
-                    after
-                    and stem(after[0]) in theirs
+                    first in theirs
                     and (opening & mine or (answer and not before & sides))
                     and not before & theirs
                     and joined not in mine
@@ -558,7 +578,7 @@ def _swaps(
         (s + a, s + b)
         for s, e in answer.clauses
         if not reports_belief(text[s:e])
-        for a, b in _cut(text[s:e], _turns(text[s:e], item.contrasts, answer=True))
+        for a, b in _cut(text[s:e], _turns(text[s:e], item.contrasts, answer=True, question_stems=item.question_stems))
     ]
     clause_masks = [answer.words.within(*c) & on_topic for c in clauses]
     clause_phrases = [phrases(words(text[s:e])) for s, e in clauses]

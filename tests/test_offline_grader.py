@@ -817,3 +817,27 @@ def test_a_spoken_sql_operator_is_no_negation(grader):
         "at all, so use not exists",
     )
     assert not grade.misconceptions and grade.score >= 4.0
+
+
+def test_a_clause_saying_the_opposite_of_a_points_word_is_no_swap_of_that_point(grader):
+    item = _bank_item("how-does-bert-differ-from-gpt-in-architecture-and-pretraining", "deep-learning.yaml")
+    # "encoder" is close to the GPT point's "decoder" token by token, but it is its opposite.
+    right = grader.grade(
+        item,
+        "BERT is a bidirectional encoder trained with masked tokens, GPT a causal decoder trained on next-token "
+        "prediction",
+    )
+    assert not right.misconceptions and right.score >= 4.0
+    wrong = grader.grade(
+        item, "GPT is an encoder trained with masked tokens, BERT a causal decoder trained on next-token prediction"
+    )
+    assert wrong.misconceptions and wrong.score <= 2.5
+
+
+def test_a_comma_spliced_swap_opening_on_an_article_and_a_shared_word_is_caught(grader):
+    item = _bank_item("lake-warehouse-lakehouse", "data-engineering-sql.yaml")
+    wrong = grader.grade(
+        item,
+        "a data warehouse stores raw unstructured files with schema on read, a data lake has strict schema on write",
+    )
+    assert len(wrong.misconceptions) == 2 and wrong.score <= 2.5

@@ -86,6 +86,7 @@ _OPPOSITE_LIST = [
     ("static", "dynamic"),
     ("supervised", "unsupervised"),
     ("convex", "non-convex nonconvex"),
+    ("encoder encoder-only", "decoder decoder-only"),
 ]
 # Opposites that flip a statement's meaning ("used at inference" vs "disabled at inference"), by stem.
 _OPPOSITES = [({stem(w) for w in a.split()}, {stem(w) for w in b.split()}) for a, b in _OPPOSITE_LIST]

@@ -599,6 +599,10 @@ def _swaps(
                         continue
                     if piece.tells is not None and (not told & piece.tells[0] or stems & piece.tells[1]):
                         continue
+                    # A clause that says the opposite of one of the point's words does not make its claim, as
+                    # for a denial: "BERT is a bidirectional encoder" is no GPT point ("a decoder-only ...").
+                    if opposite_word(item.points[piece.point], text[span[0] : span[1]], item.question_stems):
+                        continue
                     value = fit(piece, mask)
                     if value >= CONTRADICTION_ALIGNED_AT and value > max(fit(r, mask) for r in rivals):
                         said = side_name(text[span[0] : span[1]], theirs, item.question_stems)

@@ -67,6 +67,9 @@ def test_a_comparative_said_of_the_wrong_side_contradicts_the_point_that_compare
         "The advantage over two-stage detectors is that one-stage detectors are faster.",
         "One-stage is not slower.",
         "Two-stage detectors such as Faster R-CNN propose regions first.",
+        # A name the rubric gives as an example, typed in lower case, is still that name.
+        "two-stage detectors such as faster r-cnn propose regions first.",
+        "two-stage detectors like faster r-cnn propose regions first, so they are slower",
         "With two-stage detectors, the more proposals, the slower the detector.",
         "Two-stage detectors take a longer path and one-stage detectors predict in a single pass.",
         "Two-stage detectors are more accurate than one-stage, which are faster.",

@@ -4,6 +4,7 @@ uses the rubric's own words, so an alignment of meanings credits it; what tells 
 comparative is said of. Pure text."""
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from mockint.grading.answer_checks import negated
@@ -256,7 +257,7 @@ def _turned_comparisons(rubric: SidedRubric, answer: str) -> list[Reversal]:
     is faster) or the same one of the other side ("one-stage is more accurate" where a point says two-stage
     is)."""
     found = []
-    for c in comparisons(answer, (rubric.pair,)):
+    for c in comparisons(_names_capitalised(answer, rubric.filed), (rubric.pair,)):
         said = rubric.said.get(c.attribute)
         if said is None or said.polarity == c.polarity:
             continue
@@ -268,6 +269,18 @@ def _turned_comparisons(rubric: SidedRubric, answer: str) -> list[Reversal]:
             reason = f"says '{c.word}' of '{c.side}' where the reference says '{said.word}' of '{said.side}'"
         found.append(Reversal(said.point, c.span, reason))
     return found
+
+
+def _names_capitalised(text: str, names: Iterable[str]) -> str:
+    """`text` with the names the rubric gives as examples ("Faster R-CNN") capitalised word by word wherever it
+    writes them in lower case, as a typed or transcribed answer does ("like faster r-cnn"), so that they read as
+    names and not as comparatives. Same length, so spans in `text` hold in the original."""
+    out = list(text)
+    for name in names:
+        for m in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text, re.IGNORECASE):
+            for _, start, _ in word_spans(m.group()):
+                out[m.start() + start] = out[m.start() + start].upper()
+    return "".join(out)
 
 
 # What introduces examples of the side named just before: "one-stage detectors such as YOLO, SSD and RetinaNet".

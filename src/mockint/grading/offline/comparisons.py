@@ -44,7 +44,9 @@ _COMPARATIVES = _signed(1)
 _PLAIN = _signed(3)
 # "more accurate", "less memory", "fewer parameters": the degree word grades the content word after it.
 _DEGREE = {"more": 1, "less": -1, "fewer": -1}
-_DETERMINERS = frozenset({"the", "a", "an"})
+# An article opens a noun phrase: a comparative after one describes a noun, and a clause may open with one before
+# the side it is about ("a data lake has ...").
+ARTICLES = frozenset({"the", "a", "an"})
 # A relative clause speaks of the side named just before it, not of the sentence's subject.
 _RELATIVE = frozenset({"which", "who", "that"})
 # What a side is measured against follows these: "faster than two-stage", "the advantage over IPv4".
@@ -103,7 +105,7 @@ def _graded(piece: str, spans: list[tuple[str, int, int]], opens: bool) -> list[
         )
         # After a determiner a comparative says nothing of a side: "the farther from the fulcrum, the less
         # effort" relates two quantities, "there is a bigger amount of sand" describes a noun.
-        if named or (i > 0 and spans[i - 1][0] in _DETERMINERS):
+        if named or (i > 0 and spans[i - 1][0] in ARTICLES):
             continue
         if w in _COMPARATIVES:
             attribute, sign = _COMPARATIVES[w]

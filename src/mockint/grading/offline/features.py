@@ -23,7 +23,7 @@ from mockint.grading.offline.alignment import (
     similarity,
     weighted_mean,
 )
-from mockint.grading.offline.comparisons import SidedRubric, subject_of
+from mockint.grading.offline.comparisons import ARTICLES, SidedRubric, subject_of
 from mockint.grading.offline.contrasts import Contrast, side_name, with_sides_joined
 from mockint.text.clauses import is_verb
 from mockint.text.negations import denied_spans, is_negated, reports_belief
@@ -418,15 +418,11 @@ _AND_OR_COMMA = re.compile(r",?\s+and\s+|,\s+", re.IGNORECASE)
 CLAIM_WORDS = 2
 
 
-# Words a clause may open with before the side it is about: "a data lake has ..." opens on the lake.
-_ARTICLES = frozenset({"a", "an", "the"})
-
-
 def _opening(after: list[str], modifiers: frozenset[str]) -> str | None:
     """The stem a clause opens on, past an article and one word of `modifiers` (the question's words that name
     neither side of a pair: 'data' in "a data lake" where the question sets a data lake against a data
     warehouse)."""
-    rest = after[1:] if after[:1] and after[0] in _ARTICLES else after
+    rest = after[1:] if after[:1] and after[0] in ARTICLES else after
     if len(rest) > 1 and stem(rest[0]) in modifiers:
         rest = rest[1:]
     return stem(rest[0]) if rest else None

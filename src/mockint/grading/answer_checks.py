@@ -255,11 +255,6 @@ def contradiction_cue(
     both_ways = min(shared, len(point_stems & evidence_stems) / max(1, len(evidence_stems)))
     opposite = opposite_word(point, evidence, question_stems)
     negation_differs = negated(point, evidence) != negated(evidence, point)
-    if opposite:
-        # An opposite word speaks of its own piece of the clause, as a "not" does: a clause run on without
-        # punctuation holds other claims, so only that piece's words count as saying the point again (OW).
-        piece = next((c for c in _NEGATION_SCOPE_END.split(evidence) if opposite[0] in words(c)), evidence)
-        shared = len(point_stems & {stem(w) for w in words(piece) if is_content(w)}) / len(point_stems)
     if opposite and not negation_differs and shared >= 0.25:
         return f"says '{opposite[0]}' where the reference says '{opposite[1]}'"
     # Another number in a clause that says the point again (the weaker cue's share): a computation or an

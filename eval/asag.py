@@ -39,6 +39,7 @@ from mockint.grading.offline.answer_scorer import CROSS_FEATURE, shipped_scorer
 from mockint.grading.offline.calibration import CALIBRATION_FILE, load_calibration
 from mockint.grading.offline.features import analyse
 from mockint.grading.offline.grader import cap_reasons, estimate, prepare_answers, prepare_items
+from mockint.text.compounds import close_compounds
 from mockint.text.fillers import strip_fillers
 from mockint.types.grade import GradingItem
 
@@ -260,7 +261,10 @@ def extract(
         embedder.save()
         shipped = load_calibration()
         for n, chunk in enumerate(_batches(todo, batch)):
-            cleans = {i: strip_fillers(answers[i].text) for i in chunk}
+            cleans = {
+                i: close_compounds(strip_fillers(answers[i].text), prepared[answers[i].question_id].closed_forms)
+                for i in chunk
+            }
             live = [i for i in chunk if has_content(answers[i].text)]
             embedded = dict(zip(live, prepare_answers(embedder, [cleans[i].text for i in live]), strict=True))
             # The ceiling reads the estimate as the grader makes it: with the shipped scorer's logit when the

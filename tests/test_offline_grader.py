@@ -401,10 +401,10 @@ def test_a_terse_right_answer_beside_the_relevance_bar_is_read_not_dropped(grade
 def test_the_score_the_fitting_script_computes_is_the_graders(grader, item, answer):
     # eval/calibrate_offline.py reports the test splits through `final_score`; a rule only the grader
     # applies would make those figures differ from what a candidate is given.
-    clean, _, analysis = grader.analyse(item, answer)
+    clean, prepared, analysis = grader.analyse(item, answer)
     uncapped = estimate(grader.calibration, analysis.features, None, analysis.trimmed_features)
     ceiling = min(cap_reasons(item, answer, clean, analysis, uncapped).values(), default=None)
-    repeated = clean_answer(answer).mostly_repeated
+    repeated = clean_answer(answer, prepared).mostly_repeated
     expected = final_score(
         grader.calibration, analysis.features, analysis.contradicted, ceiling, analysis.trimmed_features, repeated
     )
@@ -841,3 +841,29 @@ def test_a_comma_spliced_swap_opening_on_an_article_and_a_shared_word_is_caught(
         "a data warehouse stores raw unstructured files with schema on read, a data lake has strict schema on write",
     )
     assert len(wrong.misconceptions) == 2 and wrong.score <= 2.5
+
+
+@pytest.mark.parametrize(
+    ("split", "closed"),
+    [
+        (
+            "check pointing keeps only some activations and recomputes the rest in the backward pass, trading compute "
+            "for memory",
+            "checkpointing keeps only some activations and recomputes the rest in the backward pass, trading compute "
+            "for memory",
+        ),
+        ("layer norm, since it doesn't depend on the batch", "LayerNorm, since it doesn't depend on the batch"),
+    ],
+)
+def test_a_word_the_answer_writes_apart_scores_as_the_rubric_writes_it(grader, split, closed):
+    """Speech splits "checkpointing"; the word pieces of "check pointing" read as other words."""
+    item = _bank_item(
+        "dl-gradient-checkpointing"
+        if "point" in split
+        else "batch-normalization-vs-layer-normalization-which-is-preferred-in-transformers",
+        "deep-learning.yaml",
+    )
+    as_spoken, as_written = grader.grade(item, split), grader.grade(item, closed)
+    assert as_spoken.score == pytest.approx(as_written.score, abs=0.1)
+    quoted = [k.evidence for k in as_spoken.key_points if k.evidence]
+    assert quoted and all(q in split for q in quoted)

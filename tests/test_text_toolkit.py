@@ -9,6 +9,7 @@ import pytest
 import snowballstemmer
 
 from mockint.grading.answer_checks import stuffing_reason
+from mockint.text.compounds import close_compounds, closed_forms
 from mockint.text.fillers import count_fillers, find_fillers, strip_fillers
 from mockint.text.negations import denied_spans, is_negated, is_negation, reports_belief
 from mockint.text.stems import content_stems, stem, written_as
@@ -162,3 +163,30 @@ def test_stems_are_right_when_threads_stem_at_once():
 )
 def test_a_belief_reported_of_others_is_told_from_the_speakers_claim(text, reported):
     assert reports_belief(text) is reported
+
+
+@pytest.mark.parametrize(
+    ("answer", "graded"),
+    [
+        ("Transformers use layer norm, not batch norm.", "Transformers use layernorm, not batchnorm."),
+        ("Use a soft-max over the logits.", "Use a softmax over the logits."),
+        # Two words apart across a comma, or a stop word in the pair, stay apart.
+        ("It uses a layer, norm and all.", "It uses a layer, norm and all."),
+        ("You can not use it; put it in to the batch.", "You can not use it; put it in to the batch."),
+        # The rubric writes "roll back" apart too, and "use red" spells no rubric word (by stem it would: "user").
+        ("Easy to roll back; use red and green.", "Easy to roll back; use red and green."),
+    ],
+)
+def test_words_an_answer_writes_apart_that_the_rubric_writes_as_one_are_closed_up(answer, graded):
+    forms = closed_forms(
+        "LayerNorm normalises each token; BatchNorm uses the batch; softmax cannot go into it.",
+        "A rollback is simple: roll back to the last model, as any user would.",
+    )
+    clean = strip_fillers(answer)
+    closed = close_compounds(clean, forms)
+    assert closed.text == graded
+    # Quotes come from the original: every kept character maps back to itself.
+    assert all(answer[closed.origin[i]] == ch for i, ch in enumerate(closed.text))
+    start = closed.text.find("layernorm")
+    if start >= 0:
+        assert answer[slice(*closed.span_in_original(start, start + len("layernorm")))] == "layer norm"

@@ -99,6 +99,9 @@ class PreparedItem:
     # reference answer itself reaches: the depth of a full answer. Set by `with_reference_check`.
     explanation_rows: tuple[int, int] = (0, 0)
     reference_reasoning: float | None = None
+    # The stems of the rubric's and question's one-piece words, which an answer's split words close up into
+    # (`text.compounds`).
+    closed_forms: frozenset[str] = frozenset()
 
     @property
     def reference_vec(self) -> np.ndarray:

@@ -91,6 +91,7 @@ from mockint.grading.scoring import (
 )
 from mockint.grading.version import content_version, package_files
 from mockint.text.clauses import hangs_on_previous
+from mockint.text.compounds import close_compounds, closed_forms
 from mockint.text.fillers import CleanText, count_fillers, filler_words, strip_fillers
 from mockint.text.sentences import clause_spans, sentence_spans
 from mockint.text.stems import content_stems
@@ -144,19 +145,33 @@ def prepare_item(embedder: TokenEmbedder, item: GradingItem) -> PreparedItem:
 def prepare_items(embedder: TokenEmbedder, items: list[GradingItem]) -> list[PreparedItem]:
     """Prepare several items with ONE embedding batch over all their texts."""
     texts = [_item_texts(item) for item in items]
-    flat = [
-        [item.question, reference, item.explanation, *points]
+    forms = [
+        closed_forms(item.question, reference, item.explanation, *points)
         for item, (reference, points, _) in zip(items, texts, strict=True)
+    ]
+    # The question read as an answer (the baseline) is read as answers are: its split words closed up too.
+    questions = [_closed(item.question, f) for item, f in zip(items, forms, strict=True)]
+    flat = [
+        [question, reference, item.explanation, *points]
+        for item, question, (reference, points, _) in zip(items, questions, texts, strict=True)
     ]
     embedded_all = iter(_embed_texts(embedder, [t for group in flat for t in group]))
     return [
-        _prepared_from(item, reference, points, pseudo, [next(embedded_all) for _ in group])
-        for item, (reference, points, pseudo), group in zip(items, texts, flat, strict=True)
+        _prepared_from(item, question, f, reference, points, pseudo, [next(embedded_all) for _ in group])
+        for item, question, f, (reference, points, pseudo), group in zip(
+            items, questions, forms, texts, flat, strict=True
+        )
     ]
+
+
+def _closed(text: str, forms: frozenset[str]) -> str:
+    return close_compounds(CleanText(text, tuple(range(len(text)))), forms).text
 
 
 def _prepared_from(
     item: GradingItem,
+    question_text: str,
+    forms: frozenset[str],
     reference: str,
     points: list[str],
     pseudo: bool,
@@ -169,6 +184,7 @@ def _prepared_from(
     ends = np.cumsum([len(ref_words), *(len(p) for p in point_words)]).tolist()
     prepared = PreparedItem(
         question_stems=content_stems(item.question),
+        closed_forms=forms,
         question_vec=pooled(question.vectors, question.rarity),
         reference=target,
         rubric=concat([ref_words, *point_words, expl_words]),
@@ -188,10 +204,10 @@ def _prepared_from(
     )
     question_spans, reference_spans = embedded[0][0], embedded[1][0]
     as_answer = PreparedAnswer(
-        text=item.question,
+        text=question_text,
         words=question,
         sentences=tuple(question_spans),
-        clauses=tuple(c for s in question_spans for c in clause_spans(item.question, s)),
+        clauses=tuple(c for s in question_spans for c in clause_spans(question_text, s)),
     )
     reference_as_answer = PreparedAnswer(
         text=reference,
@@ -219,9 +235,11 @@ def prepare_answers(embedder: TokenEmbedder, texts: list[str]) -> list[PreparedA
     return result
 
 
-def clean_answer(answer: str) -> Repetition:
-    """The answer as graded: fillers removed, then sentences that repeat an earlier one (counted once)."""
-    return drop_repeats(strip_fillers(answer))
+def clean_answer(answer: str, item: PreparedItem) -> Repetition:
+    """The answer as graded: fillers removed, then sentences that repeat an earlier one (counted once), then the
+    words it writes apart that the item writes as one closed up."""
+    repetition = drop_repeats(strip_fillers(answer))
+    return replace(repetition, kept=close_compounds(repetition.kept, item.closed_forms))
 
 
 # The score model's feature holding the contradiction model's probability for the whole answer.
@@ -542,16 +560,16 @@ class OfflineGrader(Grader):
     def analyse(self, item: GradingItem, answer: str) -> tuple[CleanText, PreparedItem, Analysis | None]:
         """Features of `answer` (after filler and repetition removal); no analysis for an answer with no
         content."""
-        clean = clean_answer(answer).kept
         prepared = self._items.get(self.embedder, item)
+        clean = clean_answer(answer, prepared).kept
         if trivial_reason(clean.text):
             return clean, prepared, None
         return clean, prepared, self._analyse(prepared, *self._embedded_and_cross(item.reference_answer, clean.text))
 
     def grade(self, item: GradingItem, answer: str, on_feedback: FeedbackCallback | None = None) -> Grade:
         started = time.perf_counter()
-        repetition = clean_answer(answer)
         prepared = self._items.get(self.embedder, item)
+        repetition = clean_answer(answer, prepared)
         clean = repetition.kept
         analysis = None
         if not trivial_reason(clean.text):
@@ -569,7 +587,10 @@ class OfflineGrader(Grader):
             return []
         started = time.perf_counter()
         prepared = self._items.get_many(self.embedder, list(items))
-        repetitions = [clean_answer(a) for a in answers]
+        repetitions = [
+            drop_repeats(strip_fillers(a)) if isinstance(p, Exception) else clean_answer(a, p)
+            for a, p in zip(answers, prepared, strict=True)
+        ]
         cleans = [r.kept for r in repetitions]
         todo = [
             i

@@ -867,3 +867,24 @@ def test_a_word_the_answer_writes_apart_scores_as_the_rubric_writes_it(grader, s
     assert as_spoken.score == pytest.approx(as_written.score, abs=0.1)
     quoted = [k.evidence for k in as_spoken.key_points if k.evidence]
     assert quoted and all(q in split for q in quoted)
+
+
+def test_a_point_that_says_a_side_is_absent_does_not_name_it(grader):
+    """"Semantic segmentation labels every pixel ... without separating instances" is the semantic point only,
+    so an answer that gives semantic segmentation the instance point's claim is caught."""
+    item = _bank_item("cv-segmentation-task-types", "computer-vision.yaml")
+    swapped = grader.grade(
+        item,
+        "semantic segmentation gives each object its own separate mask, instance segmentation just labels every "
+        "pixel with a class without separating objects, and panoptic means you only segment the background stuff "
+        "like sky and road",
+    )
+    assert swapped.misconceptions and swapped.score <= 2.5
+    right = grader.grade(
+        item,
+        "so semantic segmentation gives every pixel a class but two cars next to each other are just one blob of car "
+        "pixels. instance segmentation gives each object its own mask, so car one and car two are separate, usually "
+        "only for countable things. and panoptic is both, every pixel gets a class and the countable objects also get "
+        "an instance id, while stuff like sky or road just gets the class",
+    )
+    assert not right.misconceptions and right.score >= 4.0

@@ -151,7 +151,7 @@ NEGATED_WORDS = 2
 _NEGATION_SCOPE_END = re.compile(r"[,;:()]|\b(?:and|but|so|or|while|whereas|because|although|though)\b", re.IGNORECASE)
 
 
-def _negated_stems(text: str) -> set[str]:
+def negated_stems(text: str) -> set[str]:
     """Stems of what `text`'s negations govern: the first NEGATED_WORDS content words after each in its clause,
     or, where none follows ("changes nothing"), the content word before it; an "un-" or "non-" word governs its
     base ("unchanged": 'chang')."""
@@ -267,7 +267,7 @@ def contradiction_cue(
     said_not = negated(evidence, point)
     # A "not" the other text does not speak to ("so they are not recomputed" against a clause on what is
     # stored) is a part left unsaid, not one said the other way.
-    if not _negated_stems(evidence if said_not else point) & (point_stems if said_not else evidence_stems):
+    if not negated_stems(evidence if said_not else point) & (point_stems if said_not else evidence_stems):
         return None
     return "negates the reference's claim" if said_not else "leaves out the reference's 'not'"
 

@@ -12,7 +12,7 @@ from functools import cached_property
 
 import numpy as np
 
-from mockint.grading.answer_checks import contradiction_cue, opposite_word
+from mockint.grading.answer_checks import contradiction_cue, negated_stems, opposite_word
 from mockint.grading.offline.alignment import (
     WordVectors,
     best_match,
@@ -515,10 +515,12 @@ def _content_before(ws: Sequence[str], i: int) -> str:
 
 
 def _point_claims(
-    item: PreparedItem, i: int, breaks: list[re.Match[str]], content: np.ndarray
+    item: PreparedItem, i: int, breaks: list[re.Match[str]], content: np.ndarray, sides: frozenset[str]
 ) -> list[tuple[Claim, np.ndarray]]:
     """Key point `i` cut at `breaks`: each piece that names a side and says something of it, with its
-    content rows in the point."""
+    content rows in the point. A side's word a negation governs names no side: "labels every pixel without
+    separating instances" says of semantic segmentation that instances are absent, and is no claim about
+    instance segmentation."""
     point, pw, (first, _) = item.points[i], item.point_words[i], item.point_rows[i]
     weights = demoted_weights(pw, item.question_stems)
     claims = []
@@ -526,9 +528,8 @@ def _point_claims(
         rows = pw.within(start, end)
         said = words(point[start:end])
         if rows.any() and sum(is_content(w) and stem(w) not in item.question_stems for w in said) >= CLAIM_WORDS:
-            claims.append(
-                (Claim(i, first + np.flatnonzero(rows), weights[rows], frozenset(map(stem, said))), rows & content)
-            )
+            named = frozenset(map(stem, said)) - (negated_stems(point[start:end]) & sides)
+            claims.append((Claim(i, first + np.flatnonzero(rows), weights[rows], named), rows & content))
     return claims
 
 
@@ -543,7 +544,7 @@ def claims_of(item: PreparedItem) -> tuple[Claim, ...]:
         content = np.array([is_content(w) and s not in sides for w, s in zip(pw.words, pw.stems, strict=True)], bool)
         breaks = list(_CONTRAST_BREAK.finditer(point))
         turns = _turns(point, item.contrasts, item.points[:i] + item.points[i + 1 :])
-        claims = _point_claims(item, i, [*breaks, *turns], content) if turns else []
+        claims = _point_claims(item, i, [*breaks, *turns], content, sides) if turns else []
         if len(claims) == 2:
             (a, a_rows), (b, b_rows) = claims
             result += [
@@ -551,7 +552,7 @@ def claims_of(item: PreparedItem) -> tuple[Claim, ...]:
                 replace(b, tells=_swapped_words(pw, b_rows, a_rows)),
             ]
         else:
-            result += [c for c, _ in _point_claims(item, i, breaks, content)]
+            result += [c for c, _ in _point_claims(item, i, breaks, content, sides)]
     return tuple(result)
 
 

@@ -870,8 +870,8 @@ def test_a_word_the_answer_writes_apart_scores_as_the_rubric_writes_it(grader, s
 
 
 def test_a_point_that_says_a_side_is_absent_does_not_name_it(grader):
-    """"Semantic segmentation labels every pixel ... without separating instances" is the semantic point only,
-    so an answer that gives semantic segmentation the instance point's claim is caught."""
+    """A point saying semantic segmentation labels pixels "without separating instances" is the semantic point
+    only, so an answer that gives semantic segmentation the instance point's claim is caught."""
     item = _bank_item("cv-segmentation-task-types", "computer-vision.yaml")
     swapped = grader.grade(
         item,

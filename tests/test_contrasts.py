@@ -38,6 +38,11 @@ def _side(*ws: str) -> frozenset[str]:
             "Threads share the GIL; processes do not.",
             (_side("threads"), _side("processes")),
         ),
+        (
+            "Compare content-based filtering with collaborative filtering. When would you combine them?",
+            "Content-based filtering uses item attributes; collaborative filtering uses interactions.",
+            (_side("content-based"), _side("collaborative")),
+        ),
     ],
 )
 def test_contrasted_alternatives_are_found(question, rubric, expected):
@@ -93,6 +98,12 @@ def test_every_pair_of_a_list_is_a_contrast():
         ("How do you detect multicollinearity, and when should you care?", "detect with VIF; care when interpreting"),
         # A side the rubric never names is no contrast to check against it.
         ("Compare grid search and random search.", "Random sampling covers important dimensions better."),
+        # "with" and "to" set nothing against anything outside "Compare A with B".
+        (
+            "Why can't you compare the perplexities of two language models with different tokenizers?",
+            "Perplexity depends on the tokenizer: models with different vocabularies predict different units.",
+        ),
+        ("Compare Bayesian approaches to A/B testing.", "Bayesian testing gives a posterior."),
         # Numbers and single letters are not alternatives.
         ("What are the shapes of (3, 1) + (4,) and (5, 3) + (5,)?", "shapes 3 4 5 broadcast"),
     ],

@@ -888,3 +888,22 @@ def test_a_point_that_says_a_side_is_absent_does_not_name_it(grader):
         "an instance id, while stuff like sky or road just gets the class",
     )
     assert not right.misconceptions and right.score >= 4.0
+
+
+def test_sides_swapped_in_a_compare_with_question_are_caught(grader):
+    item = _bank_item("content-based-vs-collaborative", "recommender-systems.yaml")
+    swapped = grader.grade(
+        item,
+        "collaborative filtering recommends items with attributes similar to what the user liked and handles brand "
+        "new items well, while content based filtering relies on interaction patterns across many users and needs a "
+        "lot of history",
+    )
+    assert swapped.misconceptions and swapped.score <= 2.5
+    right = grader.grade(
+        item,
+        "content based recommends items whose attributes look like what the user liked, using item features like "
+        "text or tags. collaborative filtering uses patterns in lots of users' interactions instead. content based can "
+        "handle brand new items but gets repetitive, collaborative finds non obvious connections but needs "
+        "interaction history, so you combine them in a hybrid",
+    )
+    assert not right.misconceptions and right.score >= 4.0

@@ -27,6 +27,9 @@ _CONTRAST_CUE = re.compile(
     r"choose|over|trade-?offs?|which)\b",
     re.IGNORECASE,
 )
+# "Compare A with B" sets A against B as "A versus B" does; "with" elsewhere ("models with different tokenizers")
+# does not.
+_COMPARE_WITH = re.compile(r"^(\s*compare\b.*?)\s+(?:with|against)\s+", re.IGNORECASE)
 _TRADE_OFF = re.compile(r"\b([A-Za-z]+)-([A-Za-z]+)\s+trade-?offs?\b", re.IGNORECASE)
 # A coordinated question that names a thing of its own asks something new: in "What is the GIL, and when should
 # you use threads versus processes" the GIL is no alternative to threads. Questions opening alike ask in parallel
@@ -50,7 +53,7 @@ def _stems(text: str) -> list[str]:
 def _chains(sentence: str) -> list[list[list[str]]]:
     """Lists of alternatives in one sentence of the question, each alternative as the stems next to a
     separator; a pair only where the sentence contrasts, a list of three or more anywhere."""
-    segments = _SEPARATOR.split(sentence)
+    segments = _SEPARATOR.split(_COMPARE_WITH.sub(r"\1 versus ", sentence, count=1))
     chains, current = [], []
     for left, right in pairwise(segments):
         asks = _NEW_QUESTION.match(right)

@@ -869,41 +869,40 @@ def test_a_word_the_answer_writes_apart_scores_as_the_rubric_writes_it(grader, s
     assert quoted and all(q in split for q in quoted)
 
 
-def test_a_point_that_says_a_side_is_absent_does_not_name_it(grader):
-    """A point saying semantic segmentation labels pixels "without separating instances" is the semantic point
-    only, so an answer that gives semantic segmentation the instance point's claim is caught."""
-    item = _bank_item("cv-segmentation-task-types", "computer-vision.yaml")
-    swapped = grader.grade(
-        item,
-        "semantic segmentation gives each object its own separate mask, instance segmentation just labels every "
-        "pixel with a class without separating objects, and panoptic means you only segment the background stuff "
-        "like sky and road",
-    )
-    assert swapped.misconceptions and swapped.score <= 2.5
-    right = grader.grade(
-        item,
-        "so semantic segmentation gives every pixel a class but two cars next to each other are just one blob of car "
-        "pixels. instance segmentation gives each object its own mask, so car one and car two are separate, usually "
-        "only for countable things. and panoptic is both, every pixel gets a class and the countable objects also get "
-        "an instance id, while stuff like sky or road just gets the class",
-    )
-    assert not right.misconceptions and right.score >= 4.0
-
-
-def test_sides_swapped_in_a_compare_with_question_are_caught(grader):
-    item = _bank_item("content-based-vs-collaborative", "recommender-systems.yaml")
-    swapped = grader.grade(
-        item,
-        "collaborative filtering recommends items with attributes similar to what the user liked and handles brand "
-        "new items well, while content based filtering relies on interaction patterns across many users and needs a "
-        "lot of history",
-    )
-    assert swapped.misconceptions and swapped.score <= 2.5
-    right = grader.grade(
-        item,
-        "content based recommends items whose attributes look like what the user liked, using item features like "
-        "text or tags. collaborative filtering uses patterns in lots of users' interactions instead. content based can "
-        "handle brand new items but gets repetitive, collaborative finds non obvious connections but needs "
-        "interaction history, so you combine them in a hybrid",
-    )
-    assert not right.misconceptions and right.score >= 4.0
+@pytest.mark.parametrize(
+    ("question_id", "bank_file", "swapped", "right"),
+    [
+        # A point saying semantic segmentation labels pixels "without separating instances" is the semantic point
+        # only: it names no instance side (NS).
+        (
+            "cv-segmentation-task-types",
+            "computer-vision.yaml",
+            "semantic segmentation gives each object its own separate mask, instance segmentation just labels every "
+            "pixel with a class without separating objects, and panoptic means you only segment the background stuff "
+            "like sky and road",
+            "so semantic segmentation gives every pixel a class but two cars next to each other are just one blob of "
+            "car pixels. instance segmentation gives each object its own mask, so car one and car two are separate, "
+            "usually only for countable things. and panoptic is both, every pixel gets a class and the countable "
+            "objects also get an instance id, while stuff like sky or road just gets the class",
+        ),
+        # "Compare content-based filtering with collaborative filtering" sets the two against each other (CW).
+        (
+            "content-based-vs-collaborative",
+            "recommender-systems.yaml",
+            "collaborative filtering recommends items with attributes similar to what the user liked and handles "
+            "brand new items well, while content based filtering relies on interaction patterns across many users "
+            "and needs a lot of history",
+            "content based recommends items whose attributes look like what the user liked, using item features like "
+            "text or tags. collaborative filtering uses patterns in lots of users' interactions instead. content "
+            "based can handle brand new items but gets repetitive, collaborative finds non obvious connections but "
+            "needs interaction history, so you combine them in a hybrid",
+        ),
+    ],
+    ids=["side-said-absent", "compare-with"],
+)
+def test_two_sides_swapped_are_caught_and_their_right_twin_is_not(grader, question_id, bank_file, swapped, right):
+    item = _bank_item(question_id, bank_file)
+    wrong = grader.grade(item, swapped)
+    assert wrong.misconceptions and wrong.score <= 2.5
+    twin = grader.grade(item, right)
+    assert not twin.misconceptions and twin.score >= 4.0

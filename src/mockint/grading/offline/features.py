@@ -520,7 +520,8 @@ def _point_claims(
     """Key point `i` cut at `breaks`: each piece that names a side and says something of it, with its
     content rows in the point. A side's word a negation governs names no side: "labels every pixel without
     separating instances" says of semantic segmentation that instances are absent, and is no claim about
-    instance segmentation."""
+    instance segmentation; nor do the words such a negation governs count in what the claim says, so "instance
+    separates each object" does not make the semantic claim by them."""
     point, pw, (first, _) = item.points[i], item.point_words[i], item.point_rows[i]
     weights = demoted_weights(pw, item.question_stems)
     claims = []
@@ -528,8 +529,13 @@ def _point_claims(
         rows = pw.within(start, end)
         said = words(point[start:end])
         if rows.any() and sum(is_content(w) and stem(w) not in item.question_stems for w in said) >= CLAIM_WORDS:
-            named = frozenset(map(stem, said)) - (negated_stems(point[start:end]) & sides)
-            claims.append((Claim(i, first + np.flatnonzero(rows), weights[rows], named), rows & content))
+            absent = negated_stems(point[start:end])
+            if not absent & sides:
+                absent = set()
+            kept = np.array([s not in absent for s in pw.stems], dtype=bool)
+            claim_weights = np.where(kept, weights, 0.0)[rows]
+            named = frozenset(map(stem, said)) - absent
+            claims.append((Claim(i, first + np.flatnonzero(rows), claim_weights, named), rows & content))
     return claims
 
 

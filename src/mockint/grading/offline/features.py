@@ -99,8 +99,8 @@ class PreparedItem:
     # reference answer itself reaches: the depth of a full answer. Set by `with_reference_check`.
     explanation_rows: tuple[int, int] = (0, 0)
     reference_reasoning: float | None = None
-    # The stems of the rubric's and question's one-piece words, which an answer's split words close up into
-    # (`text.compounds`).
+    # The rubric's and question's one-piece words, lower case, that an answer's split words close up into
+    # (`text.compounds.closed_forms`).
     closed_forms: frozenset[str] = frozenset()
 
     @property

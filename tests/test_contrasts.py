@@ -38,6 +38,12 @@ def _side(*ws: str) -> frozenset[str]:
             "Threads share the GIL; processes do not.",
             (_side("threads"), _side("processes")),
         ),
+        # "He" is a stop word, but capitalised past the sentence's start it names the initialisation.
+        (
+            "Why does weight initialization matter, and how do Xavier and He initialization differ?",
+            "Xavier initialization suits tanh; He initialization compensates for ReLU.",
+            (_side("xavier"), _side("he")),
+        ),
         (
             "Compare content-based filtering with collaborative filtering. When would you combine them?",
             "Content-based filtering uses item attributes; collaborative filtering uses interactions.",

@@ -906,8 +906,19 @@ def test_a_word_the_answer_writes_apart_scores_as_the_rubric_writes_it(grader, s
             "based can handle brand new items but gets repetitive, collaborative finds non obvious connections but "
             "needs interaction history, so you combine them in a hybrid",
         ),
+        # "He" names He initialization, stop word or not (HE).
+        (
+            "dl-weight-initialization",
+            "deep-learning.yaml",
+            "xavier uses a variance of two over fan in to make up for relu dropping half the signal, and he "
+            "initialization uses two over fan in plus fan out and is meant for tanh",
+            "if all the weights start equal every unit gets the same gradient so the symmetry never breaks, and if "
+            "they're too small or too big the activations and gradients vanish or explode layer by layer. xavier uses "
+            "variance about two over fan in plus fan out and suits tanh, he uses two over fan in to make up for relu "
+            "killing half the signal",
+        ),
     ],
-    ids=["side-said-absent", "side-said-absent-terse", "compare-with"],
+    ids=["side-said-absent", "side-said-absent-terse", "compare-with", "capitalised-stop-word"],
 )
 def test_two_sides_swapped_are_caught_and_their_right_twin_is_not(grader, question_id, bank_file, swapped, right):
     item = _bank_item(question_id, bank_file)

@@ -46,24 +46,33 @@ def _is_term(s: str) -> bool:
     return len(s) > 1 and not s.isdigit()
 
 
-def _stems(text: str) -> list[str]:
-    return [stem(w) for w in words(text) if is_content(w)]
+def _stems(text: str, names: frozenset[str] = frozenset()) -> list[str]:
+    return [stem(w) for w in words(text) if is_content(w) or w in names]
 
 
-def _chains(sentence: str) -> list[list[list[str]]]:
+def _names(sentence: str) -> frozenset[str]:
+    """Stop words the sentence capitalises past its first word, which name things: "Xavier and He initialization"."""
+    return frozenset(
+        w
+        for i, (w, s, e) in enumerate(word_spans(sentence))
+        if i and len(w) > 1 and not is_content(w) and sentence[s:e].istitle()
+    )
+
+
+def _chains(sentence: str, names: frozenset[str]) -> list[list[list[str]]]:
     """Lists of alternatives in one sentence of the question, each alternative as the stems next to a
     separator; a pair only where the sentence contrasts, a list of three or more anywhere."""
     segments = _SEPARATOR.split(_COMPARE_WITH.sub(r"\1 versus ", sentence, count=1))
     chains, current = [], []
     for left, right in pairwise(segments):
         asks = _NEW_QUESTION.match(right)
-        if asks and _stems(right) and words(left)[:1] != [asks.group().lower()]:
+        if asks and _stems(right, names) and words(left)[:1] != [asks.group().lower()]:
             chains.append(current)
             current = []
             continue
         if not current:
-            current = [_stems(left)[-ITEM_WORDS:]]
-        current.append(_stems(right)[:ITEM_WORDS])
+            current = [_stems(left, names)[-ITEM_WORDS:]]
+        current.append(_stems(right, names)[:ITEM_WORDS])
         if len(words(right)) > LIST_ITEM_WORDS:
             chains.append(current)
             current = []
@@ -77,14 +86,11 @@ def contrast_pairs(question: str, rubric: str) -> list[Contrast]:
     stems the rubric uses (so that 'How does X work, and why' gives nothing) and without a head noun the two
     share (`_without_shared_heads`): 'data drift and concept drift' gives ({data}, {concept}), 'L1 and L2
     regularization' ({l1}, {l2})."""
-    rubric_stems = set(_stems(rubric))
+    sentences = [question[s:e] for s, e in sentence_spans(question)]
+    names = frozenset().union(*(_names(s) for s in sentences))
+    rubric_stems = set(_stems(rubric, names))
     heads = set(pairwise(stem(w) for w in words(rubric)))
-    items = [
-        c
-        for sentence in (question[s:e] for s, e in sentence_spans(question))
-        for chain in _chains(sentence)
-        for c in combinations(chain, 2)
-    ]
+    items = [c for sentence in sentences for chain in _chains(sentence, names) for c in combinations(chain, 2)]
     items += [([stem(m.group(1))], [stem(m.group(2))]) for m in _TRADE_OFF.finditer(question)]
     pairs: list[Contrast] = []
     for a, b in items:

@@ -11,7 +11,6 @@ from mockint.doors.embeddings import shared_local_embedder
 from mockint.errors import GradingError
 from mockint.grading.offline.calibration import load_calibration
 from mockint.grading.offline.grader import OfflineGrader, cap_reasons, clean_answer, estimate, final_score
-from mockint.grading.scoring import GOOD_AT
 from mockint.types.grade import Coverage, GradingItem, Verdict
 
 pytestmark = pytest.mark.slow
@@ -820,21 +819,6 @@ def test_a_spoken_sql_operator_is_no_negation(grader):
     assert not grade.misconceptions and grade.score >= 4.0
 
 
-def test_a_clause_saying_the_opposite_of_a_points_word_is_no_swap_of_that_point(grader):
-    item = _bank_item("how-does-bert-differ-from-gpt-in-architecture-and-pretraining", "deep-learning.yaml")
-    # "encoder" is close to the GPT point's "decoder" token by token, but it is its opposite.
-    right = grader.grade(
-        item,
-        "BERT is a bidirectional encoder trained with masked tokens, GPT a causal decoder trained on next-token "
-        "prediction",
-    )
-    assert not right.misconceptions and right.score >= 4.0
-    wrong = grader.grade(
-        item, "GPT is an encoder trained with masked tokens, BERT a causal decoder trained on next-token prediction"
-    )
-    assert wrong.misconceptions and wrong.score <= 2.5
-
-
 def test_a_comma_spliced_swap_opening_on_an_article_and_a_shared_word_is_caught(grader):
     item = _bank_item("lake-warehouse-lakehouse", "data-engineering-sql.yaml")
     wrong = grader.grade(
@@ -906,6 +890,15 @@ def test_a_word_the_answer_writes_apart_scores_as_the_rubric_writes_it(grader, s
             "based can handle brand new items but gets repetitive, collaborative finds non obvious connections but "
             "needs interaction history, so you combine them in a hybrid",
         ),
+        # "encoder" is close to the GPT point's "decoder" token by token, but it is its opposite: a clause saying
+        # the opposite of a point's word is no swap of that point (EN).
+        (
+            "how-does-bert-differ-from-gpt-in-architecture-and-pretraining",
+            "deep-learning.yaml",
+            "GPT is an encoder trained with masked tokens, BERT a causal decoder trained on next-token prediction",
+            "BERT is a bidirectional encoder trained with masked tokens, GPT a causal decoder trained on next-token "
+            "prediction",
+        ),
         # "He" names He initialization, stop word or not (HE).
         (
             "dl-weight-initialization",
@@ -918,11 +911,11 @@ def test_a_word_the_answer_writes_apart_scores_as_the_rubric_writes_it(grader, s
             "killing half the signal",
         ),
     ],
-    ids=["side-said-absent", "side-said-absent-terse", "compare-with", "capitalised-stop-word"],
+    ids=["side-said-absent", "side-said-absent-terse", "compare-with", "opposite-word", "capitalised-stop-word"],
 )
 def test_two_sides_swapped_are_caught_and_their_right_twin_is_not(grader, question_id, bank_file, swapped, right):
     item = _bank_item(question_id, bank_file)
     wrong = grader.grade(item, swapped)
     assert wrong.misconceptions and wrong.score <= 2.5
     twin = grader.grade(item, right)
-    assert not twin.misconceptions and twin.score >= GOOD_AT
+    assert not twin.misconceptions and twin.score >= 4.0

@@ -235,10 +235,12 @@ def prepare_answers(embedder: TokenEmbedder, texts: list[str]) -> list[PreparedA
     return result
 
 
-def clean_answer(answer: str, item: PreparedItem) -> Repetition:
+def clean_answer(answer: str, item: PreparedItem | None) -> Repetition:
     """The answer as graded: fillers removed, then sentences that repeat an earlier one (counted once), then the
-    words it writes apart that the item writes as one closed up."""
+    words it writes apart that the item writes as one closed up (none for an item that could not be prepared)."""
     repetition = drop_repeats(strip_fillers(answer))
+    if item is None:
+        return repetition
     return replace(repetition, kept=close_compounds(repetition.kept, item.closed_forms))
 
 
@@ -588,8 +590,7 @@ class OfflineGrader(Grader):
         started = time.perf_counter()
         prepared = self._items.get_many(self.embedder, list(items))
         repetitions = [
-            drop_repeats(strip_fillers(a)) if isinstance(p, Exception) else clean_answer(a, p)
-            for a, p in zip(answers, prepared, strict=True)
+            clean_answer(a, None if isinstance(p, Exception) else p) for a, p in zip(answers, prepared, strict=True)
         ]
         cleans = [r.kept for r in repetitions]
         todo = [

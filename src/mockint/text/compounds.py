@@ -16,7 +16,7 @@ def closed_forms(*texts: str) -> frozenset[str]:
     close up into. Spelled the same, not stemmed (by stem "use red" would close up into "user"); and not a word the
     rubric also writes apart ("roll back" beside "rollback"), where the split form is the rubric's too."""
     whole = {w for t in texts for w in words(t) if w.isalpha()}
-    apart = {first + second for t in texts for first, second, _, _ in _split_words(t)}
+    apart = {first + second for t in texts for first, second, _, _ in split_words(t)}
     return frozenset(whole - apart)
 
 
@@ -27,7 +27,7 @@ def close_compounds(clean: CleanText, closed: frozenset[str]) -> CleanText:
     text = clean.text
     gone: set[int] = set()
     used = -1
-    for first, second, (start, end), gap in _split_words(text):
+    for first, second, (start, end), gap in split_words(text):
         if start > used and _closes(first, second, closed):
             gone.update(gap)
             used = end
@@ -37,7 +37,7 @@ def close_compounds(clean: CleanText, closed: frozenset[str]) -> CleanText:
     return CleanText("".join(text[k] for k in kept), tuple(clean.origin[k] for k in kept))
 
 
-def _split_words(text: str) -> list[tuple[str, str, tuple[int, int], range]]:
+def split_words(text: str) -> list[tuple[str, str, tuple[int, int], range]]:
     """Each two neighbouring words written apart across spaces, or joined by one hyphen, in text order: the two
     words, the indices among the text's words of the first and last word they take, and the characters between."""
     spans = word_spans(text)

@@ -261,6 +261,38 @@ def test_a_not_counts_only_where_the_other_text_says_what_it_negates():
     )
 
 
+def test_a_non_written_apart_is_the_prefix_of_the_word_after_it():
+    """NA: "non linear" says what "non-linear" does; a "linear" boundary still says the opposite."""
+    point = "giving non-linear boundaries without computing the feature mapping explicitly"
+    assert (
+        contradiction_cue(point, "so you get a non linear boundary without ever computing the feature mapping") is None
+    )
+    assert contradiction_cue(point, "so you get a linear boundary without ever computing the feature mapping") == (
+        "negates the reference's claim"
+    )
+
+
+def test_a_verb_that_says_not_agrees_with_the_other_texts_not_of_the_same_words():
+    """NV: "can't settle" says what "prevent settling" says; "does not prevent" still denies "prevents", and the
+    verb alone is no negation (experiment I)."""
+    assert (
+        contradiction_cue(
+            "High learning rates prevent settling into a minimum", "high learning rates can't settle into a minimum"
+        )
+        is None
+    )
+    warmup = "Warmup prevents large early updates from random weights"
+    assert contradiction_cue(warmup, "warmup does not prevent large early updates from random weights") == (
+        "negates the reference's claim"
+    )
+    assert (
+        contradiction_cue(
+            "Dropout prevents overfitting in large networks", "dropout reduces overfitting in large networks"
+        )
+        is None
+    )
+
+
 def test_an_operator_written_in_capitals_is_no_negation_when_the_other_text_writes_it_in_lower_case():
     point = "NOT IN with a subquery that contains a NULL returns no rows"
     # A transcript writes the operator in lower case; the answer's "no rows" agrees with the point's.

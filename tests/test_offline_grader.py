@@ -919,3 +919,30 @@ def test_two_sides_swapped_are_caught_and_their_right_twin_is_not(grader, questi
     assert wrong.misconceptions and wrong.score <= 2.5
     twin = grader.grade(item, right)
     assert not twin.misconceptions and twin.score >= 4.0
+
+
+@pytest.mark.parametrize(
+    ("question_id", "bank_file", "answer"),
+    [
+        # NA: the answer's "non linear" is the point's "non-linear", so its "without" is the point's too.
+        (
+            "svm-margin-and-kernels",
+            "classical-ml.yaml",
+            "an svm looks for the hyperplane that separates the classes with the biggest margin, and only the points "
+            "on or inside the margin, the support vectors, decide where it goes. with a soft margin the c parameter "
+            "trades a wider margin against misclassifying training points. the kernel trick swaps the inner products "
+            "for a kernel function so you get a non linear boundary without ever computing the feature mapping",
+        ),
+        # NV: "can't settle" says what the point's "prevent settling" says.
+        (
+            "dl-learning-rate-schedules-warmup",
+            "deep-learning.yaml",
+            "A high rate speeds early progress but can't settle into a minimum, so it is decayed; warmup ramps it up "
+            "to avoid large unreliable early updates.",
+        ),
+    ],
+    ids=["non-written-apart", "verb-that-says-not"],
+)
+def test_a_negation_said_another_way_is_no_misconception(grader, question_id, bank_file, answer):
+    grade = grader.grade(_bank_item(question_id, bank_file), answer)
+    assert not grade.misconceptions and grade.score >= 3.5

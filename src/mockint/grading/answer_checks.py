@@ -122,7 +122,19 @@ def _claim_words(text: str, other: str = "") -> list[str]:
         for i in range(len(ws) - len(run) + 1):
             if tuple(ws[i : i + len(run)]) == run:
                 dropped[i : i + len(run)] = [True] * len(run)
-    return [w for w, gone in zip(ws, dropped, strict=True) if not gone]
+    return _prefixes_joined([w for w, gone in zip(ws, dropped, strict=True) if not gone])
+
+
+def _prefixes_joined(ws: list[str]) -> list[str]:
+    """A "non" written apart joined to the word after it, as its hyphen would join them: English has no word
+    "non", so "a non linear boundary" says what "a non-linear boundary" does (NA, eval/README.md)."""
+    out: list[str] = []
+    for w in ws:
+        if out and out[-1] == "non":
+            out[-1] = f"non-{w}"
+        else:
+            out.append(w)
+    return out
 
 
 def _prefixed_base(word: str) -> str | None:
@@ -136,7 +148,7 @@ def _prefixed_base(word: str) -> str | None:
 def negated(text: str, other: str = "") -> bool:
     """Whether `text` says not: an odd number of negations, counting an 'un-' or 'non-' word whose stem
     `other` uses ("unchanged" against "changes nothing")."""
-    other_stems = {stem(w) for w in words(other)}
+    other_stems = {stem(w) for w in _prefixes_joined(words(other))}
     count = 0
     for w in _claim_words(text, other):
         base = _prefixed_base(w)
@@ -156,7 +168,7 @@ def negated_stems(text: str) -> set[str]:
     or, where none follows ("changes nothing"), the content word before it; an "un-" or "non-" word governs its
     base ("unchanged": 'chang')."""
     found: set[str] = set()
-    clause_words = [words(c) for c in _NEGATION_SCOPE_END.split(text)]
+    clause_words = [_prefixes_joined(words(c)) for c in _NEGATION_SCOPE_END.split(text)]
     for ws in clause_words:
         for i, w in enumerate(ws):
             base = _prefixed_base(w)
@@ -167,6 +179,29 @@ def negated_stems(text: str) -> set[str]:
             after = [stem(x) for x in ws[i + 1 :] if is_content(x)][:NEGATED_WORDS]
             before = [stem(x) for x in ws[:i] if is_content(x)][-1:]
             found.update(after or before)
+    return found
+
+
+# Verbs that say "not" of what follows them ("prevent settling", "fail to converge"). They are no negation: read
+# as one, a point's "prevents skew" flagged right answers (experiment I, eval/README.md). But where the other
+# text says "not" of the words such a verb governs, the two agree: "can't settle into a minimum" says what
+# "prevent settling into a minimum" says (NV). The verbs English uses for "cause not to" or "not do"; "stop" and
+# "block" are left out, as ML texts use them as nouns ("stop words", "a transformer block").
+_NEGATING_VERB_LIST = "prevent avoid preclude prohibit forbid fail lack"
+_NEGATING_VERB_STEMS = frozenset(stem(w) for w in _NEGATING_VERB_LIST.split())
+
+
+def _says_not_by_verb(text: str) -> bool:
+    return any(stem(w) in _NEGATING_VERB_STEMS for w in words(text))
+
+
+def verb_negated_stems(text: str) -> set[str]:
+    """Stems of what `text`'s "not"-saying verbs govern, as `negated_stems` reads a negation's."""
+    found: set[str] = set()
+    for ws in (words(c) for c in _NEGATION_SCOPE_END.split(text)):
+        for i, w in enumerate(ws):
+            if stem(w) in _NEGATING_VERB_STEMS:
+                found.update([stem(x) for x in ws[i + 1 :] if is_content(x)][:NEGATED_WORDS])
     return found
 
 
@@ -268,6 +303,11 @@ def contradiction_cue(
     # A "not" the other text does not speak to ("so they are not recomputed" against a clause on what is
     # stored) is a part left unsaid, not one said the other way.
     if not negated_stems(evidence if said_not else point) & (point_stems if said_not else evidence_stems):
+        return None
+    # The other text's verb says "not" of the same words (NV): "can't settle" against "prevent settling". Not
+    # where the "not" has such a verb of its own to negate: "does not prevent ..." denies "prevents ...".
+    negating, other = (evidence, point) if said_not else (point, evidence)
+    if not _says_not_by_verb(negating) and verb_negated_stems(other) & negated_stems(negating):
         return None
     return "negates the reference's claim" if said_not else "leaves out the reference's 'not'"
 

@@ -293,6 +293,16 @@ def test_a_verb_that_says_not_agrees_with_the_other_texts_not_of_the_same_words(
     )
 
 
+def test_a_spoken_goes_down_agrees_with_decrease_and_never_opposes_it():
+    """UD: "goes down" answers the clause's "bigger" for a "decrease" point; alone it makes no cue."""
+    point = "Test error can decrease"
+    assert contradiction_cue(point, "as you make the model bigger the test error first goes down") is None
+    assert contradiction_cue(point, "as you make the model bigger the test error goes up") == (
+        "says 'bigger' where the reference says 'decrease'"
+    )
+    assert contradiction_cue(point, "the test error goes up") is None
+
+
 def test_an_operator_written_in_capitals_is_no_negation_when_the_other_text_writes_it_in_lower_case():
     point = "NOT IN with a subquery that contains a NULL returns no rows"
     # A transcript writes the operator in lower case; the answer's "no rows" agrees with the point's.

@@ -940,9 +940,17 @@ def test_two_sides_swapped_are_caught_and_their_right_twin_is_not(grader, questi
             "A high rate speeds early progress but can't settle into a minimum, so it is decayed; warmup ramps it up "
             "to avoid large unreliable early updates.",
         ),
+        # UD: the model grows and the error "goes down", as the point's "decrease" says.
+        (
+            "dl-double-descent",
+            "deep-learning.yaml",
+            "as you make the model bigger the test error first goes down, then rises to a peak around the "
+            "interpolation threshold where the model can just barely fit the training data, and then goes down again, "
+            "so very over parameterised models can generalise better than the classical sweet spot",
+        ),
     ],
-    ids=["non-written-apart", "verb-that-says-not"],
+    ids=["non-written-apart", "verb-that-says-not", "spoken-goes-down"],
 )
-def test_a_negation_said_another_way_is_no_misconception(grader, question_id, bank_file, answer):
+def test_a_claim_said_another_way_is_no_misconception(grader, question_id, bank_file, answer):
     grade = grader.grade(_bank_item(question_id, bank_file), answer)
     assert not grade.misconceptions and grade.score >= 3.5

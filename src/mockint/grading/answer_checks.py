@@ -219,15 +219,28 @@ def opposite_word(point: str, evidence: str, ignore: frozenset[str] = frozenset(
     contradict."""
     p_stems = {stem(w) for w in _claim_words(point, evidence)}
     e_stems = {stem(w) for w in _claim_words(evidence, point)}
+    e_agrees = e_stems | _spoken_directions(evidence)
     for side_a, side_b in _OPPOSITES:
         if p_stems & side_a and p_stems & side_b:
             continue
         for mine, theirs in ((side_a, side_b), (side_b, side_a)):
             said = (e_stems & theirs) - p_stems - ignore
-            expected = (p_stems & mine) - e_stems
-            if said and expected and not (e_stems & mine):
+            expected = (p_stems & mine) - e_agrees
+            if said and expected and not (e_agrees & mine):
                 return written_as(evidence, said), written_as(point, expected)
     return None
+
+
+# A spoken change of direction: "the test error goes down" says it decreases. Only as agreement (UD,
+# eval/README.md): "down" and "up" alone are parts of other verbs ("break down", "set up"), so neither phrase
+# makes an opposite word, but either answers one in the same clause ("make the model bigger and the error goes
+# down" says the point's "decrease").
+_SPOKEN_DIRECTION = re.compile(r"\b(?:go|goes|going|went|gone)\s+(down|up)\b", re.IGNORECASE)
+_DIRECTION_STEMS = {"down": stem("decrease"), "up": stem("increase")}
+
+
+def _spoken_directions(text: str) -> set[str]:
+    return {_DIRECTION_STEMS[m.group(1).lower()] for m in _SPOKEN_DIRECTION.finditer(text)}
 
 
 # A number as a claim states it: digits with a sign, thousands commas, decimals or a power ("2^32"), not

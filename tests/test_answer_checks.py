@@ -126,6 +126,8 @@ QUESTION = "What does dropout do in a neural network?"
     [
         "dropout, neurons, activations, training, inference, co-adaptation, regularizer, ensemble, scaling",
         "dropout regularization neurons training inference overfitting ensemble scaling",
+        # A subordinating word with nothing said after it is no clause (LS).
+        "dropout, neurons, activations, training, inference, co-adaptation, regularizer, scaling, because",
         "TCP SYN then ACK for the handshake. FIN RST. UDP no state. HTTP GET POST PUT DELETE HEAD OPTIONS TLS QUIC.",
     ],
 )
@@ -149,6 +151,12 @@ def test_keyword_lists_are_stuffing(answer):
             "How do LEFT and INNER JOIN differ?",
         ),
         ("DROPOUT RANDOMLY TURNS OFF NEURONS DURING TRAINING SO THE NETWORK CANNOT RELY ON ANY ONE OF THEM.", QUESTION),
+        # LS: the list ends at "since"; the clause's comma adds no item.
+        (
+            "Coverage, diversity, novelty and serendipity, since optimising accuracy alone favours popular, obvious "
+            "items.",
+            "Besides accuracy metrics, what properties of recommendations would you measure, and why?",
+        ),
     ],
 )
 def test_sentences_terse_answers_lists_asked_for_and_formulas_are_not_stuffing(answer, question):

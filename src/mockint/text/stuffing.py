@@ -62,6 +62,26 @@ def _is_word(token: str) -> bool:
     return token.isalpha() and (len(token) > 1 or token in ("a", "i"))
 
 
+# A piece opening with one of these is a clause saying something, not an item of a list (LS, eval/README.md).
+_SUBORDINATOR = re.compile(
+    r"\s*(?:since|because|as|so|which|while|whereas|although|though|when|if|unless|otherwise)\b", re.IGNORECASE
+)
+# A clause says something when it holds this many content words: "since optimising accuracy alone favours ...".
+_CLAUSE_CONTENT_WORDS = 2
+
+
+def _list_items(text: str) -> list[str]:
+    """The pieces of a list of terms, up to a clause that says something of them: "Coverage, diversity, novelty
+    and serendipity, since optimising accuracy alone favours popular, obvious items" lists three; what follows
+    "since" is one claim, whatever its commas."""
+    items = [i for i in _LIST_SPLIT.split(text) if words(i)]
+    for n, item in enumerate(items):
+        clause = " ".join(items[n:])
+        if _SUBORDINATOR.match(item) and sum(is_content(w) for w in words(clause)) >= _CLAUSE_CONTENT_WORDS:
+            return items[:n]
+    return items
+
+
 def reads_as_keyword_list(text: str, question: str = "", rubric: str = "") -> bool:
     """Few stop words (real sentences have a third or more; under 5% anywhere, under 15% from 12 words on),
     or a list of many items of at most three words, or a dump of upper-case terms, or the `rubric`'s terms
@@ -72,7 +92,7 @@ def reads_as_keyword_list(text: str, question: str = "", rubric: str = "") -> bo
     if len(tokens) < MIN_WORDS or len(tokens) < 0.6 * len(words(text)) or _ASKS_FOR_LIST.search(question):
         return False
     share = stop_word_share(" ".join(tokens))
-    items = [i for i in _LIST_SPLIT.split(text) if words(i)]
+    items = _list_items(text)
     # Five or more items, four in five of them at most three words long: a list of terms.
     listy = len(items) >= 5 and sum(len(words(i)) <= 3 for i in items) >= 0.8 * len(items)
     # A dump of a language's reserved words / acronyms (SQL clauses, protocol names): most tokens are

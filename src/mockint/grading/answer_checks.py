@@ -168,18 +168,27 @@ def negated_stems(text: str) -> set[str]:
     or, where none follows ("changes nothing"), the content word before it; an "un-" or "non-" word governs its
     base ("unchanged": 'chang')."""
     found: set[str] = set()
-    clause_words = [_prefixes_joined(words(c)) for c in _NEGATION_SCOPE_END.split(text)]
-    for ws in clause_words:
+    for ws in _scoped_words(text):
         for i, w in enumerate(ws):
             base = _prefixed_base(w)
             if base is not None:
                 found.add(base)
             if not is_negation(w):
                 continue
-            after = [stem(x) for x in ws[i + 1 :] if is_content(x)][:NEGATED_WORDS]
             before = [stem(x) for x in ws[:i] if is_content(x)][-1:]
-            found.update(after or before)
+            found.update(_governed(ws, i) or before)
     return found
+
+
+def _scoped_words(text: str) -> list[list[str]]:
+    """The words of each piece of `text` a negation can govern (`_NEGATION_SCOPE_END`), a "non" written apart
+    joined to its word."""
+    return [_prefixes_joined(words(c)) for c in _NEGATION_SCOPE_END.split(text)]
+
+
+def _governed(ws: list[str], i: int) -> list[str]:
+    """Stems of the first NEGATED_WORDS content words after word `i`: what a negation there governs."""
+    return [stem(x) for x in ws[i + 1 :] if is_content(x)][:NEGATED_WORDS]
 
 
 # Verbs that say "not" of what follows them ("prevent settling", "fail to converge"). They are no negation: read
@@ -195,14 +204,15 @@ def _says_not_by_verb(text: str) -> bool:
     return any(stem(w) in _NEGATING_VERB_STEMS for w in words(text))
 
 
-def verb_negated_stems(text: str) -> set[str]:
+def _verb_negated_stems(text: str) -> set[str]:
     """Stems of what `text`'s "not"-saying verbs govern, as `negated_stems` reads a negation's."""
-    found: set[str] = set()
-    for ws in (words(c) for c in _NEGATION_SCOPE_END.split(text)):
-        for i, w in enumerate(ws):
-            if stem(w) in _NEGATING_VERB_STEMS:
-                found.update([stem(x) for x in ws[i + 1 :] if is_content(x)][:NEGATED_WORDS])
-    return found
+    return {
+        s
+        for ws in _scoped_words(text)
+        for i, w in enumerate(ws)
+        if stem(w) in _NEGATING_VERB_STEMS
+        for s in _governed(ws, i)
+    }
 
 
 # A key point with none of these is a bare noun phrase ('Sequence number'), not a claim to contradict.
@@ -320,7 +330,7 @@ def contradiction_cue(
     # The other text's verb says "not" of the same words (NV): "can't settle" against "prevent settling". Not
     # where the "not" has such a verb of its own to negate: "does not prevent ..." denies "prevents ...".
     negating, other = (evidence, point) if said_not else (point, evidence)
-    if not _says_not_by_verb(negating) and verb_negated_stems(other) & negated_stems(negating):
+    if not _says_not_by_verb(negating) and _verb_negated_stems(other) & negated_stems(negating):
         return None
     return "negates the reference's claim" if said_not else "leaves out the reference's 'not'"
 

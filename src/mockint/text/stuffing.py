@@ -76,8 +76,10 @@ def _list_items(text: str) -> list[str]:
     "since" is one claim, whatever its commas."""
     items = [i for i in _LIST_SPLIT.split(text) if words(i)]
     for n, item in enumerate(items):
-        clause = " ".join(items[n:])
-        if _SUBORDINATOR.match(item) and sum(is_content(w) for w in words(clause)) >= _CLAUSE_CONTENT_WORDS:
+        if (
+            _SUBORDINATOR.match(item)
+            and sum(is_content(w) for i in items[n:] for w in words(i)) >= _CLAUSE_CONTENT_WORDS
+        ):
             return items[:n]
     return items
 

@@ -11,6 +11,7 @@ from mockint.grading.evidence import (
     is_substantive,
     locate,
     normalise,
+    says_part_of,
     verify_quote,
 )
 from mockint.text.stuffing import reads_as_keyword_list
@@ -70,6 +71,15 @@ def test_negating_the_question_adds_something():
     assert is_substantive("No, dropout is not used during inference", question)
     assert not adds_nothing_to("No, dropout is not used during inference.", question)
     assert adds_nothing_to("Dropout is used during inference?", question)
+
+
+def test_a_terse_sentence_says_part_of_a_point_only_in_its_words_and_beyond_the_question():
+    point = "More micro-batches shrink the pipeline bubble"
+    question = "What is the pipeline bubble, and how does the number of micro-batches affect it?"
+    assert says_part_of("more micro-batches shrink it.", point, question)
+    assert not says_part_of("micro-batches shrink.", point, question)  # a phrase names, it does not say
+    assert not says_part_of("more micro-batches help a lot.", point, question)  # words the point lacks
+    assert not says_part_of("the pipeline bubble and micro-batches.", point, question)  # the question's words
 
 
 def test_evidence_must_relate_to_the_reference():

@@ -607,6 +607,23 @@ def test_a_credited_relative_clause_is_quoted_with_the_clause_it_hangs_on(grader
     assert "Which comes" not in sentences and "which comes" in sentences
 
 
+def test_a_terse_sentence_saying_part_of_a_point_in_its_words_is_quoted(grader):
+    """A new user's follow-up answer: the point "... so more micro-batches shrink it ..." was partly credited
+    with no quote, though the answer says "more micro-batches shrink it." in a sentence of its own, too short to
+    be substantive."""
+    from mockint.doors.bank_files import load_bank
+    from mockint.grading.follow_up import follow_up_item
+
+    bank = load_bank(Path(__file__).parents[1] / "corpus")
+    question = next(q for q in bank.questions if q.id == "dl-distributed-training-parallelism")
+    answer = (
+        "It's the idle time at the start and end of each step when stages wait for work; more micro-batches shrink it."
+    )
+    grade = grader.grade(follow_up_item(question), answer)
+    quoted = {k.evidence for k in grade.key_points if "micro-batches shrink it" in k.point}
+    assert quoted == {"more micro-batches shrink it."}
+
+
 def test_a_good_verdict_in_the_excellent_band_says_why_on_the_card(grader):
     """A right dropout answer that leaves out inference scores in the excellent band with points missing:
     "good", and a note says why, so that it does not read as arbitrary beside an "excellent" at the same

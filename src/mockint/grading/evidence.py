@@ -26,7 +26,7 @@ from rapidfuzz import fuzz
 
 from mockint.grading.answer_checks import adds_to_question
 from mockint.text.stems import content_stems
-from mockint.text.words import content_words
+from mockint.text.words import content_words, words
 
 MIN_CONTENT_WORDS = 3
 # One slip in ten characters ("wieghts", "gradiant") is a transcription error; more is a different claim.
@@ -137,6 +137,23 @@ def supports(quote: str, point: str, question: str = "") -> bool:
     if not is_relevant(quote, point):
         return False
     return is_substantive(quote, question) or content_stems(point) <= content_stems(quote)
+
+
+# A terse sentence that says part of a point in the point's own words ("more micro-batches shrink it.") is evidence
+# for it, though under MIN_CONTENT_WORDS; a phrase of fewer words ("Correlated features.") names, it does not say.
+TERSE_MIN_WORDS = 3
+
+
+def says_part_of(quote: str, point: str, question: str = "") -> bool:
+    """Whether a sentence too short to be substantive says part of the point: at least two content words, all
+    of them the point's, TERSE_MIN_WORDS words in all, and more than the question's words."""
+    said = content_stems(quote)
+    return (
+        len(said) >= 2
+        and said <= content_stems(point)
+        and len(words(quote)) >= TERSE_MIN_WORDS
+        and _adds_to_question(quote, question)
+    )
 
 
 def verify_quote(quote: str, answer: str, *, question: str = "", reference: str = "") -> tuple[int, int] | None:

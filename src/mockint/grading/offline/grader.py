@@ -50,7 +50,7 @@ from mockint.blas import one_blas_thread
 from mockint.doors.embeddings import LOCAL_MODEL_NAME, TokenEmbeddings, shared_local_embedder
 from mockint.errors import GradingError
 from mockint.grading.answer_checks import copy_reason, trivial_reason
-from mockint.grading.evidence import supports
+from mockint.grading.evidence import says_part_of, supports
 from mockint.grading.grader import FeedbackCallback, Grader
 from mockint.grading.guard import answer_caps, rubric_text
 from mockint.grading.offline.alignment import WordVectors, concat, empty_words, merge_word_pieces, pooled
@@ -371,13 +371,15 @@ def supporting_span(
 ) -> tuple[int, int] | None:
     """Where in the answer the quote for a covered point comes from: the clause aligned with it, or the
     sentence holding that clause when the clause alone says too little ("which reduces overfitting"); none
-    when neither supports the point (a quote that shares nothing with the point is not evidence for it)."""
+    when neither supports the point (a quote that shares nothing with the point is not evidence for it), unless
+    the sentence says part of the point in its words (`says_part_of`: "more micro-batches shrink it.")."""
     sentence = next((s for s in sentence_spans(clean.text) if s[0] <= clause[0] and clause[1] <= s[1]), clause)
     for start, end in (clause, sentence):
         span = clean.span_in_original(start, end)
         if supports(answer[span[0] : span[1]], point, question):
             return span
-    return None
+    span = clean.span_in_original(*sentence)
+    return span if says_part_of(answer[span[0] : span[1]], point, question) else None
 
 
 def cap_reasons(

@@ -301,6 +301,27 @@ def test_a_verb_that_says_not_agrees_with_the_other_texts_not_of_the_same_words(
     )
 
 
+def test_a_condition_states_nothing_so_it_leaves_out_no_not():
+    """CN: "assuming the null hypothesis is true" supposes it; the same words said as a claim leave out the "not"."""
+    point = "A p-value is not the probability that the null hypothesis is true"
+    assert contradiction_cue(point, "assuming the null hypothesis is true.") is None
+    assert contradiction_cue(point, "if the p value is the probability that the null hypothesis is true") is None
+    assert contradiction_cue(point, "the p value is the probability that the null hypothesis is true.") == (
+        "leaves out the reference's 'not'"
+    )
+
+
+def test_one_not_said_twice_is_no_double_negation_but_a_denied_denial_is():
+    """DN: "not evidence of no effect" says the point's one "not"; "It is not true that ... does not ..." denies it."""
+    point = "A p-value above the threshold is absence of evidence, not evidence that the effect is zero"
+    assert contradiction_cue(point, "a p value above the threshold is not evidence of no effect") is None
+    dropout = "Dropout is not used at inference time"
+    assert contradiction_cue(dropout, "no, dropout is not used at inference time") is None
+    small = "A small p-value does not imply a large or important effect"
+    denied = "It is not true that a small p-value does not imply a large or important effect"
+    assert contradiction_cue(small, denied) == "leaves out the reference's 'not'"
+
+
 def test_a_spoken_goes_down_agrees_with_decrease_and_never_opposes_it():
     """UD: "goes down" answers the clause's "bigger" for a "decrease" point; alone it makes no cue."""
     point = "Test error can decrease"

@@ -116,13 +116,23 @@ def _claim_words(text: str, other: str = "") -> list[str]:
     """The words of `text` that make its claim: an operator (`_operator_flags`) does not negate or oppose
     anything, nor do the words of one that `other` writes as an operator, as a transcript writes "not in" for
     NOT IN."""
-    ws = [w for w, _, _ in word_spans(text)]
+    return _prefixes_joined(words(_without_operators(text, other)))
+
+
+def _without_operators(text: str, other: str = "") -> str:
+    """`text` with the operators `_claim_words` drops blanked out, its punctuation kept."""
+    spans = word_spans(text)
+    ws = [w for w, _, _ in spans]
     dropped = _operator_flags(text)
     for run in _operators(other):
         for i in range(len(ws) - len(run) + 1):
             if tuple(ws[i : i + len(run)]) == run:
                 dropped[i : i + len(run)] = [True] * len(run)
-    return _prefixes_joined([w for w, gone in zip(ws, dropped, strict=True) if not gone])
+    out = text
+    for (_, start, end), gone in zip(spans, dropped, strict=True):
+        if gone:
+            out = out[:start] + " " * (end - start) + out[end:]
+    return out
 
 
 def _prefixes_joined(ws: list[str]) -> list[str]:
@@ -163,21 +173,22 @@ NEGATED_WORDS = 2
 _NEGATION_SCOPE_END = re.compile(r"[,;:()]|\b(?:and|but|so|or|while|whereas|because|although|though)\b", re.IGNORECASE)
 
 
+def _negation_scopes(text: str) -> list[set[str]]:
+    """What each of `text`'s negations governs: the first NEGATED_WORDS content words after it in its clause,
+    or, where none follows ("changes nothing"), the content word before it."""
+    return [
+        set(_governed(ws, i) or [stem(x) for x in ws[:i] if is_content(x)][-1:])
+        for ws in _scoped_words(text)
+        for i, w in enumerate(ws)
+        if is_negation(w)
+    ]
+
+
 def negated_stems(text: str) -> set[str]:
-    """Stems of what `text`'s negations govern: the first NEGATED_WORDS content words after each in its clause,
-    or, where none follows ("changes nothing"), the content word before it; an "un-" or "non-" word governs its
-    base ("unchanged": 'chang')."""
-    found: set[str] = set()
-    for ws in _scoped_words(text):
-        for i, w in enumerate(ws):
-            base = _prefixed_base(w)
-            if base is not None:
-                found.add(base)
-            if not is_negation(w):
-                continue
-            before = [stem(x) for x in ws[:i] if is_content(x)][-1:]
-            found.update(_governed(ws, i) or before)
-    return found
+    """Stems of what `text`'s negations govern (`_negation_scopes`); an "un-" or "non-" word governs its base
+    ("unchanged": 'chang')."""
+    prefixed = {base for ws in _scoped_words(text) for w in ws if (base := _prefixed_base(w)) is not None}
+    return prefixed.union(*_negation_scopes(text))
 
 
 def _scoped_words(text: str) -> list[list[str]]:
@@ -332,7 +343,33 @@ def contradiction_cue(
     negating, other = (evidence, point) if said_not else (point, evidence)
     if not _says_not_by_verb(negating) and _verb_negated_stems(other) & negated_stems(negating):
         return None
+    # A condition states nothing (CN): "assuming the null hypothesis is true" does not say it is true, so it
+    # leaves out no "not", nor does "if it is not cached" deny anything.
+    if _CONDITION.match(evidence):
+        return None
+    # Negations that each say "not" of what the other text's negation does (DN) are one "not" said twice, not
+    # a double negation: "not evidence of no effect" says "not evidence that the effect is zero", "No, it is not
+    # used" says "it is not used". The count's parity is left to negations of other words ("It is not true that
+    # it does not ...").
+    if _each_negation_governs(other, negating):
+        return None
     return "negates the reference's claim" if said_not else "leaves out the reference's 'not'"
+
+
+# The words English opens a condition with; "when" is left out, as it as often says when a claim holds
+# ("when the model is in eval mode, dropout is off") as it supposes.
+_CONDITION = re.compile(r"\W*(?:if|assuming|assume|supposing|suppose|provided|given\s+that)\b", re.IGNORECASE)
+
+
+def _each_negation_governs(text: str, other: str) -> bool:
+    """Whether each of `text`'s negations that `negated(text, other)` counts and that governs words
+    (`_negation_scopes`; an "un-" or "non-" word its base) governs a word `other`'s negations govern, and one
+    does. A "No," alone in its clause governs nothing: it answers, it negates no word."""
+    other_stems = {stem(w) for w in _prefixes_joined(words(other))}
+    prefixed = [{base} for w in _claim_words(text, other) if (base := _prefixed_base(w)) in other_stems]
+    scopes = [s for s in _negation_scopes(_without_operators(text, other)) + prefixed if s]
+    stems = negated_stems(other)
+    return bool(scopes) and all(s & stems for s in scopes)
 
 
 _ABOUT_THE_QUESTION = re.compile(

@@ -7,8 +7,10 @@ import pytest
 import yaml
 from scipy.stats import pearsonr, spearmanr
 
+from mockint.doors.bank_files import load_bank
 from mockint.doors.embeddings import shared_local_embedder
 from mockint.errors import GradingError
+from mockint.grading.follow_up import follow_up_item
 from mockint.grading.offline.calibration import load_calibration
 from mockint.grading.offline.grader import OfflineGrader, cap_reasons, clean_answer, estimate, final_score
 from mockint.types.grade import Coverage, GradingItem, Verdict
@@ -611,9 +613,6 @@ def test_a_terse_sentence_saying_part_of_a_point_in_its_words_is_quoted(grader):
     """A new user's follow-up answer: the point "... so more micro-batches shrink it ..." was partly credited
     with no quote, though the answer says "more micro-batches shrink it." in a sentence of its own, too short to
     be substantive."""
-    from mockint.doors.bank_files import load_bank
-    from mockint.grading.follow_up import follow_up_item
-
     bank = load_bank(Path(__file__).parents[1] / "corpus")
     question = next(q for q in bank.questions if q.id == "dl-distributed-training-parallelism")
     answer = (
@@ -622,6 +621,21 @@ def test_a_terse_sentence_saying_part_of_a_point_in_its_words_is_quoted(grader):
     grade = grader.grade(follow_up_item(question), answer)
     quoted = {k.evidence for k in grade.key_points if "micro-batches shrink it" in k.point}
     assert quoted == {"more micro-batches shrink it."}
+
+
+def test_an_answer_saying_none_of_an_authored_rubric_is_incorrect_but_not_against_pseudo_points(grader):
+    """FB: another question's reference ("It matters a lot. If values are missing ...", the missing-data answer)
+    given to the peeking question says none of its five key points and is mostly unbacked: 1.9 "partial" before,
+    on a card saying 0 of 5 points and correctness 0. Against the reference's own sentences (no authored points)
+    the estimate stands, as on the train splits (F)."""
+    bank = load_bank(Path(__file__).parents[1] / "corpus")
+    elsewhere = next(q for q in bank.questions if q.answer.startswith("It matters a lot. If values are missing"))
+    item = GradingItem.from_question(next(q for q in bank.questions if q.id == "ab-test-peeking-problem"))
+    grade = grader.grade(item, elsewhere.answer)
+    assert grade.score <= 1.4 and grade.verdict is Verdict.incorrect
+    assert any("No key point was found" in n for n in grade.notes)
+    pseudo = grader.grade(item.model_copy(update={"key_points": []}), elsewhere.answer)
+    assert pseudo.score >= 1.5 and not any("No key point was found" in n for n in pseudo.notes)
 
 
 def test_a_good_verdict_in_the_excellent_band_says_why_on_the_card(grader):

@@ -36,6 +36,8 @@ class Findings:
     # Why the answer repeats itself or rambles (`grading.repetition`), when it does.
     repetition: str | None = None
     rambling: str | None = None
+    # Why an answer that says none of an authored rubric's points is held to "incorrect", when it is.
+    unbacked: str | None = None
     # What the one scoring rule (`scoring.score_answer`) made of these findings: verdict and dimensions.
     rule: ScoreResult | None = None
 

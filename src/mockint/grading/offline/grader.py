@@ -23,7 +23,9 @@ How it grades (`OfflineGrader.grade`):
    denies, "It is not true that ...", or the claim made about the other side of a contrast the question
    sets, e.g. bias for variance) then costs a point and caps the grade at 2.5. A denied claim earns no
    credit for the words it shares with the reference, and a cue that fires on the item's own reference
-   answer is not used on that item (`features.with_reference_check`).
+   answer is not used on that item (`features.with_reference_check`). On an item with authored key points, an
+   answer that says none of them, even in part, in words the reference mostly does not back, scores at most
+   NOTHING_OF_THE_RUBRIC_MAX (`says_none_of_the_rubric`).
 
 Calibration: the shipped `calibration.json` (v4) was fitted on the `training` split of the SAF English
 short-answer dataset (human-graded networking answers, Filighera et al. 2022), and its blend with the
@@ -382,6 +384,26 @@ def supporting_span(
     return span if says_part_of(answer[span[0] : span[1]], point, question) else None
 
 
+# The most an answer scores that says none of an authored rubric's points, even in part, with no misconception,
+# in words the reference material mostly does not back (precision under CORRECT_FROM, where the card's
+# correctness is 0): the top of "incorrect" at one decimal, so the score agrees with the card's 0 of N points
+# and correctness 0 (FB, eval/README.md). Not for pseudo points (the reference's sentences): on the train splits
+# people often credit answers those miss (F, rejected there).
+NOTHING_OF_THE_RUBRIC_MAX = round(PARTIAL_AT - 0.1, 1)
+
+
+def says_none_of_the_rubric(
+    prepared: PreparedItem, key_points: list[KeyPointResult], misconceptions: list[str], features: dict[str, float]
+) -> bool:
+    return (
+        not prepared.points_are_pseudo
+        and bool(key_points)
+        and not misconceptions
+        and all(k.status is Coverage.missed for k in key_points)
+        and features["precision"] < CORRECT_FROM
+    )
+
+
 def cap_reasons(
     item: GradingItem, answer: str, clean: CleanText, analysis: Analysis, uncapped: float
 ) -> dict[str, float]:
@@ -630,7 +652,9 @@ class OfflineGrader(Grader):
     ) -> Grade:
         clean = repetition.kept
         findings = self._findings(item, answer, repetition, prepared, analysis)
-        notes = list(findings.cap_reasons) + [n for n in (findings.repetition, findings.rambling) if n]
+        notes = list(findings.cap_reasons) + [
+            n for n in (findings.repetition, findings.rambling, findings.unbacked) if n
+        ]
         if prepared.points_are_pseudo:
             n = len(prepared.points)
             notes.append(f"Checked against {n} point{'s' if n != 1 else ''} taken from the reference answer.")
@@ -740,6 +764,13 @@ class OfflineGrader(Grader):
         rule = score_answer(
             scoring_input([k.status for k in key_points], len(misconceptions), base, repetition.mostly_repeated)
         )
+        unbacked = None
+        if says_none_of_the_rubric(prepared, key_points, misconceptions, analysis.features):
+            unbacked = (
+                "No key point was found in your answer, and little of it is backed by the reference material, so it "
+                f"scores at most {NOTHING_OF_THE_RUBRIC_MAX:g}."
+            )
+            ceiling = NOTHING_OF_THE_RUBRIC_MAX if ceiling is None else min(ceiling, NOTHING_OF_THE_RUBRIC_MAX)
         score = rule.score if ceiling is None else min(rule.score, ceiling)
         # The model answer quotes the candidate's words without the fillers, and of a strong sentence only the
         # quoted evidence of points the card finds covered: a sentence close to the reference that covers
@@ -769,5 +800,6 @@ class OfflineGrader(Grader):
             cap_reasons=list(caps),
             ceiling=ceiling,
             rule=rule,
+            unbacked=unbacked,
             **common,
         )

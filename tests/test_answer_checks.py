@@ -322,6 +322,15 @@ def test_one_not_said_twice_is_no_double_negation_but_a_denied_denial_is():
     assert contradiction_cue(small, denied) == "leaves out the reference's 'not'"
 
 
+def test_an_x_based_word_names_x_for_the_cues():
+    """XB: "Tree models ... need scaling" says "tree-based models" need it; said with a "not", it agrees."""
+    point = "Tree-based models do not need scaling"
+    assert contradiction_cue(point, "Tree models like random forests need scaling most") == (
+        "leaves out the reference's 'not'"
+    )
+    assert contradiction_cue(point, "Tree models like random forests do not need scaling") is None
+
+
 def test_a_spoken_goes_down_agrees_with_decrease_and_never_opposes_it():
     """UD: "goes down" answers the clause's "bigger" for a "decrease" point; alone it makes no cue."""
     point = "Test error can decrease"

@@ -304,6 +304,11 @@ def other_number(point: str, evidence: str) -> tuple[str, str] | None:
     return None
 
 
+def _cue_stems(ws: list[str]) -> set[str]:
+    """Stems of the content words, an "X-based" word naming X too (XB): "tree models" are "tree-based models"."""
+    return {stem(w) for w in ws if is_content(w)} | {stem(w[: -len("-based")]) for w in ws if w.endswith("-based")}
+
+
 def contradiction_cue(
     point: str, evidence: str, question_stems: frozenset[str] = frozenset(), *, negation: bool = True
 ) -> str | None:
@@ -316,10 +321,10 @@ def contradiction_cue(
     (for points that are not atomic: a contrast such as 'in TCP and not in UDP' defeats it)."""
     # "224x224" is three words, as "224 x 224" is, so that the two share their numbers' words.
     point_words = words(_PRODUCT.sub(" x ", point))
-    point_stems = {stem(w) for w in point_words if is_content(w)}
+    point_stems = _cue_stems(point_words)
     if len(point_stems) < 2 or (len(point_words) < 4 and not any(w in _STATEMENT_WORDS for w in point_words)):
         return None
-    evidence_stems = {stem(w) for w in words(_PRODUCT.sub(" x ", evidence)) if is_content(w)}
+    evidence_stems = _cue_stems(words(_PRODUCT.sub(" x ", evidence)))
     shared = len(point_stems & evidence_stems) / len(point_stems)
     both_ways = min(shared, len(point_stems & evidence_stems) / max(1, len(evidence_stems)))
     opposite = opposite_word(point, evidence, question_stems)

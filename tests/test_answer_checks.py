@@ -331,6 +331,22 @@ def test_an_x_based_word_names_x_for_the_cues():
     assert contradiction_cue(point, "Tree models like random forests do not need scaling") is None
 
 
+def test_for_any_x_agrees_with_a_not_that_says_x_does_not_matter():
+    """AN: "doesn't care about the batch" says "for any batch size"; without the "any" the "not" still differs."""
+    point = "it behaves the same in training and inference for any batch size"
+    assert (
+        contradiction_cue(point, "so it doesn't care about the batch and works the same in training and inference")
+        is None
+    )
+    assert (
+        contradiction_cue(
+            "it behaves the same in training and inference for the batch",
+            "so it doesn't care about the batch and works the same in training and inference",
+        )
+        == "negates the reference's claim"
+    )
+
+
 def test_a_spoken_goes_down_agrees_with_decrease_and_never_opposes_it():
     """UD: "goes down" answers the clause's "bigger" for a "decrease" point; alone it makes no cue."""
     point = "Test error can decrease"

@@ -358,7 +358,21 @@ def contradiction_cue(
     # it does not ...").
     if _each_negation_governs(other, negating):
         return None
+    # "For any batch size" says what "doesn't care about the batch" says (AN).
+    if _free_choice_stems(other) & negated_stems(negating):
+        return None
     return "negates the reference's claim" if said_not else "leaves out the reference's 'not'"
+
+
+# Words that say a claim holds whatever the words they govern are: "for any batch size", "regardless of the
+# batch", as "does not depend on the batch" says (AN). Not "independent": in statistics it is a claim of its own
+# ("features independent given the class").
+_FREE_CHOICE = frozenset({"any", "regardless"})
+
+
+def _free_choice_stems(text: str) -> set[str]:
+    """Stems of what `text`'s free-choice words (`_FREE_CHOICE`) govern, as `negated_stems` reads a negation's."""
+    return {s for ws in _scoped_words(text) for i, w in enumerate(ws) if w in _FREE_CHOICE for s in _governed(ws, i)}
 
 
 # The words English opens a condition with; "when" is left out, as it as often says when a claim holds

@@ -636,6 +636,10 @@ def test_an_answer_saying_none_of_an_authored_rubric_is_incorrect_but_not_agains
     assert any("No key point was found" in n for n in grade.notes)
     # One note says why, not two: the "rests on the estimate" note is for a score the card does not hold down.
     assert not any("rests on the estimate" in n for n in grade.notes)
+    # An answer the estimate already scores low gets no such note: "at most 1.4" beside 0.5 explains nothing.
+    unrelated = "A feature store serves feature values offline for training and online for serving."
+    low = grader.grade(item, unrelated)
+    assert low.score < 1.4 and not any("No key point was found" in n for n in low.notes)
     pseudo = grader.grade(item.model_copy(update={"key_points": []}), elsewhere.answer)
     assert pseudo.score >= 1.5 and not any("No key point was found" in n for n in pseudo.notes)
 

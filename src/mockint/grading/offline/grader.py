@@ -765,7 +765,10 @@ class OfflineGrader(Grader):
             scoring_input([k.status for k in key_points], len(misconceptions), base, repetition.mostly_repeated)
         )
         unbacked = None
-        if says_none_of_the_rubric(prepared, key_points, misconceptions, analysis.features):
+        # The note only where the cap holds the score down: beside a lower score "at most 1.4" explains nothing.
+        if rule.score > NOTHING_OF_THE_RUBRIC_MAX and says_none_of_the_rubric(
+            prepared, key_points, misconceptions, analysis.features
+        ):
             unbacked = (
                 "No key point was found in your answer, and little of it is backed by the reference material, so it "
                 f"scores at most {NOTHING_OF_THE_RUBRIC_MAX:g}."

@@ -2,6 +2,7 @@
 and the negation / opposite-word cues behind contradiction detection. Pure functions."""
 
 import re
+from collections.abc import Callable
 from itertools import groupby
 
 from mockint.text.negations import is_negation
@@ -155,14 +156,17 @@ def _prefixed_base(word: str) -> str | None:
     return stem(base) if len(base) > 3 else None
 
 
+def _bases_other_uses(text: str, other: str) -> list[str]:
+    """The stems of the bases of `text`'s 'un-' and 'non-' words that `other` uses, one per such word: each
+    says "not" of its base ("unchanged" against "changes nothing": 'chang')."""
+    other_stems = {stem(w) for w in _prefixes_joined(words(other))}
+    return [base for w in _claim_words(text, other) if (base := _prefixed_base(w)) in other_stems]
+
+
 def negated(text: str, other: str = "") -> bool:
     """Whether `text` says not: an odd number of negations, counting an 'un-' or 'non-' word whose stem
-    `other` uses ("unchanged" against "changes nothing")."""
-    other_stems = {stem(w) for w in _prefixes_joined(words(other))}
-    count = 0
-    for w in _claim_words(text, other):
-        base = _prefixed_base(w)
-        count += is_negation(w) or (base is not None and base in other_stems)
+    `other` uses (`_bases_other_uses`)."""
+    count = sum(is_negation(w) for w in _claim_words(text, other)) + len(_bases_other_uses(text, other))
     return count % 2 == 1
 
 
@@ -212,18 +216,17 @@ _NEGATING_VERB_STEMS = frozenset(stem(w) for w in _NEGATING_VERB_LIST.split())
 
 
 def _says_not_by_verb(text: str) -> bool:
-    return any(stem(w) in _NEGATING_VERB_STEMS for w in words(text))
+    return any(_is_negating_verb(w) for w in words(text))
 
 
-def _verb_negated_stems(text: str) -> set[str]:
-    """Stems of what `text`'s "not"-saying verbs govern, as `negated_stems` reads a negation's."""
-    return {
-        s
-        for ws in _scoped_words(text)
-        for i, w in enumerate(ws)
-        if stem(w) in _NEGATING_VERB_STEMS
-        for s in _governed(ws, i)
-    }
+def _stems_governed_by(text: str, governs: Callable[[str], bool]) -> set[str]:
+    """Stems of what `text`'s governing words (those `governs` holds for) govern, as `negated_stems` reads a
+    negation's."""
+    return {s for ws in _scoped_words(text) for i, w in enumerate(ws) if governs(w) for s in _governed(ws, i)}
+
+
+def _is_negating_verb(word: str) -> bool:
+    return stem(word) in _NEGATING_VERB_STEMS
 
 
 # A key point with none of these is a bare noun phrase ('Sequence number'), not a claim to contradict.
@@ -346,7 +349,7 @@ def contradiction_cue(
     # The other text's verb says "not" of the same words (NV): "can't settle" against "prevent settling". Not
     # where the "not" has such a verb of its own to negate: "does not prevent ..." denies "prevents ...".
     negating, other = (evidence, point) if said_not else (point, evidence)
-    if not _says_not_by_verb(negating) and _verb_negated_stems(other) & negated_stems(negating):
+    if not _says_not_by_verb(negating) and _stems_governed_by(other, _is_negating_verb) & negated_stems(negating):
         return None
     # A condition states nothing (CN): "assuming the null hypothesis is true" does not say it is true, so it
     # leaves out no "not", nor does "if it is not cached" deny anything.
@@ -359,7 +362,7 @@ def contradiction_cue(
     if _each_negation_governs(other, negating):
         return None
     # "For any batch size" says what "doesn't care about the batch" says (AN).
-    if _free_choice_stems(other) & negated_stems(negating):
+    if _stems_governed_by(other, lambda w: w in _FREE_CHOICE) & negated_stems(negating):
         return None
     return "negates the reference's claim" if said_not else "leaves out the reference's 'not'"
 
@@ -368,11 +371,6 @@ def contradiction_cue(
 # batch", as "does not depend on the batch" says (AN). Not "independent": in statistics it is a claim of its own
 # ("features independent given the class").
 _FREE_CHOICE = frozenset({"any", "regardless"})
-
-
-def _free_choice_stems(text: str) -> set[str]:
-    """Stems of what `text`'s free-choice words (`_FREE_CHOICE`) govern, as `negated_stems` reads a negation's."""
-    return {s for ws in _scoped_words(text) for i, w in enumerate(ws) if w in _FREE_CHOICE for s in _governed(ws, i)}
 
 
 # The words English opens a condition with; "when" is left out, as it as often says when a claim holds
@@ -384,8 +382,7 @@ def _each_negation_governs(text: str, other: str) -> bool:
     """Whether each of `text`'s negations that `negated(text, other)` counts and that governs words
     (`_negation_scopes`; an "un-" or "non-" word its base) governs a word `other`'s negations govern, and one
     does. A "No," alone in its clause governs nothing: it answers, it negates no word."""
-    other_stems = {stem(w) for w in _prefixes_joined(words(other))}
-    prefixed = [{base} for w in _claim_words(text, other) if (base := _prefixed_base(w)) in other_stems]
+    prefixed = [{base} for base in _bases_other_uses(text, other)]
     scopes = [s for s in _negation_scopes(_without_operators(text, other)) + prefixed if s]
     stems = negated_stems(other)
     return bool(scopes) and all(s & stems for s in scopes)

@@ -5,6 +5,7 @@ import pytest
 
 from mockint.grading.answer_checks import (
     RESTATED,
+    RUN_ON_WORDS,
     adds_to_question,
     contradiction_cue,
     copy_reason,
@@ -246,6 +247,30 @@ def test_contradictions_are_cued(point, evidence):
 )
 def test_agreement_and_comparisons_are_not_contradictions(point, evidence):
     assert contradiction_cue(point, evidence, frozenset({"increas", "speed"})) is None
+
+
+RANDOM_SEARCH_POINT = (
+    "Random search is usually more efficient than grid search because it tries more distinct values of the few "
+    "hyperparameters that matter"
+)
+SAME_VALUES = "random search tries the same values of the hyperparameters that matter as grid search"
+
+
+def test_an_opposite_word_in_a_run_on_clause_counts_in_its_own_piece():
+    """OL: a clause of more than RUN_ON_WORDS words runs claims together; its opposite word ("the same budget")
+    counts only where the point's words are. A shorter clause is read whole, as before."""
+    run_on = (
+        "grid search tries every combination and wastes budget as dimensions grow random search samples "
+        "configurations and covers the important parameters better for the same budget bayesian optimisation "
+        "fits a model of score versus hyperparameters to choose promising trials and hyperband or successive "
+        "halving stop poor configurations early to spend budget on good ones"
+    )
+    assert len(run_on.split()) > RUN_ON_WORDS
+    assert contradiction_cue(RANDOM_SEARCH_POINT, run_on) is None
+    said_of_it = "says 'same' where the reference says 'distinct'"
+    assert contradiction_cue(RANDOM_SEARCH_POINT, SAME_VALUES) == said_of_it
+    run_on_with_it = run_on.replace("for the same budget", "for the budget") + " and " + SAME_VALUES
+    assert contradiction_cue(RANDOM_SEARCH_POINT, run_on_with_it) == said_of_it
 
 
 KV_POINT = "The KV cache stores each layer's keys and values for previous tokens so they are not recomputed"

@@ -312,6 +312,11 @@ def _cue_stems(ws: list[str]) -> set[str]:
     return {stem(w) for w in ws if is_content(w)} | {stem(w[: -len("-based")]) for w in ws if w.endswith("-based")}
 
 
+# An answer clause longer than this runs several claims together: 99% of the train splits' answer clauses are no
+# longer (`python eval/clause_lengths.py`).
+RUN_ON_WORDS = 34
+
+
 def contradiction_cue(
     point: str, evidence: str, question_stems: frozenset[str] = frozenset(), *, negation: bool = True
 ) -> str | None:
@@ -332,6 +337,11 @@ def contradiction_cue(
     both_ways = min(shared, len(point_stems & evidence_stems) / max(1, len(evidence_stems)))
     opposite = opposite_word(point, evidence, question_stems)
     negation_differs = negated(point, evidence) != negated(evidence, point)
+    if opposite and len(words(evidence)) > RUN_ON_WORDS:
+        # A run-on clause holds several claims: an opposite word there speaks of its own piece, as a "not" does
+        # (OL, eval/README.md), so only that piece's words count as saying the point again.
+        piece = next((c for c in _NEGATION_SCOPE_END.split(evidence) if opposite[0] in words(c)), evidence)
+        shared = len(point_stems & _cue_stems(words(_PRODUCT.sub(" x ", piece)))) / len(point_stems)
     if opposite and not negation_differs and shared >= 0.25:
         return f"says '{opposite[0]}' where the reference says '{opposite[1]}'"
     # Another number in a clause that says the point again (the weaker cue's share): a computation or an

@@ -142,12 +142,23 @@ def test_a_denied_claim_contradicts_the_points_it_would_cover_and_earns_nothing(
     assert not any(p.contradiction for p in agrees.points)
 
 
-def test_cues_that_fire_on_the_items_own_reference_are_not_used_on_that_item(fake):
-    # The reference says with 'valid' what the point says with 'invalid': the opposite-word cue misreads it.
-    raw = GradingItem(
+def test_an_in_word_read_as_not_of_its_base_is_no_misread(fake):
+    """IN: "prevents invalid" says what "enforces valid" does: the item's own reference is no longer misread."""
+    crf = GradingItem(
         question="Why add a CRF layer to a NER tagger?",
         reference_answer="A CRF layer over the tag scores enforces valid tag transitions.",
         key_points=["A CRF layer over the tag scores prevents invalid tag transitions"],
+    )
+    assert prepare_item(fake, crf).misread == frozenset()
+
+
+def test_cues_that_fire_on_the_items_own_reference_are_not_used_on_that_item(fake):
+    # The reference says with 'shrinks' what the point says with 'keeps ... from growing', a "not" no cue reads:
+    # the opposite-word cue misreads it.
+    raw = GradingItem(
+        question="What does weight decay do?",
+        reference_answer="Weight decay shrinks the weights toward zero.",
+        key_points=["Weight decay keeps the weights from growing large"],
     )
     prepared = prepare_item(fake, raw)
     assert prepared.misread == {0}

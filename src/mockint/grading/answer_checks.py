@@ -3,8 +3,10 @@ and the negation / opposite-word cues behind contradiction detection. Pure funct
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 from itertools import groupby
 
+from mockint.text.clauses import modify_alike
 from mockint.text.negations import is_negation
 from mockint.text.sentences import asking_part
 from mockint.text.stems import stem, written_as
@@ -148,11 +150,26 @@ def _prefixes_joined(ws: list[str]) -> list[str]:
     return out
 
 
+# Prefixes that say "not" of an adjective or adverb: "in-" and its forms before l, m and r ("independent",
+# "illegal", "impossible", "irrelevant"), and "dis-" ("dissimilar"). Before other words they say something else
+# ("improve", "inform", "discover"), so they count only where the word and its base modify alike (IN,
+# eval/README.md).
+_MODIFIER_NEGATING_PREFIXES = ("dis", "in", "im", "il", "ir")
+
+
+@lru_cache(maxsize=8192)
 def _prefixed_base(word: str) -> str | None:
-    """The stem of the base of an 'un-' or 'non-' word ("unchanged": 'chang'), or None. The prefix belongs to
-    the word before any apostrophe: "unit's" is not "un-" + "it's"."""
+    """The stem of the base of an 'un-' or 'non-' word ("unchanged": 'chang'), or of an "in-" or "dis-" one that
+    modifies as its base does ("independent": 'depend'), or None. The prefix belongs to the word before any
+    apostrophe: "unit's" is not "un-" + "it's"."""
     root = word.split("'", 1)[0]
-    base = root[3:].lstrip("-") if root.startswith("non") else root[2:] if root.startswith("un") else ""
+    if root.startswith("non"):
+        base = root[3:].lstrip("-")
+    elif root.startswith("un"):
+        base = root[2:]
+    else:
+        prefix = next((p for p in _MODIFIER_NEGATING_PREFIXES if root.startswith(p)), "")
+        base = root[len(prefix) :] if prefix and modify_alike(root, root[len(prefix) :]) else ""
     return stem(base) if len(base) > 3 else None
 
 

@@ -43,6 +43,12 @@ def is_verb(word: str) -> bool:
     return any(tag in getAllLemmas(word) for tag in _VERB_TAGS)
 
 
+def modify_alike(word: str, other: str) -> bool:
+    """Whether the lexicon reads both (lower-case) words as adjectives, or both as adverbs: 'independent' and
+    'dependent', 'irrelevantly' and 'relevantly'; not 'improve' and 'prove'."""
+    return bool(set(getAllLemmas(word)) & set(getAllLemmas(other)) & {"ADJ", "ADV"})
+
+
 def can_name(word: str) -> bool:
     """Whether the (lower-case) word can be part of a thing's name: a noun or adjective form, a gerund
     ('retraining'), or a word the lexicon lacks ('word2vec'); not 'learns' or 'is'."""

@@ -250,11 +250,15 @@ def test_agreement_and_comparisons_are_not_contradictions(point, evidence):
 
 
 def test_an_in_or_dis_adjective_says_not_of_its_base():
-    """IN: "dependent" against "independent" leaves out the reference's "not"; "improves" is no "in-" word, as
-    the lexicon has "proves" as no adjective."""
+    """IN: "dependent" against "independent" leaves out the reference's "not", named by its two words as the
+    reference writes no "not"; "improves" is no "in-" word, as the lexicon has "proves" as no adjective."""
     point = "Naive Bayes assumes features are conditionally independent given the class"
     said = "Naive Bayes assumes the features are conditionally dependent given the class."
-    assert contradiction_cue(point, said) == "leaves out the reference's 'not'"
+    assert contradiction_cue(point, said) == "says 'dependent' where the reference says 'independent'"
+    assert contradiction_cue(said, point) == "says 'independent' where the reference says 'dependent'"
+    assert contradiction_cue("Softmax is unchanged by adding a constant", "Softmax changes by adding a constant") == (
+        "says 'changes' where the reference says 'unchanged'"
+    )
     assert contradiction_cue(point, said.replace("dependent", "independent")) is None
     assert contradiction_cue("The two samples are dissimilar", "The two samples are similar") is not None
     assert contradiction_cue("More data improves the fit of the model", "More data proves the fit of the model") is None

@@ -391,7 +391,23 @@ def contradiction_cue(
     # "For any batch size" says what "doesn't care about the batch" says (AN).
     if _stems_governed_by(other, lambda w: w in _FREE_CHOICE) & negated_stems(negating):
         return None
+    prefixed = _only_a_prefix_says_not(negating, other)
+    if prefixed:
+        said, meant = prefixed if said_not else prefixed[::-1]
+        return f"says '{said}' where the reference says '{meant}'"
     return "negates the reference's claim" if said_not else "leaves out the reference's 'not'"
+
+
+def _only_a_prefix_says_not(negating: str, other: str) -> tuple[str, str] | None:
+    """(the "un-", "in-" or "dis-" word, its base as `other` writes it) where that word is `negating`'s only "not":
+    the card names the two words ("says 'dependent' where the reference says 'independent'"), as the reference
+    may hold no "not" to leave out."""
+    ws = _claim_words(negating, other)
+    bases = _bases_other_uses(negating, other)
+    if len(bases) != 1 or any(is_negation(w) for w in ws):
+        return None
+    word = next(w for w in ws if _prefixed_base(w) == bases[0])
+    return written_as(negating, {stem(word)}), written_as(other, set(bases))
 
 
 # Words that say a claim holds whatever the words they govern are: "for any batch size", "regardless of the

@@ -215,6 +215,7 @@ def test_copy_of_the_question_is_detected_from_novelty_or_meaning():
         ("a stack is LIFO", "a stack is FIFO"),
         ("more data reduces variance", "more data increases variance"),
         ("arrivals are not independent", "arrivals are independent"),
+        ("Boosting adds trees sequentially", "Boosting trains its trees in parallel"),  # SP
     ],
 )
 def test_contradictions_are_cued(point, evidence):

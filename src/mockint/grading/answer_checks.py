@@ -79,6 +79,7 @@ _OPPOSITE_LIST = [
     ("increase increasing raise grow rise bigger larger", "decrease decreasing reduce lower shrink drop fall smaller"),
     ("before earlier", "after later"),
     ("nearest closest", "farthest furthest"),
+    ("sequential sequentially serial serially", "parallel"),
     ("true correct valid always", "false incorrect invalid never"),
     ("same identical equal", "different distinct unequal"),
     ("overfitting overfit overfits", "underfitting underfit underfits"),

@@ -289,6 +289,21 @@ def test_an_opposite_word_in_a_run_on_clause_counts_in_its_own_piece():
     assert contradiction_cue(RANDOM_SEARCH_POINT, run_on_with_it) == said_of_it
 
 
+def test_in_a_run_on_clause_only_a_not_in_the_opposite_words_piece_cancels_it():
+    """OL2: another piece's "not" ("the result is not significant") leaves "grows" saying the opposite of
+    "shrinks"; in the same piece ("the width does not grow") it cancels it."""
+    point = "Interval width shrinks roughly in proportion to one over the square root of the sample size"
+    run_on = (
+        "so the ninety five percent level describes the coverage of the procedure over many repeated samples "
+        "and an interval that excludes zero means the result is not significant and the width grows with the "
+        "sample size"
+    )
+    assert len(run_on.split()) > RUN_ON_WORDS
+    assert contradiction_cue(point, run_on) == "says 'grows' where the reference says 'shrinks'"
+    cancelled = run_on.replace("is not significant", "is significant").replace("grows", "does not grow")
+    assert contradiction_cue(point, cancelled) is None
+
+
 KV_POINT = "The KV cache stores each layer's keys and values for previous tokens so they are not recomputed"
 
 

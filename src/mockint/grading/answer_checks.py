@@ -357,9 +357,11 @@ def contradiction_cue(
     negation_differs = negated(point, evidence) != negated(evidence, point)
     if opposite and len(words(evidence)) > RUN_ON_WORDS:
         # A run-on clause holds several claims: an opposite word there speaks of its own piece, as a "not" does
-        # (OL, eval/README.md), so only that piece's words count as saying the point again.
+        # (OL, eval/README.md), so only that piece's words count as saying the point again, and only a "not" in
+        # it cancels the opposite word (OL2): "the result is not significant and the width grows" says "grows".
         piece = next((c for c in _NEGATION_SCOPE_END.split(evidence) if opposite[0] in words(c)), evidence)
         shared = len(point_stems & _cue_stems(words(_PRODUCT.sub(" x ", piece)))) / len(point_stems)
+        negation_differs = negated(point, piece) != negated(piece, point)
     if opposite and not negation_differs and shared >= 0.25:
         return f"says '{opposite[0]}' where the reference says '{opposite[1]}'"
     # Another number in a clause that says the point again (the weaker cue's share): a computation or an

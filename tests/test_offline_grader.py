@@ -10,6 +10,7 @@ from scipy.stats import pearsonr, spearmanr
 from mockint.doors.bank_files import load_bank
 from mockint.doors.embeddings import shared_local_embedder
 from mockint.errors import GradingError
+from mockint.grading.answer_checks import RUN_ON_WORDS
 from mockint.grading.follow_up import follow_up_item
 from mockint.grading.offline.calibration import load_calibration
 from mockint.grading.offline.grader import OfflineGrader, cap_reasons, clean_answer, estimate, final_score
@@ -156,6 +157,21 @@ def test_padding_a_good_answer_never_raises_its_score(grader):
     clean, pad = grader.grade(DROPOUT, STRONG_DROPOUT), grader.grade(DROPOUT, padded)
     assert pad.score <= clean.score
     assert "Spain" in pad.feedback  # told what to leave out
+
+
+def test_a_run_on_answer_is_quoted_claim_by_claim(grader):
+    """RQ: an answer typed in one breath is one clause of more than RUN_ON_WORDS words; each point's quote is
+    the part of it that says that point, not the whole run-on."""
+    run_on = (
+        "so during training dropout randomly zeroes a fraction of the activations and that stops units from "
+        "co-adapting so it regularizes the network like an ensemble and then at inference dropout is turned off "
+        "and the activations are scaled so the expected output matches training"
+    )
+    assert len(run_on.split()) > RUN_ON_WORDS
+    quotes = {k.point: k.evidence for k in grader.grade(DROPOUT, run_on).key_points if k.evidence}
+    assert len(quotes) == 4
+    assert all(len(q.split()) <= RUN_ON_WORDS for q in quotes.values())
+    assert "scaled" in quotes["activations are scaled to keep expected values"]
 
 
 def test_a_contradicted_key_point_is_a_misconception(grader):

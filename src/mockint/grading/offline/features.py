@@ -12,7 +12,8 @@ from functools import cached_property
 
 import numpy as np
 
-from mockint.grading.answer_checks import contradiction_cue, negated_stems, opposite_word
+from mockint.grading.answer_checks import RUN_ON_WORDS, contradiction_cue, negated_stems, opposite_word
+from mockint.grading.evidence import MIN_CONTENT_WORDS
 from mockint.grading.offline.alignment import (
     WordVectors,
     best_match,
@@ -28,7 +29,7 @@ from mockint.grading.offline.contrasts import Contrast, side_name, with_sides_jo
 from mockint.text.clauses import is_verb
 from mockint.text.negations import denied_spans, is_negated, reports_belief
 from mockint.text.stems import stem
-from mockint.text.words import is_content, words
+from mockint.text.words import content_words, is_content, words
 
 Span = tuple[int, int]
 
@@ -169,7 +170,8 @@ def point_weights(pw: WordVectors, item: PreparedItem) -> np.ndarray:
 
 def quote_units(answer: PreparedAnswer) -> list[list[Span]]:
     """Each sentence's clauses, a clause with no verb joined to the one before it: "so one-stage is slower |
-    but more accurate" is one claim the clause split cut at 'but', and half of it is no quote."""
+    but more accurate" is one claim the clause split cut at 'but', and half of it is no quote. A run-on clause
+    is cut into its claims (`_run_on_parts`)."""
     units: list[list[Span]] = []
     for sentence in answer.sentences:
         pieces: list[Span] = []
@@ -178,8 +180,35 @@ def quote_units(answer: PreparedAnswer) -> list[list[Span]]:
                 pieces[-1] = (pieces[-1][0], end)
             else:
                 pieces.append((start, end))
-        units.append(pieces)
+        units.append([part for piece in pieces for part in _run_on_parts(answer.text, piece)])
     return units
+
+
+# Where a speaker chains claims without punctuation ("... look at the p99 of each one then put a cheap pre ranker
+# in front ..."): not "or", which joins alternatives within one claim ("distill or quantize").
+_INNER_PUNCTUATION = re.compile(r"[,;:]")
+_RUN_ON_BREAK = re.compile(r"\s+(?=(?:and|then|so|but|because|while|whereas)\s)", re.IGNORECASE)
+
+
+def _run_on_parts(text: str, span: Span) -> list[Span]:
+    """A clause of more than RUN_ON_WORDS words with no punctuation inside cut where its claims join
+    (`_RUN_ON_BREAK`): a run-on clause is no one point's quote (RQ, eval/README.md). Commas say where the writer
+    cut; "and" alone also joins names ("width and height"). A part too short to be a quote on its own (under
+    MIN_CONTENT_WORDS, "and the activations are scaled") stays with the part after it, the last with the one
+    before."""
+    start, end = span
+    if len(words(text[start:end])) <= RUN_ON_WORDS or _INNER_PUNCTUATION.search(text, start, end):
+        return [span]
+    breaks = list(_RUN_ON_BREAK.finditer(text, start, end))
+    parts: list[Span] = []
+    opened = start
+    for close, reopen in [(m.start(), m.end()) for m in breaks] + [(end, end)]:
+        if len(content_words(text[opened:close])) >= MIN_CONTENT_WORDS:
+            parts.append((opened, close))
+            opened = reopen
+    if opened < end:
+        parts[-1:] = [(parts[-1][0] if parts else opened, end)]
+    return parts
 
 
 def _credit_band(value: float) -> int:

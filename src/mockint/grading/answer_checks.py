@@ -175,15 +175,15 @@ def _prefixed_base(word: str) -> str | None:
 
 
 def _bases_other_uses(text: str, other: str) -> list[str]:
-    """The stems of the bases of `text`'s 'un-' and 'non-' words that `other` uses, one per such word: each
-    says "not" of its base ("unchanged" against "changes nothing": 'chang')."""
+    """The stems of the bases of `text`'s prefixed words (`_prefixed_base`) that `other` uses, one per such word:
+    each says "not" of its base ("unchanged" against "changes nothing": 'chang')."""
     other_stems = {stem(w) for w in _prefixes_joined(words(other))}
     return [base for w in _claim_words(text, other) if (base := _prefixed_base(w)) in other_stems]
 
 
 def negated(text: str, other: str = "") -> bool:
-    """Whether `text` says not: an odd number of negations, counting an 'un-' or 'non-' word whose stem
-    `other` uses (`_bases_other_uses`)."""
+    """Whether `text` says not: an odd number of negations, counting a prefixed word whose base `other` uses
+    (`_bases_other_uses`: "unchanged" against "changes nothing")."""
     count = sum(is_negation(w) for w in _claim_words(text, other)) + len(_bases_other_uses(text, other))
     return count % 2 == 1
 
@@ -207,8 +207,8 @@ def _negation_scopes(text: str) -> list[set[str]]:
 
 
 def negated_stems(text: str) -> set[str]:
-    """Stems of what `text`'s negations govern (`_negation_scopes`); an "un-" or "non-" word governs its base
-    ("unchanged": 'chang')."""
+    """Stems of what `text`'s negations govern (`_negation_scopes`); a prefixed word (`_prefixed_base`) governs
+    its base ("unchanged": 'chang')."""
     prefixed = {base for ws in _scoped_words(text) for w in ws if (base := _prefixed_base(w)) is not None}
     return prefixed.union(*_negation_scopes(text))
 
@@ -426,7 +426,7 @@ _CONDITION = re.compile(r"\W*(?:if|assuming|assume|supposing|suppose|provided|gi
 
 def _each_negation_governs(text: str, other: str) -> bool:
     """Whether each of `text`'s negations that `negated(text, other)` counts and that governs words
-    (`_negation_scopes`; an "un-" or "non-" word its base) governs a word `other`'s negations govern, and one
+    (`_negation_scopes`; a prefixed word its base) governs a word `other`'s negations govern, and one
     does. A "No," alone in its clause governs nothing: it answers, it negates no word."""
     prefixed = [{base} for base in _bases_other_uses(text, other)]
     scopes = [s for s in _negation_scopes(_without_operators(text, other)) + prefixed if s]

@@ -186,8 +186,11 @@ def quote_units(answer: PreparedAnswer) -> list[list[Span]]:
 
 # Where a speaker chains claims without punctuation ("... look at the p99 of each one then put a cheap pre ranker
 # in front ..."): not "or", which joins alternatives within one claim ("distill or quantize").
-_INNER_PUNCTUATION = re.compile(r"[,;:]")
 _RUN_ON_BREAK = re.compile(r"\s+(?=(?:and|then|so|but|because|while|whereas)\s)", re.IGNORECASE)
+
+
+# A clause with these inside was cut by its writer: it is no run-on, however long.
+_INNER_PUNCTUATION = re.compile(r"[,;:]")
 
 
 def _run_on_parts(text: str, span: Span) -> list[Span]:

@@ -325,6 +325,12 @@ def other_number(point: str, evidence: str) -> tuple[str, str] | None:
     return None
 
 
+def _cue_words(text: str) -> list[str]:
+    """`text`'s words for the cues: "224x224" is three words, as "224 x 224" is, so that two texts share their
+    numbers' words."""
+    return words(_PRODUCT.sub(" x ", text))
+
+
 def _cue_stems(ws: list[str]) -> set[str]:
     """Stems of the content words, an "X-based" word naming X too (XB): "tree models" are "tree-based models"."""
     return {stem(w) for w in ws if is_content(w)} | {stem(w[: -len("-based")]) for w in ws if w.endswith("-based")}
@@ -345,12 +351,11 @@ def contradiction_cue(
     negation, the weaker cue, needs more. An opposite word the question itself uses ("if you increase the
     speed...") is the answer echoing the question, not a claim. `negation=False` skips the negation cue
     (for points that are not atomic: a contrast such as 'in TCP and not in UDP' defeats it)."""
-    # "224x224" is three words, as "224 x 224" is, so that the two share their numbers' words.
-    point_words = words(_PRODUCT.sub(" x ", point))
+    point_words = _cue_words(point)
     point_stems = _cue_stems(point_words)
     if len(point_stems) < 2 or (len(point_words) < 4 and not any(w in _STATEMENT_WORDS for w in point_words)):
         return None
-    evidence_stems = _cue_stems(words(_PRODUCT.sub(" x ", evidence)))
+    evidence_stems = _cue_stems(_cue_words(evidence))
     shared = len(point_stems & evidence_stems) / len(point_stems)
     both_ways = min(shared, len(point_stems & evidence_stems) / max(1, len(evidence_stems)))
     opposite = opposite_word(point, evidence, question_stems)
@@ -360,7 +365,7 @@ def contradiction_cue(
         # (OL, eval/README.md), so only that piece's words count as saying the point again, and only a "not" in
         # it cancels the opposite word (OL2): "the result is not significant and the width grows" says "grows".
         piece = next((c for c in _NEGATION_SCOPE_END.split(evidence) if opposite[0] in words(c)), evidence)
-        shared = len(point_stems & _cue_stems(words(_PRODUCT.sub(" x ", piece)))) / len(point_stems)
+        shared = len(point_stems & _cue_stems(_cue_words(piece))) / len(point_stems)
         negation_differs = negated(point, piece) != negated(piece, point)
     if opposite and not negation_differs and shared >= 0.25:
         return f"says '{opposite[0]}' where the reference says '{opposite[1]}'"

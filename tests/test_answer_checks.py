@@ -216,6 +216,9 @@ def test_copy_of_the_question_is_detected_from_novelty_or_meaning():
         ("more data reduces variance", "more data increases variance"),
         ("arrivals are not independent", "arrivals are independent"),
         ("Boosting adds trees sequentially", "Boosting trains its trees in parallel"),  # SP
+        # CX: another complexity class for the same claim.
+        ("Membership testing in a list is a linear O(n) scan", "Checking membership in a list is O(1)"),
+        ("Sets and dicts are hash tables with average O(1) membership tests", "a set membership test is a linear scan"),
     ],
 )
 def test_contradictions_are_cued(point, evidence):
@@ -228,6 +231,11 @@ def test_contradictions_are_cued(point, evidence):
         ("disabled at inference", "dropout is not used at inference"),  # negation + opposite cancel out
         ("arrivals are not independent", "they depend on previous arrivals"),
         ("Sequence number", "UDP has no sequence number"),  # a bare noun phrase is not a claim
+        # CX: the same class with a factor left out, or said in words, is no other class.
+        ("Self-attention compute scales as O(n^2 d) with sequence length n", "attention compute is O(n^2)"),
+        ("Self-attention compute scales as O(n^2 d) with sequence length n", "attention compute grows quadratically"),
+        # CX: a class a "not" denies is not stated.
+        ("Membership testing in a list is a linear O(n) scan", "membership testing in a list is not O(1)"),
         ("the diameter decreases when the speed grows", "if you increase the speed the diameter shrinks"),
         ("dropout is disabled at inference", "dropout is turned off at inference"),
         ("softmax is unchanged by adding a constant", "adding a constant changes nothing"),  # un- word

@@ -963,8 +963,25 @@ def test_a_word_the_answer_writes_apart_scores_as_the_rubric_writes_it(grader, s
             "variance about two over fan in plus fan out and suits tanh, he uses two over fan in to make up for relu "
             "killing half the signal",
         ),
+        # CX: the list's O(n) and the set's O(1) said the other way round.
+        (
+            "py-set-membership-complexity",
+            "python-for-ml.yaml",
+            "Checking membership in a list is O(1) because Python lists are hash tables, and a set lookup is O(n). "
+            "Converting the list to a set once makes the filter roughly linear. Set elements must be hashable.",
+            "Checking membership in a list is a linear O(n) scan, while a set is a hash table with average O(1) "
+            "membership tests. Converting the list to a set once makes the filter roughly linear. Set elements must "
+            "be hashable.",
+        ),
     ],
-    ids=["side-said-absent", "side-said-absent-terse", "compare-with", "opposite-word", "capitalised-stop-word"],
+    ids=[
+        "side-said-absent",
+        "side-said-absent-terse",
+        "compare-with",
+        "opposite-word",
+        "capitalised-stop-word",
+        "complexity-class",
+    ],
 )
 def test_two_sides_swapped_are_caught_and_their_right_twin_is_not(grader, question_id, bank_file, swapped, right):
     item = _bank_item(question_id, bank_file)

@@ -7,6 +7,7 @@ from functools import lru_cache
 from itertools import groupby
 
 from mockint.text.clauses import modify_alike
+from mockint.text.complexity import Stated, complexities, disagree, notation_spans
 from mockint.text.negations import is_negation
 from mockint.text.sentences import asking_part
 from mockint.text.stems import stem, written_as
@@ -325,6 +326,52 @@ def other_number(point: str, evidence: str) -> tuple[str, str] | None:
     return None
 
 
+def other_complexity(point: str, evidence: str) -> tuple[str, str] | None:
+    """(a complexity class the evidence states, one the point states instead), when none of the evidence's
+    classes agrees with one of the point's: "O(1)" against "a linear O(n) scan" (CX, eval/README.md). An
+    evidence that states no class, or "O(n^2)" against "O(n^2 d)", does not contradict."""
+    said, expected = _stated_complexities(evidence), _stated_complexities(point)
+    clashes = [(s, e) for s in said for e in expected if disagree(s.growth, e.growth)]
+    if not clashes or any(not disagree(s.growth, e.growth) for s in said for e in expected):
+        return None
+    return clashes[0][0].written, clashes[0][1].written
+
+
+def _stated_complexities(text: str) -> list[Stated]:
+    """The classes `text` states: not one a "not" before it in its piece denies ("removes the O(n^2) memory but
+    not the quadratic compute")."""
+    return [
+        c
+        for c in complexities(text)
+        if not any(is_negation(w) for w in words(text[_piece_start(text, c.start) : c.start]))
+    ]
+
+
+def _piece_start(text: str, at: int) -> int:
+    """Where the piece of `text` holding position `at` starts (`_NEGATION_SCOPE_END`), a notation's brackets no
+    cut."""
+    notations = notation_spans(text)
+    cuts = [
+        m.end() for m in _NEGATION_SCOPE_END.finditer(text, 0, at) if not any(s <= m.start() < e for s, e in notations)
+    ]
+    return cuts[-1] if cuts else 0
+
+
+def _piece_around(text: str, at: int) -> str:
+    """The piece of `text` holding position `at`, as `_piece_start` cuts it."""
+    start = _piece_start(text, at)
+    notations = notation_spans(text)
+    end = next(
+        (
+            m.start()
+            for m in _NEGATION_SCOPE_END.finditer(text, at)
+            if not any(s <= m.start() < e for s, e in notations)
+        ),
+        len(text),
+    )
+    return text[start:end]
+
+
 def _cue_words(text: str) -> list[str]:
     """`text`'s words for the cues: "224x224" is three words, as "224 x 224" is, so that two texts share their
     numbers' words."""
@@ -369,6 +416,14 @@ def contradiction_cue(
         negation_differs = negated(point, piece) != negated(piece, point)
     if opposite and not negation_differs and shared >= 0.25:
         return f"says '{opposite[0]}' where the reference says '{opposite[1]}'"
+    # A complexity class is a word of a closed scale, as an opposite word is, and needs its share (CX); in a run-on
+    # clause, its piece's share, as OL reads an opposite word.
+    complexity = other_complexity(point, evidence)
+    if complexity and len(words(evidence)) > RUN_ON_WORDS:
+        piece = _piece_around(evidence, evidence.find(complexity[0]))
+        shared = len(point_stems & _cue_stems(_cue_words(piece))) / len(point_stems)
+    if complexity and shared >= 0.25:
+        return f"says '{complexity[0]}' where the reference says '{complexity[1]}'"
     # Another number in a clause that says the point again (the weaker cue's share): a computation or an
     # example beside the point shares fewer of its words.
     number = other_number(point, evidence)

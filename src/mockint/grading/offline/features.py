@@ -27,6 +27,7 @@ from mockint.grading.offline.alignment import (
 from mockint.grading.offline.comparisons import ARTICLES, SidedRubric, subject_of
 from mockint.grading.offline.contrasts import Contrast, side_name, with_sides_joined
 from mockint.text.clauses import is_verb
+from mockint.text.complexity import notation_spans
 from mockint.text.negations import denied_spans, is_negated, reports_belief
 from mockint.text.stems import stem
 from mockint.text.words import content_words, is_content, words
@@ -312,7 +313,11 @@ def _point_pieces(point: str) -> list[Span]:
     fewer than two content words is no claim of its own but qualifies the one before it, and stays with it:
     "... indicates high bias (underfitting)" is checked whole, so "high bias ... overfits" contradicts it."""
     spans, start = [], 0
+    # Asymptotic notation is one claim: "O(n^2 d)" cut at its brackets would leave "O" and "n^2 d" (CX).
+    notations = notation_spans(point)
     for m in _POINT_PIECE_BREAK.finditer(point):
+        if any(s <= m.start() < e for s, e in notations):
+            continue
         spans.append((start, m.start()))
         start = m.end()
     spans.append((start, len(point)))

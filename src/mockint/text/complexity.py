@@ -1,0 +1,133 @@
+"""Complexity classes a text states ("O(n log n)", "quadratic memory", "grows linearly"), read as growth per
+variable so that two texts' classes can be compared. Pure, no I/O."""
+
+import math
+import re
+from typing import NamedTuple
+
+# A variable a class is stated in without naming it ("linear time"): it stands for any variable of the other
+# class it is compared with.
+ANY = "*"
+
+
+class Growth(NamedTuple):
+    """How a cost grows in one variable: its power and its power of log ("n log n" is (1, 1))."""
+
+    power: float
+    log: float
+
+
+# The growth "2^n" and "exponential" state: above every power.
+EXPONENTIAL = Growth(math.inf, 0)
+
+
+# Asymptotic notation as textbooks write it, one level of brackets inside: "O(n^2 d)", "Θ(log(n))", "big O of n".
+# A lower-case "o(n)" too: a spoken answer typed in one breath writes it so.
+_NOTATION = re.compile(r"(?<![\w.])(?:big[\s-]+)?[OoΘΩθ]\s*\(((?:[^()]|\([^()]*\))+)\)")
+_SPOKEN_NOTATION = re.compile(
+    r"\bbig[\s-]+o\s+of\s+((?:log\s+)?(?:n|k|m|d|v)(?:\s+(?:squared|cubed|log\s+n))?)\b", re.I
+)
+# The scale's plain words: "linear" and "quadratic" name models and losses too ("linear regression", "quadratic
+# loss"), so they state a class only before a cost noun or after a verb of growth.
+_SCALE_WORDS = {
+    "constant": {},
+    "logarithmic": {ANY: Growth(0, 1)},
+    "logarithmically": {ANY: Growth(0, 1)},
+    "linear": {ANY: Growth(1, 0)},
+    "linearly": {ANY: Growth(1, 0)},
+    "quadratic": {ANY: Growth(2, 0)},
+    "quadratically": {ANY: Growth(2, 0)},
+    "cubic": {ANY: Growth(3, 0)},
+    "cubically": {ANY: Growth(3, 0)},
+    "exponential": {ANY: EXPONENTIAL},
+    "exponentially": {ANY: EXPONENTIAL},
+}
+_SCALE = "|".join(sorted(_SCALE_WORDS, key=len, reverse=True))
+_COST_NOUN = r"(?:-|\s+)(?:time|memory|space|cost|compute|scan|complexity|work|runtime)\b"
+_GROWTH_VERB = r"\b(?:grows?|growing|grew|scales?|scaling|scaled)\s+(?:roughly\s+|only\s+)?"
+# A prefixed scale word ("near-linear", "sub-linear", "super-linear") states a class near the word's, not it.
+_SCALE_PHRASE = re.compile(rf"(?<![\w-])({_SCALE}){_COST_NOUN}|{_GROWTH_VERB}({_SCALE})\b", re.IGNORECASE)
+_TERM = re.compile(
+    r"(?P<log>log(?:_?\d+)?\s*\(?\s*(?P<logvar>[a-z]\w*)\s*\)?(?:\s*\^\s*(?P<logpow>\d+))?)"
+    r"|(?P<sqrt>sqrt\s*\(?\s*(?P<sqrtvar>[a-z]\w*)\s*\)?)"
+    r"|(?P<exp>\d+\s*\^\s*(?P<expvar>[a-z]\w*))"
+    r"|(?P<var>[a-z]\w*)\s*(?:(?:\^|\*\*)\s*(?P<pow>\d+(?:\.\d+)?)|(?P<sup>[²³]))?"
+    r"|(?P<one>1)"
+    r"|(?P<factor>\d+(?:\.\d+)?)(?=\s*[*·×⋅]?\s*[a-z])"
+)
+_SPOKEN_POWERS = {"squared": "^2", "cubed": "^3"}
+_SUPERSCRIPTS = {"²": 2, "³": 3}
+_PRODUCT_JOINER = re.compile(r"\s*[*·×⋅]\s*|\s+")
+
+
+def _growth(expression: str) -> dict[str, Growth] | None:
+    """The growth per variable `expression` (the inside of an O(...)) states, or None where it is not a product
+    of terms this reads (a sum "n + m", an amortised note): no class is better than a wrong one."""
+    # "nlogn" is "n log n" run together.
+    text = re.sub(r"(?<=[a-z])log", " log", expression.strip().lower())
+    for word, power in _SPOKEN_POWERS.items():
+        text = text.replace(f" {word}", power)
+    growth: dict[str, Growth] = {}
+    position = 0
+    while position < len(text):
+        joiner = _PRODUCT_JOINER.match(text, position)
+        if joiner and joiner.end() > position:
+            position = joiner.end()
+            continue
+        term = _TERM.match(text, position)
+        if not term:
+            return None
+        position = term.end()
+        if term["one"] or term["factor"]:
+            continue
+        if term["log"]:
+            name, add = term["logvar"], Growth(0, float(term["logpow"] or 1))
+        elif term["sqrt"]:
+            name, add = term["sqrtvar"], Growth(0.5, 0)
+        elif term["exp"]:
+            growth[term["expvar"]] = EXPONENTIAL
+            continue
+        else:
+            power = _SUPERSCRIPTS[term["sup"]] if term["sup"] else float(term["pow"] or 1)
+            name, add = term["var"], Growth(power, 0)
+        before = growth.get(name, Growth(0, 0))
+        growth[name] = Growth(before.power + add.power, before.log + add.log)
+    return growth
+
+
+def notation_spans(text: str) -> list[tuple[int, int]]:
+    """Where `text` writes asymptotic notation ("O(n^2 d)"): a unit its brackets and spaces do not cut."""
+    return [m.span() for m in _NOTATION.finditer(text)]
+
+
+class Stated(NamedTuple):
+    """A complexity class as `text` writes it, where, and its growth per variable ({} for constant)."""
+
+    written: str
+    start: int
+    growth: dict[str, Growth]
+
+
+def complexities(text: str) -> list[Stated]:
+    """The complexity classes `text` states, in the order written."""
+    found = []
+    for pattern in (_NOTATION, _SPOKEN_NOTATION):
+        for m in pattern.finditer(text):
+            growth = _growth(m.group(1))
+            if growth is not None:
+                found.append(Stated(m.group().strip(), m.start(), growth))
+    for m in _SCALE_PHRASE.finditer(text):
+        found.append(Stated(m.group().strip(), m.start(), dict(_SCALE_WORDS[(m.group(1) or m.group(2)).lower()])))
+    return sorted(found, key=lambda c: c.start)
+
+
+def disagree(one: dict[str, Growth], other: dict[str, Growth]) -> bool:
+    """Whether two classes state different growth: one constant and the other not, a variable both name grown
+    another way, or a class in an unnamed variable ("quadratic") that is no variable's growth in the other.
+    "O(n^2)" and "O(n^2 d)" agree: what one leaves out is not denied."""
+    if not one or not other:
+        return bool(one) != bool(other)
+    for a, b in ((one, other), (other, one)):
+        if ANY in a and a[ANY] not in b.values():
+            return True
+    return any(name != ANY and name in other and other[name] != growth for name, growth in one.items())

@@ -1,0 +1,69 @@
+"""Complexity classes read from text (CX): the notation and the scale's words, compared as growth per variable."""
+
+import pytest
+
+from mockint.text.complexity import complexities, disagree, notation_spans
+
+
+def _class(text: str):
+    (found,) = complexities(text)
+    return found.growth
+
+
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [
+        ("a linear O(n) scan", ["O(n)"]),
+        ("o(n^2) memory typed in one breath", ["o(n^2)"]),
+        ("sorting is O(nlogn)", ["O(nlogn)"]),
+        ("Θ(log(n)) per lookup", ["Θ(log(n))"]),
+        ("it is big O of n squared", ["big O of n squared"]),
+        ("constant-time lookups", ["constant-time"]),
+        ("compute grows quadratically with length", ["grows quadratically"]),
+        # "linear" and "quadratic" name models and losses: no class without a cost noun or a verb of growth.
+        ("linear regression with a quadratic loss", []),
+        # A prefixed scale word states a class near the word's, not it.
+        ("sparse attention for near-linear cost", []),
+        # A sum is not read: no class is better than a wrong one.
+        ("O(n + m) for a join", []),
+    ],
+)
+def test_classes_are_read_where_the_text_states_one(text, written):
+    assert [c.written for c in complexities(text)] == written
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("O(1)", "O(n)"),
+        ("O(n)", "O(n^2 d)"),
+        ("O(n)", "O(n log n)"),
+        ("O(log n)", "O(sqrt(n))"),
+        ("linear time", "O(n^2)"),
+        ("O(2^n)", "O(n^3)"),
+    ],
+)
+def test_different_growth_disagrees_both_ways(one, other):
+    assert disagree(_class(one), _class(other))
+    assert disagree(_class(other), _class(one))
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("O(n^2)", "O(n^2 d)"),  # what one leaves out is not denied
+        ("grows quadratically", "O(n^2 d)"),
+        ("O(N log N)", "O(n log n)"),
+        ("O(2n)", "O(n)"),
+        ("O(k)", "O(n)"),  # no shared variable: nothing to compare
+        ("exponential time", "O(2^n)"),
+    ],
+)
+def test_the_same_growth_agrees(one, other):
+    assert not disagree(_class(one), _class(other))
+    assert not disagree(_class(other), _class(one))
+
+
+def test_a_notation_is_one_unit_for_the_point_pieces():
+    text = "Self-attention compute scales as O(n^2 d), not O(n)"
+    assert [text[s:e] for s, e in notation_spans(text)] == ["O(n^2 d)", "O(n)"]

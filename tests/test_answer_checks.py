@@ -216,6 +216,12 @@ def test_copy_of_the_question_is_detected_from_novelty_or_meaning():
         ("more data reduces variance", "more data increases variance"),
         ("arrivals are not independent", "arrivals are independent"),
         ("Boosting adds trees sequentially", "Boosting trains its trees in parallel"),  # SP
+        # HL: high and low, a hyphenated word's first part read as a word.
+        (
+            "Greedy decoding selects the highest-probability token at each step",
+            "greedy picks the lowest probability token",
+        ),
+        ("A higher learning rate speeds early progress", "a lower learning rate speeds early progress"),
         # CX: another complexity class for the same claim.
         ("Membership testing in a list is a linear O(n) scan", "Checking membership in a list is O(1)"),
         ("Sets and dicts are hash tables with average O(1) membership tests", "a set membership test is a linear scan"),
@@ -234,6 +240,11 @@ def test_contradictions_are_cued(point, evidence):
         # CX: the same class with a factor left out, or said in words, is no other class.
         ("Self-attention compute scales as O(n^2 d) with sequence length n", "attention compute is O(n^2)"),
         ("Self-attention compute scales as O(n^2 d) with sequence length n", "attention compute grows quadratically"),
+        # HL: an answer saying both sides does not oppose one.
+        (
+            "High training and validation error signal high bias",
+            "high bias and low variance show as high training error",
+        ),
         # CX: a class a "not" denies is not stated.
         ("Membership testing in a list is a linear O(n) scan", "membership testing in a list is not O(1)"),
         ("the diameter decreases when the speed grows", "if you increase the speed the diameter shrinks"),

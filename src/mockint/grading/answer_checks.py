@@ -77,7 +77,12 @@ def stuffing_reason(clean: str, question: str, rubric: str = "") -> str | None:
 _OPPOSITE_LIST = [
     ("enabled enable used use applied apply", "disabled disable unused off"),
     # A comparative of size says a change's outcome: "makes the cache bigger" is "increases it" (J, eval/README.md).
-    ("increase increasing raise grow rise bigger larger", "decrease decreasing reduce lower shrink drop fall smaller"),
+    # "higher" too, as "bigger" (HL).
+    (
+        "increase increasing raise grow rise bigger larger higher",
+        "decrease decreasing reduce lower shrink drop fall smaller",
+    ),
+    ("highest high", "lowest low"),
     ("before earlier", "after later"),
     ("nearest closest", "farthest furthest"),
     ("sequential sequentially serial serially", "parallel"),
@@ -260,8 +265,8 @@ def opposite_word(point: str, evidence: str, ignore: frozenset[str] = frozenset(
     """(word the evidence says, its opposite in the point), e.g. ('used', 'disabled'), or None. A point with
     words of both sides of a pair ("disables autograd and reduces memory use") gives that pair no side to
     contradict."""
-    p_stems = {stem(w) for w in _claim_words(point, evidence)}
-    e_stems = {stem(w) for w in _claim_words(evidence, point)}
+    p_stems = _opposable_stems(_claim_words(point, evidence))
+    e_stems = _opposable_stems(_claim_words(evidence, point))
     e_agrees = e_stems | _spoken_directions(evidence)
     for side_a, side_b in _OPPOSITES:
         if p_stems & side_a and p_stems & side_b:
@@ -272,6 +277,12 @@ def opposite_word(point: str, evidence: str, ignore: frozenset[str] = frozenset(
             if said and expected and not (e_agrees & mine):
                 return written_as(evidence, said), written_as(point, expected)
     return None
+
+
+def _opposable_stems(ws: list[str]) -> set[str]:
+    """Stems of the words, a hyphenated word's first part a word too (HL): "lowest-probability" says "lowest", as
+    "tree-based" names "tree" (XB)."""
+    return {stem(w) for w in ws} | {stem(w.split("-", 1)[0]) for w in ws if "-" in w.strip("-")}
 
 
 # A spoken change of direction: "the test error goes down" says it decreases. Only as agreement (UD,

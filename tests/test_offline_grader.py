@@ -174,6 +174,22 @@ def test_a_run_on_answer_is_quoted_claim_by_claim(grader):
     assert "scaled" in quotes["activations are scaled to keep expected values"]
 
 
+def test_a_run_on_past_the_word_limit_is_quoted_to_the_end_of_its_claim(grader):
+    """SJ: a run-on of more than the sentence splitter's 60 words is cut where a claim ends, so no quote stops
+    mid-phrase ("... a parity check between logged")."""
+    run_on = (
+        "so training serving skew is basically when the data or the transformations the model sees in production are "
+        "different from what it saw in training and it usually happens because you have separate code for features "
+        "offline and online like sql for training and a java service for serving and the small differences in time "
+        "zones or null handling change the values and you prevent it by sharing one feature definition or logging "
+        "the served features and training on them and you can run a parity check between logged and recomputed "
+        "features for the same requests to catch what is left"
+    )
+    grade = grader.grade(_bank_item("training-serving-skew", "mlops.yaml"), run_on)
+    quote = next(k.evidence for k in grade.key_points if k.point.startswith("A parity check"))
+    assert quote and quote.endswith("for the same requests to catch what is left")
+
+
 def test_a_contradicted_key_point_is_a_misconception(grader):
     grade = grader.grade(
         DROPOUT,

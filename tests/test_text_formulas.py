@@ -124,3 +124,16 @@ def test_a_word_that_carries_meaning_stays(clause, opening):
 )
 def test_a_piece_hangs_on_the_clause_before_only_when_relative_or_subordinate(piece, hangs):
     assert hangs_on_previous(piece) is hangs
+
+
+def test_a_run_on_over_the_word_limit_is_cut_where_a_claim_ends():
+    """SJ: a piece past the word limit ends before the last "and" / "so" / ... of its second half, not at its
+    limit's word ("... a parity check between logged | and recomputed features")."""
+    claims = " and ".join(f"claim {i} says something about part {i} here" for i in range(12))
+    pieces = [claims[s:e] for s, e in sentence_spans(claims, max_words=20)]
+    assert all(len(p.split()) <= 20 for p in pieces)
+    assert all(p.startswith("and claim") for p in pieces[1:])
+    assert "".join(f" {p}" for p in pieces).split() == claims.split()
+    # With no joint in the second half, the limit's word it is.
+    plain = " ".join(f"w{i}" for i in range(50))
+    assert [len(plain[s:e].split()) for s, e in sentence_spans(plain, max_words=20)] == [20, 20, 10]

@@ -76,9 +76,18 @@ def _trim(text: str, start: int, end: int) -> Span:
     return start, end
 
 
+# Where a speaker chains claims without punctuation ("... look at the p99 of each one then put a cheap pre ranker
+# in front ..."): not "or", which joins alternatives within one claim ("distill or quantize").
+_JOINT_WORDS = frozenset(("and", "then", "so", "but", "because", "while", "whereas"))
+CLAIM_JOINT = re.compile(rf"\s+(?=(?:{'|'.join(sorted(_JOINT_WORDS))})\s)", re.IGNORECASE)
+
+
 def sentence_spans(text: str, max_words: int = 60) -> list[Span]:
-    """Sentences (and list items) as character spans; over-long ones are cut at clause breaks, then at
-    every `max_words` words, so no piece overflows the embedding model's window."""
+    """Sentences (and list items) as character spans; over-long ones are cut at clause breaks, then into
+    pieces of at most `max_words` words, so no piece overflows the embedding model's window. A piece ends
+    before the last word joining claims (`CLAIM_JOINT`) in the second half of its words, where there is one:
+    "... a parity check between logged | and recomputed features" is no quote (SJ, eval/README.md); half, so no
+    piece is cut to a fragment."""
     result = []
     for s, e in _split(text, _SENTENCE_END, 0, len(text)):
         if len(words(text[s:e])) <= max_words:
@@ -86,9 +95,14 @@ def sentence_spans(text: str, max_words: int = 60) -> list[Span]:
             continue
         for cs, ce in _split(text, _CLAUSE_BREAK, s, e):
             spans = word_spans(text[cs:ce])
-            for i in range(0, len(spans), max_words):
-                group = spans[i : i + max_words]
-                result.append((cs + group[0][1], cs + group[-1][2]))
+            i = 0
+            while i < len(spans):
+                end = i + max_words
+                if end < len(spans):
+                    joints = [j for j in range(i + max_words // 2, end) if spans[j][0] in _JOINT_WORDS]
+                    end = joints[-1] if joints else end
+                result.append((cs + spans[i][1], cs + spans[min(end, len(spans)) - 1][2]))
+                i = end
     return [s for s in result if words(text[s[0] : s[1]])]
 
 

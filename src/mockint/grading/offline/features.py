@@ -29,6 +29,7 @@ from mockint.grading.offline.contrasts import Contrast, side_name, with_sides_jo
 from mockint.text.clauses import is_verb
 from mockint.text.complexity import notation_spans
 from mockint.text.negations import denied_spans, is_negated, reports_belief
+from mockint.text.sentences import CLAIM_JOINT
 from mockint.text.stems import stem
 from mockint.text.words import content_words, is_content, words
 
@@ -185,25 +186,20 @@ def quote_units(answer: PreparedAnswer) -> list[list[Span]]:
     return units
 
 
-# Where a speaker chains claims without punctuation ("... look at the p99 of each one then put a cheap pre ranker
-# in front ..."): not "or", which joins alternatives within one claim ("distill or quantize").
-_RUN_ON_BREAK = re.compile(r"\s+(?=(?:and|then|so|but|because|while|whereas)\s)", re.IGNORECASE)
-
-
 # A clause with these inside was cut by its writer: it is no run-on, however long.
 _INNER_PUNCTUATION = re.compile(r"[,;:]")
 
 
 def _run_on_parts(text: str, span: Span) -> list[Span]:
     """A clause of more than RUN_ON_WORDS words with no punctuation inside cut where its claims join
-    (`_RUN_ON_BREAK`): a run-on clause is no one point's quote (RQ, eval/README.md). Commas say where the writer
+    (`CLAIM_JOINT`): a run-on clause is no one point's quote (RQ, eval/README.md). Commas say where the writer
     cut; "and" alone also joins names ("width and height"). A part too short to be a quote on its own (under
     MIN_CONTENT_WORDS, "and the activations are scaled") stays with the part after it, the last with the one
     before."""
     start, end = span
     if len(words(text[start:end])) <= RUN_ON_WORDS or _INNER_PUNCTUATION.search(text, start, end):
         return [span]
-    breaks = list(_RUN_ON_BREAK.finditer(text, start, end))
+    breaks = list(CLAIM_JOINT.finditer(text, start, end))
     parts: list[Span] = []
     opened = start
     for close, reopen in [(m.start(), m.end()) for m in breaks] + [(end, end)]:

@@ -222,6 +222,13 @@ def test_copy_of_the_question_is_detected_from_novelty_or_meaning():
             "greedy picks the lowest probability token",
         ),
         ("A higher learning rate speeds early progress", "a lower learning rate speeds early progress"),
+        # PN: previous and next.
+        ("LAG returns the value from the previous row", "LAG returns the value from the next row"),
+        # RT: the alternatives swapped around "instead of" / "rather than".
+        (
+            "HyDE embeds an LLM-generated hypothetical answer instead of the raw question",
+            "HyDE embeds the raw question instead of a hypothetical answer",
+        ),
         # CX: another complexity class for the same claim.
         ("Membership testing in a list is a linear O(n) scan", "Checking membership in a list is O(1)"),
         ("Sets and dicts are hash tables with average O(1) membership tests", "a set membership test is a linear scan"),
@@ -245,6 +252,12 @@ def test_contradictions_are_cued(point, evidence):
             "High training and validation error signal high bias",
             "high bias and low variance show as high training error",
         ),
+        # RT: the alternative named in passing, or the choice said in other words, is no swap.
+        (
+            "HyDE embeds an LLM-generated hypothetical answer instead of the raw question",
+            "HyDE has the LLM write a hypothetical answer and embeds that instead of the question",
+        ),
+        ("Autoscaling should use queue depth or latency rather than CPU utilisation", "scale on latency, not on CPU"),
         # CX: a class a "not" denies is not stated.
         ("Membership testing in a list is a linear O(n) scan", "membership testing in a list is not O(1)"),
         ("the diameter decreases when the speed grows", "if you increase the speed the diameter shrinks"),

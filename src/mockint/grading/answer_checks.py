@@ -85,6 +85,8 @@ _OPPOSITE_LIST = [
     ("highest high", "lowest low"),
     ("before earlier", "after later"),
     ("nearest closest", "farthest furthest"),
+    # Not "prior" (a Bayesian prior) nor "following" ("the following steps") (PN).
+    ("previous preceding", "next succeeding"),
     ("sequential sequentially serial serially", "parallel"),
     ("true correct valid always", "false incorrect invalid never"),
     ("same identical equal", "different distinct unequal"),
@@ -348,6 +350,38 @@ def other_complexity(point: str, evidence: str) -> tuple[str, str] | None:
     return clashes[0][0].written, clashes[0][1].written
 
 
+# A choice set against its alternative: "embeds a hypothetical answer instead of the raw question".
+_REJECTING = re.compile(r"\b(?:instead\s+of|rather\s+than)\b", re.IGNORECASE)
+
+
+def _choice(text: str) -> tuple[set[str], set[str]] | None:
+    """(stems of the choice, stems of its alternative) where `text` sets one against the other: the words before
+    the phrase in its piece, and those after it up to the piece's end (`_NEGATION_SCOPE_END`)."""
+    m = _REJECTING.search(text)
+    if not m:
+        return None
+    end = next((c.start() for c in _NEGATION_SCOPE_END.finditer(text, m.end())), len(text))
+    chosen = _cue_stems(_cue_words(text[_piece_start(text, m.start()) : m.start()]))
+    return chosen, _cue_stems(_cue_words(text[m.end() : end]))
+
+
+def swapped_alternatives(point: str, evidence: str) -> tuple[str, str] | None:
+    """(the evidence's choice, its alternative), as its words, where the evidence sets the point's alternatives the
+    other way round (RT, eval/README.md): "embeds the raw question instead of a hypothetical answer" against
+    "embeds a hypothetical answer instead of the raw question". Naming the alternative in passing is no swap."""
+    said, meant = _choice(evidence), _choice(point)
+    if not said or not meant:
+        return None
+    chosen_only, rejected_only = meant[0] - meant[1], meant[1] - meant[0]
+    took, left = said[0] & rejected_only, said[1] & chosen_only
+    if not took or not left or said[1] & rejected_only:
+        return None
+    ws = _cue_words(evidence)
+    return " ".join(dict.fromkeys(w for w in ws if stem(w) in took)), " ".join(
+        dict.fromkeys(w for w in ws if stem(w) in left)
+    )
+
+
 def _stated_complexities(text: str) -> list[Stated]:
     """The classes `text` states: not one a "not" before it in its piece denies ("removes the O(n^2) memory but
     not the quadratic compute")."""
@@ -427,6 +461,9 @@ def contradiction_cue(
         negation_differs = negated(point, piece) != negated(piece, point)
     if opposite and not negation_differs and shared >= 0.25:
         return f"says '{opposite[0]}' where the reference says '{opposite[1]}'"
+    swap = swapped_alternatives(point, evidence)
+    if swap:
+        return f"says '{swap[0]}' rather than '{swap[1]}', the reverse of the reference"
     # A complexity class is a word of a closed scale, as an opposite word is, and needs its share (CX); in a run-on
     # clause, its piece's share, as OL reads an opposite word.
     complexity = other_complexity(point, evidence)

@@ -356,13 +356,12 @@ _REJECTING = re.compile(r"\b(?:instead\s+of|rather\s+than)\b", re.IGNORECASE)
 
 def _choice(text: str) -> tuple[set[str], set[str]] | None:
     """(stems of the choice, stems of its alternative) where `text` sets one against the other: the words before
-    the phrase in its piece, and those after it up to the piece's end (`_NEGATION_SCOPE_END`)."""
+    the phrase in its piece, and those after it up to the piece's end (`_piece_bounds`)."""
     m = _REJECTING.search(text)
     if not m:
         return None
-    end = next((c.start() for c in _NEGATION_SCOPE_END.finditer(text, m.end())), len(text))
-    chosen = _cue_stems(_cue_words(text[_piece_start(text, m.start()) : m.start()]))
-    return chosen, _cue_stems(_cue_words(text[m.end() : end]))
+    start, end = _piece_bounds(text, m.start())
+    return _cue_stems(_cue_words(text[start : m.start()])), _cue_stems(_cue_words(text[m.end() : end]))
 
 
 def swapped_alternatives(point: str, evidence: str) -> tuple[str, str] | None:
@@ -388,33 +387,17 @@ def _stated_complexities(text: str) -> list[Stated]:
     return [
         c
         for c in complexities(text)
-        if not any(is_negation(w) for w in words(text[_piece_start(text, c.start) : c.start]))
+        if not any(is_negation(w) for w in words(text[_piece_bounds(text, c.start)[0] : c.start]))
     ]
 
 
-def _piece_start(text: str, at: int) -> int:
-    """Where the piece of `text` holding position `at` starts (`_NEGATION_SCOPE_END`), a notation's brackets no
-    cut."""
+def _piece_bounds(text: str, at: int) -> tuple[int, int]:
+    """(start, end) of the piece of `text` holding position `at`, cut at `_NEGATION_SCOPE_END`, a notation's
+    brackets no cut ("O(n^2 d)")."""
     notations = notation_spans(text)
-    cuts = [
-        m.end() for m in _NEGATION_SCOPE_END.finditer(text, 0, at) if not any(s <= m.start() < e for s, e in notations)
-    ]
-    return cuts[-1] if cuts else 0
-
-
-def _piece_around(text: str, at: int) -> str:
-    """The piece of `text` holding position `at`, as `_piece_start` cuts it."""
-    start = _piece_start(text, at)
-    notations = notation_spans(text)
-    end = next(
-        (
-            m.start()
-            for m in _NEGATION_SCOPE_END.finditer(text, at)
-            if not any(s <= m.start() < e for s, e in notations)
-        ),
-        len(text),
-    )
-    return text[start:end]
+    cuts = [m for m in _NEGATION_SCOPE_END.finditer(text) if not any(s <= m.start() < e for s, e in notations)]
+    start = max((m.end() for m in cuts if m.end() <= at), default=0)
+    return start, min((m.start() for m in cuts if m.start() >= at), default=len(text))
 
 
 def _cue_words(text: str) -> list[str]:
@@ -468,8 +451,8 @@ def contradiction_cue(
     # clause, its piece's share, as OL reads an opposite word.
     complexity = other_complexity(point, evidence)
     if complexity and len(words(evidence)) > RUN_ON_WORDS:
-        piece = _piece_around(evidence, evidence.find(complexity[0]))
-        shared = len(point_stems & _cue_stems(_cue_words(piece))) / len(point_stems)
+        start, end = _piece_bounds(evidence, evidence.find(complexity[0]))
+        shared = len(point_stems & _cue_stems(_cue_words(evidence[start:end]))) / len(point_stems)
     if complexity and shared >= 0.25:
         return f"says '{complexity[0]}' where the reference says '{complexity[1]}'"
     # Another number in a clause that says the point again (the weaker cue's share): a computation or an

@@ -229,6 +229,8 @@ def test_copy_of_the_question_is_detected_from_novelty_or_meaning():
             "HyDE embeds an LLM-generated hypothetical answer instead of the raw question",
             "HyDE embeds the raw question instead of a hypothetical answer",
         ),
+        # DS: dense and sparse.
+        ("Explicit feedback is sparse and comes from a self-selected subset of users", "explicit feedback is dense"),
         # CX: another complexity class for the same claim.
         ("Membership testing in a list is a linear O(n) scan", "Checking membership in a list is O(1)"),
         ("Sets and dicts are hash tables with average O(1) membership tests", "a set membership test is a linear scan"),
@@ -258,6 +260,11 @@ def test_contradictions_are_cued(point, evidence):
             "HyDE has the LLM write a hypothetical answer and embeds that instead of the question",
         ),
         ("Autoscaling should use queue depth or latency rather than CPU utilisation", "scale on latency, not on CPU"),
+        # DS: an answer naming both retrievers opposes neither.
+        (
+            "Dense retrieval handles paraphrases and semantic similarity well",
+            "dense retrieval handles paraphrases, sparse BM25 exact terms",
+        ),
         # CX: a class a "not" denies is not stated.
         ("Membership testing in a list is a linear O(n) scan", "membership testing in a list is not O(1)"),
         ("the diameter decreases when the speed grows", "if you increase the speed the diameter shrinks"),

@@ -96,6 +96,7 @@ _OPPOSITE_LIST = [
     ("stable", "unstable"),
     ("synchronous", "asynchronous"),
     ("static", "dynamic"),
+    ("dense", "sparse"),
     ("supervised", "unsupervised"),
     ("convex", "non-convex nonconvex"),
     ("encoder encoder-only", "decoder decoder-only"),

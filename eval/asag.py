@@ -38,8 +38,7 @@ from mockint.grading.offline import alignment, contrasts, features, references
 from mockint.grading.offline.answer_scorer import CROSS_FEATURE, shipped_scorer
 from mockint.grading.offline.calibration import CALIBRATION_FILE, load_calibration
 from mockint.grading.offline.features import analyse
-from mockint.grading.offline.grader import cap_reasons, estimate, prepare_answers, prepare_items
-from mockint.text.compounds import close_compounds
+from mockint.grading.offline.grader import as_answer_reads, cap_reasons, estimate, prepare_answers, prepare_items
 from mockint.text.fillers import strip_fillers
 from mockint.types.grade import GradingItem
 
@@ -262,7 +261,11 @@ def extract(
         shipped = load_calibration()
         for n, chunk in enumerate(_batches(todo, batch)):
             cleans = {
-                i: close_compounds(strip_fillers(answers[i].text), prepared[answers[i].question_id].closed_forms)
+                i: as_answer_reads(
+                    strip_fillers(answers[i].text),
+                    prepared[answers[i].question_id].closed_forms,
+                    prepared[answers[i].question_id].number_forms,
+                )
                 for i in chunk
             }
             live = [i for i in chunk if has_content(answers[i].text)]

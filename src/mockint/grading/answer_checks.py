@@ -9,6 +9,7 @@ from itertools import groupby
 from mockint.text.clauses import modify_alike
 from mockint.text.complexity import Stated, complexities, disagree, notation_spans
 from mockint.text.negations import is_negation
+from mockint.text.numbers import DIGITS, NUMBER_WORD_LIST
 from mockint.text.sentences import asking_part
 from mockint.text.stems import stem, written_as
 from mockint.text.stopwords import STOP_WORDS
@@ -324,8 +325,8 @@ def _numbers(text: str) -> dict[str, str]:
         found.setdefault(plain if "^" in plain else repr(float(plain)), written)
     # Number words count too, but not "one": it is as often a pronoun ("the first one") as a count.
     for w in words(claim):
-        if w in _DIGITS and w != "one":
-            found.setdefault(repr(float(_DIGITS[w])), w)
+        if w in DIGITS and w != "one":
+            found.setdefault(repr(float(DIGITS[w])), w)
     return found
 
 
@@ -542,14 +543,11 @@ REWORDED_BELOW = 2.5
 
 # Stop words that still say something when an answer adds them to the question's words: a yes, a no, a
 # negation ("no, it is not"), a number ("the base case is one"). Other grammar words only restate.
-_NUMBER_WORD_LIST = "zero one two three four five six seven eight nine ten"
 _MEANINGFUL_FUNCTION_WORD_LIST = (
     "not no never yes none cannot can't don't doesn't isn't aren't wasn't weren't won't wouldn't shouldn't "
-    "couldn't hasn't haven't didn't " + _NUMBER_WORD_LIST
+    "couldn't hasn't haven't didn't " + NUMBER_WORD_LIST
 )
 _MEANINGFUL_FUNCTION_WORDS = frozenset(_MEANINGFUL_FUNCTION_WORD_LIST.split())
-# A number in words or in digits is the same claim: "is one" states a rubric's "1".
-_DIGITS = {word: str(n) for n, word in enumerate(_NUMBER_WORD_LIST.split())}
 # Indefinite pronouns are grammar too, though no stop word list of the text layer holds them: "Something
 # will happen when she moves the switch" names nothing the question did not. The negative ones ("nothing
 # happens") are claims and stay meaningful.
@@ -574,7 +572,8 @@ def nothing_added_reason(answer: str, question: str) -> str:
 
 
 def _claim_stem(word: str) -> str:
-    return _DIGITS.get(word, stem(word))
+    # A number in words or in digits is the same claim: "is one" states a rubric's "1".
+    return DIGITS.get(word, stem(word))
 
 
 def _beyond(answer: str, question: str) -> set[str]:

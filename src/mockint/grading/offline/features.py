@@ -105,6 +105,9 @@ class PreparedItem:
     # The rubric's and question's one-piece words, lower case, that an answer's split words close up into
     # (`text.compounds.closed_forms`).
     closed_forms: frozenset[str] = frozenset()
+    # How the rubric and question write the numbers from zero to ten, which an answer's are written as
+    # (`text.numbers.number_forms`).
+    number_forms: frozenset[str] = frozenset()
 
     @property
     def reference_vec(self) -> np.ndarray:

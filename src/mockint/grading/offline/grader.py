@@ -95,6 +95,7 @@ from mockint.grading.version import content_version, package_files
 from mockint.text.clauses import hangs_on_previous
 from mockint.text.compounds import close_compounds, closed_forms
 from mockint.text.fillers import CleanText, count_fillers, filler_words, strip_fillers
+from mockint.text.numbers import number_forms, numbers_as_written
 from mockint.text.sentences import clause_spans, sentence_spans
 from mockint.text.stems import content_stems
 from mockint.text.words import words
@@ -151,29 +152,39 @@ def prepare_items(embedder: TokenEmbedder, items: list[GradingItem]) -> list[Pre
         closed_forms(item.question, reference, item.explanation, *points)
         for item, (reference, points, _) in zip(items, texts, strict=True)
     ]
-    # The question read as an answer (the baseline) is read as answers are: its split words closed up too.
-    questions = [_closed(item.question, f) for item, f in zip(items, forms, strict=True)]
+    numbers = [
+        number_forms(item.question, reference, item.explanation, *points)
+        for item, (reference, points, _) in zip(items, texts, strict=True)
+    ]
+    # The question read as an answer (the baseline) is read as answers are: its split words closed up and its
+    # numbers written as the rubric writes them too.
+    questions = [
+        as_answer_reads(CleanText(item.question, tuple(range(len(item.question)))), f, n).text
+        for item, f, n in zip(items, forms, numbers, strict=True)
+    ]
     flat = [
         [question, reference, item.explanation, *points]
         for item, question, (reference, points, _) in zip(items, questions, texts, strict=True)
     ]
     embedded_all = iter(_embed_texts(embedder, [t for group in flat for t in group]))
     return [
-        _prepared_from(item, question, f, reference, points, pseudo, [next(embedded_all) for _ in group])
-        for item, question, f, (reference, points, pseudo), group in zip(
-            items, questions, forms, texts, flat, strict=True
+        _prepared_from(item, question, (f, n), reference, points, pseudo, [next(embedded_all) for _ in group])
+        for item, question, f, n, (reference, points, pseudo), group in zip(
+            items, questions, forms, numbers, texts, flat, strict=True
         )
     ]
 
 
-def _closed(text: str, forms: frozenset[str]) -> str:
-    return close_compounds(CleanText(text, tuple(range(len(text)))), forms).text
+def as_answer_reads(clean: CleanText, closed: frozenset[str], numbers: frozenset[str]) -> CleanText:
+    """`clean` as the item reads an answer: its split words closed up (`closed`, CC), its numbers written as the
+    rubric writes them (`numbers`, NW)."""
+    return numbers_as_written(close_compounds(clean, closed), numbers)
 
 
 def _prepared_from(
     item: GradingItem,
     question_text: str,
-    forms: frozenset[str],
+    forms: tuple[frozenset[str], frozenset[str]],
     reference: str,
     points: list[str],
     pseudo: bool,
@@ -186,7 +197,8 @@ def _prepared_from(
     ends = np.cumsum([len(ref_words), *(len(p) for p in point_words)]).tolist()
     prepared = PreparedItem(
         question_stems=content_stems(item.question),
-        closed_forms=forms,
+        closed_forms=forms[0],
+        number_forms=forms[1],
         question_vec=pooled(question.vectors, question.rarity),
         reference=target,
         rubric=concat([ref_words, *point_words, expl_words]),
@@ -239,11 +251,12 @@ def prepare_answers(embedder: TokenEmbedder, texts: list[str]) -> list[PreparedA
 
 def clean_answer(answer: str, item: PreparedItem | None) -> Repetition:
     """The answer as graded: fillers removed, then sentences that repeat an earlier one (counted once), then the
-    words it writes apart that the item writes as one closed up (none for an item that could not be prepared)."""
+    words it writes apart that the item writes as one closed up and its numbers written as the item writes them
+    (neither for an item that could not be prepared)."""
     repetition = drop_repeats(strip_fillers(answer))
     if item is None:
         return repetition
-    return replace(repetition, kept=close_compounds(repetition.kept, item.closed_forms))
+    return replace(repetition, kept=as_answer_reads(repetition.kept, item.closed_forms, item.number_forms))
 
 
 # The score model's feature holding the contradiction model's probability for the whole answer.

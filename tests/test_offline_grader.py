@@ -923,6 +923,18 @@ def test_a_word_the_answer_writes_apart_scores_as_the_rubric_writes_it(grader, s
     assert quoted and all(q in split for q in quoted)
 
 
+def test_a_number_said_in_words_scores_as_the_rubric_writes_it(grader):
+    """MiniLM and the answer scorer read "one" and "1" as other words, and "one" is a stop word (NW)."""
+    item = GradingItem(
+        question="What is the base case for a recursive implementation of merge sort?",
+        reference_answer="When the size of the array to be sorted is 1 (or 2)",
+    )
+    in_words = grader.grade(item, "The base case for a recursive merge sort is one")
+    in_digits = grader.grade(item, "The base case for a recursive merge sort is 1")
+    assert in_words.score == pytest.approx(in_digits.score, abs=0.1)
+    assert in_words.score >= 3.0
+
+
 @pytest.mark.parametrize(
     ("question_id", "bank_file", "swapped", "right"),
     [

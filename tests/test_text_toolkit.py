@@ -12,6 +12,7 @@ from mockint.grading.answer_checks import stuffing_reason
 from mockint.text.compounds import close_compounds, closed_forms
 from mockint.text.fillers import count_fillers, find_fillers, strip_fillers
 from mockint.text.negations import denied_spans, is_negated, is_negation, reports_belief
+from mockint.text.numbers import number_forms, numbers_as_written
 from mockint.text.stems import content_stems, stem, written_as
 from mockint.text.stuffing import reads_as_keyword_list
 from mockint.text.words import content_words, is_content, word_spans, words
@@ -190,3 +191,25 @@ def test_words_an_answer_writes_apart_that_the_rubric_writes_as_one_are_closed_u
     start = closed.text.find("layernorm")
     if start >= 0:
         assert answer[slice(*closed.span_in_original(start, start + len("layernorm")))] == "layer norm"
+
+
+@pytest.mark.parametrize(
+    ("answer", "graded"),
+    [
+        ("The base case is one.", "The base case is 1."),
+        ("Use 2 layers and Zero padding.", "Use two layers and Zero padding."),
+        # The rubric writes "three" both ways, "one-stage" is no number, and "11" is past the words' range.
+        (
+            "It takes three or 3 steps, a one-stage pass, 11 in all.",
+            "It takes three or 3 steps, a one-stage pass, 11 in all.",
+        ),
+    ],
+)
+def test_an_answers_numbers_are_written_as_the_rubric_writes_them(answer, graded):
+    forms = number_forms("The array has size 1 or two; three (3) steps.", "Zero-padding is off.")
+    written = numbers_as_written(strip_fillers(answer), forms)
+    assert written.text == graded
+    at = written.text.find(" 1.")
+    if at >= 0:
+        assert answer[slice(*written.span_in_original(at + 1, at + 2))] == "one"
+    assert all(answer[written.origin[k]] == ch for k, ch in enumerate(written.text) if not ch.isalnum())

@@ -123,15 +123,17 @@ def filler_words(text: str) -> int:
 
 @dataclass(frozen=True)
 class CleanText:
-    """Text with fillers removed; `origin[i]` is the index in the original of clean character i."""
+    """Text with fillers removed; `origin[i]` is the index in the original of clean character i, and `ends[i]`,
+    when given, the index just past what it stands for there: "1" written for "one" ends where "one" does."""
 
     text: str
     origin: tuple[int, ...]
+    ends: tuple[int, ...] | None = None
 
     def span_in_original(self, start: int, end: int) -> tuple[int, int]:
         if end <= start or not self.origin:
             return (0, 0)
-        return self.origin[start], self.origin[end - 1] + 1
+        return self.origin[start], self.ends[end - 1] if self.ends else self.origin[end - 1] + 1
 
 
 def _removed_span(text: str, filler: Filler) -> tuple[int, int]:

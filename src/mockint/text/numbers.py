@@ -21,16 +21,17 @@ def numbers_as_written(clean: CleanText, forms: frozenset[str]) -> CleanText:
     where they write it only that other way: "is one" as "is 1" against a rubric's "1", "2 layers" as "two layers"
     against "two"; the map back to the original is kept."""
     text, origin = clean.text, clean.origin
-    out, mapped, at = [], [], 0
+    ends = clean.ends or tuple(k + 1 for k in origin)
+    out, mapped, mapped_ends, at = [], [], [], 0
     for word, start, end in word_spans(text):
         other = DIGITS.get(word) or _WORDS.get(word)
         if other is None or other not in forms or word in forms:
             continue
         out += [text[at:start], other]
         mapped += [*origin[at:start], *[origin[start]] * len(other)]
+        mapped_ends += [*ends[at:start], *[ends[end - 1]] * len(other)]
         at = end
     if not out:
         return clean
     out.append(text[at:])
-    mapped += origin[at:]
-    return CleanText("".join(out), tuple(mapped))
+    return CleanText("".join(out), (*mapped, *origin[at:]), (*mapped_ends, *ends[at:]))

@@ -441,7 +441,8 @@ def contradiction_cue(
         # A run-on clause holds several claims: an opposite word there speaks of its own piece, as a "not" does
         # (OL, eval/README.md), so only that piece's words count as saying the point again, and only a "not" in
         # it cancels the opposite word (OL2): "the result is not significant and the width grows" says "grows".
-        piece = next((c for c in _NEGATION_SCOPE_END.split(evidence) if opposite[0] in words(c)), evidence)
+        at = next((start for w, start, _ in word_spans(evidence) if w == opposite[0]), None)
+        piece = evidence if at is None else evidence[slice(*_piece_bounds(evidence, at))]
         shared = len(point_stems & _cue_stems(_cue_words(piece))) / len(point_stems)
         negation_differs = negated(point, piece) != negated(piece, point)
     if opposite and not negation_differs and shared >= 0.25:

@@ -234,6 +234,8 @@ def test_copy_of_the_question_is_detected_from_novelty_or_meaning():
         # CX: another complexity class for the same claim.
         ("Membership testing in a list is a linear O(n) scan", "Checking membership in a list is O(1)"),
         ("Sets and dicts are hash tables with average O(1) membership tests", "a set membership test is a linear scan"),
+        # CP: a bare class is a claim too.
+        ("O(log n)", "it is O(n) because it checks every element"),
     ],
 )
 def test_contradictions_are_cued(point, evidence):
@@ -265,6 +267,9 @@ def test_contradictions_are_cued(point, evidence):
             "Dense retrieval handles paraphrases and semantic similarity well",
             "dense retrieval handles paraphrases, sparse BM25 exact terms",
         ),
+        # CP: a bare class agreeing with one of the answer's classes is no contradiction, nor one the answer omits.
+        ("O(log n)", "O(log n) per lookup, though building the sorted array is O(n log n)"),
+        ("O(log n)", "it halves the range each step"),
         # CX: a class a "not" denies is not stated.
         ("Membership testing in a list is a linear O(n) scan", "membership testing in a list is not O(1)"),
         ("the diameter decreases when the speed grows", "if you increase the speed the diameter shrinks"),

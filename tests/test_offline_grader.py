@@ -936,6 +936,20 @@ def test_a_side_named_mid_run_on_speaks_of_what_follows_it(grader, question_id, 
     assert not spoken.misconceptions and spoken.score >= 4.0
 
 
+@pytest.mark.parametrize(
+    "reference",
+    ["O(log n)", "Binary search runs in O(log n) time because it halves the search range at each step."],
+)
+def test_another_complexity_class_than_a_reference_without_key_points_is_a_misconception(grader, reference):
+    """Labelled data from elsewhere has no key points: the reference's sentences are the points, a long one
+    checked for another class only, a bare class checked as a claim (CP)."""
+    item = GradingItem(question="What is the running time of binary search?", reference_answer=reference)
+    wrong = grader.grade(item, "It runs in O(n) time because it halves the range each step.")
+    right = grader.grade(item, "It runs in O(log n) time because it halves the range each step.")
+    assert wrong.misconceptions and wrong.score <= 2.5
+    assert not right.misconceptions and right.score >= 4.0
+
+
 def test_a_number_said_in_words_scores_as_the_rubric_writes_it(grader):
     """MiniLM and the answer scorer read "one" and "1" as other words, and "one" is a stop word (NW)."""
     item = GradingItem(

@@ -418,6 +418,22 @@ def _cue_stems(ws: list[str]) -> set[str]:
 RUN_ON_WORDS = 34
 
 
+def complexity_cue(point: str, evidence: str) -> str | None:
+    """Why `evidence` (the answer's clause best aligned with `point`) states another complexity class than the
+    point, or None. A class is a word of a closed scale, as an opposite word is, and needs its share (CX); in a
+    run-on clause, its piece's share, as OL reads an opposite word. A class states a claim whatever phrase holds
+    it, so a bare "O(log n)" is checked too (CP)."""
+    complexity = other_complexity(point, evidence)
+    if not complexity:
+        return None
+    piece = evidence
+    if len(words(evidence)) > RUN_ON_WORDS:
+        piece = evidence[slice(*_piece_bounds(evidence, evidence.find(complexity[0])))]
+    point_stems = _cue_stems(_cue_words(point))
+    shared = len(point_stems & _cue_stems(_cue_words(piece))) / max(1, len(point_stems))
+    return f"says '{complexity[0]}' where the reference says '{complexity[1]}'" if shared >= 0.25 else None
+
+
 def contradiction_cue(
     point: str, evidence: str, question_stems: frozenset[str] = frozenset(), *, negation: bool = True
 ) -> str | None:
@@ -431,7 +447,7 @@ def contradiction_cue(
     point_words = _cue_words(point)
     point_stems = _cue_stems(point_words)
     if len(point_stems) < 2 or (len(point_words) < 4 and not any(w in _STATEMENT_WORDS for w in point_words)):
-        return None
+        return complexity_cue(point, evidence)
     evidence_stems = _cue_stems(_cue_words(evidence))
     shared = len(point_stems & evidence_stems) / len(point_stems)
     both_ways = min(shared, len(point_stems & evidence_stems) / max(1, len(evidence_stems)))
@@ -450,14 +466,9 @@ def contradiction_cue(
     swap = swapped_alternatives(point, evidence)
     if swap:
         return f"says '{swap[0]}' rather than '{swap[1]}', the reverse of the reference"
-    # A complexity class is a word of a closed scale, as an opposite word is, and needs its share (CX); in a run-on
-    # clause, its piece's share, as OL reads an opposite word.
-    complexity = other_complexity(point, evidence)
-    if complexity and len(words(evidence)) > RUN_ON_WORDS:
-        start, end = _piece_bounds(evidence, evidence.find(complexity[0]))
-        shared = len(point_stems & _cue_stems(_cue_words(evidence[start:end]))) / len(point_stems)
-    if complexity and shared >= 0.25:
-        return f"says '{complexity[0]}' where the reference says '{complexity[1]}'"
+    complexity = complexity_cue(point, evidence)
+    if complexity:
+        return complexity
     # Another number in a clause that says the point again (the weaker cue's share): a computation or an
     # example beside the point shares fewer of its words.
     number = other_number(point, evidence)

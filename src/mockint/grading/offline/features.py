@@ -13,7 +13,13 @@ from itertools import pairwise
 
 import numpy as np
 
-from mockint.grading.answer_checks import RUN_ON_WORDS, contradiction_cue, negated_stems, opposite_word
+from mockint.grading.answer_checks import (
+    RUN_ON_WORDS,
+    complexity_cue,
+    contradiction_cue,
+    negated_stems,
+    opposite_word,
+)
 from mockint.grading.evidence import MIN_CONTENT_WORDS
 from mockint.grading.offline.alignment import (
     WordVectors,
@@ -66,8 +72,9 @@ PARTLY_AT = 0.40
 STRONG_SENTENCE = 0.55
 # A contradiction is only looked for in a clause aligned with the point at least this well.
 CONTRADICTION_ALIGNED_AT = 0.48
-# Contradictions are looked for against atomic key points; a point derived from a reference sentence
-# is only checked when it is that short (long sentences compare and contrast, and cue false alarms).
+# Contradictions are looked for against atomic key points; a point derived from a reference sentence is only
+# checked by the word cues when it is that short (long sentences compare and contrast, and cue false alarms), for
+# another complexity class at any length (CP).
 PSEUDO_POINT_CHECK_WORDS = 12
 
 
@@ -342,8 +349,9 @@ def _contradiction(
     is paired with the answer clause closest to it counting the question's words too: "dropout is used at
     inference" is about "switched off at inference, with scaling..." although only 'inference' is shared,
     and the question asks about inference."""
-    if item.points_are_pseudo and len(words(point)) > PSEUDO_POINT_CHECK_WORDS:
-        return None
+    # A reference's long sentence is checked for another complexity class only: a closed scale, where the word cues
+    # false-alarm (CP).
+    classes_only = item.points_are_pseudo and len(words(point)) > PSEUDO_POINT_CHECK_WORDS
     for start, end in _point_pieces(point):
         rows = pw.within(start, end)
         plain = np.maximum(pw.rarity[rows], 1e-3)
@@ -358,11 +366,15 @@ def _contradiction(
             best = _closest_part(best, sims[rows], plain, answer)
             if reports_belief(said) or _of_the_other_side(point[start:end], best, item, answer):
                 continue
-            cue = contradiction_cue(
-                point[start:end],
-                answer.text[best[0] : best[1]],
-                item.question_stems,
-                negation=not item.points_are_pseudo,
+            cue = (
+                complexity_cue(point[start:end], answer.text[best[0] : best[1]])
+                if classes_only
+                else contradiction_cue(
+                    point[start:end],
+                    answer.text[best[0] : best[1]],
+                    item.question_stems,
+                    negation=not item.points_are_pseudo,
+                )
             )
             if cue:
                 return best, cue

@@ -10,7 +10,6 @@ from scipy.stats import pearsonr, spearmanr
 from mockint.doors.bank_files import load_bank
 from mockint.doors.embeddings import shared_local_embedder
 from mockint.errors import GradingError
-from mockint.evals.invariants import spoken_answer
 from mockint.grading.answer_checks import RUN_ON_WORDS
 from mockint.grading.follow_up import follow_up_item
 from mockint.grading.offline.calibration import load_calibration
@@ -922,18 +921,6 @@ def test_a_word_the_answer_writes_apart_scores_as_the_rubric_writes_it(grader, s
     assert as_spoken.score == pytest.approx(as_written.score, abs=0.1)
     quoted = [k.evidence for k in as_spoken.key_points if k.evidence]
     assert quoted and all(q in split for q in quoted)
-
-
-@pytest.mark.parametrize(
-    ("question_id", "bank_file"),
-    [("nlp-glove-vs-word2vec", "nlp.yaml"), ("implicit-vs-explicit-feedback", "recommender-systems.yaml")],
-)
-def test_a_side_named_mid_run_on_speaks_of_what_follows_it(grader, question_id, bank_file):
-    """The reference said in one breath: "... least-squares loss word2vec instead learns ..." is no word2vec claim
-    of GloVe's least-squares loss (SM)."""
-    item = _bank_item(question_id, bank_file)
-    spoken = grader.grade(item, spoken_answer(item.reference_answer))
-    assert not spoken.misconceptions and spoken.score >= 4.0
 
 
 @pytest.mark.parametrize(

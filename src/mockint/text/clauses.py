@@ -43,11 +43,6 @@ def is_verb(word: str) -> bool:
     return any(tag in getAllLemmas(word) for tag in _VERB_TAGS)
 
 
-def is_adjective(word: str) -> bool:
-    """Whether the (lower-case) word can be an adjective: 'missing', 'clear'; not 'loss' or 'rate'."""
-    return "ADJ" in getAllLemmas(word)
-
-
 def modify_alike(word: str, other: str) -> bool:
     """Whether the lexicon reads both (lower-case) words as adjectives, or both as adverbs: 'independent' and
     'dependent', 'irrelevantly' and 'relevantly'; not 'improve' and 'prove'."""

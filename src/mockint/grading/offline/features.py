@@ -9,7 +9,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from itertools import pairwise
 
 import numpy as np
 
@@ -33,12 +32,12 @@ from mockint.grading.offline.alignment import (
 )
 from mockint.grading.offline.comparisons import ARTICLES, SidedRubric, subject_of
 from mockint.grading.offline.contrasts import Contrast, side_name, with_sides_joined
-from mockint.text.clauses import is_adjective, is_verb
+from mockint.text.clauses import is_verb
 from mockint.text.complexity import notation_spans
 from mockint.text.negations import denied_spans, is_negated, reports_belief
 from mockint.text.sentences import CLAIM_JOINT
 from mockint.text.stems import stem
-from mockint.text.words import content_words, is_content, word_spans, words
+from mockint.text.words import content_words, is_content, words
 
 Span = tuple[int, int]
 
@@ -502,23 +501,12 @@ def _turns(
     subjects = [subject_of(o) for o in others]
     sides = frozenset().union(*(a | b for a, b in contrasts))
     turns = []
-    joints = [(m, False) for m in (_AND_OR_COMMA if answer else _AND).finditer(text)]
-    if answer:
-        joints += [(m, True) for m in _bare_turns(text, sides, question_stems)]
-    for m, bare in joints:
+    for m in (_AND_OR_COMMA if answer else _AND).finditer(text):
         said = [stem(w) for w in words(text[: m.start()])]
         before, joined = set(said), said[-1] if said else None
         after = words(text[m.end() :])
         for side_a, side_b in contrasts:
-            first = (
-                stem(after[0])
-                if bare
-                else _opening(after, question_stems - side_a - side_b)
-                if answer
-                else stem(after[0])
-                if after
-                else None
-            )
+            first = _opening(after, question_stems - side_a - side_b) if answer else stem(after[0]) if after else None
             for mine, theirs in ((side_a, side_b), (side_b, side_a)):
                 if (
                     first in theirs
@@ -529,28 +517,6 @@ def _turns(
                 ):
                     turns.append(m)
     return list({m.start(): m for m in turns}.values())
-
-
-_SPACE = re.compile(r"\s+")
-
-
-def _bare_turns(text: str, sides: frozenset[str], question_stems: frozenset[str]) -> list[re.Match[str]]:
-    """The spaces before a word naming a side that follows a content word, with a claim's words before it (SM,
-    eval/README.md): spoken answers run a new subject straight on ("... least-squares loss | word2vec instead
-    learns ..."). After an article, a preposition or "is", a side's name ends a phrase and opens nothing; after an
-    adjective ("the missing users") or a word of the question ("a data lake") it is part of a name; after a lone
-    verb ("Prefer precision when ...") it is that verb's object."""
-    spans = word_spans(text)
-    return [
-        m
-        for k, (prev, (w, start, _)) in enumerate(pairwise(spans))
-        if stem(w) in sides
-        and is_content(prev[0])
-        and not is_adjective(prev[0])
-        and stem(prev[0]) not in sides | question_stems
-        and sum(is_content(x) for x, _, _ in spans[: k + 1]) >= CLAIM_WORDS
-        and (m := _SPACE.fullmatch(text, prev[2], start))
-    ]
 
 
 def _cut(text: str, breaks: list[re.Match[str]]) -> list[Span]:

@@ -12,6 +12,7 @@ from mockint.grading.answer_checks import (
     stuffing_reason,
     trivial_reason,
 )
+from mockint.grading.evidence import has_content
 from mockint.grading.offline.references import clean_reference, pseudo_key_points
 from mockint.grading.steering import injection_reason
 from mockint.text.fillers import strip_fillers
@@ -71,9 +72,14 @@ def test_non_answers_are_trivial(answer):
     assert trivial_reason(strip_fillers(answer).text)
 
 
-@pytest.mark.parametrize("answer", ["push and pop", "O(n)", "I don't know the exact name, but it drops neurons."])
+@pytest.mark.parametrize(
+    "answer",
+    # A number answers "how many" however short, "one" too, a stop word elsewhere (TN).
+    ["push and pop", "O(n)", "I don't know the exact name, but it drops neurons.", "2", "0", "only one", "Two."],
+)
 def test_short_real_answers_are_not_trivial(answer):
     assert trivial_reason(answer) is None
+    assert has_content(answer)
 
 
 @pytest.mark.parametrize(

@@ -937,6 +937,21 @@ def test_another_complexity_class_than_a_reference_without_key_points_is_a_misco
     assert not right.misconceptions and right.score >= 4.0
 
 
+@pytest.mark.parametrize(
+    ("question", "reference", "answer"),
+    [
+        ("How many children can a node in a binary tree have at most?", "Two", "2"),
+        ("What is the height of a tree with a single node?", "0", "zero"),
+    ],
+)
+def test_a_bare_number_is_graded_as_an_answer(grader, question, reference, answer):
+    """A number answers "how many" however short: not "too short to grade", nor, written as the rubric writes it
+    (NW), a lone digit then called too short (TN)."""
+    item = GradingItem(question=question, reference_answer=reference)
+    graded = grader.grade(item, answer)
+    assert graded.verdict is not Verdict.no_answer and graded.score >= 4.0
+
+
 def test_a_number_said_in_words_scores_as_the_rubric_writes_it(grader):
     """MiniLM and the answer scorer read "one" and "1" as other words, and "one" is a stop word (NW)."""
     item = GradingItem(

@@ -9,7 +9,7 @@ from itertools import groupby
 from mockint.text.clauses import modify_alike
 from mockint.text.complexity import Stated, complexities, disagree, notation_spans
 from mockint.text.negations import is_negation
-from mockint.text.numbers import DIGITS, NUMBER_WORD_LIST
+from mockint.text.numbers import DIGITS, NUMBER_WORD_LIST, is_number
 from mockint.text.sentences import asking_part
 from mockint.text.stems import stem, written_as
 from mockint.text.stopwords import STOP_WORDS
@@ -56,10 +56,10 @@ def language_reason(clean: str) -> str | None:
 def trivial_reason(clean: str) -> str | None:
     """Why the answer is no answer at all (empty, 'idk', 'pass', 'fine', not English), or None if it says
     something."""
-    if sum(c.isalnum() for c in clean) <= 1:
+    if sum(c.isalnum() for c in clean) <= 1 and not any(is_number(w) for w in words(clean)):
         return "The answer is empty." if not clean.strip() else f"The answer ('{clean.strip()}') is too short to grade."
     rest = _NON_ANSWER_PHRASES.sub(" ", clean)
-    if not any(is_content(w) for w in words(rest)):
+    if not any(is_content(w) or is_number(w) for w in words(rest)):
         return f"The answer ('{clean.strip()[:40]}') gives no content to grade."
     return language_reason(clean)
 

@@ -25,8 +25,9 @@ import unicodedata
 from rapidfuzz import fuzz
 
 from mockint.grading.answer_checks import adds_to_question
+from mockint.text.numbers import is_number
 from mockint.text.stems import content_stems
-from mockint.text.words import content_words, words
+from mockint.text.words import content_words, is_content, words
 
 MIN_CONTENT_WORDS = 3
 # One slip in ten characters ("wieghts", "gradiant") is a transcription error; more is a different claim.
@@ -181,8 +182,9 @@ def _clauses(text: str) -> list[str]:
 
 
 def has_content(answer: str) -> bool:
-    """False for an empty answer or one of only filler words ("um, I don't know")."""
-    return bool(content_words(answer))
+    """False for an empty answer or one of only filler words ("um, I don't know"); a number is content ("only
+    one", TN)."""
+    return any(is_content(w) or is_number(w) for w in words(answer))
 
 
 def adds_nothing_to(answer: str, question: str) -> bool:

@@ -35,3 +35,9 @@ def numbers_as_written(clean: CleanText, forms: frozenset[str]) -> CleanText:
         return clean
     out.append(text[at:])
     return CleanText("".join(out), (*mapped, *origin[at:]), (*mapped_ends, *ends[at:]))
+
+
+def is_number(word: str) -> bool:
+    """A run of digits, or a number word from zero to ten: an answer to "how many" however short (TN), though "one"
+    is a stop word elsewhere (it is as often a pronoun)."""
+    return word.isdigit() or word.lower() in DIGITS

@@ -550,6 +550,13 @@ def test_reference_meta_text_is_dropped_and_pseudo_points_come_from_sentences():
     assert len(spans) == 3
 
 
+def test_asymptotic_notation_is_no_point_value():
+    """A point value such as "(1)" is dropped from a labelled reference, but not the bracket of "O(1)" (PV)."""
+    assert clean_reference("O(1), constant time, since only the head pointer changes (1).") == (
+        "O(1), constant time, since only the head pointer changes."
+    )
+
+
 MERGE_SORT = "What is the base case for a recursive merge sort?"
 NOTHING_GAINED = {"question_cos": 0.9, "recall": 0.0, "lexical": 0.0, "sentence_cos": 0.0, "coverage_max": 0.0}
 

@@ -4,6 +4,7 @@ Pure text."""
 import re
 
 from mockint.text.clauses import as_point, whole_clause_spans
+from mockint.text.complexity import notation_spans
 from mockint.text.sentences import Span, clause_spans, sentence_spans
 from mockint.text.words import is_content, words
 
@@ -21,7 +22,9 @@ def clean_reference(text: str) -> str:
     """Drop grading meta-text (point values, 'one of the following...') from a labelled reference,
     one sentence or list item at a time; one sentence or list item per line in the result (the parts of a
     sentence joined by semicolons, or hard-wrapped onto several lines, stay on one line)."""
-    text = _POINT_VALUE.sub("", text)
+    # "O(1)" is notation, not a point value (PV).
+    notations = notation_spans(text)
+    text = _POINT_VALUE.sub(lambda m: m.group() if any(s <= m.start() < e for s, e in notations) else "", text)
     kept: list[str] = []
     previous_end = 0
     for s, e in sentence_spans(text, max_words=_WHOLE):

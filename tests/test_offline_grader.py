@@ -962,19 +962,6 @@ def test_a_reference_in_asymptotic_notation_keeps_its_brackets(grader):
     assert graded.key_points[0].point.startswith("O(1), constant time") and graded.score >= 4.0
 
 
-@pytest.mark.parametrize(
-    ("question", "reference", "wrong"),
-    [
-        ("How many children can a node in a binary tree have at most?", "Two", "three"),
-        ("What is the worst-case time to search a balanced binary search tree?", "O(log n)", "O(n)"),
-    ],
-)
-def test_another_number_than_a_bare_reference_is_a_misconception(grader, question, reference, wrong):
-    """A reference that is a number or a class answers the question by it: another is a claim against it (BN, CP)."""
-    graded = grader.grade(GradingItem(question=question, reference_answer=reference), wrong)
-    assert graded.misconceptions and graded.score <= 2.5
-
-
 def test_a_number_said_in_words_scores_as_the_rubric_writes_it(grader):
     """MiniLM and the answer scorer read "one" and "1" as other words, and "one" is a stop word (NW)."""
     item = GradingItem(

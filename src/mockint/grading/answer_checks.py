@@ -447,11 +447,6 @@ def contradiction_cue(
     point_words = _cue_words(point)
     point_stems = _cue_stems(point_words)
     if len(point_stems) < 2 or (len(point_words) < 4 and not any(w in _STATEMENT_WORDS for w in point_words)):
-        # A bare class or number ("O(log n)", "Two") answers the question by itself: a claim, with no share to ask
-        # of a clause saying it again (CP, BN).
-        number = other_number(point, evidence)
-        if number:
-            return f"says '{number[0]}' where the reference says '{number[1]}'"
         return complexity_cue(point, evidence)
     evidence_stems = _cue_stems(_cue_words(evidence))
     shared = len(point_stems & evidence_stems) / len(point_stems)

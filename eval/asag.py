@@ -265,6 +265,7 @@ def extract(
                     strip_fillers(answers[i].text),
                     prepared[answers[i].question_id].closed_forms,
                     prepared[answers[i].question_id].number_forms,
+                    prepared[answers[i].question_id].class_forms,
                 )
                 for i in chunk
             }

@@ -2,7 +2,8 @@
 
 import pytest
 
-from mockint.text.complexity import complexities, disagree, notation_spans
+from mockint.text.complexity import classes_as_written, complexities, disagree, notation_spans
+from mockint.text.fillers import strip_fillers
 
 
 def _class(text: str):
@@ -26,6 +27,11 @@ def _class(text: str):
         ("sparse attention for near-linear cost", []),
         # A sum is not read: no class is better than a wrong one.
         ("O(n + m) for a join", []),
+        # CS: a class said standing alone, in n, m or k; not twice inside notation, nor a speed squared.
+        ("about log base 2 of n comparisons", ["log base 2 of n"]),
+        ("it runs in n log n time, worst case N squared", ["n log n", "N squared"]),
+        ("O(n log n) on average", ["O(n log n)"]),
+        ("kinetic energy grows with v squared", []),
     ],
 )
 def test_classes_are_read_where_the_text_states_one(text, written):
@@ -67,3 +73,13 @@ def test_the_same_growth_agrees(one, other):
 def test_a_notation_is_one_unit_for_the_point_pieces():
     text = "Self-attention compute scales as O(n^2 d), not O(n)"
     assert [text[s:e] for s, e in notation_spans(text)] == ["O(n^2 d)", "O(n)"]
+
+
+def test_a_class_said_in_words_is_written_as_the_rubric_writes_one_that_agrees():
+    """CS: "n squared" is written "O(n^2)" against a rubric's "O(n^2)"; a class that disagrees is left as said, and the
+    original is quoted through the map back."""
+    rubric = complexities("Quicksort is O(n log n) on average and O(n^2) in the worst case.")
+    answer = "Um, n squared in the worst case, log n deep on average."
+    written = classes_as_written(strip_fillers(answer), rubric)
+    assert written.text == "O(n^2) in the worst case, log n deep on average."
+    assert answer[slice(*written.span_in_original(0, len("O(n^2)")))] == "n squared"

@@ -962,6 +962,16 @@ def test_a_reference_in_asymptotic_notation_keeps_its_brackets(grader):
     assert graded.key_points[0].point.startswith("O(1), constant time") and graded.score >= 4.0
 
 
+def test_a_class_said_in_words_scores_as_the_rubric_writes_it(grader):
+    """MiniLM's pieces of "n squared" land far from those of "O(n^2)" (CS)."""
+    item = GradingItem(
+        question="What is the worst-case running time of quicksort?",
+        reference_answer="O(n^2) when the pivot is always the smallest or largest element",
+    )
+    said = grader.grade(item, "n squared")
+    assert said.score == pytest.approx(grader.grade(item, "O(n^2)").score, abs=0.3) and said.score >= 4.0
+
+
 def test_a_number_said_in_words_scores_as_the_rubric_writes_it(grader):
     """MiniLM and the answer scorer read "one" and "1" as other words, and "one" is a stop word (NW)."""
     item = GradingItem(

@@ -3,7 +3,10 @@ variable so that two texts' classes can be compared. Pure, no I/O."""
 
 import math
 import re
+from collections.abc import Sequence
 from typing import NamedTuple
+
+from mockint.text.fillers import CleanText, rewritten
 
 # A variable a class is stated in without naming it ("linear time"): it stands for any variable of the other
 # class it is compared with.
@@ -27,6 +30,13 @@ _NOTATION = re.compile(r"(?<![\w.])(?:big[\s-]+)?[OoΘΩθ]\s*\(((?:[^()]|\([^()
 _SPOKEN_NOTATION = re.compile(
     r"\bbig[\s-]+o\s+of\s+((?:log\s+)?(?:n|k|m|d|v)(?:\s+(?:squared|cubed|log\s+n))?)\b", re.I
 )
+# A class said standing alone, as candidates say it: "n squared", "n log n", "log n", "log base 2 of n" (CS). In n, m
+# and k only: "d squared" and "v squared" are a distance and a speed as often.
+_BARE_SPOKEN = re.compile(
+    r"(?<![\w.^(])(?:[nmk]\s+log\s+[nmk]|log\s+(?:base\s+\d+\s+)?(?:of\s+)?[nmk]|[nmk]\s+(?:squared|cubed))(?![\w(^])",
+    re.IGNORECASE,
+)
+_LOG_WORDS = re.compile(r"\s+base\s+\d+|\s+of(?=\s)", re.IGNORECASE)
 # The scale's plain words: "linear" and "quadratic" name models and losses too ("linear regression", "quadratic
 # loss"), so they state a class only before a cost noun or after a verb of growth.
 _SCALE_WORDS = {
@@ -110,15 +120,33 @@ class Stated(NamedTuple):
 
 def complexities(text: str) -> list[Stated]:
     """The complexity classes `text` states, in the order written."""
-    found = []
-    for pattern in (_NOTATION, _SPOKEN_NOTATION):
-        for m in pattern.finditer(text):
-            growth = _growth(m.group(1))
-            if growth is not None:
-                found.append(Stated(m.group().strip(), m.start(), growth))
+    found = [c for pattern in (_NOTATION, _SPOKEN_NOTATION) for c in _read(pattern, text)]
     for m in _SCALE_PHRASE.finditer(text):
         found.append(Stated(m.group().strip(), m.start(), dict(_SCALE_WORDS[(m.group(1) or m.group(2)).lower()])))
-    return sorted(found, key=lambda c: c.start)
+    return sorted(found + _said_standing_alone(text, found), key=lambda c: c.start)
+
+
+def spoken_alone(text: str) -> list[Stated]:
+    """The classes `text` says standing alone ("n squared", "log n"), not inside notation it writes (CS)."""
+    return _said_standing_alone(text, [c for p in (_NOTATION, _SPOKEN_NOTATION) for c in _read(p, text)])
+
+
+def _read(pattern: re.Pattern[str], text: str) -> list[Stated]:
+    return [
+        Stated(m.group().strip(), m.start(), growth)
+        for m in pattern.finditer(text)
+        if (growth := _growth(m.group(1))) is not None
+    ]
+
+
+def _said_standing_alone(text: str, found: list[Stated]) -> list[Stated]:
+    taken = [(c.start, c.start + len(c.written)) for c in found]
+    return [
+        Stated(m.group(), m.start(), growth)
+        for m in _BARE_SPOKEN.finditer(text)
+        if not any(s <= m.start() < e for s, e in taken)
+        and (growth := _growth(_LOG_WORDS.sub("", m.group()))) is not None
+    ]
 
 
 def disagree(one: dict[str, Growth], other: dict[str, Growth]) -> bool:
@@ -131,3 +159,15 @@ def disagree(one: dict[str, Growth], other: dict[str, Growth]) -> bool:
         if ANY in a and a[ANY] not in b.values():
             return True
     return any(name != ANY and name in other and other[name] != growth for name, growth in one.items())
+
+
+def classes_as_written(clean: CleanText, rubric: Sequence[Stated]) -> CleanText:
+    """`clean` with each class it says standing alone ("n squared") written as the rubric writes a class that agrees
+    with it ("O(n^2)", CS): the word pieces of "n squared" land far from those of "O(n^2)". The map back to the
+    original is kept."""
+    replacements = []
+    for said in spoken_alone(clean.text):
+        form = next((r.written for r in rubric if r.growth and not disagree(said.growth, r.growth)), None)
+        if form is not None and form.lower() != said.written.lower():
+            replacements.append((said.start, said.start + len(said.written), form))
+    return rewritten(clean, replacements)

@@ -136,6 +136,26 @@ class CleanText:
         return self.origin[start], self.ends[end - 1] if self.ends else self.origin[end - 1] + 1
 
 
+def rewritten(clean: CleanText, replacements: list[tuple[int, int, str]]) -> CleanText:
+    """`clean` with each (start, end, new text) span, in order and apart, replaced; the map back to the original is
+    kept, a replacement standing for the whole span it replaces ("1" written for "one" ends where "one" does)."""
+    if not replacements:
+        return clean
+    text, origin = clean.text, clean.origin
+    ends = clean.ends or tuple(k + 1 for k in origin)
+    out: list[str] = []
+    mapped: list[int] = []
+    mapped_ends: list[int] = []
+    at = 0
+    for start, end, new in replacements:
+        out += [text[at:start], new]
+        mapped += [*origin[at:start], *[origin[start]] * len(new)]
+        mapped_ends += [*ends[at:start], *[ends[end - 1]] * len(new)]
+        at = end
+    out.append(text[at:])
+    return CleanText("".join(out), (*mapped, *origin[at:]), (*mapped_ends, *ends[at:]))
+
+
 def _removed_span(text: str, filler: Filler) -> tuple[int, int]:
     """A filler with the commas that set it off: "Um," goes with its comma, ", like," and ", you know," whole,
     and a tag ", right" with the comma before it."""

@@ -2,7 +2,7 @@
 different words, and a stop word list drops the word, so an answer is graded with its numbers written as its rubric
 writes them (NW, eval/README.md). Pure text, spans index the original."""
 
-from mockint.text.fillers import CleanText
+from mockint.text.fillers import CleanText, rewritten
 from mockint.text.words import word_spans
 
 # The numbers people say as one word and write as one digit (or "10"): past ten, words are rare in answers.
@@ -20,21 +20,14 @@ def numbers_as_written(clean: CleanText, forms: frozenset[str]) -> CleanText:
     """`clean` with each number from zero to ten written the way `forms` (`number_forms` of the rubric) writes it,
     where they write it only that other way: "is one" as "is 1" against a rubric's "1", "2 layers" as "two layers"
     against "two"; the map back to the original is kept."""
-    text, origin = clean.text, clean.origin
-    ends = clean.ends or tuple(k + 1 for k in origin)
-    out, mapped, mapped_ends, at = [], [], [], 0
-    for word, start, end in word_spans(text):
-        other = DIGITS.get(word) or _WORDS.get(word)
-        if other is None or other not in forms or word in forms:
-            continue
-        out += [text[at:start], other]
-        mapped += [*origin[at:start], *[origin[start]] * len(other)]
-        mapped_ends += [*ends[at:start], *[ends[end - 1]] * len(other)]
-        at = end
-    if not out:
-        return clean
-    out.append(text[at:])
-    return CleanText("".join(out), (*mapped, *origin[at:]), (*mapped_ends, *ends[at:]))
+    return rewritten(
+        clean,
+        [
+            (start, end, other)
+            for word, start, end in word_spans(clean.text)
+            if (other := DIGITS.get(word) or _WORDS.get(word)) is not None and other in forms and word not in forms
+        ],
+    )
 
 
 def is_number(word: str) -> bool:

@@ -33,7 +33,7 @@ from mockint.grading.offline.alignment import (
 from mockint.grading.offline.comparisons import ARTICLES, SidedRubric, subject_of
 from mockint.grading.offline.contrasts import Contrast, side_name, with_sides_joined
 from mockint.text.clauses import is_verb
-from mockint.text.complexity import notation_spans
+from mockint.text.complexity import Stated, notation_spans
 from mockint.text.negations import denied_spans, is_negated, reports_belief
 from mockint.text.sentences import CLAIM_JOINT
 from mockint.text.stems import stem
@@ -115,6 +115,9 @@ class PreparedItem:
     # How the rubric and question write the numbers from zero to ten, which an answer's are written as
     # (`text.numbers.number_forms`).
     number_forms: frozenset[str] = frozenset()
+    # The complexity classes the rubric and question write, which an answer's classes said in words are written as
+    # (`text.complexity.classes_as_written`).
+    class_forms: tuple[Stated, ...] = ()
 
     @property
     def reference_vec(self) -> np.ndarray:

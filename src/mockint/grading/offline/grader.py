@@ -93,6 +93,7 @@ from mockint.grading.scoring import (
 )
 from mockint.grading.version import content_version, package_files
 from mockint.text.clauses import hangs_on_previous
+from mockint.text.complexity import Stated, classes_as_written, complexities
 from mockint.text.compounds import close_compounds, closed_forms
 from mockint.text.fillers import CleanText, count_fillers, filler_words, strip_fillers
 from mockint.text.numbers import number_forms, numbers_as_written
@@ -156,11 +157,15 @@ def prepare_items(embedder: TokenEmbedder, items: list[GradingItem]) -> list[Pre
         number_forms(item.question, reference, item.explanation, *points)
         for item, (reference, points, _) in zip(items, texts, strict=True)
     ]
+    classes = [
+        tuple(c for text in (item.question, reference, item.explanation, *points) for c in complexities(text))
+        for item, (reference, points, _) in zip(items, texts, strict=True)
+    ]
     # The question read as an answer (the baseline) is read as answers are: its split words closed up and its
     # numbers written as the rubric writes them too.
     questions = [
-        as_answer_reads(CleanText(item.question, tuple(range(len(item.question)))), f, n).text
-        for item, f, n in zip(items, forms, numbers, strict=True)
+        as_answer_reads(CleanText(item.question, tuple(range(len(item.question)))), f, n, c).text
+        for item, f, n, c in zip(items, forms, numbers, classes, strict=True)
     ]
     flat = [
         [question, reference, item.explanation, *points]
@@ -168,23 +173,25 @@ def prepare_items(embedder: TokenEmbedder, items: list[GradingItem]) -> list[Pre
     ]
     embedded_all = iter(_embed_texts(embedder, [t for group in flat for t in group]))
     return [
-        _prepared_from(item, question, (f, n), reference, points, pseudo, [next(embedded_all) for _ in group])
-        for item, question, f, n, (reference, points, pseudo), group in zip(
-            items, questions, forms, numbers, texts, flat, strict=True
+        _prepared_from(item, question, (f, n, c), reference, points, pseudo, [next(embedded_all) for _ in group])
+        for item, question, f, n, c, (reference, points, pseudo), group in zip(
+            items, questions, forms, numbers, classes, texts, flat, strict=True
         )
     ]
 
 
-def as_answer_reads(clean: CleanText, closed: frozenset[str], numbers: frozenset[str]) -> CleanText:
-    """`clean` as the item reads an answer: its split words closed up (`closed`, CC), its numbers written as the
-    rubric writes them (`numbers`, NW)."""
-    return numbers_as_written(close_compounds(clean, closed), numbers)
+def as_answer_reads(
+    clean: CleanText, closed: frozenset[str], numbers: frozenset[str], classes: tuple[Stated, ...]
+) -> CleanText:
+    """`clean` as the item reads an answer: its split words closed up (`closed`, CC), its numbers (`numbers`, NW) and
+    its complexity classes said in words (`classes`, CS) written as the rubric writes them."""
+    return classes_as_written(numbers_as_written(close_compounds(clean, closed), numbers), classes)
 
 
 def _prepared_from(
     item: GradingItem,
     question_text: str,
-    forms: tuple[frozenset[str], frozenset[str]],
+    forms: tuple[frozenset[str], frozenset[str], tuple[Stated, ...]],
     reference: str,
     points: list[str],
     pseudo: bool,
@@ -199,6 +206,7 @@ def _prepared_from(
         question_stems=content_stems(item.question),
         closed_forms=forms[0],
         number_forms=forms[1],
+        class_forms=forms[2],
         question_vec=pooled(question.vectors, question.rarity),
         reference=target,
         rubric=concat([ref_words, *point_words, expl_words]),
@@ -251,12 +259,14 @@ def prepare_answers(embedder: TokenEmbedder, texts: list[str]) -> list[PreparedA
 
 def clean_answer(answer: str, item: PreparedItem | None) -> Repetition:
     """The answer as graded: fillers removed, then sentences that repeat an earlier one (counted once), then the
-    words it writes apart that the item writes as one closed up and its numbers written as the item writes them
-    (neither for an item that could not be prepared)."""
+    words it writes apart that the item writes as one closed up, and its numbers and complexity classes said in
+    words written as the item writes them (none of these for an item that could not be prepared)."""
     repetition = drop_repeats(strip_fillers(answer))
     if item is None:
         return repetition
-    return replace(repetition, kept=as_answer_reads(repetition.kept, item.closed_forms, item.number_forms))
+    return replace(
+        repetition, kept=as_answer_reads(repetition.kept, item.closed_forms, item.number_forms, item.class_forms)
+    )
 
 
 # The score model's feature holding the contradiction model's probability for the whole answer.

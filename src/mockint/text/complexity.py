@@ -36,6 +36,7 @@ _BARE_SPOKEN = re.compile(
     r"(?<![\w.^(])(?:[nmk]\s+log\s+[nmk]|log\s+(?:base\s+\d+\s+)?(?:of\s+)?[nmk]|[nmk]\s+(?:squared|cubed))(?![\w(^])",
     re.IGNORECASE,
 )
+# A log's base changes no class: "log base 2 of n" is read as "log n".
 _LOG_WORDS = re.compile(r"\s+base\s+\d+|\s+of(?=\s)", re.IGNORECASE)
 # The scale's plain words: "linear" and "quadratic" name models and losses too ("linear regression", "quadratic
 # loss"), so they state a class only before a cost noun or after a verb of growth.

@@ -161,8 +161,8 @@ def prepare_items(embedder: TokenEmbedder, items: list[GradingItem]) -> list[Pre
         tuple(c for text in (item.question, reference, item.explanation, *points) for c in complexities(text))
         for item, (reference, points, _) in zip(items, texts, strict=True)
     ]
-    # The question read as an answer (the baseline) is read as answers are: its split words closed up and its
-    # numbers written as the rubric writes them too.
+    # The question read as an answer (the baseline) is read as answers are: its split words closed up, its numbers
+    # and classes written as the rubric writes them.
     questions = [
         as_answer_reads(CleanText(item.question, tuple(range(len(item.question)))), f, n, c).text
         for item, f, n, c in zip(items, forms, numbers, classes, strict=True)

@@ -53,13 +53,18 @@ def language_reason(clean: str) -> str | None:
     return None
 
 
+def has_content(answer: str) -> bool:
+    """False for an empty answer or one of only filler words ("um, I don't know"); a number is content ("only
+    one", TN)."""
+    return any(is_content(w) or is_number(w) for w in words(answer))
+
+
 def trivial_reason(clean: str) -> str | None:
     """Why the answer is no answer at all (empty, 'idk', 'pass', 'fine', not English), or None if it says
     something."""
     if sum(c.isalnum() for c in clean) <= 1 and not any(is_number(w) for w in words(clean)):
         return "The answer is empty." if not clean.strip() else f"The answer ('{clean.strip()}') is too short to grade."
-    rest = _NON_ANSWER_PHRASES.sub(" ", clean)
-    if not any(is_content(w) or is_number(w) for w in words(rest)):
+    if not has_content(_NON_ANSWER_PHRASES.sub(" ", clean)):
         return f"The answer ('{clean.strip()[:40]}') gives no content to grade."
     return language_reason(clean)
 

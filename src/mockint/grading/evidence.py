@@ -24,10 +24,11 @@ import unicodedata
 
 from rapidfuzz import fuzz
 
+# `has_content` is the answer checks' own, re-exported: one notion of saying something for every grader.
 from mockint.grading.answer_checks import adds_to_question
-from mockint.text.numbers import is_number
+from mockint.grading.answer_checks import has_content as has_content
 from mockint.text.stems import content_stems
-from mockint.text.words import content_words, is_content, words
+from mockint.text.words import content_words, words
 
 MIN_CONTENT_WORDS = 3
 # One slip in ten characters ("wieghts", "gradiant") is a transcription error; more is a different claim.
@@ -179,12 +180,6 @@ def verify_quote(quote: str, answer: str, *, question: str = "", reference: str 
 
 def _clauses(text: str) -> list[str]:
     return [c.strip() for c in _CLAUSE_BREAK.split(text) if c.strip()]
-
-
-def has_content(answer: str) -> bool:
-    """False for an empty answer or one of only filler words ("um, I don't know"); a number is content ("only
-    one", TN)."""
-    return any(is_content(w) or is_number(w) for w in words(answer))
 
 
 def adds_nothing_to(answer: str, question: str) -> bool:

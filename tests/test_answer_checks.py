@@ -354,6 +354,30 @@ def test_in_a_run_on_clause_only_a_not_in_the_opposite_words_piece_cancels_it():
     assert contradiction_cue(point, cancelled) is None
 
 
+def test_an_opposite_word_said_of_another_thing_is_no_cue():
+    """OT: an opposite word is said of the noun phrase after it. "Reduces the variance" says nothing against
+    "increases the bias"; "increases the weights" does deny "reduces the magnitude of the weights", and a word
+    with nothing after it ("higher") keeps the cue."""
+    bias = "Regularization is used to increase the bias of the model"
+    assert contradiction_cue(bias, "regularization is used to reduce the variance of the model") is None
+    assert contradiction_cue(bias, "regularization is used to reduce the bias of the model") == (
+        "says 'reduce' where the reference says 'increase'"
+    )
+    weights = "Weight decay reduces the magnitude of the weights"
+    assert contradiction_cue(weights, "weight decay increases the weights") == (
+        "says 'increases' where the reference says 'reduces'"
+    )
+    assert contradiction_cue("The learning rate should be lower", "the learning rate should be higher") == (
+        "says 'higher' where the reference says 'lower'"
+    )
+    agent = "Replacing open-ended autonomy with a fixed workflow where possible increases reliability"
+    said = "then reduce the open-endedness a fixed workflow where possible fewer and better-described tools"
+    assert contradiction_cue(agent, said) is None
+    assert contradiction_cue(agent, said.replace("reduce the open-endedness", "it reduces reliability")) == (
+        "says 'reduces' where the reference says 'increases'"
+    )
+
+
 KV_POINT = "The KV cache stores each layer's keys and values for previous tokens so they are not recomputed"
 
 

@@ -158,7 +158,7 @@ def test_cues_that_fire_on_the_items_own_reference_are_not_used_on_that_item(fak
     raw = GradingItem(
         question="What does weight decay do?",
         reference_answer="Weight decay shrinks the weights toward zero.",
-        key_points=["Weight decay keeps the weights from growing large"],
+        key_points=["Weight decay keeps the weights from growing"],
     )
     prepared = prepare_item(fake, raw)
     assert prepared.misread == {0}

@@ -2,7 +2,7 @@
 and the negation / opposite-word cues behind contradiction detection. Pure functions."""
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from itertools import groupby
 
@@ -274,6 +274,12 @@ def opposite_word(point: str, evidence: str, ignore: frozenset[str] = frozenset(
     """(word the evidence says, its opposite in the point), e.g. ('used', 'disabled'), or None. A point with
     words of both sides of a pair ("disables autograd and reduces memory use") gives that pair no side to
     contradict."""
+    found = next(_opposites(point, evidence, ignore), None)
+    return None if found is None else (written_as(evidence, found[0]), written_as(point, found[1]))
+
+
+def _opposites(point: str, evidence: str, ignore: frozenset[str]) -> Iterator[tuple[set[str], set[str]]]:
+    """Each pair's (stems the evidence says, their opposites in the point), as `opposite_word` reads them."""
     p_stems = _opposable_stems(_claim_words(point, evidence))
     e_stems = _opposable_stems(_claim_words(evidence, point))
     e_agrees = e_stems | _spoken_directions(evidence)
@@ -284,8 +290,69 @@ def opposite_word(point: str, evidence: str, ignore: frozenset[str] = frozenset(
             said = (e_stems & theirs) - p_stems - ignore
             expected = (p_stems & mine) - e_agrees
             if said and expected and not (e_agrees & mine):
-                return written_as(evidence, said), written_as(point, expected)
+                yield said, expected
+
+
+def _opposite_about_one_thing(point: str, evidence: str, ignore: frozenset[str]) -> tuple[str, str] | None:
+    """`opposite_word`, leaving out a pair whose two words are said of different things (OT, eval/README.md):
+    "reduce the open-endedness" says nothing against "increases reliability"."""
+    for said, expected in _opposites(point, evidence, ignore):
+        mine, theirs = _things_said_of(evidence, said, point), _things_said_of(point, expected, evidence)
+        if mine is None or theirs is None or any(_one_thing(m, t) for m in mine for t in theirs):
+            return written_as(evidence, said), written_as(point, expected)
     return None
+
+
+# Words that open a noun phrase before its noun: "reduce the open-endedness" is said of the open-endedness.
+_DETERMINER_LIST = "a an the its their his her our your my this that these those each every some any all both"
+_DETERMINERS = frozenset(_DETERMINER_LIST.split())
+# At most this many content words name what a word is said of: a compound noun ("learning rate schedule"); more
+# runs on into the next claim of a run-on answer ("smaller sub-tasks add loop detection").
+_THING_WORDS = 3
+# Nouns of the opposite pairs: the word after one is a compound's head ("an encoder stack"), not what it is said of.
+_NOUN_OPPOSITE_LIST = "encoder encoder-only decoder decoder-only lifo fifo overfitting underfitting"
+_NOUN_OPPOSITES = frozenset(stem(w) for w in _NOUN_OPPOSITE_LIST.split())
+
+# What a word is said of: the stems of its noun phrase, and of the phrase an "of" after it adds ("the magnitude | of
+# the weights").
+Thing = tuple[frozenset[str], frozenset[str]]
+
+
+def _one_thing(a: Thing, b: Thing) -> bool:
+    """Whether two things are one: a shared noun, or one's noun in the other's "of" phrase ("the weights" and
+    "the magnitude of the weights"); not two nouns of one whole ("the bias of the model", "the variance of the
+    model")."""
+    return bool(a[0] & (b[0] | b[1]) or b[0] & a[1])
+
+
+def _things_said_of(text: str, stems: set[str], other: str) -> list[Thing] | None:
+    """For each of `text`'s words with a stem in `stems`, what it is said of, past a determiner ("higher scores",
+    "reduces the exposure of the long tail"); None where one is followed by nothing it is said of ("the error is
+    higher", "higher than"), is a hyphenated word's first part ("lowest-probability"), or is a noun."""
+    if stems & _NOUN_OPPOSITES:
+        return None
+    ws = _claim_words(text, other)
+
+    def phrase(j: int) -> tuple[frozenset[str], int]:
+        while j < len(ws) and ws[j] in _DETERMINERS:
+            j += 1
+        found: list[str] = []
+        while j < len(ws) and len(found) < _THING_WORDS and is_content(ws[j]):
+            found.append(stem(ws[j]))
+            j += 1
+        return frozenset(found), j
+
+    things = []
+    for i, w in enumerate(ws):
+        if stem(w) not in stems:
+            if stem(w.split("-", 1)[0]) in stems:
+                return None
+            continue
+        noun, j = phrase(i + 1)
+        if not noun:
+            return None
+        things.append((noun, phrase(j + 1)[0] if j < len(ws) and ws[j] == "of" else frozenset()))
+    return things or None
 
 
 def _opposable_stems(ws: list[str]) -> set[str]:
@@ -456,7 +523,7 @@ def contradiction_cue(
     evidence_stems = _cue_stems(_cue_words(evidence))
     shared = len(point_stems & evidence_stems) / len(point_stems)
     both_ways = min(shared, len(point_stems & evidence_stems) / max(1, len(evidence_stems)))
-    opposite = opposite_word(point, evidence, question_stems)
+    opposite = _opposite_about_one_thing(point, evidence, question_stems)
     negation_differs = negated(point, evidence) != negated(evidence, point)
     if opposite and len(words(evidence)) > RUN_ON_WORDS:
         # A run-on clause holds several claims: an opposite word there speaks of its own piece, as a "not" does

@@ -83,3 +83,20 @@ def test_a_class_said_in_words_is_written_as_the_rubric_writes_one_that_agrees()
     written = classes_as_written(strip_fillers(answer), rubric)
     assert written.text == "O(n^2) in the worst case, log n deep on average."
     assert answer[slice(*written.span_in_original(0, len("O(n^2)")))] == "n squared"
+
+
+@pytest.mark.parametrize(
+    ("answer", "written"),
+    [
+        ("constant", "O(1)"),
+        ("it is linear in n", "It is O(n) in n"),
+        ("linear regression", "Linear regression"),  # a scale word before a noun names a model
+        ("a constant", "A constant"),  # after an article it is a noun
+        ("it grows linearly", "It grows linearly"),  # CX reads it already
+        ("quadratic", "Quadratic"),  # agrees with no class of the rubric
+    ],
+)
+def test_a_scale_word_said_alone_is_written_as_the_rubric_writes_a_class_that_agrees(answer, written):
+    """SA: a scale word that modifies nothing states a class, "constant" the rubric's "O(1)" (CS skipped a constant)."""
+    rubric = complexities("O(1) at the head, O(n) to find a node.")
+    assert classes_as_written(strip_fillers(answer), rubric).text == written

@@ -972,6 +972,16 @@ def test_a_class_said_in_words_scores_as_the_rubric_writes_it(grader):
     assert said.score == pytest.approx(grader.grade(item, "O(n^2)").score, abs=0.3) and said.score >= 4.0
 
 
+def test_a_scale_word_said_alone_scores_as_the_rubric_writes_its_class(grader):
+    """ "constant" is "O(1)" to a question on a cost (SA): MiniLM reads the word far from the notation."""
+    item = GradingItem(
+        question="What is the time complexity of inserting at the head of a singly linked list?",
+        reference_answer="O(1), constant time, since only the head pointer changes.",
+    )
+    said = grader.grade(item, "constant")
+    assert said.score == pytest.approx(grader.grade(item, "O(1)").score, abs=0.3)
+
+
 def test_a_number_said_in_words_scores_as_the_rubric_writes_it(grader):
     """MiniLM and the answer scorer read "one" and "1" as other words, and "one" is a stop word (NW)."""
     item = GradingItem(

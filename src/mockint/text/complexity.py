@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from mockint.text.fillers import CleanText, rewritten
+from mockint.text.words import is_content, word_spans
 
 # A variable a class is stated in without naming it ("linear time"): it stands for any variable of the other
 # class it is compared with.
@@ -128,8 +129,29 @@ def complexities(text: str) -> list[Stated]:
 
 
 def spoken_alone(text: str) -> list[Stated]:
-    """The classes `text` says standing alone ("n squared", "log n"), not inside notation it writes (CS)."""
-    return _said_standing_alone(text, [c for p in (_NOTATION, _SPOKEN_NOTATION) for c in _read(p, text)])
+    """The classes `text` says standing alone ("n squared", "log n"), not inside notation it writes (CS), and its
+    scale words that modify nothing ("constant", "linear in n", SA): the classes an answer says in words."""
+    written = [c for p in (_NOTATION, _SPOKEN_NOTATION) for c in _read(p, text)]
+    return sorted(_said_standing_alone(text, written) + _scale_words_alone(text), key=lambda c: c.start)
+
+
+# Before a scale word, these make it a noun ("a constant", "the linear"), not a class.
+_ARTICLES = frozenset(("a", "an", "the"))
+
+
+def _scale_words_alone(text: str) -> list[Stated]:
+    """Scale words that modify nothing: not before a content word ("linear regression", "constant factor"), not after
+    an article, not a prefixed form ("near-linear"), not one CX reads already ("constant time", "grows linearly")."""
+    spans = word_spans(text)
+    read = [m.span() for m in _SCALE_PHRASE.finditer(text)]
+    return [
+        Stated(text[start:end], start, dict(_SCALE_WORDS[w]))
+        for i, (w, start, end) in enumerate(spans)
+        if w in _SCALE_WORDS
+        and not any(s <= start < e for s, e in read)
+        and not (i + 1 < len(spans) and is_content(spans[i + 1][0]))
+        and not (i > 0 and spans[i - 1][0] in _ARTICLES)
+    ]
 
 
 def _read(pattern: re.Pattern[str], text: str) -> list[Stated]:
@@ -168,7 +190,7 @@ def classes_as_written(clean: CleanText, rubric: Sequence[Stated]) -> CleanText:
     original is kept."""
     replacements = []
     for said in spoken_alone(clean.text):
-        form = next((r.written for r in rubric if r.growth and not disagree(said.growth, r.growth)), None)
+        form = next((r.written for r in rubric if not disagree(said.growth, r.growth)), None)
         if form is not None and form.lower() != said.written.lower():
             replacements.append((said.start, said.start + len(said.written), form))
     return rewritten(clean, replacements)

@@ -34,8 +34,8 @@ def test_negated_answer_and_other_topic_question():
         assert other_topic_question(questions, i).topic != questions[i].topic
 
 
-# Measured 2026-12-06 with calibration v4, FB and OL (`python -m benchmarks.run invariants`): own 100%, other-topic
-# 97.3%, negated 95.7%, template 99.5%, pasted 100%, spoken 97.1%. The invariants below their target are expected
+# Measured 2026-12-07 with calibration v4, FB, OL and OT (`python -m benchmarks.run invariants`): own 100%, other-topic
+# 97.3%, negated 95.7%, template 99.5%, pasted 100%, spoken 97.9%. The invariants below their target are expected
 # to fail until the grader meets them (strict: the day one passes, this file must be updated).
 NOT_MET_YET = {"spoken"}
 

@@ -84,6 +84,15 @@ def test_comparisons_that_agree_with_the_rubric_or_say_nothing_of_a_side_are_not
     assert flagged(answer) == []
 
 
+def test_a_comparative_coordinated_with_the_one_before_is_said_of_its_subject():
+    """CO: in "one-stage models are simpler and faster two-stage models were ...", typed in one breath, "faster" is
+    the second predicate of one-stage, not said of the two-stage models named after it; a comparative that opens its
+    piece after a piece that does not end on one is read as before."""
+    run_on = "one-stage models are simpler and faster two-stage models were historically more accurate"
+    assert flagged(run_on) == []
+    assert flagged(run_on.replace("are simpler and faster", "predict in one pass and faster")) != []
+
+
 def test_the_reference_answer_itself_is_never_flagged():
     assert flagged(REFERENCE) == []
 

@@ -95,8 +95,9 @@ def _subject(stems: list[str], pair: Contrast) -> int | None:
     return None
 
 
-def _graded(piece: str, spans: list[tuple[str, int, int]], opens: bool) -> list[tuple[str, int, str]]:
-    """(attribute, sign, surface words) of each comparative in a piece (`opens`: it starts its sentence)."""
+def _graded(piece: str, spans: list[tuple[str, int, int]], opens: bool) -> list[tuple[str, int, str, int]]:
+    """(attribute, sign, surface words, index of its last word) of each comparative in a piece (`opens`: it starts
+    its sentence)."""
     found = []
     for i, (w, start, _) in enumerate(spans):
         # A capital inside a sentence, or before another capital, starts a name: "Faster R-CNN".
@@ -109,11 +110,11 @@ def _graded(piece: str, spans: list[tuple[str, int, int]], opens: bool) -> list[
             continue
         if w in _COMPARATIVES:
             attribute, sign = _COMPARATIVES[w]
-            found.append((attribute, sign, w))
+            found.append((attribute, sign, w, i))
         elif w in _DEGREE and i + 1 < len(spans) and is_content(spans[i + 1][0]):
             graded = spans[i + 1][0]
             attribute, sign = _PLAIN.get(graded, (stem(graded), 1))
-            found.append((attribute, _DEGREE[w] * sign, f"{w} {graded}"))
+            found.append((attribute, _DEGREE[w] * sign, f"{w} {graded}", i + 1))
     return found
 
 
@@ -121,6 +122,9 @@ def comparisons(text: str, contrasts: tuple[Contrast, ...]) -> list[Comparison]:
     """Every comparative `text` says of one side of a contrast, with the piece that says it (from where the
     side is named). A negated piece is left out: "is not faster" need not mean "is slower"."""
     found = []
+    # Per pair, the side the piece before spoke of and where, when it ended on a comparative (CO); kept across a
+    # sentence break, as an over-long sentence is cut before an "and" ("... are simpler | and faster ...").
+    coordinated: list[tuple[int, int] | None] = [None] * len(contrasts)
     for s_start, s_end in sentence_spans(text):
         for pair_index, pair in enumerate(contrasts):
             side, side_start = None, s_start
@@ -139,12 +143,19 @@ def comparisons(text: str, contrasts: tuple[Contrast, ...]) -> list[Comparison]:
                 last = [0 if s in pair[0] else 1 for s in stems if s in pair[0] or s in pair[1]]
                 if last:
                     mentioned = (last[-1], start)
+                before, coordinated[pair_index] = coordinated[pair_index], None
                 if side is None or negated(text[start:end]):
                     continue
-                side_word = written_as(text, pair[side])
-                for attribute, sign, word in _graded(text[start:end], spans, start == s_start):
-                    polarity = sign if side == 0 else -sign
-                    found.append(Comparison(pair_index, attribute, polarity, side_word, word, (side_start, end)))
+                graded = _graded(text[start:end], spans, start == s_start)
+                for attribute, sign, word, at in graded:
+                    # A comparative straight after "and" that follows one ("simpler and faster two-stage models
+                    # were ...") is the second of two predicates of one subject: the piece before's (CO).
+                    said_of, said_from = before if before and at == 1 and spans[0][0] == "and" else (side, side_start)
+                    polarity = sign if said_of == 0 else -sign
+                    side_word = written_as(text, pair[said_of])
+                    found.append(Comparison(pair_index, attribute, polarity, side_word, word, (said_from, end)))
+                if graded and graded[-1][3] == len(spans) - 1:
+                    coordinated[pair_index] = (side, side_start)
     return found
 
 

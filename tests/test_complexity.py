@@ -100,3 +100,9 @@ def test_a_scale_word_said_alone_is_written_as_the_rubric_writes_a_class_that_ag
     """SA: a scale word that modifies nothing states a class, "constant" the rubric's "O(1)" (CS skipped a constant)."""
     rubric = complexities("O(1) at the head, O(n) to find a node.")
     assert classes_as_written(strip_fillers(answer), rubric).text == written
+
+
+def test_a_scale_word_said_alone_is_written_only_as_notation():
+    """SA: against a rubric that says the class in words ("grows linearly") the answer's word already matches it."""
+    rubric = complexities("In congestion avoidance the window grows linearly.")
+    assert classes_as_written(strip_fillers("it increases linear"), rubric).text == "It increases linear"

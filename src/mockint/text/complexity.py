@@ -190,7 +190,13 @@ def classes_as_written(clean: CleanText, rubric: Sequence[Stated]) -> CleanText:
     original is kept."""
     replacements = []
     for said in spoken_alone(clean.text):
-        form = next((r.written for r in rubric if not disagree(said.growth, r.growth)), None)
+        # A scale word is written only as notation: the rubric's own scale words ("grows linearly") it matches as is.
+        forms = [r for r in rubric if said.written.lower() not in _SCALE_WORDS or _is_notation(r.written)]
+        form = next((r.written for r in forms if not disagree(said.growth, r.growth)), None)
         if form is not None and form.lower() != said.written.lower():
             replacements.append((said.start, said.start + len(said.written), form))
     return rewritten(clean, replacements)
+
+
+def _is_notation(written: str) -> bool:
+    return bool(_NOTATION.fullmatch(written) or _SPOKEN_NOTATION.fullmatch(written))

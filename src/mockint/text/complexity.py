@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from mockint.text.fillers import CleanText, rewritten
-from mockint.text.words import is_content, word_spans
+from mockint.text.words import ARTICLES, is_content, word_spans
 
 # A variable a class is stated in without naming it ("linear time"): it stands for any variable of the other
 # class it is compared with.
@@ -135,10 +135,6 @@ def spoken_alone(text: str) -> list[Stated]:
     return sorted(_said_standing_alone(text, written) + _scale_words_alone(text), key=lambda c: c.start)
 
 
-# Before a scale word, these make it a noun ("a constant", "the linear"), not a class.
-_ARTICLES = frozenset(("a", "an", "the"))
-
-
 def _scale_words_alone(text: str) -> list[Stated]:
     """Scale words that modify nothing: not before a content word ("linear regression", "constant factor"), not after
     an article, not a prefixed form ("near-linear"), not one CX reads already ("constant time", "grows linearly")."""
@@ -150,7 +146,7 @@ def _scale_words_alone(text: str) -> list[Stated]:
         if w in _SCALE_WORDS
         and not any(s <= start < e for s, e in read)
         and not (i + 1 < len(spans) and is_content(spans[i + 1][0]))
-        and not (i > 0 and spans[i - 1][0] in _ARTICLES)
+        and not (i > 0 and spans[i - 1][0] in ARTICLES)
     ]
 
 

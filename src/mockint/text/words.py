@@ -27,6 +27,10 @@ def words(text: str) -> list[str]:
     return [w for w, _, _ in word_spans(text)]
 
 
+# An article opens a noun phrase: a word after one is part of a noun phrase ("a constant", "the faster one").
+ARTICLES = frozenset({"the", "a", "an"})
+
+
 def is_content(word: str) -> bool:
     """A word that says something: not a stop word, not punctuation (a model's word pieces include it)."""
     return word not in STOP_WORDS and any(c.isalnum() for c in word)

@@ -11,7 +11,7 @@ from mockint.grading.answer_checks import negated
 from mockint.grading.offline.contrasts import Contrast
 from mockint.text.sentences import Span, sentence_spans
 from mockint.text.stems import stem, written_as
-from mockint.text.words import is_content, word_spans, words
+from mockint.text.words import ARTICLES, is_content, word_spans, words
 
 # Opposites by the attribute they grade: "slower" says less of what "faster" says more of. Each row gives the
 # comparatives (said alone), then the plain forms a degree word grades the same way ("more slowly" says
@@ -44,9 +44,6 @@ _COMPARATIVES = _signed(1)
 _PLAIN = _signed(3)
 # "more accurate", "less memory", "fewer parameters": the degree word grades the content word after it.
 _DEGREE = {"more": 1, "less": -1, "fewer": -1}
-# An article opens a noun phrase: a comparative after one describes a noun, and a clause may open with one before
-# the side it is about ("a data lake has ...").
-ARTICLES = frozenset({"the", "a", "an"})
 # A relative clause speaks of the side named just before it, not of the sentence's subject.
 _RELATIVE = frozenset({"which", "who", "that"})
 # What a side is measured against follows these: "faster than two-stage", "the advantage over IPv4".

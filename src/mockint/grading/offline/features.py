@@ -30,14 +30,14 @@ from mockint.grading.offline.alignment import (
     similarity,
     weighted_mean,
 )
-from mockint.grading.offline.comparisons import ARTICLES, SidedRubric, subject_of
+from mockint.grading.offline.comparisons import SidedRubric, subject_of
 from mockint.grading.offline.contrasts import Contrast, side_name, with_sides_joined
 from mockint.text.clauses import is_verb
 from mockint.text.complexity import Stated, notation_spans
 from mockint.text.negations import denied_spans, is_negated, reports_belief
 from mockint.text.sentences import CLAIM_JOINT
 from mockint.text.stems import stem
-from mockint.text.words import content_words, is_content, words
+from mockint.text.words import ARTICLES, content_words, is_content, words
 
 Span = tuple[int, int]
 

@@ -157,7 +157,9 @@ def test_inserted_silence_shows_as_a_long_pause(paused_wav):
         assert len(insights.long_pauses) == 1, insights.long_pauses
         start, duration = insights.long_pauses[0]
         assert 1.5 <= duration <= 3.0
-        assert first_end - 0.8 <= start <= first_end + 0.3
+        # Whisper's word timestamps run the last word before a silence into it: "patterns." ends 0.5 s after the
+        # speech does on this audio (faster-whisper 1.2.1, tiny.en, espeak-ng 1.51; 2026-12-07), VAD 0.3 s before.
+        assert first_end - 0.8 <= start <= first_end + 0.6
         assert any("paused" in tip for tip in insights.tips)
     assert len(voice_activity(decode_audio(paused_wav)).pauses) >= 1
 

@@ -1,6 +1,7 @@
 """Words of a text: the one tokenizer every grader, check and insight uses. Pure, no I/O."""
 
 import re
+from functools import lru_cache
 
 from mockint.text.stopwords import STOP_WORDS
 
@@ -13,9 +14,12 @@ _LETTER = r"[^\W\d_]"
 _PLAIN_WORD = re.compile(rf"{_LETTER}(?:(?:{_LETTER}|['’+#-])*(?:{_LETTER}|[+#]))?")
 
 
-def word_spans(text: str) -> list[tuple[str, int, int]]:
+# A grade reads the same texts (the reference's sentences, its points, the answer's pieces) through many
+# checks; 4096 texts hold every text of one grade and of a batch's item with room to spare.
+@lru_cache(maxsize=4096)
+def word_spans(text: str) -> tuple[tuple[str, int, int], ...]:
     """(lower-cased word, start, end) for every word of `text`."""
-    return [(normal_word(m.group()), m.start(), m.end()) for m in _WORD.finditer(text)]
+    return tuple((normal_word(m.group()), m.start(), m.end()) for m in _WORD.finditer(text))
 
 
 def normal_word(token: str) -> str:

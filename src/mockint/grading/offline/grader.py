@@ -283,6 +283,15 @@ def contradiction_probability(model: ContradictionModel, item: PreparedItem, ans
     return model.probability(item.reference_text, answer.text, ref_vec, ans_vec)
 
 
+def _with_cross(analysis: Analysis, cross: float | None) -> Analysis:
+    """The analysis with the answer scorer's logit among its features when the score model reads it."""
+    if cross is not None:
+        for features in (analysis.features, analysis.trimmed_features):
+            if features is not None:
+                features[CROSS_FEATURE] = cross
+    return analysis
+
+
 def _learned_contradiction(
     model: ContradictionModel, point: PointResult, point_words: WordVectors, answer: PreparedAnswer
 ) -> PointResult:
@@ -574,24 +583,20 @@ class OfflineGrader(Grader):
             return [None] * len(pairs)
         return [float(v) for v in self.scorer.logits(pairs)]
 
-    def _embedded_and_cross(self, reference: str, text: str) -> tuple[PreparedAnswer, float | None]:
-        """The answer embedded and, when the score model reads it, the scorer's logit, the two at once: each
-        is a one-thread ONNX run, so on two cores the scorer adds little to a single grade's time."""
+    def _analysed(self, reference: str, item: PreparedItem, text: str) -> Analysis:
+        """The answer embedded and analysed while the answer scorer, when the score model reads it, reads the
+        pair: each is a one-thread ONNX run, so on two cores the scorer's run overlaps the embedding and the
+        analysis and adds little to a single grade's time."""
         if not self.calibration.reads_scorer:
-            return prepare_answer(self.embedder, text), None
+            return self._analyse(item, prepare_answer(self.embedder, text))
         scored = self._scorer_thread.submit(self._cross, [(reference, text)])
-        embedded = prepare_answer(self.embedder, text)
+        analysis = self._analyse(item, prepare_answer(self.embedder, text))
         (cross,) = scored.result()
-        return embedded, cross
+        return _with_cross(analysis, cross)
 
-    def _analyse(self, item: PreparedItem, answer: PreparedAnswer, cross: float | None) -> Analysis:
-        """The answer's features, with the answer scorer's logit and the learned contradiction probability
-        when the score model uses them."""
+    def _analyse(self, item: PreparedItem, answer: PreparedAnswer) -> Analysis:
+        """The answer's features, with the learned contradiction probability when the score model uses it."""
         analysis = analyse(item, answer)
-        if cross is not None:
-            for features in (analysis.features, analysis.trimmed_features):
-                if features is not None:
-                    features[CROSS_FEATURE] = cross
         if self._uses_contradiction() and self.contradiction.point_level and not item.points_are_pseudo:
             analysis.points = [
                 _learned_contradiction(self.contradiction, p, pw, answer)
@@ -613,7 +618,7 @@ class OfflineGrader(Grader):
         clean = clean_answer(answer, prepared).kept
         if trivial_reason(clean.text):
             return clean, prepared, None
-        return clean, prepared, self._analyse(prepared, *self._embedded_and_cross(item.reference_answer, clean.text))
+        return clean, prepared, self._analysed(item.reference_answer, prepared, clean.text)
 
     def grade(self, item: GradingItem, answer: str, on_feedback: FeedbackCallback | None = None) -> Grade:
         started = time.perf_counter()
@@ -622,7 +627,7 @@ class OfflineGrader(Grader):
         clean = repetition.kept
         analysis = None
         if not trivial_reason(clean.text):
-            analysis = self._analyse(prepared, *self._embedded_and_cross(item.reference_answer, clean.text))
+            analysis = self._analysed(item.reference_answer, prepared, clean.text)
         latency = (time.perf_counter() - started) * 1000.0
         return self._grade(item, answer, repetition, prepared, analysis, latency)
 
@@ -652,7 +657,7 @@ class OfflineGrader(Grader):
             try:
                 if isinstance(prepared[i], Exception):
                     raise prepared[i]
-                analysis = self._analyse(prepared[i], embedded[i], cross[i]) if i in embedded else None
+                analysis = _with_cross(self._analyse(prepared[i], embedded[i]), cross[i]) if i in embedded else None
                 results.append(self._grade(item, answer, repetitions[i], prepared[i], analysis, 0.0))
             except Exception as exc:  # one bad case must not sink the batch
                 results.append(exc)

@@ -937,6 +937,26 @@ def test_another_complexity_class_than_a_reference_without_key_points_is_a_misco
     assert not right.misconceptions and right.score >= 4.0
 
 
+def test_a_bare_class_against_an_item_with_one_class_is_checked_however_poorly_it_aligns(grader):
+    """ "O(n)" aligns with "log n (logarithmic)" at 0.33, below the clauses checked for a contradiction: where the
+    item has one class for its answer, the answer's other class is checked all the same (CA)."""
+    item = GradingItem(question="What is the running time of binary search?", reference_answer="log n (logarithmic)")
+    wrong = grader.grade(item, "O(n)")
+    assert wrong.misconceptions and wrong.score <= 2.5
+    assert not grader.grade(item, "O(log n)").misconceptions
+
+
+def test_a_class_of_another_point_is_no_contradiction_where_the_item_has_two(grader):
+    """An item with two classes ("O(1) ... O(n) ...") has no one class for its answer: naming one omits a point,
+    it does not deny it (CA)."""
+    item = GradingItem(
+        question="What are the costs of a hash table's lookup and of resizing it?",
+        reference_answer="Lookup is O(1) on average. Resizing is O(n).",
+        key_points=["Lookup is O(1) on average", "Resizing is O(n)"],
+    )
+    assert not grader.grade(item, "O(n) to resize").misconceptions
+
+
 @pytest.mark.parametrize(
     ("question", "reference", "answer"),
     [

@@ -33,7 +33,7 @@ from mockint.grading.offline.alignment import (
 from mockint.grading.offline.comparisons import SidedRubric, subject_of
 from mockint.grading.offline.contrasts import Contrast, side_name, with_sides_joined
 from mockint.text.clauses import is_verb
-from mockint.text.complexity import Stated, notation_spans
+from mockint.text.complexity import Stated, complexities, disagree, notation_spans
 from mockint.text.negations import denied_spans, is_negated, reports_belief
 from mockint.text.sentences import CLAIM_JOINT
 from mockint.text.stems import stem
@@ -363,24 +363,43 @@ def _contradiction(
                 v = weighted_mean(best_match(sims[rows][:, mask]), plain)
                 if v >= value:
                     best, value = span, v
-        if best is not None:
-            said = answer.text[best[0] : best[1]]
-            best = _closest_part(best, sims[rows], plain, answer)
-            if reports_belief(said) or _of_the_other_side(point[start:end], best, item, answer):
-                continue
-            cue = (
-                complexity_cue(point[start:end], answer.text[best[0] : best[1]])
-                if classes_only
-                else contradiction_cue(
-                    point[start:end],
-                    answer.text[best[0] : best[1]],
-                    item.question_stems,
-                    negation=not item.points_are_pseudo,
-                )
+        if best is None:
+            other = _clause_with_another_class(point[start:end], item, answer)
+            said = answer.text[other[0] : other[1]] if other else ""
+            cue = complexity_cue(point[start:end], said) if said and not reports_belief(said) else None
+            if other and cue:
+                return other, cue
+            continue
+        said = answer.text[best[0] : best[1]]
+        best = _closest_part(best, sims[rows], plain, answer)
+        if reports_belief(said) or _of_the_other_side(point[start:end], best, item, answer):
+            continue
+        cue = (
+            complexity_cue(point[start:end], answer.text[best[0] : best[1]])
+            if classes_only
+            else contradiction_cue(
+                point[start:end],
+                answer.text[best[0] : best[1]],
+                item.question_stems,
+                negation=not item.points_are_pseudo,
             )
-            if cue:
-                return best, cue
+        )
+        if cue:
+            return best, cue
     return None
+
+
+def _clause_with_another_class(piece: str, item: PreparedItem, answer: PreparedAnswer) -> Span | None:
+    """The answer clause holding the first complexity class it states, where the item has one class for its answer
+    (every class it writes agrees with every other), the piece states it, and no class the answer states agrees
+    with it (CA, eval/README.md): a bare "O(n)" aligns with "log n (logarithmic)" too poorly to be checked."""
+    forms = item.class_forms
+    if not forms or not complexities(piece) or any(disagree(a.growth, b.growth) for a in forms for b in forms):
+        return None
+    said = [(clause, c.growth) for clause in answer.clauses for c in complexities(answer.text[clause[0] : clause[1]])]
+    if not said or any(not disagree(growth, forms[0].growth) for _, growth in said):
+        return None
+    return said[0][0]
 
 
 def _closest_part(clause: Span, sims: np.ndarray, weights: np.ndarray, answer: PreparedAnswer) -> Span:

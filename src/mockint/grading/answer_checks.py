@@ -14,7 +14,7 @@ from mockint.text.sentences import asking_part
 from mockint.text.stems import stem, written_as
 from mockint.text.stopwords import STOP_WORDS
 from mockint.text.stuffing import reads_as_keyword_list
-from mockint.text.words import is_content, word_spans, words
+from mockint.text.words import ARTICLES, is_content, word_spans, words
 
 _NON_ANSWER_PHRASES = re.compile(
     r"\b(?:i\s+(?:really\s+)?(?:do\s*n[o']?t|dont|have\s+no)\s+(?:know|idea|remember|recall)|no\s+idea|idk|dunno|"
@@ -304,8 +304,8 @@ def _opposite_about_one_thing(point: str, evidence: str, ignore: frozenset[str])
 
 
 # Words that open a noun phrase before its noun: "reduce the open-endedness" is said of the open-endedness.
-_DETERMINER_LIST = "a an the its their his her our your my this that these those each every some any all both"
-_DETERMINERS = frozenset(_DETERMINER_LIST.split())
+_DETERMINER_LIST = "its their his her our your my this that these those each every some any all both"
+_DETERMINERS = ARTICLES | frozenset(_DETERMINER_LIST.split())
 # At most this many content words name what a word is said of: a compound noun ("learning rate schedule"); more
 # runs on into the next claim of a run-on answer ("smaller sub-tasks add loop detection").
 _THING_WORDS = 3

@@ -122,7 +122,7 @@ class Stated(NamedTuple):
 
 def complexities(text: str) -> list[Stated]:
     """The complexity classes `text` states, in the order written."""
-    found = [c for pattern in (_NOTATION, _SPOKEN_NOTATION) for c in _read(pattern, text)]
+    found = _in_notation(text)
     for m in _SCALE_PHRASE.finditer(text):
         found.append(Stated(m.group().strip(), m.start(), dict(_SCALE_WORDS[(m.group(1) or m.group(2)).lower()])))
     return sorted(found + _said_standing_alone(text, found), key=lambda c: c.start)
@@ -131,8 +131,7 @@ def complexities(text: str) -> list[Stated]:
 def spoken_alone(text: str) -> list[Stated]:
     """The classes `text` says standing alone ("n squared", "log n"), not inside notation it writes (CS), and its
     scale words that modify nothing ("constant", "linear in n", SA): the classes an answer says in words."""
-    written = [c for p in (_NOTATION, _SPOKEN_NOTATION) for c in _read(p, text)]
-    return sorted(_said_standing_alone(text, written) + _scale_words_alone(text), key=lambda c: c.start)
+    return sorted(_said_standing_alone(text, _in_notation(text)) + _scale_words_alone(text), key=lambda c: c.start)
 
 
 def _scale_words_alone(text: str) -> list[Stated]:
@@ -150,9 +149,11 @@ def _scale_words_alone(text: str) -> list[Stated]:
     ]
 
 
-def _read(pattern: re.Pattern[str], text: str) -> list[Stated]:
+def _in_notation(text: str) -> list[Stated]:
+    """The classes `text` writes in notation, written ("O(n^2)") or spoken ("big O of n squared")."""
     return [
         Stated(m.group().strip(), m.start(), growth)
+        for pattern in (_NOTATION, _SPOKEN_NOTATION)
         for m in pattern.finditer(text)
         if (growth := _growth(m.group(1))) is not None
     ]

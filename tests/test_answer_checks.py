@@ -7,6 +7,7 @@ from mockint.grading.answer_checks import (
     RESTATED,
     RUN_ON_WORDS,
     adds_to_question,
+    bare_number_cue,
     contradiction_cue,
     copy_reason,
     stuffing_reason,
@@ -710,3 +711,20 @@ def test_an_answer_in_another_language_is_told_to_answer_in_english(answer):
 )
 def test_english_with_a_foreign_word_or_no_function_words_is_english(answer):
     assert trivial_reason(answer) is None or "not in English" not in trivial_reason(answer)
+
+
+@pytest.mark.parametrize(
+    ("point", "evidence", "contradicts"),
+    [
+        ("Two", "three", True),
+        ("0", "1", True),
+        ("Two", "2", False),
+        ("1 (or 2)", "1", False),  # a number the answer leaves out is no contradiction
+        ("Two", "3 children", False),  # a number of something is left to the other cues
+        ("P(C) = (6 choose 3) * P(B) = 0.27648", "0.3", False),  # a computation is not a bare number (BN's failure)
+    ],
+)
+def test_a_bare_number_against_a_bare_number_is_checked(point, evidence, contradicts):
+    """BB: two texts that say nothing but a number, and another number on each side, answer otherwise."""
+    assert bool(bare_number_cue(point, evidence)) is contradicts
+    assert bool(contradiction_cue(point, evidence)) is contradicts

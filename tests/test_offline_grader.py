@@ -946,6 +946,20 @@ def test_a_bare_class_against_an_item_with_one_class_is_checked_however_poorly_i
     assert not grader.grade(item, "O(log n)").misconceptions
 
 
+@pytest.mark.parametrize(
+    ("question", "reference", "answer"),
+    [
+        ("How many children can a node in a binary tree have at most?", "Two", "three"),
+        ("What is the height of a tree with a single node?", "0", "1"),
+    ],
+)
+def test_another_bare_number_than_a_bare_number_reference_is_a_misconception(grader, question, reference, answer):
+    """ "1" aligns with "0" at 0.43, below the clauses checked for a contradiction; a bare number answers otherwise
+    all the same (BB)."""
+    graded = grader.grade(GradingItem(question=question, reference_answer=reference), answer)
+    assert graded.misconceptions and graded.score <= 2.5
+
+
 def test_a_class_of_another_point_is_no_contradiction_where_the_item_has_two(grader):
     """An item with two classes ("O(1) ... O(n) ...") has no one class for its answer: naming one omits a point,
     it does not deny it (CA)."""

@@ -9,7 +9,7 @@ from itertools import groupby
 from mockint.text.clauses import modify_alike
 from mockint.text.complexity import Stated, complexities, disagree, notation_spans
 from mockint.text.negations import is_negation
-from mockint.text.numbers import DIGITS, NUMBER_WORD_LIST, is_number
+from mockint.text.numbers import DIGITS, NUMBER_WORD_LIST, is_number, only_numbers
 from mockint.text.sentences import asking_part
 from mockint.text.stems import stem, written_as
 from mockint.text.stopwords import STOP_WORDS
@@ -506,6 +506,14 @@ def complexity_cue(point: str, evidence: str) -> str | None:
     return f"says '{complexity[0]}' where the reference says '{complexity[1]}'" if shared >= 0.25 else None
 
 
+def bare_number_cue(point: str, evidence: str) -> str | None:
+    """Why an answer that is a bare number contradicts a point that is one ("three" against "Two", BB): each says
+    nothing but a number, so another number answers otherwise. A text with any other content word, a computation
+    ("P(C) = 0.27648", BN's failure) or a number of something ("3 children"), is left to the other cues."""
+    number = other_number(point, evidence) if only_numbers(point) and only_numbers(evidence) else None
+    return f"says '{number[0]}' where the reference says '{number[1]}'" if number else None
+
+
 def contradiction_cue(
     point: str, evidence: str, question_stems: frozenset[str] = frozenset(), *, negation: bool = True
 ) -> str | None:
@@ -519,7 +527,7 @@ def contradiction_cue(
     point_words = _cue_words(point)
     point_stems = _cue_stems(point_words)
     if len(point_stems) < 2 or (len(point_words) < 4 and not any(w in _STATEMENT_WORDS for w in point_words)):
-        return complexity_cue(point, evidence)
+        return complexity_cue(point, evidence) or bare_number_cue(point, evidence)
     evidence_stems = _cue_stems(_cue_words(evidence))
     shared = len(point_stems & evidence_stems) / len(point_stems)
     both_ways = min(shared, len(point_stems & evidence_stems) / max(1, len(evidence_stems)))

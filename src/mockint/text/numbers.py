@@ -3,7 +3,7 @@ different words, and a stop word list drops the word, so an answer is graded wit
 writes them (NW, eval/README.md). Pure text, spans index the original."""
 
 from mockint.text.fillers import CleanText, rewritten
-from mockint.text.words import word_spans
+from mockint.text.words import is_content, word_spans, words
 
 # The numbers people say as one word and write as one digit (or "10"): past ten, words are rare in answers.
 NUMBER_WORD_LIST = "zero one two three four five six seven eight nine ten"
@@ -34,3 +34,9 @@ def is_number(word: str) -> bool:
     """A run of digits, or a number word from zero to ten: an answer to "how many" however short (TN), though "one"
     is a stop word elsewhere (it is as often a pronoun)."""
     return word.isdigit() or word.lower() in DIGITS
+
+
+def only_numbers(text: str) -> bool:
+    """Whether `text` says nothing but numbers ("Two", "1 (or 2)"): every word, stop words aside, is one (BB)."""
+    said = [w for w in words(text) if is_content(w) or is_number(w)]
+    return bool(said) and all(is_number(w) for w in said)

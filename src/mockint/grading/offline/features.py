@@ -14,6 +14,7 @@ import numpy as np
 
 from mockint.grading.answer_checks import (
     RUN_ON_WORDS,
+    bare_number_cue,
     complexity_cue,
     contradiction_cue,
     negated_stems,
@@ -35,6 +36,7 @@ from mockint.grading.offline.contrasts import Contrast, side_name, with_sides_jo
 from mockint.text.clauses import is_verb
 from mockint.text.complexity import Stated, complexities, disagree, notation_spans
 from mockint.text.negations import denied_spans, is_negated, reports_belief
+from mockint.text.numbers import only_numbers
 from mockint.text.sentences import CLAIM_JOINT
 from mockint.text.stems import stem
 from mockint.text.words import ARTICLES, content_words, is_content, words
@@ -364,9 +366,13 @@ def _contradiction(
                 if v >= value:
                     best, value = span, v
         if best is None:
-            other = _clause_with_another_class(point[start:end], item, answer)
+            other = _clause_with_another_class(point[start:end], item, answer) or _bare_number(point[start:end], answer)
             said = answer.text[other[0] : other[1]] if other else ""
-            cue = complexity_cue(point[start:end], said) if said and not reports_belief(said) else None
+            cue = (
+                complexity_cue(point[start:end], said) or bare_number_cue(point[start:end], said)
+                if said and not reports_belief(said)
+                else None
+            )
             if other and cue:
                 return other, cue
             continue
@@ -400,6 +406,14 @@ def _clause_with_another_class(piece: str, item: PreparedItem, answer: PreparedA
     if not said or any(not disagree(growth, forms[0].growth) for _, growth in said):
         return None
     return said[0][0]
+
+
+def _bare_number(piece: str, answer: PreparedAnswer) -> Span | None:
+    """The answer's one clause where the answer and the piece are bare numbers (BB, eval/README.md): the digits "1"
+    and "0" align too poorly to be checked, yet one answers the question the other answers, otherwise."""
+    if only_numbers(piece) and only_numbers(answer.text) and len(answer.clauses) == 1:
+        return answer.clauses[0]
+    return None
 
 
 def _closest_part(clause: Span, sims: np.ndarray, weights: np.ndarray, answer: PreparedAnswer) -> Span:

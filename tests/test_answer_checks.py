@@ -727,4 +727,3 @@ def test_english_with_a_foreign_word_or_no_function_words_is_english(answer):
 def test_a_bare_number_against_a_bare_number_is_checked(point, evidence, contradicts):
     """BB: two texts that say nothing but a number, and another number on each side, answer otherwise."""
     assert bool(bare_number_cue(point, evidence)) is contradicts
-    assert bool(contradiction_cue(point, evidence)) is contradicts

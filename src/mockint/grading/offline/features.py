@@ -36,7 +36,6 @@ from mockint.grading.offline.contrasts import Contrast, side_name, with_sides_jo
 from mockint.text.clauses import is_verb
 from mockint.text.complexity import Stated, complexities, disagree, notation_spans
 from mockint.text.negations import denied_spans, is_negated, reports_belief
-from mockint.text.numbers import only_numbers
 from mockint.text.sentences import CLAIM_JOINT
 from mockint.text.stems import stem
 from mockint.text.words import ARTICLES, content_words, is_content, words
@@ -356,6 +355,11 @@ def _contradiction(
     # A reference's long sentence is checked for another complexity class only: a closed scale, where the word cues
     # false-alarm (CP).
     classes_only = item.points_are_pseudo and len(words(point)) > PSEUDO_POINT_CHECK_WORDS
+    # A point that is a bare number answers the question by it, as a bare class does; so does an answer that is one,
+    # however poorly MiniLM aligns the two ("1" and "0" at 0.43). A piece of a longer point is not checked: a
+    # computation's pieces are bare numbers too, and its rounded steps other numbers (BB, eval/README.md).
+    if answer.clauses and (cue := bare_number_cue(point, answer.text)):
+        return (answer.clauses[0][0], answer.clauses[-1][1]), cue
     for start, end in _point_pieces(point):
         rows = pw.within(start, end)
         plain = np.maximum(pw.rarity[rows], 1e-3)
@@ -366,13 +370,9 @@ def _contradiction(
                 if v >= value:
                     best, value = span, v
         if best is None:
-            other = _clause_with_another_class(point[start:end], item, answer) or _bare_number(point[start:end], answer)
+            other = _clause_with_another_class(point[start:end], item, answer)
             said = answer.text[other[0] : other[1]] if other else ""
-            cue = (
-                complexity_cue(point[start:end], said) or bare_number_cue(point[start:end], said)
-                if said and not reports_belief(said)
-                else None
-            )
+            cue = complexity_cue(point[start:end], said) if said and not reports_belief(said) else None
             if other and cue:
                 return other, cue
             continue
@@ -406,14 +406,6 @@ def _clause_with_another_class(piece: str, item: PreparedItem, answer: PreparedA
     if not said or any(not disagree(growth, forms[0].growth) for _, growth in said):
         return None
     return said[0][0]
-
-
-def _bare_number(piece: str, answer: PreparedAnswer) -> Span | None:
-    """The answer's one clause where the answer and the piece are bare numbers (BB, eval/README.md): the digits "1"
-    and "0" align too poorly to be checked, yet one answers the question the other answers, otherwise."""
-    if only_numbers(piece) and only_numbers(answer.text) and len(answer.clauses) == 1:
-        return answer.clauses[0]
-    return None
 
 
 def _closest_part(clause: Span, sims: np.ndarray, weights: np.ndarray, answer: PreparedAnswer) -> Span:

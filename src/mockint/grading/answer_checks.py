@@ -10,7 +10,7 @@ from mockint.text.clauses import modify_alike
 from mockint.text.complexity import Stated, complexities, disagree, notation_spans
 from mockint.text.negations import is_negation
 from mockint.text.numbers import DIGITS, NUMBER_WORD_LIST, is_number, only_numbers
-from mockint.text.sentences import asking_part
+from mockint.text.sentences import asking_part, sentence_spans
 from mockint.text.stems import stem, written_as
 from mockint.text.stopwords import STOP_WORDS
 from mockint.text.stuffing import reads_as_keyword_list
@@ -512,6 +512,43 @@ def bare_number_cue(point: str, evidence: str) -> str | None:
     ("P(C) = 0.27648", BN's failure) or a number of something ("3 children"), is left to the other cues."""
     number = other_number(point, evidence) if only_numbers(point) and only_numbers(evidence) else None
     return f"says '{number[0]}' where the reference says '{number[1]}'" if number else None
+
+
+# English asks a yes-or-no question with an auxiliary verb first ("Does ...?", "Can ...?"): a closed class of words.
+_AUXILIARY_WORDS = "is are was were am do does did can could will would shall should may might must has have had"
+_AUXILIARIES = frozenset(_AUXILIARY_WORDS.split())
+# How an answer says yes or no. "True" and "false" answer statements, not questions, so they are left out.
+_YES_NO = {"yes": "yes", "yeah": "yes", "yep": "yes", "no": "no", "nope": "no"}
+
+
+def asks_yes_or_no(question: str) -> bool:
+    """Whether a sentence of `question` is a yes-or-no question: it opens with an auxiliary and ends with "?"."""
+    return any(
+        question[start:end].rstrip().endswith("?") and (words(question[start:end]) or [""])[0] in _AUXILIARIES
+        for start, end in sentence_spans(question)
+    )
+
+
+def opening_yes_no(text: str) -> tuple[str, tuple[int, int]] | None:
+    """ "yes" or "no", as `text` opens with one, and where that word is; none for a text that opens otherwise or
+    with both ("yes and no", "no, yes")."""
+    spans = word_spans(text)
+    if not spans or spans[0][0] not in _YES_NO:
+        return None
+    if {_YES_NO.get(w) for w, _, _ in spans[:3]} >= {"yes", "no"}:
+        return None
+    return _YES_NO[spans[0][0]], (spans[0][1], spans[0][2])
+
+
+def yes_no_reversal(question: str, reference: str, answer: str) -> tuple[tuple[int, int], str] | None:
+    """Where `answer` answers a yes-or-no question with the other word than the reference opens with ("Yes, zero
+    correlation means they are independent" against "No. Pearson correlation only measures ..."), and the
+    reference's word as it writes it (YN): the one word that decides such a question, which alignment reads as any
+    other. None where it does not."""
+    said, meant = opening_yes_no(answer), opening_yes_no(reference)
+    if said is None or meant is None or said[0] == meant[0] or not asks_yes_or_no(question):
+        return None
+    return said[1], reference[slice(*meant[1])]
 
 
 def contradiction_cue(

@@ -51,7 +51,7 @@ import numpy as np
 from mockint.blas import one_blas_thread
 from mockint.doors.embeddings import LOCAL_MODEL_NAME, TokenEmbeddings, shared_local_embedder
 from mockint.errors import GradingError
-from mockint.grading.answer_checks import copy_reason, trivial_reason
+from mockint.grading.answer_checks import copy_reason, trivial_reason, yes_no_reversal
 from mockint.grading.evidence import says_part_of, supports
 from mockint.grading.grader import FeedbackCallback, Grader
 from mockint.grading.guard import answer_caps, rubric_text
@@ -763,6 +763,12 @@ class OfflineGrader(Grader):
         base = uncapped if ceiling is None else min(uncapped, ceiling)  # as `estimate` holds it, computed once
         key_points, misconceptions = [], []
         contradicted = [r.clause for r in analysis.points if r.contradiction and r.clause]
+        reversal = yes_no_reversal(item.question, item.reference_answer, clean.text)
+        if reversal is not None:
+            # The clause that answers with the other word states the wrong claim: no evidence of a point (YN).
+            said = reversal[0]
+            first = sentence_spans(clean.text)[0]
+            contradicted.append(next((c for c in clause_spans(clean.text, first) if c[0] <= said[0] < c[1]), first))
         for result in analysis.points:
             # A clause the card calls wrong for one point is no evidence that the answer gets another right:
             # "A p-value is the probability that the null hypothesis is true" contradicts one point and was
@@ -789,6 +795,13 @@ class OfflineGrader(Grader):
                     f"{result.contradiction}: you said '{evidence}', but the reference says '{result.point}'"
                 )
             key_points.append(KeyPointResult(point=result.point, status=status, evidence=evidence, span=span))
+        if reversal is not None:
+            word, clause = (answer[slice(*clean.span_in_original(*span))] for span in (reversal[0], contradicted[-1]))
+            meant = item.reference_answer[slice(*sentence_spans(item.reference_answer)[0])]
+            misconceptions.append(
+                f"says '{word}' where the reference says '{reversal[1]}': you said '{clause}', but the reference says "
+                f"'{meant}'"
+            )
         rule = score_answer(
             scoring_input([k.status for k in key_points], len(misconceptions), base, repetition.mostly_repeated)
         )

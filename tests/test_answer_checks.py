@@ -12,6 +12,7 @@ from mockint.grading.answer_checks import (
     copy_reason,
     stuffing_reason,
     trivial_reason,
+    yes_no_reversal,
 )
 from mockint.grading.evidence import has_content
 from mockint.grading.offline.references import clean_reference, pseudo_key_points
@@ -727,3 +728,32 @@ def test_english_with_a_foreign_word_or_no_function_words_is_english(answer):
 def test_a_bare_number_against_a_bare_number_is_checked(point, evidence, contradicts):
     """BB: two texts that say nothing but a number, and another number on each side, answer otherwise."""
     assert bool(bare_number_cue(point, evidence)) is contradicts
+
+
+CORRELATION = "Does zero correlation between two variables mean they are independent?"
+
+
+@pytest.mark.parametrize(
+    ("question", "reference", "answer", "said"),
+    [
+        (CORRELATION, "No. Pearson correlation measures linear association.", "Yes, they are independent.", "Yes"),
+        (CORRELATION, "No. Pearson correlation measures linear association.", "yeah they are", "yeah"),
+        # A scenario before the question, and the question's second sentence asking for the reason.
+        (
+            "Emily drew the crystals. Can you use foil to make the connection? Why or why not?",
+            "Yes, aluminum foil is a metal.",
+            "Nope, because it is not made out of metal.",
+            "Nope",
+        ),
+        # The same word; both words; no yes-or-no question; a reference that does not open with one: left alone.
+        (CORRELATION, "No. Pearson correlation measures linear association.", "No, only linear association.", None),
+        (CORRELATION, "No. Pearson correlation measures linear association.", "Yes and no, it depends.", None),
+        ("Why does zero correlation not mean independence?", "No. Correlation is linear.", "Yes, it does.", None),
+        (CORRELATION, "Pearson correlation measures linear association only.", "Yes, they are independent.", None),
+        ("Is a stack LIFO or FIFO", "No stack is FIFO.", "Yes", None),
+    ],
+)
+def test_the_other_yes_or_no_than_the_reference_is_found(question, reference, answer, said):
+    found = yes_no_reversal(question, reference, answer)
+    assert (None if found is None else answer[slice(*found[0])]) == said
+    assert found is None or found[1] == reference.split(",")[0].split(".")[0]

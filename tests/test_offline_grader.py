@@ -960,6 +960,18 @@ def test_another_bare_number_than_a_bare_number_reference_is_a_misconception(gra
     assert graded.misconceptions and graded.score <= 2.5
 
 
+def test_the_other_yes_or_no_than_the_reference_is_a_misconception(grader):
+    """ "Yes, zero correlation means they are independent" scored 2.9 "partial" with no misconception against a
+    reference that opens "No." (YN); the right "No" is not called one."""
+    item = GradingItem(
+        question="Does zero correlation between two variables mean they are independent?",
+        reference_answer="No. Pearson correlation only measures linear association; Y = X^2 has zero correlation.",
+    )
+    wrong = grader.grade(item, "Yes, zero correlation means they are independent.")
+    assert wrong.verdict is Verdict.incorrect and "says 'Yes' where the reference says 'No'" in wrong.misconceptions[0]
+    assert not grader.grade(item, "No, correlation only measures linear association.").misconceptions
+
+
 def test_a_class_of_another_point_is_no_contradiction_where_the_item_has_two(grader):
     """An item with two classes ("O(1) ... O(n) ...") has no one class for its answer: naming one omits a point,
     it does not deny it (CA)."""

@@ -962,13 +962,18 @@ def test_another_bare_number_than_a_bare_number_reference_is_a_misconception(gra
 
 def test_the_other_yes_or_no_than_the_reference_is_a_misconception(grader):
     """ "Yes, zero correlation means they are independent" scored 2.9 "partial" with no misconception against a
-    reference that opens "No." (YN); the right "No" is not called one."""
+    reference that opens "No." (YN, YI); the right "No" is not called one."""
     item = GradingItem(
         question="Does zero correlation between two variables mean they are independent?",
         reference_answer="No. Pearson correlation only measures linear association; Y = X^2 has zero correlation.",
     )
     wrong = grader.grade(item, "Yes, zero correlation means they are independent.")
     assert wrong.verdict is Verdict.incorrect and "says 'Yes' where the reference says 'No'" in wrong.misconceptions[0]
+    # The deciding word is wrong, so the answer is: at most the top of "incorrect", and the card says why, once (YI).
+    assert wrong.score <= 1.4
+    assert [n for n in wrong.notes if "incorrect" in n or "other answer" in n] == [
+        "Your answer opens with the other answer than the reference's ('No'), so it scores at most 1.4."
+    ]
     assert not grader.grade(item, "No, correlation only measures linear association.").misconceptions
 
 

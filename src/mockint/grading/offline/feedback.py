@@ -36,8 +36,9 @@ class Findings:
     # Why the answer repeats itself or rambles (`grading.repetition`), when it does.
     repetition: str | None = None
     rambling: str | None = None
-    # Why an answer that says none of an authored rubric's points is held to "incorrect", when it is.
-    unbacked: str | None = None
+    # Why the answer is held to "incorrect" when it is: it says none of an authored rubric's points, or answers a
+    # yes-or-no question the other way.
+    held_incorrect: str | None = None
     # What the one scoring rule (`scoring.score_answer`) made of these findings: verdict and dimensions.
     rule: ScoreResult | None = None
 

@@ -681,7 +681,7 @@ class OfflineGrader(Grader):
         clean = repetition.kept
         findings = self._findings(item, answer, repetition, prepared, analysis)
         notes = list(findings.cap_reasons) + [
-            n for n in (findings.repetition, findings.rambling, findings.unbacked) if n
+            n for n in (findings.repetition, findings.rambling, findings.held_incorrect) if n
         ]
         if prepared.points_are_pseudo:
             n = len(prepared.points)
@@ -698,8 +698,11 @@ class OfflineGrader(Grader):
                 "people graded: compare your answer with the reference."
             )
         verdict = verdict_for(findings)
-        if findings.rule is not None and findings.rule.held_back and verdict is findings.rule.verdict:
-            notes.append(findings.rule.held_back)
+        # Why the rule's verdict is below its score's band; not where a cap lowered the score into that verdict's
+        # band, and its own note says why ("Rated incorrect, not partial" beside a score of 1.4 says nothing).
+        held_back = findings.rule.held_back if findings.rule is not None else None
+        if held_back and verdict is findings.rule.verdict and findings.score >= findings.rule.score:
+            notes.append(held_back)
         ignored = _ignored_note(findings.fillers, findings.stutter_words)
         if ignored:
             notes.append(ignored)
@@ -805,15 +808,23 @@ class OfflineGrader(Grader):
         rule = score_answer(
             scoring_input([k.status for k in key_points], len(misconceptions), base, repetition.mostly_repeated)
         )
-        unbacked = None
+        held_incorrect = None
         # The note only where the cap holds the score down: beside a lower score "at most 1.4" explains nothing.
         if rule.score > NOTHING_OF_THE_RUBRIC_MAX and says_none_of_the_rubric(
             prepared, key_points, misconceptions, analysis.features
         ):
-            unbacked = (
+            held_incorrect = (
                 "No key point was found in your answer, and little of it is backed by the reference material, so it "
                 f"scores at most {NOTHING_OF_THE_RUBRIC_MAX:g}."
             )
+        elif rule.score > NOTHING_OF_THE_RUBRIC_MAX and reversal is not None:
+            # The word that decides a yes-or-no question is wrong, so the answer is, whatever else it says (YI): on
+            # the train splits people graded every such answer 0 (eval/README.md).
+            held_incorrect = (
+                f"Your answer opens with the other answer than the reference's ('{reversal[1]}'), so it scores at "
+                f"most {NOTHING_OF_THE_RUBRIC_MAX:g}."
+            )
+        if held_incorrect:
             ceiling = NOTHING_OF_THE_RUBRIC_MAX if ceiling is None else min(ceiling, NOTHING_OF_THE_RUBRIC_MAX)
         score = rule.score if ceiling is None else min(rule.score, ceiling)
         # The model answer quotes the candidate's words without the fillers, and of a strong sentence only the
@@ -844,6 +855,6 @@ class OfflineGrader(Grader):
             cap_reasons=list(caps),
             ceiling=ceiling,
             rule=rule,
-            unbacked=unbacked,
+            held_incorrect=held_incorrect,
             **common,
         )

@@ -767,11 +767,13 @@ class OfflineGrader(Grader):
         key_points, misconceptions = [], []
         contradicted = [r.clause for r in analysis.points if r.contradiction and r.clause]
         reversal = yes_no_reversal(item.question, item.reference_answer, clean.text)
+        reversed_clause = None
         if reversal is not None:
             # The clause that answers with the other word states the wrong claim: no evidence of a point (YN).
             said = reversal[0]
             first = sentence_spans(clean.text)[0]
-            contradicted.append(next((c for c in clause_spans(clean.text, first) if c[0] <= said[0] < c[1]), first))
+            reversed_clause = next((c for c in clause_spans(clean.text, first) if c[0] <= said[0] < c[1]), first)
+            contradicted.append(reversed_clause)
         for result in analysis.points:
             # A clause the card calls wrong for one point is no evidence that the answer gets another right:
             # "A p-value is the probability that the null hypothesis is true" contradicts one point and was
@@ -798,8 +800,8 @@ class OfflineGrader(Grader):
                     f"{result.contradiction}: you said '{evidence}', but the reference says '{result.point}'"
                 )
             key_points.append(KeyPointResult(point=result.point, status=status, evidence=evidence, span=span))
-        if reversal is not None:
-            word, clause = (answer[slice(*clean.span_in_original(*span))] for span in (reversal[0], contradicted[-1]))
+        if reversal is not None and reversed_clause is not None:
+            word, clause = (answer[slice(*clean.span_in_original(*span))] for span in (reversal[0], reversed_clause))
             meant = item.reference_answer[slice(*sentence_spans(item.reference_answer)[0])]
             misconceptions.append(
                 f"says '{word}' where the reference says '{reversal[1]}': you said '{clause}', but the reference says "

@@ -74,6 +74,14 @@ def test_non_answers_are_trivial(answer):
     assert trivial_reason(strip_fillers(answer).text)
 
 
+@pytest.mark.parametrize(("answer", "side"), [("No.", True), ("Um, yes", True), ("yeah no", True), ("No idea", False)])
+def test_a_bare_yes_or_no_is_told_to_give_its_reason(answer, side):
+    """ "No." to a yes-or-no question takes a side, which "gives no content to grade" denied; it still earns nothing
+    without its reason (people graded every such train answer 0)."""
+    reason = trivial_reason(strip_fillers(answer).text)
+    assert reason and ("says yes or no but not why: give the reason" in reason) is side
+
+
 @pytest.mark.parametrize(
     "answer",
     # A number answers "how many" however short, "one" too, a stop word elsewhere (TN).

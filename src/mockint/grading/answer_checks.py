@@ -65,6 +65,10 @@ def trivial_reason(clean: str) -> str | None:
     if sum(c.isalnum() for c in clean) <= 1 and not any(is_number(w) for w in words(clean)):
         return "The answer is empty." if not clean.strip() else f"The answer ('{clean.strip()}') is too short to grade."
     if not has_content(_NON_ANSWER_PHRASES.sub(" ", clean)):
+        said = words(clean)
+        if said and all(w in _YES_NO for w in said):
+            # "No." to a yes-or-no question takes a side: "no content" reads as if nothing was said.
+            return f"The answer ('{clean.strip()[:40]}') says yes or no but not why: give the reason."
         return f"The answer ('{clean.strip()[:40]}') gives no content to grade."
     return language_reason(clean)
 

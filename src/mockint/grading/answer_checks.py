@@ -93,6 +93,11 @@ _OPPOSITE_LIST = [
         "decrease decreasing reduce lower shrink drop fall smaller",
     ),
     ("highest high", "lowest low"),
+    # Which of many, not a change (MX, eval/README.md); "max" and "min" are parts of names ("min-max scaling").
+    (
+        "maximise maximize maximum maxima maximal largest biggest",
+        "minimise minimize minimum minima minimal smallest",
+    ),
     ("before earlier", "after later"),
     ("nearest closest", "farthest furthest"),
     # Not "prior" (a Bayesian prior) nor "following" ("the following steps") (PN).

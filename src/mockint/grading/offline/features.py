@@ -488,6 +488,10 @@ class Claim:
     tells: tuple[frozenset[Phrase], frozenset[str]] | None = None
 
 
+# A formula in a key point ("TP / (TP + FP)"): terms joined by arithmetic operators, at least one of them "+", "*" or
+# "^", since a slash alone joins alternatives ("input/output") and "=" sets a keyword argument ("dropna=False") (FM).
+_FORMULA = re.compile(r"\(?\w+(?:\s*[/+*^]\s*\(?\s*\w+\s*\)?)+\)?")
+_ARITHMETIC = re.compile(r"[+*^]")
 _CONTRAST_BREAK = re.compile(r";\s*|,?\s+(?=(?:while|whereas|but|unlike)\s)", re.IGNORECASE)
 _AND = re.compile(r",?\s+and\s+", re.IGNORECASE)
 # Spoken answers also run claims together with a bare comma ("row number gives every row a unique number, rank
@@ -600,6 +604,7 @@ def _point_claims(
     separates each object" does not make the semantic claim by them."""
     point, pw, (first, _) = item.points[i], item.point_words[i], item.point_rows[i]
     weights = demoted_weights(pw, item.question_stems)
+    formula = _formula_words(point, pw)
     claims = []
     for start, end in _cut(point, breaks):
         rows = pw.within(start, end)
@@ -608,11 +613,22 @@ def _point_claims(
             absent = negated_stems(point[start:end])
             if not absent & sides:
                 absent = set()
-            kept = np.array([s not in absent for s in pw.stems], dtype=bool)
+            kept = np.array([s not in absent for s in pw.stems], dtype=bool) & ~formula
             claim_weights = np.where(kept, weights, 0.0)[rows]
             named = frozenset(map(stem, said)) - absent
             claims.append((Claim(i, first + np.flatnonzero(rows), claim_weights, named), rows & content))
     return claims
+
+
+def _formula_words(point: str, pw: WordVectors) -> np.ndarray:
+    """Mask of the point's words inside a formula, which a claim's fit leaves out (FM, eval/README.md): an answer
+    said aloud gives the definition in words, and two sides' formulas differ by a symbol ("FP" against "FN") that
+    the word vectors hardly tell apart, so the formula only dilutes the fit."""
+    mask = np.zeros(len(pw.words), dtype=bool)
+    for m in _FORMULA.finditer(point):
+        if _ARITHMETIC.search(m.group()):
+            mask |= pw.within(m.start(), m.end())
+    return mask
 
 
 def claims_of(item: PreparedItem) -> tuple[Claim, ...]:

@@ -247,6 +247,12 @@ def test_copy_of_the_question_is_detected_from_novelty_or_meaning():
         ),
         # DS: dense and sparse.
         ("Explicit feedback is sparse and comes from a self-selected subset of users", "explicit feedback is dense"),
+        # MX: maximum and minimum, largest and smallest.
+        (
+            "An SVM chooses the separating hyperplane that maximises the margin between classes",
+            "an svm picks the hyperplane with the smallest margin",
+        ),
+        ("Lasso drives the smallest coefficients to exactly zero", "lasso drives the largest coefficients to zero"),
         # CX: another complexity class for the same claim.
         ("Membership testing in a list is a linear O(n) scan", "Checking membership in a list is O(1)"),
         ("Sets and dicts are hash tables with average O(1) membership tests", "a set membership test is a linear scan"),
@@ -278,6 +284,11 @@ def test_contradictions_are_cued(point, evidence):
             "HyDE has the LLM write a hypothetical answer and embeds that instead of the question",
         ),
         ("Autoscaling should use queue depth or latency rather than CPU utilisation", "scale on latency, not on CPU"),
+        # MX: maximising one thing and minimising another are no opposites (OT).
+        (
+            "The SVM maximises the margin while the C term penalises violations",
+            "the svm minimises the hinge loss over the training points",
+        ),
         # DS: an answer naming both retrievers opposes neither.
         (
             "Dense retrieval handles paraphrases and semantic similarity well",

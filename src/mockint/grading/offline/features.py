@@ -448,9 +448,8 @@ def _about_another_point(
     stems_of = [{stem(w) for w in words(p.point)} for p in points]
 
     def aligned(j: int, mask: np.ndarray) -> float:
-        rows, pw = slice(*item.point_rows[j]), item.point_words[j]
-        weights = np.where(_formula_words(item.points[j], pw), 0.0, np.maximum(pw.rarity, 1e-3))
-        return weighted_mean(best_match(sims[rows][:, mask]), weights)
+        rows = slice(*item.point_rows[j])
+        return weighted_mean(best_match(sims[rows][:, mask]), np.maximum(item.point_words[j].rarity, 1e-3))
 
     result = []
     for i, p in enumerate(points):

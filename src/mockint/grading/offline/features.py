@@ -435,33 +435,21 @@ def _of_the_other_side(piece: str, evidence: Span, item: PreparedItem, answer: P
     return False
 
 
-def _about_another_point(
-    points: list[PointResult], item: PreparedItem, answer: PreparedAnswer, sims: np.ndarray, on_topic: np.ndarray
-) -> list[PointResult]:
-    """Drop a contradiction whose opposite word is what another key point says, where the clause is about that
-    point at least as much as about its own: "low training error and high validation error means overfitting"
-    matches the overfitting point, it does not deny the underfitting one; "ids mapped to sparse vectors" denies
-    "ids mapped to dense vectors", whatever a point on sparse updates says (AO, eval/README.md). Unless the clause
-    speaks of this point's side of a contrast the question sets and the other point is about the other side:
-    "high bias means it memorised the data and overfits" denies "high bias (underfitting)", whatever the point
-    on high variance says."""
+def _about_another_point(points: list[PointResult], item: PreparedItem, answer: PreparedAnswer) -> list[PointResult]:
+    """Drop a contradiction whose opposite word is what another key point says: "low training error and
+    high validation error means overfitting" matches the overfitting point, it does not deny the
+    underfitting one. Unless the clause speaks of this point's side of a contrast the question sets and the
+    other point is about the other side: "high bias means it memorised the data and overfits" denies "high
+    bias (underfitting)", whatever the point on high variance says."""
     stems_of = [{stem(w) for w in words(p.point)} for p in points]
-
-    def aligned(j: int, mask: np.ndarray) -> float:
-        rows = slice(*item.point_rows[j])
-        return weighted_mean(best_match(sims[rows][:, mask]), np.maximum(item.point_words[j].rarity, 1e-3))
-
     result = []
     for i, p in enumerate(points):
         if p.contradiction and p.clause:
             clause = answer.text[p.clause[0] : p.clause[1]]
             said = opposite_word(p.point, clause, item.question_stems)
             clause_stems = {stem(w) for w in words(clause)}
-            mask = answer.words.within(*p.clause) & on_topic
             if said and any(
-                stem(said[0]) in stems_of[j]
-                and not _sides_apart(stems_of[i], stems_of[j], clause_stems, item)
-                and (not mask.any() or aligned(j, mask) >= aligned(i, mask))
+                stem(said[0]) in stems_of[j] and not _sides_apart(stems_of[i], stems_of[j], clause_stems, item)
                 for j in range(len(points))
                 if j != i
             ):
@@ -834,8 +822,6 @@ def analyse(item: PreparedItem, answer: PreparedAnswer, *, trim: bool = True) ->
         ],
         item,
         answer,
-        sims,
-        on_mask,
     )
     for i, (span, cue) in _swaps(item, answer, sims, on_mask).items():
         if points[i].contradiction is None:

@@ -678,7 +678,6 @@ def _swaps(
         if not reports_belief(text[s:e])
         for a, b in _cut(text[s:e], _turns(text[s:e], item.contrasts, answer=True, question_stems=item.question_stems))
     ]
-    clauses = _reasons_joined(clauses, text, item.contrasts)
     clause_masks = [answer.words.within(*c) & on_topic for c in clauses]
     clause_phrases = [phrases(words(text[s:e])) for s, e in clauses]
     clause_stems = [frozenset(s for before, s in told if not before) for told in clause_phrases]
@@ -709,26 +708,6 @@ def _swaps(
                         found[piece.point] = (span, f"says '{said}' where the reference says '{meant}'")
                         break
     return found
-
-
-# Words that open a clause giving the reason or the consequence of the one before it, or saying more of its subject.
-_REASON_OPENERS = frozenset({"because", "since", "so", "which", "thus", "hence"})
-
-
-def _reasons_joined(clauses: list[Span], text: str, contrasts: tuple[Contrast, ...]) -> list[Span]:
-    """Each clause that opens with a reason or a consequence ("because it processes the whole prompt in parallel")
-    and names no side read with the clause before it, whose claim it completes (RC, eval/README.md): "decode is
-    compute bound | because it processes the whole prompt in parallel" says the prefill point of decode only
-    when read whole."""
-    sides = frozenset().union(*(a | b for a, b in contrasts))
-    joined: list[Span] = []
-    for start, end in clauses:
-        said = words(text[start:end])
-        if joined and said and said[0] in _REASON_OPENERS and not {stem(w) for w in said} & sides:
-            joined[-1] = (joined[-1][0], end)
-        else:
-            joined.append((start, end))
-    return joined
 
 
 def _denied(item: PreparedItem, answer: PreparedAnswer, sims: np.ndarray) -> dict[int, tuple[Span, str]]:

@@ -988,25 +988,6 @@ def test_a_class_of_another_point_is_no_contradiction_where_the_item_has_two(gra
     assert not grader.grade(item, "O(n) to resize").misconceptions
 
 
-def test_an_opposite_word_another_point_says_of_another_thing_still_contradicts(grader):
-    """AO: "sparse vectors" denies the point "mapping integer ids to dense vectors", though another point says
-    "updates are sparse": the clause is about the first point, not about that one."""
-    item = _bank_item("dl-embedding-layer", "deep-learning.yaml")
-    wrong = grader.grade(
-        item,
-        "An embedding layer is a trainable lookup table mapping integer ids to sparse vectors, and every row gets a "
-        "gradient in every batch.",
-    )
-    assert any("'sparse' where the reference says 'dense'" in m for m in wrong.misconceptions)
-    assert wrong.score <= 2.5
-    right = grader.grade(
-        item,
-        "It is a trainable lookup table from integer ids to dense vectors, and only the rows used in a batch get "
-        "gradient, so updates are sparse.",
-    )
-    assert not right.misconceptions
-
-
 def test_the_smallest_margin_contradicts_a_point_that_maximises_it(grader):
     """MX: "smallest" is the opposite of the point's "maximises"; "the biggest margin" says it."""
     item = _bank_item("svm-margin-and-kernels")
@@ -1160,18 +1141,6 @@ def test_a_number_said_in_words_scores_as_the_rubric_writes_it(grader):
             "lower. you go for precision when a false positive is expensive, like flagging a legit transaction as "
             "fraud and blocking the customer",
         ),
-        # RC: each phase's claim completed by the reason clause after it.
-        (
-            "llm-kv-cache-prefill-decode",
-            "llms-rag.yaml",
-            "the kv cache stores the model weights on the gpu, prefill is memory bound because it goes one token at a "
-            "time and decode is compute bound because it processes the whole prompt in parallel",
-            "the kv cache keeps every layer's keys and values for the tokens so far so you don't recompute them, and "
-            "each decode step just computes projections for the new token and attends over the cache. prefill runs "
-            "the whole prompt in parallel so it's compute bound and sets time to first token, while decode makes one "
-            "token per step and is memory bandwidth bound, so you batch lots of sequences in decode to share the "
-            "weight reads. and the cache grows linearly with sequence length and batch size",
-        ),
     ],
     ids=[
         "side-said-absent",
@@ -1181,7 +1150,6 @@ def test_a_number_said_in_words_scores_as_the_rubric_writes_it(grader):
         "capitalised-stop-word",
         "complexity-class",
         "formula-in-the-point",
-        "reason-clause",
     ],
 )
 def test_two_sides_swapped_are_caught_and_their_right_twin_is_not(grader, question_id, bank_file, swapped, right):

@@ -253,8 +253,6 @@ def test_copy_of_the_question_is_detected_from_novelty_or_meaning():
             "an svm picks the hyperplane with the smallest margin",
         ),
         ("Lasso drives the smallest coefficients to exactly zero", "lasso drives the largest coefficients to zero"),
-        # LT: leading and trailing.
-        ("Shapes are aligned from the trailing dimension", "numpy aligns shapes from the leading dimension"),
         # CX: another complexity class for the same claim.
         ("Membership testing in a list is a linear O(n) scan", "Checking membership in a list is O(1)"),
         ("Sets and dicts are hash tables with average O(1) membership tests", "a set membership test is a linear scan"),

@@ -99,8 +99,6 @@ _OPPOSITE_LIST = [
         "minimise minimize minimum minima minimal smallest",
     ),
     ("before earlier", "after later"),
-    # The two ends of a sequence: "aligned from the leading dimension" against "the trailing dimension" (LT).
-    ("leading", "trailing"),
     ("nearest closest", "farthest furthest"),
     # Not "prior" (a Bayesian prior) nor "following" ("the following steps") (PN).
     ("previous preceding", "next succeeding"),

@@ -1006,6 +1006,18 @@ def test_the_smallest_margin_contradicts_a_point_that_maximises_it(grader):
     assert not right.misconceptions
 
 
+def test_an_answer_that_gives_the_formulas_is_no_swap_where_the_points_give_them_too(grader):
+    """FM leaves a point's formula out of a swap's fit, not out of the answer: the formulas said the right way
+    round make no swap."""
+    item = _bank_item("precision-recall-f1")
+    graded = grader.grade(
+        item,
+        "Precision is TP/(TP+FP), recall is TP/(TP+FN), F1 is their harmonic mean; favour precision when false "
+        "positives are costly.",
+    )
+    assert not graded.misconceptions and graded.score >= 4.0
+
+
 @pytest.mark.parametrize(
     ("question", "reference", "answer"),
     [

@@ -19,7 +19,9 @@ from mockint.text.words import ARTICLES, is_content, word_spans, words
 _NON_ANSWER_PHRASES = re.compile(
     r"\b(?:i\s+(?:really\s+)?(?:do\s*n[o']?t|dont|have\s+no)\s+(?:know|idea|remember|recall)|no\s+idea|idk|dunno|"
     r"not\s+sure|no\s+(?:submission|answer|response|comment)|n/?a|pass|skip(?:ping|ped)?|next(?:\s+question)?|fine|ok(?:ay)?|good|sorry|"
-    r"nothing|none|whatever|no\s+clue|can'?t\s+remember|i\s+forgot|forgot|honestly|really|sure|hmm+|test(?:ing)?)\b",
+    r"nothing|none|whatever|no\s+clue|can'?t\s+remember|i\s+forgot|forgot|honestly|really|sure|hmm+|test(?:ing)?|"
+    # A spoken close ("that's all I know"): its "all" is no answer's side (SW).
+    r"that(?:'?s|\s+is)\s+all)\b",
     re.IGNORECASE,
 )
 
@@ -59,6 +61,21 @@ def has_content(answer: str) -> bool:
     return any(is_content(w) or is_number(w) for w in words(answer))
 
 
+# Grammar words that answer a question alone, by a quantity, a sameness or an order and place: "both", "the
+# same", "as many as you like" (SW, eval/README.md). A closed class of English, none chosen from a graded answer.
+_SIDE_WORD_LIST = """all both each every either neither many much few more most less least same other another
+    before after above below over under up down on off once"""
+_SIDE_WORDS = frozenset(_SIDE_WORD_LIST.split())
+
+
+def takes_a_side(clean: str) -> bool:
+    """An answer of grammar words alone that still answers: a yes or a no, or a word that answers alone ("both",
+    "the same"). Nothing in it can be matched against the reference, and it says nothing of why (SW)."""
+    rest = _NON_ANSWER_PHRASES.sub(" ", clean)
+    said = words(rest)
+    return not has_content(rest) and any(w in _YES_NO or w in _SIDE_WORDS for w in said)
+
+
 def trivial_reason(clean: str) -> str | None:
     """Why the answer is no answer at all (empty, 'idk', 'pass', 'fine', not English), or None if it says
     something."""
@@ -66,9 +83,11 @@ def trivial_reason(clean: str) -> str | None:
         return "The answer is empty." if not clean.strip() else f"The answer ('{clean.strip()}') is too short to grade."
     if not has_content(_NON_ANSWER_PHRASES.sub(" ", clean)):
         said = words(clean)
+        # "No." to a yes-or-no question, or "both", takes a side: "no content" reads as if nothing was said.
         if said and all(w in _YES_NO for w in said):
-            # "No." to a yes-or-no question takes a side: "no content" reads as if nothing was said.
             return f"The answer ('{clean.strip()[:40]}') says yes or no but not why: give the reason."
+        if takes_a_side(clean):
+            return f"The answer ('{clean.strip()[:40]}') says what but not why: give the reason."
         return f"The answer ('{clean.strip()[:40]}') gives no content to grade."
     return language_reason(clean)
 
@@ -704,9 +723,13 @@ SAYS_NOTHING = "The answer does not say anything about the question's subject ye
 def nothing_added_reason(answer: str, question: str) -> str:
     """Why an answer that adds nothing to the question scores 0: it restates the question when it uses the
     question's words, and otherwise it says nothing at all ("my answer", "ok"), which is not a restatement."""
+    return RESTATED if _echoed(answer, question) else SAYS_NOTHING
+
+
+def _echoed(answer: str, question: str) -> set[str]:
+    """The question's content words the answer says again."""
     asked = {_claim_stem(w) for w in words(question)}
-    echoed = {_claim_stem(w) for w in words(answer) if is_content(w) and w not in _ABOUT_WORDS} & asked
-    return RESTATED if echoed else SAYS_NOTHING
+    return {_claim_stem(w) for w in words(answer) if is_content(w) and w not in _ABOUT_WORDS} & asked
 
 
 def _claim_stem(word: str) -> str:
@@ -774,6 +797,10 @@ def copy_reason(
         # sample?") still only restates it.
         statement = "?" not in answer and not _ABOUT_THE_QUESTION.search(answer)
         if statement and beyond & {_claim_stem(w) for w in words(rubric)}:
+            return None
+        # A statement that shares no content word with the question does not restate it ("more than one" to "How
+        # many constructors can a class have?", RN): it is graded, however little it gains on the reference.
+        if statement and not _echoed(answer, question):
             return None
     no_gain = (
         all(features[name] <= NO_GAIN for name in ("recall", "lexical", "sentence_cos", "coverage_max"))

@@ -29,7 +29,7 @@ from mockint.doors.llm import OUTPUT_MODES, LLMClient, LLMReply
 from mockint.doors.prompts import Prompt, load_prompt
 from mockint.doors.tokens import count_messages, count_tokens, is_exact, trim_to_tokens
 from mockint.errors import GradingError, LLMResponseError, LLMUnavailableError
-from mockint.grading.answer_checks import stuffing_reason
+from mockint.grading.answer_checks import stuffing_reason, takes_a_side, trivial_reason
 from mockint.grading.evidence import adds_nothing_to, has_content, is_relevant, verify_quote
 from mockint.grading.grader import FeedbackCallback, Grader
 from mockint.grading.guard import feedback_from_key_points, guard_grade, rubric_text
@@ -178,7 +178,7 @@ class LLMGrader(Grader):
         """Grade `answer`; `on_feedback` gets the feedback text as it streams, and last the final text."""
         points = rubric_points(item)
         if not has_content(answer):
-            grade = self._no_answer(item, points)
+            grade = self._no_answer(item, points, answer)
         else:
             # One deadline (MOCKINT_LLM_DEADLINE) for the whole grade: the call, its retries and any repair.
             with self.client.deadline():
@@ -252,7 +252,7 @@ class LLMGrader(Grader):
             on_feedback(shown)
         return stream.reply
 
-    def _no_answer(self, item: GradingItem, points: list[str]) -> Grade:
+    def _no_answer(self, item: GradingItem, points: list[str], answer: str) -> Grade:
         info = GraderInfo(
             kind="llm",
             model=self.client.model,
@@ -261,18 +261,23 @@ class LLMGrader(Grader):
             endpoint=self.client.where,
         )
         result = score_answer(ScoringInput(points=[], answered=False))
+        clean = strip_fillers(answer).text
         return _assemble(
             item,
             result,
             [KeyPointResult(point=p, status=Coverage.missed) for p in points],
             [],
-            feedback="You did not give an answer. Start from the core idea, then explain why it holds; "
-            "the model answer shows one way.",
+            feedback=(
+                "Say why: an interviewer will ask what your answer rests on. The model answer shows one way."
+                if takes_a_side(clean)
+                else "You did not give an answer. Start from the core idea, then explain why it holds; "
+                "the model answer shows one way."
+            ),
             reasons={},
             model_answer=item.reference_answer,
             follow_up=item.follow_up,
             info=info,
-            notes=["Not sent to the model: there was nothing to grade."],
+            notes=[f"Not sent to the model. {trivial_reason(clean)}"],
         )
 
 

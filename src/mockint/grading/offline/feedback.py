@@ -26,6 +26,8 @@ class Findings:
     points_are_pseudo: bool
     reference_answer: str
     trivial: str | None = None
+    # The trivial answer still takes a side ("No.", "both"), with nothing said of why (SW).
+    takes_a_side: bool = False
     cap_reasons: list[str] = field(default_factory=list)
     ceiling: float | None = None
     # Spoken fillers the grade ignored, by kind (`text.fillers.count_fillers`), and the words of stutters and
@@ -238,6 +240,8 @@ def feedback_text(f: Findings) -> str:
     if f.trivial:
         first = f.key_points[0].point if f.key_points else f.reference_answer
         # The reason is correctness's; the feedback says what to do about it.
+        if f.takes_a_side:
+            return f"Say why: an interviewer will ask what your answer rests on. Start with '{_short(first, 90)}'"
         attempt = "Answer in English" if f.trivial == NOT_ENGLISH else "Give it a try"
         return f"{attempt}, even a partial answer: start with '{_short(first, 90)}'"
     parts = []

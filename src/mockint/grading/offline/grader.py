@@ -51,7 +51,7 @@ import numpy as np
 from mockint.blas import one_blas_thread
 from mockint.doors.embeddings import LOCAL_MODEL_NAME, TokenEmbeddings, shared_local_embedder
 from mockint.errors import GradingError
-from mockint.grading.answer_checks import copy_reason, trivial_reason, yes_no_reversal
+from mockint.grading.answer_checks import copy_reason, takes_a_side, trivial_reason, yes_no_reversal
 from mockint.grading.evidence import says_part_of, supports
 from mockint.grading.grader import FeedbackCallback, Grader
 from mockint.grading.guard import answer_caps, rubric_text
@@ -752,6 +752,7 @@ class OfflineGrader(Grader):
                 off_topic=[],
                 features={},
                 trivial=trivial_reason(clean.text),
+                takes_a_side=takes_a_side(clean.text),
                 **common,
             )
         uncapped = estimate(self.calibration, analysis.features, None, analysis.trimmed_features)

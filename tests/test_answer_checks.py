@@ -11,6 +11,7 @@ from mockint.grading.answer_checks import (
     contradiction_cue,
     copy_reason,
     stuffing_reason,
+    takes_a_side,
     trivial_reason,
     yes_no_reversal,
 )
@@ -80,6 +81,40 @@ def test_a_bare_yes_or_no_is_told_to_give_its_reason(answer, side):
     without its reason (people graded every such train answer 0)."""
     reason = trivial_reason(strip_fillers(answer).text)
     assert reason and ("says yes or no but not why: give the reason" in reason) is side
+
+
+@pytest.mark.parametrize(
+    ("answer", "side"),
+    [
+        ("both", True),
+        ("The same.", True),
+        ("um, all of them", True),
+        ("as many as you like", True),
+        ("Neither", True),
+        ("No.", True),
+        ("That's all.", False),
+        ("that is all", False),
+        ("no idea", False),
+        ("ok", False),
+    ],
+)
+def test_a_grammar_word_that_answers_is_told_to_give_its_reason(answer, side):
+    """ "both" or "the same" answers as a bare yes does: "gives no content to grade" read as if nothing was said
+    (SW); a spoken close ("that's all") is still no answer."""
+    clean = strip_fillers(answer).text
+    reason = trivial_reason(clean)
+    assert reason and ("not why: give the reason" in reason) is side
+    assert takes_a_side(clean) is side
+
+
+def test_an_answer_sharing_no_word_with_the_question_is_no_restatement():
+    """ "more than one" to "How many constructors ...?" restates nothing (RN), whatever its features say; the
+    question's own words reordered still restate it."""
+    question = "How many constructors can be created for a class?"
+    rubric = "As many as needed; a class can have any number of constructors as long as their parameter lists differ."
+    reworded = {"recall": 0.0, "lexical": 0.0, "sentence_cos": 0.0, "coverage_max": 0.0, "question_cos": 0.9}
+    assert copy_reason(0.0, reworded, "more than one", question, rubric, estimate=1.0) is None
+    assert copy_reason(0.0, reworded, "constructors created for a class, one", question, rubric, estimate=1.0)
 
 
 @pytest.mark.parametrize(

@@ -254,6 +254,23 @@ def test_empty_answer_is_a_no_answer_grade_without_a_call(server):
     assert server.received() == []
 
 
+@pytest.mark.parametrize(
+    ("answer", "reason"),
+    [
+        ("   um, I don't know  ", "gives no content to grade"),
+        ("No.", "says yes or no but not why"),
+        ("Both.", "says what but not why"),
+    ],
+)
+def test_an_answer_not_sent_to_the_model_says_why(server, answer, reason):
+    """A bare "No." or "Both." was answered: the card says what it lacks (SW), not "You did not give an answer"."""
+    grade = make_grader(server).grade(ITEM, answer)
+    assert (grade.score, grade.verdict) == (0.0, Verdict.no_answer)
+    assert any(n.startswith("Not sent to the model.") and reason in n for n in grade.notes)
+    assert grade.feedback.startswith("Say why") is (reason != "gives no content to grade")
+    assert server.received() == []
+
+
 def test_long_answer_is_trimmed_with_a_note(server):
     server.enqueue(reply())
     long_answer = GOOD_ANSWER + " " + " ".join(["Also, regularisation matters a great deal in practice."] * 60)

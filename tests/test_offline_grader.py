@@ -391,6 +391,41 @@ def test_an_answer_that_says_nothing_is_not_told_it_restates_the_question(grader
     assert any("does not say anything about the question's subject" in n for n in empty.notes)
 
 
+CONSTRUCTORS = GradingItem(
+    question="How many constructors can be created for a class?",
+    reference_answer="As many as needed; a class can have any number of constructors as long as their parameter lists "
+    "differ.",
+)
+
+
+def test_an_answer_that_shares_no_word_with_the_question_is_graded_not_called_a_restatement(grader):
+    """ "more than one" restates nothing (RN): it was zeroed as "mostly restates the question"."""
+    grade = grader.grade(CONSTRUCTORS, "more than one")
+    assert grade.verdict is not Verdict.no_answer
+    assert not any("restates the question" in n for n in grade.notes)
+
+
+def test_all_said_of_the_questions_subject_is_a_claim_not_a_restatement(grader):
+    """ "All models need feature scaling." was 0 "no answer" as the question restated (SW): it is a wrong claim."""
+    bank = load_bank(Path(__file__).parents[1] / "corpus")
+    scaling = GradingItem.from_question(next(q for q in bank.questions if q.id == "feature-scaling-which-models"))
+    grade = grader.grade(scaling, "All models need feature scaling.")
+    assert grade.verdict is Verdict.incorrect and grade.misconceptions
+    assert not any("restates the question" in n for n in grade.notes)
+    copied = grader.grade(scaling, "Models need feature scaling.")
+    assert copied.verdict is Verdict.no_answer
+
+
+def test_a_grammar_word_that_answers_is_asked_for_its_reason_not_for_an_answer(grader):
+    """ "as many as you like" answers; the card said "gives no content" and "Give it a try" (SW)."""
+    grade = grader.grade(CONSTRUCTORS, "as many as you like")
+    assert (grade.score, grade.verdict) == (0.0, Verdict.no_answer)
+    assert "says what but not why" in grade.dimensions.correctness.reason
+    assert grade.feedback.startswith("Say why")
+    idle = grader.grade(CONSTRUCTORS, "that's all")
+    assert idle.feedback.startswith("Give it a try")
+
+
 POSTFIX = GradingItem(
     question="What data structure is used to evaluate postfix expressions?",
     reference_answer="A stack: operands are pushed, and each operator pops its operands and pushes the result.",

@@ -416,6 +416,20 @@ def test_all_said_of_the_questions_subject_is_a_claim_not_a_restatement(grader):
     assert copied.verdict is Verdict.no_answer
 
 
+def test_a_clause_saying_another_points_claim_is_no_denial_of_this_one(grader):
+    """ "Distance based models need scaling" is the point on distance-based models; read against "Tree-based models
+    do not need scaling" it "left out the 'not'" of a right answer (DW). Said of tree-based models, it still does."""
+    bank = load_bank(Path(__file__).parents[1] / "corpus")
+    scaling = GradingItem.from_question(next(q for q in bank.questions if q.id == "feature-scaling-which-models"))
+    right = grader.grade(
+        scaling,
+        "Distance based models need scaling, tree based ones don't because they only care about the order of values.",
+    )
+    assert not right.misconceptions
+    wrong = grader.grade(scaling, "Tree-based models need scaling.")
+    assert any("leaves out the reference's 'not'" in m for m in wrong.misconceptions)
+
+
 def test_a_grammar_word_that_answers_is_asked_for_its_reason_not_for_an_answer(grader):
     """ "as many as you like" answers; the card said "gives no content" and "Give it a try" (SW)."""
     grade = grader.grade(CONSTRUCTORS, "as many as you like")

@@ -513,6 +513,15 @@ def _cue_stems(ws: list[str]) -> set[str]:
     return {stem(w) for w in ws if is_content(w)} | {stem(w[: -len("-based")]) for w in ws if w.endswith("-based")}
 
 
+# What the negation cue says: the answer says "not" where the reference does not, or leaves out its "not".
+NEGATION_CUES = ("negates the reference's claim", "leaves out the reference's 'not'")
+
+
+def cue_stems(text: str) -> set[str]:
+    """The content stems the cues compare two texts by (`_cue_words`, `_cue_stems`)."""
+    return _cue_stems(_cue_words(text))
+
+
 # An answer clause longer than this runs several claims together: 99% of the train splits' answer clauses are no
 # longer (`python eval/clause_lengths.py`).
 RUN_ON_WORDS = 34
@@ -648,7 +657,7 @@ def contradiction_cue(
     if prefixed:
         said, meant = prefixed if said_not else prefixed[::-1]
         return f"says '{said}' where the reference says '{meant}'"
-    return "negates the reference's claim" if said_not else "leaves out the reference's 'not'"
+    return NEGATION_CUES[0] if said_not else NEGATION_CUES[1]
 
 
 def _only_a_prefix_says_not(negating: str, other: str) -> tuple[str, str] | None:

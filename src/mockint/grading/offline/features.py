@@ -13,10 +13,12 @@ from functools import cached_property
 import numpy as np
 
 from mockint.grading.answer_checks import (
+    NEGATION_CUES,
     RUN_ON_WORDS,
     bare_number_cue,
     complexity_cue,
     contradiction_cue,
+    cue_stems,
     negated_stems,
     opposite_word,
 )
@@ -390,9 +392,28 @@ def _contradiction(
                 negation=not item.points_are_pseudo,
             )
         )
+        # A "not" is the weakest cue: read against a clause about another point's claim, it is no denial (DW).
+        if cue in NEGATION_CUES and _about_another_claim(point[start:end], point, best, item, answer):
+            continue
         if cue:
             return best, cue
     return None
+
+
+# A clause whose subject is one of these speaks of every member: "All models need feature scaling" is said of
+# tree-based models too (DW).
+_UNIVERSAL = frozenset({"all", "every", "each", "any"})
+
+
+def _about_another_claim(piece: str, point: str, clause: Span, item: PreparedItem, answer: PreparedAnswer) -> bool:
+    """Whether the clause says none of the piece's own words (those no other key point nor the question says),
+    where it has any, and names no universal ("all"): it then speaks of what another point says ("Distance based
+    models need scaling" is the point on distance-based models, not a denial of "Tree-based models do not need
+    scaling"), and a cue read against the piece reads another claim (DW, eval/README.md)."""
+    others = set(item.question_stems).union(*(cue_stems(p) for p in item.points if p != point))
+    own = cue_stems(piece) - others
+    said = answer.text[clause[0] : clause[1]]
+    return bool(own) and not own & cue_stems(said) and not _UNIVERSAL & set(words(said))
 
 
 def _clause_with_another_class(piece: str, item: PreparedItem, answer: PreparedAnswer) -> Span | None:

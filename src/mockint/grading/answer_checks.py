@@ -708,14 +708,12 @@ REWORDED_BELOW = 2.5
 
 
 # Stop words that still say something when an answer adds them to the question's words: a yes, a no, a
-# negation ("no, it is not"), a number ("the base case is one"), a word that answers alone ("All models need
-# feature scaling", SW). Other grammar words only restate.
+# negation ("no, it is not"), a number ("the base case is one"). Other grammar words only restate.
 _MEANINGFUL_FUNCTION_WORD_LIST = (
     "not no never yes none cannot can't don't doesn't isn't aren't wasn't weren't won't wouldn't shouldn't "
     "couldn't hasn't haven't didn't " + NUMBER_WORD_LIST
 )
-_MEANINGFUL_FUNCTION_WORDS = frozenset(_MEANINGFUL_FUNCTION_WORD_LIST.split()) | _SIDE_WORDS
-_SIDE_STEMS = frozenset(stem(w) for w in _SIDE_WORDS)
+_MEANINGFUL_FUNCTION_WORDS = frozenset(_MEANINGFUL_FUNCTION_WORD_LIST.split())
 # Indefinite pronouns are grammar too, though no stop word list of the text layer holds them: "Something
 # will happen when she moves the switch" names nothing the question did not. The negative ones ("nothing
 # happens") are claims and stay meaningful.
@@ -807,9 +805,7 @@ def copy_reason(
         # A question back or talk about the question that happens to add a word ("so which tokens can top-k
         # sample?") still only restates it.
         statement = "?" not in answer and not _ABOUT_THE_QUESTION.search(answer)
-        # A word of the rubric, or one that answers alone, is a claim of the answer's own: "The base case ... is
-        # one", "All models need feature scaling" (SW).
-        if statement and beyond & ({_claim_stem(w) for w in words(rubric)} | _SIDE_STEMS):
+        if statement and beyond & {_claim_stem(w) for w in words(rubric)}:
             return None
         # A statement that shares no content word with the question does not restate it ("more than one" to "How
         # many constructors can a class have?", RN): it is graded, however little it gains on the reference.

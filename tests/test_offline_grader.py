@@ -444,7 +444,7 @@ def test_a_clause_saying_another_points_claim_is_no_denial_of_this_one(grader):
 )
 def test_a_swap_needs_the_clause_to_say_the_claims_words(grader, question_id, right, swapped):
     """ "L1 pushes weights to exactly zero" was read as "L2 spreads the weight across them" said of L1, through
-    "weights" alone (CW); a clause that says the other side's claim in its words is still a swap."""
+    "weights" alone (TW); a clause that says the other side's claim in its words is still a swap."""
     bank = load_bank(Path(__file__).parents[1] / "corpus")
     item = GradingItem.from_question(next(q for q in bank.questions if q.id == question_id))
     assert not grader.grade(item, right).misconceptions

@@ -732,7 +732,7 @@ def _swaps(
                         continue
                     value = fit(piece, mask)
                     # A clause makes a claim only by saying its words, not by one shared noun: "L1 pushes weights to
-                    # exactly zero" is not "L2 spreads the weight across them" said of L1 (CW, eval/README.md).
+                    # exactly zero" is not "L2 spreads the weight across them" said of L1 (TW, eval/README.md).
                     if says(piece, mask) < CLAIM_WORDS:
                         continue
                     if value >= CONTRADICTION_ALIGNED_AT and value > max(fit(r, mask) for r in rivals):

@@ -706,14 +706,6 @@ def _swaps(
     def fit(piece: Claim, mask: np.ndarray) -> float:
         return weighted_mean(best_match(sims[piece.rows][:, mask]), piece.weights)
 
-    named = frozenset().union(*(a | b for a, b in item.contrasts)) | item.question_stems
-
-    def says(piece: Claim, mask: np.ndarray) -> int:
-        """How many of the claim's own words (neither a side's name nor the question's) the clause says, each matched
-        at least at COVERED_AT, the level a key point counts as covered at, taken word by word."""
-        own = np.array([item.rubric.stems[r] not in named for r in piece.rows], dtype=bool) & (piece.weights > 0)
-        return int(((best_match(sims[piece.rows][:, mask]) >= COVERED_AT) & own).sum())
-
     found: dict[int, tuple[Span, str]] = {}
     for side_a, side_b in item.contrasts:
         for mine, theirs in ((side_a, side_b), (side_b, side_a)):
@@ -731,10 +723,6 @@ def _swaps(
                     if opposite_word(item.points[piece.point], text[span[0] : span[1]], item.question_stems):
                         continue
                     value = fit(piece, mask)
-                    # A clause makes a claim only by saying its words, not by one shared noun: "L1 pushes weights to
-                    # exactly zero" is not "L2 spreads the weight across them" said of L1 (TW, eval/README.md).
-                    if says(piece, mask) < CLAIM_WORDS:
-                        continue
                     if value >= CONTRADICTION_ALIGNED_AT and value > max(fit(r, mask) for r in rivals):
                         said = side_name(text[span[0] : span[1]], theirs, item.question_stems)
                         meant = side_name(item.points[piece.point], mine, item.question_stems)

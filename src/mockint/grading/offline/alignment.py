@@ -171,6 +171,20 @@ def best_match(sims: np.ndarray, axis: int = 1) -> np.ndarray:
     return sims.max(axis=axis)
 
 
+def ordered_fit(sims: np.ndarray, weights: np.ndarray) -> float:
+    """`weighted_mean(best_match(sims), weights)` with the rows matched in order: each row's column at or after the
+    one its predecessor matched (several rows may share a column: "context words" and "context"), the best such
+    alignment found by dynamic programming. "predicts the centre word from the context" fits "predicts the centre
+    word from the averaged context words" as before, and "predicts context words from the centre word" less."""
+    total = float(weights.sum())
+    if sims.shape[1] == 0 or total <= 0:
+        return 0.0
+    best = np.zeros(sims.shape[1], dtype=np.float64)
+    for row, weight in zip(sims, weights, strict=True):
+        best = np.maximum.accumulate(best) + weight * row
+    return float(best.max() / total)
+
+
 def weighted_mean(values: np.ndarray, weights: np.ndarray) -> float:
     total = float(weights.sum())
     return float((values * weights).sum() / total) if total > 0 else 0.0

@@ -29,6 +29,7 @@ from mockint.grading.offline.alignment import (
     cosine,
     demoted_weights,
     lexical_recall,
+    ordered_fit,
     pooled,
     similarity,
     weighted_mean,
@@ -706,6 +707,17 @@ def _swaps(
     def fit(piece: Claim, mask: np.ndarray) -> float:
         return weighted_mean(best_match(sims[piece.rows][:, mask]), piece.weights)
 
+    def beats(piece: Claim, rival: Claim, mask: np.ndarray) -> bool:
+        """Two claims of the same words (one's all among the other's, the sides aside) differ only in their order,
+        which a bag of words cannot see: between them the fit reads the words in order (WO, eval/README.md)."""
+        own, other = piece.stems - sides, rival.stems - sides
+        if own <= other or other <= own:
+            return ordered_fit(sims[piece.rows][:, mask], piece.weights) > ordered_fit(
+                sims[rival.rows][:, mask], rival.weights
+            )
+        return fit(piece, mask) > fit(rival, mask)
+
+    sides = frozenset().union(*(a | b for a, b in item.contrasts))
     found: dict[int, tuple[Span, str]] = {}
     for side_a, side_b in item.contrasts:
         for mine, theirs in ((side_a, side_b), (side_b, side_a)):
@@ -723,7 +735,7 @@ def _swaps(
                     if opposite_word(item.points[piece.point], text[span[0] : span[1]], item.question_stems):
                         continue
                     value = fit(piece, mask)
-                    if value >= CONTRADICTION_ALIGNED_AT and value > max(fit(r, mask) for r in rivals):
+                    if value >= CONTRADICTION_ALIGNED_AT and all(beats(piece, r, mask) for r in rivals):
                         said = side_name(text[span[0] : span[1]], theirs, item.question_stems)
                         meant = side_name(item.points[piece.point], mine, item.question_stems)
                         found[piece.point] = (span, f"says '{said}' where the reference says '{meant}'")

@@ -12,6 +12,7 @@ from mockint.grading.offline.alignment import (
     demoted_weights,
     lexical_recall,
     merge_word_pieces,
+    ordered_fit,
     pooled,
     similarity,
     weighted_mean,
@@ -59,6 +60,17 @@ def test_similarity_is_clipped_cosine_and_best_match_reads_rows_or_columns():
     assert sims.min() == 0.0  # an opposite vector is no match, not a negative one
     assert best_match(sims[:, []]).tolist() == [0.0, 0.0]  # nothing to match against
     assert best_match(np.array([[0.2, 0.9], [0.5, 0.1]]), axis=0).tolist() == pytest.approx([0.5, 0.9])
+
+
+def test_an_ordered_fit_matches_rows_in_order_and_equals_the_bag_fit_when_they_are():
+    """WO: rows matched at or after their predecessor's column; several rows may share one column."""
+    sims = np.array([[0.9, 0.1, 0.2], [0.2, 0.1, 0.8], [0.1, 0.2, 0.7]], dtype=np.float32)
+    weights = np.array([1.0, 1.0, 2.0])
+    assert ordered_fit(sims, weights) == pytest.approx(weighted_mean(best_match(sims), weights))
+    reversed_rows = sims[::-1].copy()
+    # Read backwards, the heavy row matching column 2 comes first: the rows after it cannot go back to column 0.
+    assert ordered_fit(reversed_rows, weights[::-1].copy()) == pytest.approx((2 * 0.7 + 0.8 + 0.2) / 4)
+    assert ordered_fit(sims[:, :0], weights) == 0.0
 
 
 def test_an_acronym_matches_the_words_it_abbreviates_in_either_direction():

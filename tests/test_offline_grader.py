@@ -424,6 +424,24 @@ def test_a_clause_saying_another_points_claim_is_no_denial_of_this_one(grader):
         assert any("leaves out the reference's 'not'" in m for m in grade.misconceptions), wrong
 
 
+def test_between_claims_of_the_same_words_a_swap_is_read_by_their_order(grader):
+    """Skip-gram's and CBOW's key points say the same words in another order (WO): a bag of words read the right
+    terse answer's CBOW clause as skip-gram's claim, and missed the wrong answer that says each of the other."""
+    bank = load_bank(Path(__file__).parents[1] / "corpus")
+    word2vec = GradingItem.from_question(next(q for q in bank.questions if q.id == "nlp-word2vec-skipgram-cbow"))
+    right = grader.grade(
+        word2vec, "skip-gram predicts the context from the centre word, CBOW predicts the centre word from the context."
+    )
+    assert not right.misconceptions
+    wrong = grader.grade(
+        word2vec,
+        "CBOW predicts the surrounding words from the centre word and skip-gram predicts the centre word from the "
+        "average of its context.",
+    )
+    assert any("where the reference says" in m for m in wrong.misconceptions)
+    assert wrong.score <= 2.5
+
+
 def test_a_grammar_word_that_answers_is_asked_for_its_reason_not_for_an_answer(grader):
     """ "as many as you like" answers; the card said "gives no content" and "Give it a try" (SW)."""
     grade = grader.grade(CONSTRUCTORS, "as many as you like")

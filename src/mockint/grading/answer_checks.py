@@ -68,6 +68,10 @@ _SIDE_WORD_LIST = """all both each every either neither many much few more most 
 _SIDE_WORDS = frozenset(_SIDE_WORD_LIST.split())
 
 
+# What both graders tell an answer that takes a side and stops (`takes_a_side`), before pointing to where to start.
+SAY_WHY = "Say why: an interviewer will ask what your answer rests on."
+
+
 def takes_a_side(clean: str) -> bool:
     """An answer of grammar words alone that still answers: a yes or a no, or a word that answers alone ("both",
     "the same"). Nothing in it can be matched against the reference, and it says nothing of why (SW)."""

@@ -29,7 +29,7 @@ from mockint.doors.llm import OUTPUT_MODES, LLMClient, LLMReply
 from mockint.doors.prompts import Prompt, load_prompt
 from mockint.doors.tokens import count_messages, count_tokens, is_exact, trim_to_tokens
 from mockint.errors import GradingError, LLMResponseError, LLMUnavailableError
-from mockint.grading.answer_checks import stuffing_reason, takes_a_side, trivial_reason
+from mockint.grading.answer_checks import SAY_WHY, stuffing_reason, takes_a_side, trivial_reason
 from mockint.grading.evidence import adds_nothing_to, has_content, is_relevant, verify_quote
 from mockint.grading.grader import FeedbackCallback, Grader
 from mockint.grading.guard import feedback_from_key_points, guard_grade, rubric_text
@@ -268,7 +268,7 @@ class LLMGrader(Grader):
             [KeyPointResult(point=p, status=Coverage.missed) for p in points],
             [],
             feedback=(
-                "Say why: an interviewer will ask what your answer rests on. The model answer shows one way."
+                f"{SAY_WHY} The model answer shows one way."
                 if takes_a_side(clean)
                 else "You did not give an answer. Start from the core idea, then explain why it holds; "
                 "the model answer shows one way."

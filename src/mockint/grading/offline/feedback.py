@@ -3,7 +3,7 @@ feedback and a model answer, all built from what the offline grader found. Pure:
 
 from dataclasses import dataclass, field
 
-from mockint.grading.answer_checks import NOT_ENGLISH
+from mockint.grading.answer_checks import NOT_ENGLISH, SAY_WHY
 from mockint.grading.guard import capped_verdict
 from mockint.grading.scoring import CORRECTNESS_SLACK, GOOD_AT, ScoreResult
 from mockint.text.clauses import as_point
@@ -241,7 +241,7 @@ def feedback_text(f: Findings) -> str:
         first = f.key_points[0].point if f.key_points else f.reference_answer
         # The reason is correctness's; the feedback says what to do about it.
         if f.takes_a_side:
-            return f"Say why: an interviewer will ask what your answer rests on. Start with '{_short(first, 90)}'"
+            return f"{SAY_WHY} Start with '{_short(first, 90)}'"
         attempt = "Answer in English" if f.trivial == NOT_ENGLISH else "Give it a try"
         return f"{attempt}, even a partial answer: start with '{_short(first, 90)}'"
     parts = []

@@ -409,8 +409,7 @@ def test_a_clause_saying_another_points_claim_is_no_denial_of_this_one(grader):
     """ "Distance based models need scaling" is the point on distance-based models; read against "Tree-based models
     do not need scaling" it "left out the 'not'" of a right answer (DW). Said of tree-based models, or of all models, it
     still does."""
-    bank = load_bank(Path(__file__).parents[1] / "corpus")
-    scaling = GradingItem.from_question(next(q for q in bank.questions if q.id == "feature-scaling-which-models"))
+    scaling = _bank_item("feature-scaling-which-models")
     right = grader.grade(
         scaling,
         "Distance based models need scaling, tree based ones don't because they only care about the order of values.",
@@ -427,8 +426,7 @@ def test_a_clause_saying_another_points_claim_is_no_denial_of_this_one(grader):
 def test_between_claims_of_the_same_words_a_swap_is_read_by_their_order(grader):
     """Skip-gram's and CBOW's key points say the same words in another order (WO): a bag of words read the right
     terse answer's CBOW clause as skip-gram's claim, and missed the wrong answer that says each of the other."""
-    bank = load_bank(Path(__file__).parents[1] / "corpus")
-    word2vec = GradingItem.from_question(next(q for q in bank.questions if q.id == "nlp-word2vec-skipgram-cbow"))
+    word2vec = _bank_item("nlp-word2vec-skipgram-cbow", "nlp.yaml")
     right = grader.grade(
         word2vec, "skip-gram predicts the context from the centre word, CBOW predicts the centre word from the context."
     )

@@ -3,7 +3,7 @@
 import pytest
 
 from mockint.doors.embeddings import shared_local_embedder
-from mockint.grading.offline.comparisons import alternatives, comparisons, filings, reversals, sided_rubric
+from mockint.grading.offline.comparisons import alternatives, comparisons, filings, reversals, sided_rubrics
 from mockint.grading.offline.contrasts import contrast_pairs
 from mockint.grading.offline.grader import OfflineGrader
 from mockint.types.grade import Coverage, GradingItem, Verdict
@@ -24,8 +24,7 @@ CONTRASTS = tuple(contrast_pairs(QUESTION, " ".join([REFERENCE, *POINTS])))
 
 def reversed_points(points, answer, contrasts, reference=""):
     """The reversals the grader finds: the item's side once, then the answer's."""
-    sided = sided_rubric(points, contrasts, reference)
-    return [] if sided is None else reversals(sided, answer, points)
+    return [r for sided in sided_rubrics(points, contrasts, reference) for r in reversals(sided, answer, points)]
 
 
 def flagged(answer: str) -> list[tuple[int, str]]:

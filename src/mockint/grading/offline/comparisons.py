@@ -173,8 +173,12 @@ def alternatives(points: tuple[str, ...], contrasts: tuple[Contrast, ...]) -> Co
     A list of three or more ("grid search, random search and Bayesian optimisation") shares words between its
     sides ('search'), and a pair read from a question's wording ("compared with English") may be no pair of
     alternatives at all: where more than one pair or none passes, nothing is checked."""
-    apart = [pair for pair in contrasts if _spoken_of_apart(points, pair)]
+    apart = _apart(points, contrasts)
     return apart[0] if len(apart) == 1 else None
+
+
+def _apart(points: tuple[str, ...], contrasts: tuple[Contrast, ...]) -> list[Contrast]:
+    return [pair for pair in contrasts if _spoken_of_apart(points, pair)]
 
 
 def _spoken_of_apart(points: tuple[str, ...], pair: Contrast) -> bool:
@@ -221,13 +225,25 @@ class SidedRubric:
     subject_point: tuple[int | None, int | None]
 
 
-def sided_rubric(points: tuple[str, ...], contrasts: tuple[Contrast, ...], reference: str = "") -> SidedRubric | None:
-    """The item's side of `reversals`, or None where the key points compare no pair of alternatives. A
-    comparison the points disagree on, or the reference answer says otherwise, is not kept: nothing is checked
-    that the reference itself would be caught on. A name filed under both sides is not kept."""
-    pair = alternatives(points, contrasts)
-    if pair is None:
-        return None
+def sided_rubrics(
+    points: tuple[str, ...], contrasts: tuple[Contrast, ...], reference: str = ""
+) -> tuple[SidedRubric, ...]:
+    """The item's side of `reversals`: one for the pair of alternatives the key points compare, none where they
+    compare none. Where they speak of several pairs apart (encoder-only, decoder-only and encoder-decoder), one for
+    each pair the rubric files names under, names only (W3, eval/README.md): a name filed under one side of a pair
+    is that side's whatever else the question lists, but a comparative in a list of three does not say which other
+    side it is against."""
+    apart = _apart(points, contrasts)
+    if len(apart) == 1:
+        return (_sided(points, apart[0], reference),)
+    named = (_sided(points, pair, reference, compared=False) for pair in apart)
+    return tuple(rubric for rubric in named if rubric.filed)
+
+
+def _sided(points: tuple[str, ...], pair: Contrast, reference: str, compared: bool = True) -> SidedRubric:
+    """What the key points say of `pair`. A comparison the points disagree on, or the reference answer says
+    otherwise, is not kept: nothing is checked that the reference itself would be caught on. A name filed under
+    both sides is not kept. Without `compared`, no comparison at all."""
     said: dict[str, Said] = {}
     clashing: set[str] = set()
     for i, point in enumerate(points):
@@ -246,7 +262,7 @@ def sided_rubric(points: tuple[str, ...], contrasts: tuple[Contrast, ...], refer
             filed.setdefault(f.name.lower(), set()).add(f.side)
     return SidedRubric(
         pair=pair,
-        said={a: s for a, s in said.items() if a not in clashing},
+        said={a: s for a, s in said.items() if a not in clashing} if compared else {},
         filed={name: next(iter(sides)) for name, sides in filed.items() if len(sides) == 1},
         subject_point=(_first_subject_point(points, pair[0]), _first_subject_point(points, pair[1])),
     )

@@ -102,9 +102,9 @@ class PreparedItem:
     # points cut into claims to check them against (`claims_of`), both fixed per item.
     contrasts: tuple[Contrast, ...] = ()
     claims: tuple["Claim", ...] = ()
-    # What the key points say of the two alternatives they compare (`comparisons.sided_rubric`), for
-    # `comparisons.reversals`; None for pseudo points or where they compare no pair.
-    sided: SidedRubric | None = None
+    # What the key points say of the alternatives they compare (`comparisons.sided_rubrics`), for
+    # `comparisons.reversals`; none for pseudo points or where they compare no pair.
+    sided: tuple[SidedRubric, ...] = ()
     # Key points the word cues (negation, opposite words, the other side of a contrast) find contradicted by
     # the item's own reference answer: on them the cues misread agreement, so they are not used there.
     # Set by `with_reference_check`.

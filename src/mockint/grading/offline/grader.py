@@ -58,7 +58,7 @@ from mockint.grading.guard import answer_caps, rubric_text
 from mockint.grading.offline.alignment import WordVectors, concat, empty_words, merge_word_pieces, pooled
 from mockint.grading.offline.answer_scorer import ADAPTER_DIR, CROSS_FEATURE, AnswerScorer, shipped_scorer
 from mockint.grading.offline.calibration import Calibration, load_calibration
-from mockint.grading.offline.comparisons import SidedRubric, reversals, sided_rubric
+from mockint.grading.offline.comparisons import SidedRubric, reversals, sided_rubrics
 from mockint.grading.offline.contradiction import ContradictionModel, load_contradiction_model
 from mockint.grading.offline.contrasts import contrast_pairs
 from mockint.grading.offline.features import (
@@ -222,7 +222,7 @@ def _prepared_from(
     prepared = replace(
         prepared,
         claims=claims_of(prepared),
-        sided=None if pseudo else sided_rubric(prepared.points, prepared.contrasts, reference),
+        sided=() if pseudo else sided_rubrics(prepared.points, prepared.contrasts, reference),
     )
     question_spans, reference_spans = embedded[0][0], embedded[1][0]
     as_answer = PreparedAnswer(
@@ -602,8 +602,8 @@ class OfflineGrader(Grader):
                 _learned_contradiction(self.contradiction, p, pw, answer)
                 for p, pw in zip(analysis.points, item.point_words, strict=True)
             ]
-        if item.sided is not None:
-            analysis.points = _with_reversals(item, item.sided, answer, analysis.points)
+        for sided in item.sided:
+            analysis.points = _with_reversals(item, sided, answer, analysis.points)
         if CONTRADICTION_FEATURE in self.calibration.features:
             p = contradiction_probability(self.contradiction, item, answer)
             for features in (analysis.features, analysis.trimmed_features):

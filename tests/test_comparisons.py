@@ -192,6 +192,26 @@ def test_the_grader_marks_a_swapped_comparison_as_a_misconception_and_scores_it_
     assert swapped.score <= right.score - 1.0
 
 
+THREE_WAY = "Encoder-only vs decoder-only vs encoder-decoder Transformers?"
+THREE_WAY_POINTS = (
+    "Encoder-only models such as BERT use bidirectional attention",
+    "Decoder-only models such as GPT and LLaMA use causal attention and are faster at generation",
+    "Encoder-decoder models such as T5 suit translation",
+)
+
+
+def test_a_name_filed_under_the_wrong_one_of_three_alternatives_is_found():
+    """W3: three pairs are spoken of apart; each pair's names are checked, its comparatives are not."""
+    contrasts = tuple(contrast_pairs(THREE_WAY, " ".join(THREE_WAY_POINTS)))
+    assert len(contrasts) == 3
+    rubrics = sided_rubrics(THREE_WAY_POINTS, contrasts)
+    assert rubrics and not any(r.said for r in rubrics)
+    (found,) = reversed_points(THREE_WAY_POINTS, "Encoder-only models like GPT generate text.", contrasts)
+    assert found.point == 1 and "puts 'GPT' under 'encoder-only'" in found.reason
+    assert reversed_points(THREE_WAY_POINTS, "Decoder-only models like GPT generate text.", contrasts) == []
+    assert reversed_points(THREE_WAY_POINTS, "Encoder-only models are faster at generation.", contrasts) == []
+
+
 def test_only_a_pair_whose_sides_the_points_speak_of_apart_is_checked():
     # Each side is a subject of some point: the two families are the alternatives.
     assert alternatives(POINTS, CONTRASTS) == CONTRASTS[0]

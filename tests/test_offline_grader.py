@@ -440,6 +440,24 @@ def test_between_claims_of_the_same_words_a_swap_is_read_by_their_order(grader):
     assert wrong.score <= 2.5
 
 
+def test_examples_filed_under_the_wrong_one_of_three_architectures_are_misconceptions(grader):
+    """W3: the question sets three alternatives against each other, so W checked no named example there."""
+    item = _bank_item("encoder-only-vs-decoder-only-vs-encoder-decoder-transformers", "deep-learning.yaml")
+    wrong = grader.grade(
+        item,
+        "Encoder-only models like GPT generate text left to right, decoder-only models like BERT read bidirectionally "
+        "for classification, and encoder-decoder models can't do translation.",
+    )
+    assert any("puts 'GPT' under 'encoder-only'" in m for m in wrong.misconceptions)
+    assert any("puts 'BERT' under 'decoder-only'" in m for m in wrong.misconceptions)
+    right = grader.grade(
+        item,
+        "Encoder-only like BERT is bidirectional for classification and embeddings, decoder-only like GPT is causal "
+        "and generates text, encoder-decoder like T5 is for translation and summarization.",
+    )
+    assert not right.misconceptions
+
+
 def test_a_grammar_word_that_answers_is_asked_for_its_reason_not_for_an_answer(grader):
     """ "as many as you like" answers; the card said "gives no content" and "Give it a try" (SW)."""
     grade = grader.grade(CONSTRUCTORS, "as many as you like")

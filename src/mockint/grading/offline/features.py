@@ -430,11 +430,23 @@ def _clause_with_another_class(piece: str, item: PreparedItem, answer: PreparedA
     return said[0][0]
 
 
+# Subject pronouns that point back to what the clause said before them (PJ).
+_PRONOUN_SUBJECTS = frozenset({"it", "they", "this", "that", "which"})
+
+
 def _closest_part(clause: Span, sims: np.ndarray, weights: np.ndarray, answer: PreparedAnswer) -> Span:
     """The part of an answer clause, cut as key points are ("stores the keys | so they are not recomputed"),
     that is closest to a piece of a point: like is compared with like."""
     text = answer.text[clause[0] : clause[1]]
-    parts = [(clause[0] + s, clause[0] + e) for s, e in _point_pieces(text)]
+    parts: list[Span] = []
+    for s, e in _point_pieces(text):
+        # A part that opens on a pronoun has its subject in the part before: "drop the rows with missing values, it
+        # never biases the sample" says "never biases" of dropping them (PJ, eval/README.md).
+        said = words(text[s:e])
+        if parts and said and said[0].lower() in _PRONOUN_SUBJECTS:
+            parts[-1] = (parts[-1][0], clause[0] + e)
+        else:
+            parts.append((clause[0] + s, clause[0] + e))
     masks = [answer.words.within(*p) for p in parts]
     scored = [(weighted_mean(best_match(sims[:, m]), weights), p) for p, m in zip(parts, masks, strict=True) if m.any()]
     return max(scored)[1] if scored else clause

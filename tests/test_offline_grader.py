@@ -440,6 +440,25 @@ def test_between_claims_of_the_same_words_a_swap_is_read_by_their_order(grader):
     assert wrong.score <= 2.5
 
 
+def test_a_part_that_opens_on_a_pronoun_is_read_with_the_part_before_it(grader):
+    """ "..., it never biases the sample" says "never" of dropping the rows: the contradiction check read the part
+    closest to the point, "Always drop the rows with missing values", without it (PJ)."""
+    item = _bank_item("missing-values-handling")
+    wrong = grader.grade(
+        item,
+        "Always drop the rows with missing values, it never biases the sample, and fit the imputation statistics on "
+        "the full dataset including test.",
+    )
+    assert any("negates the reference's claim" in m for m in wrong.misconceptions)
+    assert wrong.score <= 2.5
+    right = grader.grade(
+        item,
+        "Dropping rows with missing values is risky, it biases the sample unless the data are missing completely "
+        "at random.",
+    )
+    assert not right.misconceptions
+
+
 def test_examples_filed_under_the_wrong_one_of_three_architectures_are_misconceptions(grader):
     """W3: the question sets three alternatives against each other, so W checked no named example there."""
     item = _bank_item("encoder-only-vs-decoder-only-vs-encoder-decoder-transformers", "deep-learning.yaml")

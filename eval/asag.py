@@ -266,6 +266,7 @@ def extract(
                     prepared[answers[i].question_id].closed_forms,
                     prepared[answers[i].question_id].number_forms,
                     prepared[answers[i].question_id].class_forms,
+                    prepared[answers[i].question_id].acronym_forms,
                 )
                 for i in chunk
             }

@@ -36,6 +36,7 @@ from mockint.grading.offline.alignment import (
 )
 from mockint.grading.offline.comparisons import SidedRubric, subject_of
 from mockint.grading.offline.contrasts import Contrast, side_name, with_sides_joined
+from mockint.text.acronyms import AcronymForms
 from mockint.text.clauses import is_verb
 from mockint.text.complexity import Stated, complexities, disagree, notation_spans
 from mockint.text.negations import denied_spans, is_negated, reports_belief
@@ -122,6 +123,9 @@ class PreparedItem:
     # The complexity classes the rubric and question write, which an answer's classes said in words are written as
     # (`text.complexity.classes_as_written`).
     class_forms: tuple[Stated, ...] = ()
+    # The acronyms the rubric and question write in one form only, which an answer's are written as
+    # (`text.acronyms.acronym_forms`).
+    acronym_forms: AcronymForms = field(default_factory=AcronymForms)
 
     @property
     def reference_vec(self) -> np.ndarray:

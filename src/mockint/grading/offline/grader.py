@@ -92,6 +92,7 @@ from mockint.grading.scoring import (
     score_answer,
 )
 from mockint.grading.version import content_version, package_files
+from mockint.text.acronyms import AcronymForms, acronym_forms, acronyms_as_written
 from mockint.text.clauses import hangs_on_previous
 from mockint.text.complexity import Stated, classes_as_written, complexities
 from mockint.text.compounds import close_compounds, closed_forms
@@ -149,23 +150,24 @@ def prepare_item(embedder: TokenEmbedder, item: GradingItem) -> PreparedItem:
 def prepare_items(embedder: TokenEmbedder, items: list[GradingItem]) -> list[PreparedItem]:
     """Prepare several items with ONE embedding batch over all their texts."""
     texts = [_item_texts(item) for item in items]
+    rubrics = [
+        (item.question, reference, item.explanation, *points)
+        for item, (reference, points, _) in zip(items, texts, strict=True)
+    ]
     forms = [
-        closed_forms(item.question, reference, item.explanation, *points)
-        for item, (reference, points, _) in zip(items, texts, strict=True)
+        (
+            closed_forms(*rubric),
+            number_forms(*rubric),
+            tuple(c for text in rubric for c in complexities(text)),
+            acronym_forms(*rubric),
+        )
+        for rubric in rubrics
     ]
-    numbers = [
-        number_forms(item.question, reference, item.explanation, *points)
-        for item, (reference, points, _) in zip(items, texts, strict=True)
-    ]
-    classes = [
-        tuple(c for text in (item.question, reference, item.explanation, *points) for c in complexities(text))
-        for item, (reference, points, _) in zip(items, texts, strict=True)
-    ]
-    # The question read as an answer (the baseline) is read as answers are: its split words closed up, its numbers
-    # and classes written as the rubric writes them.
+    # The question read as an answer (the baseline) is read as answers are: its split words closed up, its numbers,
+    # classes and acronyms written as the rubric writes them.
     questions = [
-        as_answer_reads(CleanText(item.question, tuple(range(len(item.question)))), f, n, c).text
-        for item, f, n, c in zip(items, forms, numbers, classes, strict=True)
+        as_answer_reads(CleanText(item.question, tuple(range(len(item.question)))), *f).text
+        for item, f in zip(items, forms, strict=True)
     ]
     flat = [
         [question, reference, item.explanation, *points]
@@ -173,25 +175,31 @@ def prepare_items(embedder: TokenEmbedder, items: list[GradingItem]) -> list[Pre
     ]
     embedded_all = iter(_embed_texts(embedder, [t for group in flat for t in group]))
     return [
-        _prepared_from(item, question, (f, n, c), reference, points, pseudo, [next(embedded_all) for _ in group])
-        for item, question, f, n, c, (reference, points, pseudo), group in zip(
-            items, questions, forms, numbers, classes, texts, flat, strict=True
+        _prepared_from(item, question, f, reference, points, pseudo, [next(embedded_all) for _ in group])
+        for item, question, f, (reference, points, pseudo), group in zip(
+            items, questions, forms, texts, flat, strict=True
         )
     ]
 
 
 def as_answer_reads(
-    clean: CleanText, closed: frozenset[str], numbers: frozenset[str], classes: tuple[Stated, ...]
+    clean: CleanText,
+    closed: frozenset[str],
+    numbers: frozenset[str],
+    classes: tuple[Stated, ...],
+    acronyms: AcronymForms,
 ) -> CleanText:
-    """`clean` as the item reads an answer: its split words closed up (`closed`, CC), its numbers (`numbers`, NW) and
-    its complexity classes said in words (`classes`, CS) written as the rubric writes them."""
-    return classes_as_written(numbers_as_written(close_compounds(clean, closed), numbers), classes)
+    """`clean` as the item reads an answer: its split words closed up (`closed`, CC), its numbers (`numbers`, NW), its
+    complexity classes said in words (`classes`, CS) and its acronyms (`acronyms`, AB) written as the rubric writes
+    them."""
+    read = classes_as_written(numbers_as_written(close_compounds(clean, closed), numbers), classes)
+    return acronyms_as_written(read, acronyms)
 
 
 def _prepared_from(
     item: GradingItem,
     question_text: str,
-    forms: tuple[frozenset[str], frozenset[str], tuple[Stated, ...]],
+    forms: tuple[frozenset[str], frozenset[str], tuple[Stated, ...], AcronymForms],
     reference: str,
     points: list[str],
     pseudo: bool,
@@ -207,6 +215,7 @@ def _prepared_from(
         closed_forms=forms[0],
         number_forms=forms[1],
         class_forms=forms[2],
+        acronym_forms=forms[3],
         question_vec=pooled(question.vectors, question.rarity),
         reference=target,
         rubric=concat([ref_words, *point_words, expl_words]),
@@ -265,7 +274,10 @@ def clean_answer(answer: str, item: PreparedItem | None) -> Repetition:
     if item is None:
         return repetition
     return replace(
-        repetition, kept=as_answer_reads(repetition.kept, item.closed_forms, item.number_forms, item.class_forms)
+        repetition,
+        kept=as_answer_reads(
+            repetition.kept, item.closed_forms, item.number_forms, item.class_forms, item.acronym_forms
+        ),
     )
 
 

@@ -459,6 +459,19 @@ def test_a_part_that_opens_on_a_pronoun_is_read_with_the_part_before_it(grader):
     assert not right.misconceptions
 
 
+def test_an_acronym_counts_as_the_words_it_stands_for(grader):
+    """ "FIFO" and "first-in-first-out" are one claim; MiniLM reads them as other words (AB)."""
+    item = GradingItem(
+        question="What is the difference between a queue and a stack?",
+        reference_answer="A queue removes elements in first-in-first-out order, while a stack removes them in "
+        "last-in-first-out order.",
+    )
+    terse = grader.grade(item, "queue is FIFO, stack is LIFO")
+    spelled = grader.grade(item, "queue is first-in-first-out, stack is last-in-first-out")
+    assert terse.score >= 4.0
+    assert abs(terse.score - spelled.score) <= 0.2
+
+
 def test_examples_filed_under_the_wrong_one_of_three_architectures_are_misconceptions(grader):
     """W3: the question sets three alternatives against each other, so W checked no named example there."""
     item = _bank_item("encoder-only-vs-decoder-only-vs-encoder-decoder-transformers", "deep-learning.yaml")

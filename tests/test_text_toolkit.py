@@ -9,6 +9,7 @@ import pytest
 import snowballstemmer
 
 from mockint.grading.answer_checks import stuffing_reason
+from mockint.text.acronyms import acronym_forms, acronyms_as_written
 from mockint.text.compounds import close_compounds, closed_forms
 from mockint.text.fillers import count_fillers, find_fillers, strip_fillers
 from mockint.text.negations import denied_spans, is_negated, is_negation, reports_belief
@@ -213,3 +214,28 @@ def test_an_answers_numbers_are_written_as_the_rubric_writes_them(answer, graded
     if at >= 0:
         assert answer[slice(*written.span_in_original(at + 1, at + 2))] == "one"
     assert all(answer[written.origin[k]] == ch for k, ch in enumerate(written.text) if not ch.isalnum())
+
+
+@pytest.mark.parametrize(
+    ("answer", "graded"),
+    [
+        ("Queue is FIFO, stack is LIFO", "Queue is first-in-first-out, stack is LIFO"),
+        ("Tokens are last in first out, like TCP.", "Tokens are LIFO, like Transmission Control Protocol."),
+        ("Both CNNs and RNNs", "Both convolutional neural networks and RNNs"),
+        # A stop word in capitals is no acronym, two letters are too few, a run must open on a content word, and
+        # words the rubric writes both ways ("SGD" and "stochastic gradient descent") need no rewriting.
+        ("NOT the FOR loop, just ML.", "NOT the FOR loop, just ML."),
+        ("The last in first out SGD", "The LIFO SGD"),
+    ],
+)
+def test_an_answers_acronyms_are_written_as_the_rubric_writes_them(answer, graded):
+    forms = acronym_forms(
+        "Why does a queue use first-in-first-out order?",
+        "A stack is LIFO; a Transmission Control Protocol stream and convolutional neural networks too.",
+        "SGD, stochastic gradient descent, in machine learning; free of recursion.",
+    )
+    written = acronyms_as_written(strip_fillers(answer), forms)
+    assert written.text == graded
+    at = written.text.find("LIFO")
+    if at >= 0 and "LIFO" not in answer:
+        assert answer[slice(*written.span_in_original(at, at + 4))].startswith("last in")

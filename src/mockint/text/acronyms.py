@@ -6,11 +6,14 @@ spans index the original."""
 from dataclasses import dataclass
 
 from mockint.text.fillers import CleanText, rewritten
-from mockint.text.words import is_content, word_spans
+from mockint.text.words import ARTICLES, is_content, word_spans, words
 
 # An acronym has three to eight letters: two letters spell too many runs of words by chance ("in sorted" is "is"),
 # and the longest in common use ("CSMA/CD" is two words) are shorter than eight.
 MIN_LETTERS, MAX_LETTERS = 3, 8
+# Words written in capitals are an acronym on purpose; a run of an answer's words is read as one from four letters,
+# since three words spell three letters by chance too often ("the picture changes a lot" spells "PCA": AB').
+MIN_SPELLED_LETTERS = 4
 
 
 @dataclass(frozen=True)
@@ -38,8 +41,9 @@ def acronym_forms(*texts: str) -> AcronymForms:
 
 def acronyms_as_written(clean: CleanText, forms: AcronymForms) -> CleanText:
     """`clean` with each acronym written the way `forms` (`acronym_forms` of the rubric) writes it, where it writes
-    it only the other way: "FIFO" as "first-in-first-out", "last in first out" as "LIFO"; the map back to the
-    original is kept."""
+    it only the other way: "FIFO" as "first-in-first-out", "last in first out" as "LIFO" (a run of
+    MIN_SPELLED_LETTERS or more, with no article: an article is never abbreviated); the map back to the original is
+    kept."""
     if not forms.spelled and not forms.written:
         return clean
     text = clean.text
@@ -48,7 +52,12 @@ def acronyms_as_written(clean: CleanText, forms: AcronymForms) -> CleanText:
     replacements = [(start, end, spelled[token]) for token, start, end in _acronyms(text) if token in spelled]
     taken = [(start, end) for start, end, _ in replacements]
     for letters, start, end in _runs(text):
-        if letters in written and not any(s < end and start < e for s, e in taken):
+        if (
+            len(letters) >= MIN_SPELLED_LETTERS
+            and letters in written
+            and not any(s < end and start < e for s, e in taken)
+            and not ARTICLES & set(words(text[start:end]))
+        ):
             replacements.append((start, end, written[letters]))
             taken.append((start, end))
     return rewritten(clean, sorted(replacements))

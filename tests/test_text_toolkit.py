@@ -226,14 +226,16 @@ def test_an_answers_numbers_are_written_as_the_rubric_writes_them(answer, graded
         # words the rubric writes both ways ("SGD" and "stochastic gradient descent") need no rewriting.
         ("NOT the FOR loop, just ML.", "NOT the FOR loop, just ML."),
         ("The last in first out SGD", "The LIFO SGD"),
+        # An acronym the question spells out names its topic, and is left as written (AB'').
+        ("RPF floods less", "RPF floods less"),
         # A run of words spells an acronym from four letters, and holds no article (AB').
         ("Tiny rows grow, the picture changes a trend", "Tiny rows grow, the picture changes a trend"),
     ],
 )
 def test_an_answers_acronyms_are_written_as_the_rubric_writes_them(answer, graded):
     forms = acronym_forms(
-        "Why does a queue use first-in-first-out order?",
-        "A stack is LIFO; a Transmission Control Protocol stream and convolutional neural networks too, in TRG and PCAT.",
+        "Why does a queue use this order, and what is Reverse Path Forwarding?",
+        "A queue is first-in-first-out. A stack is LIFO; a Transmission Control Protocol stream and convolutional neural networks too, in TRG and PCAT.",
         "SGD, stochastic gradient descent, in machine learning; free of recursion.",
     )
     written = acronyms_as_written(strip_fillers(answer), forms)

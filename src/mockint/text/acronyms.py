@@ -25,17 +25,21 @@ class AcronymForms:
     written: tuple[str, ...] = ()
 
 
-def acronym_forms(*texts: str) -> AcronymForms:
-    """The acronyms of `texts`, each in the one form they write it (`AcronymForms`); one they write both ways needs
-    no rewriting."""
+def acronym_forms(question: str, *rubric: str) -> AcronymForms:
+    """The acronyms of the `question` and its `rubric`, each in the one form they write it (`AcronymForms`); one they
+    write both ways needs no rewriting. Nor does one the question writes, either way: the question names its topic, and
+    an answer that names it back by its acronym ("RPF" for "Reverse Path Forwarding") would, spelled out, say the
+    question's words again at each mention (AB'', eval/README.md)."""
+    texts = (question, *rubric)
     acronyms = {token: text[start:end] for text in texts for token, start, end in _acronyms(text)}
     spelled: dict[str, str] = {}
     for text in texts:
         for letters, start, end in _runs(text):
             spelled.setdefault(letters, text[start:end])
+    topic = {token for token, _, _ in _acronyms(question)} | {letters for letters, _, _ in _runs(question)}
     return AcronymForms(
-        spelled=tuple((a, words) for a, words in spelled.items() if a not in acronyms),
-        written=tuple(written for a, written in acronyms.items() if a not in spelled),
+        spelled=tuple((a, words) for a, words in spelled.items() if a not in acronyms and a not in topic),
+        written=tuple(written for a, written in acronyms.items() if a not in spelled and a not in topic),
     )
 
 

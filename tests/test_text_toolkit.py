@@ -235,7 +235,8 @@ def test_an_answers_numbers_are_written_as_the_rubric_writes_them(answer, graded
 def test_an_answers_acronyms_are_written_as_the_rubric_writes_them(answer, graded):
     forms = acronym_forms(
         "Why does a queue use this order, and what is Reverse Path Forwarding?",
-        "A queue is first-in-first-out. A stack is LIFO; a Transmission Control Protocol stream and convolutional neural networks too, in TRG and PCAT.",
+        "A queue is first-in-first-out. A stack is LIFO; a Transmission Control Protocol stream and convolutional "
+        "neural networks too, in TRG and PCAT.",
         "SGD, stochastic gradient descent, in machine learning; free of recursion.",
     )
     written = acronyms_as_written(strip_fillers(answer), forms)

@@ -1,7 +1,9 @@
 """Acronyms: "FIFO" is the claim "first-in-first-out" is. MiniLM and the answer scorer read an acronym and the words
 it stands for as different words, so an answer is graded with its acronyms written as its rubric writes them: spelled
-out where the rubric spells them out, as the acronym where the rubric writes that (AB, eval/README.md). Pure text,
-spans index the original."""
+out where the rubric spells them out, as the acronym where the rubric writes that (AB, eval/README.md). The word
+alignment links the two forms too (`alignment.similarity`), but only word to word; the answer scorer and the sentence
+vectors read the text, and see the same words only once it is written as the rubric writes it. Pure text, spans index
+the original."""
 
 from dataclasses import dataclass
 

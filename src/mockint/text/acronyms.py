@@ -40,7 +40,7 @@ def acronym_forms(question: str, *rubric: str) -> AcronymForms:
             spelled.setdefault(letters, text[start:end])
     topic = {token for token, _, _ in _acronyms(question)} | {letters for letters, _, _ in _runs(question)}
     return AcronymForms(
-        spelled=tuple((a, words) for a, words in spelled.items() if a not in acronyms and a not in topic),
+        spelled=tuple((a, phrase) for a, phrase in spelled.items() if a not in acronyms and a not in topic),
         written=tuple(written for a, written in acronyms.items() if a not in spelled and a not in topic),
     )
 
@@ -89,8 +89,8 @@ def _acronyms(text: str) -> list[tuple[str, int, int]]:
 
 def _runs(text: str) -> list[tuple[str, int, int]]:
     """Each run of words in `text` that could be spelled out as an acronym: plain words joined by spaces or hyphens,
-    opening on a content word (a stop word opens no name: "the client process" is no TCP), of MIN_LETTERS to
-    MAX_LETTERS words; their initials, lower case, and the run's span."""
+    opening on a content word (a stop word opens no name: "the client process" is no TCP), whose initials spell
+    MIN_LETTERS to MAX_LETTERS letters; those initials, lower case, and the run's span."""
     spans = word_spans(text)
     runs = []
     for i, (first, start, _) in enumerate(spans):

@@ -657,11 +657,44 @@ def contradiction_cue(
     # "For any batch size" says what "doesn't care about the batch" says (AN).
     if _stems_governed_by(other, lambda w: w in _FREE_CHOICE) & negated_stems(negating):
         return None
+    if not said_not and _said_of_the_other_side(point, evidence):
+        return None
     prefixed = _only_a_prefix_says_not(negating, other)
     if prefixed:
         said, meant = prefixed if said_not else prefixed[::-1]
         return f"says '{said}' where the reference says '{meant}'"
     return NEGATION_CUES[0] if said_not else NEGATION_CUES[1]
+
+
+# The words a point turns to its other side with: "Stuff classes ... have no instances, while thing classes do".
+_TURN = re.compile(r"\b(?:while|whereas|but)\b", re.IGNORECASE)
+# Grammar words beside a side's name in the turn ("while thing classes do", "but they have them"): none names a side.
+_NAMES_NO_SIDE = _AUXILIARIES | _DETERMINERS | {"they", "them", "it"}
+
+
+def _said_of_the_other_side(point: str, evidence: str) -> bool:
+    """Whether `evidence` says what `point`'s "not" governs only of the other side the point turns to, and names the
+    side the point says "not" of in a claim of its own (two content words or more; OS, eval/README.md): "stuff by
+    class, things by instance" says 'instance' of things, as "Stuff classes such as sky or road have no instances,
+    while thing classes do" does. Pieces are cut as a negation's scope is. The turn may name its side by a word no
+    cue reads ("thing"), so any of its words counts but grammar words."""
+    turn = _TURN.search(point)
+    if turn is None:
+        return False
+    ws = _claim_words(point[: turn.start()])
+    first = next((i for i, w in enumerate(ws) if is_negation(w)), None)
+    if first is None:
+        return False
+    governed = negated_stems(point[: turn.start()])
+    subject = _cue_stems(ws[:first]) - governed
+    other = {stem(w) for w in words(point[turn.end() :]) if w not in _NAMES_NO_SIDE} - subject - governed
+    pieces = [({stem(w) for w in words(p)}, _cue_stems(_cue_words(p))) for p in _NEGATION_SCOPE_END.split(evidence)]
+    saying = [every for every, content in pieces if content & governed]
+    return (
+        bool(saying and subject)
+        and all(s & other and not s & subject for s in saying)
+        and any(len(content) >= 2 and content & subject and not content & governed for _, content in pieces)
+    )
 
 
 def _only_a_prefix_says_not(negating: str, other: str) -> tuple[str, str] | None:

@@ -517,6 +517,19 @@ def test_an_x_based_word_names_x_for_the_cues():
     assert contradiction_cue(point, "Tree models like random forests do not need scaling") is None
 
 
+def test_a_not_of_one_side_is_not_left_out_by_saying_its_words_of_the_other():
+    """OS: "things by instance" says 'instance' of the side the point's turn says has them; said of stuff, or with
+    no piece naming stuff on its own, the "not" is left out."""
+    point = "Stuff classes such as sky or road have no instances, while thing classes do"
+    assert contradiction_cue(point, "stuff by class, things by instance.") is None
+    left_out = "leaves out the reference's 'not'"
+    assert contradiction_cue(point, "stuff is labelled by class, it has instances") == left_out
+    assert contradiction_cue(point, "sky has instances, things by class") == left_out
+    # No turn to another side: "feature scaling is needed" is said of the only side there is.
+    scaling = "Tree-based models do not need feature scaling"
+    assert contradiction_cue(scaling, "Tree-based models split on thresholds, feature scaling is needed") == left_out
+
+
 def test_for_any_x_agrees_with_a_not_that_says_x_does_not_matter():
     """AN: "doesn't care about the batch" says "for any batch size"; without the "any" the "not" still differs."""
     point = "it behaves the same in training and inference for any batch size"

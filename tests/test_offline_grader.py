@@ -459,6 +459,21 @@ def test_a_part_that_opens_on_a_pronoun_is_read_with_the_part_before_it(grader):
     assert not right.misconceptions
 
 
+def test_a_not_of_one_side_is_not_left_out_by_saying_its_words_of_the_other(grader):
+    """ "stuff by class, things by instance" says 'instance' of things, as "Stuff classes ... have no instances,
+    while thing classes do" does: no "not" is left out (OS). Said of stuff, it is."""
+    item = _bank_item("cv-segmentation-task-types", "computer-vision.yaml")
+    said = (
+        "Semantic labels every pixel by class without telling objects apart, instance segments each countable object "
+        "separately, and panoptic combines both: stuff by {}."
+    )
+    right = grader.grade(item, said.format("class, things by instance"))
+    assert not right.misconceptions
+    assert right.score >= 3.5
+    wrong = grader.grade(item, said.format("class, and stuff like sky or road has instances too"))
+    assert any("leaves out the reference's 'not'" in m for m in wrong.misconceptions)
+
+
 def test_an_acronym_counts_as_the_words_it_stands_for(grader):
     """ "FIFO" and "first-in-first-out" are one claim; MiniLM reads them as other words (AB)."""
     item = GradingItem(

@@ -489,12 +489,13 @@ def swapped_alternatives(point: str, evidence: str) -> tuple[str, str] | None:
 
 def _stated_complexities(text: str) -> list[Stated]:
     """The classes `text` states: not one a "not" before it in its piece denies ("removes the O(n^2) memory but
-    not the quadratic compute")."""
-    return [
-        c
-        for c in complexities(text)
-        if not any(is_negation(w) for w in words(text[_piece_bounds(text, c.start)[0] : c.start]))
-    ]
+    not the quadratic compute"), nor one it sets aside ("constant lookup time instead of log n", RJ)."""
+    stated = []
+    for c in complexities(text):
+        before = text[_piece_bounds(text, c.start)[0] : c.start]
+        if not any(is_negation(w) for w in words(before)) and not _REJECTING.search(before):
+            stated.append(c)
+    return stated
 
 
 def _piece_bounds(text: str, at: int) -> tuple[int, int]:

@@ -1061,6 +1061,26 @@ def test_another_complexity_class_than_a_reference_without_key_points_is_a_misco
     assert not right.misconceptions and right.score >= 4.0
 
 
+@pytest.mark.parametrize(
+    ("answer", "contradicts"),
+    [
+        ("constant average lookup time instead of log n", False),
+        ("log n lookup time instead of constant", True),
+        ("O(log n) lookups instead of O(1)", True),
+    ],
+)
+def test_a_class_set_aside_is_not_stated(grader, answer, contradicts):
+    """ "instead of log n" sets the class aside, as the reference's "instead of O(log n)" does: the answer states
+    "constant", which the reference's first piece says (RJ). The class set before "instead of" is still stated."""
+    item = GradingItem(
+        question="What is the advantage of a hash table over a sorted array for lookups?",
+        reference_answer="Lookups take expected constant time, O(1), instead of O(log n) for binary search.",
+    )
+    graded = grader.grade(item, answer)
+    assert bool(graded.misconceptions) is contradicts
+    assert (graded.score <= 2.5) is contradicts
+
+
 def test_a_bare_class_against_an_item_with_one_class_is_checked_however_poorly_it_aligns(grader):
     """ "O(n)" aligns with "log n (logarithmic)" at 0.33, below the clauses checked for a contradiction: where the
     item has one class for its answer, the answer's other class is checked all the same (CA)."""

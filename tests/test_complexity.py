@@ -92,7 +92,6 @@ def test_a_class_said_in_words_is_written_as_the_rubric_writes_one_that_agrees()
         ("it is linear in n", "It is O(n) in n"),
         ("linear regression", "Linear regression"),  # a scale word before a noun names a model
         ("a constant", "A constant"),  # after an article it is a noun
-        ("it grows linearly", "It grows linearly"),  # CX reads it already
         ("quadratic", "Quadratic"),  # agrees with no class of the rubric
     ],
 )
@@ -100,6 +99,20 @@ def test_a_scale_word_said_alone_is_written_as_the_rubric_writes_a_class_that_ag
     """SA: a scale word that modifies nothing states a class, "constant" the rubric's "O(1)" (CS skipped a constant)."""
     rubric = complexities("O(1) at the head, O(n) to find a node.")
     assert classes_as_written(strip_fillers(answer), rubric).text == written
+
+
+@pytest.mark.parametrize(
+    ("rubric", "written"),
+    [
+        ("O(1) at the head, O(n) to find a node.", "It grows O(n), O(1) time at the head"),
+        # The rubric says the linear class in words too: the answer's words match them as they are.
+        ("O(1) at the head; the scan grows linearly.", "It grows linearly, O(1) time at the head"),
+    ],
+)
+def test_a_scale_phrase_is_written_as_notation_where_the_rubric_writes_its_class_only_so(rubric, written):
+    """WN: a scale phrase's word is written as the rubric's notation, as SA writes a bare scale word."""
+    answer = "it grows linearly, constant time at the head"
+    assert classes_as_written(strip_fillers(answer), complexities(rubric)).text == written
 
 
 def test_a_scale_word_said_alone_is_written_only_as_notation():

@@ -1207,6 +1207,18 @@ def test_a_scale_word_said_alone_scores_as_the_rubric_writes_its_class(grader):
     assert said.score == pytest.approx(grader.grade(item, "O(1)").score, abs=0.3)
 
 
+def test_a_scale_phrase_scores_as_the_rubric_writes_its_class_in_notation(grader):
+    """ "constant time" lands as far from "O(1)" as "constant" does: where the rubric writes the class only in
+    notation, the phrase's scale word is written so (WN). Another class said so is not (and stays low)."""
+    item = GradingItem(
+        question="What is the time complexity of accessing an element of an array by index?",
+        reference_answer="O(1): its address is computed directly from the base address and the index.",
+    )
+    said = grader.grade(item, "constant time")
+    assert said.score == pytest.approx(grader.grade(item, "O(1) time").score, abs=0.3) and said.score >= 3.5
+    assert grader.grade(item, "linear time").score <= 1.5
+
+
 def test_a_number_said_in_words_scores_as_the_rubric_writes_it(grader):
     """MiniLM and the answer scorer read "one" and "1" as other words, and "one" is a stop word (NW)."""
     item = GradingItem(

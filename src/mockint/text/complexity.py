@@ -192,7 +192,15 @@ def classes_as_written(clean: CleanText, rubric: Sequence[Stated]) -> CleanText:
         form = next((r.written for r in forms if not disagree(said.growth, r.growth)), None)
         if form is not None and form.lower() != said.written.lower():
             replacements.append((said.start, said.start + len(said.written), form))
-    return rewritten(clean, replacements)
+    # A scale phrase's word ("constant time", "grows linearly") is written as the rubric's notation where the rubric
+    # writes that class in notation only (WN): "constant time" lands as far from "O(1)" as "constant" does. Where the
+    # rubric says the class in words too, the answer's words match them as they are.
+    for m in _SCALE_PHRASE.finditer(clean.text):
+        word = 1 if m.group(1) else 2
+        agreeing = [r for r in rubric if not disagree(_SCALE_WORDS[m.group(word).lower()], r.growth)]
+        if agreeing and all(_is_notation(r.written) for r in agreeing):
+            replacements.append((m.start(word), m.end(word), agreeing[0].written))
+    return rewritten(clean, sorted(replacements))
 
 
 def _is_notation(written: str) -> bool:

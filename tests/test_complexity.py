@@ -115,6 +115,21 @@ def test_a_scale_phrase_is_written_as_notation_where_the_rubric_writes_its_class
     assert classes_as_written(strip_fillers(answer), complexities(rubric)).text == written
 
 
+@pytest.mark.parametrize(
+    ("rubric", "written"),
+    [
+        ("Linear time, because every element is inspected.", "Linear time since you look at each one"),
+        # The rubric writes the class in notation too: the answer's notation matches it as it is.
+        ("Linear time, O(n), because every element is inspected.", "O(n) since you look at each one"),
+        ("Constant time.", "O(n) since you look at each one"),  # agrees with no class of the rubric
+    ],
+)
+def test_notation_is_written_as_the_rubric_words_where_it_writes_its_class_only_so(rubric, written):
+    """WB: WN the other way round, "O(n)" as the rubric's "Linear time"."""
+    answer = "O(n) since you look at each one"
+    assert classes_as_written(strip_fillers(answer), complexities(rubric)).text == written
+
+
 def test_a_scale_word_said_alone_is_written_only_as_notation():
     """SA: against a rubric that says the class in words ("grows linearly") the answer's word already matches it."""
     rubric = complexities("In congestion avoidance the window grows linearly.")

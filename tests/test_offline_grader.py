@@ -1219,6 +1219,18 @@ def test_a_scale_phrase_scores_as_the_rubric_writes_its_class_in_notation(grader
     assert grader.grade(item, "linear time").score <= 1.5
 
 
+def test_notation_scores_as_the_rubric_writes_its_class_in_words(grader):
+    """ "O(n)" against "Linear time" scored as the wrong "O(n^2)" does: MiniLM reads the notation far from the words
+    (WB)."""
+    item = GradingItem(
+        question="What is the running time of finding the maximum in an unsorted array?",
+        reference_answer="Linear time, because every element must be inspected.",
+    )
+    said = grader.grade(item, "O(n)")
+    assert said.score == pytest.approx(grader.grade(item, "linear time").score, abs=0.3) and said.score >= 3.5
+    assert grader.grade(item, "O(n^2)").score <= 1.5
+
+
 def test_a_number_said_in_words_scores_as_the_rubric_writes_it(grader):
     """MiniLM and the answer scorer read "one" and "1" as other words, and "one" is a stop word (NW)."""
     item = GradingItem(

@@ -200,6 +200,12 @@ def classes_as_written(clean: CleanText, rubric: Sequence[Stated]) -> CleanText:
         agreeing = [r for r in rubric if not disagree(_SCALE_WORDS[m.group(word).lower()], r.growth)]
         if agreeing and all(_is_notation(r.written) for r in agreeing):
             replacements.append((m.start(word), m.end(word), agreeing[0].written))
+    # And the other way (WB): notation ("O(n)") is written as the rubric's words ("Linear time") where the rubric
+    # writes that class in words only.
+    for said in _in_notation(clean.text):
+        agreeing = [r for r in rubric if not disagree(said.growth, r.growth)]
+        if agreeing and not any(_is_notation(r.written) for r in agreeing):
+            replacements.append((said.start, said.start + len(said.written), agreeing[0].written))
     return rewritten(clean, sorted(replacements))
 
 

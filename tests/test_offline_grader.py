@@ -1081,6 +1081,19 @@ def test_a_class_set_aside_is_not_stated(grader, answer, contradicts):
     assert (graded.score <= 2.5) is contradicts
 
 
+def test_a_class_said_of_the_other_side_shares_no_words_by_its_letters(grader):
+    """ "merge sort is O(n log n)" shared only the letters "o" and "n" with "while quicksort's unbalanced pivots can
+    make it O(n^2)", and was read as contradicting it (NX). Said of merge sort's every case, O(n^2) still is."""
+    item = GradingItem(
+        question="Why is merge sort's worst case better than quicksort's?",
+        reference_answer="Merge sort always splits the array in half, so it is O(n log n) in every case, while "
+        "quicksort's unbalanced pivots can make it O(n^2).",
+    )
+    assert not grader.grade(item, "merge sort is O(n log n)").misconceptions
+    wrong = grader.grade(item, "merge sort is O(n^2) in every case")
+    assert wrong.misconceptions and wrong.score <= 2.5
+
+
 def test_a_bare_class_against_an_item_with_one_class_is_checked_however_poorly_it_aligns(grader):
     """ "O(n)" aligns with "log n (logarithmic)" at 0.33, below the clauses checked for a contradiction: where the
     item has one class for its answer, the answer's other class is checked all the same (CA)."""

@@ -7,7 +7,7 @@ from functools import lru_cache
 from itertools import groupby
 
 from mockint.text.clauses import modify_alike
-from mockint.text.complexity import Stated, complexities, disagree, notation_spans
+from mockint.text.complexity import Stated, complexities, disagree, notation_spans, spoken_alone
 from mockint.text.negations import is_negation
 from mockint.text.numbers import DIGITS, NUMBER_WORD_LIST, is_number, only_numbers
 from mockint.text.sentences import asking_part, sentence_spans
@@ -543,9 +543,20 @@ def complexity_cue(point: str, evidence: str) -> str | None:
     piece = evidence
     if len(words(evidence)) > RUN_ON_WORDS:
         piece = evidence[slice(*_piece_bounds(evidence, evidence.find(complexity[0])))]
-    point_stems = _cue_stems(_cue_words(point))
+    # The share is of the words around the point's classes, where it has any (NX): the letters of "O(n^2)" are what
+    # is compared, not what it is said of, and "merge sort is O(n log n)" shares its "o" and "n" with "quicksort's
+    # unbalanced pivots can make it O(n^2)".
+    point_stems = _cue_stems(_cue_words(_without_classes(point))) or _cue_stems(_cue_words(point))
     shared = len(point_stems & _cue_stems(_cue_words(piece))) / max(1, len(point_stems))
     return f"says '{complexity[0]}' where the reference says '{complexity[1]}'" if shared >= 0.25 else None
+
+
+def _without_classes(text: str) -> str:
+    """`text` with the complexity classes it states blanked out, a bare scale word ("(logarithmic)") too, its other
+    words in place."""
+    for c in complexities(text) + spoken_alone(text):
+        text = text[: c.start] + " " * len(c.written) + text[c.start + len(c.written) :]
+    return text
 
 
 def bare_number_cue(point: str, evidence: str) -> str | None:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from mockint.text.complexity import classes_as_written, complexities, disagree, notation_spans
+from mockint.text.complexity import Growth, classes_as_written, complexities, disagree, notation_spans
 from mockint.text.fillers import strip_fillers
 
 
@@ -128,6 +128,46 @@ def test_notation_is_written_as_the_rubric_words_where_it_writes_its_class_only_
     """WB: WN the other way round, "O(n)" as the rubric's "Linear time"."""
     answer = "O(n) since you look at each one"
     assert classes_as_written(strip_fillers(answer), complexities(rubric)).text == written
+
+
+@pytest.mark.parametrize(
+    ("text", "growth"),
+    [
+        ("n^2", {"n": Growth(2, 0)}),
+        ("n**2", {"n": Growth(2, 0)}),
+        ("n²", {"n": Growth(2, 0)}),
+        ("O(n²)", {"n": Growth(2, 0)}),  # a superscript is a power, not part of the variable's name
+        ("n*n", {"n": Growth(2, 0)}),
+        ("log(n)", {"n": Growth(0, 1)}),
+        ("log2(n)", {"n": Growth(0, 1)}),
+        ("logn", {"n": Growth(0, 1)}),
+        ("lg n", {"n": Growth(0, 1)}),
+    ],
+)
+def test_a_class_typed_as_maths_is_read(text, growth):
+    """CF: the forms a candidate types a class in, in n."""
+    assert [c.growth for c in complexities(text)] == [growth]
+
+
+@pytest.mark.parametrize("text", ["k^2 weights per filter", "an m*m matrix", "the n-gram model"])
+def test_maths_in_other_letters_is_no_class(text):
+    """CF: "k^2" and "m*m" count a kernel's weights and a matrix's cells as often as they state a cost."""
+    assert complexities(text) == []
+
+
+@pytest.mark.parametrize(
+    ("answer", "written"),
+    [
+        ("O(logn) per step", "O(log n) per step"),
+        ("it is log(n)", "It is O(log n)"),
+        ("O(n^2) in the worst case", "O(n^2) in the worst case"),  # typed as the rubric types it
+        ("O(n) per step", "O(n) per step"),  # another class
+    ],
+)
+def test_a_class_typed_otherwise_is_written_as_the_rubric_types_it(answer, written):
+    """CF: "O(logn)" as the rubric's "O(log n)"; MiniLM reads "logn" as another word."""
+    rubric = complexities("O(log n) per lookup, O(n^2) to build it badly.")
+    assert classes_as_written(strip_fillers(answer), rubric).text == written
 
 
 def test_a_scale_word_said_alone_is_written_only_as_notation():

@@ -1244,6 +1244,16 @@ def test_notation_scores_as_the_rubric_writes_its_class_in_words(grader):
     assert grader.grade(item, "O(n^2)").score <= 1.5
 
 
+@pytest.mark.parametrize("typed", ["n^2", "n*n", "n²"])
+def test_a_class_typed_as_maths_scores_as_the_rubric_writes_it(grader, typed):
+    """ "n^2" scored 2.9 and "n²" 1.4 where "O(n^2)" scores 4.4 (CF)."""
+    item = GradingItem(
+        question="What is the worst-case running time of insertion sort?",
+        reference_answer="O(n^2), when the input is in reverse order.",
+    )
+    assert grader.grade(item, typed).score == pytest.approx(grader.grade(item, "O(n^2)").score, abs=0.3)
+
+
 def test_a_number_said_in_words_scores_as_the_rubric_writes_it(grader):
     """MiniLM and the answer scorer read "one" and "1" as other words, and "one" is a stop word (NW)."""
     item = GradingItem(

@@ -34,11 +34,18 @@ _SPOKEN_NOTATION = re.compile(
 # A class said standing alone, as candidates say it: "n squared", "n log n", "log n", "log base 2 of n" (CS). In n, m
 # and k only: "d squared" and "v squared" are a distance and a speed as often.
 _BARE_SPOKEN = re.compile(
-    r"(?<![\w.^(])(?:[nmk]\s+log\s+[nmk]|log\s+(?:base\s+\d+\s+)?(?:of\s+)?[nmk]|[nmk]\s+(?:squared|cubed))(?![\w(^])",
+    r"(?<![\w.^(])(?:[nmk]\s+log\s+[nmk]|log\s+(?:base\s+\d+\s+)?(?:of\s+)?[nmk]|[nmk]\s+(?:squared|cubed)"
+    # Typed as maths, in n only (CF): "n^2", "n²", "n*n", "log(n)", "logn", "lg n", "log2(n)". "k^2" and "m*m" count
+    # a kernel's weights and a matrix's cells as often. "log2 n" is left to MiniLM: a rubric that writes it beside
+    # "log base 2 of n" would have "log n" rewritten to the first.
+    r"|n\s*(?:\^|\*\*)\s*[23]|n[²³]|n\s*\*\s*n|(?:log(?:_?2)?|lg)\s*\(\s*n\s*\)|(?:log|lg)n|lg\s+n)"
+    r"(?![\w(^²³])",
     re.IGNORECASE,
 )
 # A log's base changes no class: "log base 2 of n" is read as "log n".
 _LOG_WORDS = re.compile(r"\s+base\s+\d+|\s+of(?=\s)", re.IGNORECASE)
+# "lg" is the base-2 log's name.
+_LG = re.compile(r"\blg(?=\s|\(|n\b)", re.IGNORECASE)
 # The scale's plain words: "linear" and "quadratic" name models and losses too ("linear regression", "quadratic
 # loss"), so they state a class only before a cost noun or after a verb of growth.
 _SCALE_WORDS = {
@@ -63,7 +70,7 @@ _TERM = re.compile(
     r"(?P<log>log(?:_?\d+)?\s*\(?\s*(?P<logvar>[a-z]\w*)\s*\)?(?:\s*\^\s*(?P<logpow>\d+))?)"
     r"|(?P<sqrt>sqrt\s*\(?\s*(?P<sqrtvar>[a-z]\w*)\s*\)?)"
     r"|(?P<exp>\d+\s*\^\s*(?P<expvar>[a-z]\w*))"
-    r"|(?P<var>[a-z]\w*)\s*(?:(?:\^|\*\*)\s*(?P<pow>\d+(?:\.\d+)?)|(?P<sup>[²³]))?"
+    r"|(?P<var>[a-z](?:(?![²³])\w)*)\s*(?:(?:\^|\*\*)\s*(?P<pow>\d+(?:\.\d+)?)|(?P<sup>[²³]))?"
     r"|(?P<one>1)"
     r"|(?P<factor>\d+(?:\.\d+)?)(?=\s*[*·×⋅]?\s*[a-z])"
 )
@@ -165,7 +172,7 @@ def _said_standing_alone(text: str, found: list[Stated]) -> list[Stated]:
         Stated(m.group(), m.start(), growth)
         for m in _BARE_SPOKEN.finditer(text)
         if not any(s <= m.start() < e for s, e in taken)
-        and (growth := _growth(_LOG_WORDS.sub("", m.group()))) is not None
+        and (growth := _growth(_LG.sub("log", _LOG_WORDS.sub("", m.group())))) is not None
     ]
 
 
@@ -202,10 +209,16 @@ def classes_as_written(clean: CleanText, rubric: Sequence[Stated]) -> CleanText:
             replacements.append((m.start(word), m.end(word), agreeing[0].written))
     # And the other way (WB): notation ("O(n)") is written as the rubric's words ("Linear time") where the rubric
     # writes that class in words only.
+    # Notation typed otherwise than the rubric types the same class ("O(logn)" for "O(log n)") is written as the
+    # rubric types it (CF): MiniLM reads "logn" as another word. The same growth only: "O(n^2)" agrees with "O(n^2 d)"
+    # but does not say it.
     for said in _in_notation(clean.text):
         agreeing = [r for r in rubric if not disagree(said.growth, r.growth)]
+        same = [r.written for r in agreeing if _is_notation(r.written) and r.growth == said.growth]
         if agreeing and not any(_is_notation(r.written) for r in agreeing):
             replacements.append((said.start, said.start + len(said.written), agreeing[0].written))
+        elif same and said.written.lower() not in {w.lower() for w in same}:
+            replacements.append((said.start, said.start + len(said.written), same[0]))
     return rewritten(clean, sorted(replacements))
 
 

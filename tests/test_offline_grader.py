@@ -1220,28 +1220,36 @@ def test_a_scale_word_said_alone_scores_as_the_rubric_writes_its_class(grader):
     assert said.score == pytest.approx(grader.grade(item, "O(1)").score, abs=0.3)
 
 
-def test_a_scale_phrase_scores_as_the_rubric_writes_its_class_in_notation(grader):
-    """ "constant time" lands as far from "O(1)" as "constant" does: where the rubric writes the class only in
-    notation, the phrase's scale word is written so (WN). Another class said so is not (and stays low)."""
-    item = GradingItem(
-        question="What is the time complexity of accessing an element of an array by index?",
-        reference_answer="O(1): its address is computed directly from the base address and the index.",
-    )
-    said = grader.grade(item, "constant time")
-    assert said.score == pytest.approx(grader.grade(item, "O(1) time").score, abs=0.3) and said.score >= 3.5
-    assert grader.grade(item, "linear time").score <= 1.5
-
-
-def test_notation_scores_as_the_rubric_writes_its_class_in_words(grader):
-    """ "O(n)" against "Linear time" scored as the wrong "O(n^2)" does: MiniLM reads the notation far from the words
-    (WB)."""
-    item = GradingItem(
-        question="What is the running time of finding the maximum in an unsorted array?",
-        reference_answer="Linear time, because every element must be inspected.",
-    )
-    said = grader.grade(item, "O(n)")
-    assert said.score == pytest.approx(grader.grade(item, "linear time").score, abs=0.3) and said.score >= 3.5
-    assert grader.grade(item, "O(n^2)").score <= 1.5
+@pytest.mark.parametrize(
+    ("question", "reference", "said", "as_written", "wrong"),
+    [
+        # WN: "constant time" lands as far from "O(1)" as "constant" does.
+        (
+            "What is the time complexity of accessing an element of an array by index?",
+            "O(1): its address is computed directly from the base address and the index.",
+            "constant time",
+            "O(1) time",
+            "linear time",
+        ),
+        # WB: "O(n)" against "Linear time" scored as the wrong "O(n^2)" does.
+        (
+            "What is the running time of finding the maximum in an unsorted array?",
+            "Linear time, because every element must be inspected.",
+            "O(n)",
+            "linear time",
+            "O(n^2)",
+        ),
+    ],
+)
+def test_a_class_scores_as_the_rubric_writes_it_in_notation_or_in_words(
+    grader, question, reference, said, as_written, wrong
+):
+    """A scale phrase is written as the rubric's notation (WN), and notation as the rubric's words (WB), where the
+    rubric writes the class only so: MiniLM reads the two far apart. Another class said so stays low."""
+    item = GradingItem(question=question, reference_answer=reference)
+    graded = grader.grade(item, said)
+    assert graded.score == pytest.approx(grader.grade(item, as_written).score, abs=0.3) and graded.score >= 3.5
+    assert grader.grade(item, wrong).score <= 1.5
 
 
 @pytest.mark.parametrize("typed", ["n^2", "n*n", "n²"])

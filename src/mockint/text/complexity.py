@@ -189,9 +189,9 @@ def disagree(one: dict[str, Growth], other: dict[str, Growth]) -> bool:
 
 
 def classes_as_written(clean: CleanText, rubric: Sequence[Stated]) -> CleanText:
-    """`clean` with each class it says standing alone ("n squared") written as the rubric writes a class that agrees
-    with it ("O(n^2)", CS): the word pieces of "n squared" land far from those of "O(n^2)". The map back to the
-    original is kept."""
+    """`clean` with each class it says standing alone ("n squared", "n^2") written as the rubric writes a class that
+    agrees with it ("O(n^2)", CS), a scale phrase ("constant time", WN) and notation ("O(n)", WB, CF) too: the word
+    pieces of "n squared" land far from those of "O(n^2)". The map back to the original is kept."""
     replacements = []
     for said in spoken_alone(clean.text):
         # A scale word is written only as notation: the rubric's own scale words ("grows linearly") it matches as is.
@@ -207,11 +207,10 @@ def classes_as_written(clean: CleanText, rubric: Sequence[Stated]) -> CleanText:
         agreeing = [r for r in rubric if not disagree(_SCALE_WORDS[m.group(word).lower()], r.growth)]
         if agreeing and all(_is_notation(r.written) for r in agreeing):
             replacements.append((m.start(word), m.end(word), agreeing[0].written))
-    # And the other way (WB): notation ("O(n)") is written as the rubric's words ("Linear time") where the rubric
-    # writes that class in words only.
-    # Notation typed otherwise than the rubric types the same class ("O(logn)" for "O(log n)") is written as the
-    # rubric types it (CF): MiniLM reads "logn" as another word. The same growth only: "O(n^2)" agrees with "O(n^2 d)"
-    # but does not say it.
+    # Notation is written as the rubric's words ("O(n)" as "Linear time") where the rubric writes that class in words
+    # only (WB), and as the rubric's notation where the rubric types the same class otherwise ("O(logn)" as "O(log
+    # n)", CF: MiniLM reads "logn" as another word). The same growth only: "O(n^2)" agrees with "O(n^2 d)" but does
+    # not say it.
     for said in _in_notation(clean.text):
         agreeing = [r for r in rubric if not disagree(said.growth, r.growth)]
         same = [r.written for r in agreeing if _is_notation(r.written) and r.growth == said.growth]

@@ -192,6 +192,9 @@ def classes_as_written(clean: CleanText, rubric: Sequence[Stated]) -> CleanText:
     """`clean` with each class it says standing alone ("n squared", "n^2") written as the rubric writes a class that
     agrees with it ("O(n^2)", CS), a scale phrase ("constant time", WN) and notation ("O(n)", WB, CF) too: the word
     pieces of "n squared" land far from those of "O(n^2)". The map back to the original is kept."""
+    # Most rubrics state no class, and every answer is read through here: nothing to write it as.
+    if not rubric:
+        return clean
     replacements = []
     for said in spoken_alone(clean.text):
         # A scale word is written only as notation: the rubric's own scale words ("grows linearly") it matches as is.

@@ -532,11 +532,12 @@ def cue_stems(text: str) -> set[str]:
 RUN_ON_WORDS = 34
 
 
-def complexity_cue(point: str, evidence: str) -> str | None:
+def complexity_cue(point: str, evidence: str, *, one_class: bool = False) -> str | None:
     """Why `evidence` (the answer's clause best aligned with `point`) states another complexity class than the
     point, or None. A class is a word of a closed scale, as an opposite word is, and needs its share (CX); in a
     run-on clause, its piece's share, as OL reads an opposite word. A class states a claim whatever phrase holds
-    it, so a bare "O(log n)" is checked too (CP)."""
+    it, so a bare "O(log n)" is checked too (CP), needing no share where the item has `one_class` for its answer
+    (BC)."""
     complexity = other_complexity(point, evidence)
     if not complexity:
         return None
@@ -548,7 +549,11 @@ def complexity_cue(point: str, evidence: str) -> str | None:
     # unbalanced pivots can make it O(n^2)".
     point_stems = _cue_stems(_cue_words(_without_classes(point))) or _cue_stems(_cue_words(point))
     shared = len(point_stems & _cue_stems(_cue_words(piece))) / max(1, len(point_stems))
-    return f"says '{complexity[0]}' where the reference says '{complexity[1]}'" if shared >= 0.25 else None
+    # A piece that says nothing but its classes ("O(n log n)", "it is n log n") has no words to share: the class is its
+    # whole claim (BC). Not where the item states classes that disagree: a bare class the item says of another thing
+    # ("O(n log n)" for merge sort, against quicksort's "O(n^2)") omits a point, it does not deny it (as CA).
+    bare = one_class and not _cue_stems(_cue_words(_without_classes(piece)))
+    return f"says '{complexity[0]}' where the reference says '{complexity[1]}'" if bare or shared >= 0.25 else None
 
 
 def _without_classes(text: str) -> str:
@@ -605,7 +610,12 @@ def yes_no_reversal(question: str, reference: str, answer: str) -> tuple[tuple[i
 
 
 def contradiction_cue(
-    point: str, evidence: str, question_stems: frozenset[str] = frozenset(), *, negation: bool = True
+    point: str,
+    evidence: str,
+    question_stems: frozenset[str] = frozenset(),
+    *,
+    negation: bool = True,
+    one_class: bool = False,
 ) -> str | None:
     """Why `evidence` (the answer's clause best aligned with `point`) says the opposite, or None.
     An opposite word and a negation cancel out ("not used" = "disabled"). Only statements are checked,
@@ -613,11 +623,12 @@ def contradiction_cue(
     contradiction), and the two must share enough content words to be about the same thing; a lone
     negation, the weaker cue, needs more. An opposite word the question itself uses ("if you increase the
     speed...") is the answer echoing the question, not a claim. `negation=False` skips the negation cue
-    (for points that are not atomic: a contrast such as 'in TCP and not in UDP' defeats it)."""
+    (for points that are not atomic: a contrast such as 'in TCP and not in UDP' defeats it); `one_class` is
+    `complexity_cue`'s."""
     point_words = _cue_words(point)
     point_stems = _cue_stems(point_words)
     if len(point_stems) < 2 or (len(point_words) < 4 and not any(w in _STATEMENT_WORDS for w in point_words)):
-        return complexity_cue(point, evidence)
+        return complexity_cue(point, evidence, one_class=one_class)
     evidence_stems = _cue_stems(_cue_words(evidence))
     shared = len(point_stems & evidence_stems) / len(point_stems)
     both_ways = min(shared, len(point_stems & evidence_stems) / max(1, len(evidence_stems)))
@@ -636,7 +647,7 @@ def contradiction_cue(
     swap = swapped_alternatives(point, evidence)
     if swap:
         return f"says '{swap[0]}' rather than '{swap[1]}', the reverse of the reference"
-    complexity = complexity_cue(point, evidence)
+    complexity = complexity_cue(point, evidence, one_class=one_class)
     if complexity:
         return complexity
     # Another number in a clause that says the point again (the weaker cue's share): a computation or an

@@ -367,6 +367,7 @@ def _contradiction(
     # computation's pieces are bare numbers too, and its rounded steps other numbers (BB, eval/README.md).
     if answer.clauses and (cue := bare_number_cue(point, answer.text)):
         return (answer.clauses[0][0], answer.clauses[-1][1]), cue
+    one_class = _states_one_class(item)
     for start, end in _point_pieces(point):
         rows = pw.within(start, end)
         plain = np.maximum(pw.rarity[rows], 1e-3)
@@ -379,7 +380,11 @@ def _contradiction(
         if best is None:
             other = _clause_with_another_class(point[start:end], item, answer)
             said = answer.text[other[0] : other[1]] if other else ""
-            cue = complexity_cue(point[start:end], said) if said and not reports_belief(said) else None
+            cue = (
+                complexity_cue(point[start:end], said, one_class=one_class)
+                if said and not reports_belief(said)
+                else None
+            )
             if other and cue:
                 return other, cue
             continue
@@ -388,13 +393,14 @@ def _contradiction(
         if reports_belief(said) or _of_the_other_side(point[start:end], best, item, answer):
             continue
         cue = (
-            complexity_cue(point[start:end], answer.text[best[0] : best[1]])
+            complexity_cue(point[start:end], answer.text[best[0] : best[1]], one_class=one_class)
             if classes_only
             else contradiction_cue(
                 point[start:end],
                 answer.text[best[0] : best[1]],
                 item.question_stems,
                 negation=not item.points_are_pseudo,
+                one_class=one_class,
             )
         )
         # A "not" is the weakest cue: read against a clause about another point's claim, it is no denial (DW).
@@ -425,13 +431,18 @@ def _clause_with_another_class(piece: str, item: PreparedItem, answer: PreparedA
     """The answer clause holding the first complexity class it states, where the item has one class for its answer
     (every class it writes agrees with every other), the piece states it, and no class the answer states agrees
     with it (CA, eval/README.md): a bare "O(n)" aligns with "log n (logarithmic)" too poorly to be checked."""
-    forms = item.class_forms
-    if not forms or not complexities(piece) or any(disagree(a.growth, b.growth) for a in forms for b in forms):
+    if not _states_one_class(item) or not complexities(piece):
         return None
     said = [(clause, c.growth) for clause in answer.clauses for c in complexities(answer.text[clause[0] : clause[1]])]
-    if not said or any(not disagree(growth, forms[0].growth) for _, growth in said):
+    if not said or any(not disagree(growth, item.class_forms[0].growth) for _, growth in said):
         return None
     return said[0][0]
+
+
+def _states_one_class(item: PreparedItem) -> bool:
+    """Whether the item has one complexity class for its answer: it writes classes, each agreeing with every other."""
+    forms = item.class_forms
+    return bool(forms) and not any(disagree(a.growth, b.growth) for a in forms for b in forms)
 
 
 # Subject pronouns that point back to what the clause said before them (PJ).

@@ -77,6 +77,8 @@ _TERM = re.compile(
 _SPOKEN_POWERS = {"squared": "^2", "cubed": "^3"}
 _SUPERSCRIPTS = {"²": 2, "³": 3}
 _PRODUCT_JOINER = re.compile(r"\s*[*·×⋅]\s*|\s+")
+# Punctuation that ends the phrase a word is in: a slash or a bracket does not ("linear/logistic regression").
+_PHRASE_END = re.compile(r"\s*[,;:.!?]")
 
 
 def _growth(expression: str) -> dict[str, Growth] | None:
@@ -142,8 +144,9 @@ def spoken_alone(text: str) -> list[Stated]:
 
 
 def _scale_words_alone(text: str) -> list[Stated]:
-    """Scale words that modify nothing: not before a content word ("linear regression", "constant factor"), not after
-    an article, not a prefixed form ("near-linear"), not one CX reads already ("constant time", "grows linearly")."""
+    """Scale words that modify nothing: not straight before a content word ("linear regression", "constant factor";
+    past a comma, "quadratic, even when ...", it modifies nothing, CM), not after an article, not a prefixed form
+    ("near-linear"), not one CX reads already ("constant time", "grows linearly")."""
     spans = word_spans(text)
     read = [m.span() for m in _SCALE_PHRASE.finditer(text)]
     return [
@@ -151,7 +154,7 @@ def _scale_words_alone(text: str) -> list[Stated]:
         for i, (w, start, end) in enumerate(spans)
         if w in _SCALE_WORDS
         and not any(s <= start < e for s, e in read)
-        and not (i + 1 < len(spans) and is_content(spans[i + 1][0]))
+        and not (i + 1 < len(spans) and is_content(spans[i + 1][0]) and not _PHRASE_END.match(text, end))
         and not (i > 0 and spans[i - 1][0] in ARTICLES)
     ]
 

@@ -93,6 +93,8 @@ def test_a_class_said_in_words_is_written_as_the_rubric_writes_one_that_agrees()
         ("linear regression", "Linear regression"),  # a scale word before a noun names a model
         ("a constant", "A constant"),  # after an article it is a noun
         ("quadratic", "Quadratic"),  # agrees with no class of the rubric
+        ("linear, even at the head", "O(n), even at the head"),  # a comma ends its phrase (CM)
+        ("linear/logistic regression", "linear/logistic regression"),  # a slash joins alternatives
     ],
 )
 def test_a_scale_word_said_alone_is_written_as_the_rubric_writes_a_class_that_agrees(answer, written):

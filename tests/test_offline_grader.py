@@ -1094,6 +1094,38 @@ def test_a_class_said_of_the_other_side_shares_no_words_by_its_letters(grader):
     assert wrong.misconceptions and wrong.score <= 2.5
 
 
+@pytest.mark.parametrize("answer", ["O(n log n)", "n log n", "it is O(n)"])
+def test_a_bare_class_is_checked_against_a_reference_sentence_that_says_more(grader, answer):
+    """A bare class says no word of the reference's around its class, so NX's share never passed: the class is the
+    answer's whole claim, where the item has one class for its answer (BC)."""
+    item = GradingItem(
+        question="What is the running time of selection sort?",
+        reference_answer="O(n^2) in every case, since it scans the unsorted part for the minimum n times.",
+    )
+    graded = grader.grade(item, answer)
+    assert graded.misconceptions and graded.score <= 2.5
+
+
+@pytest.mark.parametrize("answer", ["O(n^2)", "O(n log n)"])
+def test_a_bare_class_of_an_item_with_two_classes_is_no_misconception(grader, answer):
+    """Each of the reference's classes is said of another case: a bare one omits the other, it does not deny it (BC
+    is off where the item's classes disagree, as CA is)."""
+    item = GradingItem(
+        question="What is the running time of quicksort?",
+        reference_answer="O(n log n) on average; O(n^2) in the worst case.",
+    )
+    assert not grader.grade(item, answer).misconceptions
+
+
+def test_a_scale_word_before_a_comma_states_its_class(grader):
+    """ "quadratic, even when ..." scored 0.9: "quadratic" was read as modifying "even", and stated no class (CM)."""
+    item = GradingItem(
+        question="What is the running time of selection sort?",
+        reference_answer="O(n^2) in every case, since it scans the unsorted part for the minimum n times.",
+    )
+    assert grader.grade(item, "quadratic, even when the input is already sorted").score >= 4.0
+
+
 def test_a_bare_class_against_an_item_with_one_class_is_checked_however_poorly_it_aligns(grader):
     """ "O(n)" aligns with "log n (logarithmic)" at 0.33, below the clauses checked for a contradiction: where the
     item has one class for its answer, the answer's other class is checked all the same (CA)."""

@@ -130,6 +130,10 @@ _OPPOSITE_LIST = [
     ("same identical equal", "different distinct unequal"),
     ("overfitting overfit overfits", "underfitting underfit underfits"),
     ("lifo", "fifo"),
+    # Ends of a sequence (FL): "the recursive call is the first thing the function does" for tail recursion.
+    ("first", "last"),
+    ("head", "tail"),
+    ("public", "private"),
     ("sorted ordered", "unsorted unordered"),
     ("stable", "unstable"),
     ("synchronous", "asynchronous"),

@@ -565,6 +565,32 @@ def test_an_operator_written_in_capitals_is_no_negation_when_the_other_text_writ
     )
 
 
+@pytest.mark.parametrize(
+    ("point", "said", "cue"),
+    [
+        (
+            "The recursive call is the last thing the function does",
+            "the recursive call is the first thing it does",
+            "says 'first' where the reference says 'last'",
+        ),
+        (
+            "Enqueue adds a node at the tail of the list",
+            "enqueue adds a node at the head of the list",
+            "says 'head' where the reference says 'tail'",
+        ),
+        (
+            "Members of a struct are public by default",
+            "members of a struct are private by default",
+            "says 'private' where the reference says 'public'",
+        ),
+    ],
+)
+def test_the_ends_of_a_sequence_and_access_are_opposites(point, said, cue):
+    """FL: first and last, head and tail, public and private."""
+    assert contradiction_cue(point, said) == cue
+    assert contradiction_cue(point, point) is None
+
+
 def test_farthest_opposes_nearest():
     point = "k-means alternates assigning points to the nearest centroid and recomputing centroids as cluster means"
     cue = contradiction_cue(point, "k-means assigns each point to the farthest centroid")

@@ -613,6 +613,26 @@ def yes_no_reversal(question: str, reference: str, answer: str) -> tuple[tuple[i
     return said[1], reference[slice(*meant[1])]
 
 
+def opposite_cue(point: str, evidence: str, question_stems: frozenset[str] = frozenset()) -> str | None:
+    """Why `evidence` says the opposite word of one of the point's about the same thing, with its share of the point's
+    words and no "not" cancelling it, or None (`contradiction_cue`'s first cue)."""
+    point_stems = _cue_stems(_cue_words(point))
+    opposite = _opposite_about_one_thing(point, evidence, question_stems)
+    if not opposite or not point_stems:
+        return None
+    piece = evidence
+    if len(words(evidence)) > RUN_ON_WORDS:
+        # A run-on clause holds several claims: an opposite word there speaks of its own piece, as a "not" does
+        # (OL, eval/README.md), so only that piece's words count as saying the point again, and only a "not" in
+        # it cancels the opposite word (OL2): "the result is not significant and the width grows" says "grows".
+        at = next((start for w, start, _ in word_spans(evidence) if w == opposite[0]), None)
+        piece = evidence if at is None else evidence[slice(*_piece_bounds(evidence, at))]
+    shared = len(point_stems & _cue_stems(_cue_words(piece))) / len(point_stems)
+    if negated(point, piece) != negated(piece, point) or shared < 0.25:
+        return None
+    return f"says '{opposite[0]}' where the reference says '{opposite[1]}'"
+
+
 def contradiction_cue(
     point: str,
     evidence: str,
@@ -638,16 +658,9 @@ def contradiction_cue(
     both_ways = min(shared, len(point_stems & evidence_stems) / max(1, len(evidence_stems)))
     opposite = _opposite_about_one_thing(point, evidence, question_stems)
     negation_differs = negated(point, evidence) != negated(evidence, point)
-    if opposite and len(words(evidence)) > RUN_ON_WORDS:
-        # A run-on clause holds several claims: an opposite word there speaks of its own piece, as a "not" does
-        # (OL, eval/README.md), so only that piece's words count as saying the point again, and only a "not" in
-        # it cancels the opposite word (OL2): "the result is not significant and the width grows" says "grows".
-        at = next((start for w, start, _ in word_spans(evidence) if w == opposite[0]), None)
-        piece = evidence if at is None else evidence[slice(*_piece_bounds(evidence, at))]
-        shared = len(point_stems & _cue_stems(_cue_words(piece))) / len(point_stems)
-        negation_differs = negated(point, piece) != negated(piece, point)
-    if opposite and not negation_differs and shared >= 0.25:
-        return f"says '{opposite[0]}' where the reference says '{opposite[1]}'"
+    cue = opposite_cue(point, evidence, question_stems)
+    if cue:
+        return cue
     swap = swapped_alternatives(point, evidence)
     if swap:
         return f"says '{swap[0]}' rather than '{swap[1]}', the reverse of the reference"

@@ -20,6 +20,7 @@ from mockint.grading.answer_checks import (
     contradiction_cue,
     cue_stems,
     negated_stems,
+    opposite_cue,
     opposite_word,
 )
 from mockint.grading.evidence import MIN_CONTENT_WORDS
@@ -78,7 +79,7 @@ STRONG_SENTENCE = 0.55
 CONTRADICTION_ALIGNED_AT = 0.48
 # Contradictions are looked for against atomic key points; a point derived from a reference sentence is only
 # checked by the word cues when it is that short (long sentences compare and contrast, and cue false alarms), for
-# another complexity class at any length (CP).
+# another complexity class (CP) at any length, and for an opposite word where it is the whole reference (LO1).
 PSEUDO_POINT_CHECK_WORDS = 12
 
 
@@ -359,9 +360,12 @@ def _contradiction(
     is paired with the answer clause closest to it counting the question's words too: "dropout is used at
     inference" is about "switched off at inference, with scaling..." although only 'inference' is shared,
     and the question asks about inference."""
-    # A reference's long sentence is checked for another complexity class only: a closed scale, where the word cues
-    # false-alarm (CP).
+    # A reference's long sentence is checked for another complexity class only (CP): the other word cues false-alarm
+    # there (LP, eval/README.md: another number read against worked computations). Where it is the whole reference,
+    # for an opposite word too (LO1): a reference of several sentences sets sides against each other sentence by
+    # sentence, and an answer's opposite word is often the other sentence's claim (LO).
     classes_only = item.points_are_pseudo and len(words(point)) > PSEUDO_POINT_CHECK_WORDS
+    whole = len(item.points) == 1
     # A point that is a bare number answers the question by it, as a bare class does; so does an answer that is one,
     # however poorly MiniLM aligns the two ("1" and "0" at 0.43). A piece of a longer point is not checked: a
     # computation's pieces are bare numbers too, and its rounded steps other numbers (BB, eval/README.md).
@@ -394,6 +398,7 @@ def _contradiction(
             continue
         cue = (
             complexity_cue(point[start:end], answer.text[best[0] : best[1]], one_class=one_class)
+            or (opposite_cue(point[start:end], answer.text[best[0] : best[1]], item.question_stems) if whole else None)
             if classes_only
             else contradiction_cue(
                 point[start:end],

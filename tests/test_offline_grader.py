@@ -1117,6 +1117,47 @@ def test_a_bare_class_of_an_item_with_two_classes_is_no_misconception(grader, an
     assert not grader.grade(item, answer).misconceptions
 
 
+@pytest.mark.parametrize(
+    ("reference", "right", "wrong"),
+    [
+        (
+            "Recursion where the recursive call is the last thing the function does before returning.",
+            "when the recursive call is the very last operation",
+            "when the recursive call is the first thing the function does",
+        ),
+        (
+            "Only the default access: members of a struct are public by default, members of a class are private by "
+            "default.",
+            "struct members default to public, class members to private",
+            "struct members are private by default, class members are public",
+        ),
+    ],
+)
+def test_an_opposite_word_against_a_long_reference_sentence_is_a_misconception(grader, reference, right, wrong):
+    """A one-sentence reference of over 12 words was read for another complexity class only: the opposite word of one
+    of its words, about the same thing, went unread (LO1)."""
+    item = GradingItem(question="What is it?", reference_answer=reference)
+    graded = grader.grade(item, wrong)
+    assert graded.misconceptions and graded.score <= 2.5
+    assert not grader.grade(item, right).misconceptions
+
+
+def test_an_opposite_word_against_one_sentence_of_a_reference_that_sets_two_sides_is_no_misconception(grader):
+    """Each sentence speaks of one side: "high transmission rates" is the synchronous sentence's claim, not a denial of
+    the asynchronous sentence's "low transmission rates" (LO's false alarm on SAF; LO1 reads one-sentence references
+    only)."""
+    item = GradingItem(
+        question="What is the difference between asynchronous and synchronous transmission?",
+        reference_answer="Asynchronous transmission sends every character as a unit with a start bit and a stop bit, "
+        "which is cheap but gives low transmission rates. Synchronous transmission pools characters into frames, "
+        "which is more complex but gives higher transmission rates.",
+    )
+    answer = (
+        "it is more complex than asynchronous transmission, it has high transmission rates compared to asynchronous"
+    )
+    assert not grader.grade(item, answer).misconceptions
+
+
 def test_a_scale_word_before_a_comma_states_its_class(grader):
     """ "quadratic, even when ..." scored 0.9: "quadratic" was read as modifying "even", and stated no class (CM)."""
     item = GradingItem(

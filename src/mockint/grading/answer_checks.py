@@ -145,6 +145,7 @@ _OPPOSITE_LIST = [
 ]
 # Opposites that flip a statement's meaning ("used at inference" vs "disabled at inference"), by stem.
 _OPPOSITES = [({stem(w) for w in a.split()}, {stem(w) for w in b.split()}) for a, b in _OPPOSITE_LIST]
+_OPPOSABLE = frozenset().union(*(a | b for a, b in _OPPOSITES))
 
 
 def _operator_flags(text: str) -> list[bool]:
@@ -393,8 +394,14 @@ def _things_said_of(text: str, stems: set[str], other: str) -> list[Thing] | Non
 
 def _opposable_stems(ws: list[str]) -> set[str]:
     """Stems of the words, a hyphenated word's first part a word too (HL): "lowest-probability" says "lowest", as
-    "tree-based" names "tree" (XB)."""
-    return {stem(w) for w in ws} | {stem(w.split("-", 1)[0]) for w in ws if "-" in w.strip("-")}
+    "tree-based" names "tree" (XB). A hyphenated word whose parts' initials spell an opposite pair's word is that
+    word, not its first part (FI): "last-in-first-out" is "lifo", and says "first" as much as "last"."""
+    stems = {stem(w) for w in ws}
+    for w in ws:
+        if "-" in w.strip("-"):
+            initials = stem("".join(part[0] for part in w.split("-") if part))
+            stems.add(initials if initials in _OPPOSABLE else stem(w.split("-", 1)[0]))
+    return stems
 
 
 # A spoken change of direction: "the test error goes down" says it decreases. Only as agreement (UD,

@@ -591,6 +591,15 @@ def test_the_ends_of_a_sequence_and_access_are_opposites(point, said, cue):
     assert contradiction_cue(point, point) is None
 
 
+def test_a_word_spelled_from_initials_is_the_word_they_spell():
+    """FI: "last-in-first-out" is "lifo", not "last": it says "first" as much, and "fifo" is its opposite."""
+    point = "A stack removes elements in last-in-first-out order"
+    assert contradiction_cue(point, "a stack removes the most recently added element first") is None
+    assert contradiction_cue(point, "a stack removes elements in first-in-first-out order") == (
+        "says 'fifo' where the reference says 'lifo'"
+    )
+
+
 def test_farthest_opposes_nearest():
     point = "k-means alternates assigning points to the nearest centroid and recomputing centroids as cluster means"
     cue = contradiction_cue(point, "k-means assigns each point to the farthest centroid")

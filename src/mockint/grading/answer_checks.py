@@ -130,7 +130,8 @@ _OPPOSITE_LIST = [
     ("same identical equal", "different distinct unequal"),
     ("overfitting overfit overfits", "underfitting underfit underfits"),
     ("lifo", "fifo"),
-    # Ends of a sequence (FL): "the recursive call is the first thing the function does" for tail recursion.
+    # Ends of a sequence, and access levels (FL): "the recursive call is the first thing the function does" for tail
+    # recursion, "struct members are private by default".
     ("first", "last"),
     ("head", "tail"),
     ("public", "private"),

@@ -110,9 +110,9 @@ def stuffing_reason(clean: str, question: str, rubric: str = "") -> str | None:
 _OPPOSITE_LIST = [
     ("enabled enable used use applied apply", "disabled disable unused off"),
     # A comparative of size says a change's outcome: "makes the cache bigger" is "increases it" (J, eval/README.md).
-    # "higher" too, as "bigger" (HL).
+    # "higher" too, as "bigger" (HL), and "greater" (GR).
     (
-        "increase increasing raise grow rise bigger larger higher",
+        "increase increasing raise grow rise bigger larger higher greater",
         "decrease decreasing reduce lower shrink drop fall smaller",
     ),
     ("highest high", "lowest low"),

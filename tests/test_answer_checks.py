@@ -600,6 +600,15 @@ def test_a_word_spelled_from_initials_is_the_word_they_spell():
     )
 
 
+def test_smaller_opposes_greater():
+    """GR: "greater" is a comparative of size, as "bigger"."""
+    point = "Every node's key is greater than or equal to the keys of its children"
+    assert contradiction_cue(point, "every node is smaller than its children") == (
+        "says 'smaller' where the reference says 'greater'"
+    )
+    assert contradiction_cue(point, "each parent is at least as big as its children") is None
+
+
 def test_farthest_opposes_nearest():
     point = "k-means alternates assigning points to the nearest centroid and recomputing centroids as cluster means"
     cue = contradiction_cue(point, "k-means assigns each point to the farthest centroid")
